@@ -1,0 +1,78 @@
+"""The partner API at /api/v1/: one ninja router per module, mounted here."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import NinjaAPI, Router, Schema
+
+from pont.accounts.api_auth import ApiKeyAuth
+from pont.core.api import install_error_handlers
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The interactive docs are for signed-in staff who have given their second factor."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]
+            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+api = NinjaAPI(
+    title="Pont API",
+    version="1",
+    description=(
+        "The API that partner systems (treatment providers' case management, the force's "
+        "systems) use to exchange referrals and outcomes with Pont. Every call needs "
+        "`Authorization: Bearer <key>`; a key belongs to one organisation and sees only its "
+        "records. Every error has the shape `{\"message\": ..., \"extra\": {...}}`."
+    ),
+    urls_namespace="api",
+    auth=ApiKeyAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    docs_decorator=staff_only,
+)
+install_error_handlers(api)
+
+
+class Health(Schema):
+    status: str
+
+
+class ClientOut(Schema):
+    name: str
+    organisation: str
+    scopes: list[str]
+
+
+class ErrorOut(Schema):
+    message: str
+    extra: dict[str, Any]
+
+
+system = Router(tags=["system"])
+
+
+@system.get("/health", auth=None, response=Health, summary="Is the API answering?")
+def health(request: HttpRequest) -> dict[str, str]:
+    """Answers without a key, so monitoring can call it."""
+    return {"status": "ok"}
+
+
+@system.get("/me", response={200: ClientOut, 401: ErrorOut}, summary="Which client is this key?")
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Check a key: the client's name, its organisation and its scopes."""
+    client = request.auth  # type: ignore[attr-defined]
+    return {"name": client.name, "organisation": client.organisation.name, "scopes": client.scopes}
+
+
+api.add_router("/", system)

@@ -1,0 +1,15 @@
+"""The embedded demo that `make run` starts: SQLite under var/, demo personas.
+
+It behaves like production (DEBUG off, the same middleware, CSP and second
+factor) so that what a newcomer tries is what users get; only the demo
+conveniences are on: `pont demo-otp` and the code hint on the sign-in page.
+"""
+
+from config.env import env_bool
+
+from .base import *
+
+PONT_DEPLOYMENT = "local"
+DEBUG = env_bool("PONT_DEBUG", False)
+PONT_DEMO_TOOLS = env_bool("PONT_DEMO_TOOLS", True)
+PONT_SHOW_DEMO_BANNER = True

@@ -1,0 +1,32 @@
+"""Settings for the test suite: fast hashing, in-memory files, tasks run inline."""
+
+from .base import *
+
+PONT_DEPLOYMENT = "test"
+DEBUG = False
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# Argon2 stays first so tests exercise the real hasher path; MD5 is faster
+# for the many personas that fixtures create, and never used outside tests.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+if not DATABASE_URL:
+    # The suite uses an in-memory database; the file options do not apply.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+PONT_AUDIT_CHECKPOINT_FILE = ""
+PONT_AUDIT_CHECKPOINT_KEY = "test-checkpoint-key"  # noqa: S105
+PONT_DEMO_TOOLS = True
+
+LOGGING["root"]["level"] = "WARNING"

@@ -1,0 +1,20 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from pont.core import views as core_views
+
+from .api import api
+
+urlpatterns = [
+    path("", include("pont.core.urls")),
+    path("accounts/", include("pont.accounts.urls")),
+    path("people/", include("pont.people.urls")),
+    path("audit/", include("pont.audit.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/set-language", set_language, name="set_language"),
+]
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

@@ -1,0 +1,96 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from .api_scopes import known_scopes
+from .models import Organisation, User
+from .roles import Role
+
+
+class SignInForm(AuthenticationForm):
+    """Username and password; the same message for any failure (no user enumeration)."""
+
+    error_messages = {
+        "invalid_login": _("Enter a correct username and password. Both are case-sensitive."),
+        "inactive": _("Enter a correct username and password. Both are case-sensitive."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username")
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}
+        )
+        self.fields["password"].label = _("Password")
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+        for field in self.fields.values():
+            field.error_messages["required"] = _("Enter your %(field)s") % {
+                "field": str(field.label).lower()
+            }
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        help_text=_("The 6-digit code shown in the app, for example 123456."),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-5",
+            }
+        ),
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app")},
+    )
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _(
+            "At least 12 characters. A few unrelated words make a strong password that is easy to remember."
+        )
+        self.fields["new_password2"].label = _("Confirm new password")
+
+
+class UserCreateForm(forms.Form):
+    username = forms.SlugField(label=_("Username"), max_length=150)
+    given_name = forms.CharField(label=_("First name"), max_length=150)
+    family_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"))
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=User.Language.choices,
+        widget=forms.RadioSelect,
+        initial=User.Language.ENGLISH,
+    )
+
+
+class ApiClientCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the partner system"),
+        max_length=120,
+        help_text=_("For example, the provider's case management system."),
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["scopes"].choices = [(code, desc) for code, desc in known_scopes().items()]

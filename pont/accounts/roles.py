@@ -1,0 +1,126 @@
+"""Roles and the capabilities each one carries.
+
+This table is the single answer to "what may a custody officer do in Pont?".
+A capability is a Django permission with a domain verb ("audit.export_audit_log");
+a role is a named set of them. A user holds roles through memberships of
+organisations, and the organisation scopes what the capability reaches (see
+`accounts.selectors.controller_ids_for`). Nobody holds a capability any other
+way: `is_superuser` is forbidden by a database constraint and groups and
+per-user permissions are ignored by `RoleCapabilityBackend`.
+
+Later modules add their capabilities to the sets below, by name.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTODY_OFFICER = "custody_officer", _("Custody officer")
+    FRONTLINE_OFFICER = "frontline_officer", _("Front-line officer")
+    INSPECTOR = "inspector", _("Inspector")
+    INDEPENDENT_INSPECTOR = "independent_inspector", _("Independent inspector")
+    INTELLIGENCE_ANALYST = "intelligence_analyst", _("Intelligence analyst")
+    OPERATIONS_LEAD = "operations_lead", _("Operations lead")
+    PROVIDER_WORKER = "provider_worker", _("Provider worker")
+    PROVIDER_MANAGER = "provider_manager", _("Provider manager")
+    PANEL_MEMBER = "panel_member", _("Panel member")
+    COMMISSIONERS_OFFICER = "commissioners_officer", _("Commissioner's officer")
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data protection officer")
+    SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+
+
+# Capabilities, named once so that code and tests share the spelling.
+VIEW_PERSON = "people.view_person"
+ADD_PERSON = "people.add_person"
+CHANGE_PERSON = "people.change_person"
+SEARCH_AUDIT_LOG = "audit.search_audit_log"
+EXPORT_AUDIT_LOG = "audit.export_audit_log"
+MANAGE_USERS = "accounts.manage_users"
+MANAGE_API_CLIENTS = "accounts.manage_api_clients"
+MANAGE_ALL_API_CLIENTS = "accounts.manage_all_api_clients"
+
+_OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON})
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CUSTODY_OFFICER: _OFFICER,
+    Role.FRONTLINE_OFFICER: _OFFICER,
+    Role.INSPECTOR: _OFFICER,
+    # External to the force: sees sampled searches later, never person records.
+    Role.INDEPENDENT_INSPECTOR: frozenset(),
+    Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON}),
+    Role.OPERATIONS_LEAD: frozenset({VIEW_PERSON}),
+    Role.PROVIDER_WORKER: frozenset({VIEW_PERSON, CHANGE_PERSON}),
+    Role.PROVIDER_MANAGER: frozenset({VIEW_PERSON, CHANGE_PERSON, MANAGE_API_CLIENTS}),
+    # Residents on the Quality Assurance Panel see pseudonymised records only.
+    Role.PANEL_MEMBER: frozenset(),
+    # The commissioner's office sees aggregates only.
+    Role.COMMISSIONERS_OFFICER: frozenset(),
+    # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
+    Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
+    # Runs the system; sees no personal data of data subjects.
+    Role.SYSTEM_ADMINISTRATOR: frozenset({MANAGE_USERS, MANAGE_ALL_API_CLIENTS}),
+}
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.CUSTODY_OFFICER: _(
+        "Records drug tests in custody, imposes Required Assessments and refers people to "
+        "treatment with complete contact details."
+    ),
+    Role.FRONTLINE_OFFICER: _(
+        "Records stop and search, issues out-of-court disposals and refers people to services."
+    ),
+    Role.INSPECTOR: _(
+        "Authorises tests, reviews sampled searches and quality-assures the work of officers."
+    ),
+    Role.INDEPENDENT_INSPECTOR: _(
+        "Reviews a sample of searches each month alongside the local inspector."
+    ),
+    Role.INTELLIGENCE_ANALYST: _("Grades and develops drug intelligence and its tasking."),
+    Role.OPERATIONS_LEAD: _(
+        "Plans disruption operations and brings partners in early for safeguarding."
+    ),
+    Role.PROVIDER_WORKER: _(
+        "Works referrals to your service: contact, appointments, attendance and outcomes."
+    ),
+    Role.PROVIDER_MANAGER: _(
+        "Manages your service's referrals, staff caseloads and its connection to Pont's API."
+    ),
+    Role.PANEL_MEMBER: _(
+        "Reviews pseudonymised search records for reasonable grounds and fairness."
+    ),
+    Role.COMMISSIONERS_OFFICER: _(
+        "Follows the force's progress on the commissioner's recommendations, in aggregate."
+    ),
+    Role.DATA_PROTECTION_OFFICER: _(
+        "Searches and exports the audit log to verify that processing is lawful."
+    ),
+    Role.SYSTEM_ADMINISTRATOR: _("Manages user accounts, organisations and API clients."),
+}
+
+
+def capabilities_for_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
+    """Return the union of the capabilities of the given roles."""
+    result: set[str] = set()
+    for role in roles:
+        result |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(result)
+
+
+# Which kinds of organisation a role may be held in: a custody officer works
+# for the force, a provider worker for a provider. membership_create enforces it.
+_POLICE = frozenset({"force", "area", "custody_suite"})
+ROLE_ORGANISATION_KINDS: dict[str, frozenset[str]] = {
+    Role.CUSTODY_OFFICER: frozenset({"custody_suite", "area", "force"}),
+    Role.FRONTLINE_OFFICER: _POLICE,
+    Role.INSPECTOR: _POLICE,
+    Role.INDEPENDENT_INSPECTOR: frozenset({"commissioner", "panel", "partner"}),
+    Role.INTELLIGENCE_ANALYST: _POLICE,
+    Role.OPERATIONS_LEAD: _POLICE,
+    Role.PROVIDER_WORKER: frozenset({"treatment_provider"}),
+    Role.PROVIDER_MANAGER: frozenset({"treatment_provider"}),
+    Role.PANEL_MEMBER: frozenset({"panel"}),
+    Role.COMMISSIONERS_OFFICER: frozenset({"commissioner"}),
+    Role.DATA_PROTECTION_OFFICER: _POLICE | {"commissioner"},
+    Role.SYSTEM_ADMINISTRATOR: _POLICE | {"commissioner"},
+}

@@ -1,0 +1,76 @@
+"""Reads about users, organisations and their scope."""
+
+from django.db.models import QuerySet
+
+from .models import ApiClient, Membership, Organisation, User
+from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    """Return the user's active memberships with their organisations."""
+    return user.active_memberships().select_related("organisation", "organisation__parent")
+
+
+def controller_ids_for(*, user: User) -> frozenset[int]:
+    """Return the organisations whose records the user works on behalf of.
+
+    A police user works for the force at the top of their organisation's
+    tree (a custody officer at Llanelli records for Dyfed-Powys Police); any
+    other user works for their own organisation (a provider, the OPCC).
+    """
+    cache = getattr(user, "_pont_controller_ids", None)
+    if cache is not None:
+        return cache
+    ids: set[int] = set()
+    for membership in memberships_of(user=user):
+        organisation = membership.organisation
+        ids.add(organisation.root().pk if organisation.is_police else organisation.pk)
+    result = frozenset(ids)
+    user._pont_controller_ids = result  # type: ignore[attr-defined]  # per-request cache
+    return result
+
+
+def primary_controller_for(*, user: User) -> Organisation | None:
+    """Return the organisation a new record by this user belongs to (their first membership)."""
+    membership = memberships_of(user=user).order_by("created_at", "pk").first()
+    if membership is None:
+        return None
+    organisation = membership.organisation
+    return organisation.root() if organisation.is_police else organisation
+
+
+def user_list_visible_to(*, user: User) -> QuerySet[User]:
+    """Return the user accounts a system administrator may manage."""
+    if not user.has_perm("accounts.manage_users"):
+        return User.objects.none()
+    return User.objects.prefetch_related("memberships__organisation").order_by("username")
+
+
+def user_get_for_manager(*, user: User, user_id: int) -> User | None:
+    """Return the account if the manager may manage it, else None (shown as 404)."""
+    return user_list_visible_to(user=user).filter(pk=user_id).first()
+
+
+def api_client_list_visible_to(*, user: User) -> QuerySet[ApiClient]:
+    """Return the API clients the user may manage: all, or their own organisations'."""
+    clients = ApiClient.objects.select_related("organisation", "created_by")
+    if user.has_perm(MANAGE_ALL_API_CLIENTS):
+        return clients
+    if user.has_perm(MANAGE_API_CLIENTS):
+        own = memberships_of(user=user).values_list("organisation_id", flat=True)
+        return clients.filter(organisation_id__in=list(own))
+    return clients.none()
+
+
+def api_client_get_for_user(*, user: User, client_id: int) -> ApiClient | None:
+    return api_client_list_visible_to(user=user).filter(pk=client_id).first()
+
+
+def organisations_for_api_clients(*, user: User) -> QuerySet[Organisation]:
+    """Return the organisations the user may create API clients for."""
+    if user.has_perm(MANAGE_ALL_API_CLIENTS):
+        return Organisation.objects.filter(is_active=True)
+    if user.has_perm(MANAGE_API_CLIENTS):
+        own = memberships_of(user=user).values_list("organisation_id", flat=True)
+        return Organisation.objects.filter(pk__in=list(own), is_active=True)
+    return Organisation.objects.none()

@@ -1,0 +1,301 @@
+"""Signing in and out, the second factor, passwords, accounts and API clients."""
+
+import logging
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from pont.core.decorators import capability_required
+from pont.core.exceptions import ApplicationError
+from pont.core.forms import apply_application_error
+
+from . import otp, selectors, services
+from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
+from .middleware import AUTH_TIME_KEY, second_factor_not_required
+from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS
+
+security_log = logging.getLogger("pont.security")
+
+
+def _safe_next(request: HttpRequest, fallback: str = "core:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Step one: username and password. django-axes locks out repeated failures."""
+    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(_safe_next(request))
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.get_user()
+            login(request, user)
+            request.session[AUTH_TIME_KEY] = int(time.time())
+            security_log.info("password accepted for %s from %s", user.get_username(), _client_ip(request))
+            step = "accounts:otp_verify" if otp.confirmed_device_for(user) else "accounts:otp_setup"
+            return redirect(f"{reverse(step)}?{urlencode({'next': _safe_next(request)})}")
+        security_log.warning("sign-in failed from %s", _client_ip(request))
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@second_factor_not_required
+@sensitive_post_parameters("token")
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Step two: the code from the user's authenticator app."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_safe_next(request))
+    device = otp.confirmed_device_for(user)  # type: ignore[arg-type]
+    if device is None:
+        return redirect("accounts:otp_setup")
+    form = CodeForm(request.POST or None)
+    throttled = False
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            throttled = True
+            form.add_error("token", _("Too many wrong codes. Wait a minute, then enter the newest code."))
+        elif otp.verify_sign_in(user, device, form.cleaned_data["token"]):  # type: ignore[arg-type]
+            otp_login(request, device)
+            request.session.cycle_key()
+            services.session_started(
+                user=user,  # type: ignore[arg-type]
+                session_key=request.session.session_key or "",
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            security_log.info("second factor accepted for %s", user.get_username())
+            return redirect(_safe_next(request))
+        else:
+            security_log.warning("second factor refused for %s", user.get_username())
+            form.add_error("token", _("The code is not right. Enter the newest code from your app."))
+    demo_code = otp.current_code(device) if otp.demo_tools_enabled() else None
+    return render(
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": _safe_next(request), "demo_code": demo_code, "throttled": throttled},
+    )
+
+
+@second_factor_not_required
+@sensitive_post_parameters("token")
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app by QR code, once, for an account that has none."""
+    user = request.user
+    if otp.confirmed_device_for(user) is not None:  # type: ignore[arg-type]
+        return redirect("accounts:otp_verify")
+    key = request.session.get(otp.SETUP_SESSION_KEY)
+    if not key:
+        key = otp.new_setup_key()
+        request.session[otp.SETUP_SESSION_KEY] = key
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = otp.verify_enrolment(user, key, form.cleaned_data["token"])  # type: ignore[arg-type]
+        if device is not None:
+            del request.session[otp.SETUP_SESSION_KEY]
+            otp_login(request, device)
+            request.session.cycle_key()
+            services.session_started(
+                user=user,  # type: ignore[arg-type]
+                session_key=request.session.session_key or "",
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            security_log.info("authenticator enrolled for %s", user.get_username())
+            messages.success(request, _("Your authenticator app is set up."))
+            return redirect(_safe_next(request))
+        form.add_error("token", _("The code is not right. Check the app shows Pont, then enter the newest code."))
+    uri = otp.provisioning_uri(user, key)  # type: ignore[arg-type]
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": otp.qr_code_svg(uri),
+            "manual_key": otp.manual_entry_key(key),
+            "next": _safe_next(request),
+        },
+    )
+
+
+@login_not_required
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out: the session is destroyed on the server (ASVS 7.4.1)."""
+    if request.user.is_authenticated:
+        security_log.info("signed out %s", request.user.get_username())
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        services.user_password_changed(user=user, session_key=request.session.session_key)
+        messages.success(request, _("Your password has been changed. Any other sessions have been signed out."))
+        return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "must_change": request.user.must_change_password},  # type: ignore[union-attr]
+    )
+
+
+password_change.allowed_before_password_change = True  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own account: roles, sessions, links to change password."""
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": selectors.memberships_of(user=request.user),  # type: ignore[arg-type]
+            "sessions": request.user.signed_in_sessions.all(),  # type: ignore[union-attr]
+            "current_session": request.session.session_key,
+        },
+    )
+
+
+@capability_required(MANAGE_USERS)
+@require_http_methods(["GET"])
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = selectors.user_list_visible_to(user=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/user_list.html", {"users": users})
+
+
+@capability_required(MANAGE_USERS)
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                user, initial = services.user_create(
+                    actor=request.user,  # type: ignore[arg-type]
+                    username=data["username"],
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    email=data["email"],
+                    preferred_language=data["preferred_language"],
+                )
+                services.membership_create(
+                    actor=request.user,  # type: ignore[arg-type]
+                    user=user,
+                    organisation=data["organisation"],
+                    role=data["role"],
+                )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            return render(request, "accounts/user_created.html", {"new_user": user, "initial_password": initial})
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+def _managed_user_or_404(request: HttpRequest, user_id: int):  # type: ignore[no-untyped-def]
+    target = selectors.user_get_for_manager(user=request.user, user_id=user_id)  # type: ignore[arg-type]
+    if target is None:
+        raise Http404
+    return target
+
+
+@capability_required(MANAGE_USERS)
+@require_POST
+def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = _managed_user_or_404(request, user_id)
+    try:
+        services.user_deactivate(actor=request.user, user=target)  # type: ignore[arg-type]
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s can no longer sign in. Their sessions have ended.") % {"name": target})
+    return redirect("accounts:user_list")
+
+
+@capability_required(MANAGE_USERS)
+@require_POST
+def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = _managed_user_or_404(request, user_id)
+    services.user_second_factor_reset(actor=request.user, user=target)  # type: ignore[arg-type]
+    messages.success(
+        request, _("%(name)s will set up a new authenticator app when they next sign in.") % {"name": target}
+    )
+    return redirect("accounts:user_list")
+
+
+def _may_manage_api_clients(request: HttpRequest) -> None:
+    if not (request.user.has_perm(MANAGE_API_CLIENTS) or request.user.has_perm(MANAGE_ALL_API_CLIENTS)):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET"])
+def api_client_list(request: HttpRequest) -> HttpResponse:
+    _may_manage_api_clients(request)
+    clients = selectors.api_client_list_visible_to(user=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/api_client_list.html", {"clients": clients})
+
+
+@require_http_methods(["GET", "POST"])
+def api_client_create(request: HttpRequest) -> HttpResponse:
+    _may_manage_api_clients(request)
+    organisations = selectors.organisations_for_api_clients(user=request.user)  # type: ignore[arg-type]
+    form = ApiClientCreateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client, key = services.api_client_create(
+                actor=request.user,  # type: ignore[arg-type]
+                organisation=form.cleaned_data["organisation"],
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+            )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            return render(request, "accounts/api_client_created.html", {"client": client, "key": key})
+    return render(request, "accounts/api_client_create.html", {"form": form})
+
+
+@require_POST
+def api_client_revoke(request: HttpRequest, client_id: int) -> HttpResponse:
+    _may_manage_api_clients(request)
+    client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)  # type: ignore[arg-type]
+    if client is None:
+        raise Http404
+    services.api_client_revoke(actor=request.user, client=client)  # type: ignore[arg-type]
+    messages.success(request, _("The key for %(name)s no longer works.") % {"name": client.name})
+    return redirect("accounts:api_client_list")

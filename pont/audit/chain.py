@@ -1,0 +1,179 @@
+"""The hash chain: how an event's hash is computed, and how the chain is verified.
+
+These functions work on plain mappings as well as model instances, so the
+tamper tests can edit, delete, reorder and truncate a copy of the chain and
+show that each change is caught at the right index.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import GENESIS_HASH
+
+# The fields that an event's hash covers, in a fixed order. Adding a field
+# to AuditEvent means adding it here in a new chain version, never silently.
+HASHED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "operation",
+    "actor_id",
+    "actor_label",
+    "organisation_id",
+    "subject_person_id",
+    "object_type",
+    "object_id",
+    "reason",
+    "recipient",
+    "request_id",
+    "detail",
+    "prev_hash",
+)
+
+
+def _value(event: Any, field: str) -> Any:
+    if isinstance(event, Mapping):
+        return event.get(field)
+    return getattr(event, field)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Hashed in UTC with microseconds, as both databases store it.
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def event_hash(event: Any) -> str:
+    """Return the SHA-256 hex digest of the event's hashed fields and its predecessor's hash."""
+    payload = {field: _canonical(_value(event, field)) for field in HASHED_FIELDS}
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def checkpoint_signature(key: str, sequence: int, chain_hash: str, created_at: str) -> str:
+    """Return the HMAC-SHA256 that binds a checkpoint to its index, hash and time."""
+    message = f"{sequence}:{chain_hash}:{created_at}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    sequence: int
+    hash: str
+    created_at: str
+    signature: str
+    source: str  # "table" or the file's path
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_index: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"OK: {self.checked} events, chain intact."
+        return f"BROKEN at index {self.broken_index}: {self.reason}"
+
+
+def verify_chain(
+    events: Iterable[Any],
+    *,
+    checkpoints: Iterable[Checkpoint] = (),
+    checkpoint_key: str | None = None,
+    head: tuple[int, str] | None = None,
+) -> VerifyResult:
+    """Walk events in order and return the first broken link, if any.
+
+    Index n (1-based) is broken if the event there is missing or out of
+    order, does not name its predecessor's hash, or does not hash to its
+    stored value. After the walk, every checkpoint must be reached and must
+    match, and the chain head row must agree with the last event: a tail
+    cut from the table fails here, at the first missing index.
+    """
+    expected_sequence = 1
+    previous_hash = GENESIS_HASH
+    hashes_at_checkpoints: dict[int, str] = {}
+    wanted = {}
+    checkpoint_list = list(checkpoints)
+    for checkpoint in checkpoint_list:
+        if checkpoint_key is not None:
+            good = checkpoint_signature(
+                checkpoint_key, checkpoint.sequence, checkpoint.hash, checkpoint.created_at
+            )
+            if not hmac.compare_digest(good, checkpoint.signature):
+                return VerifyResult(
+                    False,
+                    0,
+                    checkpoint.sequence,
+                    f"the checkpoint at index {checkpoint.sequence} in {checkpoint.source} "
+                    "has an invalid signature",
+                )
+        wanted[checkpoint.sequence] = checkpoint
+
+    checked = 0
+    for event in events:
+        sequence = _value(event, "sequence")
+        if sequence != expected_sequence:
+            return VerifyResult(
+                False,
+                checked,
+                expected_sequence,
+                f"expected index {expected_sequence} but found {sequence} "
+                "(an event is missing or out of order)",
+            )
+        if _value(event, "prev_hash") != previous_hash:
+            return VerifyResult(
+                False, checked, sequence, "the event does not link to the hash of its predecessor"
+            )
+        stored = _value(event, "hash")
+        if event_hash(event) != stored:
+            return VerifyResult(
+                False, checked, sequence, "the event's contents do not match its hash"
+            )
+        if sequence in wanted:
+            hashes_at_checkpoints[sequence] = stored
+        previous_hash = stored
+        expected_sequence += 1
+        checked += 1
+
+    last = expected_sequence - 1
+    for sequence, checkpoint in sorted(wanted.items()):
+        if sequence > last:
+            return VerifyResult(
+                False,
+                checked,
+                last + 1,
+                f"the chain ends at index {last} but a checkpoint in {checkpoint.source} "
+                f"records index {sequence} (the tail has been removed)",
+            )
+        if hashes_at_checkpoints.get(sequence) != checkpoint.hash:
+            return VerifyResult(
+                False,
+                checked,
+                sequence,
+                f"the event does not match the checkpoint in {checkpoint.source}",
+            )
+    if head is not None:
+        head_sequence, head_hash = head
+        if head_sequence > last:
+            return VerifyResult(
+                False,
+                checked,
+                last + 1,
+                f"the chain ends at index {last} but its head records index {head_sequence} "
+                "(the tail has been removed)",
+            )
+        if head_sequence != last or (last and head_hash != previous_hash):
+            return VerifyResult(
+                False, checked, head_sequence or 1, "the chain head does not match the last event"
+            )
+    return VerifyResult(True, checked)

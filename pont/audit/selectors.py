@@ -1,0 +1,124 @@
+"""Reading the audit log: verification, and the data protection officer's search."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .chain import Checkpoint, VerifyResult, verify_chain
+from .models import AuditChainHead, AuditCheckpoint, AuditEvent
+
+SEARCH_CAPABILITY = "audit.search_audit_log"
+EXPORT_CAPABILITY = "audit.export_audit_log"
+
+
+class CheckpointFileError(ValueError):
+    """The checkpoint file exists but a line in it cannot be read."""
+
+
+def checkpoints_from_file(path: Path) -> list[Checkpoint]:
+    """Read the checkpoint file; a missing file has no checkpoints, a corrupt one is an error."""
+    if not path.exists():
+        return []
+    checkpoints = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                checkpoints.append(
+                    Checkpoint(
+                        sequence=int(data["sequence"]),
+                        hash=str(data["hash"]),
+                        created_at=str(data["created_at"]),
+                        signature=str(data["signature"]),
+                        source=str(path),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as error:
+                raise CheckpointFileError(f"{path}, line {number}: {error}") from None
+    return checkpoints
+
+
+def checkpoints_from_table() -> list[Checkpoint]:
+    return [
+        Checkpoint(
+            sequence=row.sequence,
+            hash=row.hash,
+            created_at=row.created_at.isoformat(timespec="microseconds"),
+            signature=row.signature,
+            source="the checkpoint table",
+        )
+        for row in AuditCheckpoint.objects.order_by("sequence", "created_at")
+    ]
+
+
+def _events_in_order() -> Iterator[dict[str, Any]]:
+    fields = (
+        "sequence occurred_at operation actor_id actor_label organisation_id subject_person_id "
+        "object_type object_id reason recipient request_id detail prev_hash hash"
+    ).split()
+    yield from AuditEvent.objects.order_by("sequence").values(*fields).iterator(chunk_size=2000)
+
+
+def audit_chain_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
+    """Verify the whole chain against its head row and every checkpoint, in constant memory."""
+    checkpoints = checkpoints_from_table()
+    path = checkpoint_file
+    if path is None and settings.PONT_AUDIT_CHECKPOINT_FILE:
+        path = Path(settings.PONT_AUDIT_CHECKPOINT_FILE)
+    if path is not None:
+        checkpoints += checkpoints_from_file(path)
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
+    return verify_chain(
+        _events_in_order(),
+        checkpoints=checkpoints,
+        checkpoint_key=settings.PONT_AUDIT_CHECKPOINT_KEY,
+        head=head,
+    )
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    person_id: int | None = None
+    actor: str = ""
+    operation: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The criteria, for the audit row that records this search."""
+        return {
+            key: (value.isoformat() if isinstance(value, date) else value)
+            for key, value in self.__dict__.items()
+            if value not in (None, "")
+        }
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_event_search(*, user: Any, criteria: AuditSearch) -> QuerySet[AuditEvent]:
+    """Return the events matching the criteria; nothing unless the user may search the log."""
+    if not user.has_perm(SEARCH_CAPABILITY):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.select_related("organisation").order_by("-sequence")
+    if criteria.person_id is not None:
+        events = events.filter(subject_person_id=criteria.person_id)
+    if criteria.actor:
+        events = events.filter(actor_label__iexact=criteria.actor)
+    if criteria.operation:
+        events = events.filter(operation=criteria.operation)
+    if criteria.date_from:
+        events = events.filter(occurred_at__gte=_start_of(criteria.date_from))
+    if criteria.date_to:
+        events = events.filter(occurred_at__lt=_start_of(criteria.date_to + timedelta(days=1)))
+    return events

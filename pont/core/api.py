@@ -1,0 +1,61 @@
+"""The API's single error shape, {"message": ..., "extra": {...}}, for every failure."""
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from .exceptions import ApplicationError
+
+logger = logging.getLogger("pont.api")
+
+
+def _location(loc: Any) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body", "payload")) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Make every error the API returns take the one documented shape."""
+
+    @api.exception_handler(ApplicationError)
+    def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        return api.create_response(request, exc.as_payload(), status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors:
+            fields.setdefault(_location(error.get("loc", ())), []).append(str(error.get("msg", "")))
+        payload = {"message": "The request is not valid.", "extra": {"fields": fields}}
+        return api.create_response(request, payload, status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request,
+            {"message": "A valid API key is required.", "extra": {}},
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="pont"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(
+            request, {"message": str(exc.message), "extra": {}}, status=exc.status_code
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"message": "Not found.", "extra": {}}, status=404)
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("unhandled API error")
+        return api.create_response(
+            request,
+            {"message": "Something went wrong. It has been logged.", "extra": {}},
+            status=500,
+        )

@@ -1,0 +1,43 @@
+"""The one error type that services raise and the one error shape the API returns.
+
+A service that refuses an operation raises ApplicationError with a message a
+person can act on and, in `extra`, machine-readable detail (for example the
+field that is wrong). Views turn it into a form error or a message; the API
+turns it into {"message": ..., "extra": {...}} with `status`.
+"""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A refused operation, with a human message and structured detail."""
+
+    status = 400
+
+    def __init__(
+        self, message: str, extra: dict[str, Any] | None = None, *, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.extra = extra or {}
+        if status is not None:
+            self.status = status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, {self.extra!r}, status={self.status})"
+
+    def as_payload(self) -> dict[str, Any]:
+        """Return the body of the single API error shape."""
+        return {"message": self.message, "extra": self.extra}
+
+
+class ConflictError(ApplicationError):
+    """Someone else changed the record first (optimistic concurrency)."""
+
+    status = 409
+
+
+class NotFoundError(ApplicationError):
+    """The record does not exist or the caller may not see it: the two look the same."""
+
+    status = 404

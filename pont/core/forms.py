@@ -1,0 +1,65 @@
+"""Form pieces shared by every module: the GOV.UK date input, and one-line helpers."""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class DateInputWidget(forms.MultiWidget):
+    """Day, month and year boxes (the GOV.UK date input pattern)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        numeric = {"inputmode": "numeric"}
+        widgets = [
+            forms.TextInput(attrs={**numeric, "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            forms.TextInput(attrs={**numeric, "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            forms.TextInput(attrs={**numeric, "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateInputField(forms.Field):
+    """A date entered as day, month and year, with the GOV.UK error messages."""
+
+    widget = DateInputWidget
+    default_error_messages = {
+        "required": _("Enter a date"),
+        "incomplete": _("The date must include a day, a month and a year"),
+        "invalid": _("The date must be a real date"),
+        "year": _("The year must include 4 numbers"),
+    }
+
+    def to_python(self, value: Any) -> date | None:
+        if not value or not any(part not in (None, "") for part in value):
+            return None
+        day, month, year = [(str(part).strip() if part is not None else "") for part in value]
+        if not (day and month and year):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        if len(year) != 4 or not year.isdigit():
+            raise ValidationError(self.error_messages["year"], code="year")
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def apply_application_error(form: forms.BaseForm, error: Any) -> None:
+    """Put an ApplicationError's per-field messages on the form, or a form-wide one."""
+    fields = (error.extra or {}).get("fields") if hasattr(error, "extra") else None
+    placed = False
+    if isinstance(fields, dict):
+        for name, messages in fields.items():
+            if name in form.fields:
+                for message in messages if isinstance(messages, list) else [messages]:
+                    form.add_error(name, str(message))
+                placed = True
+    if not placed:
+        form.add_error(None, error.message)

@@ -1,0 +1,75 @@
+"""Reads of person records. Every function here returns only what the user may see."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from pont.accounts.models import User
+from pont.accounts.roles import CHANGE_PERSON, VIEW_PERSON
+from pont.accounts.selectors import controller_ids_for
+
+from .access import relationship_conditions
+from .matching import Match, fold, likely_duplicates
+from .models import ContactRoute, Person
+
+SEARCH_LIMIT = 25
+
+
+def person_list_visible_to(*, user: User) -> QuerySet[Person]:
+    """Return the people whose records the user may see."""
+    if not user.is_authenticated or not user.has_perm(VIEW_PERSON):
+        return Person.objects.none()
+    condition = Q(organisation_id__in=controller_ids_for(user=user))
+    for extra in relationship_conditions(user):
+        condition |= extra
+    return Person.objects.filter(condition).distinct()
+
+
+def person_get_for_user(*, user: User, person_id: int, write: bool = False) -> Person | None:
+    """Return the person if the user may see (and, with write, change) the record; else None.
+
+    A record the user may not see is reported exactly like one that does
+    not exist, so an outsider learns nothing from the answer.
+    """
+    if write and not user.has_perm(CHANGE_PERSON):
+        return None
+    return person_list_visible_to(user=user).filter(pk=person_id).first()
+
+
+def person_search(
+    *, user: User, name: str = "", date_of_birth: date | None = None, pnc_id: str = ""
+) -> list[Person]:
+    """Return up to SEARCH_LIMIT visible people matching every criterion given."""
+    people = person_list_visible_to(user=user)
+    if pnc_id:
+        people = people.filter(pnc_id=pnc_id)
+    if date_of_birth:
+        people = people.filter(date_of_birth=date_of_birth)
+    for word in fold(name).split():
+        people = people.filter(name_key__contains=word)
+    if not (name or date_of_birth or pnc_id):
+        return []
+    return list(people.order_by("family_name", "given_name", "pk")[:SEARCH_LIMIT])
+
+
+def person_duplicates_for(
+    *, user: User, given_name: str, family_name: str, date_of_birth: date, pnc_id: str = ""
+) -> list[Match]:
+    """Return visible people who may be the person about to be created."""
+    return likely_duplicates(
+        person_list_visible_to(user=user),
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        pnc_id=pnc_id,
+    )
+
+
+def contact_routes_of(*, person: Person, include_ended: bool = False) -> QuerySet[ContactRoute]:
+    routes = person.contact_routes.all()
+    return routes if include_ended else routes.filter(ended_at__isnull=True)
+
+
+def contact_route_get_for_user(*, user: User, person: Person, route_id: int) -> ContactRoute | None:
+    """Return a route of a person the caller has already been allowed to change."""
+    return person.contact_routes.filter(pk=route_id).first()

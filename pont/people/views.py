@@ -1,0 +1,165 @@
+"""Finding, recording and viewing people, with every view of a record audited."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, VIEW_PERSON
+from pont.core.decorators import capability_required
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.forms import apply_application_error
+
+from . import selectors, services
+from .forms import ContactRouteForm, PersonCreateForm, PersonEditForm, PersonSearchForm
+
+
+@capability_required(VIEW_PERSON)
+@require_http_methods(["GET", "POST"])
+def person_search(request: HttpRequest) -> HttpResponse:
+    form = PersonSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = selectors.person_search(
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            pnc_id=form.cleaned_data["pnc_id"],
+        )
+        services.people_shown(actor=request.user, people=results, context="search")  # type: ignore[arg-type]
+    return render(
+        request,
+        "people/search.html",
+        {
+            "form": form,
+            "results": results,
+            "limit": selectors.SEARCH_LIMIT,
+            "may_add": request.user.has_perm(ADD_PERSON),
+        },
+    )
+
+
+@capability_required(ADD_PERSON)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonCreateForm(request.POST or None, initial={"preferred_language": "en"})
+    matches = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.person_create(
+                actor=request.user,  # type: ignore[arg-type]
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                gender=data["gender"],
+                pnc_id=data["pnc_id"],
+                preferred_language=data["preferred_language"],
+                confirmed_new=data["confirmed_new"],
+            )
+        except services.DuplicateSuspected as error:
+            matches = error.matches
+            services.people_shown(
+                actor=request.user,  # type: ignore[arg-type]
+                people=[m.person for m in matches],
+                context="possible duplicates",
+            )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("%(name)s has been recorded.") % {"name": person.full_name})
+            return redirect(person)
+    return render(request, "people/create.html", {"form": form, "matches": matches})
+
+
+@capability_required(VIEW_PERSON)
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = services.person_consult(actor=request.user, person_id=person_id)  # type: ignore[arg-type]
+    if person is None:
+        raise Http404
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "routes": selectors.contact_routes_of(person=person),
+            "may_change": request.user.has_perm(CHANGE_PERSON),
+        },
+    )
+
+
+@capability_required(CHANGE_PERSON)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)  # type: ignore[arg-type]
+    if person is None:
+        raise Http404
+    initial = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "gender": person.gender,
+        "pnc_id": person.pnc_id,
+        "preferred_language": person.preferred_language,
+        "version": person.version,
+    }
+    form = PersonEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.person_update(actor=request.user, person_id=person.pk, expected_version=version, **data)  # type: ignore[arg-type]
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
+        except NotFoundError:
+            raise Http404 from None
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The details have been saved."))
+            return redirect(person)
+    return render(request, "people/edit.html", {"form": form, "person": person}, status=status)
+
+
+@capability_required(CHANGE_PERSON)
+@require_http_methods(["GET", "POST"])
+def contact_route_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)  # type: ignore[arg-type]
+    if person is None:
+        raise Http404
+    form = ContactRouteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_route_add(
+                actor=request.user,  # type: ignore[arg-type]
+                person_id=person.pk,
+                kind=form.cleaned_data["kind"],
+                use=form.cleaned_data["use"],
+                values=form.values(),
+                is_preferred=form.cleaned_data["is_preferred"],
+                is_verified=form.cleaned_data["is_verified"],
+            )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The contact details have been added."))
+            return redirect(person)
+    return render(request, "people/contact_route_add.html", {"form": form, "person": person})
+
+
+@capability_required(CHANGE_PERSON)
+@require_POST
+def contact_route_end(request: HttpRequest, person_id: int, route_id: int) -> HttpResponse:
+    try:
+        services.contact_route_end(actor=request.user, person_id=person_id, route_id=route_id)  # type: ignore[arg-type]
+    except NotFoundError:
+        raise Http404 from None
+    except ApplicationError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, _("The contact route has been removed."))
+    return redirect("people:detail", person_id=person_id)
