@@ -1,0 +1,32 @@
+"""Fixtures shared by every module's tests."""
+
+import pytest
+
+from pont.audit import maintenance
+from pont.testing.personas import World, build_world, client_for, sign_in
+
+
+@pytest.fixture
+def world(db) -> World:  # noqa: ANN001 - pytest-django fixture
+    """Organisations and one persona per role (with two providers)."""
+    return build_world()
+
+
+@pytest.fixture
+def as_persona(world):  # noqa: ANN001
+    """Return a function giving a CSRF-enforcing client signed in as a persona code."""
+    return lambda code, **kwargs: client_for(world, code, **kwargs)
+
+
+@pytest.fixture
+def signed_in():  # noqa: ANN201
+    return sign_in
+
+
+@pytest.fixture
+def audit_flushable(transactional_db, django_db_blocker):  # noqa: ANN001
+    """For transactional tests: let the test database be emptied of audit rows afterwards."""
+    from django.db import connection
+
+    yield
+    maintenance.set_maintenance(connection, True)
