@@ -12,12 +12,12 @@ def create_head(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 def install_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     for statement in install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def uninstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     for statement in uninstall_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
