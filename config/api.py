@@ -7,16 +7,25 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Router, Schema
+from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
 from pont.core.api import install_error_handlers
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The interactive docs are for signed-in staff who have given their second factor."""
+    """The interactive docs are for signed-in staff who have given their second factor.
+
+    The schema itself (openapi.json) stays public: it describes the API and
+    holds no data, and partners generate their clients from it.
+    """
+    if getattr(view, "func", None) is openapi_json:
+        return require_GET(view)
 
     @wraps(view)
+    @require_GET
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]

@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from pont.core import views as core_views
@@ -11,7 +13,8 @@ urlpatterns = [
     path("people/", include("pont.people.urls")),
     path("audit/", include("pont.audit.urls")),
     path("api/v1/", api.urls),
-    path("i18n/set-language", set_language, name="set_language"),
+    # The language switch on every page, public and staff alike; it only ever POSTs.
+    path("i18n/set-language", require_POST(login_not_required(set_language)), name="set_language"),
 ]
 
 handler400 = core_views.bad_request

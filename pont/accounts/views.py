@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -258,21 +257,16 @@ def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse
     return redirect("accounts:user_list")
 
 
-def _may_manage_api_clients(request: HttpRequest) -> None:
-    if not (request.user.has_perm(MANAGE_API_CLIENTS) or request.user.has_perm(MANAGE_ALL_API_CLIENTS)):
-        raise PermissionDenied
-
-
+@capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET"])
 def api_client_list(request: HttpRequest) -> HttpResponse:
-    _may_manage_api_clients(request)
     clients = selectors.api_client_list_visible_to(user=request.user)  # type: ignore[arg-type]
     return render(request, "accounts/api_client_list.html", {"clients": clients})
 
 
+@capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def api_client_create(request: HttpRequest) -> HttpResponse:
-    _may_manage_api_clients(request)
     organisations = selectors.organisations_for_api_clients(user=request.user)  # type: ignore[arg-type]
     form = ApiClientCreateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -290,9 +284,9 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/api_client_create.html", {"form": form})
 
 
+@capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_POST
 def api_client_revoke(request: HttpRequest, client_id: int) -> HttpResponse:
-    _may_manage_api_clients(request)
     client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)  # type: ignore[arg-type]
     if client is None:
         raise Http404

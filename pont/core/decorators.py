@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 
-def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Answer 403 unless the signed-in user's roles carry the capability.
+def capability_required(*capabilities: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Answer 403 unless the signed-in user's roles carry one of the capabilities.
 
     Sign-in and the second factor are already enforced for every view by
     middleware; this adds the function-level check (ASVS 8.2.1). Object-level
@@ -19,11 +19,11 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.has_perm(capability):
+            if not any(request.user.has_perm(capability) for capability in capabilities):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapped.capability = capability  # type: ignore[attr-defined]  # read by the policy test
+        wrapped.capabilities = capabilities  # type: ignore[attr-defined]  # for reviewers and tests
         return wrapped
 
     return decorator

@@ -53,7 +53,10 @@ def working_days_between(start: date, end: date) -> int:
     if end == start:
         return 0
     if end < start:
-        return -working_days_between(end, start)
+        # Backwards, the end is counted and the start is not, as going forwards:
+        # the working days in [end, start), so this stays the inverse of
+        # add_working_days when start is not itself a working day.
+        return -working_days_between(end - timedelta(days=1), start - timedelta(days=1))
     # Whole weeks first, so long spans cost O(weeks) not O(days).
     total_days = (end - start).days
     weeks, rest = divmod(total_days, 7)

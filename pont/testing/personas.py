@@ -110,12 +110,16 @@ def build_world() -> World:
 
 
 def sign_in(client: Client, user: User, *, second_factor: bool = True) -> Client:
-    """Sign the client in as user, with (by default) a verified second factor."""
+    """Sign the client in as user: password given, and (by default) the code too.
+
+    The user always has an enrolled authenticator; without second_factor the
+    session is left at the code page, as after a correct password.
+    """
     client.force_login(user)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="test device", defaults={"confirmed": True}
+    )
     if second_factor:
-        device, _created = TOTPDevice.objects.get_or_create(
-            user=user, name="test device", defaults={"confirmed": True}
-        )
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
