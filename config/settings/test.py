@@ -30,3 +30,7 @@ PONT_AUDIT_CHECKPOINT_KEY = "test-checkpoint-key"  # noqa: S105
 PONT_DEMO_TOOLS = True
 
 LOGGING["root"]["level"] = "WARNING"
+
+# A test-only app with one concrete ReferenceData table (no migrations: the
+# test database creates its table directly).
+INSTALLED_APPS = [*INSTALLED_APPS, "pont.core.tests.reference_app"]

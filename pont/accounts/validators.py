@@ -43,9 +43,14 @@ class ContextWordValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         lowered = password.lower()
+        if not any(word in lowered for word in CONTEXT_WORDS):
+            return
+        rest = lowered
         for word in CONTEXT_WORDS:
-            if word in lowered and len(lowered) - len(word) < 8:
-                raise ValidationError(
+            rest = rest.replace(word, "")
+        # What is left once the service's words are taken out must be a password on its own.
+        if sum(ch.isalnum() for ch in rest) < 10:
+            raise ValidationError(
                     _(
                         "Your password is too close to a word connected with this service. "
                         "Use a phrase of several unrelated words instead."

@@ -1,0 +1,183 @@
+"""Sessions end when they should: idle, too old, signed out, account disabled, role removed."""
+
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from pont.accounts import services
+from pont.accounts.middleware import AUTH_TIME_KEY, LAST_SEEN_KEY
+from pont.audit.models import AuditEvent
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, FRONTLINE, SYSADMIN
+
+PEOPLE = "/people/"
+
+
+def _age_session(client: Client, **seconds_ago: int) -> None:
+    session = client.session
+    now = int(time.time())
+    for key, ago in seconds_ago.items():
+        session[key] = now - ago
+    session.save()
+
+
+def test_a_session_idle_longer_than_the_limit_is_signed_out(world, as_persona, settings):
+    client = as_persona(CUSTODY)
+    assert client.get(PEOPLE).status_code == 200
+    _age_session(client, **{LAST_SEEN_KEY: settings.PONT_SESSION_IDLE_SECONDS + 5})
+    response = client.get(PEOPLE)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    # The session is gone on the server, not just forgotten by the browser.
+    assert client.get(PEOPLE).status_code == 302
+
+
+def test_a_session_just_inside_the_idle_limit_stays_signed_in(world, as_persona, settings):
+    client = as_persona(CUSTODY)
+    client.get(PEOPLE)
+    _age_session(client, **{LAST_SEEN_KEY: settings.PONT_SESSION_IDLE_SECONDS - 5})
+    assert client.get(PEOPLE).status_code == 200
+
+
+def test_a_session_older_than_the_absolute_limit_is_signed_out_even_if_busy(world, as_persona, settings):
+    client = as_persona(CUSTODY)
+    client.get(PEOPLE)
+    _age_session(client, **{AUTH_TIME_KEY: settings.SESSION_COOKIE_AGE + 5, LAST_SEEN_KEY: 1})
+    response = client.get(PEOPLE)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_signing_out_destroys_the_session_on_the_server(world, as_persona):
+    client = as_persona(CUSTODY)
+    key = client.session.session_key
+    response = post_form(client, reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
+    # Replaying the old cookie gets nowhere.
+    replay = Client()
+    replay.cookies["sessionid"] = key
+    assert replay.get(PEOPLE).status_code == 302
+
+
+def test_sign_out_by_get_is_refused(world, as_persona):
+    client = as_persona(CUSTODY)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert client.get(PEOPLE).status_code == 200
+
+
+def test_deactivating_an_account_ends_all_its_sessions_at_once(world, as_persona):
+    officer = as_persona(FRONTLINE)
+    assert officer.get(PEOPLE).status_code == 200
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    response = post_form(admin, reverse("accounts:user_deactivate", args=[target.pk]))
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert not target.is_active and target.deactivated_at
+    assert officer.get(PEOPLE).status_code == 302
+    assert not target.active_memberships().exists()
+    events = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(target.pk))
+    assert events.last().detail["deactivated"] is True
+
+
+def test_an_administrator_cannot_deactivate_themselves(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    response = post_form(admin, reverse("accounts:user_deactivate", args=[world.users[SYSADMIN].pk]))
+    assert response.status_code == 302
+    assert world.users[SYSADMIN].__class__.objects.get(pk=world.users[SYSADMIN].pk).is_active
+
+
+def test_ending_a_membership_removes_its_capabilities_on_the_next_request(world, as_persona):
+    client = as_persona(CUSTODY)
+    assert client.get(PEOPLE).status_code == 200
+    membership = world.users[CUSTODY].active_memberships().get()
+    services.membership_end(actor=world.users[SYSADMIN], membership=membership)
+    assert client.get(PEOPLE).status_code == 403
+
+
+def test_resetting_the_second_factor_ends_sessions_and_forces_enrolment(world, as_persona):
+    officer = as_persona(FRONTLINE)
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    response = post_form(admin, reverse("accounts:user_second_factor_reset", args=[target.pk]))
+    assert response.status_code == 302
+    assert not target.totpdevice_set.exists()
+    assert officer.get(PEOPLE).status_code == 302
+
+
+def test_changing_password_needs_the_current_one_and_ends_other_sessions(world, as_persona):
+    first = as_persona(CUSTODY)
+    second = as_persona(CUSTODY)
+    url = reverse("accounts:password_change")
+    refused = post_form(
+        first, url, {"old_password": "wrong", "new_password1": "Llyn-Brianne-Dam-77", "new_password2": "Llyn-Brianne-Dam-77"}
+    )
+    assert refused.status_code == 200
+    assert "Your old password was entered incorrectly" in refused.content.decode()
+    # Register both sessions as the sign-in flow does.
+    for client in (first, second):
+        services.session_started(user=world.users[CUSTODY], session_key=client.session.session_key, user_agent="t")
+    done = post_form(
+        first,
+        url,
+        {
+            "old_password": "Correct-Horse-Battery-Staple-42",
+            "new_password1": "Llyn-Brianne-Dam-77",
+            "new_password2": "Llyn-Brianne-Dam-77",
+        },
+    )
+    assert done.status_code == 302
+    assert first.get(PEOPLE).status_code == 200
+    assert second.get(PEOPLE).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "fragment"),
+    [
+        ("short-one", "too short"),
+        ("12345678901234", "entirely numeric"),
+        ("Dyfed-Powys-2026", "connected with this service"),
+        ("x" * 129, "128 characters or fewer"),
+    ],
+)
+def test_weak_passwords_are_refused_with_a_reason(world, as_persona, password, fragment):
+    client = as_persona(CUSTODY)
+    response = post_form(
+        client,
+        reverse("accounts:password_change"),
+        {"old_password": "Correct-Horse-Battery-Staple-42", "new_password1": password, "new_password2": password},
+    )
+    assert response.status_code == 200
+    assert fragment in response.content.decode()
+
+
+def test_demo_otp_prints_the_current_code_only_where_demo_tools_are_allowed(world, settings, capsys):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=world.users[CUSTODY], name="phone", confirmed=True)
+    settings.PONT_DEMO_TOOLS = True
+    call_command("demo-otp", world.users[CUSTODY].username)
+    assert capsys.readouterr().out.strip().isdigit()
+    settings.PONT_DEPLOYMENT = "production"
+    with pytest.raises(CommandError, match="disabled"):
+        call_command("demo-otp", world.users[CUSTODY].username)
+    settings.PONT_DEPLOYMENT = "local"
+    settings.PONT_DEMO_TOOLS = False
+    with pytest.raises(CommandError, match="disabled"):
+        call_command("demo-otp", world.users[CUSTODY].username)
+
+
+def test_the_system_check_refuses_demo_tools_under_production_settings(settings):
+    from pont.accounts.checks import demo_tools_off_in_production
+
+    settings.PONT_DEPLOYMENT = "production"
+    settings.PONT_DEMO_TOOLS = True
+    assert [e.id for e in demo_tools_off_in_production()] == ["accounts.E001"]
+    settings.PONT_DEMO_TOOLS = False
+    assert demo_tools_off_in_production() == []

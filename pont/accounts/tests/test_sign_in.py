@@ -1,0 +1,230 @@
+"""Signing in: password, then a TOTP code; lockout; enrolment; no way round the second factor."""
+
+import time
+from binascii import unhexlify
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pont.accounts import otp, services
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, TEST_PASSWORD
+
+SIGN_IN = reverse("accounts:login")
+CODE = reverse("accounts:otp_verify")
+SET_UP = reverse("accounts:otp_setup")
+
+
+def _code(key_hex: str, offset_steps: int = 0) -> str:
+    totp = TOTP(unhexlify(key_hex))
+    totp.time = time.time() + offset_steps * 30
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture
+def officer(world):
+    user = world.users[CUSTODY]
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user, device
+
+
+def _password(client: Client, username: str, password: str = TEST_PASSWORD, **extra):
+    return post_form(client, SIGN_IN, {"username": username, "password": password}, **extra)
+
+
+def test_a_correct_password_leads_to_the_code_page_not_into_pont(officer):
+    user, _device = officer
+    client = Client(enforce_csrf_checks=True)
+    response = _password(client, user.username)
+    assert response.status_code == 302
+    assert response["Location"].startswith(CODE)
+    # Signed in by password only: every staff page still sends the user to the code page.
+    for path in ("/", reverse("people:search"), reverse("accounts:account"), reverse("audit:search")):
+        page = client.get(path)
+        if path == "/":
+            assert b"Hello" not in page.content
+        else:
+            assert page.status_code == 302
+            assert page["Location"].startswith(CODE)
+
+
+def test_the_right_code_completes_sign_in_and_each_code_works_only_once(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    code = _code(device.key)
+    response = post_form(client, CODE, {"token": code, "next": "/people/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/people/"
+    assert client.get("/people/").status_code == 200
+
+    # Sign out and in again: the same code is refused (no replay).
+    post_form(client, reverse("accounts:logout"))
+    _password(client, user.username)
+    again = post_form(client, CODE, {"token": code})
+    assert again.status_code == 200
+    assert "The code is not right" in again.content.decode()
+
+
+def test_a_wrong_code_is_refused_and_then_even_the_right_code_must_wait(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    wrong = "000000" if _code(device.key) != "000000" else "111111"
+    first = post_form(client, CODE, {"token": wrong})
+    assert "The code is not right" in first.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    # Throttled (django-otp back-off): the right code is refused until the delay passes.
+    throttled = post_form(client, CODE, {"token": _code(device.key)})
+    assert "Too many wrong codes" in throttled.content.decode()
+    assert client.get("/people/").status_code == 302
+
+
+def test_a_malformed_code_counts_as_a_failure(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    response = post_form(client, CODE, {"token": "12ab"})
+    assert "The code is not right" in response.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+
+
+def test_wrong_username_and_wrong_password_give_the_same_message(officer):
+    user, _device = officer
+    unknown = _password(Client(enforce_csrf_checks=True), "nobody-here")
+    wrong = _password(Client(enforce_csrf_checks=True), user.username, "not-the-password")
+    assert unknown.status_code == wrong.status_code == 200
+    message = "Enter a correct username and password"
+    assert message in unknown.content.decode()
+    assert message in wrong.content.decode()
+
+
+def test_repeated_failures_lock_out_that_username_from_that_address(officer, settings):
+    user, _device = officer
+    limit = settings.AXES_FAILURE_LIMIT
+    client = Client(enforce_csrf_checks=True)
+    for _ in range(limit):
+        _password(client, user.username, "wrong-password-123", REMOTE_ADDR="10.0.0.1")
+    locked = _password(client, user.username, REMOTE_ADDR="10.0.0.1")
+    assert locked.status_code == 429
+    assert "Sign-in paused" in locked.content.decode()
+    # The same user from another address, and another user from this address, are not locked.
+    elsewhere = _password(Client(enforce_csrf_checks=True), user.username, REMOTE_ADDR="10.0.0.2")
+    assert elsewhere.status_code == 302
+
+
+def test_one_failure_fewer_than_the_limit_does_not_lock_out(officer, settings):
+    user, _device = officer
+    client = Client(enforce_csrf_checks=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _password(client, user.username, "wrong-password-123", REMOTE_ADDR="10.0.0.9")
+    ok = _password(client, user.username, REMOTE_ADDR="10.0.0.9")
+    assert ok.status_code == 302
+
+
+def test_an_account_without_an_authenticator_must_enrol_by_qr_code(world):
+    user = world.users[CUSTODY]
+    client = Client(enforce_csrf_checks=True)
+    response = _password(client, user.username)
+    assert response["Location"].startswith(SET_UP)
+    page = client.get(SET_UP)
+    assert page.status_code == 200
+    assert b"<svg" in page.content
+    key = client.session[otp.SETUP_SESSION_KEY]
+    assert otp.manual_entry_key(key).replace(" ", "") in page.content.decode().replace(" ", "")
+    assert not TOTPDevice.objects.filter(user=user).exists()  # nothing stored before a code proves the app
+
+    bad = post_form(client, SET_UP, {"token": "000000" if _code(key) != "000000" else "111111"})
+    assert bad.status_code == 200
+    assert not TOTPDevice.objects.filter(user=user).exists()
+
+    good = post_form(client, SET_UP, {"token": _code(key), "next": "/people/"})
+    assert good.status_code == 302
+    assert good["Location"] == "/people/"
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed and device.key == key
+    assert client.get("/people/").status_code == 200
+
+
+def test_an_enrolled_account_cannot_enrol_a_second_authenticator(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    assert client.get(SET_UP)["Location"].startswith(CODE)
+    assert otp.verify_enrolment(user, otp.new_setup_key(), "123456") is None
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
+def test_sign_in_refuses_to_redirect_to_another_site(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    response = post_form(client, CODE, {"token": _code(device.key), "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_the_session_key_changes_when_the_second_factor_is_given(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    before = client.session.session_key
+    post_form(client, CODE, {"token": _code(device.key)})
+    assert client.session.session_key != before
+
+
+def test_signing_in_records_the_session_for_the_user(officer):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True, headers={"User-Agent": "TestBrowser/1.0"})
+    _password(client, user.username)
+    post_form(client, CODE, {"token": _code(device.key)})
+    session = user.signed_in_sessions.get()
+    assert session.session_key == client.session.session_key
+    assert session.user_agent == "TestBrowser/1.0"
+    page = client.get(reverse("accounts:account"))
+    assert "TestBrowser/1.0" in page.content.decode()
+
+
+def test_the_demo_code_hint_appears_only_when_demo_tools_are_on(officer, settings):
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    settings.PONT_DEMO_TOOLS = True
+    assert b'id="demo-code"' in client.get(CODE).content
+    settings.PONT_DEMO_TOOLS = False
+    assert b'id="demo-code"' not in client.get(CODE).content
+    settings.PONT_DEMO_TOOLS = True
+    settings.PONT_DEPLOYMENT = "production"
+    assert b'id="demo-code"' not in client.get(CODE).content
+
+
+def test_an_initial_password_must_be_changed_before_anything_else(world, signed_in):
+    user, initial = services.user_create(
+        actor=world.users["sysadmin"],
+        username="newstarter",
+        given_name="New",
+        family_name="Starter",
+        email="new@example.test",
+    )
+    assert initial and user.must_change_password
+    services.membership_create(
+        actor=world.users["sysadmin"], user=user, organisation=world.llanelli, role="custody_officer"
+    )
+    client = signed_in(Client(enforce_csrf_checks=True), user)
+    response = client.get("/people/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:password_change")
+    changed = post_form(
+        client,
+        reverse("accounts:password_change"),
+        {"old_password": initial, "new_password1": "Afon-Teifi-yn-llifo-99", "new_password2": "Afon-Teifi-yn-llifo-99"},
+    )
+    assert changed.status_code == 302
+    user.refresh_from_db()
+    assert not user.must_change_password
+    assert client.get("/people/").status_code == 200

@@ -1,0 +1,150 @@
+"""Person pages: search by POST, the duplicate check, the audited record page, edits with versions."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from pont.audit.models import AuditEvent
+from pont.people import services
+from pont.people.models import Person
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A
+
+Operation = AuditEvent.Operation
+
+
+@pytest.fixture
+def rhys(world):
+    return services.person_create(
+        actor=world.users[CUSTODY], given_name="Rhys", family_name="Owen",
+        date_of_birth=date(1991, 4, 3), gender="male", pnc_id="2009/0123456C", confirmed_new=True,
+    )
+
+
+def _dob(day: int, month: int, year: int, name: str = "date_of_birth") -> dict[str, str]:
+    return {f"{name}_0": str(day), f"{name}_1": str(month), f"{name}_2": str(year)}
+
+
+def test_search_finds_a_person_by_name_and_audits_each_person_shown(world, as_persona, rhys):
+    client = as_persona(FRONTLINE)
+    before = AuditEvent.objects.count()
+    response = post_form(client, reverse("people:search"), {"name": "owen"})
+    assert response.status_code == 200
+    assert "Rhys Owen" in response.content.decode()
+    shown = AuditEvent.objects.filter(sequence__gt=before).get()
+    assert (shown.operation, shown.subject_person_id, shown.detail) == (Operation.CONSULTATION, rhys.pk, {"shown_in": "search"})
+
+
+def test_search_by_pnc_id_accepts_the_short_form(world, as_persona, rhys):
+    response = post_form(as_persona(CUSTODY), reverse("people:search"), {"pnc_id": "09/123456C"})
+    assert "Rhys Owen" in response.content.decode()
+
+
+def test_search_by_get_never_runs_a_search(world, as_persona, rhys):
+    response = as_persona(CUSTODY).get(reverse("people:search"), {"name": "owen"})
+    assert response.status_code == 200
+    assert "Rhys Owen" not in response.content.decode()
+
+
+def test_an_empty_search_says_what_to_enter(world, as_persona):
+    response = post_form(as_persona(CUSTODY), reverse("people:search"), {})
+    assert response.status_code == 200
+    assert "Enter a name, a date of birth or a PNC ID" in response.content.decode()
+
+
+def test_a_provider_search_does_not_find_people_it_has_no_relationship_with(world, as_persona, rhys):
+    response = post_form(as_persona(PROV_A), reverse("people:search"), {"name": "owen"})
+    assert response.status_code == 200
+    assert "Rhys Owen" not in response.content.decode()
+    assert "0 people found" in response.content.decode()
+
+
+def test_the_record_page_shows_the_person_and_audits_the_view(world, as_persona, rhys):
+    before = AuditEvent.objects.count()
+    response = as_persona(FRONTLINE).get(rhys.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Rhys Owen" in html and "2009/0123456C" in html and rhys.reference in html
+    assert "There is no way to contact this person" in html
+    event = AuditEvent.objects.get(sequence=before + 1)
+    assert (event.operation, event.subject_person_id, event.actor_label) == (Operation.CONSULTATION, rhys.pk, "frontline")
+
+
+def test_another_organisations_record_looks_exactly_like_a_missing_one(world, as_persona, rhys):
+    client = as_persona(PROV_A)
+    hidden_url, missing_url = rhys.get_absolute_url(), reverse("people:detail", args=[rhys.pk + 1000])
+    hidden, missing = client.get(hidden_url), client.get(missing_url)
+    assert hidden.status_code == missing.status_code == 404
+    # Byte for byte the same page, once the requested address (echoed in the language switch) is removed.
+    assert hidden.content.decode().replace(hidden_url, "") == missing.content.decode().replace(missing_url, "")
+    assert not AuditEvent.objects.filter(operation=Operation.CONSULTATION, actor_label="prov-a").exists()
+
+
+def test_a_role_without_the_capability_gets_403(world, as_persona, rhys):
+    assert as_persona(PANEL).get(rhys.get_absolute_url()).status_code == 403
+
+
+def test_creating_a_look_alike_shows_possible_matches_before_saving(world, as_persona, rhys):
+    client = as_persona(CUSTODY)
+    form = {"given_name": "Rhŷs", "family_name": "Owen", **_dob(3, 4, 1991), "gender": "male", "preferred_language": "cy"}
+    before = AuditEvent.objects.count()
+    first = post_form(client, reverse("people:create"), form)
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert "Possible matches" in html and rhys.get_absolute_url() in html
+    assert "Same date of birth and a similar name" in html
+    assert Person.objects.count() == 1
+    shown = AuditEvent.objects.filter(sequence__gt=before).get()
+    assert shown.detail == {"shown_in": "possible duplicates"}
+
+    confirmed = post_form(client, reverse("people:create"), {**form, "confirmed_new": "on"})
+    assert confirmed.status_code == 302
+    assert Person.objects.count() == 2
+
+
+def test_creating_with_errors_shows_the_error_summary_naming_each_field(world, as_persona):
+    response = post_form(as_persona(CUSTODY), reverse("people:create"), {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    for message in ("Enter a first name", "Enter a last name", "The date must be a real date", "Select a gender"):
+        assert message in html
+    assert 'href="#id_date_of_birth_0"' in html
+    assert html.count("<title>Error:") == 1
+
+
+def test_editing_with_a_stale_version_is_refused_with_a_clear_message(world, as_persona, rhys):
+    url = reverse("people:edit", args=[rhys.pk])
+    form = {"given_name": "Rhys", "family_name": "Owens", **_dob(3, 4, 1991), "gender": "male",
+            "pnc_id": "2009/0123456C", "preferred_language": "en", "version": "1"}
+    assert post_form(as_persona(CUSTODY), url, form).status_code == 302
+    stale = post_form(as_persona(FRONTLINE), url, {**form, "family_name": "Bowen"})
+    assert stale.status_code == 409
+    assert "Someone else changed this record" in stale.content.decode()
+    rhys.refresh_from_db()
+    assert rhys.family_name == "Owens"
+
+
+def test_adding_a_phone_number_from_the_page(world, as_persona, rhys):
+    url = reverse("people:contact_route_add", args=[rhys.pk])
+    client = as_persona(CUSTODY)
+    bad = post_form(client, url, {"kind": "phone", "use": "mobile", "phone": "123"})
+    assert bad.status_code == 200
+    assert "Enter a UK phone number" in bad.content.decode()
+    good = post_form(client, url, {"kind": "phone", "use": "mobile", "phone": "07812 345678", "is_preferred": "on"})
+    assert good.status_code == 302
+    page = client.get(rhys.get_absolute_url()).content.decode()
+    assert "07812 345678" in page and "Preferred" in page
+
+
+def test_removing_a_route_from_the_page(world, as_persona, rhys):
+    route = services.contact_route_add(
+        actor=world.users[CUSTODY], person_id=rhys.pk, kind="phone", use="home", values={"phone": "01970 612345"}
+    )
+    client = as_persona(CUSTODY)
+    response = post_form(client, reverse("people:contact_route_end", args=[rhys.pk, route.pk]))
+    assert response.status_code == 302
+    route.refresh_from_db()
+    assert route.ended_at is not None
+    assert "01970 612345" not in client.get(rhys.get_absolute_url()).content.decode()
