@@ -28,7 +28,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @require_GET
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]
+        if not (user.is_authenticated and user.is_verified()):
             return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
         return view(request, *args, **kwargs)
 
@@ -42,7 +42,7 @@ api = NinjaAPI(
         "The API that partner systems (treatment providers' case management, the force's "
         "systems) use to exchange referrals and outcomes with Pont. Every call needs "
         "`Authorization: Bearer <key>`; a key belongs to one organisation and sees only its "
-        "records. Every error has the shape `{\"message\": ..., \"extra\": {...}}`."
+        'records. Every error has the shape `{"message": ..., "extra": {...}}`.'
     ),
     urls_namespace="api",
     auth=ApiKeyAuth(),

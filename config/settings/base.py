@@ -21,7 +21,9 @@ VAR_DIR = Path(env_str("PONT_VAR_DIR", str(BASE_DIR / "var")))
 # demo conveniences outside a demo.
 PONT_DEPLOYMENT = "base"
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-every-real-deployment")
+SECRET_KEY = env_str(
+    "DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-every-real-deployment"
+)
 DEBUG = False
 ALLOWED_HOSTS: list[str] = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
@@ -115,7 +117,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
@@ -233,7 +235,9 @@ PONT_SCHEDULE = [
 
 # Audit chain checkpoints: kept in their own table and, when a path is set,
 # appended to a file outside the database, so a truncated tail is detectable.
-PONT_AUDIT_CHECKPOINT_FILE = env_str("PONT_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+PONT_AUDIT_CHECKPOINT_FILE = env_str(
+    "PONT_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
 PONT_AUDIT_CHECKPOINT_KEY = env_str("PONT_AUDIT_CHECKPOINT_KEY", "") or SECRET_KEY
 
 # API keys shown once; the prefix names Pont so secret scanners can find leaks.

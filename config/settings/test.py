@@ -29,7 +29,7 @@ PONT_AUDIT_CHECKPOINT_FILE = ""
 PONT_AUDIT_CHECKPOINT_KEY = "test-checkpoint-key"  # noqa: S105
 PONT_DEMO_TOOLS = True
 
-LOGGING["root"]["level"] = "WARNING"
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # type: ignore[dict-item]
 
 # A test-only app with one concrete ReferenceData table (no migrations: the
 # test database creates its table directly).

@@ -10,7 +10,9 @@ RULES = [
         data=lambda scene: {"language": "cy", "next": "/"},
     ),
     # API: health needs no key; /me needs a client's key; session cookies count for nothing.
-    Rule("api:health", {"GET": grid(200), "POST": grid(405), "PUT": grid(405), "DELETE": grid(405)}),
+    Rule(
+        "api:health", {"GET": grid(200), "POST": grid(405), "PUT": grid(405), "DELETE": grid(405)}
+    ),
     Rule(
         "api:me",
         {
@@ -21,7 +23,10 @@ RULES = [
         },
     ),
     # The schema is public (it holds no data); the interactive docs are for signed-in staff.
-    Rule("api:openapi-json", {"GET": grid(200), "POST": grid(405), "PUT": grid(405), "DELETE": grid(405)}),
+    Rule(
+        "api:openapi-json",
+        {"GET": grid(200), "POST": grid(405), "PUT": grid(405), "DELETE": grid(405)},
+    ),
     Rule(
         "api:openapi-view",
         {
@@ -31,5 +36,7 @@ RULES = [
             "DELETE": grid(405),
         },
     ),
-    Rule("api:api-root", {"GET": grid(404), "POST": grid(404), "PUT": grid(404), "DELETE": grid(404)}),
+    Rule(
+        "api:api-root", {"GET": grid(404), "POST": grid(404), "PUT": grid(404), "DELETE": grid(404)}
+    ),
 ]

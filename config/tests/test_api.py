@@ -83,7 +83,10 @@ def test_unknown_scopes_are_refused_and_named(world):
 
     with pytest.raises(ApplicationError) as refused:
         services.api_client_create(
-            actor=world.users[SYSADMIN], organisation=world.provider_a, name="x", scopes=["root:all"]
+            actor=world.users[SYSADMIN],
+            organisation=world.provider_a,
+            name="x",
+            scopes=["root:all"],
         )
     assert refused.value.extra == {"fields": {"scopes": ["root:all"]}}
 
@@ -116,7 +119,9 @@ def test_api_client_pages_show_the_key_once(world, as_persona):
 
     admin = as_persona(SYSADMIN)
     response = post_form(
-        admin, "/accounts/api-clients/new", {"name": "DDAS case system", "organisation": world.provider_a.pk}
+        admin,
+        "/accounts/api-clients/new",
+        {"name": "DDAS case system", "organisation": world.provider_a.pk},
     )
     assert response.status_code == 200
     page = response.content.decode()

@@ -15,12 +15,16 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "pont.dyfed-powys.police.example",
     "DATABASE_URL": "postgres://pont:secret@db.internal.example:5432/pont",
     "PONT_AUDIT_CHECKPOINT_KEY": "c" * 48,
-    "PONT_STATIC_ROOT": "/tmp/pont-static-check",
+    "PONT_STATIC_ROOT": str(ROOT / "var" / "staticfiles-check"),
 }
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PONT_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "PONT_"))
+    }
     return subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -38,7 +42,10 @@ def test_the_deploy_check_reports_nothing_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "PONT_AUDIT_CHECKPOINT_KEY"])
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "PONT_AUDIT_CHECKPOINT_KEY"],
+)
 def test_production_refuses_to_start_without_required_settings(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _manage("check", env=env)

@@ -55,7 +55,8 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         self.fields["old_password"].label = _("Current password")
         self.fields["new_password1"].label = _("New password")
         self.fields["new_password1"].help_text = _(
-            "At least 12 characters. A few unrelated words make a strong password that is easy to remember."
+            "At least 12 characters. A few unrelated words make a strong password "
+            "that is easy to remember."
         )
         self.fields["new_password2"].label = _("Confirm new password")
 
@@ -83,7 +84,9 @@ class ApiClientCreateForm(forms.Form):
         max_length=120,
         help_text=_("For example, the provider's case management system."),
     )
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
     scopes = forms.MultipleChoiceField(
         label=_("What it may do"),
         required=False,
@@ -93,4 +96,6 @@ class ApiClientCreateForm(forms.Form):
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["scopes"].choices = [(code, desc) for code, desc in known_scopes().items()]
+        scopes = self.fields["scopes"]
+        assert isinstance(scopes, forms.MultipleChoiceField)  # noqa: S101 - narrows the type
+        scopes.choices = list(known_scopes().items())

@@ -95,8 +95,8 @@ class SecondFactorRequiredMiddleware:
             return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
         if not getattr(view_func, "second_factor_required", True):
             return None
-        if not user.is_verified():  # type: ignore[union-attr]  # set by OTPMiddleware
-            target = "accounts:otp_verify" if confirmed_device_for(user) else "accounts:otp_setup"  # type: ignore[arg-type]
+        if not user.is_verified():
+            target = "accounts:otp_verify" if confirmed_device_for(user) else "accounts:otp_setup"
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse(target)}?{query}")
         if getattr(user, "must_change_password", False) and not getattr(

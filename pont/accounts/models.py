@@ -114,6 +114,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def is_verified(self) -> bool:
+        """Whether this session gave its second factor.
+
+        django-otp's middleware replaces this on the request's user; anywhere
+        else (commands, tasks) the answer is no, which fails closed.
+        """
+        return False
+
     def active_memberships(self) -> models.QuerySet["Membership"]:
         return self.memberships.filter(ended_at__isnull=True, organisation__is_active=True)
 

@@ -13,6 +13,7 @@ Later modules add their capabilities to the sets below, by name.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class Role(models.TextChoices):
@@ -62,7 +63,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMINISTRATOR: frozenset({MANAGE_USERS, MANAGE_ALL_API_CLIENTS}),
 }
 
-ROLE_DESCRIPTIONS: dict[str, str] = {
+ROLE_DESCRIPTIONS: dict[str, StrOrPromise] = {
     Role.CUSTODY_OFFICER: _(
         "Records drug tests in custody, imposes Required Assessments and refers people to "
         "treatment with complete contact details."

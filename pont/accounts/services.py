@@ -53,7 +53,9 @@ def organisation_create(
     _require(actor, MANAGE_USERS)
     allowed = PARENT_KINDS.get(kind)
     if allowed is None:
-        raise ApplicationError(str(_("Select a kind of organisation.")), {"fields": {"kind": ["invalid"]}})
+        raise ApplicationError(
+            str(_("Select a kind of organisation.")), {"fields": {"kind": ["invalid"]}}
+        )
     if (parent.kind if parent else None) not in allowed:
         raise ApplicationError(
             str(_("This kind of organisation cannot be part of that one.")),
@@ -184,7 +186,10 @@ def user_deactivate(*, actor: User, user: User) -> User:
             membership.save(update_fields=["ended_at", "updated_at"])
         ended = _end_sessions(user)
         audit.record(
-            actor=actor, operation=Operation.ALTERATION, obj=user, detail={"deactivated": True, "sessions_ended": ended}
+            actor=actor,
+            operation=Operation.ALTERATION,
+            obj=user,
+            detail={"deactivated": True, "sessions_ended": ended},
         )
     return user
 
@@ -199,7 +204,9 @@ def user_second_factor_reset(*, actor: User, user: User) -> int:
     _require(actor, MANAGE_USERS)
     count, _deleted = TOTPDevice.objects.filter(user=user).delete()
     _end_sessions(user)
-    audit.record(actor=actor, operation=Operation.ALTERATION, obj=user, detail={"second_factor_reset": True})
+    audit.record(
+        actor=actor, operation=Operation.ALTERATION, obj=user, detail={"second_factor_reset": True}
+    )
     return count
 
 
@@ -210,7 +217,9 @@ def user_password_changed(*, user: User, session_key: str | None) -> int:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
     ended = _end_sessions(user, keep=session_key)
-    audit.record(actor=user, operation=Operation.ALTERATION, obj=user, detail={"password_changed": True})
+    audit.record(
+        actor=user, operation=Operation.ALTERATION, obj=user, detail={"password_changed": True}
+    )
     return ended
 
 
@@ -246,7 +255,9 @@ def api_client_create(
             raise ApplicationError(str(NOT_ALLOWED), status=403)
     name = name.strip()
     if not name:
-        raise ApplicationError(str(_("Enter a name for the client.")), {"fields": {"name": ["required"]}})
+        raise ApplicationError(
+            str(_("Enter a name for the client.")), {"fields": {"name": ["required"]}}
+        )
     from django.conf import settings
 
     prefix = secrets.token_hex(6)
@@ -261,7 +272,9 @@ def api_client_create(
     )
     client.full_clean()
     client.save()
-    audit.record(actor=actor, operation=Operation.COLLECTION, obj=client, detail={"scopes": client.scopes})
+    audit.record(
+        actor=actor, operation=Operation.COLLECTION, obj=client, detail={"scopes": client.scopes}
+    )
     return client, key
 
 
@@ -274,5 +287,7 @@ def api_client_revoke(*, actor: User, client: ApiClient) -> ApiClient:
         client.is_active = False
         client.revoked_at = timezone.now()
         client.save(update_fields=["is_active", "revoked_at", "updated_at"])
-        audit.record(actor=actor, operation=Operation.ALTERATION, obj=client, detail={"revoked": True})
+        audit.record(
+            actor=actor, operation=Operation.ALTERATION, obj=client, detail={"revoked": True}
+        )
     return client

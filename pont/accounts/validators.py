@@ -51,12 +51,12 @@ class ContextWordValidator:
         # What is left once the service's words are taken out must be a password on its own.
         if sum(ch.isalnum() for ch in rest) < 10:
             raise ValidationError(
-                    _(
-                        "Your password is too close to a word connected with this service. "
-                        "Use a phrase of several unrelated words instead."
-                    ),
-                    code="password_context_word",
-                )
+                _(
+                    "Your password is too close to a word connected with this service. "
+                    "Use a phrase of several unrelated words instead."
+                ),
+                code="password_context_word",
+            )
 
     def get_help_text(self) -> str:
         return _("Your password cannot be mostly a word connected with this service.")

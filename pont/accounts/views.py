@@ -24,6 +24,7 @@ from pont.core.forms import apply_application_error
 
 from . import otp, selectors, services
 from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
+from .http import AuthenticatedRequest
 from .middleware import AUTH_TIME_KEY, second_factor_not_required
 from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS
 
@@ -48,7 +49,7 @@ def _client_ip(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: username and password. django-axes locks out repeated failures."""
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if request.user.is_authenticated and request.user.is_verified():
         return redirect(_safe_next(request))
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST":
@@ -56,7 +57,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = form.get_user()
             login(request, user)
             request.session[AUTH_TIME_KEY] = int(time.time())
-            security_log.info("password accepted for %s from %s", user.get_username(), _client_ip(request))
+            security_log.info(
+                "password accepted for %s from %s", user.get_username(), _client_ip(request)
+            )
             step = "accounts:otp_verify" if otp.confirmed_device_for(user) else "accounts:otp_setup"
             return redirect(f"{reverse(step)}?{urlencode({'next': _safe_next(request)})}")
         security_log.warning("sign-in failed from %s", _client_ip(request))
@@ -68,12 +71,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @second_factor_not_required
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
     """Step two: the code from the user's authenticator app."""
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():
         return redirect(_safe_next(request))
-    device = otp.confirmed_device_for(user)  # type: ignore[arg-type]
+    device = otp.confirmed_device_for(user)
     if device is None:
         return redirect("accounts:otp_setup")
     form = CodeForm(request.POST or None)
@@ -82,12 +85,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         allowed, _details = device.verify_is_allowed()
         if not allowed:
             throttled = True
-            form.add_error("token", _("Too many wrong codes. Wait a minute, then enter the newest code."))
-        elif otp.verify_sign_in(user, device, form.cleaned_data["token"]):  # type: ignore[arg-type]
+            form.add_error(
+                "token", _("Too many wrong codes. Wait a minute, then enter the newest code.")
+            )
+        elif otp.verify_sign_in(user, device, form.cleaned_data["token"]):
             otp_login(request, device)
             request.session.cycle_key()
             services.session_started(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 session_key=request.session.session_key or "",
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
@@ -95,7 +100,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_safe_next(request))
         else:
             security_log.warning("second factor refused for %s", user.get_username())
-            form.add_error("token", _("The code is not right. Enter the newest code from your app."))
+            form.add_error(
+                "token", _("The code is not right. Enter the newest code from your app.")
+            )
     demo_code = otp.current_code(device) if otp.demo_tools_enabled() else None
     return render(
         request,
@@ -107,10 +114,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @second_factor_not_required
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol an authenticator app by QR code, once, for an account that has none."""
     user = request.user
-    if otp.confirmed_device_for(user) is not None:  # type: ignore[arg-type]
+    if otp.confirmed_device_for(user) is not None:
         return redirect("accounts:otp_verify")
     key = request.session.get(otp.SETUP_SESSION_KEY)
     if not key:
@@ -118,21 +125,24 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         request.session[otp.SETUP_SESSION_KEY] = key
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = otp.verify_enrolment(user, key, form.cleaned_data["token"])  # type: ignore[arg-type]
+        device = otp.verify_enrolment(user, key, form.cleaned_data["token"])
         if device is not None:
             del request.session[otp.SETUP_SESSION_KEY]
             otp_login(request, device)
             request.session.cycle_key()
             services.session_started(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 session_key=request.session.session_key or "",
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
             security_log.info("authenticator enrolled for %s", user.get_username())
             messages.success(request, _("Your authenticator app is set up."))
             return redirect(_safe_next(request))
-        form.add_error("token", _("The code is not right. Check the app shows Pont, then enter the newest code."))
-    uri = otp.provisioning_uri(user, key)  # type: ignore[arg-type]
+        form.add_error(
+            "token",
+            _("The code is not right. Check the app shows Pont, then enter the newest code."),
+        )
+    uri = otp.provisioning_uri(user, key)
     return render(
         request,
         "accounts/otp_setup.html",
@@ -158,18 +168,20 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
         services.user_password_changed(user=user, session_key=request.session.session_key)
-        messages.success(request, _("Your password has been changed. Any other sessions have been signed out."))
+        messages.success(
+            request, _("Your password has been changed. Any other sessions have been signed out.")
+        )
         return redirect("accounts:account")
     return render(
         request,
         "accounts/password_change.html",
-        {"form": form, "must_change": request.user.must_change_password},  # type: ignore[union-attr]
+        {"form": form, "must_change": request.user.must_change_password},
     )
 
 
@@ -177,14 +189,14 @@ password_change.allowed_before_password_change = True  # type: ignore[attr-defin
 
 
 @require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's own account: roles, sessions, links to change password."""
     return render(
         request,
         "accounts/account.html",
         {
-            "memberships": selectors.memberships_of(user=request.user),  # type: ignore[arg-type]
-            "sessions": request.user.signed_in_sessions.all(),  # type: ignore[union-attr]
+            "memberships": selectors.memberships_of(user=request.user),
+            "sessions": request.user.signed_in_sessions.all(),
             "current_session": request.session.session_key,
         },
     )
@@ -192,21 +204,21 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @capability_required(MANAGE_USERS)
 @require_http_methods(["GET"])
-def user_list(request: HttpRequest) -> HttpResponse:
-    users = selectors.user_list_visible_to(user=request.user)  # type: ignore[arg-type]
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
+    users = selectors.user_list_visible_to(user=request.user)
     return render(request, "accounts/user_list.html", {"users": users})
 
 
 @capability_required(MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
                 user, initial = services.user_create(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     username=data["username"],
                     given_name=data["given_name"],
                     family_name=data["family_name"],
@@ -214,7 +226,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     preferred_language=data["preferred_language"],
                 )
                 services.membership_create(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     user=user,
                     organisation=data["organisation"],
                     role=data["role"],
@@ -222,12 +234,16 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            return render(request, "accounts/user_created.html", {"new_user": user, "initial_password": initial})
+            return render(
+                request,
+                "accounts/user_created.html",
+                {"new_user": user, "initial_password": initial},
+            )
     return render(request, "accounts/user_create.html", {"form": form})
 
 
-def _managed_user_or_404(request: HttpRequest, user_id: int):  # type: ignore[no-untyped-def]
-    target = selectors.user_get_for_manager(user=request.user, user_id=user_id)  # type: ignore[arg-type]
+def _managed_user_or_404(request: AuthenticatedRequest, user_id: int):
+    target = selectors.user_get_for_manager(user=request.user, user_id=user_id)
     if target is None:
         raise Http404
     return target
@@ -235,44 +251,49 @@ def _managed_user_or_404(request: HttpRequest, user_id: int):  # type: ignore[no
 
 @capability_required(MANAGE_USERS)
 @require_POST
-def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     target = _managed_user_or_404(request, user_id)
     try:
-        services.user_deactivate(actor=request.user, user=target)  # type: ignore[arg-type]
+        services.user_deactivate(actor=request.user, user=target)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s can no longer sign in. Their sessions have ended.") % {"name": target})
+        messages.success(
+            request,
+            _("%(name)s can no longer sign in. Their sessions have ended.") % {"name": target},
+        )
     return redirect("accounts:user_list")
 
 
 @capability_required(MANAGE_USERS)
 @require_POST
-def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_second_factor_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     target = _managed_user_or_404(request, user_id)
-    services.user_second_factor_reset(actor=request.user, user=target)  # type: ignore[arg-type]
+    services.user_second_factor_reset(actor=request.user, user=target)
     messages.success(
-        request, _("%(name)s will set up a new authenticator app when they next sign in.") % {"name": target}
+        request,
+        _("%(name)s will set up a new authenticator app when they next sign in.")
+        % {"name": target},
     )
     return redirect("accounts:user_list")
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET"])
-def api_client_list(request: HttpRequest) -> HttpResponse:
-    clients = selectors.api_client_list_visible_to(user=request.user)  # type: ignore[arg-type]
+def api_client_list(request: AuthenticatedRequest) -> HttpResponse:
+    clients = selectors.api_client_list_visible_to(user=request.user)
     return render(request, "accounts/api_client_list.html", {"clients": clients})
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET", "POST"])
-def api_client_create(request: HttpRequest) -> HttpResponse:
-    organisations = selectors.organisations_for_api_clients(user=request.user)  # type: ignore[arg-type]
+def api_client_create(request: AuthenticatedRequest) -> HttpResponse:
+    organisations = selectors.organisations_for_api_clients(user=request.user)
     form = ApiClientCreateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
             client, key = services.api_client_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 organisation=form.cleaned_data["organisation"],
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
@@ -280,16 +301,18 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            return render(request, "accounts/api_client_created.html", {"client": client, "key": key})
+            return render(
+                request, "accounts/api_client_created.html", {"client": client, "key": key}
+            )
     return render(request, "accounts/api_client_create.html", {"form": form})
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_POST
-def api_client_revoke(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)  # type: ignore[arg-type]
+def api_client_revoke(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)
     if client is None:
         raise Http404
-    services.api_client_revoke(actor=request.user, client=client)  # type: ignore[arg-type]
+    services.api_client_revoke(actor=request.user, client=client)
     messages.success(request, _("The key for %(name)s no longer works.") % {"name": client.name})
     return redirect("accounts:api_client_list")

@@ -24,7 +24,9 @@ class AuditSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any operation")), *AuditEvent.Operation.choices],
     )
-    date_from = DateInputField(label=_("From"), required=False, help_text=_("For example, 27 3 2026"))
+    date_from = DateInputField(
+        label=_("From"), required=False, help_text=_("For example, 27 3 2026")
+    )
     date_to = DateInputField(label=_("To"), required=False)
 
     def clean_person(self) -> int | None:
@@ -35,11 +37,13 @@ class AuditSearchForm(forms.Form):
             raise forms.ValidationError(_("Enter a Pont reference like P000123."))
         return int(value)
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
+    def clean(self) -> dict:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", _("The end date must be the same as or after the start date."))
+            self.add_error(
+                "date_to", _("The end date must be the same as or after the start date.")
+            )
         return data
 
     def criteria(self) -> AuditSearch:
@@ -57,7 +61,9 @@ class AuditExportForm(forms.Form):
     recipient = forms.CharField(
         label=_("Who is this export for?"),
         max_length=200,
-        help_text=_("For example, the Information Commissioner's Office, or professional standards."),
+        help_text=_(
+            "For example, the Information Commissioner's Office, or professional standards."
+        ),
     )
     reason = forms.CharField(
         label=_("Why is it needed?"),

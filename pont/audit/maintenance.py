@@ -22,7 +22,9 @@ def _sqlite_flag() -> int:
     return 1 if _sqlite_maintenance else 0
 
 
-def _on_connection_created(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+def _on_connection_created(
+    sender: object, connection: BaseDatabaseWrapper, **kwargs: object
+) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_function("pont_audit_maintenance", 0, _sqlite_flag)
 
@@ -38,7 +40,10 @@ def set_maintenance(connection: BaseDatabaseWrapper, enabled: bool) -> None:
         _sqlite_maintenance = enabled
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pont.audit_maintenance', %s, false)", ["on" if enabled else "off"])
+            cursor.execute(
+                "SELECT set_config('pont.audit_maintenance', %s, false)",
+                ["on" if enabled else "off"],
+            )
 
 
 def install_sql(vendor: str) -> list[str]:

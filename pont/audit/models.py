@@ -20,13 +20,13 @@ class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit rows cannot be updated.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]  # refuses instead of returning counts
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit rows cannot be deleted.")
 
-    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit rows are written one at a time by audit.services.record().")
 
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit rows cannot be updated.")
 
 
@@ -106,7 +106,7 @@ class AuditEvent(models.Model):
             raise AppendOnlyError("Audit rows cannot be changed once written.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit rows cannot be deleted.")
 
 
@@ -124,7 +124,9 @@ class AuditChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")
+        ]
 
     def __str__(self) -> str:
         return f"head #{self.sequence}"

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .chain import Checkpoint, VerifyResult, verify_chain
+from .chain import HASHED_FIELDS, Checkpoint, VerifyResult, verify_chain
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 SEARCH_CAPABILITY = "audit.search_audit_log"
@@ -61,10 +61,7 @@ def checkpoints_from_table() -> list[Checkpoint]:
 
 
 def _events_in_order() -> Iterator[dict[str, Any]]:
-    fields = (
-        "sequence occurred_at operation actor_id actor_label organisation_id subject_person_id "
-        "object_type object_id reason recipient request_id detail prev_hash hash"
-    ).split()
+    fields = (*HASHED_FIELDS, "hash")
     yield from AuditEvent.objects.order_by("sequence").values(*fields).iterator(chunk_size=2000)
 
 

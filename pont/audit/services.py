@@ -125,7 +125,12 @@ def checkpoint_write() -> AuditCheckpoint | None:
         checkpoint.save(force_insert=True)
         path = settings.PONT_AUDIT_CHECKPOINT_FILE
         line = json.dumps(
-            {"sequence": head.sequence, "hash": head.hash, "created_at": stamp, "signature": signature}
+            {
+                "sequence": head.sequence,
+                "hash": head.hash,
+                "created_at": stamp,
+                "signature": signature,
+            }
         )
         if path:
             transaction.on_commit(lambda: _append_line(Path(path), line))

@@ -6,22 +6,33 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from pont.accounts.http import AuthenticatedRequest
 from pont.core.decorators import capability_required
 
 from . import services
 from .forms import AuditExportForm, AuditSearchForm
-
+from .models import AuditChainHead
 from .selectors import EXPORT_CAPABILITY, SEARCH_CAPABILITY, audit_event_search
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
-    "index", "time_utc", "operation", "actor", "organisation_id", "person_reference",
-    "object_type", "object_id", "reason", "recipient", "request_id", "hash",
+    "index",
+    "time_utc",
+    "operation",
+    "actor",
+    "organisation_id",
+    "person_reference",
+    "object_type",
+    "object_id",
+    "reason",
+    "recipient",
+    "request_id",
+    "hash",
 ]
 
 
@@ -62,7 +73,7 @@ class _Echo:
 
 @capability_required(SEARCH_CAPABILITY)
 @require_http_methods(["GET"])
-def audit_search(request: HttpRequest) -> HttpResponse:
+def audit_search(request: AuthenticatedRequest) -> HttpResponse:
     """Search the log by person, member of staff, date and operation."""
     form = AuditSearchForm(request.GET or None)
     page = None
@@ -70,6 +81,8 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         criteria = form.criteria()
         events = audit_event_search(user=request.user, criteria=criteria)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Read the page before recording the search, or the page would list the search itself.
+        page.object_list = list(page.object_list)
         with transaction.atomic():
             # Reading the log is itself a consultation: the auditor is audited too.
             services.record(
@@ -96,7 +109,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
 
 @capability_required(EXPORT_CAPABILITY)
 @require_http_methods(["POST"])
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     """Export the events matching a search as CSV; the export is logged as a disclosure."""
     search = AuditSearchForm(request.POST)
     export = AuditExportForm(request.POST)
@@ -108,8 +121,12 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     criteria = search.criteria()
-    events = audit_event_search(user=request.user, criteria=criteria).order_by("sequence")
     with transaction.atomic():
+        # Export the log as it stood before this request: the file then holds exactly the
+        # rows the disclosure counts, and neither its own disclosure nor later events.
+        last = AuditChainHead.objects.values_list("sequence", flat=True).get(pk=1)
+        events = audit_event_search(user=request.user, criteria=criteria)
+        events = events.filter(sequence__lte=last).order_by("sequence")
         services.record(
             actor=request.user,
             operation=services.Operation.DISCLOSURE,
@@ -126,5 +143,3 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="pont-audit-{stamp}.csv"'
     return response
-
-

@@ -14,5 +14,7 @@ class CoreConfig(AppConfig):
         from .navigation import NavItem, register_nav_item
 
         register_nav_item(
-            NavItem(key="core", label=_("Home"), url=reverse_lazy("core:home"), capability=None, order=0)
+            NavItem(
+                key="core", label=_("Home"), url=reverse_lazy("core:home"), capability=None, order=0
+            )
         )

@@ -14,7 +14,9 @@ STALE_VERSION = _(
 )
 
 
-def update_if_version(instance: models.Model, *, expected_version: int, fields: dict[str, Any]) -> None:
+def update_if_version(
+    instance: models.Model, *, expected_version: int, fields: dict[str, Any]
+) -> None:
     """Apply fields to instance only if its row still has expected_version; bump the version.
 
     One UPDATE ... WHERE version = n: if another writer got there first, no
@@ -29,9 +31,7 @@ def update_if_version(instance: models.Model, *, expected_version: int, fields: 
         version=models.F("version") + 1, **fields
     )
     if updated != 1:
-        raise ConflictError(
-            str(STALE_VERSION), {"expected_version": expected_version}
-        )
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.version = expected_version + 1  # type: ignore[attr-defined]  # VersionedModel field

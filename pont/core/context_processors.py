@@ -13,7 +13,9 @@ LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    verified = bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+    verified = bool(
+        user and user.is_authenticated and getattr(user, "is_verified", lambda: False)()
+    )
     current_language = (get_language() or "en")[:2]
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else ""
@@ -25,7 +27,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "nav_items": items,
             "current": current,
             "languages": [
-                {"code": code, "name": LANGUAGE_NAMES.get(code, code), "current": code == current_language}
+                {
+                    "code": code,
+                    "name": LANGUAGE_NAMES.get(code, code),
+                    "current": code == current_language,
+                }
                 for code, _name in settings.LANGUAGES
             ],
             "demo_banner": settings.PONT_SHOW_DEMO_BANNER,

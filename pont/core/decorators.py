@@ -5,10 +5,12 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 
-def capability_required(*capabilities: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def capability_required(
+    *capabilities: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Answer 403 unless the signed-in user's roles carry one of the capabilities.
 
     Sign-in and the second factor are already enforced for every view by
@@ -16,9 +18,9 @@ def capability_required(*capabilities: str) -> Callable[[Callable[..., HttpRespo
     scope is the job of each module's `*_get_for_user` selector (404).
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(request.user.has_perm(capability) for capability in capabilities):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

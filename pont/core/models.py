@@ -81,7 +81,9 @@ class ReferenceData(models.Model):
         return self.label_cy if (get_language() or "en").startswith("cy") else self.label_en
 
     def is_effective_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
 
 def reference_data_constraints(prefix: str) -> list[models.BaseConstraint]:
@@ -91,9 +93,12 @@ def reference_data_constraints(prefix: str) -> list[models.BaseConstraint]:
     it starts. The system check core.E001 refuses a table that forgets them.
     """
     return [
-        models.UniqueConstraint(fields=["code", "effective_from"], name=f"{prefix}_code_from_unique"),
+        models.UniqueConstraint(
+            fields=["code", "effective_from"], name=f"{prefix}_code_from_unique"
+        ),
         models.CheckConstraint(
-            condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+            condition=Q(effective_to__isnull=True)
+            | Q(effective_to__gte=models.F("effective_from")),
             name=f"{prefix}_period_valid",
         ),
     ]

@@ -17,13 +17,13 @@ from .navigation import nav_items_for
 def home(request: HttpRequest) -> HttpResponse:
     """The public landing page, or the signed-in user's home for their roles."""
     user = request.user
-    if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_verified():
         return render(request, "core/landing.html")
     from pont.accounts.roles import ROLE_DESCRIPTIONS  # noqa: PLC0415 - read-only table
 
     memberships = [
         {"membership": m, "description": ROLE_DESCRIPTIONS.get(m.role, "")}
-        for m in user.active_memberships().select_related("organisation")  # type: ignore[union-attr]
+        for m in user.active_memberships().select_related("organisation")
     ]
     items = [item for item in nav_items_for(user) if item.key != "core"]
     return render(request, "core/home.html", {"memberships": memberships, "items": items})
@@ -57,7 +57,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "unavailable"
         ready = False
     return JsonResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
     )
 
 

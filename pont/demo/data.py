@@ -29,16 +29,64 @@ ORGANISATIONS: list[tuple[str, str, str, str, str | None]] = [
     ("ceredigion", "Ceredigion", "Ceredigion", Kind.AREA, "dyfed-powys-police"),
     ("pembrokeshire", "Pembrokeshire", "Sir Benfro", Kind.AREA, "dyfed-powys-police"),
     ("powys", "Powys", "Powys", Kind.AREA, "dyfed-powys-police"),
-    ("custody-aberystwyth", "Aberystwyth custody suite", "Dalfa Aberystwyth", Kind.CUSTODY_SUITE, "ceredigion"),
-    ("custody-ammanford", "Ammanford custody suite", "Dalfa Rhydaman", Kind.CUSTODY_SUITE, "carmarthenshire"),
+    (
+        "custody-aberystwyth",
+        "Aberystwyth custody suite",
+        "Dalfa Aberystwyth",
+        Kind.CUSTODY_SUITE,
+        "ceredigion",
+    ),
+    (
+        "custody-ammanford",
+        "Ammanford custody suite",
+        "Dalfa Rhydaman",
+        Kind.CUSTODY_SUITE,
+        "carmarthenshire",
+    ),
     ("custody-brecon", "Brecon custody suite", "Dalfa Aberhonddu", Kind.CUSTODY_SUITE, "powys"),
-    ("custody-haverfordwest", "Haverfordwest custody suite", "Dalfa Hwlffordd", Kind.CUSTODY_SUITE, "pembrokeshire"),
-    ("custody-llanelli", "Llanelli custody suite", "Dalfa Llanelli", Kind.CUSTODY_SUITE, "carmarthenshire"),
+    (
+        "custody-haverfordwest",
+        "Haverfordwest custody suite",
+        "Dalfa Hwlffordd",
+        Kind.CUSTODY_SUITE,
+        "pembrokeshire",
+    ),
+    (
+        "custody-llanelli",
+        "Llanelli custody suite",
+        "Dalfa Llanelli",
+        Kind.CUSTODY_SUITE,
+        "carmarthenshire",
+    ),
     ("custody-newtown", "Newtown custody suite", "Dalfa Y Drenewydd", Kind.CUSTODY_SUITE, "powys"),
-    ("ddas", "Dyfed Drug and Alcohol Service", "Gwasanaeth Cyffuriau ac Alcohol Dyfed", Kind.TREATMENT_PROVIDER, None),
-    ("kaleidoscope", "Kaleidoscope Project (Powys)", "Prosiect Kaleidoscope (Powys)", Kind.TREATMENT_PROVIDER, None),
-    ("hywel-dda-cdat", "Hywel Dda Community Drug and Alcohol Team", "Tîm Cyffuriau ac Alcohol Cymunedol Hywel Dda", Kind.TREATMENT_PROVIDER, None),
-    ("opcc", "Office of the Police and Crime Commissioner for Dyfed-Powys", "Swyddfa Comisiynydd yr Heddlu a Throseddu Dyfed-Powys", Kind.COMMISSIONER, None),
+    (
+        "ddas",
+        "Dyfed Drug and Alcohol Service",
+        "Gwasanaeth Cyffuriau ac Alcohol Dyfed",
+        Kind.TREATMENT_PROVIDER,
+        None,
+    ),
+    (
+        "kaleidoscope",
+        "Kaleidoscope Project (Powys)",
+        "Prosiect Kaleidoscope (Powys)",
+        Kind.TREATMENT_PROVIDER,
+        None,
+    ),
+    (
+        "hywel-dda-cdat",
+        "Hywel Dda Community Drug and Alcohol Team",
+        "Tîm Cyffuriau ac Alcohol Cymunedol Hywel Dda",
+        Kind.TREATMENT_PROVIDER,
+        None,
+    ),
+    (
+        "opcc",
+        "Office of the Police and Crime Commissioner for Dyfed-Powys",
+        "Swyddfa Comisiynydd yr Heddlu a Throseddu Dyfed-Powys",
+        Kind.COMMISSIONER,
+        None,
+    ),
     ("qa-panel", "Quality Assurance Panel", "Panel Sicrhau Ansawdd", Kind.PANEL, "opcc"),
 ]
 
@@ -71,12 +119,39 @@ PERSONAS = [
 
 # (given, family, date of birth, gender, PNC ID, language, phone, address)
 PEOPLE = [
-    ("Rhys", "Owen", date(1991, 4, 3), "male", "2009/0123456C", "cy", "029 2018 0123", ("12 Heol y Bont", "Llanelli", "SA15 3AA")),
+    (
+        "Rhys",
+        "Owen",
+        date(1991, 4, 3),
+        "male",
+        "2009/0123456C",
+        "cy",
+        "029 2018 0123",
+        ("12 Heol y Bont", "Llanelli", "SA15 3AA"),
+    ),
     ("Kelly", "Matthews", date(1987, 11, 21), "female", "", "en", "029 2018 0456", None),
-    ("Jordan", "Baker", date(2001, 2, 14), "male", "", "en", None, ("Flat 3, 8 Station Road", "Aberystwyth", "SY23 1AB")),
+    (
+        "Jordan",
+        "Baker",
+        date(2001, 2, 14),
+        "male",
+        "",
+        "en",
+        None,
+        ("Flat 3, 8 Station Road", "Aberystwyth", "SY23 1AB"),
+    ),
     ("Dylan", "Parry", date(1995, 7, 30), "male", "", "cy", "029 2018 0789", None),
     ("Amy", "Collins", date(1999, 9, 9), "female", "", "en", None, None),
-    ("Lee", "Harries", date(1983, 1, 5), "male", "2015/0004521R", "en", "029 2018 0321", ("5 Bridge Street", "Newtown", "SY16 2AA")),
+    (
+        "Lee",
+        "Harries",
+        date(1983, 1, 5),
+        "male",
+        "2015/0004521R",
+        "en",
+        "029 2018 0321",
+        ("5 Bridge Street", "Newtown", "SY16 2AA"),
+    ),
 ]
 
 
@@ -111,7 +186,9 @@ def _persona(persona: Persona, organisations: dict[str, Organisation]) -> User:
     if not Membership.objects.filter(
         user=user, organisation=organisation, role=persona.role, ended_at__isnull=True
     ).exists():
-        accounts.membership_create(actor=None, user=user, organisation=organisation, role=persona.role)
+        accounts.membership_create(
+            actor=None, user=user, organisation=organisation, role=persona.role
+        )
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         # Enrolled already, so that `pont demo-otp` (and the demo hint) can give the code.
         TOTPDevice.objects.create(
@@ -137,13 +214,21 @@ def _people(custody_officer: User) -> int:
         )
         if phone:
             people.contact_route_add(
-                actor=custody_officer, person_id=person.pk, kind="phone", use="home",
-                values={"phone": phone}, is_preferred=True, is_verified=True,
+                actor=custody_officer,
+                person_id=person.pk,
+                kind="phone",
+                use="home",
+                values={"phone": phone},
+                is_preferred=True,
+                is_verified=True,
             )
         if address:
             line, town, postcode = address
             people.contact_route_add(
-                actor=custody_officer, person_id=person.pk, kind="address", use="home",
+                actor=custody_officer,
+                person_id=person.pk,
+                kind="address",
+                use="home",
                 values={"address_line_1": line, "town": town, "postcode": postcode},
                 is_preferred=not phone,
             )

@@ -18,7 +18,9 @@ class PersonSearchForm(forms.Form):
     """Search by name, date of birth or PNC ID. Sent by POST: names stay out of URLs and logs."""
 
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
-    date_of_birth = DateInputField(label=_("Date of birth"), required=False, help_text=_("For example, 27 3 1990"))
+    date_of_birth = DateInputField(
+        label=_("Date of birth"), required=False, help_text=_("For example, 27 3 1990")
+    )
     pnc_id = forms.CharField(
         label=_("PNC ID"),
         required=False,
@@ -31,20 +33,31 @@ class PersonSearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not self.errors and not (data.get("name") or data.get("date_of_birth") or data.get("pnc_id")):
+        if not self.errors and not (
+            data.get("name") or data.get("date_of_birth") or data.get("pnc_id")
+        ):
             raise ValidationError(_("Enter a name, a date of birth or a PNC ID"))
         return data
 
 
 class PersonForm(forms.Form):
-    given_name = forms.CharField(label=_("First name"), max_length=100,
-                                 error_messages={"required": _("Enter a first name")})
-    family_name = forms.CharField(label=_("Last name"), max_length=100,
-                                  error_messages={"required": _("Enter a last name")})
-    date_of_birth = DateInputField(label=_("Date of birth"), help_text=_("For example, 27 3 1990"),
-                                   error_messages={"required": _("Enter a date of birth")})
-    gender = forms.ChoiceField(label=_("Gender"), choices=Person.Gender.choices, widget=forms.RadioSelect,
-                               error_messages={"required": _("Select a gender")})
+    given_name = forms.CharField(
+        label=_("First name"), max_length=100, error_messages={"required": _("Enter a first name")}
+    )
+    family_name = forms.CharField(
+        label=_("Last name"), max_length=100, error_messages={"required": _("Enter a last name")}
+    )
+    date_of_birth = DateInputField(
+        label=_("Date of birth"),
+        help_text=_("For example, 27 3 1990"),
+        error_messages={"required": _("Enter a date of birth")},
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=Person.Gender.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select a gender")},
+    )
     pnc_id = forms.CharField(
         label=_("PNC ID (optional)"),
         required=False,
@@ -76,33 +89,71 @@ class PersonEditForm(PersonForm):
 
 class ContactRouteForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("How can they be contacted?"), choices=ContactRoute.Kind.choices, widget=forms.RadioSelect,
+        label=_("How can they be contacted?"),
+        choices=ContactRoute.Kind.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": _("Select phone, email or address")},
     )
-    use = forms.ChoiceField(label=_("What is it?"), choices=ContactRoute.Use.choices,
-                            error_messages={"required": _("Select what the contact route is")})
-    phone = forms.CharField(
-        label=_("UK phone number"), required=False, max_length=30,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}),
+    use = forms.ChoiceField(
+        label=_("What is it?"),
+        choices=ContactRoute.Use.choices,
+        error_messages={"required": _("Select what the contact route is")},
     )
-    email = forms.CharField(label=_("Email address"), required=False, max_length=254,
-                            widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))
+    phone = forms.CharField(
+        label=_("UK phone number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}
+        ),
+    )
+    email = forms.CharField(
+        label=_("Email address"),
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
     address_line_1 = forms.CharField(label=_("Address line 1"), required=False, max_length=200)
-    address_line_2 = forms.CharField(label=_("Address line 2 (optional)"), required=False, max_length=200)
-    town = forms.CharField(label=_("Town or city"), required=False, max_length=100,
-                           widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}))
-    county = forms.CharField(label=_("County (optional)"), required=False, max_length=100,
-                             widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}))
-    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10,
-                               widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}))
+    address_line_2 = forms.CharField(
+        label=_("Address line 2 (optional)"), required=False, max_length=200
+    )
+    town = forms.CharField(
+        label=_("Town or city"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
+    )
+    county = forms.CharField(
+        label=_("County (optional)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
+    )
     is_preferred = forms.BooleanField(label=_("This is the best way to reach them"), required=False)
     is_verified = forms.BooleanField(
         label=_("Checked with the person"),
         required=False,
-        help_text=_("For example, you rang the number and they answered, or they showed a letter to this address."),
+        help_text=_(
+            "For example, you rang the number and they answered, "
+            "or they showed a letter to this address."
+        ),
     )
 
-    VALUE_FIELDS = ("phone", "email", "address_line_1", "address_line_2", "town", "county", "postcode")
+    VALUE_FIELDS = (
+        "phone",
+        "email",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "county",
+        "postcode",
+    )
 
     def values(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(key) or "" for key in self.VALUE_FIELDS}

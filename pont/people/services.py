@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import User
-from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON
+from pont.accounts.roles import ADD_PERSON
 from pont.accounts.selectors import primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import update_if_version
@@ -26,7 +26,8 @@ Operation = audit.Operation
 NOT_ALLOWED = _("You do not have permission to do that.")
 NO_ORGANISATION = _("Your account is not a member of any organisation, so it cannot record people.")
 DUPLICATE_SUSPECTED = _(
-    "This may be someone Pont already holds. Check the possible matches before creating a new record."
+    "This may be someone Pont already holds. "
+    "Check the possible matches before creating a new record."
 )
 PNC_ALREADY_HELD = _("A person with this PNC ID is already recorded. Open their record instead.")
 DOB_IN_FUTURE = _("Date of birth must be in the past.")
@@ -104,10 +105,13 @@ def person_create(
     identity = _clean_identity(
         given_name=given_name, family_name=family_name, date_of_birth=date_of_birth, pnc_id=pnc_id
     )
-    if identity["pnc_id"] and Person.objects.filter(
-        organisation=controller, pnc_id=identity["pnc_id"]
-    ).exists():
-        raise ApplicationError(str(PNC_ALREADY_HELD), {"fields": {"pnc_id": [str(PNC_ALREADY_HELD)]}})
+    if (
+        identity["pnc_id"]
+        and Person.objects.filter(organisation=controller, pnc_id=identity["pnc_id"]).exists()
+    ):
+        raise ApplicationError(
+            str(PNC_ALREADY_HELD), {"fields": {"pnc_id": [str(PNC_ALREADY_HELD)]}}
+        )
     matches = person_duplicates_for(user=actor, **identity)
     if matches and not confirmed_new:
         raise DuplicateSuspected(matches)
@@ -142,7 +146,9 @@ def person_update(*, actor: User, person_id: int, expected_version: int, **chang
         raise NotFoundError(str(_("Person not found.")))
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
-        raise ApplicationError(str(_("These details cannot be changed here.")), {"fields": sorted(unknown)})
+        raise ApplicationError(
+            str(_("These details cannot be changed here.")), {"fields": sorted(unknown)}
+        )
     merged = {field: changes.get(field, getattr(person, field)) for field in _EDITABLE}
     identity = _clean_identity(
         given_name=merged["given_name"],
@@ -158,7 +164,9 @@ def person_update(*, actor: User, person_id: int, expected_version: int, **chang
         .exclude(pk=person.pk)
         .exists()
     ):
-        raise ApplicationError(str(PNC_ALREADY_HELD), {"fields": {"pnc_id": [str(PNC_ALREADY_HELD)]}})
+        raise ApplicationError(
+            str(PNC_ALREADY_HELD), {"fields": {"pnc_id": [str(PNC_ALREADY_HELD)]}}
+        )
     changed = {field: value for field, value in merged.items() if getattr(person, field) != value}
     if not changed:
         return person
@@ -201,11 +209,20 @@ def people_shown(*, actor: User, people: list[Person], context: str) -> None:
 
 
 def _route_values(kind: str, values: dict[str, str]) -> dict[str, str]:
-    """Validate and normalise the fields of one kind of route; raise ApplicationError naming them."""
+    """Validate and normalise one kind of route's fields; raise ApplicationError naming them."""
     errors: dict[str, list[str]] = {}
-    cleaned = {key: (values.get(key) or "").strip() for key in (
-        "phone", "email", "address_line_1", "address_line_2", "town", "county", "postcode"
-    )}
+    cleaned = {
+        key: (values.get(key) or "").strip()
+        for key in (
+            "phone",
+            "email",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "county",
+            "postcode",
+        )
+    }
     result: dict[str, str] = {}
     if kind == ContactRoute.Kind.PHONE:
         try:
@@ -219,10 +236,14 @@ def _route_values(kind: str, values: dict[str, str]) -> dict[str, str]:
             validate_email(cleaned["email"])
             result["email"] = cleaned["email"].lower()
         except ValidationError:
-            errors["email"] = [str(_("Enter an email address in the correct format, like name@example.com."))]
+            errors["email"] = [
+                str(_("Enter an email address in the correct format, like name@example.com."))
+            ]
     elif kind == ContactRoute.Kind.ADDRESS:
         if not cleaned["address_line_1"]:
-            errors["address_line_1"] = [str(_("Enter address line 1, typically the building and street."))]
+            errors["address_line_1"] = [
+                str(_("Enter address line 1, typically the building and street."))
+            ]
         if not cleaned["town"]:
             errors["town"] = [str(_("Enter the town or city."))]
         try:

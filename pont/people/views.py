@@ -1,11 +1,12 @@
 """Finding, recording and viewing people, with every view of a record audited."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, VIEW_PERSON
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
@@ -17,17 +18,17 @@ from .forms import ContactRouteForm, PersonCreateForm, PersonEditForm, PersonSea
 
 @capability_required(VIEW_PERSON)
 @require_http_methods(["GET", "POST"])
-def person_search(request: HttpRequest) -> HttpResponse:
+def person_search(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonSearchForm(request.POST or None)
     results = None
     if request.method == "POST" and form.is_valid():
         results = selectors.person_search(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             name=form.cleaned_data["name"],
             date_of_birth=form.cleaned_data["date_of_birth"],
             pnc_id=form.cleaned_data["pnc_id"],
         )
-        services.people_shown(actor=request.user, people=results, context="search")  # type: ignore[arg-type]
+        services.people_shown(actor=request.user, people=results, context="search")
     return render(
         request,
         "people/search.html",
@@ -42,14 +43,14 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 @capability_required(ADD_PERSON)
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonCreateForm(request.POST or None, initial={"preferred_language": "en"})
     matches = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             person = services.person_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 given_name=data["given_name"],
                 family_name=data["family_name"],
                 date_of_birth=data["date_of_birth"],
@@ -61,7 +62,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         except services.DuplicateSuspected as error:
             matches = error.matches
             services.people_shown(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 people=[m.person for m in matches],
                 context="possible duplicates",
             )
@@ -75,8 +76,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(VIEW_PERSON)
 @require_http_methods(["GET"])
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = services.person_consult(actor=request.user, person_id=person_id)  # type: ignore[arg-type]
+def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = services.person_consult(actor=request.user, person_id=person_id)
     if person is None:
         raise Http404
     return render(
@@ -92,8 +93,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @capability_required(CHANGE_PERSON)
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)  # type: ignore[arg-type]
+def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
     if person is None:
         raise Http404
     initial = {
@@ -111,7 +112,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            services.person_update(actor=request.user, person_id=person.pk, expected_version=version, **data)  # type: ignore[arg-type]
+            services.person_update(
+                actor=request.user, person_id=person.pk, expected_version=version, **data
+            )
         except ConflictError as error:
             form.add_error(None, error.message)
             status = 409
@@ -127,15 +130,15 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @capability_required(CHANGE_PERSON)
 @require_http_methods(["GET", "POST"])
-def contact_route_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)  # type: ignore[arg-type]
+def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
     if person is None:
         raise Http404
     form = ContactRouteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_route_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 person_id=person.pk,
                 kind=form.cleaned_data["kind"],
                 use=form.cleaned_data["use"],
@@ -153,9 +156,9 @@ def contact_route_add(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @capability_required(CHANGE_PERSON)
 @require_POST
-def contact_route_end(request: HttpRequest, person_id: int, route_id: int) -> HttpResponse:
+def contact_route_end(request: AuthenticatedRequest, person_id: int, route_id: int) -> HttpResponse:
     try:
-        services.contact_route_end(actor=request.user, person_id=person_id, route_id=route_id)  # type: ignore[arg-type]
+        services.contact_route_end(actor=request.user, person_id=person_id, route_id=route_id)
     except NotFoundError:
         raise Http404 from None
     except ApplicationError as error:

@@ -35,8 +35,20 @@ DPO = "dpo"
 SYSADMIN = "sysadmin"
 
 SIGNED_IN = (
-    CUSTODY, FRONTLINE, INSPECTOR, INDEPENDENT, ANALYST, OPSLEAD, PROV_A, PROV_A_MGR,
-    PROV_B, PROV_B_MGR, PANEL, OPCC, DPO, SYSADMIN,
+    CUSTODY,
+    FRONTLINE,
+    INSPECTOR,
+    INDEPENDENT,
+    ANALYST,
+    OPSLEAD,
+    PROV_A,
+    PROV_A_MGR,
+    PROV_B,
+    PROV_B_MGR,
+    PANEL,
+    OPCC,
+    DPO,
+    SYSADMIN,
 )
 ALL = (ANON, UNVERIFIED, *SIGNED_IN)
 
@@ -81,7 +93,9 @@ _ROLES: dict[str, tuple[str, str]] = {
 
 def build_world() -> World:
     def org(name: str, slug: str, kind: str, parent: Organisation | None = None) -> Organisation:
-        return accounts.organisation_create(actor=None, name=name, slug=slug, kind=kind, parent=parent)
+        return accounts.organisation_create(
+            actor=None, name=name, slug=slug, kind=kind, parent=parent
+        )
 
     force = org("Dyfed-Powys Police", "dpp", Kind.FORCE)
     carmarthenshire = org("Carmarthenshire", "carms", Kind.AREA, force)
@@ -91,8 +105,13 @@ def build_world() -> World:
     opcc = org("OPCC", "opcc", Kind.COMMISSIONER)
     panel = org("Quality Assurance Panel", "qap", Kind.PANEL, opcc)
     places = {
-        "force": force, "carmarthenshire": carmarthenshire, "llanelli": llanelli,
-        "provider_a": provider_a, "provider_b": provider_b, "opcc": opcc, "panel": panel,
+        "force": force,
+        "carmarthenshire": carmarthenshire,
+        "llanelli": llanelli,
+        "provider_a": provider_a,
+        "provider_b": provider_b,
+        "opcc": opcc,
+        "panel": panel,
     }
     users = {}
     for code, (role, place) in _ROLES.items():

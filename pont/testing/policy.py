@@ -125,12 +125,16 @@ def staff_view(
     return {"GET": row(get), "POST": row(post), "PUT": row(None), "DELETE": row(None)}
 
 
-def same_for(personas: frozenset[str] | set[str], expected: Expectation, **others: Expectation) -> dict[str, Expectation]:
+def same_for(
+    personas: frozenset[str] | set[str], expected: Expectation, **others: Expectation
+) -> dict[str, Expectation]:
     """persona -> expected for each persona in `personas`, plus explicit others."""
     return {**{p: expected for p in personas}, **others}
 
 
-def public_view(get: Expectation = 200, post: Expectation = 405) -> dict[str, dict[str, Expectation]]:
+def public_view(
+    get: Expectation = 200, post: Expectation = 405
+) -> dict[str, dict[str, Expectation]]:
     """A page anyone may GET; other methods are refused."""
     return {
         "GET": grid(get),

@@ -27,7 +27,10 @@ RULES = [
             "DELETE": grid(405),
         },
     ),
-    Rule("accounts:logout", {"GET": grid(405), "POST": grid(LOGIN), "PUT": grid(405), "DELETE": grid(405)}),
+    Rule(
+        "accounts:logout",
+        {"GET": grid(405), "POST": grid(LOGIN), "PUT": grid(405), "DELETE": grid(405)},
+    ),
     # The code page: for a password without a code; the verified are sent on.
     Rule(
         "accounts:otp_verify",
@@ -49,7 +52,9 @@ RULES = [
         },
     ),
     Rule("accounts:account", staff_view(get=same_for(STAFF, 200))),
-    Rule("accounts:password_change", staff_view(get=same_for(STAFF, 200), post=same_for(STAFF, 200))),
+    Rule(
+        "accounts:password_change", staff_view(get=same_for(STAFF, 200), post=same_for(STAFF, 200))
+    ),
     Rule("accounts:user_list", staff_view(get={SYSADMIN: 200}, capable={SYSADMIN})),
     Rule(
         "accounts:user_create",

@@ -44,7 +44,9 @@ def test_a_session_just_inside_the_idle_limit_stays_signed_in(world, as_persona,
     assert client.get(PEOPLE).status_code == 200
 
 
-def test_a_session_older_than_the_absolute_limit_is_signed_out_even_if_busy(world, as_persona, settings):
+def test_a_session_older_than_the_absolute_limit_is_signed_out_even_if_busy(
+    world, as_persona, settings
+):
     client = as_persona(CUSTODY)
     client.get(PEOPLE)
     _age_session(client, **{AUTH_TIME_KEY: settings.SESSION_COOKIE_AGE + 5, LAST_SEEN_KEY: 1})
@@ -79,7 +81,8 @@ def test_deactivating_an_account_ends_all_its_sessions_at_once(world, as_persona
     response = post_form(admin, reverse("accounts:user_deactivate", args=[target.pk]))
     assert response.status_code == 302
     target.refresh_from_db()
-    assert not target.is_active and target.deactivated_at
+    assert not target.is_active
+    assert target.deactivated_at
     assert officer.get(PEOPLE).status_code == 302
     assert not target.active_memberships().exists()
     events = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(target.pk))
@@ -88,7 +91,9 @@ def test_deactivating_an_account_ends_all_its_sessions_at_once(world, as_persona
 
 def test_an_administrator_cannot_deactivate_themselves(world, as_persona):
     admin = as_persona(SYSADMIN)
-    response = post_form(admin, reverse("accounts:user_deactivate", args=[world.users[SYSADMIN].pk]))
+    response = post_form(
+        admin, reverse("accounts:user_deactivate", args=[world.users[SYSADMIN].pk])
+    )
     assert response.status_code == 302
     assert world.users[SYSADMIN].__class__.objects.get(pk=world.users[SYSADMIN].pk).is_active
 
@@ -116,13 +121,21 @@ def test_changing_password_needs_the_current_one_and_ends_other_sessions(world, 
     second = as_persona(CUSTODY)
     url = reverse("accounts:password_change")
     refused = post_form(
-        first, url, {"old_password": "wrong", "new_password1": "Llyn-Brianne-Dam-77", "new_password2": "Llyn-Brianne-Dam-77"}
+        first,
+        url,
+        {
+            "old_password": "wrong",
+            "new_password1": "Llyn-Brianne-Dam-77",
+            "new_password2": "Llyn-Brianne-Dam-77",
+        },
     )
     assert refused.status_code == 200
     assert "Your old password was entered incorrectly" in refused.content.decode()
     # Register both sessions as the sign-in flow does.
     for client in (first, second):
-        services.session_started(user=world.users[CUSTODY], session_key=client.session.session_key, user_agent="t")
+        services.session_started(
+            user=world.users[CUSTODY], session_key=client.session.session_key, user_agent="t"
+        )
     done = post_form(
         first,
         url,
@@ -151,13 +164,19 @@ def test_weak_passwords_are_refused_with_a_reason(world, as_persona, password, f
     response = post_form(
         client,
         reverse("accounts:password_change"),
-        {"old_password": "Correct-Horse-Battery-Staple-42", "new_password1": password, "new_password2": password},
+        {
+            "old_password": "Correct-Horse-Battery-Staple-42",
+            "new_password1": password,
+            "new_password2": password,
+        },
     )
     assert response.status_code == 200
     assert fragment in response.content.decode()
 
 
-def test_demo_otp_prints_the_current_code_only_where_demo_tools_are_allowed(world, settings, capsys):
+def test_demo_otp_prints_the_current_code_only_where_demo_tools_are_allowed(
+    world, settings, capsys
+):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=world.users[CUSTODY], name="phone", confirmed=True)

@@ -42,7 +42,12 @@ def test_a_correct_password_leads_to_the_code_page_not_into_pont(officer):
     assert response.status_code == 302
     assert response["Location"].startswith(CODE)
     # Signed in by password only: every staff page still sends the user to the code page.
-    for path in ("/", reverse("people:search"), reverse("accounts:account"), reverse("audit:search")):
+    for path in (
+        "/",
+        reverse("people:search"),
+        reverse("accounts:account"),
+        reverse("audit:search"),
+    ):
         page = client.get(path)
         if path == "/":
             assert b"Hello" not in page.content
@@ -137,7 +142,9 @@ def test_an_account_without_an_authenticator_must_enrol_by_qr_code(world):
     assert b"<svg" in page.content
     key = client.session[otp.SETUP_SESSION_KEY]
     assert otp.manual_entry_key(key).replace(" ", "") in page.content.decode().replace(" ", "")
-    assert not TOTPDevice.objects.filter(user=user).exists()  # nothing stored before a code proves the app
+    assert not TOTPDevice.objects.filter(
+        user=user
+    ).exists()  # nothing stored before a code proves the app
 
     bad = post_form(client, SET_UP, {"token": "000000" if _code(key) != "000000" else "111111"})
     assert bad.status_code == 200
@@ -147,7 +154,8 @@ def test_an_account_without_an_authenticator_must_enrol_by_qr_code(world):
     assert good.status_code == 302
     assert good["Location"] == "/people/"
     device = TOTPDevice.objects.get(user=user)
-    assert device.confirmed and device.key == key
+    assert device.confirmed
+    assert device.key == key
     assert client.get("/people/").status_code == 200
 
 
@@ -164,7 +172,9 @@ def test_sign_in_refuses_to_redirect_to_another_site(officer):
     user, device = officer
     client = Client(enforce_csrf_checks=True)
     _password(client, user.username)
-    response = post_form(client, CODE, {"token": _code(device.key), "next": "https://evil.example/"})
+    response = post_form(
+        client, CODE, {"token": _code(device.key), "next": "https://evil.example/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
 
@@ -211,9 +221,13 @@ def test_an_initial_password_must_be_changed_before_anything_else(world, signed_
         family_name="Starter",
         email="new@example.test",
     )
-    assert initial and user.must_change_password
+    assert initial
+    assert user.must_change_password
     services.membership_create(
-        actor=world.users["sysadmin"], user=user, organisation=world.llanelli, role="custody_officer"
+        actor=world.users["sysadmin"],
+        user=user,
+        organisation=world.llanelli,
+        role="custody_officer",
     )
     client = signed_in(Client(enforce_csrf_checks=True), user)
     response = client.get("/people/")
@@ -222,7 +236,11 @@ def test_an_initial_password_must_be_changed_before_anything_else(world, signed_
     changed = post_form(
         client,
         reverse("accounts:password_change"),
-        {"old_password": initial, "new_password1": "Afon-Teifi-yn-llifo-99", "new_password2": "Afon-Teifi-yn-llifo-99"},
+        {
+            "old_password": initial,
+            "new_password1": "Afon-Teifi-yn-llifo-99",
+            "new_password2": "Afon-Teifi-yn-llifo-99",
+        },
     )
     assert changed.status_code == 302
     user.refresh_from_db()

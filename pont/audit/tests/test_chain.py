@@ -154,8 +154,12 @@ def test_changing_any_hashed_field_changes_the_hash(field):
 
 def test_the_hash_does_not_depend_on_the_time_zone_the_time_is_read_in():
     event = build_chain(1)[0]
-    in_london_summer = dict(event, occurred_at=event["occurred_at"].astimezone(ZoneInfo("Europe/London")))
-    in_new_york = dict(event, occurred_at=event["occurred_at"].astimezone(ZoneInfo("America/New_York")))
+    in_london_summer = dict(
+        event, occurred_at=event["occurred_at"].astimezone(ZoneInfo("Europe/London"))
+    )
+    in_new_york = dict(
+        event, occurred_at=event["occurred_at"].astimezone(ZoneInfo("America/New_York"))
+    )
 
     assert event_hash(in_london_summer) == event_hash(event) == event_hash(in_new_york)
 
@@ -265,7 +269,9 @@ def test_an_edit_of_the_last_event_with_its_hash_recomputed_is_caught_only_by_th
 
 
 @pytest.mark.parametrize("position", [1, 3, 6])
-def test_an_edit_with_the_whole_rest_of_the_chain_rehashed_is_caught_by_a_later_checkpoint(position):
+def test_an_edit_with_the_whole_rest_of_the_chain_rehashed_is_caught_by_a_later_checkpoint(
+    position,
+):
     events = build_chain()
     original_head = head_of(events)
     checkpoint = signed(8, events[7]["hash"])
@@ -353,7 +359,9 @@ def _forged(sequence: int, prev_hash: str) -> dict:
 
 
 @pytest.mark.parametrize("position", [1, 2, 5, LENGTH])
-def test_inserting_a_forged_event_with_a_recomputed_hash_breaks_the_chain_at_the_next_link(position):
+def test_inserting_a_forged_event_with_a_recomputed_hash_breaks_the_chain_at_the_next_link(
+    position,
+):
     events = build_chain()
     previous = events[position - 2]["hash"] if position > 1 else GENESIS_HASH
     events.insert(position - 1, _forged(position, previous))
@@ -453,7 +461,9 @@ def test_a_truncated_tail_with_a_rewound_head_is_still_caught_by_an_older_checkp
     checkpoint = signed(8, full[7]["hash"])
     events = full[:6]
 
-    result = verify_chain(events, checkpoints=[checkpoint], checkpoint_key=KEY, head=head_of(events))
+    result = verify_chain(
+        events, checkpoints=[checkpoint], checkpoint_key=KEY, head=head_of(events)
+    )
 
     assert not result.ok
     assert result.broken_index == 7

@@ -10,7 +10,13 @@ from pont.core.forms import DateInputWidget
 
 register = template.Library()
 
-_INPUTS = (forms.TextInput, forms.EmailInput, forms.PasswordInput, forms.NumberInput, forms.URLInput)
+_INPUTS = (
+    forms.TextInput,
+    forms.EmailInput,
+    forms.PasswordInput,
+    forms.NumberInput,
+    forms.URLInput,
+)
 
 
 def _kind(field: BoundField) -> str:
@@ -45,7 +51,9 @@ def field_anchor(field: BoundField) -> str:
 
 
 @register.inclusion_tag("govuk/field.html")
-def govuk_field(field: BoundField, label_size: str = "", hint: str = "", classes: str = "") -> dict[str, Any]:
+def govuk_field(
+    field: BoundField, label_size: str = "", hint: str = "", classes: str = ""
+) -> dict[str, Any]:
     """Render one field with its label, hint and error message."""
     kind = _kind(field)
     widget = field.field.widget
@@ -54,7 +62,8 @@ def govuk_field(field: BoundField, label_size: str = "", hint: str = "", classes
     if kind in ("radios", "checkboxes", "select"):
         selected = value if isinstance(value, list | tuple) else [value]
         selected_text = {str(v) for v in selected if v not in (None, "")}
-        for index, (option_value, option_label) in enumerate(field.field.choices):
+        choices = getattr(field.field, "choices", [])
+        for index, (option_value, option_label) in enumerate(choices):
             options.append(
                 {
                     "value": option_value,

@@ -6,9 +6,9 @@ Every request is sent with CSRF enforced and a valid token, so what is
 measured is authorisation, not a missing token.
 """
 
-from urllib.parse import urlencode
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -70,11 +70,19 @@ def _scene(world: World) -> dict[str, Any]:
         confirmed_new=True,
     )
     route = people.contact_route_add(
-        actor=custody, person_id=person.pk, kind="phone", use="mobile", values={"phone": "07812 345678"}
+        actor=custody,
+        person_id=person.pk,
+        kind="phone",
+        use="mobile",
+        values={"phone": "07812 345678"},
     )
     sysadmin = world.users[SYSADMIN]
-    client_a, key_a = accounts.api_client_create(actor=sysadmin, organisation=world.provider_a, name="A")
-    _client_b, key_b = accounts.api_client_create(actor=sysadmin, organisation=world.provider_b, name="B")
+    client_a, key_a = accounts.api_client_create(
+        actor=sysadmin, organisation=world.provider_a, name="A"
+    )
+    _client_b, key_b = accounts.api_client_create(
+        actor=sysadmin, organisation=world.provider_b, name="B"
+    )
     return {
         "person": person,
         "route": route,

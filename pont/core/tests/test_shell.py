@@ -11,12 +11,21 @@ from pont.testing.http import post_form
 from pont.testing.personas import CUSTODY, DPO, PANEL, SYSADMIN
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/sign-in", "/healthz", "/does-not-exist", "/people/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/sign-in", "/healthz", "/does-not-exist", "/people/"]
+)
 def test_every_response_carries_the_security_headers(db, path):
     response = Client().get(path)
     csp = response["Content-Security-Policy"]
-    for directive in ("default-src 'none'", "script-src 'self'", "style-src 'self'", "object-src 'none'",
-                      "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"):
+    for directive in (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -30,8 +39,10 @@ def test_every_response_carries_the_security_headers(db, path):
 def test_pages_contain_no_inline_script_or_style(world, as_persona):
     for path in ("/", "/people/", "/accounts/account", "/accounts/sign-in"):
         html = as_persona(CUSTODY).get(path).content.decode()
-        assert "<script>" not in html and "<script >" not in html
-        assert " style=" not in html and "<style" not in html
+        assert "<script>" not in html
+        assert "<script >" not in html
+        assert " style=" not in html
+        assert "<style" not in html
         assert "onclick=" not in html
 
 
@@ -70,7 +81,8 @@ def test_the_404_page_is_shown_in_english_and_welsh(db):
     response = Client().get("/no/such/page")
     assert response.status_code == 404
     html = response.content.decode()
-    assert 'lang="en"' in html and 'lang="cy"' in html
+    assert 'lang="en"' in html
+    assert 'lang="cy"' in html
     assert "Page not found" in html
 
 
@@ -78,7 +90,8 @@ def test_a_page_a_role_may_not_use_gives_the_bilingual_403_page(world, as_person
     response = as_persona(PANEL).get("/people/")
     assert response.status_code == 403
     html = response.content.decode()
-    assert "You cannot use this page" in html and 'lang="cy"' in html
+    assert "You cannot use this page" in html
+    assert 'lang="cy"' in html
 
 
 def test_the_500_page_is_bilingual_and_leaks_nothing(db, settings):
@@ -88,7 +101,9 @@ def test_the_500_page_is_bilingual_and_leaks_nothing(db, settings):
         response = client.get("/accessibility")
     assert response.status_code == 500
     html = response.content.decode()
-    assert 'lang="cy"' in html and "secret internals" not in html and "Traceback" not in html
+    assert 'lang="cy"' in html
+    assert "secret internals" not in html
+    assert "Traceback" not in html
 
 
 def test_a_form_without_its_csrf_token_is_refused_with_the_expired_form_page(world, as_persona):
@@ -100,7 +115,9 @@ def test_a_form_without_its_csrf_token_is_refused_with_the_expired_form_page(wor
 
 def test_the_language_switch_shows_pages_in_welsh(db):
     client = Client(enforce_csrf_checks=True)
-    response = post_form(client, reverse("set_language"), {"language": "cy", "next": "/accessibility"})
+    response = post_form(
+        client, reverse("set_language"), {"language": "cy", "next": "/accessibility"}
+    )
     assert response.status_code == 302
     page = client.get("/accessibility")
     assert page["Content-Language"] == "cy"
@@ -109,7 +126,9 @@ def test_the_language_switch_shows_pages_in_welsh(db):
 
 def test_the_language_switch_will_not_redirect_to_another_site(db):
     client = Client(enforce_csrf_checks=True)
-    response = post_form(client, reverse("set_language"), {"language": "cy", "next": "https://evil.example/"})
+    response = post_form(
+        client, reverse("set_language"), {"language": "cy", "next": "https://evil.example/"}
+    )
     assert response.status_code == 302
     assert not response["Location"].startswith("https://evil")
 

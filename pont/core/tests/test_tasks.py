@@ -12,8 +12,12 @@ from pont.testing.personas import CUSTODY
 
 def _some_audit_events(world):
     people.person_create(
-        actor=world.users[CUSTODY], given_name="Task", family_name="Subject",
-        date_of_birth=date(1980, 1, 2), gender="male", confirmed_new=True,
+        actor=world.users[CUSTODY],
+        given_name="Task",
+        family_name="Subject",
+        date_of_birth=date(1980, 1, 2),
+        gender="male",
+        confirmed_new=True,
     )
 
 
@@ -39,10 +43,14 @@ def test_the_database_worker_runs_the_checkpoint_job(world, settings):
         assert AuditCheckpoint.objects.count() == 1
         assert result.return_value == AuditCheckpoint.objects.get().sequence
     finally:
-        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
 
 
-@pytest.mark.parametrize("bad", [[("no.such.task", 60)], [("pont.audit.tasks.audit_checkpoint_write", 0)]])
+@pytest.mark.parametrize(
+    "bad", [[("no.such.task", 60)], [("pont.audit.tasks.audit_checkpoint_write", 0)]]
+)
 def test_the_scheduler_refuses_a_bad_schedule(settings, bad):
     from django.core.management.base import CommandError
 

@@ -7,81 +7,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('given_name', models.CharField(max_length=100, verbose_name='first name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='last name')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('gender', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'In another way'), ('not_known', 'Not known')], max_length=16, verbose_name='gender')),
-                ('pnc_id', models.CharField(blank=True, db_index=True, max_length=13, verbose_name='PNC ID')),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('cy', 'Welsh')], default='en', max_length=2, verbose_name='preferred language')),
-                ('name_key', models.CharField(db_index=True, editable=False, max_length=210)),
-                ('created_by', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation', verbose_name='recorded by organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="first name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="last name")),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "In another way"),
+                            ("not_known", "Not known"),
+                        ],
+                        max_length=16,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "pnc_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=13, verbose_name="PNC ID"
+                    ),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("cy", "Welsh")],
+                        default="en",
+                        max_length=2,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                ("name_key", models.CharField(db_index=True, editable=False, max_length=210)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                        verbose_name="recorded by organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['family_name', 'given_name', 'date_of_birth'],
-                'default_permissions': ('add', 'change', 'view'),
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["family_name", "given_name", "date_of_birth"],
+                "default_permissions": ("add", "change", "view"),
             },
         ),
         migrations.CreateModel(
-            name='ContactRoute',
+            name="ContactRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('phone', 'Phone'), ('email', 'Email'), ('address', 'Address')], max_length=8, verbose_name='type')),
-                ('use', models.CharField(choices=[('mobile', 'Mobile'), ('home', 'Home'), ('work', 'Work'), ('temporary', 'Temporary'), ('release', 'Address on release from custody'), ('care_of', 'Care of someone else')], max_length=12, verbose_name='use')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone number')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('address_line_1', models.CharField(blank=True, max_length=200, verbose_name='address line 1')),
-                ('address_line_2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('town', models.CharField(blank=True, max_length=100, verbose_name='town or city')),
-                ('county', models.CharField(blank=True, max_length=100, verbose_name='county')),
-                ('postcode', models.CharField(blank=True, max_length=8, verbose_name='postcode')),
-                ('is_verified', models.BooleanField(default=False, verbose_name='verified')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('created_by', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_routes', to='people.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("phone", "Phone"), ("email", "Email"), ("address", "Address")],
+                        max_length=8,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("home", "Home"),
+                            ("work", "Work"),
+                            ("temporary", "Temporary"),
+                            ("release", "Address on release from custody"),
+                            ("care_of", "Care of someone else"),
+                        ],
+                        max_length=12,
+                        verbose_name="use",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone number")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "address_line_1",
+                    models.CharField(blank=True, max_length=200, verbose_name="address line 1"),
+                ),
+                (
+                    "address_line_2",
+                    models.CharField(blank=True, max_length=200, verbose_name="address line 2"),
+                ),
+                ("town", models.CharField(blank=True, max_length=100, verbose_name="town or city")),
+                ("county", models.CharField(blank=True, max_length=100, verbose_name="county")),
+                ("postcode", models.CharField(blank=True, max_length=8, verbose_name="postcode")),
+                ("is_verified", models.BooleanField(default=False, verbose_name="verified")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_routes",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact route',
-                'verbose_name_plural': 'contact routes',
-                'ordering': ['-is_preferred', 'kind', 'created_at'],
-                'default_permissions': (),
+                "verbose_name": "contact route",
+                "verbose_name_plural": "contact routes",
+                "ordering": ["-is_preferred", "kind", "created_at"],
+                "default_permissions": (),
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['date_of_birth', 'name_key'], name='person_dob_name'),
+            model_name="person",
+            index=models.Index(fields=["date_of_birth", "name_key"], name="person_dob_name"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('pnc_id', ''), _negated=True), fields=('organisation', 'pnc_id'), name='person_pnc_unique_per_controller'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("pnc_id", ""), _negated=True),
+                fields=("organisation", "pnc_id"),
+                name="person_pnc_unique_per_controller",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactroute',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'phone'), models.Q(('phone', ''), _negated=True)), models.Q(('kind', 'email'), models.Q(('email', ''), _negated=True)), models.Q(('kind', 'address'), models.Q(('address_line_1', ''), _negated=True), models.Q(('postcode', ''), _negated=True)), _connector='OR'), name='contact_route_has_its_value'),
+            model_name="contactroute",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "phone"), models.Q(("phone", ""), _negated=True)),
+                    models.Q(("kind", "email"), models.Q(("email", ""), _negated=True)),
+                    models.Q(
+                        ("kind", "address"),
+                        models.Q(("address_line_1", ""), _negated=True),
+                        models.Q(("postcode", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="contact_route_has_its_value",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactroute',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True), ('is_preferred', True)), fields=('person',), name='contact_route_one_preferred'),
+            model_name="contactroute",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True), ("is_preferred", True)),
+                fields=("person",),
+                name="contact_route_one_preferred",
+            ),
         ),
     ]

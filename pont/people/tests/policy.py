@@ -1,4 +1,7 @@
-"""Policy rows for person records: police see the force's records, providers see none of them yet."""
+"""Policy rows for person records.
+
+Police see the force's records; providers see none of them until referrals exist.
+"""
 
 from pont.testing.policy import (
     POLICE_OFFICERS,

@@ -1,4 +1,4 @@
-"""Person pages: search by POST, the duplicate check, the audited record page, edits with versions."""
+"""Person pages: search by POST, duplicate check, the audited record page, versioned edits."""
 
 import re
 from datetime import date
@@ -18,8 +18,13 @@ Operation = AuditEvent.Operation
 @pytest.fixture
 def rhys(world):
     return services.person_create(
-        actor=world.users[CUSTODY], given_name="Rhys", family_name="Owen",
-        date_of_birth=date(1991, 4, 3), gender="male", pnc_id="2009/0123456C", confirmed_new=True,
+        actor=world.users[CUSTODY],
+        given_name="Rhys",
+        family_name="Owen",
+        date_of_birth=date(1991, 4, 3),
+        gender="male",
+        pnc_id="2009/0123456C",
+        confirmed_new=True,
     )
 
 
@@ -34,7 +39,11 @@ def test_search_finds_a_person_by_name_and_audits_each_person_shown(world, as_pe
     assert response.status_code == 200
     assert "Rhys Owen" in response.content.decode()
     shown = AuditEvent.objects.filter(sequence__gt=before).get()
-    assert (shown.operation, shown.subject_person_id, shown.detail) == (Operation.CONSULTATION, rhys.pk, {"shown_in": "search"})
+    assert (shown.operation, shown.subject_person_id, shown.detail) == (
+        Operation.CONSULTATION,
+        rhys.pk,
+        {"shown_in": "search"},
+    )
 
 
 def test_search_by_pnc_id_accepts_the_short_form(world, as_persona, rhys):
@@ -54,7 +63,9 @@ def test_an_empty_search_says_what_to_enter(world, as_persona):
     assert "Enter a name, a date of birth or a PNC ID" in response.content.decode()
 
 
-def test_a_provider_search_does_not_find_people_it_has_no_relationship_with(world, as_persona, rhys):
+def test_a_provider_search_does_not_find_people_it_has_no_relationship_with(
+    world, as_persona, rhys
+):
     response = post_form(as_persona(PROV_A), reverse("people:search"), {"name": "owen"})
     assert response.status_code == 200
     assert "Rhys Owen" not in response.content.decode()
@@ -66,24 +77,40 @@ def test_the_record_page_shows_the_person_and_audits_the_view(world, as_persona,
     response = as_persona(FRONTLINE).get(rhys.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Rhys Owen" in html and "2009/0123456C" in html and rhys.reference in html
+    assert "Rhys Owen" in html
+    assert "2009/0123456C" in html
+    assert rhys.reference in html
     assert "There is no way to contact this person" in html
     event = AuditEvent.objects.get(sequence=before + 1)
-    assert (event.operation, event.subject_person_id, event.actor_label) == (Operation.CONSULTATION, rhys.pk, "frontline")
+    assert (event.operation, event.subject_person_id, event.actor_label) == (
+        Operation.CONSULTATION,
+        rhys.pk,
+        "frontline",
+    )
 
 
 def test_another_organisations_record_looks_exactly_like_a_missing_one(world, as_persona, rhys):
     client = as_persona(PROV_A)
-    hidden_url, missing_url = rhys.get_absolute_url(), reverse("people:detail", args=[rhys.pk + 1000])
+    hidden_url, missing_url = (
+        rhys.get_absolute_url(),
+        reverse("people:detail", args=[rhys.pk + 1000]),
+    )
     hidden, missing = client.get(hidden_url), client.get(missing_url)
     assert hidden.status_code == missing.status_code == 404
+
     # The same page, once the requested address (echoed in the language switch) and the
     # per-response CSRF masks are taken out.
     def normalised(response, url):
-        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.content.decode().replace(url, ""))
+        return re.sub(
+            r'name="csrfmiddlewaretoken" value="\w+"',
+            "",
+            response.content.decode().replace(url, ""),
+        )
 
     assert normalised(hidden, hidden_url) == normalised(missing, missing_url)
-    assert not AuditEvent.objects.filter(operation=Operation.CONSULTATION, actor_label="prov-a").exists()
+    assert not AuditEvent.objects.filter(
+        operation=Operation.CONSULTATION, actor_label="prov-a"
+    ).exists()
 
 
 def test_a_role_without_the_capability_gets_403(world, as_persona, rhys):
@@ -92,12 +119,19 @@ def test_a_role_without_the_capability_gets_403(world, as_persona, rhys):
 
 def test_creating_a_look_alike_shows_possible_matches_before_saving(world, as_persona, rhys):
     client = as_persona(CUSTODY)
-    form = {"given_name": "Rhŷs", "family_name": "Owen", **_dob(3, 4, 1991), "gender": "male", "preferred_language": "cy"}
+    form = {
+        "given_name": "Rhŷs",
+        "family_name": "Owen",
+        **_dob(3, 4, 1991),
+        "gender": "male",
+        "preferred_language": "cy",
+    }
     before = AuditEvent.objects.count()
     first = post_form(client, reverse("people:create"), form)
     assert first.status_code == 200
     html = first.content.decode()
-    assert "Possible matches" in html and rhys.get_absolute_url() in html
+    assert "Possible matches" in html
+    assert rhys.get_absolute_url() in html
     assert "Same date of birth and a similar name" in html
     assert Person.objects.count() == 1
     shown = AuditEvent.objects.filter(sequence__gt=before).get()
@@ -109,11 +143,20 @@ def test_creating_a_look_alike_shows_possible_matches_before_saving(world, as_pe
 
 
 def test_creating_with_errors_shows_the_error_summary_naming_each_field(world, as_persona):
-    response = post_form(as_persona(CUSTODY), reverse("people:create"), {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"})
+    response = post_form(
+        as_persona(CUSTODY),
+        reverse("people:create"),
+        {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"},
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
-    for message in ("Enter a first name", "Enter a last name", "The date must be a real date", "Select a gender"):
+    for message in (
+        "Enter a first name",
+        "Enter a last name",
+        "The date must be a real date",
+        "Select a gender",
+    ):
         assert message in html
     assert 'href="#id_date_of_birth_0"' in html
     assert html.count("<title>Error:") == 1
@@ -121,8 +164,15 @@ def test_creating_with_errors_shows_the_error_summary_naming_each_field(world, a
 
 def test_editing_with_a_stale_version_is_refused_with_a_clear_message(world, as_persona, rhys):
     url = reverse("people:edit", args=[rhys.pk])
-    form = {"given_name": "Rhys", "family_name": "Owens", **_dob(3, 4, 1991), "gender": "male",
-            "pnc_id": "2009/0123456C", "preferred_language": "en", "version": "1"}
+    form = {
+        "given_name": "Rhys",
+        "family_name": "Owens",
+        **_dob(3, 4, 1991),
+        "gender": "male",
+        "pnc_id": "2009/0123456C",
+        "preferred_language": "en",
+        "version": "1",
+    }
     assert post_form(as_persona(CUSTODY), url, form).status_code == 302
     stale = post_form(as_persona(FRONTLINE), url, {**form, "family_name": "Bowen"})
     assert stale.status_code == 409
@@ -137,15 +187,24 @@ def test_adding_a_phone_number_from_the_page(world, as_persona, rhys):
     bad = post_form(client, url, {"kind": "phone", "use": "mobile", "phone": "123"})
     assert bad.status_code == 200
     assert "Enter a UK phone number" in bad.content.decode()
-    good = post_form(client, url, {"kind": "phone", "use": "mobile", "phone": "07812 345678", "is_preferred": "on"})
+    good = post_form(
+        client,
+        url,
+        {"kind": "phone", "use": "mobile", "phone": "07812 345678", "is_preferred": "on"},
+    )
     assert good.status_code == 302
     page = client.get(rhys.get_absolute_url()).content.decode()
-    assert "07812 345678" in page and "Preferred" in page
+    assert "07812 345678" in page
+    assert "Preferred" in page
 
 
 def test_removing_a_route_from_the_page(world, as_persona, rhys):
     route = services.contact_route_add(
-        actor=world.users[CUSTODY], person_id=rhys.pk, kind="phone", use="home", values={"phone": "01970 612345"}
+        actor=world.users[CUSTODY],
+        person_id=rhys.pk,
+        kind="phone",
+        use="home",
+        values={"phone": "01970 612345"},
     )
     client = as_persona(CUSTODY)
     response = post_form(client, reverse("people:contact_route_end", args=[rhys.pk, route.pk]))

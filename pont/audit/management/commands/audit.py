@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify", help="Walk the chain; report OK or the first broken index.")
+        verify = sub.add_parser(
+            "verify", help="Walk the chain; report OK or the first broken index."
+        )
         verify.add_argument(
             "--checkpoint-file",
             type=Path,

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = "Enqueue the periodic jobs in PONT_SCHEDULE when each is due."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="Enqueue every job once, then exit.")
+        parser.add_argument(
+            "--once", action="store_true", help="Enqueue every job once, then exit."
+        )
         parser.add_argument("--tick", type=float, default=1.0, help="Seconds between checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,9 +30,13 @@ class Command(BaseCommand):
             try:
                 task = import_string(path)
             except ImportError as error:
-                raise CommandError(f"PONT_SCHEDULE names {path!r}, which cannot be imported: {error}") from None
+                raise CommandError(
+                    f"PONT_SCHEDULE names {path!r}, which cannot be imported: {error}"
+                ) from None
             if every <= 0:
-                raise CommandError(f"PONT_SCHEDULE gives {path!r} a period of {every}s; it must be positive.")
+                raise CommandError(
+                    f"PONT_SCHEDULE gives {path!r} a period of {every}s; it must be positive."
+                )
             jobs.append((path, task, every))
         if options["once"]:
             for path, task, _every in jobs:

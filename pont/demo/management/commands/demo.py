@@ -18,7 +18,9 @@ def personas_table() -> str:
     ]
     names = {slug: name for slug, name, *_rest in ORGANISATIONS}
     for persona in PERSONAS:
-        lines.append(f"  {persona.username:<14}{Role(persona.role).label:<28}{names[persona.organisation]}")
+        lines.append(
+            f"  {persona.username:<14}{Role(persona.role).label:<28}{names[persona.organisation]}"
+        )
     lines += [
         "",
         "Sign in at http://127.0.0.1:8000/accounts/sign-in with a username and the password.",
@@ -32,16 +34,20 @@ class Command(BaseCommand):
     help = "Load the synthetic demo data (organisations, one persona per role, people)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--quiet-personas", action="store_true", help="Do not print the personas.")
+        parser.add_argument(
+            "--quiet-personas", action="store_true", help="Do not print the personas."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not demo_tools_enabled():
-            raise CommandError("Demo data cannot be loaded in this deployment (PONT_DEMO_TOOLS is off).")
-        created = load_demo()
-        self.stdout.write(
-            "Demo data ready: created {organisations} organisations, {users} users, {people} people.".format(
-                **created
+            raise CommandError(
+                "Demo data cannot be loaded in this deployment (PONT_DEMO_TOOLS is off)."
             )
+        created = load_demo()
+        summary = (
+            "Demo data ready: created {organisations} organisations, {users} users, "
+            "{people} people."
         )
+        self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:
             self.stdout.write(personas_table())

@@ -33,11 +33,16 @@ class Command(BaseCommand):
             "web": [
                 os.path.join(bindir, "gunicorn"),
                 "config.wsgi:application",
-                "--bind", options["bind"],
-                "--workers", str(options["web_workers"]),
-                "--threads", "4",
-                "--access-logfile", "-",
-                "--graceful-timeout", "5",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
             ],
             "worker": [python, "-m", "django", "db_worker", "--interval", "1", "--no-reload"],
             "scheduler": [python, "-m", "django", "scheduler"],
@@ -45,7 +50,9 @@ class Command(BaseCommand):
         processes: dict[str, subprocess.Popen[bytes]] = {}
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=env)  # noqa: S603 - fixed argument lists
-        self.stdout.write(f"Pont is starting on http://{options['bind']}/ (web, worker, scheduler).")
+        self.stdout.write(
+            f"Pont is starting on http://{options['bind']}/ (web, worker, scheduler)."
+        )
         self.stdout.write(personas_table())
         self.stdout.write("Press Ctrl-C to stop.")
 
