@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.core.models import TimeStampedModel
 
-from .roles import Role
+from .roles import ROLE_DESCRIPTIONS, Role
 
 
 class Organisation(TimeStampedModel):
@@ -158,6 +158,11 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} - {self.get_role_display()} - {self.organisation}"
+
+    @property
+    def role_description(self) -> str:
+        """What this role does in Pont, for the user's home page."""
+        return str(ROLE_DESCRIPTIONS.get(self.role, ""))
 
 
 class UserSession(models.Model):

@@ -6,12 +6,11 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from pont.accounts.http import AuthenticatedRequest
 from pont.core.decorators import capability_required
 
 from . import services
@@ -73,7 +72,7 @@ class _Echo:
 
 @capability_required(SEARCH_CAPABILITY)
 @require_http_methods(["GET"])
-def audit_search(request: AuthenticatedRequest) -> HttpResponse:
+def audit_search(request: HttpRequest) -> HttpResponse:
     """Search the log by person, member of staff, date and operation."""
     form = AuditSearchForm(request.GET or None)
     page = None
@@ -109,7 +108,7 @@ def audit_search(request: AuthenticatedRequest) -> HttpResponse:
 
 @capability_required(EXPORT_CAPABILITY)
 @require_http_methods(["POST"])
-def audit_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Export the events matching a search as CSV; the export is logged as a disclosure."""
     search = AuditSearchForm(request.POST)
     export = AuditExportForm(request.POST)

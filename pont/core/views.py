@@ -19,12 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or not user.is_verified():
         return render(request, "core/landing.html")
-    from pont.accounts.roles import ROLE_DESCRIPTIONS  # noqa: PLC0415 - read-only table
-
-    memberships = [
-        {"membership": m, "description": ROLE_DESCRIPTIONS.get(m.role, "")}
-        for m in user.active_memberships().select_related("organisation")
-    ]
+    # Memberships come from the user model itself, so core needs no import from accounts.
+    memberships = user.active_memberships().select_related("organisation")
     items = [item for item in nav_items_for(user) if item.key != "core"]
     return render(request, "core/home.html", {"memberships": memberships, "items": items})
 

@@ -1,0 +1,111 @@
+"""Benchmark: how fast the audit chain is written and verified, and that verify is constant-memory.
+
+Prints events/second for writes (one event per transaction, as a consultation
+is written, and 20 per transaction, as a busy write is), seconds to verify the
+chain, and the peak Python memory of verifying N and 4N events, which should
+stay flat because the verifier streams.
+
+    .venv/bin/python bench/audit_chain.py [--events 5000]
+
+Uses a fresh SQLite file under a temporary directory, or the PostgreSQL
+database named by DATABASE_URL (tables are created in a scratch test database).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="pont-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["PONT_VAR_DIR"] = scratch
+    os.environ["PONT_SQLITE_PATH"] = str(Path(scratch) / "bench.sqlite3")
+    os.environ["PONT_AUDIT_CHECKPOINT_FILE"] = ""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    if os.environ.get("DATABASE_URL"):
+        # A scratch copy (test_<name>), created with the migrations and dropped at the end.
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    else:
+        call_command("migrate", verbosity=0)
+
+    from pont.audit import services
+    from pont.audit.selectors import audit_chain_verify
+
+    n = args.events
+    vendor = connection.vendor
+
+    started = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic():
+            services.record(
+                actor=None,
+                operation="consultation",
+                subject=i,
+                object_type="bench.row",
+                object_id=str(i),
+            )
+    single = n / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    batches = max(1, n // 20)
+    for b in range(batches):
+        with transaction.atomic():
+            for j in range(20):
+                services.record(
+                    actor=None, operation="alteration", subject=b, detail={"fields": ["x"], "j": j}
+                )
+    batched = batches * 20 / (time.perf_counter() - started)
+
+    total = n + batches * 20
+
+    def verify_peak() -> tuple[float, float, str]:
+        tracemalloc.start()
+        started = time.perf_counter()
+        result = audit_chain_verify()
+        seconds = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return seconds, peak / 1e6, result.describe()
+
+    seconds_small, peak_small, verdict_small = verify_peak()
+    # Grow the chain fourfold and verify again: memory should not grow with it.
+    for b in range(3 * total // 20):
+        with transaction.atomic():
+            for j in range(20):
+                services.record(actor=None, operation="consultation", subject=b, detail={"j": j})
+    seconds_big, peak_big, verdict_big = verify_peak()
+
+    print(f"audit chain on {vendor}")
+    print(f"  write, 1 event per transaction   {single:10.0f} events/s")
+    print(f"  write, 20 events per transaction {batched:10.0f} events/s")
+    row = "  verify {:>7} events           {:10.2f} s   peak {:6.1f} MB   {}"
+    print(row.format(total, seconds_small, peak_small, verdict_small))
+    big = total * 4
+    print(row.format(big, seconds_big, peak_big, verdict_big))
+    print(f"  verify rate                      {big / seconds_big:10.0f} events/s")
+    print(
+        f"  memory ratio 4N/N                {peak_big / peak_small:10.2f}  (flat means streaming)"
+    )
+    if os.environ.get("DATABASE_URL"):
+        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
