@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make run    set up everything and start Pont on http://127.0.0.1:8000 (SQLite, demo data)"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
-	@echo "make lint   ruff, formatting, mypy, migrations and translations up to date"
+	@echo "make lint   ruff, formatting, mypy, migrations and system checks"
 	@echo "make bench  run the benchmarks in bench/ and print their figures"
 
 # Python: a virtual environment with the pinned, hash-checked dependencies.

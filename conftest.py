@@ -23,6 +23,16 @@ def signed_in():  # noqa: ANN201
     return sign_in
 
 
+@pytest.fixture(autouse=True)
+def _audit_tables_append_only(django_db_blocker):  # noqa: ANN001
+    """Every test starts with the append-only triggers armed, whatever ran before it."""
+    if maintenance.is_enabled_anywhere():
+        from django.db import connection
+
+        with django_db_blocker.unblock():
+            maintenance.set_maintenance(connection, False)
+
+
 @pytest.fixture
 def audit_flushable(transactional_db, django_db_blocker):  # noqa: ANN001
     """For transactional tests: let the test database be emptied of audit rows afterwards."""

@@ -26,10 +26,8 @@ class SignInForm(AuthenticationForm):
         )
         self.fields["password"].label = _("Password")
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
-        for field in self.fields.values():
-            field.error_messages["required"] = _("Enter your %(field)s") % {
-                "field": str(field.label).lower()
-            }
+        self.fields["username"].error_messages["required"] = _("Enter your username")
+        self.fields["password"].error_messages["required"] = _("Enter your password")
 
 
 class CodeForm(forms.Form):

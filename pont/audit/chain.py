@@ -8,7 +8,7 @@ show that each change is caught at the right index.
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,7 +89,7 @@ def verify_chain(
     *,
     checkpoints: Iterable[Checkpoint] = (),
     checkpoint_key: str | None = None,
-    head: tuple[int, str] | None = None,
+    head: tuple[int, str] | Callable[[], tuple[int, str] | None] | None = None,
 ) -> VerifyResult:
     """Walk events in order and return the first broken link, if any.
 
@@ -97,7 +97,8 @@ def verify_chain(
     order, does not name its predecessor's hash, or does not hash to its
     stored value. After the walk, every checkpoint must be reached and must
     match, and the chain head row must agree with the last event: a tail
-    cut from the table fails here, at the first missing index.
+    cut from the table fails here, at the first missing index. `head` may be
+    a function, called after the walk.
     """
     expected_sequence = 1
     previous_hash = GENESIS_HASH
@@ -162,6 +163,9 @@ def verify_chain(
                 sequence,
                 f"the event does not match the checkpoint in {checkpoint.source}",
             )
+    if callable(head):
+        # Read after the walk, so that events committed meanwhile were walked too.
+        head = head()
     if head is not None:
         head_sequence, head_hash = head
         if head_sequence > last:

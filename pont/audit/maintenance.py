@@ -16,6 +16,8 @@ from django.db.backends.signals import connection_created
 PROTECTED_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
 
 _sqlite_maintenance = False
+# Whether this process has switched maintenance on anywhere (so tests can switch it off).
+_enabled_anywhere = False
 
 
 def _sqlite_flag() -> int:
@@ -35,7 +37,8 @@ def connect() -> None:
 
 def set_maintenance(connection: BaseDatabaseWrapper, enabled: bool) -> None:
     """Allow (or again refuse) deleting audit rows on this connection. Tests only."""
-    global _sqlite_maintenance
+    global _sqlite_maintenance, _enabled_anywhere
+    _enabled_anywhere = enabled
     if connection.vendor == "sqlite":
         _sqlite_maintenance = enabled
     elif connection.vendor == "postgresql":
@@ -44,6 +47,10 @@ def set_maintenance(connection: BaseDatabaseWrapper, enabled: bool) -> None:
                 "SELECT set_config('pont.audit_maintenance', %s, false)",
                 ["on" if enabled else "off"],
             )
+
+
+def is_enabled_anywhere() -> bool:
+    return _enabled_anywhere
 
 
 def install_sql(vendor: str) -> list[str]:

@@ -159,3 +159,6 @@ class AuditCheckpoint(models.Model):
         if not self._state.adding:
             raise AppendOnlyError("Checkpoints cannot be changed once written.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        raise AppendOnlyError("Checkpoints cannot be deleted.")

@@ -60,9 +60,27 @@ def checkpoints_from_table() -> list[Checkpoint]:
     ]
 
 
-def _events_in_order() -> Iterator[dict[str, Any]]:
+def _events_in_order(head_holder: dict[str, tuple[int, str] | None]) -> Iterator[dict[str, Any]]:
+    """Stream every event in order, catching up with events committed during the walk.
+
+    The head row is read after the events; if it has moved past the last event
+    seen (a live system kept writing), the new events are walked too, so a
+    verify on a busy system does not report a false break. The head finally
+    read is left in head_holder for the comparison.
+    """
     fields = (*HASHED_FIELDS, "hash")
-    yield from AuditEvent.objects.order_by("sequence").values(*fields).iterator(chunk_size=2000)
+    last = 0
+    while True:
+        rows = AuditEvent.objects.filter(sequence__gt=last).order_by("sequence").values(*fields)
+        moved = False
+        for row in rows.iterator(chunk_size=2000):
+            moved = True
+            last = row["sequence"]
+            yield row
+        head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
+        if not moved or head is None or head[0] <= last:
+            head_holder["head"] = head
+            return
 
 
 def audit_chain_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
@@ -73,12 +91,12 @@ def audit_chain_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
         path = Path(settings.PONT_AUDIT_CHECKPOINT_FILE)
     if path is not None:
         checkpoints += checkpoints_from_file(path)
-    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
+    holder: dict[str, tuple[int, str] | None] = {"head": None}
     return verify_chain(
-        _events_in_order(),
+        _events_in_order(holder),
         checkpoints=checkpoints,
         checkpoint_key=settings.PONT_AUDIT_CHECKPOINT_KEY,
-        head=head,
+        head=lambda: holder["head"],
     )
 
 

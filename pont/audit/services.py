@@ -50,6 +50,19 @@ def _subject_id(subject: Any) -> int | None:
     return int(subject.pk)
 
 
+def _locked_head() -> AuditChainHead:
+    """Return the chain head, locked for this transaction.
+
+    The migration creates it; it is re-created only on an emptied database
+    (a test flush). On a populated chain a re-created head would restart at
+    index 1 and fail the unique index, so nothing can fork the chain.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head, _created = AuditChainHead.objects.get_or_create(pk=1)
+    return head
+
+
 def record(
     *,
     actor: Any,
@@ -86,7 +99,7 @@ def record(
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
 
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    head = _locked_head()
     event = AuditEvent(
         sequence=head.sequence + 1,
         occurred_at=timezone.now(),
@@ -110,7 +123,7 @@ def record(
 def checkpoint_write() -> AuditCheckpoint | None:
     """Record the chain head outside the event table; return None if it has not moved."""
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         last = AuditCheckpoint.objects.order_by("-sequence", "-created_at").first()
         if head.sequence == 0 or (last is not None and last.sequence == head.sequence):
             return None

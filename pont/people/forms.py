@@ -62,7 +62,7 @@ class PersonForm(forms.Form):
         label=_("PNC ID (optional)"),
         required=False,
         max_length=20,
-        help_text=_("For example, 2019/0123456Z"),
+        help_text=_("For example, 2019/0123456E"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
     )
     preferred_language = forms.ChoiceField(

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pont.core.models import TimeStampedModel, VersionedModel
 from pont.core.validators import format_uk_phone
@@ -101,7 +102,7 @@ class ContactRoute(TimeStampedModel):
 
     class Use(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("contact route use", "Home")
         WORK = "work", _("Work")
         TEMPORARY = "temporary", _("Temporary")
         RELEASE = "release", _("Address on release from custody")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-PNC_INVALID = _("Enter a PNC ID in the format 2019/0123456Z or 19/123456Z.")
+PNC_INVALID = _("Enter a PNC ID in the format 2019/0123456E or 19/123456E.")
 PNC_CHECK_FAILED = _("The check letter of this PNC ID is wrong. Check the PNC ID and try again.")
 
 # The check letter is (YY followed by the 7-digit serial) modulo 23, looked
@@ -23,7 +23,7 @@ def pnc_check_letter(year: int, serial: int) -> str:
 def normalise_pnc_id(value: str) -> str:
     """Return the PNC ID in its long form YYYY/NNNNNNNC, or raise ValidationError.
 
-    Short forms (19/123456Z) are expanded: a two-digit year later than this
+    Short forms (19/123456E) are expanded: a two-digit year later than this
     year belongs to the last century, since the PNC began in the 1970s.
     """
     text = re.sub(r"\s+", "", value or "").upper()

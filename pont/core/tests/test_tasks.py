@@ -1,6 +1,7 @@
 """The periodic job really runs: the scheduler enqueues it, the database worker executes it."""
 
 from datetime import date
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -37,7 +38,10 @@ def test_the_database_worker_runs_the_checkpoint_job(world, settings):
     try:
         result = audit_checkpoint_write.using(backend="default").enqueue()
         assert AuditCheckpoint.objects.count() == 0  # queued, not yet run
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+        # The worker drops database connections between tasks; inside this test's
+        # transaction that would end the transaction, so keep the connection.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
         result.refresh()
         assert result.status == "SUCCESSFUL"
         assert AuditCheckpoint.objects.count() == 1
