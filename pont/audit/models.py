@@ -160,5 +160,5 @@ class AuditCheckpoint(models.Model):
             raise AppendOnlyError("Checkpoints cannot be changed once written.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Checkpoints cannot be deleted.")
