@@ -87,13 +87,22 @@ class PersonEditForm(PersonForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ContactRouteForm(forms.Form):
+class ContactRouteKindForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("How can they be contacted?"),
         choices=ContactRoute.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select phone, email or address")},
+        error_messages={
+            "required": _("Select phone, email or address"),
+            "invalid_choice": _("Select phone, email or address"),
+        },
     )
+
+
+class ContactRouteForm(forms.Form):
+    """The details of one kind of route; the kind was chosen on the page before."""
+
+    kind = forms.ChoiceField(choices=ContactRoute.Kind.choices, widget=forms.HiddenInput)
     use = forms.ChoiceField(
         label=_("What is it?"),
         choices=ContactRoute.Use.choices,

@@ -13,7 +13,14 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error
 
 from . import selectors, services
-from .forms import ContactRouteForm, PersonCreateForm, PersonEditForm, PersonSearchForm
+from .forms import (
+    ContactRouteForm,
+    ContactRouteKindForm,
+    PersonCreateForm,
+    PersonEditForm,
+    PersonSearchForm,
+)
+from .models import ContactRoute
 
 
 @capability_required(VIEW_PERSON)
@@ -131,16 +138,22 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
 @capability_required(CHANGE_PERSON)
 @require_http_methods(["GET", "POST"])
 def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    """One question per page: first how they can be contacted, then those details."""
     person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
     if person is None:
         raise Http404
-    form = ContactRouteForm(request.POST or None)
+    kind = request.POST.get("kind") or request.GET.get("kind") or ""
+    if kind not in ContactRoute.Kind.values:
+        choice = ContactRouteKindForm(request.GET if "kind" in request.GET else None)
+        choice.is_valid()
+        return render(request, "people/contact_route_kind.html", {"form": choice, "person": person})
+    form = ContactRouteForm(request.POST or None, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_route_add(
                 actor=request.user,
                 person_id=person.pk,
-                kind=form.cleaned_data["kind"],
+                kind=kind,
                 use=form.cleaned_data["use"],
                 values=form.values(),
                 is_preferred=form.cleaned_data["is_preferred"],
@@ -151,7 +164,11 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
         else:
             messages.success(request, _("The contact details have been added."))
             return redirect(person)
-    return render(request, "people/contact_route_add.html", {"form": form, "person": person})
+    return render(
+        request,
+        "people/contact_route_add.html",
+        {"form": form, "person": person, "kind": kind, "kind_label": ContactRoute.Kind(kind).label},
+    )
 
 
 @capability_required(CHANGE_PERSON)

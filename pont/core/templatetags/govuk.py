@@ -43,18 +43,24 @@ def _kind(field: BoundField) -> str:
 def field_anchor(field: BoundField) -> str:
     """Return the id that an error summary link should point at."""
     kind = _kind(field)
-    if kind == "date":
-        return f"{field.auto_id}_0"
-    if kind in ("radios", "checkboxes"):
+    if kind in ("date", "radios", "checkboxes"):
         return f"{field.auto_id}_0"
     return field.auto_id
 
 
 @register.inclusion_tag("govuk/field.html")
 def govuk_field(
-    field: BoundField, label_size: str = "", hint: str = "", classes: str = ""
+    field: BoundField,
+    label_size: str = "",
+    hint: str = "",
+    classes: str = "",
+    page_heading: bool = False,
 ) -> dict[str, Any]:
-    """Render one field with its label, hint and error message."""
+    """Render one field with its label, hint and error message.
+
+    page_heading=True makes the label (or legend) the page's <h1>, for
+    one-question pages.
+    """
     kind = _kind(field)
     widget = field.field.widget
     value = field.value()
@@ -92,7 +98,8 @@ def govuk_field(
         "kind": kind,
         "options": options,
         "date_parts": date_parts,
-        "label_size": label_size,
+        "label_size": label_size or ("l" if page_heading else ""),
+        "page_heading": page_heading,
         "hint": hint or field.help_text,
         "classes": " ".join(filter(None, [classes, attrs.pop("class", "")])),
         "attrs": attrs,
