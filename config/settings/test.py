@@ -34,3 +34,7 @@ LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # type: 
 # A test-only app with one concrete ReferenceData table (no migrations: the
 # test database creates its table directly).
 INSTALLED_APPS = [*INSTALLED_APPS, "pont.core.tests.reference_app"]
+
+# Serve static files from the finders: the suite does not run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -68,6 +69,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _signed_in(request: AuthenticatedRequest, device: Any, event: str) -> HttpResponse:
+    """Finish signing in once the second factor is given: new session key, session listed."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    services.session_started(
+        user=request.user,
+        session_key=request.session.session_key or "",
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    security_log.info("%s for %s", event, request.user.get_username())
+    return redirect(_safe_next(request))
+
+
 @second_factor_not_required
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
@@ -89,15 +103,7 @@ def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
                 "token", _("Too many wrong codes. Wait a minute, then enter the newest code.")
             )
         elif otp.verify_sign_in(user, device, form.cleaned_data["token"]):
-            otp_login(request, device)
-            request.session.cycle_key()
-            services.session_started(
-                user=user,
-                session_key=request.session.session_key or "",
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-            security_log.info("second factor accepted for %s", user.get_username())
-            return redirect(_safe_next(request))
+            return _signed_in(request, device, "second factor accepted")
         else:
             security_log.warning("second factor refused for %s", user.get_username())
             form.add_error(
@@ -128,16 +134,8 @@ def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
         device = otp.verify_enrolment(user, key, form.cleaned_data["token"])
         if device is not None:
             del request.session[otp.SETUP_SESSION_KEY]
-            otp_login(request, device)
-            request.session.cycle_key()
-            services.session_started(
-                user=user,
-                session_key=request.session.session_key or "",
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-            security_log.info("authenticator enrolled for %s", user.get_username())
             messages.success(request, _("Your authenticator app is set up."))
-            return redirect(_safe_next(request))
+            return _signed_in(request, device, "authenticator enrolled")
         form.add_error(
             "token",
             _("The code is not right. Check the app shows Pont, then enter the newest code."),

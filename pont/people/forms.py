@@ -154,15 +154,5 @@ class ContactRouteForm(forms.Form):
         ),
     )
 
-    VALUE_FIELDS = (
-        "phone",
-        "email",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "county",
-        "postcode",
-    )
-
     def values(self) -> dict[str, str]:
-        return {key: self.cleaned_data.get(key) or "" for key in self.VALUE_FIELDS}
+        return {key: self.cleaned_data.get(key) or "" for key in ContactRoute.VALUE_FIELDS}

@@ -108,6 +108,17 @@ class ContactRoute(TimeStampedModel):
         RELEASE = "release", _("Address on release from custody")
         CARE_OF = "care_of", _("Care of someone else")
 
+    # The fields that hold a route's value; which are used depends on the kind.
+    VALUE_FIELDS = (
+        "phone",
+        "email",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "county",
+        "postcode",
+    )
+
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="contact_routes"
     )

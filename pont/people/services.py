@@ -32,7 +32,7 @@ DUPLICATE_SUSPECTED = _(
 PNC_ALREADY_HELD = _("A person with this PNC ID is already recorded. Open their record instead.")
 DOB_IN_FUTURE = _("Date of birth must be in the past.")
 DOB_TOO_EARLY = _("Date of birth must be after 1 January 1900.")
-ROUTE_VALUE_MISSING = _("Enter the contact details for this route.")
+PERSON_NOT_FOUND = _("Person not found.")
 ROUTE_ALREADY_ENDED = _("This contact route has already been removed.")
 
 
@@ -78,6 +78,13 @@ def _clean_identity(
         "date_of_birth": date_of_birth,
         "pnc_id": normalised_pnc,
     }
+
+
+def _person_to_change(actor: User, person_id: int) -> Person:
+    person = person_get_for_user(user=actor, person_id=person_id, write=True)
+    if person is None:
+        raise NotFoundError(str(PERSON_NOT_FOUND))
+    return person
 
 
 @transaction.atomic
@@ -141,9 +148,7 @@ _EDITABLE = ("given_name", "family_name", "date_of_birth", "gender", "pnc_id", "
 @transaction.atomic
 def person_update(*, actor: User, person_id: int, expected_version: int, **changes: Any) -> Person:
     """Change a person's details if nobody else has changed them since expected_version."""
-    person = person_get_for_user(user=actor, person_id=person_id, write=True)
-    if person is None:
-        raise NotFoundError(str(_("Person not found.")))
+    person = _person_to_change(actor, person_id)
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise ApplicationError(
@@ -211,18 +216,7 @@ def people_shown(*, actor: User, people: list[Person], context: str) -> None:
 def _route_values(kind: str, values: dict[str, str]) -> dict[str, str]:
     """Validate and normalise one kind of route's fields; raise ApplicationError naming them."""
     errors: dict[str, list[str]] = {}
-    cleaned = {
-        key: (values.get(key) or "").strip()
-        for key in (
-            "phone",
-            "email",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "county",
-            "postcode",
-        )
-    }
+    cleaned = {key: (values.get(key) or "").strip() for key in ContactRoute.VALUE_FIELDS}
     result: dict[str, str] = {}
     if kind == ContactRoute.Kind.PHONE:
         try:
@@ -271,9 +265,7 @@ def contact_route_add(
     is_verified: bool = False,
 ) -> ContactRoute:
     """Add a validated contact route to a person; a new preferred route replaces the old one."""
-    person = person_get_for_user(user=actor, person_id=person_id, write=True)
-    if person is None:
-        raise NotFoundError(str(_("Person not found.")))
+    person = _person_to_change(actor, person_id)
     cleaned = _route_values(kind, values)
     if is_preferred:
         person.contact_routes.filter(is_preferred=True, ended_at__isnull=True).update(
@@ -303,9 +295,7 @@ def contact_route_add(
 @transaction.atomic
 def contact_route_end(*, actor: User, person_id: int, route_id: int) -> ContactRoute:
     """Mark a contact route as no longer in use (kept for history)."""
-    person = person_get_for_user(user=actor, person_id=person_id, write=True)
-    if person is None:
-        raise NotFoundError(str(_("Person not found.")))
+    person = _person_to_change(actor, person_id)
     route = person.contact_routes.select_for_update().filter(pk=route_id).first()
     if route is None:
         raise NotFoundError(str(_("Contact route not found.")))

@@ -20,7 +20,15 @@ from .forms import (
     PersonEditForm,
     PersonSearchForm,
 )
-from .models import ContactRoute
+from .models import ContactRoute, Person
+
+
+def _person_to_change_or_404(request: AuthenticatedRequest, person_id: int) -> Person:
+    """Return the person if the user may change the record; otherwise 404, as if missing."""
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
+    if person is None:
+        raise Http404
+    return person
 
 
 @capability_required(VIEW_PERSON)
@@ -101,9 +109,7 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
 @capability_required(CHANGE_PERSON)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
-    if person is None:
-        raise Http404
+    person = _person_to_change_or_404(request, person_id)
     initial = {
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -139,9 +145,7 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     """One question per page: first how they can be contacted, then those details."""
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
-    if person is None:
-        raise Http404
+    person = _person_to_change_or_404(request, person_id)
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in ContactRoute.Kind.values:
         choice = ContactRouteKindForm(request.GET if "kind" in request.GET else None)
