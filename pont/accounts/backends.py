@@ -6,7 +6,10 @@ from django.contrib.auth.backends import ModelBackend
 
 from .roles import capabilities_for_roles
 
-_CACHE_ATTR = "_pont_capabilities"
+# Per-request caches kept on the user object start with this prefix, so one
+# call can drop them all when a membership changes within the request.
+CACHE_PREFIX = "_pont_cache_"
+_CACHE_ATTR = f"{CACHE_PREFIX}capabilities"
 
 
 class RoleCapabilityBackend(ModelBackend):
@@ -40,7 +43,7 @@ class RoleCapabilityBackend(ModelBackend):
         return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
 
 
-def forget_capabilities(user_obj: Any) -> None:
-    """Drop the per-request cache after a membership changes within the same request."""
-    if hasattr(user_obj, _CACHE_ATTR):
-        delattr(user_obj, _CACHE_ATTR)
+def forget_cached_access(user_obj: Any) -> None:
+    """Drop every per-request cache on the user after a membership changes in this request."""
+    for name in [n for n in vars(user_obj) if n.startswith(CACHE_PREFIX)]:
+        delattr(user_obj, name)

@@ -18,7 +18,7 @@ def controller_ids_for(*, user: User) -> frozenset[int]:
     tree (a custody officer at Llanelli records for Dyfed-Powys Police); any
     other user works for their own organisation (a provider, the OPCC).
     """
-    cache = getattr(user, "_pont_controller_ids", None)
+    cache = getattr(user, "_pont_cache_controller_ids", None)
     if cache is not None:
         return cache
     ids: set[int] = set()
@@ -26,7 +26,7 @@ def controller_ids_for(*, user: User) -> frozenset[int]:
         organisation = membership.organisation
         ids.add(organisation.root().pk if organisation.is_police else organisation.pk)
     result = frozenset(ids)
-    user._pont_controller_ids = result  # type: ignore[attr-defined]  # per-request cache
+    user._pont_cache_controller_ids = result  # type: ignore[attr-defined]  # per-request cache
     return result
 
 

@@ -15,7 +15,7 @@ from pont.audit import services as audit
 from pont.core.exceptions import ApplicationError
 
 from .api_scopes import known_scopes
-from .backends import forget_capabilities
+from .backends import forget_cached_access
 from .models import ApiClient, Membership, Organisation, User, UserSession
 from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS, ROLE_ORGANISATION_KINDS
 
@@ -134,7 +134,7 @@ def membership_create(
     ).exists():
         raise ApplicationError(str(_("The user already holds this role there.")), status=409)
     membership = Membership.objects.create(user=user, organisation=organisation, role=role)
-    forget_capabilities(user)
+    forget_cached_access(user)
     audit.record(
         actor=actor,
         operation=Operation.ALTERATION,
@@ -151,7 +151,7 @@ def membership_end(*, actor: User | None, membership: Membership) -> Membership:
     if membership.ended_at is None:
         membership.ended_at = timezone.now()
         membership.save(update_fields=["ended_at", "updated_at"])
-        forget_capabilities(membership.user)
+        forget_cached_access(membership.user)
         audit.record(
             actor=actor,
             operation=Operation.ALTERATION,

@@ -18,6 +18,7 @@ from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 logger = logging.getLogger("pont.audit")
 
 Operation = AuditEvent.Operation
+_UNSET = object()
 
 
 class AuditOutsideTransactionError(RuntimeError):
@@ -34,12 +35,13 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
             "actor_label": f"api-client:{actor.pk}:{actor.name}"[:200],
             "organisation_id": actor.organisation_id,
         }
-    membership = actor.active_memberships().order_by("created_at", "pk").first()
-    return {
-        "actor": actor,
-        "actor_label": actor.get_username(),
-        "organisation_id": membership.organisation_id if membership else None,
-    }
+    # Looked up once per user object (one per request), not once per event.
+    organisation_id = getattr(actor, "_pont_cache_audit_organisation_id", _UNSET)
+    if organisation_id is _UNSET:
+        membership = actor.active_memberships().order_by("created_at", "pk").first()
+        organisation_id = membership.organisation_id if membership else None
+        actor._pont_cache_audit_organisation_id = organisation_id
+    return {"actor": actor, "actor_label": actor.get_username(), "organisation_id": organisation_id}
 
 
 def _subject_id(subject: Any) -> int | None:

@@ -39,7 +39,9 @@ def person_get_for_user(*, user: User, person_id: int, write: bool = False) -> P
 def person_search(
     *, user: User, name: str = "", date_of_birth: date | None = None, pnc_id: str = ""
 ) -> list[Person]:
-    """Return up to SEARCH_LIMIT visible people matching every criterion given."""
+    """Return up to SEARCH_LIMIT visible people matching every criterion given (none: nobody)."""
+    if not (name or date_of_birth or pnc_id):
+        return []
     people = person_list_visible_to(user=user)
     if pnc_id:
         people = people.filter(pnc_id=pnc_id)
@@ -47,8 +49,6 @@ def person_search(
         people = people.filter(date_of_birth=date_of_birth)
     for word in fold(name).split():
         people = people.filter(name_key__contains=word)
-    if not (name or date_of_birth or pnc_id):
-        return []
     return list(people.order_by("family_name", "given_name", "pk")[:SEARCH_LIMIT])
 
 
