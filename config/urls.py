@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("pont.accounts.urls")),
     path("people/", include("pont.people.urls")),
     path("audit/", include("pont.audit.urls")),
+    path("services/", include("pont.directory.urls")),
+    path("referrals/", include("pont.referrals.urls")),
     path("api/v1/", api.urls),
     # The language switch on every page, public and staff alike; it only ever POSTs.
     path("i18n/set-language", require_POST(login_not_required(set_language)), name="set_language"),

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "pont.accounts",
     "pont.audit",
     "pont.people",
+    "pont.directory",
+    "pont.referrals",
     # Demo data and the embedded run: above every module, imported by none.
     "pont.demo",
 ]

@@ -18,8 +18,10 @@ ALLOWED: dict[str, set[str]] = {
     "audit": {"core"},
     "accounts": {"core", "audit"},
     "people": {"core", "audit", "accounts"},
-    "testing": {"core", "audit", "accounts", "people"},
-    "demo": {"core", "audit", "accounts", "people"},
+    "directory": {"core", "audit", "accounts"},
+    "referrals": {"core", "audit", "accounts", "people", "directory"},
+    "testing": {"core", "audit", "accounts", "people", "directory", "referrals"},
+    "demo": {"core", "audit", "accounts", "people", "directory", "referrals"},
 }
 
 
