@@ -40,23 +40,29 @@ EXPORT_AUDIT_LOG = "audit.export_audit_log"
 MANAGE_USERS = "accounts.manage_users"
 MANAGE_API_CLIENTS = "accounts.manage_api_clients"
 MANAGE_ALL_API_CLIENTS = "accounts.manage_all_api_clients"
+MAKE_REFERRAL = "referrals.make_referral"
+WORK_REFERRAL = "referrals.work_referral"
+VIEW_REFERRAL_FUNNEL = "referrals.view_referral_funnel"
+MANAGE_WEBHOOKS = "referrals.manage_webhooks"
+EXPORT_CASELOAD = "referrals.export_caseload"
 
-_OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON})
+_OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
+_PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CUSTODY_OFFICER: _OFFICER,
     Role.FRONTLINE_OFFICER: _OFFICER,
-    Role.INSPECTOR: _OFFICER,
+    Role.INSPECTOR: _OFFICER | {VIEW_REFERRAL_FUNNEL},
     # External to the force: sees sampled searches later, never person records.
     Role.INDEPENDENT_INSPECTOR: frozenset(),
     Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON}),
-    Role.OPERATIONS_LEAD: frozenset({VIEW_PERSON}),
-    Role.PROVIDER_WORKER: frozenset({VIEW_PERSON, CHANGE_PERSON}),
-    Role.PROVIDER_MANAGER: frozenset({VIEW_PERSON, CHANGE_PERSON, MANAGE_API_CLIENTS}),
+    Role.OPERATIONS_LEAD: frozenset({VIEW_PERSON, VIEW_REFERRAL_FUNNEL}),
+    Role.PROVIDER_WORKER: _PROVIDER,
+    Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
     Role.PANEL_MEMBER: frozenset(),
     # The commissioner's office sees aggregates only.
-    Role.COMMISSIONERS_OFFICER: frozenset(),
+    Role.COMMISSIONERS_OFFICER: frozenset({VIEW_REFERRAL_FUNNEL}),
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
     # Runs the system; sees no personal data of data subjects.
