@@ -13,6 +13,7 @@ from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
 from pont.core.api import install_error_handlers
+from pont.referrals.api import router as referrals_router
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -85,3 +86,4 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 api.add_router("/", system)
+api.add_router("/referrals", referrals_router)

@@ -233,6 +233,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs that `pont scheduler` enqueues: (task import path, every N seconds).
 PONT_SCHEDULE = [
     ("pont.audit.tasks.audit_checkpoint_write", env_int("PONT_AUDIT_CHECKPOINT_SECONDS", 300)),
+    # Retries of failed webhook deliveries (new events are delivered at once).
+    ("pont.referrals.tasks.deliver_webhooks", env_int("PONT_WEBHOOK_RETRY_SECONDS", 15)),
 ]
 
 # Audit chain checkpoints: kept in their own table and, when a path is set,
@@ -244,6 +246,12 @@ PONT_AUDIT_CHECKPOINT_KEY = env_str("PONT_AUDIT_CHECKPOINT_KEY", "") or SECRET_K
 
 # API keys shown once; the prefix names Pont so secret scanners can find leaks.
 PONT_API_KEY_PREFIX = "pont"
+
+# Webhooks go to HTTPS endpoints only; local plain HTTP only for the demo and tests.
+PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = False
+
+# The address people use to reach Pont, for links in emails (never personal data in them).
+PONT_BASE_URL = env_str("PONT_BASE_URL", "http://127.0.0.1:8000")
 
 # Outbound email (later modules send links, never personal data).
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

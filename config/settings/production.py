@@ -40,3 +40,5 @@ if env_bool("PONT_TRUST_X_FORWARDED_PROTO", False):
 # and a system check (accounts.E001) fails start-up if anything sets it.
 PONT_DEMO_TOOLS = False
 PONT_SHOW_DEMO_BANNER = False
+PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = False
+PONT_BASE_URL = env_str("PONT_BASE_URL")

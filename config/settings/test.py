@@ -38,3 +38,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "pont.core.tests.reference_app"]
 # Serve static files from the finders: the suite does not run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
+PONT_BASE_URL = "https://pont.example.test"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "pont.dyfed-powys.police.example",
     "DATABASE_URL": "postgres://pont:secret@db.internal.example:5432/pont",
     "PONT_AUDIT_CHECKPOINT_KEY": "c" * 48,
+    "PONT_BASE_URL": "https://pont.dyfed-powys.police.example",
     "PONT_STATIC_ROOT": str(ROOT / "var" / "staticfiles-check"),
 }
 

@@ -21,7 +21,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     view_name = match.view_name if match else ""
     # Navigation appears only once the second factor has been given.
     items = nav_items_for(user) if verified else []
-    current = next((item.key for item in items if item.is_current_for(view_name)), "")
+    # The most specific entry wins ("referrals:funnel" over "referrals:").
+    matching = [item for item in items if item.is_current_for(view_name)]
+    current = max(matching, key=lambda item: len(item.match or item.key)).key if matching else ""
     return {
         "shell": {
             "nav_items": items,

@@ -7,9 +7,13 @@ import it.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.functional import Promise
 
 Relationship = Callable[[Any], Q]
 
@@ -23,3 +27,33 @@ def register_person_relationship(name: str, relationship: Relationship) -> None:
 
 def relationship_conditions(user: Any) -> list[Q]:
     return [relationship(user) for relationship in _relationships.values()]
+
+
+@dataclass(frozen=True)
+class PersonAction:
+    """A link on a person's record to something another module does with them (refer, test...)."""
+
+    key: str
+    label: str | Promise
+    url_name: str
+    capability: str
+    query_parameter: str = "person"
+
+    def url_for(self, person_id: int) -> str:
+        return f"{reverse(self.url_name)}?{urlencode({self.query_parameter: person_id})}"
+
+
+_actions: dict[str, PersonAction] = {}
+
+
+def register_person_action(action: PersonAction) -> None:
+    _actions[action.key] = action
+
+
+def person_actions_for(user: Any, person_id: int) -> list[dict[str, str]]:
+    """The actions this user may take on the person, with their links."""
+    return [
+        {"label": str(action.label), "url": action.url_for(person_id)}
+        for action in _actions.values()
+        if user.has_perm(action.capability)
+    ]

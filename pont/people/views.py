@@ -13,6 +13,7 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error
 
 from . import selectors, services
+from .access import person_actions_for
 from .forms import (
     ContactRouteForm,
     ContactRouteKindForm,
@@ -102,6 +103,7 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
             "person": person,
             "routes": selectors.contact_routes_of(person=person),
             "may_change": request.user.has_perm(CHANGE_PERSON),
+            "actions": person_actions_for(request.user, person.pk),
         },
     )
 

@@ -6,3 +6,83 @@ class ReferralsConfig(AppConfig):
     name = "pont.referrals"
     label = "referrals"
     verbose_name = _("Referrals")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+        from django.urls import reverse_lazy
+
+        from pont.accounts.api_scopes import register_scope
+        from pont.accounts.roles import (
+            MAKE_REFERRAL,
+            MANAGE_WEBHOOKS,
+            VIEW_REFERRAL_FUNNEL,
+            WORK_REFERRAL,
+        )
+        from pont.core.navigation import NavItem, register_nav_item
+        from pont.people.access import (
+            PersonAction,
+            register_person_action,
+            register_person_relationship,
+        )
+
+        from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
+
+        # A provider's staff may see the people referred to their provider (not drafts).
+        def referred_to_my_provider(user: object) -> Q:
+            ids = provider_organisation_ids(user)  # type: ignore[arg-type]
+            if not ids:
+                return Q(pk__in=[])
+            return Q(referrals__receiving_organisation_id__in=ids) & ~Q(referrals__status="draft")
+
+        register_person_relationship("referred_to_provider", referred_to_my_provider)
+        register_person_action(
+            PersonAction(
+                key="refer",
+                label=_("Refer to a service"),
+                url_name="referrals:create",
+                capability=MAKE_REFERRAL,
+            )
+        )
+        register_scope(READ_SCOPE, _("Read referrals sent to your organisation"))
+        register_scope(
+            WRITE_SCOPE, _("Update referrals sent to your organisation and record outcomes")
+        )
+        register_nav_item(
+            NavItem(
+                key="referrals",
+                label=_("Referrals"),
+                url=reverse_lazy("referrals:list"),
+                capability=(MAKE_REFERRAL, WORK_REFERRAL),
+                order=25,
+                description=_(
+                    "Referrals made and received, what happened next, and what is overdue."
+                ),
+                match="referrals:",
+            )
+        )
+        register_nav_item(
+            NavItem(
+                key="funnel",
+                label=_("Referral funnel"),
+                url=reverse_lazy("referrals:funnel"),
+                capability=VIEW_REFERRAL_FUNNEL,
+                order=60,
+                description=_(
+                    "Where people are lost between referral and treatment, with time limits."
+                ),
+                match="referrals:funnel",
+            )
+        )
+        register_nav_item(
+            NavItem(
+                key="webhooks",
+                label=_("Webhooks"),
+                url=reverse_lazy("referrals:webhook_list"),
+                capability=MANAGE_WEBHOOKS,
+                order=86,
+                description=_(
+                    "Have referral events pushed to your own system, and see each delivery."
+                ),
+                match="referrals:webhook",
+            )
+        )

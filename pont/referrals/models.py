@@ -199,8 +199,9 @@ class Referral(TimeStampedModel, VersionedModel):
                 condition=~Q(legal_basis="consent") | Q(consent_recorded_at__isnull=False),
                 name="referral_consent_recorded",
             ),
+            # Only a draft (or a draft cancelled before sending) has no time sent.
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(requested_at__isnull=False),
+                condition=Q(status__in=["draft", "cancelled"]) | Q(requested_at__isnull=False),
                 name="referral_sent_has_time",
             ),
         ]

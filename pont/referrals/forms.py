@@ -1,0 +1,229 @@
+from datetime import datetime, time
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pont.core.forms import DateInputField
+from pont.directory.models import Service
+
+from .models import Appointment, ClosureReason, ContactAttempt, Referral
+
+
+class TimeOfDayField(forms.Field):
+    """A time like 14:30 (24-hour), as people type it."""
+
+    default_error_messages = {"invalid": _("Enter a time like 09:30 or 14:45")}
+
+    def to_python(self, value: Any) -> time | None:
+        text = str(value or "").strip().replace(".", ":")
+        if not text:
+            return None
+        try:
+            hours, minutes = (int(part) for part in text.split(":", 1))
+            return time(hours, minutes)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def _combine(day: Any, at: time | None) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at or time(12, 0)))
+
+
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.organization.name})"
+
+
+class ReferralCreateForm(forms.Form):
+    service = ServiceChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.none(),
+        empty_label=_("Choose a service"),
+        error_messages={"required": _("Choose the service to refer to")},
+    )
+    reason = forms.CharField(
+        label=_("Why are you referring them?"),
+        widget=forms.Textarea,
+        max_length=4000,
+        help_text=_("What the service needs to know to help. The person may see this."),
+        error_messages={"required": _("Give the reason for the referral")},
+    )
+    urgency = forms.ChoiceField(
+        label=_("How urgent is it?"),
+        choices=Referral.Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.Urgency.ROUTINE,
+    )
+    legal_basis = forms.ChoiceField(
+        label=_("On what basis is it made?"),
+        choices=Referral.LegalBasis.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select consent or a statutory power")},
+    )
+    consent_confirmed = forms.BooleanField(
+        label=_("The person has agreed to be referred and to their details being shared"),
+        required=False,
+    )
+    statutory_basis = forms.CharField(
+        label=_("Statutory power (if not consent)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example, Drugs Act 2005 s.9 (Required Assessment)"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        field.queryset = (
+            Service.objects.filter(
+                accepts_referrals=True,
+                status=Service.Status.ACTIVE,
+                organization__pont_organisation__isnull=False,
+            )
+            .select_related("organization")
+            .order_by("organization__name", "name")
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": _("Give a reason")},
+    )
+
+
+class AcceptForm(forms.Form):
+    already_known = forms.ChoiceField(
+        label=_("Is this person already known to your service?"),
+        choices=[("yes", _("Yes")), ("no", _("No")), ("unknown", _("Not sure yet"))],
+        widget=forms.RadioSelect,
+        initial="unknown",
+    )
+
+    def value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data["already_known"])
+
+
+class ContactAttemptForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("How did you try?"),
+        choices=ContactAttempt.Method.choices,
+        error_messages={"required": _("Select how you tried to contact them")},
+    )
+    day = DateInputField(
+        label=_("Date"), error_messages={"required": _("Enter the date of the attempt")}
+    )
+    at = TimeOfDayField(
+        label=_("Time"),
+        required=False,
+        help_text=_("For example, 14:30"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+    )
+    result = forms.ChoiceField(
+        label=_("What happened?"),
+        choices=ContactAttempt.Result.choices,
+        error_messages={"required": _("Select what happened")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea, max_length=2000
+    )
+
+    def attempted_at(self) -> datetime:
+        return _combine(self.cleaned_data["day"], self.cleaned_data["at"])
+
+
+class AppointmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of appointment"), choices=Appointment.Kind.choices)
+    day = DateInputField(
+        label=_("Date"), error_messages={"required": _("Enter the date of the appointment")}
+    )
+    at = TimeOfDayField(
+        label=_("Time"),
+        help_text=_("For example, 14:30"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+        error_messages={"required": _("Enter the time of the appointment")},
+    )
+    place = forms.CharField(
+        label=_("Where"), max_length=300, error_messages={"required": _("Enter where it is")}
+    )
+
+    def starts_at(self) -> datetime:
+        return _combine(self.cleaned_data["day"], self.cleaned_data["at"])
+
+
+class AttendanceForm(forms.Form):
+    appointment = forms.IntegerField(widget=forms.HiddenInput)
+    attendance = forms.ChoiceField(
+        label=_("Did they come?"),
+        choices=[
+            c for c in Appointment.Attendance.choices if c[0] != Appointment.Attendance.PENDING
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select whether they came")},
+    )
+
+
+class TreatmentStartForm(forms.Form):
+    day = DateInputField(
+        label=_("Date treatment started"), error_messages={"required": _("Enter the date")}
+    )
+
+
+class CloseForm(forms.Form):
+    closure_reason = forms.ChoiceField(
+        label=_("Why is it closing?"), error_messages={"required": _("Select a closure reason")}
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea, max_length=2000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["closure_reason"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        field.choices = [("", _("Choose a reason"))] + [
+            (row.code, row.label) for row in ClosureReason.objects.current()
+        ]
+
+
+class WebhookCreateForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address of your endpoint"),
+        max_length=500,
+        help_text=_("It must start with https://"),
+        assume_scheme="https",
+    )
+
+
+class FunnelFilterForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("Source"),
+        required=False,
+        choices=[("", _("All sources")), *Referral.Source.choices],
+    )
+    provider = forms.ChoiceField(
+        label=_("Provider"), required=False, choices=[("", _("All providers"))]
+    )
+    county = forms.ChoiceField(label=_("County"), required=False, choices=[("", _("All counties"))])
+    month = forms.RegexField(
+        label=_("Month sent"),
+        required=False,
+        regex=r"^\d{4}-\d{2}$",
+        help_text=_("For example, 2026-11"),
+        error_messages={"invalid": _("Enter the month like 2026-11")},
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+    )
+
+    def __init__(
+        self, *args: Any, providers: list[tuple[str, str]], counties: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        provider = cast(forms.ChoiceField, self.fields["provider"])
+        county = cast(forms.ChoiceField, self.fields["county"])
+        provider.choices = [("", _("All providers")), *providers]
+        county.choices = [("", _("All counties")), *[(c, c) for c in counties]]

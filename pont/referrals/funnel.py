@@ -1,0 +1,235 @@
+"""The referral funnel: where people are lost between referral and treatment, and how fast.
+
+Stages come straight from the referral's own timestamps. Durations are in
+working days (Wales bank holidays). For the commissioner's office, which sees
+aggregates only, small numbers are suppressed (1 to 7 shown as *, others
+rounded to the nearest 5: the NHS Digital HES rule) so that no person can be
+picked out.
+"""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pont.accounts.models import Organisation, User
+from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
+from pont.accounts.selectors import controller_ids_for, memberships_of
+from pont.core.working_days import working_days_between
+
+from .models import Referral
+from .selectors import overdue_milestones
+
+STAGES = [
+    ("requested", _("Sent"), "requested_at"),
+    ("accepted", _("Accepted"), "accepted_at"),
+    ("contacted", _("Reached by the service"), "first_contacted_at"),
+    ("appointment", _("Appointment booked"), "first_appointment_booked_at"),
+    ("attended", _("Attended"), "first_attended_at"),
+    ("treatment", _("Started treatment"), "treatment_started_at"),
+]
+
+DURATIONS = [
+    ("to_accept", _("Sent to accepted"), "requested_at", "accepted_at"),
+    (
+        "to_first_attempt",
+        _("Sent to first contact attempt"),
+        "requested_at",
+        "first_contact_attempt_at",
+    ),
+    ("to_contact", _("Sent to reached"), "requested_at", "first_contacted_at"),
+    ("to_treatment", _("Sent to treatment start"), "requested_at", "treatment_started_at"),
+]
+
+SUPPRESSED = "*"
+
+
+def suppress(count: int) -> str:
+    """The disclosure-controlled count: 0 stays 0, 1 to 7 become *, others round to 5."""
+    if count == 0:
+        return "0"
+    if count <= 7:
+        return SUPPRESSED
+    return str(5 * round(count / 5))
+
+
+@dataclass(frozen=True)
+class FunnelFilters:
+    source: str = ""
+    provider_id: int | None = None
+    county: str = ""
+    month: str = ""  # YYYY-MM of sending
+
+
+@dataclass
+class Funnel:
+    total: int
+    stages: list[dict[str, Any]]
+    durations: list[dict[str, Any]]
+    closures: list[dict[str, Any]]
+    attempts_per_person_reached: float | None
+    complete_at_first_send: float | None
+    overdue: dict[str, int]
+    suppressed: bool
+    by_month: list[dict[str, Any]] = field(default_factory=list)
+
+
+def funnel_scope(*, user: User) -> QuerySet[Referral]:
+    """Sent referrals the user may count: their force's, their provider's, or (OPCC) all."""
+    if not user.has_perm(VIEW_REFERRAL_FUNNEL):
+        return Referral.objects.none()
+    sent = Referral.objects.exclude(status=Referral.Status.DRAFT)
+    condition = Q(pk__in=[])
+    for membership in memberships_of(user=user):
+        kind = membership.organisation.kind
+        if kind == Organisation.Kind.TREATMENT_PROVIDER:
+            condition |= Q(receiving_organisation_id=membership.organisation_id)
+        elif kind in Organisation.POLICE_KINDS:
+            condition |= Q(referring_controller_id__in=controller_ids_for(user=user))
+        elif kind in (Organisation.Kind.COMMISSIONER, Organisation.Kind.PANEL):
+            condition = Q()  # oversight of the whole force area, in aggregate
+            break
+    return sent.filter(condition)
+
+
+def aggregate_only(user: User) -> bool:
+    """Whether the user sees only disclosure-controlled aggregates (the commissioner's office)."""
+    return any(
+        m.organisation.kind in (Organisation.Kind.COMMISSIONER, Organisation.Kind.PANEL)
+        for m in memberships_of(user=user)
+    )
+
+
+def county_of(organisation: Organisation | None) -> str:
+    """The policing area (county) an organisation sits in, by walking up the tree."""
+    node, seen = organisation, set()
+    while node is not None and node.pk not in seen:
+        if node.kind == Organisation.Kind.AREA:
+            return node.name
+        seen.add(node.pk)
+        node = node.parent
+    return ""
+
+
+def _rows(referrals: QuerySet[Referral]) -> list[Referral]:
+    return list(
+        referrals.select_related(
+            "referring_organisation__parent__parent", "closure_reason", "receiving_organisation"
+        )
+        .annotate(attempts=Count("contact_attempts"))
+        .order_by("requested_at")
+    )
+
+
+def _day(moment: datetime | None) -> date | None:
+    return timezone.localdate(moment) if moment else None
+
+
+def compute_funnel(
+    referrals: QuerySet[Referral], *, filters: FunnelFilters, suppressed: bool
+) -> Funnel:
+    """Count each stage, time each step, list closure reasons, for the filtered referrals."""
+    rows = []
+    for referral in _rows(referrals):
+        if filters.source and referral.source_kind != filters.source:
+            continue
+        if filters.provider_id and referral.receiving_organisation_id != filters.provider_id:
+            continue
+        if filters.county and county_of(referral.referring_organisation) != filters.county:
+            continue
+        if filters.month and (
+            referral.requested_at is None
+            or timezone.localdate(referral.requested_at).strftime("%Y-%m") != filters.month
+        ):
+            continue
+        rows.append(referral)
+    total = len(rows)
+
+    def shown(count: int) -> str:
+        return suppress(count) if suppressed else str(count)
+
+    stages = []
+    for code, label, field_name in STAGES:
+        count = sum(1 for r in rows if getattr(r, field_name) is not None)
+        stages.append(
+            {
+                "code": code,
+                "label": label,
+                "count": count,
+                "shown": shown(count),
+                "share": (count / total) if total and not suppressed else None,
+            }
+        )
+    durations = []
+    for code, label, start, end in DURATIONS:
+        days = [
+            working_days_between(_day(getattr(r, start)), _day(getattr(r, end)))  # type: ignore[arg-type]
+            for r in rows
+            if getattr(r, start) and getattr(r, end)
+        ]
+        enough = len(days) >= (8 if suppressed else 1)
+        durations.append(
+            {
+                "code": code,
+                "label": label,
+                "n": shown(len(days)),
+                "median": statistics.median(days) if days and enough else None,
+            }
+        )
+    closures = Counter(r.closure_reason.label for r in rows if r.closure_reason is not None)
+    reached = [r for r in rows if r.first_contacted_at is not None]
+    attempts = sum(r.attempts for r in reached)  # type: ignore[attr-defined]
+    attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
+    overdue: Counter[str] = Counter()
+    for r in rows:
+        for milestone in overdue_milestones(r):
+            overdue[milestone] += 1
+    months: Counter[str] = Counter(
+        timezone.localdate(r.requested_at).strftime("%Y-%m") for r in rows if r.requested_at
+    )
+    return Funnel(
+        total=total,
+        stages=stages,
+        durations=durations,
+        closures=[
+            {"label": label, "count": n, "shown": shown(n)} for label, n in closures.most_common()
+        ],
+        attempts_per_person_reached=(attempts / len(reached))
+        if reached and not (suppressed and len(reached) < 8)
+        else None,
+        complete_at_first_send=(
+            sum(1 for r in attempted_send if r.complete_at_first_attempt) / len(attempted_send)
+            if attempted_send and not (suppressed and len(attempted_send) < 8)
+            else None
+        ),
+        overdue={k: v for k, v in overdue.items()},
+        suppressed=suppressed,
+        by_month=[{"month": m, "count": n, "shown": shown(n)} for m, n in sorted(months.items())],
+    )
+
+
+def filter_choices(referrals: QuerySet[Referral]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The providers and counties present in the user's scope, for the filter form."""
+    providers = sorted(
+        {
+            (str(r.receiving_organisation_id), r.receiving_organisation.name)
+            for r in referrals.select_related("receiving_organisation")
+        },
+        key=lambda pair: pair[1],
+    )
+    counties = sorted(
+        {
+            c
+            for c in (
+                county_of(r.referring_organisation)
+                for r in referrals.select_related("referring_organisation__parent__parent")
+            )
+            if c
+        }
+    )
+    return providers, counties

@@ -1,0 +1,101 @@
+"""Conditional requests (ETag / If-Match) and idempotent retries (Idempotency-Key) for the API.
+
+- RFC 9110 13.1.1: a PATCH must say which version it changes (If-Match); a
+  stale version gets 412, a missing header 428 (RFC 6585).
+- draft-ietf-httpapi-idempotency-key-header: a POST carries an
+  Idempotency-Key; the first request is processed and its response stored;
+  a retry with the same key gets the stored response and changes nothing; the
+  same key with a different body gets 422; a missing key gets 400. Keys are
+  kept for 24 hours.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+
+from pont.accounts.models import ApiClient
+from pont.core.exceptions import ApplicationError
+
+from .models import IdempotencyRecord
+
+KEY_LIFETIME = timedelta(hours=24)
+IF_MATCH_MISSING = "This request needs an If-Match header with the referral's ETag."
+IF_MATCH_STALE = "The referral has changed since you read it. Read it again, then retry."
+KEY_MISSING = "This request needs an Idempotency-Key header (a unique value per operation)."
+KEY_REUSED = "This Idempotency-Key was already used for a different request."
+KEY_IN_FLIGHT = "A request with this Idempotency-Key is still being processed."
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(request: HttpRequest) -> int:
+    """Return the version named by If-Match, or raise 428 when there is none."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise ApplicationError(IF_MATCH_MISSING, {"header": "If-Match"}, status=428)
+    value = header.removeprefix("W/").strip().strip('"')
+    if not value.isdigit():
+        raise ApplicationError(IF_MATCH_STALE, {"header": "If-Match"}, status=412)
+    return int(value)
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() if request.method else b"")
+    digest.update(b"\0" + request.path.encode() + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def idempotent(
+    request: HttpRequest, client: ApiClient, handler: Callable[[], tuple[int, dict[str, Any]]]
+) -> JsonResponse:
+    """Run handler once per (client, Idempotency-Key); replay its response on retries.
+
+    The record and the handler's writes commit together, so a retry either
+    finds the finished response or (if the first attempt failed) runs again.
+    Concurrent duplicates wait on the key's unique index and then replay.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 255:
+        raise ApplicationError(KEY_MISSING, {"header": "Idempotency-Key"}, status=400)
+    fingerprint = _fingerprint(request)
+    with transaction.atomic():
+        record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
+            client=client,
+            key=key,
+            defaults={"request_fingerprint": fingerprint, "created_at": timezone.now()},
+        )
+        if not created:
+            if record.request_fingerprint != fingerprint:
+                raise ApplicationError(KEY_REUSED, {"header": "Idempotency-Key"}, status=422)
+            if record.response_status is None:
+                raise ApplicationError(KEY_IN_FLIGHT, {"header": "Idempotency-Key"}, status=409)
+            replay = JsonResponse(record.response_body, status=record.response_status)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            with transaction.atomic():
+                status, body = handler()
+        except ApplicationError as error:
+            # A refused request is a result too: a retry gets the same refusal.
+            status, body = error.status, error.as_payload()
+        record.response_status = status
+        record.response_body = body
+        record.save(update_fields=["response_status", "response_body"])
+    return JsonResponse(body, status=status)
+
+
+def purge_expired_keys() -> int:
+    """Forget idempotency keys older than their lifetime; return how many."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - KEY_LIFETIME
+    ).delete()
+    return deleted

@@ -1,0 +1,83 @@
+"""Emails about referrals: a link only, never personal data (the email may leave secure systems).
+
+Sent after the transaction commits, in English and Welsh together.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .models import Referral
+
+logger = logging.getLogger("pont.notifications")
+
+
+def _link(referral: Referral) -> str:
+    return f"{settings.PONT_BASE_URL.rstrip('/')}{referral.get_absolute_url()}"
+
+
+def _both_languages(message: str, **values: str) -> str:
+    parts = []
+    for language in ("en", "cy"):
+        with translation.override(language):
+            parts.append(_(message) % values)
+    return "\n\n".join(parts)
+
+
+def _send(subject: str, body: str, recipient: str) -> None:
+    if not recipient:
+        return
+
+    def deliver() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
+        except Exception:  # a mail outage must not undo the referral; the portal still shows it
+            logger.exception("could not send referral email")
+
+    transaction.on_commit(deliver)
+
+
+def referral_arrived(referral: Referral) -> None:
+    """Tell the service's referral inbox that a referral has arrived (a link, nothing else)."""
+    service = referral.service
+    recipient = service.referral_inbox_email or service.organization.email
+    subject = _both_languages(gettext_noop("New referral in Pont %(ref)s"), ref=referral.reference)
+    body = _both_languages(
+        gettext_noop(
+            "A new referral has been sent to your service. Sign in to Pont to see it: %(link)s"
+        ),
+        link=_link(referral),
+    )
+    _send(subject.replace("\n\n", " / "), body, recipient)
+
+
+def referral_rejected(referral: Referral) -> None:
+    subject = _both_languages(
+        gettext_noop("Referral %(ref)s was not accepted"), ref=referral.reference
+    )
+    body = _both_languages(
+        gettext_noop(
+            "The service did not accept a referral you made. Sign in to Pont to see why: %(link)s"
+        ),
+        link=_link(referral),
+    )
+    _send(subject.replace("\n\n", " / "), body, referral.referred_by.email)
+
+
+def did_not_attend(referral: Referral) -> None:
+    subject = _both_languages(
+        gettext_noop("Missed appointment on referral %(ref)s"), ref=referral.reference
+    )
+    body = _both_languages(
+        gettext_noop(
+            "The person did not attend an appointment on a referral you made. "
+            "Sign in to Pont to see what happens next: %(link)s"
+        ),
+        link=_link(referral),
+    )
+    _send(subject.replace("\n\n", " / "), body, referral.referred_by.email)

@@ -1,0 +1,149 @@
+"""API schemas for referrals: separate In and Out shapes (STYLE.md)."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class PersonOut(Schema):
+    """Only what the provider needs to reach and identify the person (data minimisation)."""
+
+    reference: str = Field(examples=["P000123"])
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    preferred_language: Literal["en", "cy"]
+
+
+class ContactRouteOut(Schema):
+    kind: Literal["phone", "email", "address"]
+    use: str
+    value: str = Field(description="The route as people read it, e.g. '01970 612345'.")
+    phone: str = Field("", description="E.164, e.g. +441970612345")
+    email: str = ""
+    address_line_1: str = ""
+    address_line_2: str = ""
+    town: str = ""
+    county: str = ""
+    postcode: str = ""
+    verified: bool
+    preferred: bool
+
+
+class ServiceOut(Schema):
+    id: str
+    name: str
+
+
+class AppointmentOut(Schema):
+    id: int
+    kind: Literal["assessment", "follow_up", "treatment"]
+    starts_at: datetime
+    place: str
+    attendance: Literal["pending", "attended", "did_not_attend", "left_early"]
+
+
+class ContactAttemptOut(Schema):
+    id: int
+    method: str
+    attempted_at: datetime
+    result: str
+    note: str
+
+
+class ReferralOut(Schema):
+    id: str
+    reference: str = Field(examples=["R-1A2B3C4D"])
+    status: Literal[
+        "requested", "accepted", "rejected", "in-progress", "completed", "failed", "cancelled"
+    ]
+    version: int = Field(description='Send it back as If-Match: "<version>" when you PATCH.')
+    source_kind: str
+    urgency: Literal["routine", "urgent"]
+    reason: str
+    legal_basis: Literal["statutory", "consent"]
+    statutory_basis: str
+    person: PersonOut
+    contact_routes: list[ContactRouteOut]
+    service: ServiceOut
+    referring_organisation: str
+    requested_at: datetime | None
+    accepted_at: datetime | None
+    rejected_at: datetime | None
+    first_contact_attempt_at: datetime | None
+    first_contacted_at: datetime | None
+    first_attended_at: datetime | None
+    treatment_started_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    rejection_reason: str
+    cancellation_reason: str
+    closure_reason: str | None = Field(None, description="A WNDSM closure reason code.")
+    already_known_to_provider: bool | None
+    appointments: list[AppointmentOut]
+    contact_attempts: list[ContactAttemptOut]
+    updated_at: datetime
+
+
+class ReferralPageOut(Schema):
+    items: list[ReferralOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= to get the next page; null when there is no more."
+    )
+
+
+class ReferralPatchIn(Schema):
+    """A status change. Accept; reject with a reason; or close with a closure reason code."""
+
+    status: Literal["accepted", "rejected", "completed", "failed"]
+    reason: str = Field("", description="Required when rejecting.")
+    closure_reason: str = Field("", description="Required when closing (completed or failed).")
+    note: str = ""
+    already_known_to_provider: bool | None = None
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"status": "accepted"},
+                {"status": "rejected", "reason": "Outside our area"},
+            ]
+        }
+    }
+
+
+class ContactAttemptIn(Schema):
+    method: Literal["phone", "text", "email", "letter", "visit", "in_person"]
+    attempted_at: datetime
+    result: Literal["reached", "no_answer", "message_left", "wrong_details", "declined"]
+    note: str = Field("", max_length=2000)
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"method": "phone", "attempted_at": "2026-11-27T10:15:00Z", "result": "no_answer"}
+            ]
+        }
+    }
+
+
+class AppointmentIn(Schema):
+    kind: Literal["assessment", "follow_up", "treatment"] = "assessment"
+    starts_at: datetime
+    place: str = Field(min_length=1, max_length=300)
+
+
+class OutcomeIn(Schema):
+    """An outcome: attendance at an appointment, treatment started, or closure."""
+
+    type: Literal["attendance", "treatment_started", "closed"]
+    appointment_id: int | None = Field(None, description="For attendance.")
+    attendance: Literal["attended", "did_not_attend", "left_early"] | None = None
+    started_at: datetime | None = Field(None, description="For treatment_started.")
+    closure_reason: str = Field("", description="For closed: a WNDSM closure reason code.")
+    note: str = ""
+
+
+class ErrorOut(Schema):
+    message: str
+    extra: dict[str, Any]

@@ -1,0 +1,543 @@
+"""Every step of a referral, for every source: one service per transition.
+
+Each service runs in one transaction that checks who may act and from which
+state, applies the change with an optimistic version check, appends to the
+referral's timeline, writes its audit event, and queues the webhook events
+(outbox, same transaction) and the emails (after commit).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pont.accounts.models import User
+from pont.accounts.roles import MAKE_REFERRAL
+from pont.accounts.selectors import memberships_of, primary_controller_for
+from pont.audit import services as audit
+from pont.core.concurrency import STALE_VERSION, update_if_version
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.directory.models import Service
+from pont.people.selectors import person_get_for_user
+
+from . import notifications, outbox
+from .actors import Actor, actor_label, is_client
+from .completeness import check_completeness, snapshot
+from .models import Appointment, ClosureReason, ContactAttempt, Referral, ReferralEvent
+from .selectors import referral_get_for_actor
+
+Operation = audit.Operation
+Status = Referral.Status
+
+REFERRAL_NOT_FOUND = _("Referral not found.")
+NOT_ALLOWED = _("You do not have permission to do that.")
+INVALID_TRANSITION = _("This referral is %(status)s, so it cannot be %(action)s.")
+CONTACT_DETAILS_INCOMPLETE = _(
+    "The referral cannot be sent until the person's contact details are complete."
+)
+SERVICE_CANNOT_RECEIVE = _("This service does not take referrals through Pont. Choose another.")
+CONSENT_NEEDED = _(
+    "Confirm that the person has agreed to the referral, or give the statutory power."
+)
+REASON_NEEDED = _("Give a reason.")
+NO_ORGANISATION = _("Your account is not a member of any organisation.")
+IN_FUTURE = _("The time cannot be in the future.")
+
+# action -> (states it may start from, state it leads to; None = stays where it is)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "sent": (frozenset({Status.DRAFT}), Status.REQUESTED),
+    "accepted": (frozenset({Status.REQUESTED}), Status.ACCEPTED),
+    "rejected": (frozenset({Status.REQUESTED}), Status.REJECTED),
+    "cancelled": (
+        frozenset({Status.DRAFT, Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}),
+        Status.CANCELLED,
+    ),
+    "assigned": (frozenset({Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}), None),
+    "contact_attempt_logged": (
+        frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
+        Status.IN_PROGRESS,
+    ),
+    "appointment_booked": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.IN_PROGRESS),
+    "attendance_recorded": (frozenset({Status.IN_PROGRESS}), None),
+    "treatment_started": (frozenset({Status.IN_PROGRESS}), None),
+    "closed": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),  # completed or failed
+}
+
+ACTION_WORDS = {
+    "sent": _("sent"),
+    "accepted": _("accepted"),
+    "rejected": _("rejected"),
+    "cancelled": _("cancelled"),
+    "assigned": _("assigned"),
+    "contact_attempt_logged": _("given a contact attempt"),
+    "appointment_booked": _("given an appointment"),
+    "attendance_recorded": _("given an attendance"),
+    "treatment_started": _("marked as started"),
+    "closed": _("closed"),
+}
+
+
+def allowed_actions(referral: Referral) -> set[str]:
+    """The actions the referral's status allows (who may take them is checked separately)."""
+    return {action for action, (sources, _to) in TRANSITIONS.items() if referral.status in sources}
+
+
+def _locked(actor: Actor, referral_id: Any, side: str) -> Referral:
+    found = referral_get_for_actor(actor=actor, referral_id=referral_id, side=side)
+    if found is None:
+        raise NotFoundError(str(REFERRAL_NOT_FOUND))
+    # Lock the row for this transaction (PostgreSQL); SQLite's IMMEDIATE already serialises.
+    return (
+        Referral.objects.select_for_update()
+        .select_related("receiving_organisation", "service")
+        .get(pk=found.pk)
+    )
+
+
+def _check(referral: Referral, action: str) -> str | None:
+    sources, target = TRANSITIONS[action]
+    if referral.status not in sources:
+        raise ApplicationError(
+            str(
+                INVALID_TRANSITION
+                % {"status": referral.get_status_display().lower(), "action": ACTION_WORDS[action]}
+            ),
+            {"status": referral.status, "action": action},
+            status=409,
+        )
+    return target
+
+
+def _apply(
+    referral: Referral,
+    *,
+    actor: Actor,
+    action: str,
+    fields: dict[str, Any],
+    expected_version: int | None,
+    detail: dict[str, Any] | None = None,
+    operation: str = Operation.ALTERATION,
+    obj: Any = None,
+    recipient: str = "",
+    event_type: str = "referral.updated",
+) -> Referral:
+    """Check, change, record: the one path every transition takes."""
+    if expected_version is not None and expected_version != referral.version:
+        # A stale version is answered as such, before anything about the state.
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+    target = _check(referral, action)
+    if target is not None and "status" not in fields:
+        fields["status"] = target
+    version = referral.version if expected_version is None else expected_version
+    update_if_version(referral, expected_version=version, fields=fields)
+    now = timezone.now()
+    ReferralEvent.objects.create(
+        referral=referral, kind=action, at=now, actor_label=actor_label(actor), detail=detail or {}
+    )
+    audit.record(
+        actor=actor,
+        operation=operation,
+        subject=referral.person_id,
+        obj=obj or referral,
+        recipient=recipient,
+        detail={"referral": str(referral.pk), "action": action, **(detail or {})},
+    )
+    outbox.emit(referral, event_type)
+    return referral
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    person_id: int,
+    service_id: Any,
+    reason: str,
+    source_kind: str,
+    source_id: str = "",
+    urgency: str = Referral.Urgency.ROUTINE,
+    legal_basis: str = Referral.LegalBasis.CONSENT,
+    statutory_basis: str = "",
+    consent_confirmed: bool = False,
+) -> Referral:
+    """Start a referral as a draft: who, to which service, why, and on what legal basis."""
+    if not actor.has_perm(MAKE_REFERRAL):
+        raise ApplicationError(str(NOT_ALLOWED), status=403)
+    person = person_get_for_user(user=actor, person_id=person_id)
+    if person is None:
+        raise NotFoundError(str(_("Person not found.")))
+    errors: dict[str, list[str]] = {}
+    service = Service.objects.select_related("organization").filter(pk=service_id).first()
+    if service is None or not service.can_receive_referrals:
+        errors["service"] = [str(SERVICE_CANNOT_RECEIVE)]
+    if not reason.strip():
+        errors["reason"] = [str(REASON_NEEDED)]
+    if source_kind not in Referral.Source.values:
+        errors["source_kind"] = [str(_("Select where the referral comes from."))]
+    if legal_basis == Referral.LegalBasis.CONSENT and not consent_confirmed:
+        errors["consent_confirmed"] = [str(CONSENT_NEEDED)]
+    if legal_basis == Referral.LegalBasis.STATUTORY and not statutory_basis.strip():
+        errors["statutory_basis"] = [str(CONSENT_NEEDED)]
+    if legal_basis not in Referral.LegalBasis.values:
+        errors["legal_basis"] = [str(CONSENT_NEEDED)]
+    if errors:
+        raise ApplicationError(str(_("Check the referral details.")), {"fields": errors})
+    assert service is not None  # noqa: S101 - checked above
+    membership = memberships_of(user=actor).order_by("created_at", "pk").first()
+    controller = primary_controller_for(user=actor)
+    if membership is None or controller is None:
+        raise ApplicationError(str(NO_ORGANISATION), status=403)
+    now = timezone.now()
+    referral = Referral(
+        person=person,
+        source_kind=source_kind,
+        source_id=source_id,
+        referring_organisation=membership.organisation,
+        referring_controller=controller,
+        referred_by=actor,
+        service=service,
+        receiving_organisation=service.organization.pont_organisation,
+        reason=reason.strip(),
+        urgency=urgency,
+        legal_basis=legal_basis,
+        statutory_basis=statutory_basis.strip()
+        if legal_basis == Referral.LegalBasis.STATUTORY
+        else "",
+        consent_recorded_by=actor if legal_basis == Referral.LegalBasis.CONSENT else None,
+        consent_recorded_at=now if legal_basis == Referral.LegalBasis.CONSENT else None,
+    )
+    referral.full_clean()
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral, kind="created", at=now, actor_label=actor_label(actor)
+    )
+    audit.record(
+        actor=actor,
+        operation=Operation.COLLECTION,
+        subject=person,
+        obj=referral,
+        detail={"service": str(service.pk), "source": source_kind, "legal_basis": legal_basis},
+    )
+    return referral
+
+
+class ContactDetailsIncomplete(ApplicationError):
+    """The completeness gate refused to send; `extra["missing"]` says exactly what is missing."""
+
+    status = 409
+
+
+def referral_send(
+    *, actor: User, referral_id: Any, expected_version: int | None = None
+) -> Referral:
+    """Send a draft to the provider, if the person's contact details are complete.
+
+    The first attempt is remembered (complete or not) in its own transaction,
+    even when the gate refuses: the funnel reports the share of referrals
+    whose details were complete at the first try.
+    """
+    with transaction.atomic():
+        referral = _locked(actor, referral_id, "referrer")
+        result = check_completeness(referral.person, source_kind=referral.source_kind)
+        if referral.first_send_attempt_at is None and referral.status == Status.DRAFT:
+            Referral.objects.filter(pk=referral.pk).update(
+                first_send_attempt_at=timezone.now(), complete_at_first_attempt=result.complete
+            )
+    if not result.complete:
+        raise ContactDetailsIncomplete(
+            str(CONTACT_DETAILS_INCOMPLETE),
+            {"missing": result.missing, "warnings": result.warnings},
+        )
+    return _send(actor=actor, referral_id=referral_id, expected_version=expected_version)
+
+
+@transaction.atomic
+def _send(*, actor: User, referral_id: Any, expected_version: int | None) -> Referral:
+    referral = _locked(actor, referral_id, "referrer")
+    result = check_completeness(referral.person, source_kind=referral.source_kind)
+    if not result.complete:  # changed since the check above
+        raise ContactDetailsIncomplete(str(CONTACT_DETAILS_INCOMPLETE), {"missing": result.missing})
+    now = timezone.now()
+    _apply(
+        referral,
+        actor=actor,
+        action="sent",
+        fields={"requested_at": now, "contact_snapshot": snapshot(result.usable_routes)},
+        expected_version=expected_version,
+        operation=Operation.DISCLOSURE,
+        recipient=referral.receiving_organisation.name,
+        event_type="referral.requested",
+    )
+    notifications.referral_arrived(referral)
+    return referral
+
+
+def referral_create_and_send(**kwargs: Any) -> Referral:
+    """For source modules: make the referral and send it at once (a draft is kept if refused)."""
+    referral = referral_create(**kwargs)
+    return referral_send(actor=kwargs["actor"], referral_id=referral.pk)
+
+
+@transaction.atomic
+def referral_accept(
+    *,
+    actor: Actor,
+    referral_id: Any,
+    expected_version: int | None = None,
+    already_known: bool | None = None,
+) -> Referral:
+    referral = _locked(actor, referral_id, "provider")
+    fields: dict[str, Any] = {"accepted_at": timezone.now()}
+    if already_known is not None:
+        fields["already_known_to_provider"] = already_known
+    if not is_client(actor) and referral.assigned_worker_id is None:
+        fields["assigned_worker"] = actor
+    return _apply(
+        referral, actor=actor, action="accepted", fields=fields, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def referral_reject(
+    *, actor: Actor, referral_id: Any, reason: str, expected_version: int | None = None
+) -> Referral:
+    referral = _locked(actor, referral_id, "provider")
+    if not reason.strip():
+        raise ApplicationError(str(REASON_NEEDED), {"fields": {"reason": [str(REASON_NEEDED)]}})
+    _apply(
+        referral,
+        actor=actor,
+        action="rejected",
+        fields={"rejected_at": timezone.now(), "rejection_reason": reason.strip()},
+        expected_version=expected_version,
+    )
+    notifications.referral_rejected(referral)
+    return referral
+
+
+@transaction.atomic
+def referral_cancel(
+    *, actor: User, referral_id: Any, reason: str, expected_version: int | None = None
+) -> Referral:
+    referral = _locked(actor, referral_id, "referrer")
+    if not reason.strip():
+        raise ApplicationError(str(REASON_NEEDED), {"fields": {"reason": [str(REASON_NEEDED)]}})
+    was_sent = referral.status != Status.DRAFT
+    return _apply(
+        referral,
+        actor=actor,
+        action="cancelled",
+        fields={"cancelled_at": timezone.now(), "cancellation_reason": reason.strip()},
+        expected_version=expected_version,
+        event_type="referral.cancelled" if was_sent else "",
+    )
+
+
+@transaction.atomic
+def referral_assign(
+    *, actor: User, referral_id: Any, worker: User | None, expected_version: int | None = None
+) -> Referral:
+    """Give the referral to a worker of the receiving organisation (or to nobody)."""
+    referral = _locked(actor, referral_id, "provider")
+    if (
+        worker is not None
+        and not worker.active_memberships()
+        .filter(organisation_id=referral.receiving_organisation_id)
+        .exists()
+    ):
+        raise ApplicationError(
+            str(_("Choose a worker of the receiving service.")), {"fields": {"worker": ["invalid"]}}
+        )
+    return _apply(
+        referral,
+        actor=actor,
+        action="assigned",
+        fields={"assigned_worker": worker},
+        expected_version=expected_version,
+        detail={"worker": worker.get_username() if worker else None},
+    )
+
+
+def _not_future(moment: datetime, field: str) -> None:
+    if moment > timezone.now() + timedelta(minutes=5):
+        raise ApplicationError(str(IN_FUTURE), {"fields": {field: [str(IN_FUTURE)]}})
+
+
+@transaction.atomic
+def contact_attempt_log(
+    *,
+    actor: Actor,
+    referral_id: Any,
+    method: str,
+    attempted_at: datetime,
+    result: str,
+    note: str = "",
+) -> ContactAttempt:
+    referral = _locked(actor, referral_id, "provider")
+    errors = {}
+    if method not in ContactAttempt.Method.values:
+        errors["method"] = [str(_("Select how you tried to contact them."))]
+    if result not in ContactAttempt.Result.values:
+        errors["result"] = [str(_("Select what happened."))]
+    if errors:
+        raise ApplicationError(str(_("Check the contact attempt.")), {"fields": errors})
+    _not_future(attempted_at, "attempted_at")
+    _check(referral, "contact_attempt_logged")
+    attempt = ContactAttempt.objects.create(
+        referral=referral,
+        method=method,
+        attempted_at=attempted_at,
+        result=result,
+        note=note.strip(),
+        recorded_by_user=None if is_client(actor) else actor,  # type: ignore[misc]
+        recorded_by_client=actor if is_client(actor) else None,
+    )
+    fields: dict[str, Any] = {}
+    if (
+        referral.first_contact_attempt_at is None
+        or attempted_at < referral.first_contact_attempt_at
+    ):
+        fields["first_contact_attempt_at"] = attempted_at
+    if result in (ContactAttempt.Result.REACHED, ContactAttempt.Result.DECLINED) and (
+        referral.first_contacted_at is None or attempted_at < referral.first_contacted_at
+    ):
+        fields["first_contacted_at"] = attempted_at
+    _apply(
+        referral,
+        actor=actor,
+        action="contact_attempt_logged",
+        fields=fields,
+        expected_version=None,
+        operation=Operation.COLLECTION,
+        obj=attempt,
+        detail={"method": method, "result": result},
+    )
+    return attempt
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor: Actor,
+    referral_id: Any,
+    starts_at: datetime,
+    place: str,
+    kind: str = Appointment.Kind.ASSESSMENT,
+) -> Appointment:
+    referral = _locked(actor, referral_id, "provider")
+    if kind not in Appointment.Kind.values:
+        raise ApplicationError(
+            str(_("Select the kind of appointment.")), {"fields": {"kind": ["invalid"]}}
+        )
+    if not place.strip():
+        raise ApplicationError(
+            str(_("Enter where the appointment is.")), {"fields": {"place": ["required"]}}
+        )
+    _check(referral, "appointment_booked")
+    appointment = Appointment.objects.create(
+        referral=referral, starts_at=starts_at, place=place.strip(), kind=kind
+    )
+    fields: dict[str, Any] = {}
+    if referral.first_appointment_booked_at is None:
+        fields["first_appointment_booked_at"] = timezone.now()
+    _apply(
+        referral,
+        actor=actor,
+        action="appointment_booked",
+        fields=fields,
+        expected_version=None,
+        operation=Operation.COLLECTION,
+        obj=appointment,
+        detail={"appointment": appointment.pk, "kind": kind},
+    )
+    return appointment
+
+
+@transaction.atomic
+def attendance_record(
+    *, actor: Actor, referral_id: Any, appointment_id: int, attendance: str
+) -> Appointment:
+    referral = _locked(actor, referral_id, "provider")
+    appointment = referral.appointments.select_for_update().filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFoundError(str(_("Appointment not found.")))
+    recordable = set(Appointment.Attendance.values) - {Appointment.Attendance.PENDING}
+    if attendance not in recordable:
+        raise ApplicationError(
+            str(_("Select whether they came.")), {"fields": {"attendance": ["invalid"]}}
+        )
+    _check(referral, "attendance_recorded")
+    now = timezone.now()
+    update_if_version(
+        appointment,
+        expected_version=appointment.version,
+        fields={"attendance": attendance, "attendance_recorded_at": now},
+    )
+    fields: dict[str, Any] = {}
+    if attendance in (Appointment.Attendance.ATTENDED, Appointment.Attendance.LEFT_EARLY) and (
+        referral.first_attended_at is None
+    ):
+        fields["first_attended_at"] = appointment.starts_at
+    _apply(
+        referral,
+        actor=actor,
+        action="attendance_recorded",
+        fields=fields,
+        expected_version=None,
+        obj=appointment,
+        detail={"appointment": appointment.pk, "attendance": attendance},
+    )
+    if attendance == Appointment.Attendance.DID_NOT_ATTEND:
+        notifications.did_not_attend(referral)
+    return appointment
+
+
+@transaction.atomic
+def treatment_start(*, actor: Actor, referral_id: Any, started_at: datetime) -> Referral:
+    referral = _locked(actor, referral_id, "provider")
+    _not_future(started_at, "started_at")
+    if referral.treatment_started_at is not None:
+        raise ApplicationError(str(_("Treatment start has already been recorded.")), status=409)
+    return _apply(
+        referral,
+        actor=actor,
+        action="treatment_started",
+        fields={"treatment_started_at": started_at},
+        expected_version=None,
+    )
+
+
+@transaction.atomic
+def referral_close(
+    *,
+    actor: Actor,
+    referral_id: Any,
+    closure_reason: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Referral:
+    """Close with a WNDSM closure reason: planned closures complete the referral, others fail it."""
+    referral = _locked(actor, referral_id, "provider")
+    reason = (
+        ClosureReason.objects.effective_on(timezone.localdate()).filter(code=closure_reason).first()
+    )
+    if reason is None:
+        raise ApplicationError(
+            str(_("Select a closure reason from the list.")),
+            {"fields": {"closure_reason": [closure_reason]}},
+        )
+    return _apply(
+        referral,
+        actor=actor,
+        action="closed",
+        fields={
+            "status": Status.COMPLETED if reason.planned else Status.FAILED,
+            "closed_at": timezone.now(),
+            "closure_reason": reason,
+            "closure_note": note.strip(),
+        },
+        expected_version=expected_version,
+        detail={"closure_reason": reason.code},
+    )

@@ -1,0 +1,381 @@
+"""The referral engine: every allowed and forbidden transition, the completeness gate, the audit
+events, the timeline, the outbox and the emails."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from pont.audit.models import AuditEvent
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.people import services as people
+from pont.referrals import services
+from pont.referrals.models import Appointment, OutboxMessage, Referral, WebhookEndpoint
+from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
+from pont.testing.referrals import draft_referral, provider_service, reachable_person, referral_in
+
+Status = Referral.Status
+Operation = AuditEvent.Operation
+
+STATES = [
+    "draft",
+    "requested",
+    "accepted",
+    "in-progress",
+    "rejected",
+    "completed",
+    "failed",
+    "cancelled",
+]
+
+# What each action may start from (the engine's rule table, restated here so a change is noticed).
+ALLOWED_FROM = {
+    "accept": {"requested"},
+    "reject": {"requested"},
+    "cancel": {"draft", "requested", "accepted", "in-progress"},
+    "contact": {"accepted", "in-progress"},
+    "appointment": {"accepted", "in-progress"},
+    "treatment": {"in-progress"},
+    "close": {"accepted", "in-progress"},
+}
+
+
+def _do(world, action, referral):
+    worker, officer = world.users[PROV_A], world.users[CUSTODY]
+    now = timezone.now() - timedelta(minutes=1)
+    if action == "accept":
+        return services.referral_accept(actor=worker, referral_id=referral.pk)
+    if action == "reject":
+        return services.referral_reject(actor=worker, referral_id=referral.pk, reason="Full")
+    if action == "cancel":
+        return services.referral_cancel(actor=officer, referral_id=referral.pk, reason="Moved away")
+    if action == "contact":
+        return services.contact_attempt_log(
+            actor=worker,
+            referral_id=referral.pk,
+            method="phone",
+            attempted_at=now,
+            result="no_answer",
+        )
+    if action == "appointment":
+        return services.appointment_book(
+            actor=worker,
+            referral_id=referral.pk,
+            starts_at=now + timedelta(days=3),
+            place="Llanelli hub",
+        )
+    if action == "treatment":
+        return services.treatment_start(actor=worker, referral_id=referral.pk, started_at=now)
+    return services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
+    )
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", sorted(ALLOWED_FROM))
+def test_each_action_is_allowed_only_from_the_right_states(world, action, state):
+    referral = referral_in(world, state)
+    if state == "draft" and action != "cancel":
+        # Providers never see drafts: for them a draft does not exist.
+        with pytest.raises(NotFoundError):
+            _do(world, action, referral)
+        return
+    before = Referral.objects.get(pk=referral.pk)
+    if state in ALLOWED_FROM[action]:
+        _do(world, action, referral)
+        assert Referral.objects.get(pk=referral.pk).version == before.version + 1
+    else:
+        with pytest.raises(ApplicationError) as refused:
+            _do(world, action, referral)
+        assert refused.value.status == 409
+        assert refused.value.extra["status"] == state
+        after = Referral.objects.get(pk=referral.pk)
+        assert (after.status, after.version) == (before.status, before.version)
+
+
+def test_a_referral_cannot_be_sent_without_a_contact_route(world):
+    person = reachable_person(world, phone="")
+    referral = draft_referral(world, person=person)
+    with pytest.raises(services.ContactDetailsIncomplete) as refused:
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    assert "Add a UK phone number or a postal address" in refused.value.extra["missing"][0]
+    referral.refresh_from_db()
+    assert referral.status == Status.DRAFT
+    assert referral.complete_at_first_attempt is False
+    # Add an address with a valid postcode, and it goes.
+    people.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=person.pk,
+        kind="address",
+        use="home",
+        values={"address_line_1": "3 Market Street", "town": "Newtown", "postcode": "SY16 2PQ"},
+    )
+    services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    referral.refresh_from_db()
+    assert referral.status == Status.REQUESTED
+    assert referral.complete_at_first_attempt is False  # the first attempt is what is counted
+    assert referral.contact_snapshot[0]["postcode"] == "SY16 2PQ"
+
+
+def test_an_email_address_alone_does_not_make_the_details_complete(world):
+    person = reachable_person(world, phone="")
+    people.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=person.pk,
+        kind="email",
+        use="home",
+        values={"email": "d@example.org"},
+    )
+    referral = draft_referral(world, person=person)
+    with pytest.raises(services.ContactDetailsIncomplete):
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+
+
+def test_a_custody_referral_also_needs_the_release_address(world):
+    person = reachable_person(world)
+    referral = draft_referral(world, person=person, source_kind=Referral.Source.TEST_ON_ARREST)
+    with pytest.raises(services.ContactDetailsIncomplete) as refused:
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    assert refused.value.extra["missing"] == [
+        "Add the address the person is being released to, as a postal address."
+    ]
+    people.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=person.pk,
+        kind="address",
+        use="release",
+        values={
+            "address_line_1": "Flat 2, 10 Stepney Street",
+            "town": "Llanelli",
+            "postcode": "SA15 3TR",
+        },
+    )
+    services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+
+
+def test_sending_records_the_snapshot_the_disclosure_and_the_outbox_event_and_emails_a_link(
+    world, django_capture_on_commit_callbacks
+):
+    service = provider_service(world)
+    WebhookEndpoint.objects.create(
+        organisation=world.provider_a,
+        url="http://127.0.0.1:9/pont",
+        secret="s3cret",
+        created_by=world.users[PROV_A],
+    )
+    referral = draft_referral(world)
+    before = AuditEvent.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    referral.refresh_from_db()
+    assert referral.status == Status.REQUESTED and referral.requested_at
+    assert referral.contact_snapshot[0]["phone"] == "+447812345678"
+    events = list(AuditEvent.objects.filter(sequence__gt=before))
+    assert [(e.operation, e.subject_person_id, e.recipient) for e in events] == [
+        (Operation.DISCLOSURE, referral.person_id, "Provider A")
+    ]
+    message = OutboxMessage.objects.get()
+    assert message.event_type == "referral.requested"
+    assert message.payload["data"] == {
+        "referral_id": str(referral.pk),
+        "status": "requested",
+        "version": referral.version,
+        "url": f"/api/v1/referrals/{referral.pk}",
+    }
+    assert [m.to for m in mail.outbox] == [[service.referral_inbox_email]]
+    body = mail.outbox[0].body
+    assert referral.get_absolute_url() in body
+    assert "Dylan" not in body and "Parry" not in body  # a link, never personal data
+
+
+def test_rejection_and_non_attendance_email_the_referrer_a_link(
+    world, django_capture_on_commit_callbacks
+):
+    world.users[CUSTODY].email = "officer@example.test"
+    world.users[CUSTODY].save()
+    referral = referral_in(world, "requested")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_reject(actor=world.users[PROV_A], referral_id=referral.pk, reason="Full")
+    assert mail.outbox[-1].to == ["officer@example.test"]
+    other = referral_in(world, "in-progress", person=reachable_person(world, given_name="Amy"))
+    appointment = services.appointment_book(
+        actor=world.users[PROV_A], referral_id=other.pk, starts_at=timezone.now(), place="Hub"
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_record(
+            actor=world.users[PROV_A],
+            referral_id=other.pk,
+            appointment_id=appointment.pk,
+            attendance=Appointment.Attendance.DID_NOT_ATTEND,
+        )
+    assert mail.outbox[-1].to == ["officer@example.test"]
+    assert "Amy" not in mail.outbox[-1].body
+
+
+def test_every_timestamp_of_the_journey_is_kept(world):
+    referral = referral_in(world, "accepted")
+    worker = world.users[PROV_A]
+    earlier = timezone.now() - timedelta(hours=5)
+    later = timezone.now() - timedelta(hours=1)
+    services.contact_attempt_log(
+        actor=worker,
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=later,
+        result="no_answer",
+    )
+    services.contact_attempt_log(
+        actor=worker, referral_id=referral.pk, method="text", attempted_at=earlier, result="reached"
+    )
+    appointment = services.appointment_book(
+        actor=worker, referral_id=referral.pk, starts_at=later, place="Hub"
+    )
+    services.attendance_record(
+        actor=worker, referral_id=referral.pk, appointment_id=appointment.pk, attendance="attended"
+    )
+    services.treatment_start(actor=worker, referral_id=referral.pk, started_at=later)
+    services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="planned_substance_free"
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.COMPLETED
+    assert referral.first_contact_attempt_at == earlier  # the earliest, whatever the order entered
+    assert referral.first_contacted_at == earlier
+    assert referral.first_attended_at == later
+    assert referral.treatment_started_at == later
+    assert referral.closed_at and referral.accepted_at and referral.requested_at
+    assert [e.kind for e in referral.events.all()] == [
+        "created",
+        "sent",
+        "accepted",
+        "contact_attempt_logged",
+        "contact_attempt_logged",
+        "appointment_booked",
+        "attendance_recorded",
+        "treatment_started",
+        "closed",
+    ]
+
+
+def test_an_unplanned_closure_fails_the_referral(world):
+    referral = referral_in(world, "failed")
+    assert referral.status == Status.FAILED
+    assert referral.closure_reason.code == "dna_before_assessment"
+
+
+def test_a_stale_version_is_refused_and_nothing_changes(world):
+    referral = referral_in(world, "requested")
+    services.referral_accept(
+        actor=world.users[PROV_A], referral_id=referral.pk, expected_version=referral.version
+    )
+    with pytest.raises(ConflictError):
+        services.referral_reject(
+            actor=world.users[PROV_A],
+            referral_id=referral.pk,
+            reason="late",
+            expected_version=referral.version,
+        )
+    assert Referral.objects.get(pk=referral.pk).status == Status.ACCEPTED
+
+
+def test_another_provider_cannot_act_on_the_referral_or_even_see_it(world):
+    referral = referral_in(world, "requested")
+    with pytest.raises(NotFoundError):
+        services.referral_accept(actor=world.users[PROV_B], referral_id=referral.pk)
+    assert Referral.objects.get(pk=referral.pk).status == Status.REQUESTED
+
+
+@pytest.mark.parametrize("persona", [PROV_A, PANEL])
+def test_only_officers_make_referrals(world, persona):
+    with pytest.raises(ApplicationError) as refused:
+        draft_referral(world, actor=world.users[persona])
+    assert refused.value.status == 403
+
+
+def test_referral_details_are_validated_naming_each_field(world):
+    with pytest.raises(ApplicationError) as refused:
+        draft_referral(world, reason="  ", consent_confirmed=False)
+    assert set(refused.value.extra["fields"]) == {"reason", "consent_confirmed"}
+    with pytest.raises(ApplicationError) as statutory:
+        draft_referral(world, legal_basis="statutory", statutory_basis="")
+    assert set(statutory.value.extra["fields"]) == {"statutory_basis"}
+    assert not Referral.objects.exists()
+
+
+def test_a_service_outside_pont_cannot_receive_a_referral(world):
+    service = provider_service(world)
+    service.accepts_referrals = False
+    service.save()
+    with pytest.raises(ApplicationError) as refused:
+        draft_referral(world)
+    assert "service" in refused.value.extra["fields"]
+
+
+def test_consent_is_recorded_with_who_and_when(world):
+    referral = draft_referral(world)
+    assert referral.legal_basis == "consent"
+    assert referral.consent_recorded_by == world.users[CUSTODY]
+    assert referral.consent_recorded_at is not None
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    assert (
+        statutory.consent_recorded_at is None and statutory.statutory_basis == "Drugs Act 2005 s.9"
+    )
+
+
+def test_the_provider_sees_the_referred_person_once_sent_but_not_a_draft(world):
+    from pont.people.selectors import person_get_for_user
+
+    referral = draft_referral(world)
+    assert person_get_for_user(user=world.users[PROV_A], person_id=referral.person_id) is None
+    services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    assert person_get_for_user(user=world.users[PROV_A], person_id=referral.person_id) is not None
+    assert person_get_for_user(user=world.users[PROV_B], person_id=referral.person_id) is None
+
+
+def test_another_officer_of_the_same_force_can_follow_the_referral(world):
+    referral = referral_in(world, "requested")
+    services.referral_cancel(
+        actor=world.users[FRONTLINE], referral_id=referral.pk, reason="Duplicate"
+    )
+    assert Referral.objects.get(pk=referral.pk).status == Status.CANCELLED
+
+
+def test_each_action_writes_exactly_its_audit_event(world):
+    referral = referral_in(world, "accepted")
+    before = AuditEvent.objects.count()
+    attempt = services.contact_attempt_log(
+        actor=world.users[PROV_A],
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=timezone.now() - timedelta(minutes=5),
+        result="reached",
+    )
+    events = list(AuditEvent.objects.filter(sequence__gt=before))
+    assert [
+        (e.operation, e.object_type, e.object_id, e.subject_person_id, e.actor_label)
+        for e in events
+    ] == [
+        (
+            Operation.COLLECTION,
+            "referrals.contactattempt",
+            str(attempt.pk),
+            referral.person_id,
+            "prov-a",
+        )
+    ]
+
+
+def test_times_in_the_future_are_refused(world):
+    referral = referral_in(world, "accepted")
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_attempt_log(
+            actor=world.users[PROV_A],
+            referral_id=referral.pk,
+            method="phone",
+            attempted_at=timezone.now() + timedelta(days=1),
+            result="reached",
+        )
+    assert "attempted_at" in refused.value.extra["fields"]

@@ -1,0 +1,698 @@
+"""Referral pages: the referrer's and the provider's queues, the referral page and its actions,
+the caseload export, the funnel dashboard, and the provider's webhooks."""
+
+import csv
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pont.accounts.http import AuthenticatedRequest
+from pont.accounts.roles import (
+    EXPORT_CASELOAD,
+    MAKE_REFERRAL,
+    MANAGE_WEBHOOKS,
+    VIEW_REFERRAL_FUNNEL,
+    WORK_REFERRAL,
+)
+from pont.audit import services as audit
+from pont.core.charts import Bar, horizontal_bar_chart
+from pont.core.decorators import capability_required
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.forms import apply_application_error
+from pont.people.selectors import contact_routes_of, person_get_for_user
+
+from . import funnel as funnel_module
+from . import outbox, selectors, services
+from .actors import provider_organisation_ids, referrer_controller_ids
+from .completeness import check_completeness
+from .forms import (
+    AcceptForm,
+    AppointmentForm,
+    AttendanceForm,
+    CloseForm,
+    ContactAttemptForm,
+    FunnelFilterForm,
+    ReasonForm,
+    ReferralCreateForm,
+    TreatmentStartForm,
+    WebhookCreateForm,
+)
+from .models import Referral, WebhookEndpoint
+
+Status = Referral.Status
+PAGE_SIZE = 25
+
+PROVIDER_QUEUES = {
+    "new": (_("New"), lambda q: q.filter(status=Status.REQUESTED)),
+    "overdue": (_("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
+    "mine": (_("Mine"), None),  # needs the user: filled in by the view
+    "open": (_("All open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
+    "closed": (_("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
+}
+REFERRER_QUEUES = {
+    "drafts": (_("Drafts"), lambda q: q.filter(status=Status.DRAFT)),
+    "open": (_("Sent, open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
+    "overdue": (_("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
+    "closed": (_("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
+}
+
+
+@capability_required(MAKE_REFERRAL, WORK_REFERRAL)
+@require_GET
+def referral_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Queues: for a provider (new, overdue, mine, all open) or for referrers (drafts, sent...)."""
+    provider = bool(provider_organisation_ids(request.user))
+    queues = PROVIDER_QUEUES if provider else REFERRER_QUEUES
+    queue = request.GET.get("queue", "new" if provider else "open")
+    if queue not in queues:
+        queue = next(iter(queues))
+    base = selectors.referral_list_visible_to(actor=request.user)
+    if provider:
+        base = base.filter(receiving_organisation_id__in=provider_organisation_ids(request.user))
+    else:
+        base = base.filter(referring_controller_id__in=referrer_controller_ids(request.user))
+    label, select = queues[queue]
+    if queue == "mine":
+        referrals = base.filter(assigned_worker=request.user, status__in=Referral.OPEN_STATUSES)
+    else:
+        assert select is not None  # noqa: S101 - every other queue has a filter
+        referrals = select(base)
+    page = Paginator(referrals.order_by("-requested_at", "-created_at"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    with transaction.atomic():
+        # The list shows names: each person on the page has been consulted.
+        for referral in page.object_list:
+            audit.record(
+                actor=request.user,
+                operation=audit.Operation.CONSULTATION,
+                subject=referral.person_id,
+                obj=referral,
+                detail={"shown_in": f"referral queue {queue}"},
+            )
+    tabs = [
+        {"code": code, "label": text, "current": code == queue}
+        for code, (text, _f) in queues.items()
+    ]
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "page": page,
+            "tabs": tabs,
+            "queue_label": label,
+            "provider": provider,
+            "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
+            "overdue_ids": {r.pk for r in page.object_list if selectors.overdue_milestones(r)},
+        },
+    )
+
+
+@capability_required(MAKE_REFERRAL)
+@require_http_methods(["GET", "POST"])
+def referral_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Start a referral for a person (from their record): service, reason, legal basis."""
+    person_id = request.GET.get("person") or request.POST.get("person") or ""
+    person = (
+        person_get_for_user(user=request.user, person_id=int(person_id))
+        if person_id.isdigit()
+        else None
+    )
+    if person is None:
+        raise Http404
+    form = ReferralCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                person_id=person.pk,
+                service_id=data["service"].pk,
+                reason=data["reason"],
+                source_kind=Referral.Source.VOLUNTARY,
+                urgency=data["urgency"],
+                legal_basis=data["legal_basis"],
+                statutory_basis=data["statutory_basis"],
+                consent_confirmed=data["consent_confirmed"],
+            )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(
+                request, _("The referral has been saved as a draft. Check it, then send it.")
+            )
+            return redirect(referral)
+    return render(request, "referrals/create.html", {"form": form, "person": person})
+
+
+def _detail_context(
+    request: AuthenticatedRequest, referral: Referral, **forms: Any
+) -> dict[str, Any]:
+    user = request.user
+    is_provider = referral.receiving_organisation_id in provider_organisation_ids(user, write=True)
+    is_referrer = referral.referring_controller_id in referrer_controller_ids(user)
+    allowed = services.allowed_actions(referral)
+    pending = [a for a in referral.appointments.all() if a.attendance == a.Attendance.PENDING]
+    context: dict[str, Any] = {
+        "referral": referral,
+        "person": referral.person,
+        "routes": contact_routes_of(person=referral.person),
+        "events": referral.events.all(),
+        "attempts": referral.contact_attempts.all(),
+        "appointments": referral.appointments.all(),
+        "history": selectors.provider_history_with(referral=referral) if is_provider else [],
+        "due": selectors.due_dates(referral),
+        "overdue": selectors.overdue_milestones(referral),
+        "is_provider": is_provider,
+        "is_referrer": is_referrer,
+        "can": {action: action in allowed for action in services.TRANSITIONS},
+        "completeness": check_completeness(referral.person, source_kind=referral.source_kind)
+        if referral.status == Status.DRAFT
+        else None,
+        "pending_appointments": pending,
+        "accept_form": AcceptForm(),
+        "reject_form": ReasonForm(prefix="reject"),
+        "cancel_form": ReasonForm(prefix="cancel"),
+        "contact_form": ContactAttemptForm(initial={"day": timezone.localdate()}),
+        "appointment_form": AppointmentForm(),
+        "attendance_form": AttendanceForm(),
+        "treatment_form": TreatmentStartForm(initial={"day": timezone.localdate()}),
+        "close_form": CloseForm(),
+    }
+    context.update(forms)
+    return context
+
+
+@capability_required(MAKE_REFERRAL, WORK_REFERRAL)
+@require_GET
+def referral_detail(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    with transaction.atomic():
+        referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
+        if referral is None:
+            raise Http404
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            subject=referral.person_id,
+            obj=referral,
+        )
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+def _act(
+    request: AuthenticatedRequest,
+    referral_id: Any,
+    *,
+    form_name: str,
+    form: Any,
+    run: Callable[[Any], Any],
+    done: str,
+) -> HttpResponse:
+    """Validate the action's form, run its service, and come back to the referral page."""
+    if form.is_valid():
+        try:
+            run(form)
+        except NotFoundError:
+            raise Http404 from None
+        except ConflictError as error:
+            messages.error(request, error.message)
+            return redirect("referrals:detail", referral_id=referral_id)
+        except ApplicationError as error:
+            if error.status == 409 and "missing" not in error.extra:
+                messages.error(request, error.message)
+                return redirect("referrals:detail", referral_id=referral_id)
+            if "missing" in error.extra:
+                form.add_error(None, error.message)
+                for missing in error.extra["missing"]:
+                    form.add_error(None, missing)
+            else:
+                apply_application_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("referrals:detail", referral_id=referral_id)
+    referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
+    if referral is None:
+        raise Http404
+    return render(
+        request,
+        "referrals/detail.html",
+        _detail_context(request, referral, **{form_name: form}),
+        status=400,
+    )
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+class _NoFields:
+    """The form of an action that needs no input (send, assign to me)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def is_valid(self) -> bool:
+        return True
+
+    def add_error(self, field: str | None, message: str) -> None:
+        self.errors.append(message)
+
+    @property
+    def non_field_errors(self) -> list[str]:
+        return self.errors
+
+
+@capability_required(MAKE_REFERRAL)
+@require_POST
+def referral_send(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="send_form",
+        form=_NoFields(),
+        run=lambda f: services.referral_send(
+            actor=request.user, referral_id=referral_id, expected_version=_version(request)
+        ),
+        done=_("The referral has been sent. The service can see it now."),
+    )
+
+
+@capability_required(MAKE_REFERRAL)
+@require_POST
+def referral_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="cancel_form",
+        form=ReasonForm(request.POST, prefix="cancel"),
+        run=lambda f: services.referral_cancel(
+            actor=request.user,
+            referral_id=referral_id,
+            reason=f.cleaned_data["reason"],
+            expected_version=_version(request),
+        ),
+        done=_("The referral has been cancelled."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def referral_accept(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="accept_form",
+        form=AcceptForm(request.POST),
+        run=lambda f: services.referral_accept(
+            actor=request.user,
+            referral_id=referral_id,
+            expected_version=_version(request),
+            already_known=f.value(),
+        ),
+        done=_("You have accepted the referral. Try to contact the person within 2 working days."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def referral_reject(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="reject_form",
+        form=ReasonForm(request.POST, prefix="reject"),
+        run=lambda f: services.referral_reject(
+            actor=request.user,
+            referral_id=referral_id,
+            reason=f.cleaned_data["reason"],
+            expected_version=_version(request),
+        ),
+        done=_("You have rejected the referral. The referrer has been told."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def referral_assign_to_me(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="assign_form",
+        form=_NoFields(),
+        run=lambda f: services.referral_assign(
+            actor=request.user,
+            referral_id=referral_id,
+            worker=request.user,
+            expected_version=_version(request),
+        ),
+        done=_("The referral is now assigned to you."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def contact_attempt_log(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="contact_form",
+        form=ContactAttemptForm(request.POST),
+        run=lambda f: services.contact_attempt_log(
+            actor=request.user,
+            referral_id=referral_id,
+            method=f.cleaned_data["method"],
+            attempted_at=f.attempted_at(),
+            result=f.cleaned_data["result"],
+            note=f.cleaned_data["note"],
+        ),
+        done=_("The contact attempt has been recorded."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def appointment_book(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="appointment_form",
+        form=AppointmentForm(request.POST),
+        run=lambda f: services.appointment_book(
+            actor=request.user,
+            referral_id=referral_id,
+            starts_at=f.starts_at(),
+            place=f.cleaned_data["place"],
+            kind=f.cleaned_data["kind"],
+        ),
+        done=_("The appointment has been booked."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def attendance_record(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="attendance_form",
+        form=AttendanceForm(request.POST),
+        run=lambda f: services.attendance_record(
+            actor=request.user,
+            referral_id=referral_id,
+            appointment_id=f.cleaned_data["appointment"],
+            attendance=f.cleaned_data["attendance"],
+        ),
+        done=_("Attendance has been recorded."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def treatment_start(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="treatment_form",
+        form=TreatmentStartForm(request.POST),
+        run=lambda f: services.treatment_start(
+            actor=request.user,
+            referral_id=referral_id,
+            started_at=timezone.make_aware(datetime.combine(f.cleaned_data["day"], time.min)),
+        ),
+        done=_("The start of treatment has been recorded."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def referral_close(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    return _act(
+        request,
+        referral_id,
+        form_name="close_form",
+        form=CloseForm(request.POST),
+        run=lambda f: services.referral_close(
+            actor=request.user,
+            referral_id=referral_id,
+            closure_reason=f.cleaned_data["closure_reason"],
+            note=f.cleaned_data["note"],
+            expected_version=_version(request),
+        ),
+        done=_("The referral has been closed."),
+    )
+
+
+CASELOAD_COLUMNS = [
+    "reference",
+    "status",
+    "sent",
+    "service",
+    "person_reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "assigned_worker",
+    "accepted",
+    "first_contact_attempt",
+    "first_reached",
+    "first_attended",
+    "treatment_started",
+    "closed",
+    "closure_reason",
+]
+
+
+def _csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@capability_required(EXPORT_CASELOAD)
+@require_GET
+def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
+    """The provider's caseload as CSV; each person in it is recorded as disclosed to the user."""
+    organisations = provider_organisation_ids(request.user)
+    referrals = list(
+        selectors.referral_list_visible_to(actor=request.user)
+        .filter(receiving_organisation_id__in=organisations)
+        .order_by("requested_at")
+    )
+    with transaction.atomic():
+        for referral in referrals:
+            audit.record(
+                actor=request.user,
+                operation=audit.Operation.DISCLOSURE,
+                subject=referral.person_id,
+                obj=referral,
+                recipient=request.user.get_username(),
+                detail={"export": "caseload csv"},
+            )
+
+    def rows() -> Iterator[list[str]]:
+        yield CASELOAD_COLUMNS
+        for r in referrals:
+            yield [
+                _csv_safe(v)
+                for v in (
+                    r.reference,
+                    r.status,
+                    r.requested_at,
+                    r.service.name,
+                    r.person.reference,
+                    r.person.given_name,
+                    r.person.family_name,
+                    r.person.date_of_birth,
+                    r.assigned_worker or "",
+                    r.accepted_at,
+                    r.first_contact_attempt_at,
+                    r.first_contacted_at,
+                    r.first_attended_at,
+                    r.treatment_started_at,
+                    r.closed_at,
+                    r.closure_reason.code if r.closure_reason else "",
+                )
+            ]
+
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="pont-caseload-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    return response
+
+
+def _funnel(request: AuthenticatedRequest) -> tuple[FunnelFilterForm, funnel_module.Funnel]:
+    scope = funnel_module.funnel_scope(user=request.user)
+    providers, counties = funnel_module.filter_choices(scope)
+    form = FunnelFilterForm(request.GET or None, providers=providers, counties=counties)
+    filters = funnel_module.FunnelFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = funnel_module.FunnelFilters(
+            source=data["source"],
+            provider_id=int(data["provider"]) if data["provider"] else None,
+            county=data["county"],
+            month=data["month"] or "",
+        )
+    result = funnel_module.compute_funnel(
+        scope, filters=filters, suppressed=funnel_module.aggregate_only(request.user)
+    )
+    return form, result
+
+
+@capability_required(VIEW_REFERRAL_FUNNEL)
+@require_GET
+def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    form, result = _funnel(request)
+    chart = horizontal_bar_chart(
+        [
+            Bar(
+                label=str(s["label"]),
+                value=float(s["count"])
+                if not result.suppressed
+                else 0.0
+                if s["shown"] == funnel_module.SUPPRESSED
+                else float(s["shown"]),
+                shown=s["shown"],
+            )
+            for s in result.stages
+        ],
+        title=_("Referral funnel"),
+        description=_("How many referrals reached each stage, from sent to started treatment."),
+        chart_id="funnel-chart",
+    )
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "referrals/funnel.html",
+        {"form": form, "funnel": result, "chart": chart, "query": query},
+    )
+
+
+@capability_required(VIEW_REFERRAL_FUNNEL)
+@require_GET
+def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
+    _form, result = _funnel(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pont-referral-funnel.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["measure", "value"])
+    for stage in result.stages:
+        writer.writerow([f"stage:{stage['code']}", stage["shown"]])
+    for duration in result.durations:
+        writer.writerow(
+            [
+                f"median_working_days:{duration['code']}",
+                "" if duration["median"] is None else duration["median"],
+            ]
+        )
+    for closure in result.closures:
+        writer.writerow([f"closure:{closure['label']}", closure["shown"]])
+    writer.writerow(
+        [
+            "contact_attempts_per_person_reached",
+            ""
+            if result.attempts_per_person_reached is None
+            else f"{result.attempts_per_person_reached:.2f}",
+        ]
+    )
+    writer.writerow(
+        [
+            "complete_contact_details_at_first_send",
+            "" if result.complete_at_first_send is None else f"{result.complete_at_first_send:.2f}",
+        ]
+    )
+    return response
+
+
+@capability_required(MANAGE_WEBHOOKS)
+@require_GET
+def webhook_list(request: AuthenticatedRequest) -> HttpResponse:
+    endpoints = selectors.webhook_endpoints_for(actor=request.user).select_related("organisation")
+    return render(request, "referrals/webhook_list.html", {"endpoints": endpoints})
+
+
+@capability_required(MANAGE_WEBHOOKS)
+@require_http_methods(["GET", "POST"])
+def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = WebhookCreateForm(request.POST or None)
+    organisations = sorted(provider_organisation_ids(request.user))
+    if request.method == "POST" and form.is_valid():
+        url = form.cleaned_data["url"]
+        if not outbox.endpoint_url_allowed(url):
+            form.add_error("url", _("The address must start with https://"))
+        elif not organisations:
+            raise Http404
+        else:
+            secret = f"whsec_{secrets.token_urlsafe(32)}"
+            with transaction.atomic():
+                endpoint = WebhookEndpoint.objects.create(
+                    organisation_id=organisations[0],
+                    url=url,
+                    secret=secret,
+                    created_by=request.user,
+                )
+                audit.record(actor=request.user, operation=audit.Operation.COLLECTION, obj=endpoint)
+            return render(
+                request, "referrals/webhook_created.html", {"endpoint": endpoint, "secret": secret}
+            )
+    return render(request, "referrals/webhook_create.html", {"form": form})
+
+
+def _endpoint_or_404(request: AuthenticatedRequest, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = selectors.webhook_endpoints_for(actor=request.user).filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+@capability_required(MANAGE_WEBHOOKS)
+@require_POST
+def webhook_disable(request: AuthenticatedRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            is_active=False, disabled_at=timezone.now()
+        )
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.ALTERATION,
+            obj=endpoint,
+            detail={"disabled": True},
+        )
+    messages.success(
+        request, _("Pont will no longer send events to %(url)s.") % {"url": endpoint.url}
+    )
+    return redirect("referrals:webhook_list")
+
+
+@capability_required(MANAGE_WEBHOOKS)
+@require_GET
+def webhook_deliveries(request: AuthenticatedRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    messages_page = Paginator(
+        endpoint.messages.order_by("-created_at").prefetch_related("delivery_attempts"), 50
+    )
+    return render(
+        request,
+        "referrals/webhook_deliveries.html",
+        {"endpoint": endpoint, "page": messages_page.get_page(request.GET.get("page"))},
+    )

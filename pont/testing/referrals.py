@@ -1,0 +1,106 @@
+"""Referral test data, made through the services, in any state of the lifecycle."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from pont.directory.models import DirectoryOrganization, Service
+from pont.people import services as people
+from pont.people.models import Person
+from pont.referrals import services
+from pont.referrals.models import Referral
+
+from .personas import CUSTODY, PROV_A, PROV_B, World
+
+
+def provider_service(world: World, which: str = "a") -> Service:
+    """A service of provider A (or B) in the directory that takes referrals through Pont."""
+    organisation = world.provider_a if which == "a" else world.provider_b
+    directory, _created = DirectoryOrganization.objects.get_or_create(
+        pont_organisation=organisation, defaults={"name": organisation.name}
+    )
+    service, _created = Service.objects.get_or_create(
+        organization=directory,
+        name=f"Drug and alcohol service {which.upper()}",
+        defaults={
+            "accepts_referrals": True,
+            "referral_inbox_email": f"referrals-{which}@example.test",
+        },
+    )
+    return service
+
+
+def reachable_person(
+    world: World, *, given_name: str = "Dylan", phone: str = "07812 345678"
+) -> Person:
+    """A person recorded by the force with a valid phone number (complete for referral)."""
+    person = people.person_create(
+        actor=world.users[CUSTODY],
+        given_name=given_name,
+        family_name="Parry",
+        date_of_birth=date(1995, 7, 30),
+        gender="male",
+        confirmed_new=True,
+    )
+    if phone:
+        people.contact_route_add(
+            actor=world.users[CUSTODY],
+            person_id=person.pk,
+            kind="phone",
+            use="mobile",
+            values={"phone": phone},
+        )
+    return person
+
+
+def draft_referral(
+    world: World, *, person: Person | None = None, which: str = "a", **overrides: Any
+) -> Referral:
+    values: dict[str, Any] = {
+        "actor": world.users[CUSTODY],
+        "person_id": (person or reachable_person(world)).pk,
+        "service_id": provider_service(world, which).pk,
+        "reason": "Cocaine use; wants help",
+        "source_kind": Referral.Source.VOLUNTARY,
+        "consent_confirmed": True,
+    }
+    values.update(overrides)
+    return services.referral_create(**values)
+
+
+def referral_in(
+    world: World, state: str, *, which: str = "a", person: Person | None = None
+) -> Referral:
+    """A referral to provider A (or B) taken through the services to the given state."""
+    referral = draft_referral(world, person=person, which=which)
+    if state == "draft":
+        return referral
+    officer = world.users[CUSTODY]
+    worker = world.users[PROV_A if which == "a" else PROV_B]
+    if state == "cancelled":
+        return services.referral_cancel(
+            actor=officer, referral_id=referral.pk, reason="Entered in error"
+        )
+    services.referral_send(actor=officer, referral_id=referral.pk)
+    if state == "requested":
+        return Referral.objects.get(pk=referral.pk)
+    if state == "rejected":
+        return services.referral_reject(
+            actor=worker, referral_id=referral.pk, reason="Outside our area"
+        )
+    services.referral_accept(actor=worker, referral_id=referral.pk)
+    if state == "accepted":
+        return Referral.objects.get(pk=referral.pk)
+    yesterday = timezone.now() - timedelta(days=1)
+    services.contact_attempt_log(
+        actor=worker,
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=yesterday,
+        result="reached",
+    )
+    if state == "in-progress":
+        return Referral.objects.get(pk=referral.pk)
+    code = {"completed": "planned_complete", "failed": "dna_before_assessment"}[state]
+    return services.referral_close(actor=worker, referral_id=referral.pk, closure_reason=code)
