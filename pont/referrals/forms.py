@@ -103,10 +103,11 @@ class AcceptForm(forms.Form):
         choices=[("yes", _("Yes")), ("no", _("No")), ("unknown", _("Not sure yet"))],
         widget=forms.RadioSelect,
         initial="unknown",
+        required=False,
     )
 
     def value(self) -> bool | None:
-        return {"yes": True, "no": False}.get(self.cleaned_data["already_known"])
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("already_known") or "")
 
 
 class ContactAttemptForm(forms.Form):

@@ -18,8 +18,11 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from pont.accounts import services as accounts
+from pont.directory import services as directory
 from pont.people import services as people
+from pont.referrals.models import WebhookEndpoint
 from pont.testing.personas import ANON, SYSADMIN, UNVERIFIED, World, sign_in
+from pont.testing.referrals import referral_in
 from pont.testing.policy import (
     API_A,
     API_B,
@@ -77,13 +80,31 @@ def _scene(world: World) -> dict[str, Any]:
         values={"phone": "07812 345678"},
     )
     sysadmin = world.users[SYSADMIN]
+    scopes = ["referrals:read", "referrals:write"]
     client_a, key_a = accounts.api_client_create(
-        actor=sysadmin, organisation=world.provider_a, name="A"
+        actor=sysadmin, organisation=world.provider_a, name="A", scopes=scopes
     )
     _client_b, key_b = accounts.api_client_create(
-        actor=sysadmin, organisation=world.provider_b, name="B"
+        actor=sysadmin, organisation=world.provider_b, name="B", scopes=scopes
+    )
+    referral = referral_in(world, "requested")
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=world.provider_a,
+        url="http://127.0.0.1:9/hook",
+        secret="s",
+        created_by=world.users["prov_a_mgr"],
+    )
+    service = directory.service_create(
+        actor=None,
+        organization=directory.directory_organization_create(actor=None, name="Policy services"),
+        name="Policy service",
+        needs=["drugs"],
+        counties=["powys"],
     )
     return {
+        "service": service,
+        "referral": referral,
+        "endpoint": endpoint,
         "person": person,
         "route": route,
         "managed_user": world.users["frontline"],
@@ -146,6 +167,7 @@ def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world
                 mismatches.append(
                     f"{method} {url} as {persona}: expected {expected}, got "
                     f"{response.status_code} {response.get('Location', '')}"
+                    f" {response.content[:120]!r}"
                 )
     print(f"{rule.name}: {cells} cells, {len(mismatches)} mismatches")
     assert not mismatches, "\n".join(mismatches)
