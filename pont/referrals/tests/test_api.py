@@ -1,0 +1,324 @@
+"""The partner API: scoped keys, ETag/If-Match, idempotent POSTs, cursor paging, disclosures."""
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from pont.accounts import services as accounts
+from pont.audit.models import AuditEvent
+from pont.referrals.models import ContactAttempt, IdempotencyRecord, Referral
+from pont.testing.personas import SYSADMIN
+from pont.testing.referrals import reachable_person, referral_in
+
+SCOPES = ["referrals:read", "referrals:write"]
+
+
+def _key(world, which="a", scopes=SCOPES):
+    organisation = world.provider_a if which == "a" else world.provider_b
+    _client, key = accounts.api_client_create(
+        actor=world.users[SYSADMIN],
+        organisation=organisation,
+        name=f"system {which}",
+        scopes=scopes,
+    )
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _url(referral, tail=""):
+    return f"/api/v1/referrals/{referral.pk}{tail}"
+
+
+def _post(path, body, headers, key="k-1"):
+    return Client().post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        headers={**headers, "Idempotency-Key": key},
+    )
+
+
+def test_get_returns_the_referral_with_its_etag_and_records_a_disclosure(world):
+    referral = referral_in(world, "requested")
+    headers = _key(world)
+    before = AuditEvent.objects.count()
+    response = Client().get(_url(referral), headers=headers)
+    assert response.status_code == 200
+    assert response["ETag"] == f'"{referral.version}"'
+    body = response.json()
+    assert body["status"] == "requested"
+    assert body["person"]["given_name"] == "Dylan"
+    assert "pnc_id" not in body["person"]  # only what the provider needs
+    assert body["contact_routes"][0]["phone"] == "+447812345678"
+    event = AuditEvent.objects.get(sequence=before + 1)
+    assert (event.operation, event.subject_person_id) == ("disclosure", referral.person_id)
+    assert event.recipient.startswith("api-client:")
+
+
+def test_another_providers_key_gets_404_exactly_like_a_missing_referral(world):
+    referral = referral_in(world, "requested")
+    headers_b = _key(world, "b")
+    hidden = Client().get(_url(referral), headers=headers_b)
+    missing = Client().get(
+        "/api/v1/referrals/00000000-0000-0000-0000-000000000000", headers=headers_b
+    )
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json() == {"message": "Referral not found.", "extra": {}}
+
+
+def test_a_key_without_the_scope_is_refused(world):
+    referral = referral_in(world, "requested")
+    response = Client().get(_url(referral), headers=_key(world, scopes=[]))
+    assert response.status_code == 403
+    assert response.json()["extra"] == {"scope": "referrals:read"}
+
+
+def test_patch_needs_if_match_and_a_stale_etag_changes_nothing(world):
+    referral = referral_in(world, "requested")
+    headers = _key(world)
+    body = json.dumps({"status": "accepted"})
+    missing = Client().patch(_url(referral), body, content_type="application/json", headers=headers)
+    assert missing.status_code == 428
+    stale = Client().patch(
+        _url(referral),
+        body,
+        content_type="application/json",
+        headers={**headers, "If-Match": '"999"'},
+    )
+    assert stale.status_code == 412
+    assert Referral.objects.get(pk=referral.pk).status == "requested"
+    ok = Client().patch(
+        _url(referral),
+        body,
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{referral.version}"'},
+    )
+    assert ok.status_code == 200
+    assert ok.json()["status"] == "accepted"
+    assert ok["ETag"] == f'"{referral.version + 1}"'
+    # The same ETag again is now stale.
+    again = Client().patch(
+        _url(referral),
+        json.dumps({"status": "rejected", "reason": "x"}),
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{referral.version}"'},
+    )
+    assert again.status_code == 412
+
+
+def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
+    referral = referral_in(world, "in-progress")
+    headers = {**_key(world), "If-Match": f'"{referral.version}"'}
+    unknown = Client().patch(
+        _url(referral),
+        json.dumps({"status": "completed", "closure_reason": "nonsense"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["extra"] == {"fields": {"closure_reason": ["nonsense"]}}
+    done = Client().patch(
+        _url(referral),
+        json.dumps({"status": "completed", "closure_reason": "planned_complete"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert done.status_code == 200
+    assert done.json()["closure_reason"] == "planned_complete"
+
+
+def test_invalid_bodies_get_the_error_shape_naming_the_field(world):
+    referral = referral_in(world, "accepted")
+    response = _post(_url(referral, "/contact-attempts"), {"method": "pigeon"}, _key(world))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"] == "The request is not valid."
+    assert {"method", "attempted_at", "result"} <= set(body["extra"]["fields"])
+
+
+def test_a_retried_post_returns_the_first_response_and_creates_nothing(world):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    attempt = {
+        "method": "phone",
+        "attempted_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "result": "no_answer",
+    }
+    first = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
+    second = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert ContactAttempt.objects.filter(referral=referral).count() == 1
+    # A new key is a new attempt.
+    third = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-2")
+    assert third.status_code == 201
+    assert ContactAttempt.objects.filter(referral=referral).count() == 2
+
+
+def test_the_same_key_with_a_different_body_is_refused(world):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    when = (timezone.now() - timedelta(hours=1)).isoformat()
+    _post(
+        _url(referral, "/contact-attempts"),
+        {"method": "phone", "attempted_at": when, "result": "reached"},
+        headers,
+    )
+    other = _post(
+        _url(referral, "/contact-attempts"),
+        {"method": "text", "attempted_at": when, "result": "reached"},
+        headers,
+    )
+    assert other.status_code == 422
+    assert ContactAttempt.objects.count() == 1
+
+
+def test_a_post_without_an_idempotency_key_is_refused(world):
+    referral = referral_in(world, "accepted")
+    response = Client().post(
+        _url(referral, "/appointments"),
+        json.dumps({"starts_at": timezone.now().isoformat(), "place": "Hub"}),
+        content_type="application/json",
+        headers=_key(world),
+    )
+    assert response.status_code == 400
+    assert response.json()["extra"] == {"header": "Idempotency-Key"}
+
+
+def test_a_refused_post_is_replayed_as_refused(world):
+    referral = referral_in(world, "requested")  # not accepted yet: no contact attempts allowed
+    headers = _key(world)
+    body = {"method": "phone", "attempted_at": timezone.now().isoformat(), "result": "reached"}
+    first = _post(_url(referral, "/contact-attempts"), body, headers, key="early")
+    second = _post(_url(referral, "/contact-attempts"), body, headers, key="early")
+    assert first.status_code == second.status_code == 409
+    assert first.json() == second.json()
+    assert not ContactAttempt.objects.exists()
+
+
+def test_outcomes_record_attendance_treatment_and_closure(world):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    booked = _post(
+        _url(referral, "/appointments"),
+        {"starts_at": timezone.now().isoformat(), "place": "Hub"},
+        headers,
+        key="b1",
+    )
+    assert booked.status_code == 201
+    appointment = booked.json()["id"]
+    attended = _post(
+        _url(referral, "/outcomes"),
+        {"type": "attendance", "appointment_id": appointment, "attendance": "attended"},
+        headers,
+        key="o1",
+    )
+    assert attended.status_code == 201
+    started = _post(
+        _url(referral, "/outcomes"),
+        {"type": "treatment_started", "started_at": timezone.now().isoformat()},
+        headers,
+        key="o2",
+    )
+    assert started.json()["treatment_started_at"]
+    closed = _post(
+        _url(referral, "/outcomes"),
+        {"type": "closed", "closure_reason": "planned_referred_on"},
+        headers,
+        key="o3",
+    )
+    assert closed.json()["status"] == "completed"
+    missing = _post(_url(referral, "/outcomes"), {"type": "attendance"}, headers, key="o4")
+    assert missing.status_code == 400
+
+
+def test_the_list_pages_with_a_cursor_and_filters_by_updated_since(world):
+    for name in ("Ann", "Bea", "Cai"):
+        referral_in(world, "requested", person=reachable_person(world, given_name=name))
+    referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Dai"))
+    headers = _key(world)
+    first = Client().get("/api/v1/referrals/?limit=2", headers=headers).json()
+    assert [i["person"]["given_name"] for i in first["items"]] == ["Ann", "Bea"]
+    second = (
+        Client()
+        .get(f"/api/v1/referrals/?limit=2&cursor={first['next_cursor']}", headers=headers)
+        .json()
+    )
+    assert [i["person"]["given_name"] for i in second["items"]] == ["Cai"]
+    assert second["next_cursor"] is None
+    later = timezone.now() + timedelta(seconds=1)
+    none = (
+        Client()
+        .get("/api/v1/referrals/", {"updated_since": later.isoformat()}, headers=headers)
+        .json()
+    )
+    assert none["items"] == []
+    bad = Client().get("/api/v1/referrals/?cursor=not-a-cursor", headers=headers)
+    assert bad.status_code == 400
+    assert bad.json()["extra"] == {"fields": {"cursor": ["invalid"]}}
+    too_big = Client().get("/api/v1/referrals/?limit=1000", headers=headers)
+    assert too_big.status_code == 422
+
+
+def test_drafts_are_never_listed_to_the_provider(world):
+    referral_in(world, "draft")
+    body = Client().get("/api/v1/referrals/", headers=_key(world)).json()
+    assert body["items"] == []
+
+
+def test_idempotency_keys_expire_after_a_day(world):
+    from pont.referrals.http_semantics import purge_expired_keys
+
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    _post(
+        _url(referral, "/appointments"),
+        {"starts_at": timezone.now().isoformat(), "place": "Hub"},
+        headers,
+    )
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_expired_keys() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flushable):
+    """Two systems read version n and both PATCH: one wins, the other gets 412 (no lost update)."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: SQLite's in-memory test database cannot be shared across threads"
+        )
+    from pont.audit.models import AuditChainHead
+    from pont.testing.personas import build_world
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    referral = referral_in(world, "requested")
+    headers = {**_key(world), "If-Match": f'"{referral.version}"'}
+    results: list[int] = []
+
+    def patch(body: dict) -> None:
+        try:
+            response = Client().patch(
+                _url(referral), json.dumps(body), content_type="application/json", headers=headers
+            )
+            results.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=patch, args=({"status": "accepted"},)),
+        threading.Thread(target=patch, args=({"status": "rejected", "reason": "Full"},)),
+    ] * 1
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 412]
+    final = Referral.objects.get(pk=referral.pk)
+    assert final.version == referral.version + 1
+    assert final.status in ("accepted", "rejected")

@@ -1,0 +1,240 @@
+"""The portal: an officer refers and sends; a provider works the referral; queues; export."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.utils import timezone
+
+from pont.audit.models import AuditEvent
+from pont.referrals.models import Referral
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, PANEL, PROV_A, PROV_B
+from pont.testing.referrals import provider_service, reachable_person, referral_in
+
+
+def _date(prefix: str, day) -> dict[str, str]:
+    return {
+        f"{prefix}_0": str(day.day),
+        f"{prefix}_1": str(day.month),
+        f"{prefix}_2": str(day.year),
+    }
+
+
+def test_an_officer_refers_from_the_persons_record_and_sends_when_details_are_complete(
+    world, as_persona
+):
+    service = provider_service(world)
+    person = reachable_person(world, phone="")
+    officer = as_persona(CUSTODY)
+    record = officer.get(person.get_absolute_url()).content.decode()
+    assert f"/referrals/new?person={person.pk}" in record
+    form = officer.get(f"/referrals/new?person={person.pk}")
+    assert service.name in form.content.decode()
+    created = post_form(
+        officer,
+        f"/referrals/new?person={person.pk}",
+        {
+            "service": str(service.pk),
+            "reason": "Wants help with cocaine",
+            "urgency": "routine",
+            "legal_basis": "consent",
+            "consent_confirmed": "on",
+        },
+    )
+    assert created.status_code == 302
+    referral = Referral.objects.get()
+    page = officer.get(created["Location"]).content.decode()
+    assert "This referral cannot be sent yet" in page
+    assert "Add a UK phone number or a postal address" in page
+    refused = post_form(officer, f"/referrals/{referral.pk}/send", {"version": referral.version})
+    assert refused.status_code == 400
+    assert "Add a UK phone number" in refused.content.decode()
+    assert Referral.objects.get().status == "draft"
+    post_form(
+        officer,
+        f"/people/{person.pk}/contact-routes/new",
+        {"kind": "phone", "use": "mobile", "phone": "07812 345678"},
+    )
+    sent = post_form(
+        officer, f"/referrals/{referral.pk}/send", {"version": Referral.objects.get().version}
+    )
+    assert sent.status_code == 302
+    assert Referral.objects.get().status == "requested"
+
+
+def test_the_referral_form_names_each_missing_answer(world, as_persona):
+    person = reachable_person(world)
+    response = post_form(
+        as_persona(CUSTODY), f"/referrals/new?person={person.pk}", {"legal_basis": "consent"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose the service to refer to" in html
+    assert "Give the reason for the referral" in html
+    assert not Referral.objects.exists()
+
+
+def test_a_provider_works_the_referral_through_the_portal(world, as_persona):
+    referral = referral_in(world, "requested")
+    worker = as_persona(PROV_A)
+    queue = worker.get("/referrals/").content.decode()
+    assert "Dylan Parry" in queue
+    page = worker.get(referral.get_absolute_url()).content.decode()
+    assert "07812 345678" in page
+    assert "Accept referral" in page
+    assert (
+        post_form(
+            worker,
+            f"/referrals/{referral.pk}/accept",
+            {"already_known": "yes", "version": referral.version},
+        ).status_code
+        == 302
+    )
+    referral.refresh_from_db()
+    assert referral.status == "accepted"
+    assert referral.already_known_to_provider is True
+    assert referral.assigned_worker == world.users[PROV_A]
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert (
+        post_form(
+            worker,
+            f"/referrals/{referral.pk}/contact-attempts",
+            {"method": "phone", **_date("day", yesterday), "at": "10:30", "result": "reached"},
+        ).status_code
+        == 302
+    )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert (
+        post_form(
+            worker,
+            f"/referrals/{referral.pk}/appointments",
+            {
+                "kind": "assessment",
+                **_date("day", tomorrow),
+                "at": "14:00",
+                "place": "Llanelli hub",
+            },
+        ).status_code
+        == 302
+    )
+    appointment = referral.appointments.get()
+    assert (
+        post_form(
+            worker,
+            f"/referrals/{referral.pk}/attendance",
+            {"appointment": appointment.pk, "attendance": "attended"},
+        ).status_code
+        == 302
+    )
+    assert (
+        post_form(
+            worker, f"/referrals/{referral.pk}/treatment-start", _date("day", timezone.localdate())
+        ).status_code
+        == 302
+    )
+    closed = post_form(
+        worker,
+        f"/referrals/{referral.pk}/close",
+        {
+            "closure_reason": "planned_complete",
+            "version": Referral.objects.get(pk=referral.pk).version,
+        },
+    )
+    assert closed.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "completed"
+    timeline = worker.get(referral.get_absolute_url()).content.decode()
+    for step in (
+        "Sent to the service",
+        "Accepted",
+        "Contact attempt",
+        "Appointment booked",
+        "Treatment started",
+        "Closed",
+    ):
+        assert step in timeline
+
+
+def test_a_bad_contact_attempt_shows_the_errors_on_the_referral_page(world, as_persona):
+    referral = referral_in(world, "accepted")
+    response = post_form(
+        as_persona(PROV_A), f"/referrals/{referral.pk}/contact-attempts", {"at": "25:99"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    for message in (
+        "Select how you tried to contact them",
+        "Enter the date of the attempt",
+        "Enter a time like 09:30",
+    ):
+        assert message in html
+
+
+def test_a_stale_form_says_someone_else_changed_it(world, as_persona):
+    referral = referral_in(world, "requested")
+    worker = as_persona(PROV_A)
+    post_form(worker, f"/referrals/{referral.pk}/accept", {"version": referral.version})
+    again = post_form(
+        worker,
+        f"/referrals/{referral.pk}/reject",
+        {"reject-reason": "x", "version": referral.version},
+    )
+    assert again.status_code == 302
+    page = worker.get(again["Location"]).content.decode()
+    assert "Someone else changed this record" in page
+
+
+def test_another_providers_referral_page_is_not_found(world, as_persona):
+    referral = referral_in(world, "requested")
+    assert as_persona(PROV_B).get(referral.get_absolute_url()).status_code == 404
+    assert as_persona(PANEL).get(referral.get_absolute_url()).status_code == 403
+
+
+def test_viewing_a_referral_or_a_queue_is_audited(world, as_persona):
+    referral = referral_in(world, "requested")
+    before = AuditEvent.objects.count()
+    as_persona(PROV_A).get(referral.get_absolute_url())
+    as_persona(PROV_A).get("/referrals/?queue=new")
+    events = list(
+        AuditEvent.objects.filter(sequence__gt=before).values_list(
+            "operation", "subject_person_id", "detail"
+        )
+    )
+    assert events == [
+        ("consultation", referral.person_id, {}),
+        ("consultation", referral.person_id, {"shown_in": "referral queue new"}),
+    ]
+
+
+def test_queues_show_new_mine_overdue_and_closed(world, as_persona):
+    new = referral_in(world, "requested")
+    mine = referral_in(world, "accepted", person=reachable_person(world, given_name="Mair"))
+    old = referral_in(world, "requested", person=reachable_person(world, given_name="Hen"))
+    Referral.objects.filter(pk=old.pk).update(requested_at=timezone.now() - timedelta(days=14))
+    closed = referral_in(world, "completed", person=reachable_person(world, given_name="Gorffen"))
+    worker = as_persona(PROV_A)
+
+    def names(queue):
+        return worker.get(f"/referrals/?queue={queue}").content.decode()
+
+    assert "Dylan Parry" in names("new")
+    assert "Mair Parry" not in names("new")
+    assert "Mair Parry" in names("mine")
+    assert "Dylan Parry" not in names("mine")
+    assert "Hen Parry" in names("overdue")
+    assert "Dylan Parry" not in names("overdue")
+    assert "Gorffen Parry" in names("closed")
+    assert new.pk != mine.pk != closed.pk
+
+
+def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed(world, as_persona):
+    referral = referral_in(world, "accepted")
+    referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Other"))
+    response = as_persona(PROV_A).get("/referrals/caseload.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["reference", "status", "sent", "service"]
+    assert [row[5] for row in rows[1:]] == ["Dylan"]  # provider B's referral is not in it
+    disclosure = AuditEvent.objects.filter(operation="disclosure", recipient="prov-a").get()
+    assert disclosure.subject_person_id == referral.person_id
