@@ -13,6 +13,7 @@ from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
 from pont.core.api import install_error_handlers
+from pont.directory.api import router as directory_router
 from pont.referrals.api import router as referrals_router
 
 
@@ -43,7 +44,8 @@ api = NinjaAPI(
         "The API that partner systems (treatment providers' case management, the force's "
         "systems) use to exchange referrals and outcomes with Pont. Every call needs "
         "`Authorization: Bearer <key>`; a key belongs to one organisation and sees only its "
-        'records. Every error has the shape `{"message": ..., "extra": {...}}`.'
+        "records. The services directory (Open Referral HSDS 3.0, under `/hsds/`) is public "
+        'and needs no key. Every error has the shape `{"message": ..., "extra": {...}}`.'
     ),
     urls_namespace="api",
     auth=ApiKeyAuth(),
@@ -86,4 +88,5 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 api.add_router("/", system)
+api.add_router("/hsds/", directory_router)
 api.add_router("/referrals", referrals_router)

@@ -8,9 +8,11 @@ Welsh versions of the text that people read sit beside the English ones
 """
 
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,12 @@ from pont.core.models import ReferenceData, TimeStampedModel, reference_data_con
 
 def _welsh() -> bool:
     return (get_language() or "en").startswith("cy")
+
+
+def now_to_the_millisecond() -> datetime:
+    """The time now, as precisely as HSDS exchanges it (so a round trip keeps it exactly)."""
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class County(models.TextChoices):
@@ -113,6 +121,10 @@ class Service(TimeStampedModel):
     )
     assured_date = models.DateField(_("details last checked"), null=True, blank=True)
     assurer_email = models.EmailField(_("checked by"), blank=True)
+    # HSDS last_modified: when the service or anything about it (phones, times, places)
+    # last changed. Kept apart from updated_at so that an import keeps the source's value
+    # and a round trip through HSDS gives back the same document.
+    last_modified = models.DateTimeField(_("last changed"), default=now_to_the_millisecond)
 
     class Meta:
         ordering = ["name"]
@@ -261,7 +273,10 @@ class Schedule(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="schedules")
     freq = models.CharField(max_length=10, default="WEEKLY")
-    byday = models.CharField(_("days"), max_length=30, help_text=_("Comma-separated: MO,TU,WE"))
+    # Blank when a schedule is described in words only (HSDS allows that).
+    byday = models.CharField(
+        _("days"), max_length=30, blank=True, help_text=_("Comma-separated: MO,TU,WE")
+    )
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)

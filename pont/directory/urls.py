@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - patterns are added with the directory's pages
+from django.urls import path
+
+from . import views
 
 app_name = "directory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.service_search, name="search"),
+    path("public", views.public_service_list, name="public_list"),
+    path("<uuid:service_id>", views.service_detail, name="service"),
+]

@@ -276,7 +276,8 @@ def test_delivery_survives_a_worker_killed_mid_request(audit_flushable, receiver
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from pont.referrals.outbox import deliver_due; deliver_due()",
+            "import django; django.setup(); "
+            "from pont.referrals.outbox import deliver_due; deliver_due()",
         ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url},
