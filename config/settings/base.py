@@ -118,9 +118,13 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers queued on a lock file (pont/core/db).
+            "ENGINE": "pont.core.db.sqlite3",
             "NAME": str(SQLITE_PATH),
             "OPTIONS": SQLITE_OPTIONS,
+            # Keep each thread's connection: opening one runs the PRAGMAs again.
+            "CONN_MAX_AGE": env_int("PONT_DB_CONN_MAX_AGE", 60, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

@@ -203,14 +203,18 @@ def person_consult(*, actor: User, person_id: int, reason: str = "") -> Person |
 @transaction.atomic
 def people_shown(*, actor: User, people: list[Person], context: str) -> None:
     """Record that a list of people was shown to the actor (search results, possible matches)."""
-    for person in people:
-        audit.record(
-            actor=actor,
-            operation=Operation.CONSULTATION,
-            subject=person,
-            obj=person,
-            detail={"shown_in": context},
-        )
+    audit.record_many(
+        [
+            {
+                "actor": actor,
+                "operation": Operation.CONSULTATION,
+                "subject": person,
+                "obj": person,
+                "detail": {"shown_in": context},
+            }
+            for person in people
+        ]
+    )
 
 
 def _route_values(kind: str, values: dict[str, str]) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -26,15 +27,9 @@ def referral_list_visible_to(*, actor: Actor) -> QuerySet[Referral]:
     providers = provider_organisation_ids(actor)
     if providers:
         condition |= Q(receiving_organisation_id__in=providers) & ~Q(status=Status.DRAFT)
+    # Only what lists and the API read for every row; a single referral's page loads the rest.
     return Referral.objects.filter(condition).select_related(
-        "person",
-        "service",
-        "service__organization",
-        "receiving_organisation",
-        "referring_organisation",
-        "referred_by",
-        "assigned_worker",
-        "closure_reason",
+        "person", "service", "referring_organisation", "receiving_organisation", "closure_reason"
     )
 
 
@@ -56,9 +51,10 @@ def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") ->
     else:
         queryset = referral_list_visible_to(actor=actor)
     try:
-        return queryset.filter(pk=referral_id).first()
-    except (ValueError, TypeError):  # not a UUID: exactly like a missing referral
+        found = list(queryset.filter(pk=referral_id).order_by()[:1])
+    except (ValueError, TypeError, ValidationError):  # not a UUID: exactly like a missing referral
         return None
+    return found[0] if found else None
 
 
 def provider_history_with(*, referral: Referral) -> QuerySet[Referral]:

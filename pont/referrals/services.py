@@ -88,9 +88,12 @@ def _locked(actor: Actor, referral_id: Any, side: str) -> Referral:
     found = referral_get_for_actor(actor=actor, referral_id=referral_id, side=side)
     if found is None:
         raise NotFoundError(str(REFERRAL_NOT_FOUND))
-    # Lock the row for this transaction (PostgreSQL); SQLite's IMMEDIATE already serialises.
+    # Lock this referral's row only (of="self"): locking the joined organisation and
+    # service rows too would block every transaction whose foreign keys point at them
+    # (PostgreSQL checks deferred foreign keys with KEY SHARE locks at commit) and can
+    # deadlock against the audit chain head. SQLite's IMMEDIATE already serialises.
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("receiving_organisation", "service")
         .get(pk=found.pk)
     )

@@ -92,14 +92,18 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     )
     with transaction.atomic():
         # The list shows names: each person on the page has been consulted.
-        for referral in page.object_list:
-            audit.record(
-                actor=request.user,
-                operation=audit.Operation.CONSULTATION,
-                subject=referral.person_id,
-                obj=referral,
-                detail={"shown_in": f"referral queue {queue}"},
-            )
+        audit.record_many(
+            [
+                {
+                    "actor": request.user,
+                    "operation": audit.Operation.CONSULTATION,
+                    "subject": referral.person_id,
+                    "obj": referral,
+                    "detail": {"shown_in": f"referral queue {queue}"},
+                }
+                for referral in page.object_list
+            ]
+        )
     tabs = [
         {"code": code, "label": text, "current": code == queue}
         for code, (text, _f) in queues.items()
@@ -494,15 +498,19 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
         .order_by("requested_at")
     )
     with transaction.atomic():
-        for referral in referrals:
-            audit.record(
-                actor=request.user,
-                operation=audit.Operation.DISCLOSURE,
-                subject=referral.person_id,
-                obj=referral,
-                recipient=request.user.get_username(),
-                detail={"export": "caseload csv"},
-            )
+        audit.record_many(
+            [
+                {
+                    "actor": request.user,
+                    "operation": audit.Operation.DISCLOSURE,
+                    "subject": referral.person_id,
+                    "obj": referral,
+                    "recipient": request.user.get_username(),
+                    "detail": {"export": "caseload csv"},
+                }
+                for referral in referrals
+            ]
+        )
 
     def rows() -> Iterator[list[str]]:
         yield CASELOAD_COLUMNS

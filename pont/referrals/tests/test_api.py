@@ -322,3 +322,67 @@ def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flu
     final = Referral.objects.get(pk=referral.pk)
     assert final.version == referral.version + 1
     assert final.status in ("accepted", "rejected")
+
+
+def test_list_and_get_responses_conform_to_their_documented_schemas(world):
+    from pont.referrals.schemas import ReferralOut, ReferralPageOut
+
+    referral = referral_in(world, "in-progress")
+    headers = _key(world)
+    page = Client().get("/api/v1/referrals/", headers=headers).json()
+    ReferralPageOut.model_validate(page)
+    one = Client().get(_url(referral), headers=headers).json()
+    assert ReferralOut.model_validate(one).contact_attempts[0].result == "reached"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lists_and_patches_running_together_never_deadlock(audit_flushable):
+    """Regression: locking a referral used to lock its organisation row too, and a list's audit
+    rows (pointing at that organisation) then deadlocked against the chain head."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: SQLite's in-memory test database cannot be shared across threads"
+        )
+    from pont.audit.models import AuditChainHead
+    from pont.testing.personas import build_world
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    referrals = [
+        referral_in(world, "requested", person=reachable_person(world, given_name=f"P{i}"))
+        for i in range(8)
+    ]
+    headers = _key(world)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def lister() -> None:
+        try:
+            for _ in range(6):
+                status = Client().get("/api/v1/referrals/?limit=20", headers=headers).status_code
+                with lock:
+                    statuses.append(status)
+        finally:
+            connection.close()
+
+    def patcher(referral: Referral) -> None:
+        try:
+            response = Client().patch(
+                _url(referral),
+                json.dumps({"status": "accepted"}),
+                content_type="application/json",
+                headers={**headers, "If-Match": f'"{referral.version}"'},
+            )
+            with lock:
+                statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lister) for _ in range(4)]
+    threads += [threading.Thread(target=patcher, args=(r,)) for r in referrals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(200) == len(statuses) == 4 * 6 + 8
+    assert Referral.objects.filter(status="accepted").count() == 8

@@ -87,18 +87,16 @@ def test_filters_by_source_provider_county_and_month(world):
     referral = referral_in(world, "requested")
     scope = funnel.funnel_scope(user=world.users[INSPECTOR])
     month = timezone.localdate(referral.requested_at).strftime("%Y-%m")
+
     def total(**f):
-        return (
-            funnel.compute_funnel(scope, filters=funnel.FunnelFilters(**f), suppressed=False).total
-        )  # noqa: E731
+        return funnel.compute_funnel(
+            scope, filters=funnel.FunnelFilters(**f), suppressed=False
+        ).total  # noqa: E731
+
     assert total(source="voluntary") == 1
     assert total(source="stop_search") == 0
-    assert (
-        total(provider_id=world.provider_a.pk) == 1
-    )
-    assert (
-        total(provider_id=world.provider_b.pk) == 0
-    )
+    assert total(provider_id=world.provider_a.pk) == 1
+    assert total(provider_id=world.provider_b.pk) == 0
     assert total(county="Carmarthenshire") == 1
     assert total(county="Powys") == 0
     assert total(month=month) == 1

@@ -1,0 +1,13 @@
+"""Pont's URLs plus the two reference endpoints the API benchmark compares against."""
+
+from django.urls import path
+
+from config.urls import urlpatterns as pont_urlpatterns
+
+from . import views
+
+urlpatterns = [
+    path("bench/bare-json", views.bare_json),
+    path("bench/bare-write", views.bare_write),
+    *pont_urlpatterns,
+]
