@@ -10,11 +10,11 @@ It prints requests/s, p50 and p99 for each, and the ratios. Target: the
 referral mix at least 50% of bare-write, p99 under 150 ms, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/api_referrals.py [--seconds 10] [--referrals 600]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pont_bench .venv/bin/python bench/api_referrals.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pont_bench \
+        .venv/bin/python bench/api_referrals.py
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import random
@@ -281,13 +281,11 @@ def main() -> None:
         f"  {'scenario':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
     )
     for r in results:
-        print(
-            f"  {r['scenario']:<12}{r['requests']:>10}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}"
-        )
+        row = f"  {r['scenario']:<12}{r['requests']:>10}{r['rps']:>10.0f}"
+        print(f"{row}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}")
     by = {r["scenario"]: r for r in results}
-    print(
-        f"  referrals / bare-write  {by['referrals']['rps'] / by['bare-write']['rps']:.2f}  (target >= 0.50)"
-    )
+    ratio = by["referrals"]["rps"] / by["bare-write"]["rps"]
+    print(f"  referrals / bare-write  {ratio:.2f}  (target >= 0.50)")
     print(f"  referrals / bare-json   {by['referrals']['rps'] / by['bare-json']['rps']:.2f}")
     print(f"  referrals p99           {by['referrals']['p99_ms']:.0f} ms  (target < 150 ms)")
 

@@ -22,6 +22,12 @@ STORAGES = {
 if not DATABASE_URL:
     # The suite uses an in-memory database; the file options do not apply.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+    # In memory there is no file to queue on; Django's own engine name also lets
+    # pytest-django give each xdist worker its own in-memory database.
+    DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"
+    # The in-memory test database lives as long as its connection: never recycle it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -34,3 +34,101 @@ def test_the_embedded_sqlite_database_uses_wal_foreign_keys_and_immediate_transa
             assert wrapper.transaction_mode == "IMMEDIATE"
         finally:
             wrapper.close()
+
+
+def _wrapper(path, alias):
+    from pont.core.db.sqlite3.base import DatabaseWrapper as QueuedWrapper
+
+    return QueuedWrapper(
+        {
+            "ENGINE": "pont.core.db.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": SQLITE_OPTIONS,
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {},
+        },
+        alias=alias,
+    )
+
+
+def test_writers_queue_on_the_lock_file_and_a_failed_transaction_releases_it(
+    tmp_path, django_db_blocker
+):
+    """A second writer waits for the first to commit, without polling; a rollback frees the lock.
+
+    Each thread drives its own connection through the hooks Django's atomic() calls
+    (begin under autocommit, then commit or rollback).
+    """
+    import threading
+    import time
+
+    path = tmp_path / "queue.sqlite3"
+    times: dict[str, float] = {}
+    started = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        wrapper = _wrapper(path, "queue_a")
+        try:
+            wrapper.ensure_connection()
+            wrapper.connection.execute("CREATE TABLE IF NOT EXISTS t (x integer)")
+            wrapper._start_transaction_under_autocommit()
+            wrapper.connection.execute("INSERT INTO t VALUES (1)")
+            started.set()
+            time.sleep(0.6)
+            times["a committed"] = time.monotonic()
+            wrapper._commit()
+        except BaseException as error:  # surfaced in the main thread
+            errors.append(error)
+            started.set()
+        finally:
+            wrapper.close()
+
+    def second() -> None:
+        wrapper = _wrapper(path, "queue_b")
+        try:
+            assert started.wait(timeout=10)
+            wrapper.ensure_connection()
+            times["b asked"] = time.monotonic()
+            wrapper._start_transaction_under_autocommit()
+            times["b began"] = time.monotonic()
+            wrapper.connection.execute("INSERT INTO t VALUES (2)")
+            wrapper._commit()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            wrapper.close()
+
+    with django_db_blocker.unblock():
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        assert not errors, errors
+        assert times["b began"] >= times["a committed"]  # B waited for A to finish
+        assert times["b began"] - times["b asked"] > 0.4
+        # ...and started the moment A was done, not at SQLite's next busy-handler poll
+        # (which, after a wait this long, sleeps 50 to 100 ms between tries).
+        assert times["b began"] - times["a committed"] < 0.03
+
+        # A transaction that rolls back releases the lock for the next writer at once.
+        a, b = _wrapper(path, "queue_a"), _wrapper(path, "queue_b")
+        try:
+            a.ensure_connection()
+            a._start_transaction_under_autocommit()
+            a.connection.execute("INSERT INTO t VALUES (3)")
+            a._rollback()
+            b.ensure_connection()
+            began = time.monotonic()
+            b._start_transaction_under_autocommit()
+            assert time.monotonic() - began < 0.2
+            b._commit()
+            assert b.connection.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+        finally:
+            a.close()
+            b.close()

@@ -155,7 +155,8 @@ def record_many(entries: list[dict[str, Any]]) -> list[AuditEvent]:
         previous = event.hash
         events.append(event)
     # The append-only manager refuses bulk_create to everyone else; this is the one writer.
-    QuerySet(model=AuditEvent).bulk_create(events)
+    writer: QuerySet[AuditEvent] = QuerySet(model=AuditEvent)
+    writer.bulk_create(events)
     AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
     return events
 

@@ -22,7 +22,6 @@ from pont.directory import services as directory
 from pont.people import services as people
 from pont.referrals.models import WebhookEndpoint
 from pont.testing.personas import ANON, SYSADMIN, UNVERIFIED, World, sign_in
-from pont.testing.referrals import referral_in
 from pont.testing.policy import (
     API_A,
     API_B,
@@ -35,6 +34,7 @@ from pont.testing.policy import (
     collect_rules,
     url_names,
 )
+from pont.testing.referrals import referral_in
 
 RULES = collect_rules()
 

@@ -155,3 +155,19 @@ def test_navigation_shows_each_role_only_what_it_may_use(world, as_persona, pers
 def test_navigation_is_hidden_until_the_second_factor_is_given(world, as_persona):
     html = as_persona("unverified").get("/").content.decode()
     assert 'id="navigation"' not in html
+
+
+def test_a_multiple_choice_field_renders_as_checkboxes_not_radios():
+    from django import forms
+    from django.template import Context, Template
+
+    class Choose(forms.Form):
+        scopes = forms.MultipleChoiceField(
+            choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+        )
+
+    html = Template("{% load govuk %}{% govuk_field form.scopes %}").render(
+        Context({"form": Choose()})
+    )
+    assert 'type="checkbox"' in html
+    assert 'type="radio"' not in html

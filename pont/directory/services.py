@@ -1,0 +1,516 @@
+"""Every change to the services directory.
+
+Directory entries are not personal data, but each write is still audited in
+its own transaction: the link between a directory organisation and a Pont
+organisation, and whether a service takes referrals, decide where referrals
+(which are personal data) are sent.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf.locale import LANG_INFO
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pont.accounts.models import Organisation, User
+from pont.audit import services as audit
+from pont.core.exceptions import ApplicationError, NotFoundError
+
+from . import hsds
+from .hsds import Problem, Record
+from .models import (
+    DirectoryOrganization,
+    Location,
+    NeedCategory,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceLanguage,
+    now_to_the_millisecond,
+)
+
+Operation = audit.Operation
+
+IMPORT_REFUSED = _("Nothing was imported: the files have problems.")
+SERVICE_NOT_FOUND = _("Service not found.")
+ORGANIZATION_NOT_FOUND = _("Organisation not found.")
+REFERRALS_NEED_PONT = _(
+    "Only a service of an organisation that uses Pont can take referrals through Pont."
+)
+UNKNOWN_NEED = _("Unknown need: %(code)s")
+CHECK_DETAILS = _("Check the details of the service.")
+
+Actor = User | None
+Progress = Callable[[int, int, str], None]
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def _fields_error(error: ValidationError) -> ApplicationError:
+    return ApplicationError(str(CHECK_DETAILS), {"fields": error.message_dict})
+
+
+def _clean(instance: Model, exclude: Iterable[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False)
+    except ValidationError as error:
+        raise _fields_error(error) from None
+
+
+def _language_name(code: str) -> str:
+    return str(LANG_INFO.get(code, {}).get("name", code))
+
+
+def _current_needs(codes: Iterable[str]) -> list[NeedCategory]:
+    wanted = set(codes)
+    rows = {n.code: n for n in NeedCategory.objects.current().filter(code__in=wanted)}
+    unknown = sorted(wanted - set(rows))
+    if unknown:
+        message = str(UNKNOWN_NEED) % {"code": ", ".join(unknown)}
+        raise ApplicationError(message, {"fields": {"needs": [message]}})
+    return [rows[code] for code in sorted(wanted)]
+
+
+# ---------------------------------------------------------------- one record at a time
+
+
+@transaction.atomic
+def directory_organization_create(
+    *,
+    actor: Actor,
+    name: str,
+    description: str = "",
+    email: str = "",
+    website: str = "",
+    pont_organisation: Organisation | None = None,
+) -> DirectoryOrganization:
+    """Add an organisation that provides services (a Pont organisation, or not)."""
+    organization = DirectoryOrganization(
+        name=name.strip(),
+        description=description.strip(),
+        email=email.strip(),
+        website=website.strip(),
+        pont_organisation=pont_organisation,
+    )
+    _clean(organization)
+    organization.save()
+    audit.record(actor=actor, operation=Operation.COLLECTION, obj=organization)
+    return organization
+
+
+@transaction.atomic
+def directory_organization_link(
+    *, actor: Actor, organization_id: uuid.UUID, pont_organisation: Organisation | None
+) -> DirectoryOrganization:
+    """Say which Pont organisation (if any) this directory organisation is.
+
+    Its services can then take referrals in Pont; unlinking stops that at once.
+    """
+    organization = (
+        DirectoryOrganization.objects.select_for_update().filter(pk=organization_id).first()
+    )
+    if organization is None:
+        raise NotFoundError(str(ORGANIZATION_NOT_FOUND))
+    before = organization.pont_organisation_id
+    after = pont_organisation.pk if pont_organisation else None
+    if before == after:
+        return organization
+    organization.pont_organisation = pont_organisation
+    _clean(organization)
+    organization.save(update_fields=["pont_organisation", "updated_at"])
+    if pont_organisation is None:
+        organization.services.filter(accepts_referrals=True).update(
+            accepts_referrals=False, updated_at=timezone.now()
+        )
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        obj=organization,
+        detail={"pont_organisation": [before, after]},
+    )
+    return organization
+
+
+@transaction.atomic
+def service_create(
+    *,
+    actor: Actor,
+    organization: DirectoryOrganization,
+    name: str,
+    status: str = Service.Status.ACTIVE,
+    name_cy: str = "",
+    description: str = "",
+    description_cy: str = "",
+    eligibility_description: str = "",
+    eligibility_description_cy: str = "",
+    minimum_age: int | None = None,
+    maximum_age: int | None = None,
+    application_process: str = "",
+    application_process_cy: str = "",
+    url: str = "",
+    email: str = "",
+    needs: Iterable[str] = (),
+    counties: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    schedules: Iterable[Mapping[str, Any]] = (),
+    locations: Iterable[Mapping[str, Any]] = (),
+    accepts_referrals: bool = False,
+    referral_inbox_email: str = "",
+) -> Service:
+    """Add a service with its needs, counties, languages, phones, opening times and places.
+
+    `schedules` are dicts of Schedule fields (byday "MO,TU", opens_at, closes_at...);
+    `locations` dicts of Location fields, each a new place the service is delivered at.
+    """
+    if accepts_referrals and organization.pont_organisation_id is None:
+        raise ApplicationError(
+            str(REFERRALS_NEED_PONT), {"fields": {"accepts_referrals": [str(REFERRALS_NEED_PONT)]}}
+        )
+    service = Service(
+        organization=organization,
+        name=name.strip(),
+        name_cy=name_cy.strip(),
+        status=status,
+        description=description.strip(),
+        description_cy=description_cy.strip(),
+        eligibility_description=eligibility_description.strip(),
+        eligibility_description_cy=eligibility_description_cy.strip(),
+        minimum_age=minimum_age,
+        maximum_age=maximum_age,
+        application_process=application_process.strip(),
+        application_process_cy=application_process_cy.strip(),
+        url=url.strip(),
+        email=email.strip(),
+        accepts_referrals=accepts_referrals,
+        referral_inbox_email=referral_inbox_email.strip(),
+    )
+    _clean(service)
+    service.save()
+    service.needs.set(_current_needs(needs))
+    children: list[Model] = [
+        ServiceArea(service=service, county=c) for c in dict.fromkeys(counties)
+    ]
+    children += [
+        ServiceLanguage(service=service, code=code, name=_language_name(code))
+        for code in dict.fromkeys(languages)
+    ]
+    children += [Phone(service=service, number=number.strip()) for number in phones]
+    children += [Schedule(service=service, **dict(schedule)) for schedule in schedules]
+    for child in children:
+        _clean(child, exclude=["service"])
+        child.save()
+    for values in locations:
+        location = Location(organization=organization, **dict(values))
+        _clean(location, exclude=["organization"])
+        location.save()
+        ServiceAtLocation.objects.create(service=service, location=location)
+    audit.record(actor=actor, operation=Operation.COLLECTION, obj=service)
+    return service
+
+
+@transaction.atomic
+def service_referrals_update(
+    *,
+    actor: Actor,
+    service_id: uuid.UUID,
+    accepts_referrals: bool,
+    referral_inbox_email: str = "",
+) -> Service:
+    """Say whether a service takes referrals through Pont, and where to email a notice of one."""
+    service = (
+        Service.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=service_id)
+        .first()
+    )
+    if service is None:
+        raise NotFoundError(str(SERVICE_NOT_FOUND))
+    if accepts_referrals and service.organization.pont_organisation_id is None:
+        raise ApplicationError(
+            str(REFERRALS_NEED_PONT), {"fields": {"accepts_referrals": [str(REFERRALS_NEED_PONT)]}}
+        )
+    changes = {
+        "accepts_referrals": accepts_referrals,
+        "referral_inbox_email": referral_inbox_email.strip(),
+    }
+    changed = [name for name, value in changes.items() if getattr(service, name) != value]
+    if not changed:
+        return service
+    for name in changed:
+        setattr(service, name, changes[name])
+    _clean(service)
+    service.save(update_fields=[*changed, "updated_at"])
+    audit.record(
+        actor=actor, operation=Operation.ALTERATION, obj=service, detail={"fields": changed}
+    )
+    return service
+
+
+# ---------------------------------------------------------------- HSDS import
+
+
+class HsdsImportError(ApplicationError):
+    """The import was refused; `problems` say which file, where in it, and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(IMPORT_REFUSED), {"problems": [p.as_dict() for p in problems]})
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    """What one import run did, counted per kind of record."""
+
+    documents: int = 0
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {
+            kind: {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+            for kind in ("organizations", "locations", "services")
+        }
+    )
+
+    def add(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"documents": self.documents, **self.counts}
+
+
+def _upsert(record: Record, **links: Any) -> str:
+    """Create the row, or update the fields that differ; say which happened."""
+    model = record.model
+    values = {**record.values, **links}
+    instance = model._default_manager.filter(pk=record.pk).first()
+    if instance is None:
+        model._default_manager.create(pk=record.pk, **values)
+        return CREATED
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if not changed:
+        return UNCHANGED
+    for name in changed:
+        setattr(instance, name, values[name])
+    if any(f.name == "updated_at" for f in model._meta.get_fields()):
+        changed.append("updated_at")
+    instance.save(update_fields=changed)
+    return UPDATED
+
+
+def _replace_children(existing: QuerySet, records: list[Record], **links: Any) -> bool:
+    """Make a service's (or place's) children exactly the records; say if anything changed."""
+    deleted, _by_model = existing.exclude(pk__in=[r.pk for r in records]).delete()
+    changed = deleted > 0
+    for record in records:
+        changed = _upsert(record, **links) != UNCHANGED or changed
+    return changed
+
+
+_LINKS: dict[type[Model], list[str]] = {
+    DirectoryOrganization: ["pont_organisation"],
+    Location: ["organization"],
+    Service: ["organization", "needs"],
+    Phone: ["service", "location", "organization"],
+    Schedule: ["service"],
+    ServiceArea: ["service"],
+    ServiceLanguage: ["service"],
+}
+
+
+def _check_record(record: Record, problems: list[Problem]) -> None:
+    """Add a problem for each value the model refuses (too long, not an email...)."""
+    instance = record.model(pk=record.pk, **record.values)
+    try:
+        instance.full_clean(
+            exclude=_LINKS.get(record.model, []), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            path = record.path if name == NON_FIELD_ERRORS else record.path_of(name)
+            problems.extend(Problem(record.source, path, str(m)) for m in messages)
+
+
+def _check_batch(batch: hsds.Batch) -> list[Problem]:
+    """Problems only the database can reveal: unknown references, values the models refuse."""
+    problems: list[Problem] = []
+    referenced = {s.organization_id for s in batch.services.values()} | {
+        loc.owner_id for loc in batch.locations.values()
+    }
+    known_orgs = set(batch.organizations) | set(
+        DirectoryOrganization.objects.filter(
+            pk__in=[pk for pk in referenced if pk is not None]
+        ).values_list("pk", flat=True)
+    )
+    wanted_places = {loc for s in batch.services.values() for _id, loc, _path in s.at_locations}
+    known_places = set(batch.locations) | set(
+        Location.objects.filter(pk__in=wanted_places).values_list("pk", flat=True)
+    )
+    for organization in batch.organizations.values():
+        _check_record(organization, problems)
+        for phone in organization.phones or []:
+            _check_record(phone, problems)
+    for location in batch.locations.values():
+        if location.owner_id not in known_orgs:
+            problems.append(
+                Problem(
+                    location.source,
+                    location.path,
+                    "the location's organization is neither in the files nor in the directory",
+                )
+            )
+        _check_record(location, problems)
+        for phone in location.phones or []:
+            _check_record(phone, problems)
+    for service in batch.services.values():
+        if service.organization_id is not None and service.organization_id not in known_orgs:
+            problems.append(
+                Problem(
+                    service.source,
+                    f"{service.path}.organization_id",
+                    f"organization {service.organization_id} is neither in the files "
+                    "nor in the directory",
+                )
+            )
+        for _id, place, path in service.at_locations:
+            if place not in known_places:
+                problems.append(
+                    Problem(
+                        service.source,
+                        f"{path}.location_id",
+                        f"location {place} is neither in the files nor in the directory",
+                    )
+                )
+        _check_record(service, problems)
+        for child in (*service.phones, *service.schedules, *service.areas, *service.languages):
+            _check_record(child, problems)
+    return problems
+
+
+def _as_document(source: str, content: Any) -> tuple[Any, Problem | None]:
+    if isinstance(content, bytes | str):
+        return hsds.parse_json(source, content)
+    return content, None
+
+
+@transaction.atomic
+def hsds_import(
+    *,
+    actor: Actor,
+    documents: Iterable[tuple[str, Any]],
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import HSDS 3.0 documents (services, organisations with services, list pages).
+
+    Each item is (file name, content): the raw bytes of a JSON file, or JSON
+    already parsed. All or nothing: any problem in any file refuses the whole
+    run (HsdsImportError, naming each file, JSON path and reason) and nothing
+    is written. Records are matched by their HSDS id, so importing the same
+    files again changes nothing; a service's phones, times, areas, languages,
+    needs and places become exactly those of the document. Nothing absent
+    from the files is deleted, and Pont's own settings (the link to a Pont
+    organisation, whether a service takes referrals) are never imported.
+    """
+    items = list(documents)
+    parsed: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    for index, (source, content) in enumerate(items, start=1):
+        if progress:
+            progress(index, len(items), source)
+        document, problem = _as_document(source, content)
+        if problem:
+            problems.append(problem)
+        else:
+            parsed.append((source, document))
+    needs = {n.code: n for n in NeedCategory.objects.current()}
+    batch = hsds.read_documents(parsed, need_codes=set(needs))
+    problems += batch.problems
+    if not problems:
+        problems = _check_batch(batch)
+    if problems:
+        raise HsdsImportError(problems)
+
+    summary = ImportSummary(documents=len(items))
+    changed_orgs: set[uuid.UUID] = set()
+    changed_places: set[uuid.UUID] = set()
+    for organization in batch.organizations.values():
+        outcome = _upsert(organization)
+        if organization.phones is not None:
+            phones = Phone.objects.filter(organization_id=organization.pk)
+            links = {"organization_id": organization.pk, "service_id": None, "location_id": None}
+            if _replace_children(phones, organization.phones, **links) and outcome == UNCHANGED:
+                outcome = UPDATED
+        summary.add("organizations", outcome)
+        if outcome == UPDATED:
+            changed_orgs.add(organization.pk)
+    for location in batch.locations.values():
+        outcome = _upsert(location, organization_id=location.owner_id)
+        if location.phones is not None:
+            phones = Phone.objects.filter(location_id=location.pk)
+            links = {"location_id": location.pk, "service_id": None, "organization_id": None}
+            if _replace_children(phones, location.phones, **links) and outcome == UNCHANGED:
+                outcome = UPDATED
+        summary.add("locations", outcome)
+        if outcome == UPDATED:
+            changed_places.add(location.pk)
+    for record in batch.services.values():
+        summary.add("services", _import_service(record, needs))
+    # HSDS last_modified covers "any related information": a changed organisation or place
+    # changes its services, unless the file itself says when they last changed.
+    if changed_orgs or changed_places:
+        stamped = [s.pk for s in batch.services.values() if s.last_modified is not None]
+        Service.objects.filter(
+            Q(organization_id__in=changed_orgs)
+            | Q(service_at_locations__location_id__in=changed_places)
+        ).exclude(pk__in=stamped).update(last_modified=now_to_the_millisecond())
+    audit.record(
+        actor=actor,
+        operation=Operation.COLLECTION,
+        object_type="directory.import",
+        detail=summary.as_detail(),
+    )
+    return summary
+
+
+def _import_service(record: hsds.ServiceRecord, needs: dict[str, NeedCategory]) -> str:
+    links: dict[str, Any] = {"organization_id": record.organization_id}
+    if record.last_modified is not None:
+        links["last_modified"] = record.last_modified
+    outcome = _upsert(record, **links)
+    pk = record.pk
+    on_service = {"service_id": pk}
+    places = [
+        Record(ServiceAtLocation, sal_id, {"location_id": place}, path)
+        for sal_id, place, path in record.at_locations
+    ]
+    children: list[tuple[QuerySet, list[Record], dict[str, Any]]] = [
+        (
+            Phone.objects.filter(service_id=pk),
+            record.phones,
+            {"service_id": pk, "location_id": None, "organization_id": None},
+        ),
+        (Schedule.objects.filter(service_id=pk), record.schedules, on_service),
+        (ServiceArea.objects.filter(service_id=pk), record.areas, on_service),
+        (ServiceLanguage.objects.filter(service_id=pk), record.languages, on_service),
+        (ServiceAtLocation.objects.filter(service_id=pk), places, on_service),
+    ]
+    changed = False
+    for existing, records, child_links in children:
+        changed = _replace_children(existing, records, **child_links) or changed
+    service = Service.objects.get(pk=pk)
+    wanted_needs = {needs[code].pk for code in record.need_codes}
+    if set(service.needs.values_list("pk", flat=True)) != wanted_needs:
+        service.needs.set(wanted_needs)
+        changed = True
+    if outcome == UNCHANGED and changed:
+        outcome = UPDATED
+    if outcome != UNCHANGED and record.last_modified is None:
+        service.last_modified = now_to_the_millisecond()
+        service.save(update_fields=["last_modified", "updated_at"])
+    return outcome
