@@ -14,3 +14,6 @@ DEBUG = env_bool("PONT_DEBUG", False)
 PONT_DEMO_TOOLS = env_bool("PONT_DEMO_TOOLS", True)
 PONT_SHOW_DEMO_BANNER = True
 PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
+# Emails (links only, never personal data) are written as files to read in the demo.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "emails"

@@ -7,16 +7,21 @@ a natural key (slug, username, PNC ID) before it is created.
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pont.accounts import services as accounts
 from pont.accounts.models import Membership, Organisation, User
 from pont.accounts.roles import Role
+from pont.directory.demo import load_directory_demo
+from pont.directory.models import Service
 from pont.people import services as people
 from pont.people.models import Person
+from pont.referrals import services as referrals
+from pont.referrals.models import Referral
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -236,6 +241,141 @@ def _people(custody_officer: User) -> int:
     return created
 
 
+# (given, family, date of birth, phone, state, sent days ago, provider slug)
+REFERRAL_PEOPLE = [
+    ("Aled", "Morris", date(1990, 2, 11), "029 2018 0501", "draft", 0, "ddas"),
+    ("Bethan", "Rowlands", date(1986, 6, 2), "029 2018 0502", "requested", 0, "ddas"),
+    ("Carys", "Edwards", date(1998, 9, 19), "029 2018 0503", "requested", 6, "ddas"),
+    ("Dafydd", "Pugh", date(1979, 12, 1), "029 2018 0504", "accepted", 4, "ddas"),
+    ("Elin", "Vaughan", date(2000, 3, 23), "029 2018 0505", "in-progress", 12, "ddas"),
+    ("Geraint", "Bowen", date(1984, 7, 7), "029 2018 0506", "rejected", 20, "ddas"),
+    ("Huw", "Lewis", date(1993, 1, 30), "029 2018 0507", "completed", 45, "ddas"),
+    ("Iola", "Griffiths", date(1988, 10, 14), "029 2018 0508", "failed", 38, "ddas"),
+    ("Jac", "Powell", date(1996, 4, 4), "029 2018 0509", "cancelled", 9, "ddas"),
+    ("Lowri", "Thomas", date(1991, 8, 8), "029 2018 0510", "in-progress", 25, "kaleidoscope"),
+    ("Mared", "James", date(2002, 5, 5), "029 2018 0511", "requested", 1, "kaleidoscope"),
+]
+
+
+def _referrals(users: dict[str, User]) -> int:
+    """Referrals in every state, sent at different times, some overdue (demo only)."""
+    if Referral.objects.exists():
+        return 0
+    officer, created = users["custody"], 0
+    workers = {"ddas": users["provider"], "kaleidoscope": users["providerb"]}
+    for given, family, born, phone, state, days_ago, slug in REFERRAL_PEOPLE:
+        person = people.person_create(
+            actor=officer,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            gender="not_known",
+            confirmed_new=True,
+        )
+        people.contact_route_add(
+            actor=officer,
+            person_id=person.pk,
+            kind="phone",
+            use="mobile",
+            values={"phone": phone},
+            is_preferred=True,
+            is_verified=True,
+        )
+        service = (
+            Service.objects.filter(
+                organization__pont_organisation__slug=slug, accepts_referrals=True
+            )
+            .order_by("name")
+            .first()
+        )
+        if service is None:
+            continue
+        referral = referrals.referral_create(
+            actor=officer,
+            person_id=person.pk,
+            service_id=service.pk,
+            source_kind="voluntary",
+            reason="Says cocaine use is getting out of hand and asked for help after arrest.",
+            consent_confirmed=True,
+        )
+        created += 1
+        if state == "draft":
+            continue
+        if state == "cancelled":
+            referrals.referral_cancel(
+                actor=officer, referral_id=referral.pk, reason="Recorded twice in error"
+            )
+            continue
+        referrals.referral_send(actor=officer, referral_id=referral.pk)
+        sent = timezone.now() - timedelta(days=days_ago)
+        # Demo only: move the sending back in time so queues and the funnel have history.
+        Referral.objects.filter(pk=referral.pk).update(requested_at=sent)
+        worker = workers[slug]
+        if state == "requested":
+            continue
+        if state == "rejected":
+            referrals.referral_reject(
+                actor=worker, referral_id=referral.pk, reason="Lives outside our area"
+            )
+            continue
+        referrals.referral_accept(
+            actor=worker, referral_id=referral.pk, already_known=(given == "Huw")
+        )
+        Referral.objects.filter(pk=referral.pk).update(accepted_at=sent + timedelta(hours=3))
+        if state == "accepted":
+            continue
+        attempt = sent + timedelta(days=1, hours=2)
+        referrals.contact_attempt_log(
+            actor=worker,
+            referral_id=referral.pk,
+            method="phone",
+            attempted_at=attempt,
+            result="no_answer",
+        )
+        referrals.contact_attempt_log(
+            actor=worker,
+            referral_id=referral.pk,
+            method="text",
+            attempted_at=attempt + timedelta(hours=20),
+            result="reached",
+        )
+        appointment = referrals.appointment_book(
+            actor=worker,
+            referral_id=referral.pk,
+            starts_at=sent + timedelta(days=5),
+            place="DDAS, Llanelli",
+        )
+        Referral.objects.filter(pk=referral.pk).update(
+            first_appointment_booked_at=sent + timedelta(days=2)
+        )
+        if state == "failed":
+            referrals.attendance_record(
+                actor=worker,
+                referral_id=referral.pk,
+                appointment_id=appointment.pk,
+                attendance="did_not_attend",
+            )
+            referrals.referral_close(
+                actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+            )
+            continue
+        if appointment.starts_at <= timezone.now():
+            referrals.attendance_record(
+                actor=worker,
+                referral_id=referral.pk,
+                appointment_id=appointment.pk,
+                attendance="attended",
+            )
+        if state == "completed":
+            referrals.treatment_start(
+                actor=worker, referral_id=referral.pk, started_at=sent + timedelta(days=9)
+            )
+            referrals.referral_close(
+                actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
+            )
+    return created
+
+
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Create whatever of the demo data is missing; return what was created."""
@@ -244,8 +384,12 @@ def load_demo() -> dict[str, int]:
     organisations = _organisations()
     users = {p.username: _persona(p, organisations) for p in PERSONAS}
     people_created = _people(users["custody"])
+    directory = load_directory_demo()
+    referrals_created = _referrals(users)
     return {
         "organisations": Organisation.objects.count() - before_orgs,
         "users": User.objects.count() - before_users,
         "people": people_created,
+        "services": directory["services"],
+        "referrals": referrals_created,
     }

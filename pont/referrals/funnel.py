@@ -83,7 +83,8 @@ def funnel_scope(*, user: User) -> QuerySet[Referral]:
     """Sent referrals the user may count: their force's, their provider's, or (OPCC) all."""
     if not user.has_perm(VIEW_REFERRAL_FUNNEL):
         return Referral.objects.none()
-    sent = Referral.objects.exclude(status=Referral.Status.DRAFT)
+    # Sent ones only: a draft, or a draft cancelled before sending, never entered the funnel.
+    sent = Referral.objects.filter(requested_at__isnull=False)
     condition = Q(pk__in=[])
     for membership in memberships_of(user=user):
         kind = membership.organisation.kind

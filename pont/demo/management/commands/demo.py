@@ -46,7 +46,7 @@ class Command(BaseCommand):
         created = load_demo()
         summary = (
             "Demo data ready: created {organisations} organisations, {users} users, "
-            "{people} people."
+            "{people} people, {services} services, {referrals} referrals."
         )
         self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:
