@@ -34,8 +34,33 @@ def _audit_tables_append_only(django_db_blocker):  # noqa: ANN001
 
 
 @pytest.fixture
-def audit_flushable(transactional_db, django_db_blocker):  # noqa: ANN001
-    """For transactional tests: let the test database be emptied of audit rows afterwards."""
+def _reference_data_restored(django_db_blocker):  # noqa: ANN001
+    """Put back the rows data migrations seed, after a transactional test has flushed them.
+
+    Set up before ``transactional_db`` so that its teardown runs after the flush;
+    without it, later tests on the same worker find no closure reasons or needs.
+    """
+    yield
+    from importlib import import_module
+
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        for module, function in (
+            ("pont.audit.migrations.0002_chain_head_and_triggers", "create_head"),
+            ("pont.directory.migrations.0002_need_categories", "load"),
+            ("pont.referrals.migrations.0002_reference_data", "load"),
+        ):
+            getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def audit_flushable(_reference_data_restored, transactional_db, django_db_blocker):  # noqa: ANN001
+    """For transactional tests: let the test database be emptied of audit rows afterwards.
+
+    Request this fixture instead of marking the test ``django_db(transaction=True)``:
+    the mark would set the database up before the reference data is saved for restoring.
+    """
     from django.db import connection
 
     yield

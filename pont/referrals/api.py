@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from pont.accounts.models import ApiClient
@@ -155,7 +156,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(when), str(UUID(pk))
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ApplicationError(
-            "The cursor is not valid.", {"fields": {"cursor": ["invalid"]}}
+            str(_("The cursor is not valid.")), {"fields": {"cursor": ["invalid"]}}
         ) from None
 
 
@@ -179,7 +180,7 @@ def list_referrals(
     )
     if status:
         if status not in Referral.Status.values:
-            raise ApplicationError("Unknown status.", {"fields": {"status": [status]}})
+            raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})
         referrals = referrals.filter(status=status)
     if updated_since is not None:
         referrals = referrals.filter(updated_at__gte=updated_since)
@@ -206,7 +207,7 @@ def _one(client: ApiClient, referral_id: UUID, *, write: bool = False) -> Referr
         actor=client, referral_id=referral_id, side="provider" if write else ""
     )
     if referral is None:
-        raise NotFoundError("Referral not found.")
+        raise NotFoundError(str(_("Referral not found.")))
     return referral
 
 
@@ -245,7 +246,9 @@ def update_referral(
     referral = _one(client, referral_id, write=True)
     version = expected_version(request)
     if version != referral.version:
-        raise ApplicationError(IF_MATCH_STALE, {"current_etag": etag(referral.version)}, status=412)
+        raise ApplicationError(
+            str(IF_MATCH_STALE), {"current_etag": etag(referral.version)}, status=412
+        )
     try:
         if payload.status == "accepted":
             referral = services.referral_accept(
@@ -264,7 +267,7 @@ def update_referral(
         else:
             if not payload.closure_reason:
                 raise ApplicationError(
-                    "Give a closure_reason to close the referral.",
+                    str(_("Give a closure_reason to close the referral.")),
                     {"fields": {"closure_reason": ["required"]}},
                 )
             referral = services.referral_close(
@@ -276,7 +279,7 @@ def update_referral(
             )
             if referral.status != payload.status:
                 raise ApplicationError(
-                    "That closure reason gives a different status.",
+                    str(_("That closure reason gives a different status.")),
                     {
                         "fields": {
                             "status": [payload.status],
@@ -287,7 +290,7 @@ def update_referral(
     except ConflictError:
         current = _one(client, referral_id)
         raise ApplicationError(
-            IF_MATCH_STALE, {"current_etag": etag(current.version)}, status=412
+            str(IF_MATCH_STALE), {"current_etag": etag(current.version)}, status=412
         ) from None
     referral = _one(client, referral_id)
     return _referral_response(referral)
@@ -368,7 +371,7 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
         if payload.type == "attendance":
             if payload.appointment_id is None or payload.attendance is None:
                 raise ApplicationError(
-                    "Give appointment_id and attendance.",
+                    str(_("Give appointment_id and attendance.")),
                     {"fields": {"appointment_id": ["required"], "attendance": ["required"]}},
                 )
             services.attendance_record(
@@ -379,7 +382,9 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
             )
         elif payload.type == "treatment_started":
             if payload.started_at is None:
-                raise ApplicationError("Give started_at.", {"fields": {"started_at": ["required"]}})
+                raise ApplicationError(
+                    str(_("Give started_at.")), {"fields": {"started_at": ["required"]}}
+                )
             services.treatment_start(
                 actor=client, referral_id=referral_id, started_at=payload.started_at
             )

@@ -221,10 +221,14 @@ class FunnelFilterForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, providers: list[tuple[str, str]], counties: list[str], **kwargs: Any
+        self,
+        *args: Any,
+        providers: list[tuple[str, str]],
+        counties: list[tuple[str, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         provider = cast(forms.ChoiceField, self.fields["provider"])
         county = cast(forms.ChoiceField, self.fields["county"])
         provider.choices = [("", _("All providers")), *providers]
-        county.choices = [("", _("All counties")), *[(c, c) for c in counties]]
+        county.choices = [("", _("All counties")), *counties]

@@ -106,15 +106,21 @@ def aggregate_only(user: User) -> bool:
     )
 
 
-def county_of(organisation: Organisation | None) -> str:
+def area_of(organisation: Organisation | None) -> Organisation | None:
     """The policing area (county) an organisation sits in, by walking up the tree."""
     node, seen = organisation, set()
     while node is not None and node.pk not in seen:
         if node.kind == Organisation.Kind.AREA:
-            return node.name
+            return node
         seen.add(node.pk)
         node = node.parent
-    return ""
+    return None
+
+
+def county_of(organisation: Organisation | None) -> str:
+    """The English name of the area an organisation sits in ("" outside any area)."""
+    area = area_of(organisation)
+    return area.name if area else ""
 
 
 def _rows(referrals: QuerySet[Referral]) -> list[Referral]:
@@ -214,23 +220,19 @@ def compute_funnel(
     )
 
 
-def filter_choices(referrals: QuerySet[Referral]) -> tuple[list[tuple[str, str]], list[str]]:
-    """The providers and counties present in the user's scope, for the filter form."""
-    providers = sorted(
-        {
-            (str(r.receiving_organisation_id), r.receiving_organisation.name)
-            for r in referrals.select_related("receiving_organisation")
-        },
-        key=lambda pair: pair[1],
+def filter_choices(
+    referrals: QuerySet[Referral],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The providers and counties present in the user's scope, named in the active language."""
+    providers: dict[str, str] = {}
+    counties: dict[str, str] = {}
+    for r in referrals.select_related(
+        "receiving_organisation", "referring_organisation__parent__parent"
+    ):
+        providers[str(r.receiving_organisation_id)] = r.receiving_organisation.display_name
+        area = area_of(r.referring_organisation)
+        if area is not None:
+            counties[area.name] = area.display_name
+    return sorted(providers.items(), key=lambda p: p[1]), sorted(
+        counties.items(), key=lambda c: c[1]
     )
-    counties = sorted(
-        {
-            c
-            for c in (
-                county_of(r.referring_organisation)
-                for r in referrals.select_related("referring_organisation__parent__parent")
-            )
-            if c
-        }
-    )
-    return providers, counties

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import ApiClient
 from pont.core.exceptions import ApplicationError
@@ -24,11 +25,11 @@ from pont.core.exceptions import ApplicationError
 from .models import IdempotencyRecord
 
 KEY_LIFETIME = timedelta(hours=24)
-IF_MATCH_MISSING = "This request needs an If-Match header with the referral's ETag."
-IF_MATCH_STALE = "The referral has changed since you read it. Read it again, then retry."
-KEY_MISSING = "This request needs an Idempotency-Key header (a unique value per operation)."
-KEY_REUSED = "This Idempotency-Key was already used for a different request."
-KEY_IN_FLIGHT = "A request with this Idempotency-Key is still being processed."
+IF_MATCH_MISSING = _("This request needs an If-Match header with the referral's ETag.")
+IF_MATCH_STALE = _("The referral has changed since you read it. Read it again, then retry.")
+KEY_MISSING = _("This request needs an Idempotency-Key header (a unique value per operation).")
+KEY_REUSED = _("This Idempotency-Key was already used for a different request.")
+KEY_IN_FLIGHT = _("A request with this Idempotency-Key is still being processed.")
 
 
 def etag(version: int) -> str:
@@ -39,10 +40,10 @@ def expected_version(request: HttpRequest) -> int:
     """Return the version named by If-Match, or raise 428 when there is none."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise ApplicationError(IF_MATCH_MISSING, {"header": "If-Match"}, status=428)
+        raise ApplicationError(str(IF_MATCH_MISSING), {"header": "If-Match"}, status=428)
     value = header.removeprefix("W/").strip().strip('"')
     if not value.isdigit():
-        raise ApplicationError(IF_MATCH_STALE, {"header": "If-Match"}, status=412)
+        raise ApplicationError(str(IF_MATCH_STALE), {"header": "If-Match"}, status=412)
     return int(value)
 
 
@@ -65,7 +66,7 @@ def idempotent(
     """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 255:
-        raise ApplicationError(KEY_MISSING, {"header": "Idempotency-Key"}, status=400)
+        raise ApplicationError(str(KEY_MISSING), {"header": "Idempotency-Key"}, status=400)
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
@@ -75,9 +76,11 @@ def idempotent(
         )
         if not created:
             if record.request_fingerprint != fingerprint:
-                raise ApplicationError(KEY_REUSED, {"header": "Idempotency-Key"}, status=422)
+                raise ApplicationError(str(KEY_REUSED), {"header": "Idempotency-Key"}, status=422)
             if record.response_status is None:
-                raise ApplicationError(KEY_IN_FLIGHT, {"header": "Idempotency-Key"}, status=409)
+                raise ApplicationError(
+                    str(KEY_IN_FLIGHT), {"header": "Idempotency-Key"}, status=409
+                )
             replay = JsonResponse(record.response_body, status=record.response_status)
             replay["Idempotent-Replayed"] = "true"
             return replay

@@ -33,7 +33,7 @@ Status = Referral.Status
 
 REFERRAL_NOT_FOUND = _("Referral not found.")
 NOT_ALLOWED = _("You do not have permission to do that.")
-INVALID_TRANSITION = _("This referral is %(status)s, so it cannot be %(action)s.")
+INVALID_TRANSITION = _("That cannot be done now: the referral's status is %(status)s.")
 CONTACT_DETAILS_INCOMPLETE = _(
     "The referral cannot be sent until the person's contact details are complete."
 )
@@ -65,19 +65,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "closed": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),  # completed or failed
 }
 
-ACTION_WORDS = {
-    "sent": _("sent"),
-    "accepted": _("accepted"),
-    "rejected": _("rejected"),
-    "cancelled": _("cancelled"),
-    "assigned": _("assigned"),
-    "contact_attempt_logged": _("given a contact attempt"),
-    "appointment_booked": _("given an appointment"),
-    "attendance_recorded": _("given an attendance"),
-    "treatment_started": _("marked as started"),
-    "closed": _("closed"),
-}
-
 
 def allowed_actions(referral: Referral) -> set[str]:
     """The actions the referral's status allows (who may take them is checked separately)."""
@@ -103,10 +90,7 @@ def _check(referral: Referral, action: str) -> str | None:
     sources, target = TRANSITIONS[action]
     if referral.status not in sources:
         raise ApplicationError(
-            str(
-                INVALID_TRANSITION
-                % {"status": referral.get_status_display().lower(), "action": ACTION_WORDS[action]}
-            ),
+            str(INVALID_TRANSITION % {"status": referral.get_status_display().lower()}),
             {"status": referral.status, "action": action},
             status=409,
         )

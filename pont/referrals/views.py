@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pont.accounts.http import AuthenticatedRequest
@@ -53,17 +54,17 @@ Status = Referral.Status
 PAGE_SIZE = 25
 
 PROVIDER_QUEUES = {
-    "new": (_("New"), lambda q: q.filter(status=Status.REQUESTED)),
-    "overdue": (_("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
-    "mine": (_("Mine"), None),  # needs the user: filled in by the view
-    "open": (_("All open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
-    "closed": (_("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
+    "new": (gettext_lazy("New"), lambda q: q.filter(status=Status.REQUESTED)),
+    "overdue": (gettext_lazy("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
+    "mine": (gettext_lazy("Mine"), None),  # needs the user: filled in by the view
+    "open": (gettext_lazy("All open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
+    "closed": (gettext_lazy("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
 }
 REFERRER_QUEUES = {
-    "drafts": (_("Drafts"), lambda q: q.filter(status=Status.DRAFT)),
-    "open": (_("Sent, open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
-    "overdue": (_("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
-    "closed": (_("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
+    "drafts": (gettext_lazy("Drafts"), lambda q: q.filter(status=Status.DRAFT)),
+    "open": (gettext_lazy("Sent, open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
+    "overdue": (gettext_lazy("Overdue"), lambda q: q.filter(selectors.overdue_condition())),
+    "closed": (gettext_lazy("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
 }
 
 

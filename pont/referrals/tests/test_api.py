@@ -285,7 +285,6 @@ def test_idempotency_keys_expire_after_a_day(world):
     assert purge_expired_keys() == 1
 
 
-@pytest.mark.django_db(transaction=True)
 def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flushable):
     """Two systems read version n and both PATCH: one wins, the other gets 412 (no lost update)."""
     if connection.vendor != "postgresql":
@@ -335,7 +334,6 @@ def test_list_and_get_responses_conform_to_their_documented_schemas(world):
     assert ReferralOut.model_validate(one).contact_attempts[0].result == "reached"
 
 
-@pytest.mark.django_db(transaction=True)
 def test_lists_and_patches_running_together_never_deadlock(audit_flushable):
     """Regression: locking a referral used to lock its organisation row too, and a list's audit
     rows (pointing at that organisation) then deadlocked against the chain head."""

@@ -250,7 +250,6 @@ def test_a_manager_adds_an_endpoint_sees_the_secret_once_and_reads_the_delivery_
     assert "must start with https://" in refused.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_delivery_survives_a_worker_killed_mid_request(audit_flushable, receiver, monkeypatch):
     """A real worker process is killed (SIGKILL) while the receiver holds its request open."""
     if connection.vendor != "postgresql":
