@@ -193,8 +193,25 @@ def _client_process(
     queue.put((latencies, errors))
 
 
-def _measure(base: str, scenario: str, seconds: float, seed: dict) -> dict:
+def _server_cpu_seconds(server_pid: int) -> float:
+    """User + system CPU of the server's processes (the arbiter and its workers), from /proc."""
+    pids = [server_pid]
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(base: str, scenario: str, seconds: float, seed: dict, server_pid: int) -> dict:
     queue: multiprocessing.Queue = multiprocessing.Queue()
+    cpu_before = _server_cpu_seconds(server_pid)
     started = time.perf_counter()
     workers = [
         multiprocessing.Process(
@@ -208,6 +225,7 @@ def _measure(base: str, scenario: str, seconds: float, seed: dict) -> dict:
     for worker in workers:
         worker.join()
     wall = time.perf_counter() - started
+    server_cpu = _server_cpu_seconds(server_pid) - cpu_before
     latencies = sorted(x for lat, _e in results for x in lat)
     errors = sum(e for _lat, e in results)
     return {
@@ -217,6 +235,8 @@ def _measure(base: str, scenario: str, seconds: float, seed: dict) -> dict:
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0,
         "errors": errors,
+        "server_cpu_ms": server_cpu * 1000 / len(latencies) if latencies else 0,
+        "server_cores": server_cpu / wall,
     }
 
 
@@ -226,6 +246,11 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=600)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--scenarios",
+        default="bare-json,bare-write,referrals",
+        help="comma-separated subset to run (the ratios need all three)",
+    )
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="pont-bench-api-")
@@ -266,8 +291,8 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         results = [
-            _measure(base, name, args.seconds, seed)
-            for name in ("bare-json", "bare-write", "referrals")
+            _measure(base, name, args.seconds, seed, server.pid)
+            for name in args.scenarios.split(",")
         ]
     finally:
         server.terminate()
@@ -279,11 +304,15 @@ def main() -> None:
     )
     print(
         f"  {'scenario':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'server CPU ms/req':>19}{'server cores':>14}"
     )
     for r in results:
         row = f"  {r['scenario']:<12}{r['requests']:>10}{r['rps']:>10.0f}"
-        print(f"{row}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}")
+        row += f"{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}"
+        print(f"{row}{r['server_cpu_ms']:>19.2f}{r['server_cores']:>14.2f}")
     by = {r["scenario"]: r for r in results}
+    if set(by) != {"bare-json", "bare-write", "referrals"}:
+        return
     ratio = by["referrals"]["rps"] / by["bare-write"]["rps"]
     print(f"  referrals / bare-write  {ratio:.2f}  (target >= 0.50)")
     print(f"  referrals / bare-json   {by['referrals']['rps'] / by['bare-json']['rps']:.2f}")

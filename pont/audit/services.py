@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.utils import timezone
 
 from pont.core.request_context import get_request_id
@@ -18,6 +18,7 @@ from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 logger = logging.getLogger("pont.audit")
 
 Operation = AuditEvent.Operation
+_OPERATIONS = frozenset(Operation.values)
 _UNSET = object()
 
 
@@ -28,10 +29,10 @@ class AuditOutsideTransactionError(RuntimeError):
 def _actor_fields(actor: Any) -> dict[str, Any]:
     """Return actor, label and organisation for a user, an API client or the system."""
     if actor is None:
-        return {"actor": None, "actor_label": "system", "organisation_id": None}
+        return {"actor_id": None, "actor_label": "system", "organisation_id": None}
     if hasattr(actor, "key_prefix"):  # an accounts.ApiClient, named without importing it
         return {
-            "actor": None,
+            "actor_id": None,
             "actor_label": f"api-client:{actor.pk}:{actor.name}"[:200],
             "organisation_id": actor.organisation_id,
         }
@@ -41,7 +42,11 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         membership = actor.active_memberships().order_by("created_at", "pk").first()
         organisation_id = membership.organisation_id if membership else None
         actor._pont_cache_audit_organisation_id = organisation_id
-    return {"actor": actor, "actor_label": actor.get_username(), "organisation_id": organisation_id}
+    return {
+        "actor_id": actor.pk,
+        "actor_label": actor.get_username(),
+        "organisation_id": organisation_id,
+    }
 
 
 def _subject_id(subject: Any) -> int | None:
@@ -52,17 +57,23 @@ def _subject_id(subject: Any) -> int | None:
     return int(subject.pk)
 
 
-def _locked_head() -> AuditChainHead:
-    """Return the chain head, locked for this transaction.
+def _locked_head() -> tuple[int, str]:
+    """Return the chain head's (index, hash), locked for this transaction.
 
-    The migration creates it; it is re-created only on an emptied database
+    The migration creates the row; it is re-created only on an emptied database
     (a test flush). On a populated chain a re-created head would restart at
     index 1 and fail the unique index, so nothing can fork the chain.
+    Plain SQL: this runs in every audited request, and the ORM's query
+    compilation cost more than the statement itself.
     """
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sequence, hash FROM {_HEAD_TABLE} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
         head, _created = AuditChainHead.objects.get_or_create(pk=1)
-    return head
+        return head.sequence, head.hash
+    return int(row[0]), str(row[1])
 
 
 def record(
@@ -88,7 +99,7 @@ def record(
     It refuses to run outside a transaction: an operation and its audit row
     commit together or not at all.
     """
-    return record_many(
+    (row,) = record_many(
         [
             {
                 "actor": actor,
@@ -103,16 +114,19 @@ def record(
                 "detail": detail,
             }
         ]
-    )[0]
+    )
+    event = AuditEvent(**row)
+    event._state.adding = False
+    return event
 
 
-def record_many(entries: list[dict[str, Any]]) -> list[AuditEvent]:
+def record_many(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Append several events at once (a page of search results, an API list), in order.
 
     Each entry takes record()'s arguments. The chain head is locked once and
     the rows are inserted together, so listing fifty people costs a few
     statements, not a few hundred; the chain is exactly as if record() had
-    been called for each.
+    been called for each. Returns the rows written, as column -> value.
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransactionError(
@@ -120,68 +134,125 @@ def record_many(entries: list[dict[str, Any]]) -> list[AuditEvent]:
         )
     if not entries:
         return []
-    head = _locked_head()
-    sequence, previous = head.sequence, head.hash
+    sequence, previous = _locked_head()
     now = timezone.now()
     request_id = get_request_id()
-    events = []
+    rows = []
     for entry in entries:
         operation = entry["operation"]
-        if operation not in Operation.values:
+        if operation not in _OPERATIONS:
             raise ValueError(f"Unknown audit operation {operation!r}.")
-        fields = _actor_fields(entry.get("actor"))
+        actor = _actor_fields(entry.get("actor"))
         if entry.get("organisation_id") is not None:
-            fields["organisation_id"] = entry["organisation_id"]
+            actor["organisation_id"] = entry["organisation_id"]
         obj = entry.get("obj")
         object_type, object_id = entry.get("object_type", ""), entry.get("object_id", "")
         if obj is not None:
             object_type, object_id = obj._meta.label_lower, str(obj.pk)
         sequence += 1
-        event = AuditEvent(
-            sequence=sequence,
-            occurred_at=now,
-            operation=operation,
-            subject_person_id=_subject_id(entry.get("subject")),
-            object_type=object_type,
-            object_id=object_id,
-            reason=entry.get("reason", ""),
-            recipient=entry.get("recipient", ""),
-            request_id=request_id,
-            detail=entry.get("detail") or {},
-            prev_hash=previous,
-            **fields,
+        row = {
+            "sequence": sequence,
+            "occurred_at": now,
+            "operation": operation,
+            **actor,
+            "subject_person_id": _subject_id(entry.get("subject")),
+            "object_type": object_type,
+            "object_id": object_id,
+            "reason": entry.get("reason", ""),
+            "recipient": entry.get("recipient", ""),
+            "request_id": request_id,
+            "detail": entry.get("detail") or {},
+            "prev_hash": previous,
+        }
+        row["hash"] = previous = event_hash(row)
+        rows.append(row)
+    _insert(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1",  # noqa: S608
+            [sequence, previous],
         )
-        event.hash = event_hash(event)
-        previous = event.hash
-        events.append(event)
-    # The append-only manager refuses bulk_create to everyone else; this is the one writer.
-    writer: QuerySet[AuditEvent] = QuerySet(model=AuditEvent)
-    writer.bulk_create(events)
-    AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
-    return events
+    return rows
+
+
+# The append-only manager refuses writes to everyone else; this module is the one writer.
+# Its statements are written out: they run in every audited request.
+_HEAD_TABLE = AuditChainHead._meta.db_table
+_INSERTED = (
+    "sequence",
+    "occurred_at",
+    "operation",
+    "actor_id",
+    "actor_label",
+    "organisation_id",
+    "subject_person_id",
+    "object_type",
+    "object_id",
+    "reason",
+    "recipient",
+    "request_id",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+_ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    """Insert the rows with one multi-row INSERT per 500, and set each row's "id".
+
+    The time and the detail are prepared for the database by their fields (the
+    time once: every row of a call shares it); the rest are plain values.
+    RETURNING (PostgreSQL; SQLite 3.35 and later) gives each row its primary key.
+    """
+    meta = AuditEvent._meta
+    columns = ", ".join(connection.ops.quote_name(name) for name in _INSERTED)
+    row_marks = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
+    table = connection.ops.quote_name(meta.db_table)
+    occurred_at = meta.get_field("occurred_at").get_db_prep_save(rows[0]["occurred_at"], connection)
+    detail_field = meta.get_field("detail")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            params: list[Any] = []
+            for row in chunk:
+                values = {
+                    **row,
+                    "occurred_at": occurred_at,
+                    "detail": detail_field.get_db_prep_save(row["detail"], connection),
+                }
+                params.extend(values[name] for name in _INSERTED)
+            marks = ", ".join([row_marks] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING id, sequence",  # noqa: S608
+                params,
+            )
+            by_sequence = {int(sequence): pk for pk, sequence in cursor.fetchall()}
+            for row in chunk:
+                row["id"] = by_sequence[row["sequence"]]
 
 
 def checkpoint_write() -> AuditCheckpoint | None:
     """Record the chain head outside the event table; return None if it has not moved."""
     with transaction.atomic():
-        head = _locked_head()
+        head_sequence, head_hash = _locked_head()
         last = AuditCheckpoint.objects.order_by("-sequence", "-created_at").first()
-        if head.sequence == 0 or (last is not None and last.sequence == head.sequence):
+        if head_sequence == 0 or (last is not None and last.sequence == head_sequence):
             return None
         created_at = timezone.now()
         stamp = created_at.isoformat(timespec="microseconds")
         signature = checkpoint_signature(
-            settings.PONT_AUDIT_CHECKPOINT_KEY, head.sequence, head.hash, stamp
+            settings.PONT_AUDIT_CHECKPOINT_KEY, head_sequence, head_hash, stamp
         )
         checkpoint = AuditCheckpoint(
-            sequence=head.sequence, hash=head.hash, created_at=created_at, signature=signature
+            sequence=head_sequence, hash=head_hash, created_at=created_at, signature=signature
         )
         checkpoint.save(force_insert=True)
         path = settings.PONT_AUDIT_CHECKPOINT_FILE
         line = json.dumps(
             {
-                "sequence": head.sequence,
-                "hash": head.hash,
+                "sequence": head_sequence,
+                "hash": head_hash,
                 "created_at": stamp,
                 "signature": signature,
             }

@@ -79,7 +79,11 @@ class Person(TimeStampedModel, VersionedModel):
     @property
     def reference(self) -> str:
         """The Pont reference shown to staff and used in the audit log search."""
-        return f"P{self.pk:06d}"
+        return self.reference_for(self.pk)
+
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        return f"P{pk:06d}"
 
     def age_on(self, day: date | None = None) -> int:
         day = day or timezone.localdate()

@@ -6,6 +6,7 @@ clocks come straight from the data.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -193,6 +194,11 @@ class Referral(TimeStampedModel, VersionedModel):
                 fields=["referring_controller", "status"], name="referral_referrer_status"
             ),
             models.Index(fields=["updated_at"], name="referral_updated"),
+            # A provider's API list: its referrals in the order they changed, read a page at a time.
+            models.Index(
+                fields=["receiving_organisation", "updated_at", "id"],
+                name="referral_receiver_updated",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -214,7 +220,12 @@ class Referral(TimeStampedModel, VersionedModel):
 
     @property
     def reference(self) -> str:
-        return f"R-{str(self.pk)[:8].upper()}"
+        return self.reference_for(self.pk)
+
+    @staticmethod
+    def reference_for(pk: Any) -> str:
+        """The short reference staff quote on the phone, from the referral's id."""
+        return f"R-{str(pk)[:8].upper()}"
 
     @property
     def is_open(self) -> bool:

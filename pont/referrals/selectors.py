@@ -33,8 +33,8 @@ def referral_list_visible_to(*, actor: Actor) -> QuerySet[Referral]:
     )
 
 
-def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") -> Referral | None:
-    """Return the referral if the actor may see it (and act on `side`), else None (404).
+def referral_scope(*, actor: Actor, side: str = "") -> QuerySet[Referral]:
+    """The referrals the actor may see (side=""), or act on as provider or referrer.
 
     side="provider": the actor works referrals to the receiving organisation;
     side="referrer": the actor made it for their force.
@@ -43,18 +43,24 @@ def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") ->
         scope = Q(receiving_organisation_id__in=provider_organisation_ids(actor, write=True)) & ~Q(
             status=Status.DRAFT
         )
-        queryset = Referral.objects.filter(scope)
-    elif side == "referrer":
-        queryset = Referral.objects.filter(
-            referring_controller_id__in=referrer_controller_ids(actor)
-        )
-    else:
-        queryset = referral_list_visible_to(actor=actor)
+        return Referral.objects.filter(scope)
+    if side == "referrer":
+        return Referral.objects.filter(referring_controller_id__in=referrer_controller_ids(actor))
+    return referral_list_visible_to(actor=actor)
+
+
+def first_by_pk(queryset: QuerySet[Referral], referral_id: Any) -> Referral | None:
+    """The referral with this id in the queryset, or None; an id that is not a UUID is None too."""
     try:
         found = list(queryset.filter(pk=referral_id).order_by()[:1])
     except (ValueError, TypeError, ValidationError):  # not a UUID: exactly like a missing referral
         return None
     return found[0] if found else None
+
+
+def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") -> Referral | None:
+    """Return the referral if the actor may see it (and act on `side`), else None (404)."""
+    return first_by_pk(referral_scope(actor=actor, side=side), referral_id)
 
 
 def provider_history_with(*, referral: Referral) -> QuerySet[Referral]:

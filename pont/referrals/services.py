@@ -26,7 +26,7 @@ from . import notifications, outbox
 from .actors import Actor, actor_label, is_client
 from .completeness import check_completeness, snapshot
 from .models import Appointment, ClosureReason, ContactAttempt, Referral, ReferralEvent
-from .selectors import referral_get_for_actor
+from .selectors import first_by_pk, referral_scope
 
 Operation = audit.Operation
 Status = Referral.Status
@@ -72,18 +72,20 @@ def allowed_actions(referral: Referral) -> set[str]:
 
 
 def _locked(actor: Actor, referral_id: Any, side: str) -> Referral:
-    found = referral_get_for_actor(actor=actor, referral_id=referral_id, side=side)
-    if found is None:
-        raise NotFoundError(str(REFERRAL_NOT_FOUND))
+    """The referral, if the actor may act on it from `side`, locked for this transaction."""
     # Lock this referral's row only (of="self"): locking the joined organisation and
     # service rows too would block every transaction whose foreign keys point at them
     # (PostgreSQL checks deferred foreign keys with KEY SHARE locks at commit) and can
     # deadlock against the audit chain head. SQLite's IMMEDIATE already serialises.
-    return (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("receiving_organisation", "service")
-        .get(pk=found.pk)
+    found = first_by_pk(
+        referral_scope(actor=actor, side=side)
+        .select_for_update(of=("self",))
+        .select_related("receiving_organisation", "service"),
+        referral_id,
     )
+    if found is None:
+        raise NotFoundError(str(REFERRAL_NOT_FOUND))
+    return found
 
 
 def _check(referral: Referral, action: str) -> str | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pont.accounts import services as accounts
 from pont.audit.models import AuditEvent
-from pont.referrals.models import ContactAttempt, IdempotencyRecord, Referral
+from pont.referrals.models import ContactAttempt, IdempotencyRecord, Referral, ReferralEvent
 from pont.testing.personas import SYSADMIN
 from pont.testing.referrals import reachable_person, referral_in
 
@@ -91,6 +91,7 @@ def test_patch_needs_if_match_and_a_stale_etag_changes_nothing(world):
     )
     assert stale.status_code == 412
     assert Referral.objects.get(pk=referral.pk).status == "requested"
+    before = AuditEvent.objects.count()
     ok = Client().patch(
         _url(referral),
         body,
@@ -100,6 +101,9 @@ def test_patch_needs_if_match_and_a_stale_etag_changes_nothing(world):
     assert ok.status_code == 200
     assert ok.json()["status"] == "accepted"
     assert ok["ETag"] == f'"{referral.version + 1}"'
+    # The change is recorded once; the answer showing it is not a further disclosure.
+    written = AuditEvent.objects.filter(sequence__gt=before).values_list("operation", "object_id")
+    assert list(written) == [("alteration", str(referral.pk))]
     # The same ETag again is now stale.
     again = Client().patch(
         _url(referral),
@@ -121,6 +125,18 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
     )
     assert unknown.status_code == 400
     assert unknown.json()["extra"] == {"fields": {"closure_reason": ["nonsense"]}}
+    # An unplanned reason fails a referral: asked to complete with it, nothing changes.
+    mismatched = Client().patch(
+        _url(referral),
+        json.dumps({"status": "completed", "closure_reason": "client_declined"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert mismatched.status_code == 400
+    assert mismatched.json()["extra"]["fields"]["status"] == ["completed"]
+    unchanged = Referral.objects.get(pk=referral.pk)
+    assert (unchanged.status, unchanged.version) == ("in-progress", referral.version)
+    assert not ReferralEvent.objects.filter(referral=referral, kind="closed").exists()
     done = Client().patch(
         _url(referral),
         json.dumps({"status": "completed", "closure_reason": "planned_complete"}),

@@ -19,10 +19,17 @@ import fcntl
 import os
 from typing import Any
 
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, features
+
+
+class DatabaseFeatures(features.DatabaseFeatures):
+    # The audit writer inserts with RETURNING, which SQLite has from 3.35.
+    minimum_database_version = (3, 35)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_lock_fd: int | None = None
