@@ -5,18 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('directory', '0003_hsds_last_modified_and_described_schedules'),
-        ('people', '0001_initial'),
-        ('referrals', '0002_reference_data'),
+        ("accounts", "0001_initial"),
+        ("directory", "0003_hsds_last_modified_and_described_schedules"),
+        ("people", "0001_initial"),
+        ("referrals", "0002_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['receiving_organisation', 'updated_at', 'id'], name='referral_receiver_updated'),
+            model_name="referral",
+            index=models.Index(
+                fields=["receiving_organisation", "updated_at", "id"],
+                name="referral_receiver_updated",
+            ),
         ),
     ]
