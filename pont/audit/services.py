@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pont.core.request_context import get_request_id
 
-from .chain import checkpoint_signature, event_hash
+from .chain import HASHED_FIELDS, checkpoint_signature, event_hash
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 logger = logging.getLogger("pont.audit")
@@ -178,23 +178,7 @@ def record_many(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # The append-only manager refuses writes to everyone else; this module is the one writer.
 # Its statements are written out: they run in every audited request.
 _HEAD_TABLE = AuditChainHead._meta.db_table
-_INSERTED = (
-    "sequence",
-    "occurred_at",
-    "operation",
-    "actor_id",
-    "actor_label",
-    "organisation_id",
-    "subject_person_id",
-    "object_type",
-    "object_id",
-    "reason",
-    "recipient",
-    "request_id",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+_INSERTED = (*HASHED_FIELDS, "hash")  # every hashed column, then the hash
 _ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
 
 
