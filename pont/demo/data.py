@@ -8,6 +8,7 @@ a natural key (slug, username, PNC ID) before it is created.
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from pont.directory.models import Service
 from pont.people import services as people
 from pont.people.models import Person
 from pont.referrals import services as referrals
-from pont.referrals.models import Referral
+from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -311,69 +312,126 @@ def _referrals(users: dict[str, User]) -> int:
         # Demo only: move the sending back in time so queues and the funnel have history.
         Referral.objects.filter(pk=referral.pk).update(requested_at=sent)
         worker = workers[slug]
-        if state == "requested":
-            continue
-        if state == "rejected":
-            referrals.referral_reject(
-                actor=worker, referral_id=referral.pk, reason="Lives outside our area"
-            )
-            continue
-        referrals.referral_accept(
-            actor=worker, referral_id=referral.pk, already_known=(given == "Huw")
-        )
-        Referral.objects.filter(pk=referral.pk).update(accepted_at=sent + timedelta(hours=3))
-        if state == "accepted":
-            continue
-        attempt = sent + timedelta(days=1, hours=2)
-        referrals.contact_attempt_log(
-            actor=worker,
-            referral_id=referral.pk,
-            method="phone",
-            attempted_at=attempt,
-            result="no_answer",
-        )
-        referrals.contact_attempt_log(
-            actor=worker,
-            referral_id=referral.pk,
-            method="text",
-            attempted_at=attempt + timedelta(hours=20),
-            result="reached",
-        )
-        appointment = referrals.appointment_book(
-            actor=worker,
-            referral_id=referral.pk,
-            starts_at=sent + timedelta(days=5),
-            place="DDAS, Llanelli",
-        )
-        Referral.objects.filter(pk=referral.pk).update(
-            first_appointment_booked_at=sent + timedelta(days=2)
-        )
-        if state == "failed":
-            referrals.attendance_record(
-                actor=worker,
-                referral_id=referral.pk,
-                appointment_id=appointment.pk,
-                attendance="did_not_attend",
-            )
-            referrals.referral_close(
-                actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
-            )
-            continue
-        if appointment.starts_at <= timezone.now():
-            referrals.attendance_record(
-                actor=worker,
-                referral_id=referral.pk,
-                appointment_id=appointment.pk,
-                attendance="attended",
-            )
-        if state == "completed":
-            referrals.treatment_start(
-                actor=worker, referral_id=referral.pk, started_at=sent + timedelta(days=9)
-            )
-            referrals.referral_close(
-                actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
-            )
+        _work_referral(referral, state, sent, worker, given)
+        _backdate(referral.pk, sent)
     return created
+
+
+def _work_referral(referral: Referral, state: str, sent: Any, worker: User, given: str) -> None:
+    """Take a sent referral through the provider's steps to `state`."""
+    if state == "requested":
+        return
+    if state == "rejected":
+        referrals.referral_reject(
+            actor=worker, referral_id=referral.pk, reason="Lives outside our area"
+        )
+        return
+    referrals.referral_accept(actor=worker, referral_id=referral.pk, already_known=(given == "Huw"))
+    if state == "accepted":
+        return
+    attempt = sent + timedelta(days=1, hours=2)
+    referrals.contact_attempt_log(
+        actor=worker,
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=attempt,
+        result="no_answer",
+    )
+    referrals.contact_attempt_log(
+        actor=worker,
+        referral_id=referral.pk,
+        method="text",
+        attempted_at=attempt + timedelta(hours=20),
+        result="reached",
+    )
+    appointment = referrals.appointment_book(
+        actor=worker,
+        referral_id=referral.pk,
+        starts_at=sent + timedelta(days=5),
+        place="DDAS, Llanelli",
+    )
+    if state == "failed":
+        referrals.attendance_record(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=appointment.pk,
+            attendance="did_not_attend",
+        )
+        referrals.referral_close(
+            actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+        )
+        return
+    if appointment.starts_at <= timezone.now():
+        referrals.attendance_record(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=appointment.pk,
+            attendance="attended",
+        )
+    if state == "completed":
+        referrals.treatment_start(
+            actor=worker, referral_id=referral.pk, started_at=sent + timedelta(days=9)
+        )
+        referrals.referral_close(
+            actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
+        )
+
+
+# When each step happened, after sending, for the demo's backdated referrals.
+_STEP_OFFSETS = {
+    "created": -timedelta(minutes=10),
+    "sent": timedelta(0),
+    "accepted": timedelta(hours=3),
+    "rejected": timedelta(hours=4),
+    "appointment_booked": timedelta(days=2),
+    "attendance_recorded": timedelta(days=5, hours=2),
+    "treatment_started": timedelta(days=9),
+    "closed": timedelta(days=9, hours=1),
+}
+
+
+def _backdate(referral_id: Any, sent: Any) -> None:
+    """Demo only: put the timeline and the step times where the story says they happened.
+
+    The services stamp every step with the time it is recorded; a demo made in
+    one second would otherwise show a month-old referral accepted today.
+    """
+    now = timezone.now()
+    events = list(ReferralEvent.objects.filter(referral_id=referral_id).order_by("at", "pk"))
+    attempts = iter([timedelta(days=1, hours=2), timedelta(days=1, hours=22)])
+    closed_at = None
+    for index, event in enumerate(events):
+        if event.kind == "contact_attempt_logged":
+            offset = next(attempts, timedelta(days=2))
+        elif event.kind == "closed" and any(e.kind == "attendance_recorded" for e in events):
+            offset = _STEP_OFFSETS["closed"]
+            if not any(e.kind == "treatment_started" for e in events):
+                offset = _STEP_OFFSETS["attendance_recorded"] + timedelta(hours=1)
+        else:
+            offset = _STEP_OFFSETS.get(event.kind, timedelta(0))
+        # Never in the future, and still in order.
+        event.at = min(sent + offset, now - timedelta(minutes=len(events) - index))
+        if event.kind == "closed":
+            closed_at = event.at
+    ReferralEvent.objects.bulk_update(events, ["at"])
+    step_times = {e.kind: e.at for e in events}
+    Referral.objects.filter(pk=referral_id).update(
+        **{
+            field: step_times[kind]
+            for kind, field in (
+                ("sent", "requested_at"),
+                ("rejected", "rejected_at"),
+                ("accepted", "accepted_at"),
+                ("appointment_booked", "first_appointment_booked_at"),
+            )
+            if kind in step_times
+        },
+        **({"closed_at": closed_at} if closed_at else {}),
+    )
+    if "attendance_recorded" in step_times:
+        Appointment.objects.filter(
+            referral_id=referral_id, attendance_recorded_at__isnull=False
+        ).update(attendance_recorded_at=step_times["attendance_recorded"])
 
 
 @transaction.atomic

@@ -170,3 +170,14 @@ def test_the_compiled_catalogue_is_present_current_and_loaded():
         welsh = translation.gettext("Sign in")
     assert welsh != "Sign in", "the Welsh catalogue is not loaded: run `make messages`"
     assert welsh == _catalogue().find("Sign in").msgstr
+
+
+def test_welsh_dates_spell_july_correctly_over_djangos_catalogue():
+    from datetime import date
+
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    with translation.override("cy"):
+        assert date_format(date(2026, 7, 3), "j F Y") == "3 Gorffennaf 2026"
+        assert date_format(date(2026, 7, 3), "j E Y") == "3 Gorffennaf 2026"
