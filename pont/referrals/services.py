@@ -22,7 +22,7 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.directory.models import Service
 from pont.people.selectors import person_get_for_user
 
-from . import notifications, outbox
+from . import notifications, outbox, sources
 from .actors import Actor, actor_label, is_client
 from .completeness import check_completeness, snapshot
 from .models import Appointment, ClosureReason, ContactAttempt, Referral, ReferralEvent
@@ -60,9 +60,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         Status.IN_PROGRESS,
     ),
     "appointment_booked": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.IN_PROGRESS),
-    "attendance_recorded": (frozenset({Status.IN_PROGRESS}), None),
+    # Attending moves an accepted referral on, as contact would (a statutory appointment is
+    # fixed by the officer, so the person may come before any contact attempt).
+    "attendance_recorded": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.IN_PROGRESS),
     "treatment_started": (frozenset({Status.IN_PROGRESS}), None),
     "closed": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),  # completed or failed
+    # The referrer fixes (and varies) the appointment of a statutory referral (Required
+    # Assessment): the law has the officer give the time and place, not the provider.
+    "appointment_set": (frozenset({Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}), None),
+    "appointment_varied": (
+        frozenset({Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}),
+        None,
+    ),
 }
 
 
@@ -134,6 +143,7 @@ def _apply(
         detail={"referral": str(referral.pk), "action": action, **(detail or {})},
     )
     outbox.emit(referral, event_type)
+    sources.notify(referral, action, actor, detail or {})
     return referral
 
 
@@ -440,6 +450,82 @@ def appointment_book(
         operation=Operation.COLLECTION,
         obj=appointment,
         detail={"appointment": appointment.pk, "kind": kind},
+    )
+    return appointment
+
+
+@transaction.atomic
+def statutory_appointment_set(
+    *,
+    actor: User,
+    referral_id: Any,
+    starts_at: datetime,
+    place: str,
+    kind: str = Appointment.Kind.ASSESSMENT,
+    appointment_id: int | None = None,
+) -> Appointment:
+    """The referrer fixes, or varies, the appointment of a statutory referral.
+
+    With `appointment_id`, the appointment's time and place change (the old ones
+    are kept in the timeline's detail); without, a new appointment is made. Only
+    statutory referrals have appointments set by the referrer, and only before
+    attendance is recorded.
+    """
+    referral = _locked(actor, referral_id, "referrer")
+    if referral.legal_basis != Referral.LegalBasis.STATUTORY:
+        raise ApplicationError(
+            str(_("Only a statutory referral has its appointment set by the referrer.")),
+            status=409,
+        )
+    if not place.strip():
+        raise ApplicationError(
+            str(_("Enter where the appointment is.")), {"fields": {"place": ["required"]}}
+        )
+    if kind not in Appointment.Kind.values:
+        raise ApplicationError(
+            str(_("Select the kind of appointment.")), {"fields": {"kind": ["invalid"]}}
+        )
+    detail: dict[str, Any]
+    if appointment_id is None:
+        _check(referral, "appointment_set")
+        appointment = Appointment.objects.create(
+            referral=referral, starts_at=starts_at, place=place.strip(), kind=kind
+        )
+        action, detail = "appointment_set", {"appointment": appointment.pk, "kind": kind}
+    else:
+        found = referral.appointments.select_for_update().filter(pk=appointment_id).first()
+        if found is None:
+            raise NotFoundError(str(_("Appointment not found.")))
+        appointment = found
+        if appointment.attendance != Appointment.Attendance.PENDING:
+            raise ApplicationError(
+                str(_("Attendance has been recorded; the appointment can no longer change.")),
+                status=409,
+            )
+        _check(referral, "appointment_varied")
+        detail = {
+            "appointment": appointment.pk,
+            "kind": appointment.kind,
+            "was": {"starts_at": appointment.starts_at.isoformat(), "place": appointment.place},
+        }
+        update_if_version(
+            appointment,
+            expected_version=appointment.version,
+            fields={"starts_at": starts_at, "place": place.strip()},
+        )
+        action = "appointment_varied"
+    fields: dict[str, Any] = {}
+    if referral.first_appointment_booked_at is None:
+        fields["first_appointment_booked_at"] = timezone.now()
+    _apply(
+        referral,
+        actor=actor,
+        action=action,
+        fields=fields,
+        expected_version=None,
+        operation=Operation.ALTERATION if appointment_id else Operation.COLLECTION,
+        obj=appointment,
+        detail=detail,
     )
     return appointment
 

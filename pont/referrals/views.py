@@ -33,7 +33,7 @@ from pont.core.forms import apply_application_error
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
-from . import outbox, selectors, services
+from . import outbox, selectors, services, sources
 from .actors import provider_organisation_ids, referrer_controller_ids
 from .completeness import check_completeness
 from .forms import (
@@ -185,6 +185,7 @@ def _detail_context(
         if referral.status == Status.DRAFT
         else None,
         "pending_appointments": pending,
+        "source_links": sources.links_for(referral, user),
         "accept_form": AcceptForm(),
         "reject_form": ReasonForm(prefix="reject"),
         "cancel_form": ReasonForm(prefix="cancel"),

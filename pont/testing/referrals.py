@@ -54,6 +54,19 @@ def reachable_person(
     return person
 
 
+def released_person(world: World, *, given_name: str = "Rhys") -> Person:
+    """A person leaving custody: a valid phone and the address they are released to."""
+    person = reachable_person(world, given_name=given_name)
+    people.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=person.pk,
+        kind="address",
+        use="release",
+        values={"address_line_1": "12 Heol y Bont", "town": "Llanelli", "postcode": "SA15 1AB"},
+    )
+    return person
+
+
 def draft_referral(
     world: World, *, person: Person | None = None, which: str = "a", **overrides: Any
 ) -> Referral:
