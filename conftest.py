@@ -50,6 +50,7 @@ def _reference_data_restored(django_db_blocker):  # noqa: ANN001
             ("pont.audit.migrations.0002_chain_head_and_triggers", "create_head"),
             ("pont.directory.migrations.0002_need_categories", "load"),
             ("pont.referrals.migrations.0002_reference_data", "load"),
+            ("pont.drug_testing.migrations.0002_reference_data", "load"),
         ):
             getattr(import_module(module), function)(apps, None)
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pont.people",
     "pont.directory",
     "pont.referrals",
+    "pont.drug_testing",
     # Demo data and the embedded run: above every module, imported by none.
     "pont.demo",
 ]

@@ -45,24 +45,32 @@ WORK_REFERRAL = "referrals.work_referral"
 VIEW_REFERRAL_FUNNEL = "referrals.view_referral_funnel"
 MANAGE_WEBHOOKS = "referrals.manage_webhooks"
 EXPORT_CASELOAD = "referrals.export_caseload"
+RECORD_DRUG_TEST = "drug_testing.record_drug_test"
+VIEW_DRUG_TESTING_DASHBOARD = "drug_testing.view_drug_testing_dashboard"
+REVIEW_DRUG_TESTS = "drug_testing.review_drug_tests"
+DECIDE_BREACH = "drug_testing.decide_breach"
 
 _OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
 _PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
 
+_CUSTODY = frozenset({RECORD_DRUG_TEST, VIEW_DRUG_TESTING_DASHBOARD, DECIDE_BREACH})
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CUSTODY_OFFICER: _OFFICER,
+    Role.CUSTODY_OFFICER: _OFFICER | _CUSTODY,
     Role.FRONTLINE_OFFICER: _OFFICER,
-    Role.INSPECTOR: _OFFICER | {VIEW_REFERRAL_FUNNEL},
+    Role.INSPECTOR: _OFFICER | _CUSTODY | {VIEW_REFERRAL_FUNNEL, REVIEW_DRUG_TESTS},
     # External to the force: sees sampled searches later, never person records.
     Role.INDEPENDENT_INSPECTOR: frozenset(),
     Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON}),
-    Role.OPERATIONS_LEAD: frozenset({VIEW_PERSON, VIEW_REFERRAL_FUNNEL}),
+    Role.OPERATIONS_LEAD: frozenset(
+        {VIEW_PERSON, VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD}
+    ),
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
     Role.PANEL_MEMBER: frozenset(),
     # The commissioner's office sees aggregates only.
-    Role.COMMISSIONERS_OFFICER: frozenset({VIEW_REFERRAL_FUNNEL}),
+    Role.COMMISSIONERS_OFFICER: frozenset({VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD}),
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
     # Runs the system; sees no personal data of data subjects.
