@@ -1,10 +1,11 @@
-"""Form pieces shared by every module: the GOV.UK date input, and one-line helpers."""
+"""Form pieces shared by every module: the GOV.UK date input, times, and one-line helpers."""
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,6 +65,27 @@ class DateInputField(forms.Field):
             return date(int(year), int(month), int(day))
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class TimeOfDayField(forms.Field):
+    """A time like 14:30 (24-hour), as people type it."""
+
+    default_error_messages = {"invalid": _("Enter a time like 09:30 or 14:45")}
+
+    def to_python(self, value: Any) -> time | None:
+        text = str(value or "").strip().replace(".", ":")
+        if not text:
+            return None
+        try:
+            hours, minutes = (int(part) for part in text.split(":", 1))
+            return time(hours, minutes)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def combine_local(day: Any, at: time | None) -> datetime:
+    """A day and a time of day in Pont's time zone (Europe/London) as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, at or time(12, 0)))
 
 
 def apply_application_error(form: forms.BaseForm, error: Any) -> None:

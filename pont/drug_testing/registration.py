@@ -4,8 +4,12 @@ from typing import Any
 
 
 def register() -> None:
-    from django.urls import reverse
+    from django.urls import reverse, reverse_lazy
     from django.utils.translation import gettext_lazy as _
+
+    from pont.accounts.roles import DECIDE_BREACH, RECORD_DRUG_TEST
+    from pont.core.navigation import NavItem, register_nav_item
+    from pont.people.access import PersonAction, register_person_action
 
     from pont.referrals.models import Referral
     from pont.referrals.sources import SourceHooks, SourceLink, register_source
@@ -44,4 +48,25 @@ def register() -> None:
     register_source(
         Referral.Source.TEST_ON_ARREST,
         SourceHooks(on_event=services.on_referral_event, links=links),
+    )
+    register_person_action(
+        PersonAction(
+            key="drug_test",
+            label=_("Record a drug test"),
+            url_name="drug_testing:create",
+            capability=RECORD_DRUG_TEST,
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="drug_testing",
+            label=_("Drug tests"),
+            url=reverse_lazy("drug_testing:list"),
+            capability=(RECORD_DRUG_TEST, DECIDE_BREACH),
+            order=20,
+            description=_(
+                "Test on arrest in custody, Required Assessments, breaches and your tasks."
+            ),
+            match="drug_testing:",
+        )
     )

@@ -271,7 +271,7 @@ def drug_test_record(
         suite=suite,
         on=day,
         condition=condition,
-        charged=condition == CHARGE,
+        charged=charged_at is not None,
         trigger_code=trigger_offence,
         class_a_confirmed=class_a_confirmed,
         authorising_inspector=authorising_inspector,

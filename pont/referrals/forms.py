@@ -1,34 +1,13 @@
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField
+from pont.core.forms import DateInputField, TimeOfDayField, combine_local
 from pont.directory.models import Service
 
 from .models import Appointment, ClosureReason, ContactAttempt, Referral
-
-
-class TimeOfDayField(forms.Field):
-    """A time like 14:30 (24-hour), as people type it."""
-
-    default_error_messages = {"invalid": _("Enter a time like 09:30 or 14:45")}
-
-    def to_python(self, value: Any) -> time | None:
-        text = str(value or "").strip().replace(".", ":")
-        if not text:
-            return None
-        try:
-            hours, minutes = (int(part) for part in text.split(":", 1))
-            return time(hours, minutes)
-        except (ValueError, TypeError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-def _combine(day: Any, at: time | None) -> datetime:
-    return timezone.make_aware(datetime.combine(day, at or time(12, 0)))
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
@@ -135,7 +114,7 @@ class ContactAttemptForm(forms.Form):
     )
 
     def attempted_at(self) -> datetime:
-        return _combine(self.cleaned_data["day"], self.cleaned_data["at"])
+        return combine_local(self.cleaned_data["day"], self.cleaned_data["at"])
 
 
 class AppointmentForm(forms.Form):
@@ -154,7 +133,7 @@ class AppointmentForm(forms.Form):
     )
 
     def starts_at(self) -> datetime:
-        return _combine(self.cleaned_data["day"], self.cleaned_data["at"])
+        return combine_local(self.cleaned_data["day"], self.cleaned_data["at"])
 
 
 class AttendanceForm(forms.Form):

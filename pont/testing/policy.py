@@ -162,6 +162,25 @@ def collect_rules() -> list[Rule]:
     return rules
 
 
+@dataclass(frozen=True)
+class Scene:
+    """Objects a module's rules refer to by name, built only for the rules that need them."""
+
+    provides: frozenset[str]
+    build: Callable[[Any], dict[str, Any]]
+
+
+def collect_scenes() -> list[Scene]:
+    """Import SCENE from each module's tests/policy.py that has one."""
+    scenes: list[Scene] = []
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.glob("*/tests/policy.py")):
+        module = import_module(f"pont.{path.parent.parent.name}.tests.policy")
+        if hasattr(module, "SCENE"):
+            scenes.append(module.SCENE)
+    return scenes
+
+
 def url_names() -> list[str]:
     """Return the name of every URL pattern, namespaced ("people:detail")."""
     names: list[str] = []

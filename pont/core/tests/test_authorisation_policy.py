@@ -32,11 +32,13 @@ from pont.testing.policy import (
     REDIRECT,
     Rule,
     collect_rules,
+    collect_scenes,
     url_names,
 )
 from pont.testing.referrals import referral_in
 
 RULES = collect_rules()
+SCENES = collect_scenes()
 
 
 def test_every_url_pattern_has_exactly_one_policy_rule():
@@ -128,6 +130,9 @@ def _check(expected: Any, response: Any) -> bool:
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world: World):
     scene = _scene(world)
+    for extra in SCENES:
+        if extra.provides & set(rule.kwargs.values()):
+            scene.update(extra.build(world))
     url = reverse(rule.name, kwargs={arg: scene[ref].pk for arg, ref in rule.kwargs.items()})
     data = rule.data(scene) if rule.data else {}
     csrf = get_random_string(32)

@@ -87,7 +87,8 @@ def test_a_lawful_positive_test_is_recorded_with_its_reasons_results_and_one_aud
 
 def test_a_refusal_is_recorded_and_gives_the_officer_a_task(world):
     test = positive_test(world, outcome="refused", results=None, sample_taken_at=None)
-    assert test.outcome == "refused" and not test.results.exists()
+    assert test.outcome == "refused"
+    assert not test.results.exists()
     task = OfficerTask.objects.get(test=test)
     assert (task.kind, task.assigned_to) == ("refusal_offence", world.users[CUSTODY])
     assert not test.may_require_assessment
@@ -97,7 +98,8 @@ def test_a_test_the_law_does_not_allow_is_refused_naming_the_fields_and_nothing_
     world,
 ):
     suite_arranged(world)
-    sixteen = date.today().replace(year=date.today().year - 16) - timedelta(days=30)
+    today = timezone.localdate()
+    sixteen = today.replace(year=today.year - 16) - timedelta(days=30)
     with pytest.raises(ApplicationError) as refused:
         services.drug_test_record(
             **drug_test_values(
@@ -211,8 +213,10 @@ def test_imposing_a_required_assessment_sends_a_statutory_referral_with_its_appo
     assert operations[-1] == ("collection", "drug_testing.requiredassessment")
     assert referral.appointments.get() == assessment.initial_appointment
     notice = Notice.objects.get(assessment=assessment)
-    assert notice.kind == "RA1" and notice.place.startswith("DDAS")
-    assert bytes(notice.pdf).startswith(b"%PDF") and len(notice.sha256) == 64
+    assert notice.kind == "RA1"
+    assert notice.place.startswith("DDAS")
+    assert bytes(notice.pdf).startswith(b"%PDF")
+    assert len(notice.sha256) == 64
     # The provider sees it at once; the other provider does not.
     assert referrals.referral_accept(actor=world.users[PROV_A], referral_id=referral.pk)
     with pytest.raises(NotFoundError):
@@ -237,7 +241,8 @@ def test_incomplete_contact_details_stop_the_referral_and_are_remembered_for_the
     with pytest.raises(referrals.ContactDetailsIncomplete) as refused:
         imposed_assessment(world, test=test)
     assert "released to" in " ".join(refused.value.extra["missing"])
-    assert not RequiredAssessment.objects.exists() and not Referral.objects.exists()
+    assert not RequiredAssessment.objects.exists()
+    assert not Referral.objects.exists()
     test.refresh_from_db()
     assert test.ra_complete_at_first_attempt is False
 
@@ -360,7 +365,8 @@ def test_leaving_early_is_a_failure_to_remain(world):
 
 def test_after_attending_the_assessor_requires_a_follow_up_and_missing_it_is_an_s14_breach(world):
     assessment = _attend(world, imposed_assessment(world), "attended")
-    assert assessment.initial_attendance == "attended" and not BreachCase.objects.exists()
+    assert assessment.initial_attendance == "attended"
+    assert not BreachCase.objects.exists()
     later = timezone.now() + timedelta(days=7)
     assessment = services.follow_up_require(
         actor=world.users[PROV_A], assessment_id=assessment.pk, appointment_at=later, place="Hub"
@@ -484,3 +490,13 @@ def test_an_officer_completes_their_own_task_only(world):
         actor=world.users[CUSTODY], task_id=task.pk, note="Charged with s.63B(8) refusal"
     )
     assert done.done_at is not None
+
+
+def test_the_arrest_condition_is_refused_once_the_person_has_been_charged(world):
+    suite_arranged(world)
+    charged = timezone.now() - timedelta(hours=2)
+    with pytest.raises(ApplicationError) as refused:
+        positive_test(world, charged_at=charged)
+    assert "use the charge condition" in refused.value.extra["fields"]["condition"][0]
+    test = positive_test(world, condition="charge", charged_at=charged)
+    assert test.charged_at == charged

@@ -1,0 +1,212 @@
+"""The custody desk in the browser's shoes: forms, errors naming fields, and who sees what."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from pont.audit.models import AuditEvent
+from pont.drug_testing import documents
+from pont.drug_testing.models import DrugTest, RequiredAssessment
+from pont.people.models import Person
+from pont.testing.drug_testing import imposed_assessment, positive_test, suite_arranged
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, PROV_A, PROV_B
+from pont.testing.referrals import provider_service, released_person
+
+
+@pytest.fixture(autouse=True)
+def fast_documents(monkeypatch):
+    monkeypatch.setattr(documents, "notice_pdf", lambda data: b"%PDF-1.7 " + data.kind.encode())
+
+
+def _moment(prefix: str, when) -> dict[str, str]:
+    local = timezone.localtime(when)
+    return {
+        f"{prefix}_0": str(local.day),
+        f"{prefix}_1": str(local.month),
+        f"{prefix}_2": str(local.year),
+        f"{prefix}_time": f"{local:%H:%M}",
+    }
+
+
+def _desk_form(world, **overrides) -> dict[str, str]:
+    now = timezone.now()
+    data = {
+        "custody_suite": str(world.llanelli.pk),
+        "custody_record_number": "LL/00042/26",
+        **_moment("arrested_at", now - timedelta(hours=2)),
+        "offences": "Shoplifting (theft)",
+        "condition": "arrest",
+        "trigger_offence": "theft",
+        "warning_given": "on",
+        "outcome": "tested",
+        **_moment("sample_taken_at", now - timedelta(minutes=30)),
+        "result_cocaine": "positive",
+        "result_opiates": "negative",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_custody_officer_records_a_test_for_someone_on_pont_in_one_form(world, as_persona):
+    suite_arranged(world)
+    person = released_person(world)
+    client = as_persona(CUSTODY)
+    page = client.get(f"/custody/drug-tests/new?person={person.pk}")
+    assert page.status_code == 200
+    assert person.full_name in page.content.decode()
+    response = post_form(
+        client, f"/custody/drug-tests/new?person={person.pk}", _desk_form(world, person=person.pk)
+    )
+    assert response.status_code == 302
+    test = DrugTest.objects.get()
+    assert response["Location"] == f"/custody/drug-tests/{test.pk}"
+    detail = client.get(response["Location"]).content.decode()
+    assert "Theft is a trigger offence" in detail
+    assert "PACE 1984 s.63B(3)" in detail
+    assert "Impose a Required Assessment" in detail
+
+
+def test_a_new_person_is_checked_for_duplicates_before_the_test_is_recorded(world, as_persona):
+    suite_arranged(world)
+    existing = released_person(world, given_name="Gethin")
+    client = as_persona(CUSTODY)
+    dob = existing.date_of_birth
+    form = _desk_form(
+        world,
+        given_name="Gethin",
+        family_name="Parry",
+        date_of_birth_0=str(dob.day),
+        date_of_birth_1=str(dob.month),
+        date_of_birth_2=str(dob.year),
+    )
+    response = post_form(client, "/custody/drug-tests/new", form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"?person={existing.pk}" in body  # offered as a possible match
+    assert not DrugTest.objects.exists()
+    assert Person.objects.filter(given_name="Gethin").count() == 1
+    confirmed = post_form(client, "/custody/drug-tests/new", {**form, "confirmed_new": "on"})
+    assert confirmed.status_code == 302
+    assert Person.objects.filter(given_name="Gethin").count() == 2
+
+
+def test_a_test_the_law_does_not_allow_is_refused_with_the_reasons_on_the_fields(
+    world, as_persona
+):
+    suite_arranged(world)
+    person = released_person(world)
+    client = as_persona(CUSTODY)
+    response = post_form(
+        client,
+        f"/custody/drug-tests/new?person={person.pk}",
+        _desk_form(world, person=person.pk, trigger_offence="", warning_given=""),
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert 'href="#id_trigger_offence"' in body
+    assert "no inspector has authorised a test" in body
+    assert "PACE 1984 s.63B(5)" in body
+    assert not DrugTest.objects.exists()
+
+
+def test_the_form_shows_the_laws_answer_before_the_test_is_recorded(world, as_persona):
+    suite_arranged(world)
+    person = released_person(world)
+    client = as_persona(CUSTODY)
+    allowed = post_form(
+        client, "/custody/drug-tests/eligibility", _desk_form(world, person=person.pk)
+    )
+    assert allowed.status_code == 200
+    assert "The law allows a test in this case." in allowed.content.decode()
+    refused = post_form(
+        client,
+        "/custody/drug-tests/eligibility",
+        _desk_form(world, person=person.pk, condition="charge"),
+    )
+    assert "The charge condition needs the person to have been charged." in refused.content.decode()
+    incomplete = post_form(client, "/custody/drug-tests/eligibility", {})
+    assert "the custody suite" in incomplete.content.decode()
+    assert not DrugTest.objects.exists()
+
+
+def test_imposing_from_the_test_page_sends_the_referral_and_offers_the_ra1(world, as_persona):
+    test = positive_test(world)
+    client = as_persona(CUSTODY)
+    when = timezone.now() + timedelta(days=2)
+    response = post_form(
+        client,
+        f"/custody/drug-tests/{test.pk}/required-assessment",
+        {
+            "service": str(provider_service(world).pk),
+            **_moment("appointment_at", when.replace(hour=10, minute=0)),
+            "place": "DDAS, Llanelli",
+        },
+    )
+    assert response.status_code == 302
+    assessment = RequiredAssessment.objects.get()
+    page = client.get(f"/custody/drug-tests/{test.pk}").content.decode()
+    notice = assessment.notices.get()
+    assert f"/custody/drug-tests/notices/{notice.pk}.pdf" in page
+    pdf = client.get(f"/custody/drug-tests/notices/{notice.pk}.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content == b"%PDF-1.7 RA1"
+    assert AuditEvent.objects.filter(operation="consultation", object_type="drug_testing.notice")
+
+
+def test_imposing_with_missing_contact_details_says_what_is_missing(world, as_persona):
+    from pont.testing.referrals import reachable_person
+
+    test = positive_test(world, person=reachable_person(world))
+    response = post_form(
+        as_persona(CUSTODY),
+        f"/custody/drug-tests/{test.pk}/required-assessment",
+        {
+            "service": str(provider_service(world).pk),
+            **_moment("appointment_at", timezone.now() + timedelta(days=2)),
+            "place": "DDAS",
+        },
+    )
+    assert response.status_code == 400
+    assert "the address the person is being released to" in response.content.decode()
+    assert not RequiredAssessment.objects.exists()
+
+
+def test_the_provider_sees_its_assessment_steps_and_the_other_provider_gets_404(
+    world, as_persona
+):
+    assessment = imposed_assessment(world)
+    url = f"/custody/drug-tests/provider/assessments/{assessment.pk}"
+    page = as_persona(PROV_A).get(url)
+    assert page.status_code == 200
+    assert "Drugs Act 2005 s.9" in page.content.decode()
+    assert as_persona(PROV_B).get(url).status_code == 404
+    notice = assessment.notices.get()
+    assert as_persona(PROV_B).get(f"/custody/drug-tests/notices/{notice.pk}.pdf").status_code == 404
+    # The provider never sees the test record itself.
+    assert as_persona(PROV_A).get(f"/custody/drug-tests/{assessment.test_id}").status_code == 403
+
+
+def test_the_referral_page_links_each_side_to_its_own_pages(world, as_persona):
+    assessment = imposed_assessment(world)
+    url = f"/referrals/{assessment.referral_id}"
+    police = as_persona(CUSTODY).get(url).content.decode()
+    assert f"/custody/drug-tests/{assessment.test_id}" in police
+    provider = as_persona(PROV_A).get(url).content.decode()
+    assert f"/custody/drug-tests/provider/assessments/{assessment.pk}" in provider
+    assert f"/custody/drug-tests/{assessment.test_id}\"" not in provider
+
+
+@pytest.mark.parametrize("persona", [FRONTLINE, PROV_A])
+def test_roles_outside_custody_cannot_record_tests(world, as_persona, persona):
+    assert as_persona(persona).get("/custody/drug-tests/new").status_code == 403
+
+
+def test_the_inspector_sees_the_force_tests_and_the_person_page_offers_a_test(world, as_persona):
+    test = positive_test(world)
+    listing = as_persona(INSPECTOR).get("/custody/drug-tests/").content.decode()
+    assert test.person.full_name in listing
+    person_page = as_persona(CUSTODY).get(f"/people/{test.person_id}").content.decode()
+    assert f"/custody/drug-tests/new?person={test.person_id}" in person_page
