@@ -45,6 +45,7 @@ WORK_REFERRAL = "referrals.work_referral"
 VIEW_REFERRAL_FUNNEL = "referrals.view_referral_funnel"
 MANAGE_WEBHOOKS = "referrals.manage_webhooks"
 EXPORT_CASELOAD = "referrals.export_caseload"
+MANAGE_REFERENCE_DATA = "core.manage_reference_data"
 RECORD_DRUG_TEST = "drug_testing.record_drug_test"
 VIEW_DRUG_TESTING_DASHBOARD = "drug_testing.view_drug_testing_dashboard"
 REVIEW_DRUG_TESTS = "drug_testing.review_drug_tests"
@@ -74,7 +75,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
     # Runs the system; sees no personal data of data subjects.
-    Role.SYSTEM_ADMINISTRATOR: frozenset({MANAGE_USERS, MANAGE_ALL_API_CLIENTS}),
+    Role.SYSTEM_ADMINISTRATOR: frozenset(
+        {MANAGE_USERS, MANAGE_ALL_API_CLIENTS, MANAGE_REFERENCE_DATA}
+    ),
 }
 
 ROLE_DESCRIPTIONS: dict[str, StrOrPromise] = {
@@ -110,7 +113,9 @@ ROLE_DESCRIPTIONS: dict[str, StrOrPromise] = {
     Role.DATA_PROTECTION_OFFICER: _(
         "Searches and exports the audit log to verify that processing is lawful."
     ),
-    Role.SYSTEM_ADMINISTRATOR: _("Manages user accounts, organisations and API clients."),
+    Role.SYSTEM_ADMINISTRATOR: _(
+        "Manages user accounts, organisations, API clients and dated reference data."
+    ),
 }
 
 

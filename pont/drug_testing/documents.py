@@ -15,12 +15,13 @@ from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
+import pydyf
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher
 
 from pont.drug_testing.models import BreachCase, Notice
@@ -146,6 +147,7 @@ FAILURE_WORDS = {
     ),
 }
 SLOT_PREFIX = "notice-slot-"
+ENGLISH_SECTION_ID = "notice-en"  # the id of the English section in _notice_section.html
 
 UNKNOWN_NOTICE_KIND = "Unknown notice kind {kind!r}: use RA1, RA2, RA4 or RA5."
 NOTICE_NEEDS_APPOINTMENT = "Notice {kind} must give the time and place of the appointment."
@@ -233,8 +235,33 @@ def notice_pdf(data: NoticeData) -> bytes:
         NOTICE_TEMPLATE,
         {"title": " / ".join(titles), "sections": sections, "created": data.issued_at},
     )
-    pdf: bytes = _html(html).write_pdf(pdf_variant=NOTICE_PDF_VARIANT)
+    document = _html(html).render(pdf_variant=NOTICE_PDF_VARIANT)
+    pdf: bytes = document.write_pdf(
+        pdf_variant=NOTICE_PDF_VARIANT, finisher=_declare_english_section
+    )
     return pdf
+
+
+def _declare_english_section(document: Document, pdf: pydyf.PDF) -> None:
+    """Mark the English section's structure as English (PDF/UA: changes of language).
+
+    WeasyPrint takes the language of the root element only, so without this a
+    screen reader would read the English section with a Welsh voice.
+    """
+    start = next(
+        (i for i, page in enumerate(document.pages) if ENGLISH_SECTION_ID in page.anchors), None
+    )
+    if start is None:
+        return
+    english_pages = set(pdf.page_references[start:])
+    for item in pdf.objects:
+        if (
+            isinstance(item, pydyf.Dictionary)
+            and item.get("Type") == "/StructElem"
+            and item.get("S") == "/Sect"
+            and item.get("Pg") in english_pages
+        ):
+            item["Lang"] = pydyf.String("en")
 
 
 def _check_breach_pack(data: BreachPackData) -> None:
