@@ -282,6 +282,11 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports each rendering step at INFO, and warns on every
+        # document when the system lacks HarfBuzz-Subset (it then subsets fonts
+        # with fontTools, which is what Pont expects): only its errors matter.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -4,10 +4,15 @@ and the breach evidence pack.
 Services build the plain data below from the records and call these functions;
 the functions read nothing from the database, so a notice is exactly what its
 data says and can be tested on its own. Notices to the person are complete in
-Welsh and in English (both languages in the one document, Welsh first).
+Welsh and in English (both languages in the one document, Welsh first), tagged
+PDF/UA-1 for screen readers, and the same data always gives the same bytes. The
+breach pack is for the police and the CPS, in English; it carries each notice
+exactly as served. Nothing is fetched while rendering: no file, no network.
 """
 
 import hashlib
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -167,6 +172,30 @@ def _html(html: str) -> HTML:
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
 
 
+_FONT_CLOCK = threading.Lock()
+
+
+@contextmanager
+def _font_clock(at: datetime) -> Iterator[None]:
+    """Stamp the embedded font subsets with the document's own time, not the clock's.
+
+    fontTools writes the current time into each subset font's head table unless
+    SOURCE_DATE_EPOCH is set (reproducible-builds.org); without this, two
+    renderings of the same notice a second apart would differ in those bytes.
+    The variable is process-wide, so rendering holds a lock while it is set.
+    """
+    with _FONT_CLOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(at.timestamp()))
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
 @contextmanager
 def _local(language: str) -> Iterator[None]:
     """Render in this language, with times in the local time of Wales."""
@@ -175,16 +204,19 @@ def _local(language: str) -> Iterator[None]:
 
 
 def _require_aware(**values: datetime | None) -> None:
+    """Refuse a naive datetime: the document could not say which local time it means."""
     for name, value in values.items():
         if value is not None and timezone.is_naive(value):
             raise ValueError(NAIVE_TIME.format(name=name))
 
 
 def _in(text: Bilingual, language: str) -> str:
+    """Return the text in this language."""
     return text.cy if language == "cy" else text.en
 
 
 def _check_notice(data: NoticeData) -> None:
+    """Refuse data that would make an incomplete or misleading notice."""
     if data.kind not in NOTICE_TITLES:
         raise ValueError(UNKNOWN_NOTICE_KIND.format(kind=data.kind))
     if data.kind == Notice.Kind.RA5:
@@ -236,9 +268,10 @@ def notice_pdf(data: NoticeData) -> bytes:
         {"title": " / ".join(titles), "sections": sections, "created": data.issued_at},
     )
     document = _html(html).render(pdf_variant=NOTICE_PDF_VARIANT)
-    pdf: bytes = document.write_pdf(
-        pdf_variant=NOTICE_PDF_VARIANT, finisher=_declare_english_section
-    )
+    with _font_clock(data.issued_at):
+        pdf: bytes = document.write_pdf(
+            pdf_variant=NOTICE_PDF_VARIANT, finisher=_declare_english_section
+        )
     return pdf
 
 
@@ -265,6 +298,7 @@ def _declare_english_section(document: Document, pdf: pydyf.PDF) -> None:
 
 
 def _check_breach_pack(data: BreachPackData) -> None:
+    """Refuse an unknown offence or failure, and any notice that is not the one served."""
     if data.section not in BREACH_SECTIONS:
         raise ValueError(UNKNOWN_BREACH_SECTION.format(section=data.section))
     if data.failure not in {choice.value for choice in BreachCase.Failure}:
@@ -306,11 +340,13 @@ class _PackNotice:
 
     @property
     def title(self) -> StrOrPromise:
+        """The notice's form heading, in the language rendering it."""
         return NOTICE_TITLES.get(self.notice.kind, self.notice.kind)
 
     @property
     def attachment(self) -> str:
-        return f"notice-{self.number}-{self.notice.kind}-{self.notice.issued_at:%Y%m%d-%H%M}.pdf"
+        issued = timezone.localtime(self.notice.issued_at, LOCAL_TIME)
+        return f"notice-{self.number}-{self.notice.kind}-{issued:%Y%m%d-%H%M}.pdf"
 
 
 def breach_pack_pdf(data: BreachPackData) -> bytes:
@@ -360,7 +396,8 @@ def breach_pack_pdf(data: BreachPackData) -> bytes:
         raise RuntimeError(SLOTS_MISPLACED)
     own = document.copy([page for index, page in enumerate(document.pages) if index not in slots])
 
-    writer = PdfWriter(clone_from=BytesIO(own.write_pdf()))
+    with _font_clock(data.made_at or data.opened_at):
+        writer = PdfWriter(clone_from=BytesIO(own.write_pdf()))
     # In page order, each reserved page's position is where its notice page belongs.
     for index in sorted(slots):
         number, page_number = slots[index]

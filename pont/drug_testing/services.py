@@ -538,6 +538,7 @@ def _notice_data(
         confirmatory_sent_at=test.confirmatory_sent_at if test.is_disputed else None,
         penalty_months=selectors.rule_value("breach_max_imprisonment_months", day),
         penalty_fine_level=selectors.rule_value("breach_max_fine_level", day),
+        disputed_min_working_days=selectors.rule_value("disputed_min_working_days", day),
     )
 
 

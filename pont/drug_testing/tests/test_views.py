@@ -92,9 +92,7 @@ def test_a_new_person_is_checked_for_duplicates_before_the_test_is_recorded(worl
     assert Person.objects.filter(given_name="Gethin").count() == 2
 
 
-def test_a_test_the_law_does_not_allow_is_refused_with_the_reasons_on_the_fields(
-    world, as_persona
-):
+def test_a_test_the_law_does_not_allow_is_refused_with_the_reasons_on_the_fields(world, as_persona):
     suite_arranged(world)
     person = released_person(world)
     client = as_persona(CUSTODY)
@@ -174,9 +172,7 @@ def test_imposing_with_missing_contact_details_says_what_is_missing(world, as_pe
     assert not RequiredAssessment.objects.exists()
 
 
-def test_the_provider_sees_its_assessment_steps_and_the_other_provider_gets_404(
-    world, as_persona
-):
+def test_the_provider_sees_its_assessment_steps_and_the_other_provider_gets_404(world, as_persona):
     assessment = imposed_assessment(world)
     url = f"/custody/drug-tests/provider/assessments/{assessment.pk}"
     page = as_persona(PROV_A).get(url)
@@ -196,7 +192,7 @@ def test_the_referral_page_links_each_side_to_its_own_pages(world, as_persona):
     assert f"/custody/drug-tests/{assessment.test_id}" in police
     provider = as_persona(PROV_A).get(url).content.decode()
     assert f"/custody/drug-tests/provider/assessments/{assessment.pk}" in provider
-    assert f"/custody/drug-tests/{assessment.test_id}\"" not in provider
+    assert f'/custody/drug-tests/{assessment.test_id}"' not in provider
 
 
 @pytest.mark.parametrize("persona", [FRONTLINE, PROV_A])
