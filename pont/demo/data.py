@@ -24,6 +24,8 @@ from pont.people.models import Person
 from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral, ReferralEvent
 
+from .custody import load_custody_year
+
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
 Kind = Organisation.Kind
@@ -260,7 +262,7 @@ REFERRAL_PEOPLE = [
 
 def _referrals(users: dict[str, User]) -> int:
     """Referrals in every state, sent at different times, some overdue (demo only)."""
-    if Referral.objects.exists():
+    if Referral.objects.filter(source_kind="voluntary").exists():
         return 0
     officer, created = users["custody"], 0
     workers = {"ddas": users["provider"], "kaleidoscope": users["providerb"]}
@@ -443,6 +445,7 @@ def load_demo() -> dict[str, int]:
     users = {p.username: _persona(p, organisations) for p in PERSONAS}
     people_created = _people(users["custody"])
     directory = load_directory_demo()
+    tests_created = load_custody_year(users)
     referrals_created = _referrals(users)
     return {
         "organisations": Organisation.objects.count() - before_orgs,
@@ -450,4 +453,5 @@ def load_demo() -> dict[str, int]:
         "people": people_created,
         "services": directory["services"],
         "referrals": referrals_created,
+        "drug_tests": tests_created,
     }

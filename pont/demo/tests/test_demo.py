@@ -1,26 +1,69 @@
-"""The demo data loads, is idempotent, and shows referrals in every state."""
+"""The demo data loads, is idempotent, and shows every state: referrals and a year of custody."""
+
+import pytest
+from django.utils import timezone
 
 from pont.audit.selectors import audit_chain_verify
 from pont.demo.data import PERSONAS, load_demo
+from pont.drug_testing import documents
+from pont.drug_testing.models import (
+    BreachCase,
+    DrugTest,
+    Notice,
+    QaReview,
+    QaSample,
+    RequiredAssessment,
+)
 from pont.referrals.models import Referral
 
+FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
 
-def test_the_demo_loads_once_with_one_persona_per_role_and_referrals_in_every_state(db, settings):
+
+@pytest.fixture
+def demo(db, settings, monkeypatch):
+    """The demo loaded once, with stand-in PDFs (rendering a year's notices takes a minute)."""
     settings.PONT_DEMO_TOOLS = True
-    first = load_demo()
-    assert first["users"] == len(PERSONAS) == 13
-    assert first["referrals"] == 11
-    assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status.values)
+    monkeypatch.setattr(documents, "notice_pdf", lambda data: FAKE_PDF)
+    monkeypatch.setattr(documents, "breach_pack_pdf", lambda data: FAKE_PDF)
+    return load_demo()
+
+
+def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and_custody(demo):
+    assert demo["users"] == len(PERSONAS) == 13
+    assert demo["referrals"] == 11
+    voluntary = Referral.objects.filter(source_kind="voluntary")
+    assert set(voluntary.values_list("status", flat=True)) == set(Referral.Status.values)
     again = load_demo()
-    assert again == {"organisations": 0, "users": 0, "people": 0, "services": 0, "referrals": 0}
+    assert again == {
+        "organisations": 0,
+        "users": 0,
+        "people": 0,
+        "services": 0,
+        "referrals": 0,
+        "drug_tests": 0,
+    }
     assert audit_chain_verify().ok
 
+    # The custody year (one test: loading the demo takes most of a minute).
+    tests = DrugTest.objects.all()
+    assert demo["drug_tests"] == tests.count() >= 150
+    assert tests.values("custody_suite").distinct().count() == 6
+    months = {timezone.localdate(t.created_at).strftime("%Y-%m") for t in tests}
+    assert len(months) >= 12
+    assert tests.filter(outcome=DrugTest.Outcome.REFUSED).exists()
+    assert tests.filter(trigger_offence=None).exists()  # inspector's authorisations
+    assert tests.exclude(confirmation="").exists()  # disputed results
+    attendance = set(RequiredAssessment.objects.values_list("initial_attendance", flat=True))
+    assert attendance == set(RequiredAssessment.Attendance.values)
+    assert set(Notice.objects.values_list("kind", flat=True)) == set(Notice.Kind.values)
+    assert set(BreachCase.objects.values_list("decision", flat=True)) == set(
+        BreachCase.Decision.values
+    )
+    assert BreachCase.objects.exclude(court_result="").exists()
+    assert QaSample.objects.count() >= 11
+    assert QaReview.objects.exclude(finding="").exists()
 
-def test_demo_timelines_tell_the_story_in_order_and_never_in_the_future(db, settings):
-    from django.utils import timezone
-
-    settings.PONT_DEMO_TOOLS = True
-    load_demo()
+    # The timelines tell the story in order and never in the future.
     now = timezone.now()
     for referral in Referral.objects.exclude(requested_at=None):
         times = list(referral.events.order_by("pk").values_list("at", flat=True))
@@ -28,6 +71,6 @@ def test_demo_timelines_tell_the_story_in_order_and_never_in_the_future(db, sett
         assert all(at <= now for at in times)
         sent = referral.events.get(kind="sent").at
         assert sent == referral.requested_at
-    completed = Referral.objects.get(status="completed")
+    completed = Referral.objects.get(status="completed", source_kind="voluntary")
     assert (completed.closed_at - completed.requested_at).days >= 9
     assert completed.events.get(kind="closed").at == completed.closed_at

@@ -43,10 +43,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data cannot be loaded in this deployment (PONT_DEMO_TOOLS is off)."
             )
+        self.stdout.write(
+            "Loading the demo data. The first time, it plays out a year of custody drug tests "
+            "with their notices (about a minute)...",
+        )
+        self.stdout.flush()
         created = load_demo()
         summary = (
             "Demo data ready: created {organisations} organisations, {users} users, "
-            "{people} people, {services} services, {referrals} referrals."
+            "{people} people, {services} services, {referrals} referrals, "
+            "{drug_tests} drug tests with what followed."
         )
         self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:
