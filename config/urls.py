@@ -10,6 +10,7 @@ from .api import api
 urlpatterns = [
     path("", include("pont.core.urls")),
     path("accounts/", include("pont.accounts.urls")),
+    path("reference-data/", include("pont.accounts.reference_urls")),
     path("people/", include("pont.people.urls")),
     path("audit/", include("pont.audit.urls")),
     path("services/", include("pont.directory.urls")),

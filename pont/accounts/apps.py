@@ -13,7 +13,12 @@ class AccountsConfig(AppConfig):
         from pont.core.navigation import NavItem, register_nav_item
 
         from . import checks, signals  # noqa: F401 - register checks and signal handlers
-        from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS
+        from .roles import (
+            MANAGE_ALL_API_CLIENTS,
+            MANAGE_API_CLIENTS,
+            MANAGE_REFERENCE_DATA,
+            MANAGE_USERS,
+        )
 
         register_nav_item(
             NavItem(
@@ -35,5 +40,19 @@ class AccountsConfig(AppConfig):
                 order=85,
                 description=_("Connect a partner system to Pont and manage its keys."),
                 match="accounts:api_client",
+            )
+        )
+        register_nav_item(
+            NavItem(
+                key="reference_data",
+                label=_("Reference data"),
+                url=reverse_lazy("reference:list"),
+                capability=MANAGE_REFERENCE_DATA,
+                order=88,
+                description=_(
+                    "Dated codes and numbers set by law and guidance: add a new version when "
+                    "they change."
+                ),
+                match="reference:",
             )
         )

@@ -11,6 +11,9 @@ class DirectoryConfig(AppConfig):
         from django.urls import reverse_lazy
 
         from pont.core.navigation import NavItem, register_nav_item
+        from pont.core.reference import register_reference_table
+
+        from .models import NeedCategory
 
         # Every signed-in member of staff: the directory holds no personal data.
         register_nav_item(
@@ -26,3 +29,5 @@ class DirectoryConfig(AppConfig):
                 ),
             )
         )
+        # The needs officers search by: the system administrator may add, relabel or retire one.
+        register_reference_table(NeedCategory)

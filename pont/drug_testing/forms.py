@@ -308,7 +308,9 @@ class TaskDoneForm(forms.Form):
 
 class QaDrawForm(forms.Form):
     month = DateInputField(
-        label=_("Month to sample"), help_text=_("Any day of the month, for example 1 11 2026")
+        label=_("Month to sample"),
+        help_text=_("Any day of the month, for example 1 11 2026"),
+        error_messages={"required": _("Enter a date in the month to sample")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -321,6 +323,7 @@ class QaReviewForm(forms.Form):
         label=_("Finding"),
         choices=[c for c in QaReview.Finding.choices if c[0]],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Select a finding"), "invalid_choice": _("Select a finding")},
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})

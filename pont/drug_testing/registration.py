@@ -7,10 +7,14 @@ def register() -> None:
     from django.urls import reverse, reverse_lazy
     from django.utils.translation import gettext_lazy as _
 
-    from pont.accounts.roles import DECIDE_BREACH, RECORD_DRUG_TEST
+    from pont.accounts.roles import (
+        DECIDE_BREACH,
+        RECORD_DRUG_TEST,
+        REVIEW_DRUG_TESTS,
+        VIEW_DRUG_TESTING_DASHBOARD,
+    )
     from pont.core.navigation import NavItem, register_nav_item
     from pont.people.access import PersonAction, register_person_action
-
     from pont.referrals.models import Referral
     from pont.referrals.sources import SourceHooks, SourceLink, register_source
 
@@ -70,3 +74,54 @@ def register() -> None:
             match="drug_testing:",
         )
     )
+    register_nav_item(
+        NavItem(
+            key="drug_testing_dashboard",
+            label=_("Custody dashboard"),
+            url=reverse_lazy("drug_testing:dashboard"),
+            capability=VIEW_DRUG_TESTING_DASHBOARD,
+            order=62,
+            description=_(
+                "Drug tests in custody by suite and month, results, Required Assessments, "
+                "attendance and breaches, in figures."
+            ),
+            match="drug_testing:dashboard",
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="drug_testing_quality",
+            label=_("Drug test quality assurance"),
+            url=reverse_lazy("drug_testing:qa_list"),
+            capability=REVIEW_DRUG_TESTS,
+            order=64,
+            description=_("Draw each month's sample of test records and review each one."),
+            match="drug_testing:qa_",
+        )
+    )
+
+    # ---- Reference data pages (core registry): the tables the system administrator may change.
+    from pont.core.reference import (
+        ReferencePage,
+        register_reference_page,
+        register_reference_table,
+    )
+
+    from .models import DrugTestingRule, TestedSubstance, TriggerOffence
+
+    register_reference_table(TriggerOffence, editable_fields=("act", "section", "class_a_only"))
+    register_reference_table(TestedSubstance)
+    register_reference_table(DrugTestingRule, editable_fields=("value",))
+    # Dated per suite, not a code list: its own pages, linked from the reference data list.
+    register_reference_page(
+        ReferencePage(
+            key="drug_testing_arrangements",
+            name=_("Custody suite testing arrangements"),
+            url=reverse_lazy("drug_testing:arrangements"),
+            description=_(
+                "What the Home Office has notified at each custody suite: testing on arrest, "
+                "on charge and Required Assessments, from and to which dates."
+            ),
+        )
+    )
+    # ---- end of reference data registration

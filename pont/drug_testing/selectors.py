@@ -10,11 +10,16 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import Organisation, User
-from pont.accounts.roles import DECIDE_BREACH, RECORD_DRUG_TEST, REVIEW_DRUG_TESTS
+from pont.accounts.roles import (
+    DECIDE_BREACH,
+    MANAGE_REFERENCE_DATA,
+    RECORD_DRUG_TEST,
+    REVIEW_DRUG_TESTS,
+)
 from pont.accounts.selectors import controller_ids_for
 from pont.core.exceptions import ApplicationError
 from pont.referrals.actors import Actor
@@ -170,3 +175,38 @@ def notified_for(arrangement: SuiteArrangement | None, condition: str) -> bool |
     if arrangement is None:
         return None
     return arrangement.arrest_condition if condition == "arrest" else arrangement.charge_condition
+
+
+# Suites' notified testing arrangements (reference data per suite and date) ----------
+
+
+def arrangement_suites_visible_to(*, user: User) -> QuerySet[Organisation]:
+    """Every custody suite, with its arrangements oldest first, for whoever manages reference data.
+
+    The system administrator keeps the reference data of the whole system, so
+    every suite; anyone else, none. Organisations that are not custody suites
+    are never returned (a provider's id gives 404, like a missing one).
+    """
+    if not user.is_authenticated or not user.has_perm(MANAGE_REFERENCE_DATA):
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(kind=Organisation.Kind.CUSTODY_SUITE)
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch(
+                "drug_testing_arrangements",
+                queryset=SuiteArrangement.objects.order_by("effective_from"),
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+def arrangement_suite_get_for_user(*, user: User, suite_id: int) -> Organisation | None:
+    """The custody suite if the user may change its arrangements, else None (404)."""
+    return arrangement_suites_visible_to(user=user).filter(pk=suite_id).first()
+
+
+def arrangement_latest(*, suite: Organisation) -> SuiteArrangement | None:
+    """The suite's arrangement that starts last (in force, ended or not yet started)."""
+    return SuiteArrangement.objects.filter(suite=suite).order_by("-effective_from").first()

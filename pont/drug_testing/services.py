@@ -13,16 +13,25 @@ import hashlib
 import random
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, NoReturn
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from pont.accounts.models import Organisation, User
-from pont.accounts.roles import DECIDE_BREACH, RECORD_DRUG_TEST, REVIEW_DRUG_TESTS
+from pont.accounts.reference_services import EARLIEST_DAY, START_TOO_EARLY, day_shown
+from pont.accounts.roles import (
+    DECIDE_BREACH,
+    MANAGE_REFERENCE_DATA,
+    RECORD_DRUG_TEST,
+    REVIEW_DRUG_TESTS,
+)
 from pont.accounts.selectors import controller_ids_for, primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import update_if_version
@@ -48,6 +57,7 @@ from .models import (
     QaReview,
     QaSample,
     RequiredAssessment,
+    SuiteArrangement,
 )
 
 Operation = audit.Operation
@@ -1207,3 +1217,142 @@ def qa_review_record(*, actor: User, review_id: int, finding: str, notes: str) -
         detail={"qa_finding": finding},
     )
     return review
+
+
+# Suites' notified testing arrangements (reference data per suite and date) -----------
+#
+# PACE s.63B(4) and Drugs Act 2005 s.9(5)-(6): a test, and a Required Assessment,
+# are lawful at a suite only while the Secretary of State has notified the force
+# that arrangements are available there. The notifications change, so they are
+# dated rows that the system administrator keeps, not code.
+
+SUITE_NOT_FOUND = _("Custody suite not found.")
+CHECK_THE_ARRANGEMENT = _("Check the arrangement.")
+ARRANGEMENT_START_REQUIRED = _("Enter the date the arrangement starts")
+ARRANGEMENT_SOURCE_REQUIRED = _(
+    "Enter the source: the notification to the force, with its date or reference"
+)
+ARRANGEMENT_NOT_AFTER_LATEST = _(
+    "An arrangement for %(suite)s already starts on %(date)s: the new arrangement must "
+    "start after that day"
+)
+ARRANGEMENT_TESTS_RELIED = _(
+    "A test at %(suite)s on %(date)s relied on the arrangement in force that day: the new "
+    "arrangement must start after that day"
+)
+ARRANGEMENT_CHANGED = _(
+    "Someone else changed this suite's arrangements at the same time: check them and try again"
+)
+
+
+@transaction.atomic
+def suite_arrangement_add(
+    *,
+    actor: User,
+    suite_id: int,
+    effective_from: date | None,
+    arrest_condition: bool,
+    charge_condition: bool,
+    required_assessment: bool,
+    source: str,
+) -> SuiteArrangement:
+    """Start a suite's new notified arrangement; the one in force then ends the day before.
+
+    The new arrangement starts after every earlier one of the suite (history is
+    not rewritten) and after the last test recorded at the suite, which relied
+    on the arrangement of its day. No condition notified is allowed: it records
+    that the arrangements were withdrawn.
+    """
+    _require(actor, MANAGE_REFERENCE_DATA)
+    found = selectors.arrangement_suite_get_for_user(user=actor, suite_id=suite_id)
+    if found is None:
+        raise NotFoundError(str(SUITE_NOT_FOUND))
+    # Lock the suite: two administrators adding to the same suite queue up (PostgreSQL;
+    # SQLite's IMMEDIATE transactions serialise writers anyway).
+    suite = Organisation.objects.select_for_update().get(pk=found.pk)
+    source = source.strip()
+    errors: dict[str, list[str]] = {}
+    if effective_from is None:
+        errors["effective_from"] = [str(ARRANGEMENT_START_REQUIRED)]
+    elif effective_from < EARLIEST_DAY:
+        errors["effective_from"] = [str(START_TOO_EARLY)]
+    if not source:
+        errors["source"] = [str(ARRANGEMENT_SOURCE_REQUIRED)]
+    _fail(errors, CHECK_THE_ARRANGEMENT)
+    assert effective_from is not None  # noqa: S101 - narrowed by the refusal above
+
+    def refuse(message: str) -> NoReturn:
+        raise ApplicationError(message, {"fields": {"effective_from": [message]}})
+
+    arrangements = list(
+        SuiteArrangement.objects.select_for_update().filter(suite=suite).order_by("effective_from")
+    )
+    latest = arrangements[-1] if arrangements else None
+    if latest is not None and effective_from <= latest.effective_from:
+        refuse(
+            str(ARRANGEMENT_NOT_AFTER_LATEST)
+            % {"suite": suite.display_name, "date": day_shown(latest.effective_from)}
+        )
+    # A recorded test names the arrangement of its day: a start on or before it would
+    # leave the test relying on an arrangement that, on the record, had already ended.
+    last_test = (
+        DrugTest.objects.filter(custody_suite=suite)
+        .annotate(moment=Coalesce("sample_taken_at", "created_at"))
+        .filter(moment__gte=timezone.make_aware(datetime.combine(effective_from, time.min)))
+        .aggregate(last=Max("moment"))["last"]
+    )
+    if last_test is not None:
+        refuse(
+            str(ARRANGEMENT_TESTS_RELIED)
+            % {"suite": suite.display_name, "date": day_shown(timezone.localdate(last_test))}
+        )
+
+    arrangement = SuiteArrangement(
+        suite=suite,
+        effective_from=effective_from,
+        arrest_condition=arrest_condition,
+        charge_condition=charge_condition,
+        required_assessment=required_assessment,
+        source=source,
+    )
+    try:
+        arrangement.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(str(CHECK_THE_ARRANGEMENT), {"fields": error.message_dict}) from None
+
+    day_before = effective_from - timedelta(days=1)
+    for earlier in arrangements:
+        if earlier.effective_to is not None and earlier.effective_to < effective_from:
+            continue
+        previous_end = earlier.effective_to
+        earlier.effective_to = day_before
+        earlier.save(update_fields=["effective_to", "updated_at"])
+        audit.record(
+            actor=actor,
+            operation=Operation.ALTERATION,
+            obj=earlier,
+            detail={
+                "suite": suite.pk,
+                "effective_to": day_before.isoformat(),
+                "previous_effective_to": previous_end.isoformat() if previous_end else None,
+                "superseded": True,
+            },
+        )
+    try:
+        with transaction.atomic():
+            arrangement.save()
+    except IntegrityError:
+        refuse(str(ARRANGEMENT_CHANGED))
+    audit.record(
+        actor=actor,
+        operation=Operation.COLLECTION,
+        obj=arrangement,
+        detail={
+            "suite": suite.pk,
+            "effective_from": effective_from.isoformat(),
+            "arrest_condition": arrest_condition,
+            "charge_condition": charge_condition,
+            "required_assessment": required_assessment,
+        },
+    )
+    return arrangement

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import arrangement_views, oversight_views, views
 
 app_name = "drug_testing"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("breaches/<uuid:breach_id>/court-result", views.breach_court_result, name="breach_court"),
     path("breaches/<uuid:breach_id>/evidence-pack.pdf", views.breach_pack, name="breach_pack"),
     path("notices/<int:notice_id>.pdf", views.notice_pdf, name="notice_pdf"),
+    path("dashboard", oversight_views.dashboard, name="dashboard"),
+    path("dashboard.csv", oversight_views.dashboard_csv, name="dashboard_csv"),
+    path("quality", oversight_views.qa_list, name="qa_list"),
+    path("quality/<int:sample_id>", oversight_views.qa_detail, name="qa_detail"),
+    path("quality/reviews/<int:review_id>", oversight_views.qa_review, name="qa_review"),
     path(
         "provider/assessments/<uuid:assessment_id>",
         views.provider_assessment,
@@ -36,4 +41,11 @@ urlpatterns = [
     path("<uuid:test_id>/confirmation", views.test_confirmation, name="confirmation"),
     path("<uuid:test_id>/required-assessment", views.assessment_impose, name="impose"),
     path("<uuid:test_id>/required-assessment/vary", views.assessment_vary, name="vary"),
+    # The system administrator's reference data: suites' notified testing arrangements.
+    path("arrangements", arrangement_views.arrangement_list, name="arrangements"),
+    path(
+        "arrangements/<int:suite_id>/new",
+        arrangement_views.arrangement_add,
+        name="arrangement_add",
+    ),
 ]

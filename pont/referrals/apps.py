@@ -19,6 +19,7 @@ class ReferralsConfig(AppConfig):
             WORK_REFERRAL,
         )
         from pont.core.navigation import NavItem, register_nav_item
+        from pont.core.reference import register_reference_table
         from pont.people.access import (
             PersonAction,
             register_person_action,
@@ -26,6 +27,7 @@ class ReferralsConfig(AppConfig):
         )
 
         from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
+        from .models import ClosureReason, ReferralSla
 
         # A provider's staff may see the people referred to their provider (not drafts).
         def referred_to_my_provider(user: object) -> Q:
@@ -86,3 +88,6 @@ class ReferralsConfig(AppConfig):
                 match="referrals:webhook",
             )
         )
+        # Dated reference data the system administrator may change (reference data pages).
+        register_reference_table(ClosureReason, editable_fields=("planned",))
+        register_reference_table(ReferralSla, editable_fields=("working_days",))

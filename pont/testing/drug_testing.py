@@ -14,7 +14,9 @@ from .personas import CUSTODY, World
 from .referrals import provider_service, released_person
 
 
-def suite_arranged(world: World, suite: Organisation | None = None, **flags: bool) -> SuiteArrangement:
+def suite_arranged(
+    world: World, suite: Organisation | None = None, **flags: bool
+) -> SuiteArrangement:
     """The suite's notified testing arrangements (all conditions, unless flags say otherwise)."""
     arrangement, _created = SuiteArrangement.objects.update_or_create(
         suite=suite or world.llanelli,
@@ -25,7 +27,7 @@ def suite_arranged(world: World, suite: Organisation | None = None, **flags: boo
 
 
 def drug_test_values(world: World, **overrides: Any) -> dict[str, Any]:
-    """The arguments of drug_test_record for a lawful positive test of an adult arrested for theft."""
+    """The arguments of drug_test_record: a lawful positive test of an adult arrested for theft."""
     now = timezone.now()
     values: dict[str, Any] = {
         "actor": world.users[CUSTODY],

@@ -1,4 +1,10 @@
-"""Policy rows for signing in, accounts, user management and API clients."""
+"""Policy rows for signing in, accounts, user management, API clients and reference data."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.utils import timezone
 
 from pont.testing.personas import PROV_A_MGR, PROV_B_MGR, SYSADMIN, UNVERIFIED
 from pont.testing.policy import (
@@ -8,12 +14,70 @@ from pont.testing.policy import (
     REDIRECT,
     STAFF,
     Rule,
+    Scene,
     grid,
     same_for,
     staff_view,
 )
 
 _MANAGERS = frozenset({PROV_A_MGR, PROV_B_MGR, SYSADMIN})
+_SYSADMIN = frozenset({SYSADMIN})
+_REFERENCE_TABLE = "referrals.closurereason"
+
+
+def _reference_scene(world: Any) -> dict[str, Any]:
+    """A closure reason that starts today, made by the system administrator."""
+    from pont.accounts.reference_services import reference_row_add
+    from pont.core.reference import reference_table_for
+
+    table = reference_table_for(_REFERENCE_TABLE)
+    assert table is not None
+    row = reference_row_add(
+        actor=world.users[SYSADMIN],
+        model=table.model,
+        code="policy_reason",
+        label_en="Policy reason",
+        label_cy="Rheswm polisi",
+        effective_from=timezone.localdate(),
+        source="Policy test",
+        sort_order=999,
+    )
+    # URL arguments are read as scene[name].pk: a table is named by its label.
+    return {
+        "reference_table": SimpleNamespace(pk=table.label),
+        "reference_row": row,
+        # A custody suite (an accounts Organisation), for pages kept per suite such as
+        # the suites' testing arrangements (pont/drug_testing/tests/policy.py).
+        "custody_suite": world.llanelli,
+    }
+
+
+SCENE = Scene(
+    provides=frozenset({"reference_table", "reference_row", "custody_suite"}),
+    build=_reference_scene,
+)
+
+
+def _date_parts(name: str, day: Any) -> dict[str, Any]:
+    return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
+
+
+def _new_version(scene: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": "policy_reason",
+        "label_en": "Policy reason, revised",
+        "label_cy": "Rheswm polisi, diwygiedig",
+        **_date_parts("effective_from", timezone.localdate() + timedelta(days=7)),
+        "source": "Policy test",
+        "sort_order": "999",
+        "planned": "on",
+    }
+
+
+def _end(scene: dict[str, Any]) -> dict[str, Any]:
+    row = scene["reference_row"]
+    return _date_parts(f"end-{row.pk}-effective_to", timezone.localdate() + timedelta(days=30))
+
 
 RULES = [
     # Sign-in is public. A signed-in, verified user is sent on; a password
@@ -82,5 +146,24 @@ RULES = [
             post={PROV_A_MGR: REDIRECT, SYSADMIN: REDIRECT, PROV_B_MGR: 404}, capable=_MANAGERS
         ),
         kwargs={"client_id": "client_a"},
+    ),
+    # Dated reference data: the system administrator only.
+    Rule("reference:list", staff_view(get={SYSADMIN: 200}, capable=_SYSADMIN)),
+    Rule(
+        "reference:table",
+        staff_view(get={SYSADMIN: 200}, capable=_SYSADMIN),
+        kwargs={"table": "reference_table"},
+    ),
+    Rule(
+        "reference:add",
+        staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable=_SYSADMIN),
+        kwargs={"table": "reference_table"},
+        data=_new_version,
+    ),
+    Rule(
+        "reference:end",
+        staff_view(post={SYSADMIN: REDIRECT}, capable=_SYSADMIN),
+        kwargs={"table": "reference_table", "row_id": "reference_row"},
+        data=_end,
     ),
 ]

@@ -5,19 +5,34 @@ from typing import Any
 
 from django.utils import timezone
 
-from pont.testing.personas import CUSTODY, INSPECTOR, PROV_A, PROV_A_MGR, PROV_B, PROV_B_MGR
+from pont.testing.personas import (
+    CUSTODY,
+    INSPECTOR,
+    OPCC,
+    OPSLEAD,
+    PROV_A,
+    PROV_A_MGR,
+    PROV_B,
+    PROV_B_MGR,
+    SYSADMIN,
+)
 from pont.testing.policy import PROVIDERS, REDIRECT, Rule, Scene, same_for, staff_view
 
 _CUSTODY = frozenset({CUSTODY, INSPECTOR})
 _A = frozenset({PROV_A, PROV_A_MGR})
 _B = frozenset({PROV_B, PROV_B_MGR})
 _NOTICE_READERS = _CUSTODY | PROVIDERS
+# The dashboard: the force's custody roles and operations lead; the OPCC in aggregate.
+_DASHBOARD = _CUSTODY | {OPSLEAD, OPCC}
+_REVIEWERS = frozenset({INSPECTOR})
 
 
 def _build(world: Any) -> dict[str, Any]:
-    """A positive test, its Required Assessment to provider A, missed: a breach and a task."""
+    """A positive test, its Required Assessment to provider A, missed: a breach and a task;
+    and the month's quality-assurance sample, drawn by the inspector, with the test in it."""
     from datetime import timedelta
 
+    from pont.drug_testing import services
     from pont.referrals import services as referrals
     from pont.referrals.models import Appointment
     from pont.testing.drug_testing import imposed_assessment
@@ -33,17 +48,23 @@ def _build(world: Any) -> dict[str, Any]:
         appointment_id=assessment.initial_appointment_id,
         attendance="did_not_attend",
     )
+    sample = services.qa_sample_draw(actor=world.users[INSPECTOR], month=timezone.localdate())
     return {
         "drug_test": assessment.test,
         "assessment": assessment,
         "notice": assessment.notices.get(),
         "breach": assessment.breaches.get(),
         "task": assessment.test.tasks.get(),
+        "qa_sample": sample,
+        "qa_review": sample.reviews.get(),
     }
 
 
 SCENE = Scene(
-    provides=frozenset({"drug_test", "assessment", "notice", "breach", "task"}), build=_build
+    provides=frozenset(
+        {"drug_test", "assessment", "notice", "breach", "task", "qa_sample", "qa_review"}
+    ),
+    build=_build,
 )
 
 
@@ -106,8 +127,70 @@ RULES = [
     _provider("drug_testing:provider_follow_up", post=400),
     _provider("drug_testing:provider_cease", post=REDIRECT),
     Rule("drug_testing:test_detail", _custody(get=200), kwargs={"test_id": "drug_test"}),
+    # Figures only: the force's custody roles and operations lead, and the OPCC (suppressed).
+    Rule(
+        "drug_testing:dashboard",
+        staff_view(get=same_for(_DASHBOARD, 200), capable=_DASHBOARD),
+    ),
+    Rule(
+        "drug_testing:dashboard_csv",
+        staff_view(get=same_for(_DASHBOARD, 200), capable=_DASHBOARD),
+    ),
+    # The custody inspector's quality assurance: an empty draw or review names its field.
+    Rule(
+        "drug_testing:qa_list",
+        staff_view(
+            get=same_for(_REVIEWERS, 200), post=same_for(_REVIEWERS, 400), capable=_REVIEWERS
+        ),
+    ),
+    Rule(
+        "drug_testing:qa_detail",
+        staff_view(get=same_for(_REVIEWERS, 200), capable=_REVIEWERS),
+        kwargs={"sample_id": "qa_sample"},
+    ),
+    Rule(
+        "drug_testing:qa_review",
+        staff_view(post=same_for(_REVIEWERS, 400), capable=_REVIEWERS),
+        kwargs={"review_id": "qa_review"},
+    ),
     _on_test("drug_testing:dispute", post=400),
     _on_test("drug_testing:confirmation", post=400),
     _on_test("drug_testing:impose", post=400),
     _on_test("drug_testing:vary", post=400),
+]
+
+
+# Suites' notified testing arrangements: reference data, the system administrator only.
+# The custody suite comes from the accounts scene (pont/accounts/tests/policy.py).
+_ARRANGERS = frozenset({SYSADMIN})
+
+
+def _new_arrangement(scene: dict[str, Any]) -> dict[str, Any]:
+    from datetime import timedelta
+
+    starts = timezone.localdate() + timedelta(days=400)
+    return {
+        "effective_from_0": starts.day,
+        "effective_from_1": starts.month,
+        "effective_from_2": starts.year,
+        "notified": ["arrest_condition", "charge_condition"],
+        "source": "Home Office notification (policy test)",
+    }
+
+
+RULES += [
+    Rule(
+        "drug_testing:arrangements",
+        staff_view(get=same_for(_ARRANGERS, 200), capable=_ARRANGERS),
+    ),
+    Rule(
+        "drug_testing:arrangement_add",
+        staff_view(
+            get=same_for(_ARRANGERS, 200),
+            post=same_for(_ARRANGERS, REDIRECT),
+            capable=_ARRANGERS,
+        ),
+        kwargs={"suite_id": "custody_suite"},
+        data=_new_arrangement,
+    ),
 ]
