@@ -1,0 +1,240 @@
+"""Take the guides' screenshots from the running demo, and check each page with axe-core.
+
+    make run                       # in one terminal: the demo on http://127.0.0.1:8000
+    .venv/bin/python tools/screenshots.py [--axe /path/to/axe.min.js]
+
+It signs in as the demo personas (password and the current code from
+`pont demo-otp`), walks through Test on Arrest as the custody officer, the
+provider worker and the inspector, and saves PNGs in docs/img/. With --axe it
+runs axe-core on every page it visits and exits non-zero on any serious or
+critical violation. It drives Debian's Chromium (apt install chromium).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "img"
+PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - the demo's published password
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+
+
+class Walk:
+    def __init__(self, page: Page, base: str, axe: str | None) -> None:
+        self.page, self.base, self.axe = page, base.rstrip("/"), axe
+        self.failures: list[str] = []
+        self.checked = 0
+
+    def sign_in(self, username: str) -> None:
+        self.page.context.clear_cookies()
+        self.page.goto(f"{self.base}/accounts/sign-in")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("form button[type=submit], form input[type=submit]")
+        code = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+            [str(ROOT / ".venv" / "bin" / "pont"), "demo-otp", username],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
+        self.page.fill("input[name=token]", code)
+        self.page.click("form button[type=submit], form input[type=submit]")
+        self.page.wait_for_load_state()
+
+    def go(self, path: str) -> None:
+        self.page.goto(f"{self.base}{path}")
+        self.check()
+
+    def check(self) -> None:
+        """Run axe-core on the page as it is now; remember serious and critical violations."""
+        if not self.axe:
+            return
+        self.page.add_script_tag(path=self.axe)
+        result: dict[str, Any] = self.page.evaluate(
+            "axe.run(document, {runOnly: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']})"
+        )
+        self.checked += 1
+        for violation in result["violations"]:
+            if violation["impact"] in {"serious", "critical"}:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                self.failures.append(
+                    f"{self.page.url}: {violation['id']} ({violation['impact']}) {targets}"
+                )
+
+    def shot(self, name: str, *, full: bool = True) -> None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
+        print(f"docs/img/{name}.png  {self.page.url}")
+
+    def welsh(self, on: bool) -> None:
+        self.page.goto(f"{self.base}/")
+        language = self.page.get_attribute("html", "lang")
+        if (language == "cy") != on:
+            self.page.click("form[action$='set-language'] button")
+            self.page.wait_for_load_state()
+
+
+def _local(moment: Any) -> Any:
+    from django.utils import timezone
+
+    return timezone.localtime(moment)
+
+
+def _fill_moment(page: Page, prefix: str, moment: Any) -> None:
+    local = _local(moment)
+    page.fill(f"input[name={prefix}_0]", str(local.day))
+    page.fill(f"input[name={prefix}_1]", str(local.month))
+    page.fill(f"input[name={prefix}_2]", str(local.year))
+    page.fill(f"input[name={prefix}_time]", f"{local:%H:%M}")
+
+
+def custody_officer(walk: Walk) -> None:
+    from django.utils import timezone
+
+    from pont.directory.models import Service
+
+    page = walk.page
+    walk.sign_in("custody")
+    walk.go("/custody/drug-tests/")
+    walk.shot("custody-1-list")
+
+    walk.go("/custody/drug-tests/new")
+    now = timezone.now()
+    page.fill("input[name=given_name]", "Owain")
+    page.fill("input[name=family_name]", "Prydderch")
+    page.fill("input[name=date_of_birth_0]", "14")
+    page.fill("input[name=date_of_birth_1]", "3")
+    page.fill("input[name=date_of_birth_2]", "1991")
+    page.select_option("select[name=custody_suite]", label="Llanelli custody suite")
+    page.fill("input[name=custody_record_number]", "LL/09001/26")
+    _fill_moment(page, "arrested_at", now - timedelta(hours=2))
+    page.fill("textarea[name=offences], input[name=offences]", "Theft from a shop")
+    page.check("input[name=condition][value=arrest]")
+    page.select_option("select[name=trigger_offence]", value="theft")
+    page.check("input[name=warning_given]")
+    page.check("input[name=outcome][value=tested]")
+    _fill_moment(page, "sample_taken_at", now - timedelta(minutes=20))
+    page.check("input[name=result_cocaine][value=positive]")
+    page.check("input[name=result_opiates][value=negative]")
+    page.click("text=Check whether the law allows a test")
+    page.wait_for_timeout(800)
+    walk.check()
+    walk.shot("custody-2-record-test")
+
+    page.click("button:has-text('Record the test')")
+    page.wait_for_load_state()
+    if "/new" in page.url:  # possible matches: this is a new person
+        page.click("button:has-text('Record the test')")
+        page.wait_for_load_state()
+    walk.check()
+    walk.shot("custody-3-test-recorded")
+
+    service = Service.objects.filter(name__icontains="Llanelli", accepts_referrals=True).first()
+    service = service or Service.objects.filter(accepts_referrals=True).order_by("name").first()
+    assert service is not None  # noqa: S101 - the demo has services
+    appointment = _local(now + timedelta(days=2)).replace(hour=10, minute=30)
+    page.select_option("select[name=service]", value=str(service.pk))
+    _fill_moment(page, "appointment_at", appointment)
+    page.fill("input[name=place], textarea[name=place]", "DDAS Llanelli, Unit 2, Heol y Bont")
+    walk.shot("custody-4-impose")
+    page.click("button:has-text('Impose and make the RA1 notice')")
+    page.wait_for_load_state()
+    walk.check()
+    walk.shot("custody-5-ra1-ready")
+
+    walk.go("/custody/drug-tests/tasks")
+    walk.shot("custody-6-tasks")
+    walk.go("/custody/drug-tests/breaches")
+    walk.shot("custody-7-breaches")
+    from pont.drug_testing.models import BreachCase
+
+    breach = BreachCase.objects.filter(decision="").order_by("-created_at").first()
+    if breach is not None:
+        walk.go(f"/custody/drug-tests/breaches/{breach.pk}")
+        walk.shot("custody-8-breach")
+    walk.go("/custody/drug-tests/dashboard")
+    walk.shot("custody-9-dashboard")
+
+    walk.welsh(True)
+    walk.go("/custody/drug-tests/")
+    walk.shot("custody-10-list-welsh", full=False)
+    walk.welsh(False)
+
+
+def provider_worker(walk: Walk) -> None:
+    from pont.drug_testing.models import RequiredAssessment
+
+    walk.sign_in("provider")
+    walk.go("/referrals/")
+    walk.shot("provider-1-queue")
+    pending = (
+        RequiredAssessment.objects.filter(
+            initial_attendance="pending", referral__organisation__slug="ddas"
+        )
+        .order_by("-created_at")
+        .first()
+    ) or RequiredAssessment.objects.filter(initial_attendance="pending").order_by("-created_at").first()
+    if pending is not None:
+        walk.go(f"/referrals/{pending.referral_id}")
+        walk.shot("provider-2-referral")
+        walk.go(f"/custody/drug-tests/provider/assessments/{pending.pk}")
+        walk.shot("provider-3-assessment")
+    attended = (
+        RequiredAssessment.objects.filter(initial_attendance="attended", follow_up="undecided")
+        .order_by("-created_at")
+        .first()
+    )
+    if attended is not None:
+        walk.go(f"/custody/drug-tests/provider/assessments/{attended.pk}")
+        walk.shot("provider-4-follow-up")
+
+
+def inspector(walk: Walk) -> None:
+    from pont.drug_testing.models import QaSample
+
+    walk.sign_in("inspector")
+    walk.go("/custody/drug-tests/quality")
+    walk.shot("inspector-1-quality")
+    sample = QaSample.objects.order_by("-month").first()
+    if sample is not None:
+        walk.go(f"/custody/drug-tests/quality/{sample.pk}")
+        walk.shot("inspector-2-sample", full=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--axe", help="path to axe.min.js (npm axe-core) to check each page")
+    args = parser.parse_args()
+    _django()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        walk = Walk(page, args.base_url, args.axe)
+        for journey in (custody_officer, provider_worker, inspector):
+            journey(walk)
+        browser.close()
+    if args.axe:
+        print(json.dumps({"pages_checked": walk.checked, "serious_or_critical": walk.failures}))
+    return 1 if walk.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
