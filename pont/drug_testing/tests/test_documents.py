@@ -3,8 +3,8 @@
 The documents are pure functions of their data, so no database is needed. Each
 document is rendered once per module (WeasyPrint takes about 0.3 s) and its text
 extracted with pypdf. The English wording is asserted exactly; the Welsh section
-is asserted for its data (Welsh dates, names, places, sections cited), since its
-wording depends on the compiled catalogue.
+for its data (Welsh dates, names, places, sections cited) and for the wording of
+its headings, signatures and the RA5 ending (from the compiled catalogue).
 
 The data deliberately puts the times in British Summer Time (UTC+1): a notice
 states the local time in Wales, so 09:30 UTC must read 10:30.
@@ -76,6 +76,13 @@ TITLES = {
     "RA2": "RA2 Notice of a change to the time or place of an initial assessment",
     "RA4": "RA4 Notice of requirement to attend a follow-up assessment",
     "RA5": "RA5 Notice that the requirement to attend a follow-up assessment has ceased",
+}
+# What the Welsh section must say (the catalogue's translations of the above).
+WELSH_TITLES = {
+    "RA1": "RA1 Hysbysiad o ofyniad i fynychu asesiad cychwynnol",
+    "RA2": "RA2 Hysbysiad o newid i amser neu le asesiad cychwynnol",
+    "RA4": "RA4 Hysbysiad o ofyniad i fynychu asesiad dilynol",
+    "RA5": "RA5 Hysbysiad bod y gofyniad i fynychu asesiad dilynol wedi dod i ben",
 }
 REQUIREMENTS = {
     "RA1": "A police officer requires you to attend an initial assessment of your drug misuse "
@@ -198,8 +205,7 @@ def test_a_notice_is_an_a4_pdf_with_the_welsh_section_first_then_the_english(not
         for page in rendered.reader.pages:
             assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)
         titles = [item.title for item in rendered.reader.outline if not isinstance(item, list)]
-        # Until the catalogue has the Welsh titles, the Welsh heading falls back to English.
-        assert titles[1] == TITLES[rendered.data.kind]
+        assert titles == [WELSH_TITLES[rendered.data.kind], TITLES[rendered.data.kind]]
         assert "Gorffennaf" in rendered.welsh
         assert "Gorffennaf" not in rendered.english
         assert "July" in rendered.english
@@ -308,9 +314,8 @@ def test_the_penalty_comes_from_the_data(notices):
     assert PENALTY.format(months=6, level=5) in rendered.english
     assert "3 months" not in rendered.english
     assert "level 4" not in rendered.english
-    # Welsh: "6 mis", "lefel 5" once compiled; the English fallback until then.
-    assert re.search(r"\b6 m(onths|is)\b", rendered.welsh)
-    assert re.search(r"\b(level|lefel) 5\b", rendered.welsh)
+    assert re.search(r"\b6 mis\b", rendered.welsh)
+    assert re.search(r"\blefel 5\b", rendered.welsh)
 
 
 def test_the_variation_shows_the_appointment_it_replaces(notices):
@@ -707,3 +712,22 @@ def test_a_notice_that_does_not_match_its_stored_hash_is_refused(notices):
 def test_a_pack_for_an_unknown_offence_or_failure_is_refused(notices, changes, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         breach_pack_pdf(replace(_pack_data(notices, "s.12"), **changes))
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_the_welsh_section_is_in_welsh_from_its_heading_to_its_signatures(notices, kind):
+    welsh = notices[kind].welsh
+    assert (
+        f"Asesiad Gofynnol: Deddf Cyffuriau 2005, Rhan 3 {WELSH_TITLES[kind]} "
+        "Mae'r hysbysiad hwn yn Gymraeg ac yn Saesneg. Mae pob fersiwn yn gyflawn. "
+        "Cyfeirnod yr asesiad RA-1A2B3C4D"
+    ) in welsh
+    signed = "Llofnod (swyddog)" if kind in {"RA1", "RA2"} else "Llofnod (asesydd)"
+    assert f"{signed} Dyddiad ac amser" in welsh
+    assert welsh.rstrip().endswith(
+        "Rwyf wedi cael copi o'r hysbysiad hwn (person) Dyddiad ac amser"
+    )
+    for english in ("Signed", "Date and time", "Required Assessment", "This notice"):
+        assert english not in welsh
+    if kind == "RA5":
+        assert "mae eich gofyniad i fynychu asesiad dilynol wedi dod i ben" in welsh
