@@ -5,6 +5,7 @@ always shown next to a table of the same numbers (WCAG 1.1.1): the chart is a
 picture of the table, not the only way to read it.
 """
 
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -20,12 +21,24 @@ class Bar:
     shown: str  # the value as printed ("42", "*" when suppressed)
 
 
+# Labels longer than this many characters wrap onto more lines (16px Arial in 212px).
+LABEL_CHARACTERS = 24
+LINE_HEIGHT = 18
+
+
+def _label_lines(label: str) -> list[str]:
+    """The label in lines that fit the label column; a single long word is never cut."""
+    return textwrap.wrap(label, LABEL_CHARACTERS, break_long_words=False) or [""]
+
+
 def horizontal_bar_chart(
     bars: list[Bar], *, title: str, description: str, chart_id: str, width: int = 640
 ) -> str:
-    """Return SVG markup for a horizontal bar chart (labels left, values right)."""
+    """Return SVG markup for a horizontal bar chart (labels left, wrapped; values right)."""
     row_height, label_width, value_width, top = 34, 220, 60, 8
-    height = top + row_height * len(bars) + 8
+    labels = [_label_lines(bar.label) for bar in bars]
+    heights = [row_height + LINE_HEIGHT * (len(lines) - 1) for lines in labels]
+    height = top + sum(heights) + 8
     plot = width - label_width - value_width
     largest = max((bar.value for bar in bars), default=0) or 1
     parts = [
@@ -35,20 +48,27 @@ def horizontal_bar_chart(
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
-    for index, bar in enumerate(bars):
-        y = top + index * row_height
+    y = top
+    for bar, lines, row in zip(bars, labels, heights, strict=True):
+        middle = y + row / 2
         length = max(0.0, plot * bar.value / largest)
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 21}" text-anchor="end" font-size="16" '
-            f'fill="{TEXT}" font-family="arial, sans-serif">{escape(bar.label)}</text>'
+        first = middle + 5 - LINE_HEIGHT * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{label_width - 8}" y="{first + LINE_HEIGHT * n:.1f}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
         )
         parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row_height - 10}" '
+            f'<text text-anchor="end" font-size="16" fill="{TEXT}" '
+            f'font-family="arial, sans-serif">{spans}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{middle - 12:.1f}" width="{length:.1f}" height="24" '
             f'fill="{BAR}"></rect>'
         )
         parts.append(
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 21}" font-size="16" '
+            f'<text x="{label_width + length + 6:.1f}" y="{middle + 5:.1f}" font-size="16" '
             f'fill="{MUTED}" font-family="arial, sans-serif">{escape(bar.shown)}</text>'
         )
+        y += row
     parts.append("</svg>")
     return "".join(parts)

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -148,11 +149,21 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
 def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     """One question per page: first how they can be contacted, then those details."""
     person = _person_to_change_or_404(request, person_id)
+    # Where to go back to afterwards (e.g. the drug test waiting for these details): ours only.
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in ContactRoute.Kind.values:
         choice = ContactRouteKindForm(request.GET if "kind" in request.GET else None)
         choice.is_valid()
-        return render(request, "people/contact_route_kind.html", {"form": choice, "person": person})
+        return render(
+            request,
+            "people/contact_route_kind.html",
+            {"form": choice, "person": person, "next": back},
+        )
     form = ContactRouteForm(request.POST or None, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,11 +180,17 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
             apply_application_error(form, error)
         else:
             messages.success(request, _("The contact details have been added."))
-            return redirect(person)
+            return redirect(back or person.get_absolute_url())
     return render(
         request,
         "people/contact_route_add.html",
-        {"form": form, "person": person, "kind": kind, "kind_label": ContactRoute.Kind(kind).label},
+        {
+            "form": form,
+            "person": person,
+            "kind": kind,
+            "kind_label": ContactRoute.Kind(kind).label,
+            "next": back,
+        },
     )
 
 

@@ -198,6 +198,32 @@ def test_adding_a_phone_number_from_the_page(world, as_persona, rhys):
     assert "Preferred" in page
 
 
+@pytest.mark.parametrize(
+    ("next_url", "back_to"),
+    [
+        ("/custody/drug-tests/123#impose", "/custody/drug-tests/123#impose"),
+        ("https://evil.example/phish", None),  # never somewhere else
+        ("//evil.example/phish", None),
+    ],
+)
+def test_adding_details_goes_back_to_the_page_that_asked_for_them_on_this_site_only(
+    world, as_persona, rhys, next_url, back_to
+):
+    url = reverse("people:contact_route_add", args=[rhys.pk])
+    client = as_persona(CUSTODY)
+    choice = client.get(url, {"next": next_url}).content.decode()
+    assert (f'name="next" value="{next_url}"' in choice) == bool(back_to)
+    response = post_form(
+        client,
+        f"{url}?kind=phone&next={next_url.replace('#', '%23')}",
+        {"kind": "phone", "use": "mobile", "phone": "07812 345678"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (back_to or rhys.get_absolute_url())
+    # Without the capability, the page is refused whatever comes back.
+    assert as_persona(PANEL).get(url, {"next": next_url}).status_code == 403
+
+
 def test_removing_a_route_from_the_page(world, as_persona, rhys):
     route = services.contact_route_add(
         actor=world.users[CUSTODY],

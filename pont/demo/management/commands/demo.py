@@ -45,7 +45,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "Loading the demo data. The first time, it plays out a year of custody drug tests "
-            "with their notices (about a minute)...",
+            "with their notices (two or three minutes)...",
         )
         self.stdout.flush()
         created = load_demo()
