@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pont.directory",
     "pont.referrals",
     "pont.drug_testing",
+    "pont.stop_search",
     # Demo data and the embedded run: above every module, imported by none.
     "pont.demo",
 ]

@@ -50,6 +50,10 @@ RECORD_DRUG_TEST = "drug_testing.record_drug_test"
 VIEW_DRUG_TESTING_DASHBOARD = "drug_testing.view_drug_testing_dashboard"
 REVIEW_DRUG_TESTS = "drug_testing.review_drug_tests"
 DECIDE_BREACH = "drug_testing.decide_breach"
+RECORD_SEARCH = "stop_search.record_search"
+VIEW_SEARCHES = "stop_search.view_searches"
+AMEND_SEARCH_OUTCOME = "stop_search.amend_search_outcome"
+IMPORT_POLICEUK = "stop_search.import_policeuk"
 
 _OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
 _PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
@@ -58,13 +62,22 @@ _CUSTODY = frozenset({RECORD_DRUG_TEST, VIEW_DRUG_TESTING_DASHBOARD, DECIDE_BREA
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CUSTODY_OFFICER: _OFFICER | _CUSTODY,
-    Role.FRONTLINE_OFFICER: _OFFICER,
-    Role.INSPECTOR: _OFFICER | _CUSTODY | {VIEW_REFERRAL_FUNNEL, REVIEW_DRUG_TESTS},
+    # A front-line officer records searches and amends the outcome of their own.
+    Role.FRONTLINE_OFFICER: _OFFICER | {RECORD_SEARCH, AMEND_SEARCH_OUTCOME},
+    Role.INSPECTOR: _OFFICER
+    | _CUSTODY
+    | {
+        VIEW_REFERRAL_FUNNEL,
+        REVIEW_DRUG_TESTS,
+        RECORD_SEARCH,
+        VIEW_SEARCHES,
+        AMEND_SEARCH_OUTCOME,
+    },
     # External to the force: sees sampled searches later, never person records.
     Role.INDEPENDENT_INSPECTOR: frozenset(),
-    Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON}),
+    Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON, VIEW_SEARCHES, IMPORT_POLICEUK}),
     Role.OPERATIONS_LEAD: frozenset(
-        {VIEW_PERSON, VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD}
+        {VIEW_PERSON, VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD, VIEW_SEARCHES}
     ),
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},

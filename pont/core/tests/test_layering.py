@@ -22,8 +22,27 @@ ALLOWED: dict[str, set[str]] = {
     "referrals": {"core", "audit", "accounts", "people", "directory"},
     # Source modules stand on the referral engine and nothing below imports them.
     "drug_testing": {"core", "audit", "accounts", "people", "directory", "referrals"},
-    "testing": {"core", "audit", "accounts", "people", "directory", "referrals", "drug_testing"},
-    "demo": {"core", "audit", "accounts", "people", "directory", "referrals", "drug_testing"},
+    "stop_search": {"core", "audit", "accounts", "people", "directory", "referrals"},
+    "testing": {
+        "core",
+        "audit",
+        "accounts",
+        "people",
+        "directory",
+        "referrals",
+        "drug_testing",
+        "stop_search",
+    },
+    "demo": {
+        "core",
+        "audit",
+        "accounts",
+        "people",
+        "directory",
+        "referrals",
+        "drug_testing",
+        "stop_search",
+    },
 }
 
 

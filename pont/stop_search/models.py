@@ -1,0 +1,320 @@
+"""Stop and search: the record (PACE Code A 4.3 and every police.uk field), outcome
+amendments that never overwrite, and police.uk imports.
+
+A search keeps two outcomes: the one recorded at the time of the search
+(`outcome_at_search`, `linked_at_search`), which never changes, and the current
+one (`outcome`, `outcome_linked`), which an `OutcomeAmendment` changes with its
+reason and evidence. Reports choose which to use.
+
+The vocabularies that police.uk publishes and that can change (outcomes,
+self-defined ethnicity, legislation, object of search) are dated reference data
+with their police.uk label; labels police.uk used before (the pre-2018
+vocabulary) are `PoliceUkAlias` rows pointing at the current code. The small
+fixed sets (type, gender, age range, officer-defined ethnicity) are choices.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pont.core.models import (
+    ReferenceData,
+    TimeStampedModel,
+    VersionedModel,
+    reference_data_constraints,
+)
+
+
+class SearchOutcome(ReferenceData):
+    """An outcome of a search, as police.uk names it now."""
+
+    policeuk_label = models.CharField(_("police.uk label"), max_length=120)
+    # Whether the outcome means the search found something that led to action (not "nothing
+    # found" and not "no further action").
+    found = models.BooleanField(_("something found and acted on"), default=False)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("search outcome")
+        verbose_name_plural = _("search outcomes")
+        constraints = reference_data_constraints("search_outcome")
+
+
+class SelfDefinedEthnicity(ReferenceData):
+    """A self-defined ethnicity (2011 Census categories), with its Census 2021 broad group."""
+
+    class Group(models.TextChoices):
+        WHITE = "white", _("White")
+        MIXED = "mixed", _("Mixed or multiple ethnic groups")
+        ASIAN = "asian", _("Asian or Asian British")
+        BLACK = "black", _("Black, Black British, Caribbean or African")
+        OTHER = "other", _("Other ethnic group")
+        NOT_STATED = "not_stated", _("Not stated")
+
+    policeuk_label = models.CharField(_("police.uk label"), max_length=120)
+    group = models.CharField(_("broad group"), max_length=12, choices=Group.choices)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("self-defined ethnicity")
+        verbose_name_plural = _("self-defined ethnicities")
+        constraints = reference_data_constraints("self_defined_ethnicity")
+
+
+class Legislation(ReferenceData):
+    """The power a search was made under."""
+
+    policeuk_label = models.CharField(_("police.uk label"), max_length=120)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("search power")
+        verbose_name_plural = _("search powers")
+        constraints = reference_data_constraints("search_legislation")
+
+
+class ObjectOfSearch(ReferenceData):
+    """What the officer was looking for."""
+
+    policeuk_label = models.CharField(_("police.uk label"), max_length=120)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("object of search")
+        verbose_name_plural = _("objects of search")
+        constraints = reference_data_constraints("object_of_search")
+
+
+class PoliceUkAlias(models.Model):
+    """A label police.uk used for a value before (e.g. "Suspect arrested" for "Arrest")."""
+
+    class Column(models.TextChoices):
+        OUTCOME = "outcome", _("Outcome")
+        SELF_DEFINED_ETHNICITY = "self_defined_ethnicity", _("Self-defined ethnicity")
+        LEGISLATION = "legislation", _("Legislation")
+        OBJECT_OF_SEARCH = "object_of_search", _("Object of search")
+
+    column = models.CharField(_("column"), max_length=24, choices=Column.choices)
+    label = models.CharField(_("police.uk label"), max_length=160)
+    code = models.CharField(_("code"), max_length=64)
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta:
+        verbose_name = _("police.uk label used before")
+        constraints = [
+            models.UniqueConstraint(fields=["column", "label"], name="policeuk_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.label} -> {self.code}"
+
+
+class PoliceUkImport(models.Model):
+    """One force-month of police.uk stop-and-search data, as last imported.
+
+    Re-importing a force-month replaces its searches (police.uk re-issues months
+    as outcomes are updated); the row keeps the latest file's hash and counts.
+    """
+
+    force = models.CharField(_("police.uk force id"), max_length=60)
+    month = models.DateField(_("month"))  # the first day of the month
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("police.uk import")
+        ordering = ["-month", "force"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "month"], name="policeuk_import_force_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force} {self.month:%Y-%m}"
+
+
+class Search(TimeStampedModel, VersionedModel):
+    """One stop and search (PACE Code A 4.3 content, and every police.uk column)."""
+
+    class Type(models.TextChoices):
+        PERSON = "person", _("Person search")
+        VEHICLE = "vehicle", _("Vehicle search")
+        PERSON_AND_VEHICLE = "person_and_vehicle", _("Person and vehicle search")
+
+    class Gender(models.TextChoices):
+        NOT_RECORDED = "", _("Not recorded")
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        OTHER = "other", _("Other")
+
+    class AgeRange(models.TextChoices):
+        NOT_RECORDED = "", _("Not recorded")
+        UNDER_10 = "under_10", _("under 10")
+        AGE_10_17 = "10_17", "10-17"
+        AGE_18_24 = "18_24", "18-24"
+        AGE_25_34 = "25_34", "25-34"
+        OVER_34 = "over_34", _("over 34")
+
+    class OfficerDefinedEthnicity(models.TextChoices):
+        NOT_RECORDED = "", _("Not recorded")
+        WHITE = "white", _("White")
+        BLACK = "black", _("Black")
+        ASIAN = "asian", _("Asian")
+        MIXED = "mixed", _("Mixed")
+        OTHER = "other", _("Other")
+
+    class Source(models.TextChoices):
+        RECORDED = "recorded", _("Recorded in Pont")
+        POLICEUK = "policeuk", _("Imported from police.uk")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    controller = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("force"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    policeuk_import = models.ForeignKey(
+        PoliceUkImport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="searches",
+    )
+    row_number = models.PositiveIntegerField(_("row in the file"), null=True, blank=True)
+
+    search_type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    occurred_at = models.DateTimeField(_("date and time"))
+    # police.uk gives some forces' searches to the day only (local midnight).
+    day_only = models.BooleanField(_("day known, time not"), default=False)
+    # The local day and month (Europe/London), kept for grouping: police.uk dates are UTC.
+    local_date = models.DateField(_("day (local)"))
+    part_of_operation = models.BooleanField(_("part of a policing operation"), null=True)
+    operation_name = models.CharField(_("policing operation"), max_length=200, blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    age_range = models.CharField(_("age range"), max_length=8, choices=AgeRange.choices, blank=True)
+    self_defined_ethnicity = models.CharField(
+        _("self-defined ethnicity"), max_length=64, blank=True
+    )
+    officer_defined_ethnicity = models.CharField(
+        _("officer-defined ethnicity"),
+        max_length=6,
+        choices=OfficerDefinedEthnicity.choices,
+        blank=True,
+    )
+    legislation = models.CharField(_("legislation"), max_length=64, blank=True)
+    object_of_search = models.CharField(_("object of search"), max_length=64, blank=True)
+    grounds = models.TextField(_("grounds for the search"), blank=True)
+    removal_more_than_outer_clothing = models.BooleanField(
+        _("removal of more than outer clothing"), null=True
+    )
+    body_worn_video = models.BooleanField(_("body-worn video used"), null=True)
+    body_worn_video_reference = models.CharField(
+        _("body-worn video reference"), max_length=100, blank=True
+    )
+    vehicle_registration = models.CharField(_("vehicle registration"), max_length=10, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Linked only when the person gave their name.
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="searches",
+    )
+
+    outcome_at_search = models.CharField(
+        _("outcome at the time of search"), max_length=64, blank=True
+    )
+    linked_at_search = models.BooleanField(
+        _("outcome linked to the object of search, at the time"), null=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=64, blank=True)
+    outcome_linked = models.BooleanField(_("outcome linked to the object of search"), null=True)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        ordering = ["-occurred_at"]
+        permissions = [
+            ("record_search", _("Record stop and search")),
+            ("view_searches", _("See stop and search records of the force")),
+            ("amend_search_outcome", _("Amend the outcome of a search")),
+            ("import_policeuk", _("Import and export police.uk stop and search data")),
+        ]
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="policeuk", policeuk_import__isnull=False)
+                | Q(source="recorded", policeuk_import__isnull=True),
+                name="search_import_only_for_policeuk",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="policeuk") | ~Q(grounds=""),
+                name="search_grounds_recorded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["controller", "local_date"], name="search_controller_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_search_type_display()} {self.local_date}"
+
+
+class OutcomeAmendment(models.Model):
+    """A later change of a search's outcome: never an overwrite, always with its reason."""
+
+    search = models.ForeignKey(Search, on_delete=models.PROTECT, related_name="amendments")
+    outcome = models.CharField(_("new outcome"), max_length=64)
+    outcome_linked = models.BooleanField(_("linked to the object of search"), null=True)
+    previous_outcome = models.CharField(_("previous outcome"), max_length=64, blank=True)
+    previous_linked = models.BooleanField(_("previously linked"), null=True)
+    reason = models.TextField(_("reason"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("amended by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amended_at = models.DateTimeField(_("amended at"))
+
+    class Meta:
+        verbose_name = _("outcome amendment")
+        ordering = ["amended_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.search_id}: {self.previous_outcome} -> {self.outcome}"
