@@ -51,6 +51,8 @@ def _reference_data_restored(django_db_blocker):  # noqa: ANN001
             ("pont.directory.migrations.0002_need_categories", "load"),
             ("pont.referrals.migrations.0002_reference_data", "load"),
             ("pont.drug_testing.migrations.0002_reference_data", "load"),
+            ("pont.stop_search.migrations.0002_reference_data", "load"),
+            ("pont.stop_search.migrations.0003_census_population", "load"),
         ):
             getattr(import_module(module), function)(apps, None)
 

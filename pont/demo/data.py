@@ -25,6 +25,7 @@ from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 from .custody import load_custody_year
+from .stop_search import load_policeuk_months
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -447,6 +448,7 @@ def load_demo() -> dict[str, int]:
     directory = load_directory_demo()
     tests_created = load_custody_year(users)
     referrals_created = _referrals(users)
+    searches_imported = load_policeuk_months()
     return {
         "organisations": Organisation.objects.count() - before_orgs,
         "users": User.objects.count() - before_users,
@@ -454,4 +456,5 @@ def load_demo() -> dict[str, int]:
         "services": directory["services"],
         "referrals": referrals_created,
         "drug_tests": tests_created,
+        "policeuk_searches": searches_imported,
     }

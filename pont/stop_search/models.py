@@ -318,3 +318,32 @@ class OutcomeAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.search_id}: {self.previous_outcome} -> {self.outcome}"
+
+
+class CensusPopulation(models.Model):
+    """Usual residents of an area by broad ethnic group (Census 2021, table TS021).
+
+    The denominators of the search rates. Loaded from the ONS file shipped in
+    `pont/stop_search/data/census2021/` (see its SOURCES.md); never edited by hand.
+    """
+
+    census_day = models.DateField(_("census day"))
+    area_code = models.CharField(_("ONS area code"), max_length=9)
+    area_name = models.CharField(_("area"), max_length=100)
+    group = models.CharField(
+        _("broad ethnic group"), max_length=12, choices=SelfDefinedEthnicity.Group.choices
+    )
+    usual_residents = models.PositiveIntegerField(_("usual residents"))
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta:
+        verbose_name = _("Census population")
+        ordering = ["area_name", "group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["census_day", "area_code", "group"], name="census_population_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_name} {self.group}: {self.usual_residents}"

@@ -1,5 +1,7 @@
 """What stop and search adds to the rest of Pont at start-up: reference tables, navigation."""
 
+from typing import Any
+
 
 def register() -> None:
     from pont.core.reference import register_reference_table
@@ -10,3 +12,60 @@ def register() -> None:
     register_reference_table(SelfDefinedEthnicity, editable_fields=("policeuk_label", "group"))
     register_reference_table(Legislation, editable_fields=("policeuk_label",))
     register_reference_table(ObjectOfSearch, editable_fields=("policeuk_label",))
+
+    _register_pages()
+
+
+def _register_pages() -> None:
+    """The searches in the navigation and on a person's record; referrals link back."""
+    from django.urls import reverse, reverse_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from pont.accounts.roles import RECORD_SEARCH, VIEW_SEARCHES
+    from pont.core.navigation import NavItem, register_nav_item
+    from pont.people.access import PersonAction, register_person_action
+    from pont.referrals.models import Referral
+    from pont.referrals.sources import SourceHooks, SourceLink, register_source
+
+    from . import selectors
+
+    def links(referral: Referral, user: Any) -> list[SourceLink]:
+        """The search the referral started from, for those who may see it."""
+        if not getattr(user, "is_authenticated", False) or not referral.source_id:
+            return []
+        search = selectors.search_get_for_user(user=user, search_id=referral.source_id)
+        if search is None:
+            return []
+        return [
+            SourceLink(
+                str(
+                    _("Stop and search of %(day)s")
+                    % {"day": search.local_date.strftime("%d/%m/%Y")}
+                ),
+                reverse("stop_search:detail", kwargs={"search_id": search.pk}),
+            )
+        ]
+
+    register_source(Referral.Source.STOP_SEARCH, SourceHooks(links=links))
+    register_person_action(
+        PersonAction(
+            key="stop_search",
+            label=_("Record a stop and search"),
+            url_name="stop_search:create",
+            capability=RECORD_SEARCH,
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="stop_search",
+            label=_("Stop and search"),
+            url=reverse_lazy("stop_search:list"),
+            capability=(RECORD_SEARCH, VIEW_SEARCHES),
+            order=22,
+            description=_(
+                "Searches with both outcomes and every amendment; refer people found with "
+                "drugs to a service."
+            ),
+            match="stop_search:",
+        )
+    )

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         summary = (
             "Demo data ready: created {organisations} organisations, {users} users, "
             "{people} people, {services} services, {referrals} referrals, "
-            "{drug_tests} drug tests with what followed."
+            "{drug_tests} drug tests with what followed, "
+            "{policeuk_searches} searches from police.uk."
         )
         self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:

@@ -1,0 +1,222 @@
+"""Stop and search test data, made through the services.
+
+The police.uk vocabularies (outcomes, self-defined ethnicity, powers, objects
+of search) are loaded by a data migration. So that tests hold with or without
+it, `stop_search_reference()` finds each row a test needs by its police.uk
+label and loads it only when it is missing, and tests use the codes it returns.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from pont.accounts import services as accounts
+from pont.accounts.models import Organisation, User
+from pont.accounts.roles import Role
+from pont.core.models import ReferenceData
+from pont.core.reference import load_reference_rows
+from pont.people.models import Person
+from pont.stop_search import services
+from pont.stop_search.models import (
+    Legislation,
+    ObjectOfSearch,
+    OutcomeAmendment,
+    Search,
+    SearchOutcome,
+    SelfDefinedEthnicity,
+)
+
+from .personas import FRONTLINE, TEST_PASSWORD, World
+
+SOURCE = "data.police.uk stop and search vocabulary (test rows)"
+SINCE = date(2019, 1, 1)
+
+# name used by tests -> (model, police.uk label, code if loaded here, Welsh label, extra fields)
+_ROWS: dict[str, tuple[type[ReferenceData], str, str, str, dict[str, Any]]] = {
+    "arrest": (SearchOutcome, "Arrest", "bu-arrest", "Arestio", {"found": True}),
+    "nfa": (
+        SearchOutcome,
+        "A no further action disposal",
+        "bu-no-further-action",
+        "Dim camau pellach",
+        {"found": False},
+    ),
+    "cannabis_warning": (
+        SearchOutcome,
+        "Khat or Cannabis warning",
+        "bu-khat-or-cannabis-warning",
+        "Rhybudd khat neu ganabis",
+        {"found": True},
+    ),
+    "community_resolution": (
+        SearchOutcome,
+        "Community resolution",
+        "bu-community-resolution",
+        "Datrys yn y gymuned",
+        {"found": True},
+    ),
+    "drugs_power": (
+        Legislation,
+        "Misuse of Drugs Act 1971 (section 23)",
+        "misuse-of-drugs-act-1971-section-23",
+        "Deddf Camddefnyddio Cyffuriau 1971 (adran 23)",
+        {},
+    ),
+    "pace_s1": (
+        Legislation,
+        "Police and Criminal Evidence Act 1984 (section 1)",
+        "police-and-criminal-evidence-act-1984-section-1",
+        "Deddf yr Heddlu a Thystiolaeth Droseddol 1984 (adran 1)",
+        {},
+    ),
+    "controlled_drugs": (
+        ObjectOfSearch,
+        "Controlled drugs",
+        "controlled-drugs",
+        "Cyffuriau a reolir",
+        {},
+    ),
+    "stolen_goods": (ObjectOfSearch, "Stolen goods", "stolen-goods", "Nwyddau wedi'u dwyn", {}),
+    "white_british": (
+        SelfDefinedEthnicity,
+        "White - English/Welsh/Scottish/Northern Irish/British",
+        "W1",
+        "Gwyn - Cymreig/Seisnig/Albanaidd/Gwyddelig Gogleddol/Prydeinig",
+        {"group": "white"},
+    ),
+    "not_stated": (
+        SelfDefinedEthnicity,
+        "Other ethnic group - Not stated",
+        "NS",
+        "Grŵp ethnig arall - Heb ei nodi",
+        {"group": "not_stated"},
+    ),
+}
+
+
+def _label_variants(label: str) -> list[str]:
+    # police.uk files write the ethnicity groups with a hyphen, its notes with an en dash.
+    return [label, label.replace(" - ", " \u2013 ")]
+
+
+def stop_search_reference() -> dict[str, str]:
+    """The codes of the reference rows tests use (name -> code), loading any that are missing."""
+    codes: dict[str, str] = {}
+    for name, (model, label, code, label_cy, extra) in _ROWS.items():
+        row = (
+            model.objects.effective_on(timezone.localdate())
+            # (Q: the label is a field of each concrete table, not of ReferenceData.)
+            .filter(Q(policeuk_label__in=_label_variants(label)))
+            .first()
+        )
+        if row is None:
+            load_reference_rows(
+                model,
+                [
+                    {
+                        "code": code,
+                        "effective_from": SINCE,
+                        "label_en": label,
+                        "label_cy": label_cy,
+                        "policeuk_label": label,
+                        "source": SOURCE,
+                        **extra,
+                    }
+                ],
+            )
+            row = model.objects.get(code=code, effective_from=SINCE)
+        codes[name] = row.code
+    return codes
+
+
+def search_values(world: World, **overrides: Any) -> dict[str, Any]:
+    """The arguments of search_record: a person searched for drugs under s.23, drugs found,
+    arrested; nobody named (add person_id to link a person)."""
+    codes = stop_search_reference()
+    values: dict[str, Any] = {
+        "actor": world.users[FRONTLINE],
+        "search_type": Search.Type.PERSON,
+        "occurred_at": timezone.now() - timedelta(minutes=20),
+        "area_id": world.carmarthenshire.pk,
+        "place": "Stepney Street, Llanelli",
+        "latitude": "51.680123",
+        "longitude": "-4.161234",
+        "gender": Search.Gender.MALE,
+        "age_range": Search.AgeRange.AGE_18_24,
+        "self_defined_ethnicity": codes["white_british"],
+        "officer_defined_ethnicity": Search.OfficerDefinedEthnicity.WHITE,
+        "legislation": codes["drugs_power"],
+        "object_of_search": codes["controlled_drugs"],
+        "grounds": "Strong smell of cannabis; seen passing a small package in the lane.",
+        "outcome": codes["arrest"],
+        "outcome_linked": True,
+        "body_worn_video": True,
+        "body_worn_video_reference": "BWV-4471-2026",
+    }
+    values.update(overrides)
+    return values
+
+
+def recorded_search(
+    world: World, *, person: Person | None = None, actor_code: str = FRONTLINE, **overrides: Any
+) -> Search:
+    """A search recorded through the service by the persona (the front-line officer)."""
+    if person is not None:
+        overrides["person_id"] = person.pk
+    overrides.setdefault("actor", world.users[actor_code])
+    return services.search_record(**search_values(world, **overrides))
+
+
+def amended(search: Search, *, actor: Any, outcome: str, **overrides: Any) -> OutcomeAmendment:
+    """An amendment of the search's current outcome, with the version it has now."""
+    search.refresh_from_db()
+    values: dict[str, Any] = {
+        "actor": actor,
+        "search_id": search.pk,
+        "outcome": outcome,
+        "outcome_linked": True,
+        "reason": "Laboratory analysis came back",
+        "evidence": "Lab report 26/1234",
+        "expected_version": search.version,
+    }
+    values.update(overrides)
+    return services.search_outcome_amend(**values)
+
+
+def officer(
+    world: World,
+    username: str,
+    *,
+    role: str = Role.FRONTLINE_OFFICER,
+    organisation: Organisation | None = None,
+) -> User:
+    """Another officer (a front-line officer in Carmarthenshire unless told otherwise)."""
+    user, _initial = accounts.user_create(
+        actor=None,
+        username=username,
+        given_name=username.title(),
+        family_name="Officer",
+        email=f"{username}@example.test",
+        password=TEST_PASSWORD,
+    )
+    accounts.membership_create(
+        actor=None, user=user, organisation=organisation or world.carmarthenshire, role=role
+    )
+    return user
+
+
+def other_force() -> tuple[Organisation, Organisation]:
+    """A second force and one of its areas, to show that forces do not see each other's."""
+    force = accounts.organisation_create(
+        actor=None, name="Gwent Police", slug="gwent", kind=Organisation.Kind.FORCE
+    )
+    area = accounts.organisation_create(
+        actor=None,
+        name="Newport",
+        slug="newport",
+        kind=Organisation.Kind.AREA,
+        parent=force,
+    )
+    return force, area
