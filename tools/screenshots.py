@@ -97,7 +97,8 @@ class Walk:
         self.page.goto(f"{self.base}/")
         language = self.page.get_attribute("html", "lang")
         if (language == "cy") != on:
-            self.page.click("form[action$='set-language'] button")
+            label = "Cymraeg" if on else "English"
+            self.page.click(f"form[action$='set-language'] button:has-text('{label}')")
             self.page.wait_for_load_state()
 
 
@@ -257,6 +258,17 @@ def inspector(walk: Walk) -> None:
         walk.shot("inspector-2-sample", full=False)
 
 
+def public_visitor(walk: Walk) -> None:
+    """No sign-in: the stop and search figures, in English and in Welsh."""
+    walk.page.context.clear_cookies()
+    walk.go("/stop-search/public")
+    walk.shot("public-1-stop-search", full=False)
+    walk.welsh(True)
+    walk.go("/stop-search/public")
+    walk.shot("public-2-stop-search-welsh", full=False)
+    walk.welsh(False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -268,7 +280,7 @@ def main() -> int:
         # bypass_csp: axe-core is injected as an inline script, which the CSP (rightly) refuses.
         page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=bool(args.axe))
         walk = Walk(page, args.base_url, args.axe)
-        for journey in (custody_officer, provider_worker, inspector):
+        for journey in (custody_officer, provider_worker, inspector, public_visitor):
             journey(walk)
         browser.close()
     if args.axe:

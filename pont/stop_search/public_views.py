@@ -101,7 +101,7 @@ def _chart(title: str, description: str, chart_id: str, items: list[tuple[str, i
 @require_GET
 def public_figures(request: HttpRequest) -> HttpResponse:
     """Searches by month and county, outcomes, the linked-outcome rate and disproportionality."""
-    form = BasisForm(request.GET or None)
+    form = BasisForm(request.GET or None, initial={"basis": figures.CURRENT})
     if form.is_bound and not form.is_valid():
         return render(request, "stop_search/public.html", {"form": form}, status=400)
     basis = (form.cleaned_data.get("basis") if form.is_bound else "") or figures.CURRENT
