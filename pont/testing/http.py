@@ -21,3 +21,16 @@ def post_form(client: Client, path: str, data: dict[str, Any] | None = None, **k
     else:
         token = with_csrf(client)
     return client.post(path, {**(data or {}), "csrfmiddlewaretoken": token}, **kwargs)
+
+
+def moment_fields(prefix: str, when: Any) -> dict[str, str]:
+    """A date-and-time as Pont's forms take it: day, month and year boxes and a time box."""
+    from django.utils import timezone
+
+    local = timezone.localtime(when)
+    return {
+        f"{prefix}_0": str(local.day),
+        f"{prefix}_1": str(local.month),
+        f"{prefix}_2": str(local.year),
+        f"{prefix}_time": f"{local:%H:%M}",
+    }

@@ -8,7 +8,7 @@ future when it is imposed and in the past when the provider records it.
 """
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -20,21 +20,11 @@ from pont.demo.custody import demo_clock
 from pont.drug_testing.models import BreachCase, DrugTest, Notice, OfficerTask, RequiredAssessment
 from pont.referrals.models import OutboxMessage, Referral, WebhookEndpoint
 from pont.testing.drug_testing import suite_arranged
-from pont.testing.http import post_form
+from pont.testing.http import moment_fields, post_form
 from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
 from pont.testing.referrals import provider_service, released_person
 
 PLACE = "DDAS, 4 Stepney Street, Llanelli SA15 3TR"
-
-
-def _moment(prefix: str, when: datetime) -> dict[str, str]:
-    local = timezone.localtime(when)
-    return {
-        f"{prefix}_0": str(local.day),
-        f"{prefix}_1": str(local.month),
-        f"{prefix}_2": str(local.year),
-        f"{prefix}_time": f"{local:%H:%M}",
-    }
 
 
 def _text(pdf: bytes) -> str:
@@ -80,13 +70,13 @@ def test_test_to_ra1_to_non_attendance_to_breach_pack_to_decision(
                 "person": str(person.pk),
                 "custody_suite": str(world.llanelli.pk),
                 "custody_record_number": "LL/00777/26",
-                **_moment("arrested_at", week_ago - timedelta(hours=3)),
+                **moment_fields("arrested_at", week_ago - timedelta(hours=3)),
                 "offences": "Theft from a shop",
                 "condition": "arrest",
                 "trigger_offence": "theft",
                 "warning_given": "on",
                 "outcome": "tested",
-                **_moment("sample_taken_at", week_ago - timedelta(minutes=30)),
+                **moment_fields("sample_taken_at", week_ago - timedelta(minutes=30)),
                 "result_cocaine": "positive",
                 "result_opiates": "negative",
             },
@@ -107,7 +97,7 @@ def test_test_to_ra1_to_non_attendance_to_breach_pack_to_decision(
                 f"/custody/drug-tests/{test.pk}/required-assessment",
                 {
                     "service": str(service.pk),
-                    **_moment("appointment_at", appointment),
+                    **moment_fields("appointment_at", appointment),
                     "place": PLACE,
                 },
             )

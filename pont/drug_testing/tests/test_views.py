@@ -10,7 +10,7 @@ from pont.drug_testing import documents
 from pont.drug_testing.models import DrugTest, RequiredAssessment
 from pont.people.models import Person
 from pont.testing.drug_testing import imposed_assessment, positive_test, suite_arranged
-from pont.testing.http import post_form
+from pont.testing.http import moment_fields, post_form
 from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, PROV_A, PROV_B
 from pont.testing.referrals import provider_service, released_person
 
@@ -20,28 +20,18 @@ def fast_documents(monkeypatch):
     monkeypatch.setattr(documents, "notice_pdf", lambda data: b"%PDF-1.7 " + data.kind.encode())
 
 
-def _moment(prefix: str, when) -> dict[str, str]:
-    local = timezone.localtime(when)
-    return {
-        f"{prefix}_0": str(local.day),
-        f"{prefix}_1": str(local.month),
-        f"{prefix}_2": str(local.year),
-        f"{prefix}_time": f"{local:%H:%M}",
-    }
-
-
 def _desk_form(world, **overrides) -> dict[str, str]:
     now = timezone.now()
     data = {
         "custody_suite": str(world.llanelli.pk),
         "custody_record_number": "LL/00042/26",
-        **_moment("arrested_at", now - timedelta(hours=2)),
+        **moment_fields("arrested_at", now - timedelta(hours=2)),
         "offences": "Shoplifting (theft)",
         "condition": "arrest",
         "trigger_offence": "theft",
         "warning_given": "on",
         "outcome": "tested",
-        **_moment("sample_taken_at", now - timedelta(minutes=30)),
+        **moment_fields("sample_taken_at", now - timedelta(minutes=30)),
         "result_cocaine": "positive",
         "result_opiates": "negative",
     }
@@ -139,7 +129,7 @@ def test_imposing_from_the_test_page_sends_the_referral_and_offers_the_ra1(world
         f"/custody/drug-tests/{test.pk}/required-assessment",
         {
             "service": str(provider_service(world).pk),
-            **_moment("appointment_at", when.replace(hour=10, minute=0)),
+            **moment_fields("appointment_at", when.replace(hour=10, minute=0)),
             "place": "DDAS, Llanelli",
         },
     )
@@ -163,7 +153,7 @@ def test_imposing_with_missing_contact_details_says_what_is_missing(world, as_pe
         f"/custody/drug-tests/{test.pk}/required-assessment",
         {
             "service": str(provider_service(world).pk),
-            **_moment("appointment_at", timezone.now() + timedelta(days=2)),
+            **moment_fields("appointment_at", timezone.now() + timedelta(days=2)),
             "place": "DDAS",
         },
     )
