@@ -241,6 +241,12 @@ PONT_SCHEDULE = [
     ("pont.audit.tasks.audit_checkpoint_write", env_int("PONT_AUDIT_CHECKPOINT_SECONDS", 300)),
     # Retries of failed webhook deliveries (new events are delivered at once).
     ("pont.referrals.tasks.deliver_webhooks", env_int("PONT_WEBHOOK_RETRY_SECONDS", 15)),
+    # Last month's audit sample of searches, drawn on the 1st (hourly runs: once per month,
+    # a missed 1st caught up at the next run).
+    (
+        "pont.stop_search.audit_tasks.draw_search_samples",
+        env_int("PONT_SEARCH_SAMPLE_SECONDS", 3600),
+    ),
 ]
 
 # Audit chain checkpoints: kept in their own table and, when a path is set,

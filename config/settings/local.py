@@ -17,3 +17,15 @@ PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
 # Emails (links only, never personal data) are written as files to read in the demo.
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "emails"
+
+# Shared by the web processes and the task worker, which `pont up` runs apart: the progress
+# of police.uk uploads (stop_search.policeuk_jobs) is written by one and read by the others,
+# and the uploaded files wait in the storage for the worker. Production needs the same:
+# a cache and a storage that every process reaches (Redis, shared storage).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache",
+    }
+}
+MEDIA_ROOT = VAR_DIR / "uploads"

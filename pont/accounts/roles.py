@@ -54,6 +54,8 @@ RECORD_SEARCH = "stop_search.record_search"
 VIEW_SEARCHES = "stop_search.view_searches"
 AMEND_SEARCH_OUTCOME = "stop_search.amend_search_outcome"
 IMPORT_POLICEUK = "stop_search.import_policeuk"
+REVIEW_SEARCHES = "stop_search.review_searches"
+VIEW_SEARCH_AUDIT = "stop_search.view_search_audit"
 
 _OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
 _PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
@@ -72,19 +74,29 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         RECORD_SEARCH,
         VIEW_SEARCHES,
         AMEND_SEARCH_OUTCOME,
+        REVIEW_SEARCHES,
+        VIEW_SEARCH_AUDIT,
     },
-    # External to the force: sees sampled searches later, never person records.
-    Role.INDEPENDENT_INSPECTOR: frozenset(),
+    # External to the force: reviews the sampled searches only, never person records.
+    Role.INDEPENDENT_INSPECTOR: frozenset({REVIEW_SEARCHES}),
     Role.INTELLIGENCE_ANALYST: frozenset({VIEW_PERSON, VIEW_SEARCHES, IMPORT_POLICEUK}),
     Role.OPERATIONS_LEAD: frozenset(
-        {VIEW_PERSON, VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD, VIEW_SEARCHES}
+        {
+            VIEW_PERSON,
+            VIEW_REFERRAL_FUNNEL,
+            VIEW_DRUG_TESTING_DASHBOARD,
+            VIEW_SEARCHES,
+            VIEW_SEARCH_AUDIT,
+        }
     ),
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
     Role.PANEL_MEMBER: frozenset(),
     # The commissioner's office sees aggregates only.
-    Role.COMMISSIONERS_OFFICER: frozenset({VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD}),
+    Role.COMMISSIONERS_OFFICER: frozenset(
+        {VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD, VIEW_SEARCH_AUDIT}
+    ),
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
     # Runs the system; sees no personal data of data subjects.

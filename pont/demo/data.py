@@ -25,7 +25,7 @@ from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 from .custody import load_custody_year
-from .stop_search import load_policeuk_months
+from .stop_search import load_policeuk_months, load_search_audit
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -449,6 +449,7 @@ def load_demo() -> dict[str, int]:
     tests_created = load_custody_year(users)
     referrals_created = _referrals(users)
     searches_imported = load_policeuk_months()
+    samples_drawn = load_search_audit(users)
     return {
         "organisations": Organisation.objects.count() - before_orgs,
         "users": User.objects.count() - before_users,
@@ -457,4 +458,5 @@ def load_demo() -> dict[str, int]:
         "referrals": referrals_created,
         "drug_tests": tests_created,
         "policeuk_searches": searches_imported,
+        "search_samples": samples_drawn,
     }

@@ -5,7 +5,7 @@ every field that is wrong at once. So most fields here are optional: an empty
 field reaches the service, which says what it needs.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from django import forms
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, TimeOfDayField, combine_local
 
-from .models import Search
+from .models import Search, SearchReview
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -234,3 +234,108 @@ def initial_outcome(search: Search) -> dict[str, Any]:
         "outcome_linked": _as_yes_no(search.outcome_linked),
         "version": search.version,
     }
+
+
+# The monthly audit ----------------------------------------------------------------------
+
+# Years 1000 to 2999 only: year 0000 is no date, and December 9999 has no next month.
+MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
+
+
+def _month_field(label: Any, *, required: bool = False, **kwargs: Any) -> forms.RegexField:
+    return forms.RegexField(
+        label=label,
+        required=required,
+        regex=MONTH_PATTERN,
+        help_text=_("For example, 2026-11"),
+        error_messages={
+            "invalid": _("Enter the month like 2026-11"),
+            "required": _("Enter the month to sample, like 2026-11"),
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+        **kwargs,
+    )
+
+
+def first_day(month: str) -> date:
+    """The first day of a month written like 2026-11 (as the month fields accept it)."""
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, 1)
+
+
+class SampleDrawForm(forms.Form):
+    month = _month_field(_("Month to sample"), required=True)
+
+
+class SearchReviewForm(forms.Form):
+    """One inspector's review of a sampled search; the service names what is missing."""
+
+    grounds_reasonable = _radios(
+        _("Were the grounds for the search reasonable?"), SearchReview.GroundsReasonable.choices
+    )
+    grounds_recorded_sufficiently = _yes_no(
+        _("Were the grounds recorded in enough detail?"),
+        help_text=_("Would someone who was not there understand why the person was searched?"),
+    )
+    body_worn_video = _radios(
+        _("Did you review the body-worn video?"), SearchReview.BodyWornVideo.choices
+    )
+    conduct = forms.CharField(
+        label=_("Conduct and fairness"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "How the officer dealt with the person: what they were told, courtesy, whether the "
+            "search was proportionate."
+        ),
+    )
+    rating = _radios(_("Overall rating"), SearchReview.Rating.choices)
+    feedback = forms.CharField(
+        label=_("Feedback to the officer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The officer reads this on their feedback page. Needed for a red or amber rating."
+        ),
+    )
+    themes = forms.MultipleChoiceField(
+        label=_("Learning themes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Select all that apply, for the force's learning."),
+        error_messages={"invalid_choice": _("Select the learning themes from the list.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, themes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "themes", themes)
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "grounds_reasonable": data["grounds_reasonable"],
+            "grounds_recorded_sufficiently": data["grounds_recorded_sufficiently"],
+            "body_worn_video": data["body_worn_video"],
+            "conduct": data["conduct"],
+            "rating": data["rating"],
+            "feedback": data["feedback"],
+            "themes": list(data["themes"]),
+            "expected_version": data["version"],
+        }
+
+
+class AuditDashboardFilterForm(forms.Form):
+    """A period of whole months (both ends included); empty for every month."""
+
+    start = _month_field(_("From (month)"))
+    end = _month_field(_("To (month)"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error(
+                "end", _("The end of the period must be the same as or after its start.")
+            )
+        return cleaned

@@ -347,3 +347,194 @@ class CensusPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_name} {self.group}: {self.usual_residents}"
+
+
+# The monthly audit of searches -------------------------------------------------------
+# Dyfed-Powys Police's Ethical Use of Police Powers Group: "a local inspector and an
+# independent inspector reviewing the quality and necessity of up to 25% of searches each
+# month. Findings are fed back individually and to the group regarding organisational
+# learning" (report to the Police and Crime Panel, 25 October 2019, recommendation 8).
+
+
+class SearchAuditRule(ReferenceData):
+    """A number the monthly audit of searches follows, dated so that a change needs no code.
+
+    Codes: sample_percent (the share of a month's searches drawn for review, in percent).
+    """
+
+    value = models.PositiveIntegerField(_("value"))
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("search audit rule")
+        verbose_name_plural = _("search audit rules")
+        constraints = reference_data_constraints("search_audit_rule")
+
+
+class SearchReviewTheme(ReferenceData):
+    """A learning theme a reviewer can name, counted month by month for the force's learning.
+
+    Dated rows, not fixed choices: the Ethical Use of Police Powers Group changes what
+    it looks for, and a retired theme must keep its meaning on the reviews that named it.
+    """
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("search review theme")
+        verbose_name_plural = _("search review themes")
+        constraints = reference_data_constraints("search_review_theme")
+
+
+class AuditSample(TimeStampedModel):
+    """One month's sample of a force's searches, drawn once, for the two inspectors to review.
+
+    The seed, the share and a fingerprint of the searches drawn from are kept, so
+    that anyone can draw again and check that the same searches come out.
+    `drawn_by` is empty when the periodic job drew it.
+    """
+
+    controller = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("force"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))  # the first day of the month sampled
+    share_percent = models.PositiveSmallIntegerField(_("share sampled (percent)"))
+    seed = models.CharField(_("seed"), max_length=64)
+    population = models.PositiveIntegerField(_("searches in the month"))
+    population_sha256 = models.CharField(_("fingerprint of the searches drawn from"), max_length=64)
+    strata = models.PositiveIntegerField(_("strata (officer and area)"))
+    drawn_at = models.DateTimeField(_("drawn at"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drawn by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("audit sample of searches")
+        verbose_name_plural = _("audit samples of searches")
+        ordering = ["-month", "controller"]
+        default_permissions = ()
+        permissions = [
+            ("review_searches", _("Review the searches sampled for audit")),
+            ("view_search_audit", _("See the figures of the audit of searches")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["controller", "month"], name="audit_sample_month"),
+            models.CheckConstraint(
+                condition=Q(share_percent__gte=1, share_percent__lte=100),
+                name="audit_sample_share_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.controller_id} {self.month:%Y-%m}"
+
+
+class SampledSearch(models.Model):
+    """A search drawn into a month's sample, at random or because it must always be reviewed."""
+
+    class Reason(models.TextChoices):
+        RANDOM = "random", _("Drawn at random")
+        # Every search with removal of more than outer clothing is reviewed, whatever the
+        # draw: the most intrusive searches (PACE Code A 3.6-3.7). A local rule of the audit.
+        STRIP_SEARCH = "strip_search", _("More than outer clothing removed: always reviewed")
+
+    sample = models.ForeignKey(AuditSample, on_delete=models.CASCADE, related_name="sampled")
+    search = models.ForeignKey(Search, on_delete=models.PROTECT, related_name="samplings")
+    reason = models.CharField(_("why it was drawn"), max_length=12, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("sampled search")
+        verbose_name_plural = _("sampled searches")
+        ordering = ["sample", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "search"], name="sampled_search_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id}: {self.search_id}"
+
+
+class SearchReview(TimeStampedModel, VersionedModel):
+    """The local or the independent inspector's review of a sampled search.
+
+    Both rows are made, empty, when the sample is drawn; each is recorded once, by
+    a conditional update on its version (two reviewers of the same kind cannot both
+    record it, on SQLite as on PostgreSQL). A recorded review is final: the two
+    reviews are independent judgements, which the agreement figures rely on.
+    """
+
+    class Kind(models.TextChoices):
+        LOCAL = "local", _("Local inspector")
+        INDEPENDENT = "independent", _("Independent inspector")
+
+    class GroundsReasonable(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
+
+    class BodyWornVideo(models.TextChoices):
+        YES = "yes", _("Yes, the video was reviewed")
+        NO = "no", _("No, the video was not reviewed")
+        NOT_AVAILABLE = "not_available", _("No video is available")
+
+    class Rating(models.TextChoices):
+        RED = "red", _("Red")
+        AMBER = "amber", _("Amber")
+        GREEN = "green", _("Green")
+
+    sampled = models.ForeignKey(SampledSearch, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(_("reviewer"), max_length=12, choices=Kind.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    grounds_reasonable = models.CharField(
+        _("grounds reasonable"), max_length=8, choices=GroundsReasonable.choices, blank=True
+    )
+    grounds_recorded_sufficiently = models.BooleanField(
+        _("grounds recorded sufficiently"), null=True
+    )
+    body_worn_video = models.CharField(
+        _("body-worn video reviewed"), max_length=14, choices=BodyWornVideo.choices, blank=True
+    )
+    conduct = models.TextField(_("conduct and fairness"), blank=True)
+    rating = models.CharField(_("rating"), max_length=6, choices=Rating.choices, blank=True)
+    feedback = models.TextField(_("feedback to the officer"), blank=True)
+    themes = models.ManyToManyField(
+        SearchReviewTheme, verbose_name=_("learning themes"), blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("search review")
+        verbose_name_plural = _("search reviews")
+        ordering = ["sampled", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["sampled", "kind"], name="search_review_once_per_kind"),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True)
+                | (
+                    Q(reviewer__isnull=False, grounds_recorded_sufficiently__isnull=False)
+                    & ~Q(grounds_reasonable="")
+                    & ~Q(body_worn_video="")
+                    & ~Q(rating="")
+                ),
+                name="search_review_recorded_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sampled_id} {self.kind}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.reviewed_at is not None

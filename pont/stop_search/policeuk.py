@@ -115,6 +115,7 @@ VOCABULARY_COLUMNS: dict[str, str] = {
 MAX_LINE_BYTES = 64 * 1024  # a police.uk row is about 250 bytes
 MAX_VALUE_LENGTH = 200  # the longest police.uk label is under 100 characters
 MAX_ERRORS = 100  # then stop reading: the file is refused anyway
+KNOWN_VALUES = 10_000  # distinct values remembered per column (memory stays bounded)
 # Characters that make a spreadsheet run a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@")
 COORDINATE = re.compile(r"-?\d{1,3}(\.\d{1,6})?")
@@ -338,6 +339,8 @@ class PoliceUkReader:
         self.bytes_read = 0
         self._hash = hashlib.sha256()
         self._line = 0
+        # Per column (in HEADER order): each value met in a correct row -> what it was read as.
+        self._known: list[dict[str, Any]] = [{} for _column in HEADER]
 
     @property
     def sha256(self) -> str:
@@ -442,6 +445,73 @@ class PoliceUkReader:
     # ------------------------------------------------------------ one row
 
     def _parse(self, row: int, cells: list[str]) -> PoliceUkRow | None:
+        """Return the row's search, or None with its problems added to `errors`.
+
+        Values seen before in a correct row are taken as they were read then
+        (police.uk files repeat a few hundred distinct values in every column);
+        a row with any value not seen yet, or one whose date or place needs a
+        check across cells, is read and checked in full.
+        """
+        known = self._known
+        try:
+            when, local_date, day_only, month = known[1][cells[1]]
+            values = [known[index][cell] for index, cell in enumerate(cells)]
+        except KeyError:
+            values = None
+        if (
+            values is None
+            or month != self.month
+            or (cells[4] == "") != (cells[5] == "")  # HALF_A_PLACE
+        ):
+            parsed = self._parse_checked(row, cells)
+            if parsed is not None:
+                self._remember(cells, parsed)
+            return parsed
+        return PoliceUkRow(
+            row,
+            values[0],
+            when,
+            local_date,
+            day_only,
+            values[2],
+            values[3],
+            values[4],
+            values[5],
+            values[6],
+            values[7],
+            values[8],
+            values[9],
+            values[10],
+            values[11],
+            values[12],
+            values[13],
+            values[14],
+        )
+
+    def _remember(self, cells: list[str], parsed: PoliceUkRow) -> None:
+        """Keep each value of a correct row with what it was read as, up to KNOWN_VALUES each."""
+        read_as = (
+            parsed.search_type,
+            (parsed.occurred_at, parsed.local_date, parsed.day_only, self.month),
+            parsed.part_of_operation,
+            parsed.operation_name,
+            parsed.latitude,
+            parsed.longitude,
+            parsed.gender,
+            parsed.age_range,
+            parsed.self_defined_ethnicity,
+            parsed.officer_defined_ethnicity,
+            parsed.legislation,
+            parsed.object_of_search,
+            parsed.outcome,
+            parsed.outcome_linked,
+            parsed.removal_more_than_outer_clothing,
+        )
+        for known, cell, value in zip(self._known, cells, read_as, strict=True):
+            if len(known) < KNOWN_VALUES:
+                known[cell] = value
+
+    def _parse_checked(self, row: int, cells: list[str]) -> PoliceUkRow | None:
         errors_before = len(self.errors)
         cell = dict(zip(HEADER, cells, strict=True))
         for column, value in cell.items():

@@ -6,12 +6,21 @@ from typing import Any
 def register() -> None:
     from pont.core.reference import register_reference_table
 
-    from .models import Legislation, ObjectOfSearch, SearchOutcome, SelfDefinedEthnicity
+    from .models import (
+        Legislation,
+        ObjectOfSearch,
+        SearchAuditRule,
+        SearchOutcome,
+        SearchReviewTheme,
+        SelfDefinedEthnicity,
+    )
 
     register_reference_table(SearchOutcome, editable_fields=("policeuk_label", "found"))
     register_reference_table(SelfDefinedEthnicity, editable_fields=("policeuk_label", "group"))
     register_reference_table(Legislation, editable_fields=("policeuk_label",))
     register_reference_table(ObjectOfSearch, editable_fields=("policeuk_label",))
+    register_reference_table(SearchAuditRule, editable_fields=("value",))
+    register_reference_table(SearchReviewTheme)
 
     _register_pages()
 
@@ -21,7 +30,12 @@ def _register_pages() -> None:
     from django.urls import reverse, reverse_lazy
     from django.utils.translation import gettext_lazy as _
 
-    from pont.accounts.roles import RECORD_SEARCH, VIEW_SEARCHES
+    from pont.accounts.roles import (
+        RECORD_SEARCH,
+        REVIEW_SEARCHES,
+        VIEW_SEARCH_AUDIT,
+        VIEW_SEARCHES,
+    )
     from pont.core.navigation import NavItem, register_nav_item
     from pont.people.access import PersonAction, register_person_action
     from pont.referrals.models import Referral
@@ -67,5 +81,57 @@ def _register_pages() -> None:
                 "drugs to a service."
             ),
             match="stop_search:",
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="stop_search_audit",
+            label=_("Audit of searches"),
+            url=reverse_lazy("stop_search:audit_list"),
+            capability=REVIEW_SEARCHES,
+            order=23,
+            description=_(
+                "Each month's sample of searches, reviewed by a local and an independent inspector."
+            ),
+            match="stop_search:audit_",
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="stop_search_audit_figures",
+            label=_("Audit of searches: figures"),
+            url=reverse_lazy("stop_search:audit_dashboard"),
+            capability=VIEW_SEARCH_AUDIT,
+            order=24,
+            description=_(
+                "Searches sampled and reviewed, agreement between the inspectors, ratings and "
+                "learning themes."
+            ),
+            match="stop_search:audit_dashboard",
+        )
+    )
+    _register_policeuk_page()
+
+
+def _register_policeuk_page() -> None:
+    """police.uk data (upload and download) for those who import it: the force's analysts."""
+    from django.urls import reverse_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from pont.accounts.roles import IMPORT_POLICEUK
+    from pont.core.navigation import NavItem, register_nav_item
+
+    register_nav_item(
+        NavItem(
+            key="stop_search_policeuk",
+            label=_("police.uk data"),
+            url=reverse_lazy("stop_search:policeuk"),
+            capability=IMPORT_POLICEUK,
+            order=25,
+            description=_(
+                "Import the force's monthly stop and search files from data.police.uk, and "
+                "download a month in their format."
+            ),
+            match="stop_search:policeuk",
         )
     )

@@ -7,25 +7,41 @@ Nobody else sees any. Amending follows the same scope, for those who may
 amend: a front-line officer their own searches, an inspector the force's.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import Organisation, User
-from pont.accounts.roles import AMEND_SEARCH_OUTCOME, RECORD_SEARCH, VIEW_SEARCHES
-from pont.accounts.selectors import controller_ids_for
+from pont.accounts.roles import (
+    AMEND_SEARCH_OUTCOME,
+    RECORD_SEARCH,
+    REVIEW_SEARCHES,
+    VIEW_SEARCH_AUDIT,
+    VIEW_SEARCHES,
+)
+from pont.accounts.selectors import controller_ids_for, memberships_of
+from pont.core.exceptions import ApplicationError
 from pont.core.models import ReferenceData
+from pont.referrals.funnel import aggregate_only
 from pont.referrals.models import Referral
 from pont.referrals.selectors import referral_list_visible_to
 
+from . import sampling
 from .models import (
+    AuditSample,
     Legislation,
     ObjectOfSearch,
     OutcomeAmendment,
+    SampledSearch,
     Search,
+    SearchAuditRule,
     SearchOutcome,
+    SearchReview,
+    SearchReviewTheme,
     SelfDefinedEthnicity,
 )
 
@@ -186,4 +202,187 @@ def may_refer_from(search: Search) -> bool:
         and search.person_id is not None
         and search.outcome_linked is True
         and is_drugs_search(search)
+    )
+
+
+# The monthly audit of searches ------------------------------------------------------
+# The local inspector works for the force and sees its samples. The independent
+# inspector works for the commissioner's office (or its panel), outside the force:
+# like the office's dashboards, which see the whole force area in aggregate, they
+# review the samples of the force area, and see of each search only what the review
+# needs (never the person's name, nor the officer's). Pont serves one force area; a
+# deployment for several would need to record which force each office oversees.
+
+RULE_MISSING = _("No search audit rule “%(code)s” is in force on %(day)s.")
+
+
+def audit_rule_value(code: str, day: date) -> int:
+    """The value of a search audit rule in force on the day (refused if none is)."""
+    row = SearchAuditRule.objects.effective_on(day).filter(code=code).first()
+    if row is None:
+        raise ApplicationError(str(RULE_MISSING % {"code": code, "day": day.isoformat()}))
+    return row.value
+
+
+def review_themes_on(day: date | None = None) -> QuerySet[SearchReviewTheme]:
+    return SearchReviewTheme.objects.effective_on(day)
+
+
+def force_ids_for(*, user: User) -> frozenset[int]:
+    """The forces the user works for (none for the commissioner's office or a provider)."""
+    return frozenset(
+        Organisation.objects.filter(
+            pk__in=controller_ids_for(user=user), kind=Organisation.Kind.FORCE
+        ).values_list("pk", flat=True)
+    )
+
+
+def review_kind_for(*, user: User) -> str | None:
+    """Which review the user records: the force's inspector the local one, anyone else the
+    independent one; None for a user who does not review searches."""
+    if not user.is_authenticated or not user.has_perm(REVIEW_SEARCHES):
+        return None
+    if any(m.organisation.is_police for m in memberships_of(user=user)):
+        return SearchReview.Kind.LOCAL
+    return SearchReview.Kind.INDEPENDENT
+
+
+def sees_officer_names(*, user: User) -> bool:
+    """Officers are named to the force's own staff, never to the commissioner's office."""
+    return bool(force_ids_for(user=user)) and not aggregate_only(user)
+
+
+def audit_samples_visible_to(*, user: User) -> QuerySet[AuditSample]:
+    """The samples a reviewer works on: the force's for its inspector, every one for the
+    independent inspector (see above); none for anyone else."""
+    kind = review_kind_for(user=user)
+    if kind is None:
+        return AuditSample.objects.none()
+    samples = AuditSample.objects.select_related("controller", "drawn_by")
+    if kind == SearchReview.Kind.LOCAL:
+        return samples.filter(controller_id__in=force_ids_for(user=user))
+    return samples
+
+
+def audit_sample_get_for_user(*, user: User, sample_id: Any) -> AuditSample | None:
+    """The sample if the user reviews it, else None (404, like one that does not exist)."""
+    try:
+        return audit_samples_visible_to(user=user).filter(pk=sample_id).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def sampled_search_get_for_user(*, user: User, sampled_id: Any) -> SampledSearch | None:
+    """A search of a sample the user reviews, with its search and reviews, else None (404)."""
+    try:
+        return (
+            SampledSearch.objects.filter(
+                pk=sampled_id, sample__in=audit_samples_visible_to(user=user)
+            )
+            .select_related("sample__controller", "search__area", "search__officer")
+            .first()
+        )
+    except (ValueError, TypeError):
+        return None
+
+
+def sampled_searches_of(*, sample: AuditSample) -> QuerySet[SampledSearch]:
+    """The sample's searches, oldest first, with both reviews."""
+    return (
+        sample.sampled.select_related("search__area", "search__officer")
+        .prefetch_related("reviews")
+        .order_by("search__occurred_at", "pk")
+    )
+
+
+def reviews_of(*, sampled: SampledSearch) -> dict[str, SearchReview]:
+    """The sampled search's two reviews by kind (each recorded or not yet)."""
+    return {
+        review.kind: review
+        for review in sampled.reviews.select_related("reviewer").prefetch_related("themes")
+    }
+
+
+def audit_dashboard_scope(*, user: User) -> QuerySet[AuditSample]:
+    """The samples the user may count: the force's, or (commissioner's office) the area's."""
+    if not user.is_authenticated or not user.has_perm(VIEW_SEARCH_AUDIT):
+        return AuditSample.objects.none()
+    if aggregate_only(user):
+        return AuditSample.objects.all()  # the whole force area, in aggregate
+    return AuditSample.objects.filter(controller_id__in=force_ids_for(user=user))
+
+
+def feedback_for_officer(*, user: User) -> QuerySet[SearchReview]:
+    """The recorded reviews of the user's own searches, newest first."""
+    if not user.is_authenticated or not user.has_perm(RECORD_SEARCH):
+        return SearchReview.objects.none()
+    return (
+        SearchReview.objects.filter(
+            reviewed_at__isnull=False,
+            sampled__search__officer=user,
+            sampled__search__controller_id__in=controller_ids_for(user=user),
+        )
+        .select_related("sampled__search__area", "sampled__sample")
+        .prefetch_related("themes")
+        .order_by("-reviewed_at", "-pk")
+    )
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first day of the month and the first day of the next."""
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def sample_population(*, controller_id: int, month: date, until: datetime) -> QuerySet[Search]:
+    """The searches a sample of the month is drawn from: the force's, by their local day,
+    as they were in Pont at `until` (the draw), so a check later draws from the same."""
+    first, after = month_bounds(month)
+    return Search.objects.filter(
+        controller_id=controller_id,
+        local_date__gte=first,
+        local_date__lt=after,
+        created_at__lte=until,
+    )
+
+
+def sample_units(*, controller_id: int, month: date, until: datetime) -> list[sampling.Unit]:
+    """The month's searches as the draw sees them: id, officer, area, and whether they must be
+    reviewed (more than outer clothing removed)."""
+    rows = sample_population(controller_id=controller_id, month=month, until=until).values_list(
+        "pk", "officer_id", "area_id", "removal_more_than_outer_clothing"
+    )
+    return [
+        sampling.Unit(
+            id=str(pk),
+            officer=str(officer_id or ""),
+            area=str(area_id or ""),
+            mandatory=removed is True,
+        )
+        for pk, officer_id, area_id, removed in rows.order_by()
+    ]
+
+
+@dataclass(frozen=True)
+class RedrawCheck:
+    """Whether the month's searches are still those drawn from, and the seed gives the same."""
+
+    population_unchanged: bool
+    same_searches: bool
+
+
+def search_sample_redraw_check(*, sample: AuditSample) -> RedrawCheck:
+    """Draw the sample again from its kept seed and share, and compare with what was drawn."""
+    units = sample_units(
+        controller_id=sample.controller_id, month=sample.month, until=sample.drawn_at
+    )
+    again = sampling.draw(units, percent=sample.share_percent, seed=sample.seed)
+    rows = sample.sampled.values_list("search_id", "reason")
+    kept = {(str(search_id), reason) for search_id, reason in rows}
+    drawn = {(pk, SampledSearch.Reason.STRIP_SEARCH) for pk in again.mandatory} | {
+        (pk, SampledSearch.Reason.RANDOM) for pk in again.random
+    }
+    return RedrawCheck(
+        population_unchanged=sampling.fingerprint(units) == sample.population_sha256,
+        same_searches=kept == drawn,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views
+from . import audit_views, public_views, views
 
 app_name = "stop_search"
 
@@ -12,4 +12,19 @@ urlpatterns = [
     path("<uuid:search_id>", views.search_detail, name="detail"),
     path("<uuid:search_id>/outcome", views.search_amend, name="amend"),
     path("<uuid:search_id>/referral", views.search_refer, name="refer"),
+    # The monthly audit: samples, reviews by the two inspectors, feedback, figures.
+    path("audit", audit_views.sample_list, name="audit_list"),
+    path("audit/<int:sample_id>", audit_views.sample_detail, name="audit_sample"),
+    path("audit/searches/<int:sampled_id>", audit_views.sampled_review, name="audit_review"),
+    path("audit/feedback", audit_views.officer_feedback, name="audit_feedback"),
+    path("audit/dashboard", audit_views.dashboard, name="audit_dashboard"),
+]
+
+# police.uk data for the force's analysts: upload (imported in the background) and download.
+from . import upload_views  # noqa: E402  # appended block: kept apart from the others
+
+urlpatterns += [
+    path("policeuk", upload_views.policeuk_upload, name="policeuk"),
+    path("policeuk/jobs/<uuid:job_id>", upload_views.policeuk_job, name="policeuk_job"),
+    path("policeuk/export", upload_views.policeuk_export, name="policeuk_export"),
 ]

@@ -6,7 +6,7 @@ it, `stop_search_reference()` finds each row a test needs by its police.uk
 label and loads it only when it is missing, and tests use the codes it returns.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -20,11 +20,14 @@ from pont.core.reference import load_reference_rows
 from pont.people.models import Person
 from pont.stop_search import services
 from pont.stop_search.models import (
+    AuditSample,
     Legislation,
     ObjectOfSearch,
     OutcomeAmendment,
+    SampledSearch,
     Search,
     SearchOutcome,
+    SearchReview,
     SelfDefinedEthnicity,
 )
 
@@ -220,3 +223,66 @@ def other_force() -> tuple[Organisation, Organisation]:
         parent=force,
     )
     return force, area
+
+
+# The monthly audit ------------------------------------------------------------------------
+
+
+def search_audit_reference() -> None:
+    """The audit's share (25%) and learning themes, loaded again if a flushed database lost them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("pont.stop_search.migrations.0004_audit_sample").load(apps, None)
+
+
+def previous_month(today: date | None = None) -> date:
+    """The first day of the month before today's (or the day given)."""
+    first = (today or timezone.localdate()).replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def searched_in(
+    world: World, month: date, *, day: int = 3, at: time = time(14, 0), **overrides: Any
+) -> Search:
+    """A search recorded through the service, made on a day of the month (UK time)."""
+    moment = timezone.make_aware(datetime.combine(month.replace(day=day), at))
+    return recorded_search(world, occurred_at=moment, **overrides)
+
+
+def drawn_sample(
+    world: World, month: date | None = None, *, actor: User | None = None
+) -> AuditSample:
+    """The force's sample of the month (last month unless told), drawn through the service."""
+    search_audit_reference()
+    return services.search_sample_draw(
+        actor=actor, controller=world.force, month=month or previous_month()
+    )
+
+
+def review_values(**overrides: Any) -> dict[str, Any]:
+    """A complete review: reasonable grounds, well recorded, video seen, rated green."""
+    values: dict[str, Any] = {
+        "grounds_reasonable": SearchReview.GroundsReasonable.YES,
+        "grounds_recorded_sufficiently": True,
+        "body_worn_video": SearchReview.BodyWornVideo.YES,
+        "conduct": "Polite, explained the power and the grounds, offered the record.",
+        "rating": SearchReview.Rating.GREEN,
+        "feedback": "",
+        "themes": [],
+    }
+    values.update(overrides)
+    return values
+
+
+def reviewed(sampled: SampledSearch, *, actor: User, kind: str, **overrides: Any) -> SearchReview:
+    """The kind of review of the sampled search, recorded through the service."""
+    review = sampled.reviews.get(kind=kind)
+    return services.search_review_record(
+        actor=actor,
+        sampled_id=sampled.pk,
+        kind=kind,
+        expected_version=review.version,
+        **review_values(**overrides),
+    )

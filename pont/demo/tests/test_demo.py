@@ -15,7 +15,7 @@ from pont.drug_testing.models import (
     RequiredAssessment,
 )
 from pont.referrals.models import Referral
-from pont.stop_search.models import Search
+from pont.stop_search.models import Search, SearchReview
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
 
@@ -43,12 +43,19 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
         "referrals": 0,
         "drug_tests": 0,
         "policeuk_searches": 0,
+        "search_samples": 0,
     }
     assert audit_chain_verify().ok
 
     # The real police.uk months: 181 + 205 + 241 searches.
     assert demo["policeuk_searches"] == 627
     assert Search.objects.filter(source="policeuk").count() == 627
+    # Two months sampled; reviews by both inspectors, some still to do.
+    assert demo["search_samples"] == 2
+    reviews = SearchReview.objects.all()
+    assert reviews.filter(kind="local").exclude(rating="").exists()
+    assert reviews.filter(kind="independent").exclude(rating="").exists()
+    assert reviews.filter(rating="").exists()
 
     # The custody year (one test: loading the demo takes most of a minute).
     tests = DrugTest.objects.all()

@@ -4,27 +4,49 @@ read them all; a front-line officer sees and amends only their own (someone else
 The scene's search was recorded by the inspector: a drugs search that found drugs, with the
 person named, so every page and action on it is open to the inspector and not found for the
 front-line officer.
+
+The monthly audit: the scene also has last month's sample, drawn by the periodic job, with a
+search the front-line officer made (removal of more than outer clothing, so always drawn).
+Both inspectors review it: the force's inspector and the independent inspector of the
+commissioner's office; only the force's inspector draws samples. The figures are for the
+inspector, the operations lead and (in aggregate) the commissioner's office; an officer who
+records searches reads the feedback on their own.
 """
 
 from typing import Any
 
-from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
+from pont.testing.personas import ANALYST, FRONTLINE, INDEPENDENT, INSPECTOR, OPCC, OPSLEAD
 from pont.testing.policy import Rule, Scene, public_view, same_for, staff_view
 
 _RECORDERS = frozenset({FRONTLINE, INSPECTOR})  # RECORD_SEARCH, AMEND_SEARCH_OUTCOME
 _OVERSEERS = frozenset({INSPECTOR, ANALYST, OPSLEAD})  # VIEW_SEARCHES
 _READERS = _RECORDERS | _OVERSEERS
+_REVIEWERS = frozenset({INSPECTOR, INDEPENDENT})  # REVIEW_SEARCHES
+_AUDIT_FIGURES = frozenset({INSPECTOR, OPSLEAD, OPCC})  # VIEW_SEARCH_AUDIT
 
 
 def _build(world: Any) -> dict[str, Any]:
     from pont.testing.referrals import reachable_person
-    from pont.testing.stop_search import recorded_search
+    from pont.testing.stop_search import (
+        drawn_sample,
+        previous_month,
+        recorded_search,
+        searched_in,
+    )
 
     person = reachable_person(world, given_name="Gethin")
-    return {"stop_search": recorded_search(world, person=person, actor_code=INSPECTOR)}
+    frontline_search = searched_in(
+        world, previous_month(), person=person, removal_more_than_outer_clothing=True
+    )
+    sample = drawn_sample(world)
+    return {
+        "stop_search": recorded_search(world, person=person, actor_code=INSPECTOR),
+        "audit_sample": sample,
+        "sampled_search": sample.sampled.get(search=frontline_search),
+    }
 
 
-SCENE = Scene(provides=frozenset({"stop_search"}), build=_build)
+SCENE = Scene(provides=frozenset({"stop_search", "audit_sample", "sampled_search"}), build=_build)
 
 
 def _inspectors_search(name: str, *, get: Any, post: Any = None) -> Rule:
@@ -59,4 +81,74 @@ RULES = [
     _inspectors_search("stop_search:refer", get=200, post=400),
     # Figures only, small numbers suppressed: anyone, signed in or not.
     Rule("stop_search:public", public_view()),
+    # The monthly audit. An empty draw (no month) or review (no answers) is refused.
+    Rule(
+        "stop_search:audit_list",
+        staff_view(
+            get=same_for(_REVIEWERS, 200),
+            post={INSPECTOR: 400, INDEPENDENT: 403},  # the force draws; the commissioner's reviews
+            capable=_REVIEWERS,
+        ),
+    ),
+    Rule(
+        "stop_search:audit_sample",
+        staff_view(get=same_for(_REVIEWERS, 200), capable=_REVIEWERS),
+        kwargs={"sample_id": "audit_sample"},
+    ),
+    Rule(
+        "stop_search:audit_review",
+        staff_view(
+            get=same_for(_REVIEWERS, 200), post=same_for(_REVIEWERS, 400), capable=_REVIEWERS
+        ),
+        kwargs={"sampled_id": "sampled_search"},
+    ),
+    Rule(
+        "stop_search:audit_feedback", staff_view(get=same_for(_RECORDERS, 200), capable=_RECORDERS)
+    ),
+    Rule(
+        "stop_search:audit_dashboard",
+        staff_view(get=same_for(_AUDIT_FIGURES, 200), capable=_AUDIT_FIGURES),
+    ),
+]
+
+
+# police.uk data: only the force's analysts import and export (IMPORT_POLICEUK). The scene's
+# upload job is the analyst's, waiting for the worker. An empty upload (no file) or export
+# (no month) is refused; the export is a download, by POST only (it is audited).
+def _build_policeuk(world: Any, _build_before: Any = SCENE.build) -> dict[str, Any]:
+    from types import SimpleNamespace
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pont.stop_search import policeuk_jobs
+
+    analyst = world.user(ANALYST)
+    force, _organisation = policeuk_jobs.policeuk_forces_for(user=analyst)[0]
+    job_id = policeuk_jobs.policeuk_job_create(
+        actor=analyst,
+        force=force,
+        files=[SimpleUploadedFile("2019-09-dyfed-powys-stop-and-search.csv", b"Type\n")],
+    )
+    return {**_build_before(world), "policeuk_job": SimpleNamespace(pk=job_id)}
+
+
+SCENE = Scene(provides=SCENE.provides | {"policeuk_job"}, build=_build_policeuk)
+_IMPORTERS = frozenset({ANALYST})  # IMPORT_POLICEUK
+
+RULES += [
+    Rule(
+        "stop_search:policeuk",
+        staff_view(
+            get=same_for(_IMPORTERS, 200), post=same_for(_IMPORTERS, 400), capable=_IMPORTERS
+        ),
+    ),
+    Rule(
+        "stop_search:policeuk_job",
+        staff_view(get=same_for(_IMPORTERS, 200), capable=_IMPORTERS),
+        kwargs={"job_id": "policeuk_job"},
+    ),
+    Rule(
+        "stop_search:policeuk_export",
+        staff_view(post=same_for(_IMPORTERS, 400), capable=_IMPORTERS),
+    ),
 ]

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             "Demo data ready: created {organisations} organisations, {users} users, "
             "{people} people, {services} services, {referrals} referrals, "
             "{drug_tests} drug tests with what followed, "
-            "{policeuk_searches} searches from police.uk."
+            "{policeuk_searches} searches from police.uk, {search_samples} search audit samples."
         )
         self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:
