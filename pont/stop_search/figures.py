@@ -116,10 +116,14 @@ def compute(searches: QuerySet[Search], *, basis: str = CURRENT) -> Figures:
         for row in months
     ]
 
-    by_county = [
-        (row["area__name"] or "", row["n"])
-        for row in rows.values("area__name").annotate(n=Count("pk")).order_by("area__name")
-    ]
+    # Counties by name, then the searches with no county (the same order on every database).
+    by_county = sorted(
+        (
+            (row["area__name"] or "", row["n"])
+            for row in rows.values("area__name").annotate(n=Count("pk"))
+        ),
+        key=lambda county: (county[0] == "", county[0]),
+    )
 
     labels = {o.code: o.label for o in SearchOutcome.objects.order_by("code", "effective_from")}
     outcome_counts = rows.values(outcome).annotate(n=Count("pk")).order_by("-n", outcome)

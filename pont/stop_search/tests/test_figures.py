@@ -73,7 +73,7 @@ def test_counts_by_month_county_and_outcome(searches):
         (date(2026, 9, 1), 10, 5, 5),  # with the amendment: 5 arrests, 5 linked
         (date(2026, 10, 1), 11, 1, 4),
     ]
-    assert result.by_county == [("", 2), ("Carmarthenshire", 19)]
+    assert result.by_county == [("Carmarthenshire", 19), ("", 2)]
     assert [(code, n) for code, _label, n in result.outcomes] == [
         ("no_further_action", 15),
         ("arrest", 6),
