@@ -8,6 +8,10 @@ turns it into {"message": ..., "extra": {...}} with `status`.
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+NOT_ALLOWED = _("You do not have permission to do that.")
+
 
 class ApplicationError(Exception):
     """A refused operation, with a human message and structured detail."""
@@ -41,3 +45,15 @@ class NotFoundError(ApplicationError):
     """The record does not exist or the caller may not see it: the two look the same."""
 
     status = 404
+
+
+def require_capability(user: Any, capability: str) -> None:
+    """Refuse (403) unless the user holds the capability (a Django permission)."""
+    if not user.has_perm(capability):
+        raise ApplicationError(str(NOT_ALLOWED), status=403)
+
+
+def refuse_fields(errors: dict[str, list[str]], message: Any) -> None:
+    """Refuse with every field's errors at once, when there are any (nothing is written)."""
+    if errors:
+        raise ApplicationError(str(message), {"fields": errors})

@@ -35,7 +35,14 @@ from pont.accounts.roles import (
 from pont.accounts.selectors import controller_ids_for, primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import update_if_version
-from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.exceptions import (
+    NOT_ALLOWED,
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    refuse_fields,
+    require_capability,
+)
 from pont.core.working_days import add_working_days
 from pont.directory.models import Service
 from pont.people import services as people
@@ -63,7 +70,6 @@ from .models import (
 Operation = audit.Operation
 STATUTORY_BASIS = "Drugs Act 2005 s.9 (Required Assessment)"
 
-NOT_ALLOWED = _("You do not have permission to do that.")
 TEST_NOT_FOUND = _("Test record not found.")
 CHECK_THE_TEST = _("Check the test details.")
 TEST_NOT_ALLOWED = _("The law does not allow a test in this case:")
@@ -93,16 +99,6 @@ ATTENDANCE_OUTCOMES = {
     Appointment.Attendance.DID_NOT_ATTEND: RequiredAssessment.Attendance.FAILED_TO_ATTEND,
     Appointment.Attendance.LEFT_EARLY: RequiredAssessment.Attendance.FAILED_TO_REMAIN,
 }
-
-
-def _require(user: User, capability: str) -> None:
-    if not user.has_perm(capability):
-        raise ApplicationError(str(NOT_ALLOWED), status=403)
-
-
-def _fail(errors: dict[str, list[str]], message: Any = CHECK_THE_TEST) -> None:
-    if errors:
-        raise ApplicationError(str(message), {"fields": errors})
 
 
 def _test_for_police(actor: User, test_id: Any, *, lock: bool = False) -> DrugTest:
@@ -191,7 +187,7 @@ def drug_test_record(
     transaction so a refused test leaves no half-made person behind. A refusal
     creates a task for the officer: refusing without good cause is an offence.
     """
-    _require(actor, RECORD_DRUG_TEST)
+    require_capability(actor, RECORD_DRUG_TEST)
     controller = primary_controller_for(user=actor)
     if controller is None:
         raise ApplicationError(str(NOT_ALLOWED), status=403)
@@ -265,7 +261,7 @@ def drug_test_record(
     ):
         errors["trigger_offence"] = [str(_("Select a trigger offence from the list."))]
     if errors:
-        _fail(errors)
+        refuse_fields(errors, CHECK_THE_TEST)
     if new_person is not None:
         person = people.person_create(actor=actor, **new_person)
     else:
@@ -355,7 +351,7 @@ def drug_test_dispute(
     *, actor: User, test_id: Any, confirmatory_sent_at: datetime, expected_version: int
 ) -> DrugTest:
     """The person disputes a positive result: the sample goes for confirmatory analysis."""
-    _require(actor, RECORD_DRUG_TEST)
+    require_capability(actor, RECORD_DRUG_TEST)
     test = _test_for_police(actor, test_id, lock=True)
     if test.outcome != DrugTest.Outcome.TESTED or not test.positive_results():
         raise ApplicationError(str(_("Only a positive result can be disputed.")), status=409)
@@ -367,12 +363,13 @@ def drug_test_dispute(
             status=409,
         )
     if test.sample_taken_at and confirmatory_sent_at < test.sample_taken_at:
-        _fail(
+        refuse_fields(
             {
                 "confirmatory_sent_at": [
                     str(_("The confirmatory sample is sent after the sample is taken."))
                 ]
-            }
+            },
+            CHECK_THE_TEST,
         )
     update_if_version(
         test,
@@ -398,7 +395,7 @@ def drug_test_confirmation_record(
     *, actor: User, test_id: Any, confirmed: bool, received_at: datetime, expected_version: int
 ) -> DrugTest:
     """The laboratory's confirmatory result for a disputed test."""
-    _require(actor, RECORD_DRUG_TEST)
+    require_capability(actor, RECORD_DRUG_TEST)
     test = _test_for_police(actor, test_id, lock=True)
     if test.confirmation != DrugTest.Confirmation.PENDING:
         raise ApplicationError(
@@ -407,12 +404,13 @@ def drug_test_confirmation_record(
     if received_at > timezone.now() or (
         test.confirmatory_sent_at and received_at < test.confirmatory_sent_at
     ):
-        _fail(
+        refuse_fields(
             {
                 "received_at": [
                     str(_("The result is received after the sample is sent, not in the future."))
                 ]
-            }
+            },
+            CHECK_THE_TEST,
         )
     update_if_version(
         test,
@@ -483,7 +481,7 @@ def _check_appointment(test: DrugTest, appointment_at: datetime, place: str) -> 
             ]
     if not place.strip():
         errors["place"] = [str(ENTER_PLACE)]
-    _fail(errors, _("Check the appointment."))
+    refuse_fields(errors, _("Check the appointment."))
 
 
 def _phone_of(service: Service) -> str:
@@ -586,7 +584,7 @@ def required_assessment_impose(
 ) -> RequiredAssessment:
     """Impose a Required Assessment: a statutory referral that reaches the provider at once,
     its appointment, and notice RA1 to print and hand over in custody."""
-    _require(actor, RECORD_DRUG_TEST)
+    require_capability(actor, RECORD_DRUG_TEST)
     test = _test_for_police(actor, test_id)
     if not test.may_require_assessment:
         raise ApplicationError(str(NOT_POSITIVE), status=409)
@@ -611,7 +609,7 @@ def required_assessment_impose(
     service = Service.objects.filter(pk=service_id).first()
     if service is None or not service.can_receive_referrals:
         errors["service"] = [str(_("Select a service that takes referrals through Pont."))]
-    _fail(errors, _("Check the appointment."))
+    refuse_fields(errors, _("Check the appointment."))
     assert service is not None  # noqa: S101 - checked above
     _check_appointment(test, appointment_at, place)
     completeness = check_completeness(test.person, source_kind=Referral.Source.TEST_ON_ARREST)
@@ -693,7 +691,7 @@ def required_assessment_vary(
     expected_version: int,
 ) -> RequiredAssessment:
     """Change the time or place of the initial assessment, with notice RA2."""
-    _require(actor, RECORD_DRUG_TEST)
+    require_capability(actor, RECORD_DRUG_TEST)
     assessment = _assessment_for_police(actor, assessment_id)
     if assessment.initial_attendance != RequiredAssessment.Attendance.PENDING:
         raise ApplicationError(
@@ -764,7 +762,7 @@ def follow_up_require(
         errors["appointment_at"] = [str(IN_THE_PAST)]
     if not place.strip():
         errors["place"] = [str(ENTER_PLACE)]
-    _fail(errors, _("Check the appointment."))
+    refuse_fields(errors, _("Check the appointment."))
     data = _notice_data(
         Notice.Kind.RA4,
         assessment_reference=assessment.reference,
@@ -1051,7 +1049,7 @@ def breach_decide(
     *, actor: User, breach_id: Any, decision: str, reason: str, expected_version: int
 ) -> BreachCase:
     """Charge, no further action, or other: with the reason, and the task done."""
-    _require(actor, DECIDE_BREACH)
+    require_capability(actor, DECIDE_BREACH)
     breach = selectors.breach_get_for_user(user=actor, breach_id=breach_id)
     if breach is None:
         raise NotFoundError(str(_("Breach case not found.")))
@@ -1060,7 +1058,7 @@ def breach_decide(
         errors["decision"] = [str(_("Select a decision."))]
     if not reason.strip():
         errors["reason"] = [str(_("Give the reason for the decision."))]
-    _fail(errors, _("Check the decision."))
+    refuse_fields(errors, _("Check the decision."))
     if breach.decision:
         raise ApplicationError(str(_("A decision has already been recorded.")), status=409)
     now = timezone.now()
@@ -1097,7 +1095,7 @@ def breach_court_result_record(
     note: str = "",
     expected_version: int,
 ) -> BreachCase:
-    _require(actor, DECIDE_BREACH)
+    require_capability(actor, DECIDE_BREACH)
     breach = selectors.breach_get_for_user(user=actor, breach_id=breach_id)
     if breach is None:
         raise NotFoundError(str(_("Breach case not found.")))
@@ -1108,7 +1106,7 @@ def breach_court_result_record(
         errors["result"] = [str(_("Select the court result."))]
     if on > timezone.localdate() or (breach.decided_at and on < _local_day(breach.decided_at)):
         errors["on"] = [str(_("The date must be after the decision and not in the future."))]
-    _fail(errors, _("Check the court result."))
+    refuse_fields(errors, _("Check the court result."))
     update_if_version(
         breach,
         expected_version=expected_version,
@@ -1132,7 +1130,7 @@ def task_complete(*, actor: User, task_id: int, note: str) -> OfficerTask:
     if task.done_at is not None:
         raise ApplicationError(str(_("This task is already done.")), status=409)
     if not note.strip():
-        _fail({"note": [str(_("Say what was done."))]}, _("Check the task."))
+        refuse_fields({"note": [str(_("Say what was done."))]}, _("Check the task."))
     OfficerTask.objects.filter(pk=task.pk).update(done_at=timezone.now(), done_note=note.strip())
     task.refresh_from_db()
     audit.record(
@@ -1158,13 +1156,15 @@ def qa_sample_draw(*, actor: User, month: date) -> QaSample:
 
     The seed is kept so that anyone can repeat the draw and check it.
     """
-    _require(actor, REVIEW_DRUG_TESTS)
+    require_capability(actor, REVIEW_DRUG_TESTS)
     controller = primary_controller_for(user=actor)
     if controller is None or controller.pk not in controller_ids_for(user=actor):
         raise ApplicationError(str(NOT_ALLOWED), status=403)
     start = _month_start(month)
     if start > _month_start(timezone.localdate()):
-        _fail({"month": [str(_("Choose this month or an earlier one."))]}, _("Check the month."))
+        refuse_fields(
+            {"month": [str(_("Choose this month or an earlier one."))]}, _("Check the month.")
+        )
     if QaSample.objects.filter(controller=controller, month=start).exists():
         raise ApplicationError(str(_("This month has already been sampled.")), status=409)
     end = (start + timedelta(days=32)).replace(day=1)
@@ -1190,7 +1190,7 @@ def qa_sample_draw(*, actor: User, month: date) -> QaSample:
 
 @transaction.atomic
 def qa_review_record(*, actor: User, review_id: int, finding: str, notes: str) -> QaReview:
-    _require(actor, REVIEW_DRUG_TESTS)
+    require_capability(actor, REVIEW_DRUG_TESTS)
     review = (
         QaReview.objects.select_for_update()
         .filter(pk=review_id, sample__in=selectors.qa_samples_visible_to(user=actor))
@@ -1204,7 +1204,7 @@ def qa_review_record(*, actor: User, review_id: int, finding: str, notes: str) -
         errors["finding"] = [str(_("Select a finding."))]
     if finding in (QaReview.Finding.MINOR, QaReview.Finding.SERIOUS) and not notes.strip():
         errors["notes"] = [str(_("Describe the issue found."))]
-    _fail(errors, _("Check the review."))
+    refuse_fields(errors, _("Check the review."))
     QaReview.objects.filter(pk=review.pk).update(
         finding=finding, notes=notes.strip(), reviewed_by=actor, reviewed_at=timezone.now()
     )
@@ -1263,7 +1263,7 @@ def suite_arrangement_add(
     on the arrangement of its day. No condition notified is allowed: it records
     that the arrangements were withdrawn.
     """
-    _require(actor, MANAGE_REFERENCE_DATA)
+    require_capability(actor, MANAGE_REFERENCE_DATA)
     found = selectors.arrangement_suite_get_for_user(user=actor, suite_id=suite_id)
     if found is None:
         raise NotFoundError(str(SUITE_NOT_FOUND))
@@ -1278,7 +1278,7 @@ def suite_arrangement_add(
         errors["effective_from"] = [str(START_TOO_EARLY)]
     if not source:
         errors["source"] = [str(ARRANGEMENT_SOURCE_REQUIRED)]
-    _fail(errors, CHECK_THE_ARRANGEMENT)
+    refuse_fields(errors, CHECK_THE_ARRANGEMENT)
     assert effective_from is not None  # noqa: S101 - narrowed by the refusal above
 
     def refuse(message: str) -> NoReturn:

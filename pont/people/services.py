@@ -13,7 +13,7 @@ from pont.accounts.roles import ADD_PERSON
 from pont.accounts.selectors import primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import update_if_version
-from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exceptions import ApplicationError, NotFoundError, require_capability
 from pont.core.validators import normalise_postcode, normalise_uk_phone
 
 from .matching import Match, name_key
@@ -23,7 +23,6 @@ from .validators import normalise_pnc_id
 
 Operation = audit.Operation
 
-NOT_ALLOWED = _("You do not have permission to do that.")
 NO_ORGANISATION = _("Your account is not a member of any organisation, so it cannot record people.")
 DUPLICATE_SUSPECTED = _(
     "This may be someone Pont already holds. "
@@ -44,11 +43,6 @@ class DuplicateSuspected(ApplicationError):
             str(DUPLICATE_SUSPECTED), {"matches": [m.person.pk for m in matches]}, status=409
         )
         self.matches = matches
-
-
-def _require(user: User, capability: str) -> None:
-    if not user.has_perm(capability):
-        raise ApplicationError(str(NOT_ALLOWED), status=403)
 
 
 def _clean_identity(
@@ -105,7 +99,7 @@ def person_create(
     person, unless the actor has looked at them and confirmed this is
     someone new; refuses outright when the PNC ID is already held.
     """
-    _require(actor, ADD_PERSON)
+    require_capability(actor, ADD_PERSON)
     controller = primary_controller_for(user=actor)
     if controller is None:
         raise ApplicationError(str(NO_ORGANISATION), status=403)

@@ -39,7 +39,13 @@ from pont.accounts.roles import (
 from pont.accounts.selectors import controller_ids_for, primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import STALE_VERSION, update_if_version
-from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.exceptions import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    refuse_fields,
+    require_capability,
+)
 from pont.core.models import ReferenceData
 from pont.directory.models import Service
 from pont.people.selectors import person_get_for_user
@@ -63,7 +69,6 @@ from .models import (
 
 Operation = audit.Operation
 
-NOT_ALLOWED = _("You do not have permission to do that.")
 NO_FORCE = _("Your account is not a member of a police force, so it cannot record searches.")
 SEARCH_NOT_FOUND = _("Search not found.")
 CHECK_THE_SEARCH = _("Check the search details.")
@@ -119,16 +124,6 @@ LONGITUDE_BOUNDS = (Decimal("-8.7"), Decimal("1.8"))
 MICRO_DEGREE = Decimal("0.000001")
 PERSON_TYPES = frozenset({Search.Type.PERSON, Search.Type.PERSON_AND_VEHICLE})
 VEHICLE_TYPES = frozenset({Search.Type.VEHICLE, Search.Type.PERSON_AND_VEHICLE})
-
-
-def _require(user: User, capability: str) -> None:
-    if not user.has_perm(capability):
-        raise ApplicationError(str(NOT_ALLOWED), status=403)
-
-
-def _fail(errors: dict[str, list[str]], message: Any = CHECK_THE_SEARCH) -> None:
-    if errors:
-        raise ApplicationError(str(message), {"fields": errors})
 
 
 def _refuse(error: ValidationError, message: Any) -> NoReturn:
@@ -195,7 +190,7 @@ def search_record(
     force on the day of the search. The person is linked only when they gave
     their name: an existing record the officer may see, or nobody.
     """
-    _require(actor, RECORD_SEARCH)
+    require_capability(actor, RECORD_SEARCH)
     controller = primary_controller_for(user=actor)
     if controller is None or controller.kind != Organisation.Kind.FORCE:
         raise ApplicationError(str(NO_FORCE), status=403)
@@ -278,7 +273,7 @@ def search_record(
         person = person_get_for_user(user=actor, person_id=person_id)
         if person is None:
             wrong("person", SELECT_PERSON_AGAIN)
-    _fail(errors)
+    refuse_fields(errors, CHECK_THE_SEARCH)
     assert occurred_at is not None  # noqa: S101 - checked above
     search = Search(
         controller=controller,
@@ -350,7 +345,7 @@ def search_outcome_amend(
     change is an `OutcomeAmendment` with the values it replaced, its reason
     and its evidence. A stale `expected_version` is refused (ConflictError).
     """
-    _require(actor, AMEND_SEARCH_OUTCOME)
+    require_capability(actor, AMEND_SEARCH_OUTCOME)
     found = selectors.search_get_for_user(user=actor, search_id=search_id, write=True)
     if found is None:
         raise NotFoundError(str(SEARCH_NOT_FOUND))
@@ -370,7 +365,7 @@ def search_outcome_amend(
         errors["reason"] = [str(ENTER_REASON)]
     if not errors and outcome == search.outcome and outcome_linked == search.outcome_linked:
         errors["outcome"] = [str(SAME_OUTCOME)]
-    _fail(errors, CHECK_THE_AMENDMENT)
+    refuse_fields(errors, CHECK_THE_AMENDMENT)
     previous_outcome, previous_linked = search.outcome, search.outcome_linked
     update_if_version(
         search,
@@ -411,8 +406,8 @@ def search_referral_start(
     the officer completes and sends it on the referral's page, where the
     completeness gate applies as for any referral.
     """
-    _require(actor, RECORD_SEARCH)
-    _require(actor, MAKE_REFERRAL)
+    require_capability(actor, RECORD_SEARCH)
+    require_capability(actor, MAKE_REFERRAL)
     search = selectors.search_get_for_user(user=actor, search_id=search_id)
     if search is None:
         raise NotFoundError(str(SEARCH_NOT_FOUND))
@@ -434,7 +429,7 @@ def search_referral_start(
         errors["reason"] = [str(referrals.REASON_NEEDED)]
     if not consent_recorded:
         errors["consent_recorded"] = [str(CONSENT_NEEDED)]
-    _fail(errors, CHECK_THE_REFERRAL)
+    refuse_fields(errors, CHECK_THE_REFERRAL)
     return referrals.referral_create(
         actor=actor,
         person_id=search.person_id,
@@ -524,7 +519,7 @@ def _policeuk_check_access(actor: User | None, organisation: Organisation) -> No
     """An analyst of the force may; None is the system (a command run on the server)."""
     if actor is None:
         return
-    _require(actor, IMPORT_POLICEUK)
+    require_capability(actor, IMPORT_POLICEUK)
     if organisation.pk not in controller_ids_for(user=actor):
         raise ApplicationError(str(NOT_YOUR_FORCE), status=403)
 
@@ -945,7 +940,7 @@ def search_sample_draw(*, actor: User | None, controller: Organisation, month: d
     `actor` None is the periodic job; a person must be an inspector of the force.
     """
     if actor is not None:
-        _require(actor, REVIEW_SEARCHES)
+        require_capability(actor, REVIEW_SEARCHES)
         if controller.pk not in selectors.force_ids_for(user=actor):
             raise ApplicationError(str(NOT_YOUR_FORCE_SAMPLE), status=403)
     if controller.kind != Organisation.Kind.FORCE:
@@ -953,14 +948,14 @@ def search_sample_draw(*, actor: User | None, controller: Organisation, month: d
     first, after = selectors.month_bounds(month)
     names = {"month": _month_shown(first), "force": controller.display_name}
     if after > timezone.localdate():
-        _fail({"month": [str(MONTH_NOT_ENDED % names)]}, CHECK_THE_MONTH)
+        refuse_fields({"month": [str(MONTH_NOT_ENDED % names)]}, CHECK_THE_MONTH)
     existing = AuditSample.objects.filter(controller=controller, month=first).first()
     if existing is not None:
         raise _already_drawn(existing, first)
     drawn_at = timezone.now()
     units = selectors.sample_units(controller_id=controller.pk, month=first, until=drawn_at)
     if not units:
-        _fail({"month": [str(NO_SEARCHES_IN_MONTH % names)]}, CHECK_THE_MONTH)
+        refuse_fields({"month": [str(NO_SEARCHES_IN_MONTH % names)]}, CHECK_THE_MONTH)
     percent = selectors.audit_rule_value(SAMPLE_PERCENT, timezone.localdate())
     seed = secrets.token_hex(16)
     drawn = sampling.draw(units, percent=percent, seed=seed)
@@ -1062,7 +1057,7 @@ def search_review_record(
     were not reasonable cannot be green. Recorded by a conditional update on the
     review's version, so that two reviewers of one kind cannot both record it.
     """
-    _require(actor, REVIEW_SEARCHES)
+    require_capability(actor, REVIEW_SEARCHES)
     sampled = selectors.sampled_search_get_for_user(user=actor, sampled_id=sampled_id)
     if sampled is None:
         raise NotFoundError(str(SAMPLED_NOT_FOUND))
@@ -1109,7 +1104,7 @@ def search_review_record(
     chosen = list(selectors.review_themes_on(timezone.localdate()).filter(code__in=themes))
     if len({theme.code for theme in chosen}) != len(set(themes)):
         errors["themes"] = [str(SELECT_THEMES_AGAIN)]
-    _fail(errors, CHECK_THE_REVIEW)
+    refuse_fields(errors, CHECK_THE_REVIEW)
     update_if_version(
         review,
         expected_version=expected_version,
