@@ -100,3 +100,36 @@ def apply_application_error(form: forms.BaseForm, error: Any) -> None:
                 placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+# A month written like 2026-11. Years 1000 to 2999 only: year 0000 is no date, and
+# December 9999 has no next month.
+MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
+
+
+def month_field(
+    label: Any, *, required: bool = False, required_message: Any = None
+) -> forms.RegexField:
+    """A month typed like 2026-11 (read it with `first_day_of`)."""
+    error_messages = {"invalid": _("Enter the month like 2026-11")}
+    if required_message is not None:
+        error_messages["required"] = required_message
+    return forms.RegexField(
+        label=label,
+        required=required,
+        regex=MONTH_PATTERN,
+        help_text=_("For example, 2026-11"),
+        error_messages=error_messages,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
+    )
+
+
+def first_day_of(month: str) -> date:
+    """The first day of a month written like 2026-11 (as `month_field` accepts it)."""
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, 1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after the one `day` is in."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

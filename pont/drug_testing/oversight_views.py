@@ -3,7 +3,6 @@ custody inspector's monthly quality-assurance sample of test records."""
 
 import csv
 import random
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -25,7 +24,7 @@ from pont.accounts.roles import REVIEW_DRUG_TESTS, VIEW_DRUG_TESTING_DASHBOARD
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.core.forms import apply_application_error
+from pont.core.forms import apply_application_error, first_day_of, month_field, next_month
 from pont.people.services import people_shown
 from pont.referrals.funnel import SUPPRESSED, aggregate_only
 
@@ -33,29 +32,6 @@ from . import dashboard as dashboard_module
 from . import selectors, services
 from .forms import QaDrawForm, QaReviewForm
 from .models import DrugTest, QaReview, QaSample
-
-# Years 1000 to 2999 only: year 0000 is no date, and December 9999 has no next month.
-MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
-
-
-def _month_field(label: Any) -> forms.RegexField:
-    return forms.RegexField(
-        label=label,
-        required=False,
-        regex=MONTH_PATTERN,
-        help_text=gettext_lazy("For example, 2026-11"),
-        error_messages={"invalid": gettext_lazy("Enter the month like 2026-11")},
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
-    )
-
-
-def _first_day(month: str) -> date:
-    year, number = (int(part) for part in month.split("-"))
-    return date(year, number, 1)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 class DashboardFilterForm(forms.Form):
@@ -66,9 +42,9 @@ class DashboardFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": gettext_lazy("Select a custody suite from the list.")},
     )
-    month = _month_field(gettext_lazy("Month"))
-    start = _month_field(gettext_lazy("Or from (month)"))
-    end = _month_field(gettext_lazy("To (month)"))
+    month = month_field(gettext_lazy("Month"))
+    start = month_field(gettext_lazy("Or from (month)"))
+    end = month_field(gettext_lazy("To (month)"))
 
     def __init__(self, *args: Any, suites: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,14 +69,14 @@ class DashboardFilterForm(forms.Form):
         data = self.cleaned_data
         suite_id = int(data["suite"]) if data.get("suite") else None
         if data.get("month"):
-            first = _first_day(data["month"])
+            first = first_day_of(data["month"])
             return dashboard_module.DashboardFilters(
-                suite_id=suite_id, start=first, end=_next_month(first)
+                suite_id=suite_id, start=first, end=next_month(first)
             )
         return dashboard_module.DashboardFilters(
             suite_id=suite_id,
-            start=_first_day(data["start"]) if data.get("start") else None,
-            end=_next_month(_first_day(data["end"])) if data.get("end") else None,
+            start=first_day_of(data["start"]) if data.get("start") else None,
+            end=next_month(first_day_of(data["end"])) if data.get("end") else None,
         )
 
 
@@ -222,7 +198,7 @@ def _sample_or_404(request: AuthenticatedRequest, sample_id: int) -> QaSample:
 
 def _draw_repeats(sample: QaSample, chosen: set[Any]) -> bool:
     """Whether drawing again with the kept seed picks the same tests (anyone may check)."""
-    month_end = _next_month(sample.month)
+    month_end = next_month(sample.month)
     candidates = sorted(
         DrugTest.objects.filter(
             controller_id=sample.controller_id,

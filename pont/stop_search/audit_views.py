@@ -29,10 +29,10 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.core.forms import apply_application_error
+from pont.core.forms import apply_application_error, first_day_of
 
 from . import audit_dashboard, selectors, services
-from .forms import AuditDashboardFilterForm, SampleDrawForm, SearchReviewForm, first_day
+from .forms import AuditDashboardFilterForm, SampleDrawForm, SearchReviewForm
 from .models import AuditSample, ObjectOfSearch, SampledSearch, SearchOutcome, SearchReview
 
 Kind = SearchReview.Kind
@@ -110,7 +110,7 @@ def sample_list(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid():
         try:
             sample = services.search_sample_draw(
-                actor=request.user, controller=force, month=first_day(form.cleaned_data["month"])
+                actor=request.user, controller=force, month=first_day_of(form.cleaned_data["month"])
             )
         except ApplicationError as error:
             if error.status == 403:
@@ -369,8 +369,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         filters = audit_dashboard.Filters(
-            start=first_day(data["start"]) if data.get("start") else None,
-            end=first_day(data["end"]) if data.get("end") else None,
+            start=first_day_of(data["start"]) if data.get("start") else None,
+            end=first_day_of(data["end"]) if data.get("end") else None,
         )
         result = audit_dashboard.compute(
             selectors.audit_dashboard_scope(user=request.user),

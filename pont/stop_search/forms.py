@@ -5,13 +5,13 @@ every field that is wrong at once. So most fields here are optional: an empty
 field reaches the service, which says what it needs.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField, TimeOfDayField, combine_local
+from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
 
 from .models import Search, SearchReview
 
@@ -238,33 +238,13 @@ def initial_outcome(search: Search) -> dict[str, Any]:
 
 # The monthly audit ----------------------------------------------------------------------
 
-# Years 1000 to 2999 only: year 0000 is no date, and December 9999 has no next month.
-MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
-
-
-def _month_field(label: Any, *, required: bool = False, **kwargs: Any) -> forms.RegexField:
-    return forms.RegexField(
-        label=label,
-        required=required,
-        regex=MONTH_PATTERN,
-        help_text=_("For example, 2026-11"),
-        error_messages={
-            "invalid": _("Enter the month like 2026-11"),
-            "required": _("Enter the month to sample, like 2026-11"),
-        },
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
-        **kwargs,
-    )
-
-
-def first_day(month: str) -> date:
-    """The first day of a month written like 2026-11 (as the month fields accept it)."""
-    year, number = (int(part) for part in month.split("-"))
-    return date(year, number, 1)
-
 
 class SampleDrawForm(forms.Form):
-    month = _month_field(_("Month to sample"), required=True)
+    month = month_field(
+        _("Month to sample"),
+        required=True,
+        required_message=_("Enter the month to sample, like 2026-11"),
+    )
 
 
 class SearchReviewForm(forms.Form):
@@ -328,8 +308,8 @@ class SearchReviewForm(forms.Form):
 class AuditDashboardFilterForm(forms.Form):
     """A period of whole months (both ends included); empty for every month."""
 
-    start = _month_field(_("From (month)"))
-    end = _month_field(_("To (month)"))
+    start = month_field(_("From (month)"))
+    end = month_field(_("To (month)"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
