@@ -56,6 +56,9 @@ AMEND_SEARCH_OUTCOME = "stop_search.amend_search_outcome"
 IMPORT_POLICEUK = "stop_search.import_policeuk"
 REVIEW_SEARCHES = "stop_search.review_searches"
 VIEW_SEARCH_AUDIT = "stop_search.view_search_audit"
+ARRANGE_PANEL_SESSIONS = "stop_search.arrange_panel_sessions"
+JUDGE_PANEL_CASES = "stop_search.judge_panel_cases"
+RESPOND_TO_PANEL = "stop_search.respond_to_panel"
 
 _OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
 _PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
@@ -76,6 +79,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         AMEND_SEARCH_OUTCOME,
         REVIEW_SEARCHES,
         VIEW_SEARCH_AUDIT,
+        RESPOND_TO_PANEL,
     },
     # External to the force: reviews the sampled searches only, never person records.
     Role.INDEPENDENT_INSPECTOR: frozenset({REVIEW_SEARCHES}),
@@ -92,10 +96,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
-    Role.PANEL_MEMBER: frozenset(),
-    # The commissioner's office sees aggregates only.
+    Role.PANEL_MEMBER: frozenset({JUDGE_PANEL_CASES}),
+    # The commissioner's office sees aggregates only, and arranges the panel's sessions.
     Role.COMMISSIONERS_OFFICER: frozenset(
-        {VIEW_REFERRAL_FUNNEL, VIEW_DRUG_TESTING_DASHBOARD, VIEW_SEARCH_AUDIT}
+        {
+            VIEW_REFERRAL_FUNNEL,
+            VIEW_DRUG_TESTING_DASHBOARD,
+            VIEW_SEARCH_AUDIT,
+            ARRANGE_PANEL_SESSIONS,
+        }
     ),
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),

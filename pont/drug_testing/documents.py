@@ -11,24 +11,19 @@ exactly as served. Nothing is fetched while rendering: no file, no network.
 """
 
 import hashlib
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
 import pydyf
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML, Document
-from weasyprint.urls import URLFetcher
+from weasyprint import Document
 
+from pont.core.pdf import LOCAL_TIME, font_clock, html_document, rendering_in
 from pont.drug_testing.models import BreachCase, Notice
 
 
@@ -116,7 +111,6 @@ class BreachPackData:
 
 
 # Times on a notice are the local time of the place the person must attend: Wales.
-LOCAL_TIME = ZoneInfo("Europe/London")
 # "Tuesday 1 December 2026, 10:30" (Welsh: "Dydd Mawrth 1 Rhagfyr 2026, 10:30").
 DATE_TIME_FORMAT = "l j F Y, H:i"
 # In an English sentence: "on Tuesday 1 December 2026 at 10:30".
@@ -165,42 +159,6 @@ NOTICE_HASH_MISMATCH = (
     "Notice {number} ({kind}) does not match its stored SHA-256: it is not the notice as served."
 )
 SLOTS_MISPLACED = "The pack's layout lost a page reserved for a notice."
-
-
-def _html(html: str) -> HTML:
-    """The document, fetching nothing: it is made from its data alone (no file, no network)."""
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
-
-
-_FONT_CLOCK = threading.Lock()
-
-
-@contextmanager
-def _font_clock(at: datetime) -> Iterator[None]:
-    """Stamp the embedded font subsets with the document's own time, not the clock's.
-
-    fontTools writes the current time into each subset font's head table unless
-    SOURCE_DATE_EPOCH is set (reproducible-builds.org); without this, two
-    renderings of the same notice a second apart would differ in those bytes.
-    The variable is process-wide, so rendering holds a lock while it is set.
-    """
-    with _FONT_CLOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(at.timestamp()))
-        try:
-            yield
-        finally:
-            if previous is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-@contextmanager
-def _local(language: str) -> Iterator[None]:
-    """Render in this language, with times in the local time of Wales."""
-    with translation.override(language), timezone.override(LOCAL_TIME):
-        yield
 
 
 def _require_aware(**values: datetime | None) -> None:
@@ -260,15 +218,15 @@ def notice_pdf(data: NoticeData) -> bytes:
     sections, titles = [], []
     # Welsh first: Welsh is treated no less favourably than English (Welsh Language Standards).
     for language in ("cy", "en"):
-        with _local(language):
+        with rendering_in(language):
             sections.append(_notice_section(data, language))
             titles.append(str(NOTICE_TITLES[data.kind]))
     html = render_to_string(
         NOTICE_TEMPLATE,
         {"title": " / ".join(titles), "sections": sections, "created": data.issued_at},
     )
-    document = _html(html).render(pdf_variant=NOTICE_PDF_VARIANT)
-    with _font_clock(data.issued_at):
+    document = html_document(html).render(pdf_variant=NOTICE_PDF_VARIANT)
+    with font_clock(data.issued_at):
         pdf: bytes = document.write_pdf(
             pdf_variant=NOTICE_PDF_VARIANT, finisher=_declare_english_section
         )
@@ -382,9 +340,9 @@ def breach_pack_pdf(data: BreachPackData) -> bytes:
         "at": SENTENCE_DATE_TIME_FORMAT,
     }
     # An evidential document for the police and the CPS: English only.
-    with _local("en"):
+    with rendering_in("en"):
         html = render_to_string(BREACH_PACK_TEMPLATE, context)
-    document = _html(html).render()
+    document = html_document(html).render()
 
     slots: dict[int, tuple[int, int]] = {}
     for index, page in enumerate(document.pages):
@@ -396,7 +354,7 @@ def breach_pack_pdf(data: BreachPackData) -> bytes:
         raise RuntimeError(SLOTS_MISPLACED)
     own = document.copy([page for index, page in enumerate(document.pages) if index not in slots])
 
-    with _font_clock(data.made_at or data.opened_at):
+    with font_clock(data.made_at or data.opened_at):
         writer = PdfWriter(clone_from=BytesIO(own.write_pdf()))
     # In page order, each reserved page's position is where its notice page belongs.
     for index in sorted(slots):

@@ -11,9 +11,15 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
+from pont.core.forms import (
+    DateInputField,
+    TimeOfDayField,
+    combine_local,
+    first_day_of,
+    month_field,
+)
 
-from .models import Search, SearchReview
+from .models import PanelJudgement, Search, SearchReview
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -319,3 +325,109 @@ class AuditDashboardFilterForm(forms.Form):
                 "end", _("The end of the period must be the same as or after its start.")
             )
         return cleaned
+
+
+# The Quality Assurance Panel ------------------------------------------------------------
+
+
+class PanelSessionForm(forms.Form):
+    """A panel session to arrange; the service draws its cases and names what is missing."""
+
+    panel = forms.ChoiceField(label=_("Panel"), required=False)
+    force = forms.ChoiceField(label=_("Force whose searches are reviewed"), required=False)
+    month = month_field(_("Month of the searches"))
+    meeting_date = DateInputField(label=_("Date the panel meets"), required=False)
+    cases = forms.IntegerField(
+        label=_("Number of cases"),
+        required=False,
+        initial=10,
+        min_value=1,
+        max_value=30,
+        help_text=_("Drawn at random from the searches recorded in Pont that month."),
+        error_messages={
+            "invalid": _("Enter the number of cases as a whole number"),
+            "min_value": _("Enter a number of cases from 1 to 30."),
+            "max_value": _("Enter a number of cases from 1 to 30."),
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        panels: list[tuple[Any, Any]],
+        forces: list[tuple[Any, Any]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "panel", [("", _("Select a panel")), *panels])
+        _choices(self, "force", [("", _("Select a force")), *forces])
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "panel_id": data["panel"] or None,
+            "force_id": data["force"] or None,
+            "month": first_day_of(data["month"]) if data["month"] else None,
+            "meeting_date": data["meeting_date"],
+            "cases": data["cases"],
+        }
+
+
+class VersionForm(forms.Form):
+    """A change to a record at the version the person saw (opening or closing a session)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PanelGroundsForm(forms.Form):
+    grounds_for_panel = forms.CharField(
+        label=_("Grounds, as the panel will read them"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Keep what the officer saw and why they searched. Take out names, places, "
+            "addresses, registrations, phone numbers and anything else that could identify "
+            "the person, the place or the officer."
+        ),
+    )
+
+
+class PanelJudgementForm(forms.Form):
+    reasonable_grounds = _radios(
+        _("Did the officer have reasonable grounds for the search?"),
+        PanelJudgement.Answer.choices,
+    )
+    treated_fairly = _radios(
+        _("Was the person treated fairly?"),
+        PanelJudgement.Answer.choices,
+        help_text=_("From the record and, if you have seen it, the body-worn video."),
+    )
+    comments = forms.CharField(
+        label=_("Comments (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the force should know: good practice, concerns, questions."),
+    )
+
+
+class PanelResponseForm(VersionForm):
+    force_response = forms.CharField(
+        label=_("The force's response"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What the force will do about the panel's findings. Published with them."),
+    )
+
+
+class PanelSummaryForm(VersionForm):
+    summary_en = forms.CharField(
+        label=_("Public summary in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "lang": "en"}),
+    )
+    summary_cy = forms.CharField(
+        label=_("Public summary in Welsh"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "lang": "cy"}),
+    )

@@ -538,3 +538,172 @@ class SearchReview(TimeStampedModel, VersionedModel):
     @property
     def is_recorded(self) -> bool:
         return self.reviewed_at is not None
+
+
+# The Quality Assurance Panel ------------------------------------------------------------
+
+
+class PanelSession(TimeStampedModel, VersionedModel):
+    """A sitting of the commissioner's Quality Assurance Panel on a month of a force's searches.
+
+    The commissioner's office draws the cases (the seed is kept); the force prepares
+    each one for the panel (the grounds as the panel will read them, with nobody
+    named and no place); the office opens the session to the panel's members, who
+    record their judgements; the office closes it (the report), the force records
+    its response, and the office publishes a summary for the public, in Welsh and
+    English. A member of the panel never sees a name, an exact place or an
+    officer: officers are pseudonyms, stable within one session only.
+    """
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Being prepared by the force")
+        OPEN = "open", _("Open to the panel")
+        CLOSED = "closed", _("Closed")
+
+    controller = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("force"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    panel = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("panel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    meeting_date = models.DateField(_("meeting date"))
+    month = models.DateField(_("month of the searches"))  # the first day of the month
+    seed = models.CharField(_("seed"), max_length=64)
+    population = models.PositiveIntegerField(_("searches the cases were drawn from"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREPARING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("arranged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened to the panel at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    force_response = models.TextField(_("the force's response"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("response recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(_("response recorded at"), null=True, blank=True)
+    summary_en = models.TextField(_("public summary in English"), blank=True)
+    summary_cy = models.TextField(_("public summary in Welsh"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("panel session")
+        verbose_name_plural = _("panel sessions")
+        ordering = ["-meeting_date", "-pk"]
+        default_permissions = ()
+        permissions = [
+            ("arrange_panel_sessions", _("Arrange the Quality Assurance Panel's sessions")),
+            ("judge_panel_cases", _("Judge the searches put to the Quality Assurance Panel")),
+            ("respond_to_panel", _("Prepare the panel's cases and record the force's response")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="preparing", opened_at__isnull=True, closed_at__isnull=True)
+                | Q(status="open", opened_at__isnull=False, closed_at__isnull=True)
+                | Q(status="closed", opened_at__isnull=False, closed_at__isnull=False),
+                name="panel_session_status_times",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True)
+                | (Q(status="closed") & ~Q(summary_en="") & ~Q(summary_cy="")),
+                name="panel_session_published_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel_id} {self.meeting_date}"
+
+
+class PanelCase(models.Model):
+    """A search put to the panel, as the panel sees it: numbered, the officer a pseudonym, the
+    grounds as the force prepared them for the panel (never the grounds as recorded)."""
+
+    session = models.ForeignKey(PanelSession, on_delete=models.CASCADE, related_name="cases")
+    search = models.ForeignKey(Search, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField(_("case"))
+    officer_pseudonym = models.CharField(_("officer"), max_length=40)
+    grounds_for_panel = models.TextField(_("grounds, as prepared for the panel"), blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prepared by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    footage_requested_at = models.DateTimeField(_("footage requested at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("panel case")
+        verbose_name_plural = _("panel cases")
+        ordering = ["session", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="panel_case_number"),
+            models.UniqueConstraint(fields=["session", "search"], name="panel_case_once"),
+            models.CheckConstraint(
+                condition=Q(prepared_at__isnull=True)
+                | (Q(prepared_by__isnull=False) & ~Q(grounds_for_panel="")),
+                name="panel_case_prepared_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.number}"
+
+    @property
+    def is_prepared(self) -> bool:
+        return self.prepared_at is not None
+
+
+class PanelJudgement(TimeStampedModel):
+    """One panel member's judgement of one case; they may change it while the session is open."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNSURE = "unsure", _("Unsure")
+
+    case = models.ForeignKey(PanelCase, on_delete=models.CASCADE, related_name="judgements")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("panel member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reasonable_grounds = models.CharField(
+        _("reasonable grounds"), max_length=6, choices=Answer.choices
+    )
+    treated_fairly = models.CharField(_("treated fairly"), max_length=6, choices=Answer.choices)
+    comments = models.TextField(_("comments"), blank=True)
+
+    class Meta:
+        verbose_name = _("panel judgement")
+        verbose_name_plural = _("panel judgements")
+        ordering = ["case", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "member"], name="panel_judgement_once"),
+            models.CheckConstraint(
+                condition=Q(reasonable_grounds__in=["yes", "no", "unsure"])
+                & Q(treated_fairly__in=["yes", "no", "unsure"]),
+                name="panel_judgement_answers_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.member_id}"

@@ -111,6 +111,7 @@ def _register_pages() -> None:
         )
     )
     _register_policeuk_page()
+    _register_panel_page()
 
 
 def _register_policeuk_page() -> None:
@@ -133,5 +134,30 @@ def _register_policeuk_page() -> None:
                 "download a month in their format."
             ),
             match="stop_search:policeuk",
+        )
+    )
+
+
+def _register_panel_page() -> None:
+    """The Quality Assurance Panel's sessions: for the commissioner's office that arranges them,
+    the panel's members, and the force's inspectors who prepare the cases and respond."""
+    from django.urls import reverse_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
+    from pont.core.navigation import NavItem, register_nav_item
+
+    register_nav_item(
+        NavItem(
+            key="stop_search_panel",
+            label=_("Quality Assurance Panel"),
+            url=reverse_lazy("stop_search:panel_list"),
+            capability=(ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL),
+            order=26,
+            description=_(
+                "Residents review pseudonymised searches for reasonable grounds and fairness; "
+                "the force responds and the findings are published."
+            ),
+            match="stop_search:panel",
         )
     )

@@ -28,3 +28,20 @@ urlpatterns += [
     path("policeuk/jobs/<uuid:job_id>", upload_views.policeuk_job, name="policeuk_job"),
     path("policeuk/export", upload_views.policeuk_export, name="policeuk_export"),
 ]
+
+# The commissioner's Quality Assurance Panel: sessions, cases (pseudonymised), the report.
+from . import panel_views  # noqa: E402  # appended block: kept apart from the others
+
+urlpatterns += [
+    path("panel", panel_views.session_list, name="panel_list"),
+    # No sign-in: the panel's published findings, in Welsh and English.
+    path("panel/public", panel_views.public_summaries, name="panel_public"),
+    path("panel/<int:session_id>", panel_views.session_detail, name="panel_session"),
+    path("panel/<int:session_id>/status", panel_views.session_status, name="panel_status"),
+    path("panel/<int:session_id>/response", panel_views.session_response, name="panel_response"),
+    path("panel/<int:session_id>/summary", panel_views.session_summary, name="panel_summary"),
+    path("panel/<int:session_id>/report", panel_views.session_report, name="panel_report"),
+    path("panel/cases/<int:case_id>", panel_views.case_detail, name="panel_case"),
+    path("panel/cases/<int:case_id>/footage", panel_views.case_footage, name="panel_footage"),
+    path("panel/cases/<int:case_id>/prepare", panel_views.case_prepare, name="panel_prepare"),
+]

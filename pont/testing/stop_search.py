@@ -24,6 +24,7 @@ from pont.stop_search.models import (
     Legislation,
     ObjectOfSearch,
     OutcomeAmendment,
+    PanelSession,
     SampledSearch,
     Search,
     SearchOutcome,
@@ -31,7 +32,7 @@ from pont.stop_search.models import (
     SelfDefinedEthnicity,
 )
 
-from .personas import FRONTLINE, TEST_PASSWORD, World
+from .personas import FRONTLINE, INSPECTOR, OPCC, PANEL, TEST_PASSWORD, World
 
 SOURCE = "data.police.uk stop and search vocabulary (test rows)"
 SINCE = date(2019, 1, 1)
@@ -285,4 +286,67 @@ def reviewed(sampled: SampledSearch, *, actor: User, kind: str, **overrides: Any
         kind=kind,
         expected_version=review.version,
         **review_values(**overrides),
+    )
+
+
+# The Quality Assurance Panel --------------------------------------------------------------
+
+
+def arranged_session(
+    world: World, month: date | None = None, *, cases: int = 10, meeting: date | None = None
+) -> PanelSession:
+    """A panel session of the force's searches of the month (last month unless told), arranged
+    by the commissioner's officer through the service."""
+    from pont.stop_search import panel_services
+
+    return panel_services.panel_session_arrange(
+        actor=world.users[OPCC],
+        panel_id=world.panel.pk,
+        force_id=world.force.pk,
+        month=month or previous_month(),
+        meeting_date=meeting or timezone.localdate(),
+        cases=cases,
+    )
+
+
+def prepared(session: PanelSession, world: World, text: str = "") -> PanelSession:
+    """Every case of the session prepared for the panel by the force's inspector."""
+    from pont.stop_search import panel_services
+
+    for case in session.cases.order_by("number"):
+        panel_services.panel_case_prepare(
+            actor=world.users[INSPECTOR],
+            case_id=case.pk,
+            grounds_for_panel=text or "Seen passing a small package; smell of cannabis.",
+        )
+    session.refresh_from_db()
+    return session
+
+
+def opened_session(world: World, **arguments: Any) -> PanelSession:
+    """A session arranged, prepared and opened to the panel."""
+    from pont.stop_search import panel_services
+
+    session = prepared(arranged_session(world, **arguments), world)
+    return panel_services.panel_session_open(
+        actor=world.users[OPCC], session_id=session.pk, expected_version=session.version
+    )
+
+
+def closed_session(world: World, **arguments: Any) -> PanelSession:
+    """A session opened, judged by the panel member (every case) and closed."""
+    from pont.stop_search import panel_services
+
+    session = opened_session(world, **arguments)
+    for case in session.cases.all():
+        panel_services.panel_judgement_record(
+            actor=world.users[PANEL],
+            case_id=case.pk,
+            reasonable_grounds="yes",
+            treated_fairly="unsure",
+            comments="Clear grounds; the record does not say whether the power was explained.",
+        )
+    session.refresh_from_db()
+    return panel_services.panel_session_close(
+        actor=world.users[OPCC], session_id=session.pk, expected_version=session.version
     )

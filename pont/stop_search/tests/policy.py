@@ -15,7 +15,15 @@ records searches reads the feedback on their own.
 
 from typing import Any
 
-from pont.testing.personas import ANALYST, FRONTLINE, INDEPENDENT, INSPECTOR, OPCC, OPSLEAD
+from pont.testing.personas import (
+    ANALYST,
+    FRONTLINE,
+    INDEPENDENT,
+    INSPECTOR,
+    OPCC,
+    OPSLEAD,
+    PANEL,
+)
 from pont.testing.policy import Rule, Scene, public_view, same_for, staff_view
 
 _RECORDERS = frozenset({FRONTLINE, INSPECTOR})  # RECORD_SEARCH, AMEND_SEARCH_OUTCOME
@@ -150,5 +158,93 @@ RULES += [
     Rule(
         "stop_search:policeuk_export",
         staff_view(post=same_for(_IMPORTERS, 400), capable=_IMPORTERS),
+    ),
+]
+
+
+# The Quality Assurance Panel. The scene has two sessions of last month's searches: one open
+# to the panel (every case prepared by the force) and one closed (judged, so its report is
+# made). The commissioner's office arranges, opens, closes and publishes; the panel member
+# judges and asks for footage; the force's inspector prepares cases and responds. Empty
+# forms are refused (400); a case of an open session can no longer be prepared (back to the
+# session, 302); a report exists once the session is closed.
+def _build_panel(world: Any, _build_before: Any = SCENE.build) -> dict[str, Any]:
+    from pont.testing.stop_search import closed_session, opened_session
+
+    built = _build_before(world)
+    session = opened_session(world)
+    return {
+        **built,
+        "panel_session": session,
+        "panel_case": session.cases.order_by("number").first(),
+        "panel_closed": closed_session(world),
+    }
+
+
+SCENE = Scene(
+    provides=SCENE.provides | {"panel_session", "panel_case", "panel_closed"}, build=_build_panel
+)
+_PANEL_ROLES = frozenset({OPCC, PANEL, INSPECTOR})
+_ARRANGERS = frozenset({OPCC})  # ARRANGE_PANEL_SESSIONS
+_JUDGES = frozenset({PANEL})  # JUDGE_PANEL_CASES
+_RESPONDERS = frozenset({INSPECTOR})  # RESPOND_TO_PANEL
+_SESSION = {"session_id": "panel_session"}
+_CASE = {"case_id": "panel_case"}
+
+RULES += [
+    Rule(
+        "stop_search:panel_list",
+        staff_view(
+            get=same_for(_PANEL_ROLES, 200),
+            post={OPCC: 400, PANEL: 403, INSPECTOR: 403},
+            capable=_PANEL_ROLES,
+        ),
+    ),
+    Rule("stop_search:panel_public", public_view()),
+    Rule(
+        "stop_search:panel_session",
+        staff_view(get=same_for(_PANEL_ROLES, 200), capable=_PANEL_ROLES),
+        kwargs=_SESSION,
+    ),
+    Rule(
+        "stop_search:panel_status",
+        staff_view(post=same_for(_ARRANGERS, 400), capable=_ARRANGERS),
+        kwargs=_SESSION,
+    ),
+    Rule(
+        "stop_search:panel_response",
+        staff_view(post=same_for(_RESPONDERS, 400), capable=_RESPONDERS),
+        kwargs=_SESSION,
+    ),
+    Rule(
+        "stop_search:panel_summary",
+        staff_view(post=same_for(_ARRANGERS, 400), capable=_ARRANGERS),
+        kwargs=_SESSION,
+    ),
+    Rule(
+        "stop_search:panel_report",
+        staff_view(get=same_for(_PANEL_ROLES, 200), capable=_PANEL_ROLES),
+        kwargs={"session_id": "panel_closed"},
+    ),
+    Rule(
+        "stop_search:panel_case",
+        staff_view(
+            get=same_for(_PANEL_ROLES, 200),
+            post={PANEL: 400, OPCC: 403, INSPECTOR: 403},
+            capable=_PANEL_ROLES,
+        ),
+        kwargs=_CASE,
+    ),
+    Rule(
+        "stop_search:panel_footage",
+        staff_view(post=same_for(_JUDGES, 302), capable=_JUDGES),
+        kwargs=_CASE,
+    ),
+    Rule(
+        "stop_search:panel_prepare",
+        staff_view(
+            get=same_for(_RESPONDERS, 200), post=same_for(_RESPONDERS, 302), capable=_RESPONDERS
+        ),
+        kwargs=_CASE,
     ),
 ]
