@@ -25,7 +25,7 @@ from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 from .custody import load_custody_year
-from .stop_search import load_policeuk_months, load_search_audit
+from .stop_search import load_panel, load_policeuk_months, load_search_audit
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -450,6 +450,7 @@ def load_demo() -> dict[str, int]:
     referrals_created = _referrals(users)
     searches_imported = load_policeuk_months()
     samples_drawn = load_search_audit(users)
+    panel_sessions = load_panel(users)
     return {
         "organisations": Organisation.objects.count() - before_orgs,
         "users": User.objects.count() - before_users,
@@ -459,4 +460,5 @@ def load_demo() -> dict[str, int]:
         "drug_tests": tests_created,
         "policeuk_searches": searches_imported,
         "search_samples": samples_drawn,
+        "panel_sessions": panel_sessions,
     }

@@ -15,7 +15,7 @@ from pont.drug_testing.models import (
     RequiredAssessment,
 )
 from pont.referrals.models import Referral
-from pont.stop_search.models import Search, SearchReview
+from pont.stop_search.models import PanelCase, PanelJudgement, PanelSession, Search, SearchReview
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
 
@@ -44,6 +44,7 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
         "drug_tests": 0,
         "policeuk_searches": 0,
         "search_samples": 0,
+        "panel_sessions": 0,
     }
     assert audit_chain_verify().ok
 
@@ -56,6 +57,13 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     assert reviews.filter(kind="local").exclude(rating="").exists()
     assert reviews.filter(kind="independent").exclude(rating="").exists()
     assert reviews.filter(rating="").exists()
+    # The panel: one session published with the force's response, one open and half judged.
+    assert demo["panel_sessions"] == 2
+    published, open_now = PanelSession.objects.order_by("month")
+    assert published.published_at and published.force_response and published.summary_cy
+    assert open_now.status == "open"
+    assert 0 < PanelJudgement.objects.filter(case__session=open_now).count() < 6
+    assert not PanelCase.objects.filter(prepared_at=None).exists()
 
     # The custody year (one test: loading the demo takes most of a minute).
     tests = DrugTest.objects.all()
