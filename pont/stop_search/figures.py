@@ -1,9 +1,10 @@
 """Stop and search in figures: by month and county, outcomes, the linked-outcome rate and
 disproportionality against the Census 2021 population.
 
-Every figure comes from a few grouped counts (`values().annotate(Count)`), so
-the database does the counting; nothing here names a person or a place finer
-than a county. Figures use either the outcome at the time of the search or the
+Every figure comes from the roll-up `SearchTally` (a few rows per force-month,
+kept by `tallies` as searches are recorded, amended and imported), so a page
+reads hundreds of rows, not a million searches; nothing here names a person or
+a place finer than a county. Figures use either the outcome at the time of the search or the
 current one (after amendments): the caller says which.
 
 Public views disclose counts through `referrals.funnel.suppress` (1 to 7 shown
@@ -16,18 +17,19 @@ in Pont (the officer names the area).
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Sum
 from django.utils import formats
 from django_stubs_ext import StrOrPromise
 
 from pont.referrals.funnel import SUPPRESSED, suppress
 
 from . import rates
-from .models import CensusPopulation, Search, SearchOutcome, SelfDefinedEthnicity
+from .models import CensusPopulation, SearchOutcome, SearchTally, SelfDefinedEthnicity
 
 CENSUS_DAY = date(2021, 3, 21)
 CURRENT, AT_SEARCH = "current", "at_search"
@@ -48,6 +50,7 @@ class Figures:
     total: int
     by_month: list[MonthRow]
     by_county: list[tuple[str, int]]  # county name, searches ("" = no county recorded)
+    by_county_month: list[tuple[date, str, dict[str, int]]]  # month, its label, county -> n
     outcomes: list[tuple[str, StrOrPromise, int]]  # code, label, searches
     linked: int
     disproportionality: dict[str, rates.Disproportionality]  # FORCE or a county name
@@ -89,70 +92,91 @@ def populations() -> dict[str, dict[str, int]]:
     return dict(by_area)
 
 
-def compute(searches: QuerySet[Search], *, basis: str = CURRENT) -> Figures:
-    """Every figure for these searches, on the chosen outcome basis."""
+def _tallies(
+    controller_ids: Iterable[int] | None, first: date | None, after: date | None, basis: str
+) -> list[dict[str, Any]]:
+    """The roll-up's rows summed by month, county, self-defined ethnicity and the outcome."""
+    outcome, linked_field = _outcome_fields(basis)
+    rows = SearchTally.objects.all()
+    if controller_ids is not None:
+        rows = rows.filter(controller_id__in=list(controller_ids))
+    if first is not None:
+        rows = rows.filter(month__gte=first)
+    if after is not None:
+        rows = rows.filter(month__lt=after)
+    return list(
+        rows.values("month", "area__name", "self_defined_ethnicity", outcome, linked_field)
+        .annotate(n=Sum("searches"))
+        .order_by()
+    )
+
+
+def compute(
+    *,
+    basis: str = CURRENT,
+    controller_ids: Iterable[int] | None = None,
+    first: date | None = None,
+    after: date | None = None,
+) -> Figures:
+    """Every figure for the forces' searches (all forces: None) in the months from `first` up
+    to `after`, on the chosen outcome basis, counted from the roll-up (`tallies`)."""
     outcome, linked_field = _outcome_fields(basis)
     found_codes = _found_codes()
-    rows = searches.order_by()
-
-    months = (
-        rows.annotate(month=TruncMonth("local_date"))
-        .values("month")
-        .annotate(
-            searches=Count("pk"),
-            found=Count("pk", filter=Q(**{f"{outcome}__in": found_codes})),
-            linked=Count("pk", filter=Q(**{linked_field: True})),
-        )
-        .order_by("month")
-    )
-    by_month = [
-        MonthRow(
-            month=row["month"],
-            label=formats.date_format(row["month"], "YEAR_MONTH_FORMAT"),
-            searches=row["searches"],
-            found=row["found"],
-            linked=row["linked"],
-        )
-        for row in months
-    ]
-
-    # Counties by name, then the searches with no county (the same order on every database).
-    by_county = sorted(
-        (
-            (row["area__name"] or "", row["n"])
-            for row in rows.values("area__name").annotate(n=Count("pk"))
-        ),
-        key=lambda county: (county[0] == "", county[0]),
-    )
-
-    labels = {o.code: o.label for o in SearchOutcome.objects.order_by("code", "effective_from")}
-    outcome_counts = rows.values(outcome).annotate(n=Count("pk")).order_by("-n", outcome)
-    outcomes = [
-        (row[outcome], labels.get(row[outcome], row[outcome]), row["n"]) for row in outcome_counts
-    ]
-
     groups = _ethnic_groups()
+    months: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    counties: Counter[str] = Counter()
+    by_county_month: dict[date, Counter[str]] = defaultdict(Counter)
+    outcome_counts: Counter[str] = Counter()
     searched: dict[str, Counter[str]] = defaultdict(Counter)
     linked_by: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in rows.values("area__name", "self_defined_ethnicity").annotate(
-        n=Count("pk"), linked=Count("pk", filter=Q(**{linked_field: True}))
-    ):
+    for row in _tallies(controller_ids, first, after, basis):
+        n = row["n"]
+        if not n:
+            continue
+        linked = n if row[linked_field] else 0
+        month = months[row["month"]]
+        month[0] += n
+        month[1] += n if row[outcome] in found_codes else 0
+        month[2] += linked
+        county = row["area__name"] or ""
+        counties[county] += n
+        by_county_month[row["month"]][county] += n
+        outcome_counts[row[outcome]] += n
         group = groups.get(row["self_defined_ethnicity"], "not_stated")
-        for area in (FORCE, row["area__name"]):
+        for area in (FORCE, county):
             if area:
-                searched[area][group] += row["n"]
-                linked_by[area][group] += row["linked"]
+                searched[area][group] += n
+                linked_by[area][group] += linked
+    by_month = [
+        MonthRow(
+            month=month,
+            label=formats.date_format(month, "YEAR_MONTH_FORMAT"),
+            searches=values[0],
+            found=values[1],
+            linked=values[2],
+        )
+        for month, values in sorted(months.items())
+    ]
+    # Counties by name, then the searches with no county (the same order on every database).
+    by_county = sorted(counties.items(), key=lambda county: (county[0] == "", county[0]))
+    labels = {o.code: o.label for o in SearchOutcome.objects.order_by("code", "effective_from")}
+    outcomes: list[tuple[str, StrOrPromise, int]] = [
+        (code, labels.get(code, code), n)
+        for code, n in sorted(outcome_counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
     population = populations()
     disproportionality = {
         area: rates.disproportionality(searched[area], linked_by[area], population[area])
         for area in population
         if area in searched
     }
-    total = sum(row.searches for row in by_month)
     return Figures(
-        total=total,
+        total=sum(row.searches for row in by_month),
         by_month=by_month,
         by_county=by_county,
+        by_county_month=[
+            (row.month, row.label, dict(by_county_month[row.month])) for row in by_month
+        ],
         outcomes=outcomes,
         linked=sum(row.linked for row in by_month),
         disproportionality=disproportionality,

@@ -707,3 +707,48 @@ class PanelJudgement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.member_id}"
+
+
+# Roll-up ------------------------------------------------------------------------------------
+
+
+class SearchTally(models.Model):
+    """How many of a force's searches share a month, an area, a self-defined ethnicity and both
+    outcomes: the figures are counted from these few rows, never from every search.
+
+    Kept by `stop_search.tallies`: a recorded search adds one, an amendment moves one
+    between rows, a police.uk import recounts the months it touched. Rows are summed
+    when read, so two rows with the same key (two first searches of a kind recorded at
+    the same moment) count correctly; `tallies.check` compares them with the searches.
+    """
+
+    controller = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("force"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))  # the first day of the search's local month
+    area = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("area"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    self_defined_ethnicity = models.CharField(_("self-defined ethnicity"), max_length=64)
+    outcome = models.CharField(_("outcome"), max_length=64)
+    outcome_linked = models.BooleanField(_("outcome linked"), null=True)
+    outcome_at_search = models.CharField(_("outcome at the time of the search"), max_length=64)
+    linked_at_search = models.BooleanField(_("linked at the time of the search"), null=True)
+    searches = models.IntegerField(_("searches"))
+
+    class Meta:
+        verbose_name = _("search tally")
+        verbose_name_plural = _("search tallies")
+        default_permissions = ()
+        indexes = [models.Index(fields=["controller", "month"], name="search_tally_month")]
+
+    def __str__(self) -> str:
+        return f"{self.controller_id} {self.month:%Y-%m}: {self.searches}"

@@ -85,6 +85,20 @@ def _register_pages() -> None:
     )
     register_nav_item(
         NavItem(
+            key="stop_search_figures",
+            label=_("Stop and search figures"),
+            url=reverse_lazy("stop_search:figures"),
+            capability=(VIEW_SEARCHES, VIEW_SEARCH_AUDIT),
+            order=22,
+            description=_(
+                "Searches by month and county, outcomes, and rates by ethnic group against the "
+                "Census, with confidence intervals."
+            ),
+            match="stop_search:figures",
+        )
+    )
+    register_nav_item(
+        NavItem(
             key="stop_search_audit",
             label=_("Audit of searches"),
             url=reverse_lazy("stop_search:audit_list"),

@@ -52,7 +52,7 @@ from pont.people.selectors import person_get_for_user
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
 
-from . import policeuk, sampling, selectors
+from . import policeuk, sampling, selectors, tallies
 from .models import (
     AuditSample,
     Legislation,
@@ -310,6 +310,7 @@ def search_record(
     except ValidationError as error:
         _refuse(error, CHECK_THE_SEARCH)
     search.save()
+    tallies.add(search)
     audit.record(
         actor=actor,
         operation=Operation.COLLECTION,
@@ -372,6 +373,7 @@ def search_outcome_amend(
         expected_version=expected_version,
         fields={"outcome": outcome, "outcome_linked": outcome_linked},
     )
+    tallies.move(search, before={"outcome": previous_outcome, "outcome_linked": previous_linked})
     amendment = OutcomeAmendment.objects.create(
         search=search,
         outcome=outcome,
@@ -798,6 +800,8 @@ def policeuk_import(
     record.imported_at = timezone.now()
     record.imported_by = actor
     record.save(update_fields=["file_name", "sha256", "rows", "imported_at", "imported_by"])
+    # The searches replaced and written are all of the month (in UK time): count it again.
+    tallies.recount_month(controller.pk, reader.month)
     if on_progress:
         on_progress(reader.rows, reader.bytes_read)
     audit.record(

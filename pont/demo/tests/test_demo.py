@@ -60,7 +60,9 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     # The panel: one session published with the force's response, one open and half judged.
     assert demo["panel_sessions"] == 2
     published, open_now = PanelSession.objects.order_by("month")
-    assert published.published_at and published.force_response and published.summary_cy
+    assert published.published_at
+    assert published.force_response
+    assert published.summary_cy
     assert open_now.status == "open"
     assert 0 < PanelJudgement.objects.filter(case__session=open_now).count() < 6
     assert not PanelCase.objects.filter(prepared_at=None).exists()

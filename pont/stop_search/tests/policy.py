@@ -31,6 +31,7 @@ _OVERSEERS = frozenset({INSPECTOR, ANALYST, OPSLEAD})  # VIEW_SEARCHES
 _READERS = _RECORDERS | _OVERSEERS
 _REVIEWERS = frozenset({INSPECTOR, INDEPENDENT})  # REVIEW_SEARCHES
 _AUDIT_FIGURES = frozenset({INSPECTOR, OPSLEAD, OPCC})  # VIEW_SEARCH_AUDIT
+_FIGURES = _OVERSEERS | _AUDIT_FIGURES  # VIEW_SEARCHES or VIEW_SEARCH_AUDIT
 
 
 def _build(world: Any) -> dict[str, Any]:
@@ -89,6 +90,12 @@ RULES = [
     _inspectors_search("stop_search:refer", get=200, post=400),
     # Figures only, small numbers suppressed: anyone, signed in or not.
     Rule("stop_search:public", public_view()),
+    # The staff figures: the force's own for those who read its searches or its audit figures;
+    # every force's, suppressed, for the commissioner's office.
+    Rule(
+        "stop_search:figures",
+        staff_view(get=same_for(_FIGURES, 200), capable=_FIGURES),
+    ),
     # The monthly audit. An empty draw (no month) or review (no answers) is refused.
     Rule(
         "stop_search:audit_list",

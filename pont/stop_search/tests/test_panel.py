@@ -191,7 +191,8 @@ def test_arranging_through_the_page(world, month, as_persona):
         },
     )
     session = PanelSession.objects.get()
-    assert response.status_code == 302 and response["Location"] == session_page(session)
+    assert response.status_code == 302
+    assert response["Location"] == session_page(session)
     assert session.cases.count() == 3
     assert AuditEvent.objects.filter(object_type__icontains="panelsession").exists()
 
@@ -243,7 +244,8 @@ def test_a_text_that_still_identifies_is_refused_naming_what_it_holds(
         )
     assert words in refused.value.extra["fields"]["grounds_for_panel"][0]
     case.refresh_from_db()
-    assert not case.is_prepared and case.grounds_for_panel == ""
+    assert not case.is_prepared
+    assert case.grounds_for_panel == ""
 
 
 def test_preparing_is_for_the_forces_inspector_of_that_force_while_preparing(world, named_search):
@@ -279,7 +281,8 @@ def test_a_session_opens_only_when_every_case_is_prepared(world, month):
         panel_services.panel_session_open(
             actor=world.users[OPCC], session_id=session.pk, expected_version=session.version
         )
-    assert refused.value.status == 409 and "2 of the session's cases" in refused.value.message
+    assert refused.value.status == 409
+    assert "2 of the session's cases" in refused.value.message
     session.refresh_from_db()
     assert session.status == "preparing"
 
@@ -389,7 +392,8 @@ def test_response_then_summary_in_both_languages_then_the_public_page(
     assert session.published_at is None  # the force has not responded yet
     inspector = as_persona(INSPECTOR)
     empty = post_form(inspector, f"{session_page(session)}/response", {"version": session.version})
-    assert empty.status_code == 400 and "Enter the force&#x27;s response" in empty.content.decode()
+    assert empty.status_code == 400
+    assert "Enter the force&#x27;s response" in empty.content.decode()
     post_form(
         inspector,
         f"{session_page(session)}/response",
@@ -409,7 +413,8 @@ def test_response_then_summary_in_both_languages_then_the_public_page(
             "summary_cy": "",
         },
     )
-    assert half.status_code == 400 and "Enter the public summary in Welsh" in half.content.decode()
+    assert half.status_code == 400
+    assert "Enter the public summary in Welsh" in half.content.decode()
     post_form(
         opcc,
         f"{session_page(session)}/summary",
@@ -426,7 +431,8 @@ def test_response_then_summary_in_both_languages_then_the_public_page(
     assert "Canfu" not in english
     client.cookies["pont_language"] = "cy"
     welsh = client.get(PUBLIC).content.decode()
-    assert "Canfu&#x27;r panel sail glir." in welsh and 'lang="cy"' in welsh
+    assert "Canfu&#x27;r panel sail glir." in welsh
+    assert 'lang="cy"' in welsh
     assert "The panel found clear grounds." not in welsh
 
 
@@ -448,7 +454,8 @@ def test_the_report_counts_judgements_and_is_the_same_bytes_for_the_same_data(wo
     assert pdf == panel_report.report_pdf(data, language="en")
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
     text = " ".join(text.split())
-    assert "stop and search session report" in text and "Case 3" in text
+    assert "stop and search session report" in text
+    assert "Case 3" in text
     welsh = "".join(
         page.extract_text()
         for page in PdfReader(BytesIO(panel_report.report_pdf(data, language="cy"))).pages
@@ -460,7 +467,7 @@ def test_the_report_is_made_only_of_a_closed_session(world, month, as_persona):
     searches(world, month, 1)
     session = opened_session(world, cases=1)
     assert as_persona(OPCC).get(f"{session_page(session)}/report").status_code == 404
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed session"):
         panel_report.report_data(session)
 
 
@@ -499,7 +506,10 @@ def _marked_world(world: World, month: date) -> PanelSession:
         values={"phone": MARKERS["phone"]},
     )
     people.contact_route_add(
-        actor=world.users[INSPECTOR], person_id=person.pk, kind="address", use="home",
+        actor=world.users[INSPECTOR],
+        person_id=person.pk,
+        kind="address",
+        use="home",
         values={"address_line_1": MARKERS["address"], "town": "Llanelli", "postcode": "SA15 3AB"},
     )
     person.pnc_id = MARKERS["pnc"]
@@ -568,7 +578,8 @@ def test_no_marker_reaches_the_panel_or_the_commissioners_office(world, month, a
             client.cookies["pont_language"] = language
             seen.append(client.get(case_page(case)).content.decode())
             report = client.get(f"{session_page(session)}/report")
-            assert report.status_code == 200 and report["Content-Type"] == "application/pdf"
+            assert report.status_code == 200
+            assert report["Content-Type"] == "application/pdf"
             reader = PdfReader(BytesIO(report.content))
             seen.append("".join(page.extract_text() for page in reader.pages))
             seen.append(str(reader.metadata))

@@ -1,0 +1,126 @@
+"""The roll-up of searches that the figures are counted from (`SearchTally`).
+
+Every change to what a search counts as goes through here, in the transaction
+of the change: `add` when a search is recorded, `move` when its outcome is
+amended, `recount` for the months a police.uk import replaced. `check` says
+whether the tallies of a force-month equal the searches themselves, and
+`rebuild` recounts everything (after a restore, or when `check` disagrees).
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
+
+from pont.core.forms import next_month
+
+from .models import Search, SearchTally
+
+KEY = (
+    "area_id",
+    "self_defined_ethnicity",
+    "outcome",
+    "outcome_linked",
+    "outcome_at_search",
+    "linked_at_search",
+)
+
+
+def key_of(search: Search, **changed: Any) -> dict[str, Any]:
+    """The tally a search counts in: its force, month and the key fields (some changed)."""
+    values = {name: getattr(search, name) for name in KEY}
+    values.update(changed)
+    return {
+        "controller_id": search.controller_id,
+        "month": search.local_date.replace(day=1),
+        **values,
+    }
+
+
+def _add(key: dict[str, Any], count: int) -> None:
+    row = SearchTally.objects.filter(**key).order_by("pk").first()
+    if row is not None:
+        SearchTally.objects.filter(pk=row.pk).update(searches=F("searches") + count)
+    else:
+        SearchTally.objects.create(searches=count, **key)
+
+
+def add(search: Search) -> None:
+    """A search has been recorded: count it."""
+    _add(key_of(search), 1)
+
+
+def move(search: Search, *, before: dict[str, Any]) -> None:
+    """A search's key fields changed (an amendment): uncount it as it was, count it as it is."""
+    old, new = key_of(search, **before), key_of(search)
+    if old != new:
+        _add(old, -1)
+        _add(new, 1)
+
+
+def _counted(controller_id: int, first: date, after: date) -> Any:
+    return (
+        Search.objects.filter(
+            controller_id=controller_id, local_date__gte=first, local_date__lt=after
+        )
+        .annotate(tally_month=TruncMonth("local_date"))
+        .values("tally_month", *KEY)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def recount(controller_id: int, first: date, after: date) -> int:
+    """Count again the force's months from `first` up to `after`; returns the rows written."""
+    SearchTally.objects.filter(
+        controller_id=controller_id, month__gte=first, month__lt=after
+    ).delete()
+    rows = [
+        SearchTally(
+            controller_id=controller_id,
+            month=row["tally_month"],
+            searches=row["n"],
+            **{name: row[name] for name in KEY},
+        )
+        for row in _counted(controller_id, first, after)
+    ]
+    SearchTally.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def recount_month(controller_id: int, month: date) -> int:
+    """Count a force-month again (a police.uk file holds one month, in UK time)."""
+    first = month.replace(day=1)
+    return recount(controller_id, first, next_month(first))
+
+
+def rebuild() -> int:
+    """Count every force's searches again from nothing; returns the rows written."""
+    SearchTally.objects.all().delete()
+    written = 0
+    forces = Search.objects.order_by().values_list("controller_id", flat=True).distinct()
+    for controller_id in forces:
+        written += recount(controller_id, date(1, 1, 1), date(9999, 12, 1))
+    return written
+
+
+def check(controller_id: int, month: date) -> bool:
+    """Whether the force-month's tallies equal its searches, key by key."""
+    first = month.replace(day=1)
+    after = next_month(first)
+
+    def normal(rows: Any, count: str) -> dict[tuple[Any, ...], int]:
+        totals: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            key = tuple(row[name] for name in KEY)
+            totals[key] = totals.get(key, 0) + row[count]
+        return {key: n for key, n in totals.items() if n}
+
+    tallied = (
+        SearchTally.objects.filter(controller_id=controller_id, month=first)
+        .values(*KEY)
+        .annotate(total=Sum("searches"))
+        .order_by()
+    )
+    return normal(tallied, "total") == normal(_counted(controller_id, first, after), "n")
