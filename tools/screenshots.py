@@ -5,7 +5,9 @@
 
 It signs in as the demo personas (password and the current code from
 `pont demo-otp`), walks through Test on Arrest as the custody officer, the
-provider worker and the inspector, and saves PNGs in docs/img/. With --axe it
+provider worker and the inspector, stop and search as the officer, the
+inspector, the panel member and the commissioner's office, and the public
+pages, and saves PNGs in docs/img/. With --axe it
 runs axe-core on every page it visits and exits non-zero on any serious or
 critical violation. It drives Debian's Chromium (apt install chromium).
 """
@@ -258,6 +260,85 @@ def inspector(walk: Walk) -> None:
         walk.shot("inspector-2-sample", full=False)
 
 
+def search_officer(walk: Walk) -> None:
+    """The front-line officer: the quick record on a phone, their searches, their feedback."""
+    page = walk.page
+    walk.sign_in("frontline")
+    walk.welsh(False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    walk.go("/stop-search/new")
+    walk.shot("officer-1-record-search-phone")
+    page.set_viewport_size({"width": 1100, "height": 900})
+    walk.go("/stop-search/")
+    walk.shot("officer-2-searches", full=False)
+    walk.go("/stop-search/audit/feedback")
+    walk.shot("officer-3-feedback", full=False)
+
+
+def search_inspector(walk: Walk) -> None:
+    """The inspector: a month's sample, a review, and a panel case prepared for the panel."""
+    from pont.stop_search.models import AuditSample, PanelCase, PanelSession, SearchReview
+
+    walk.sign_in("inspector")
+    sample = AuditSample.objects.order_by("-month").first()
+    if sample is not None:
+        walk.go(f"/stop-search/audit/{sample.pk}")
+        walk.shot("inspector-3-search-sample", full=False)
+        waiting = SearchReview.objects.filter(
+            sampled__sample=sample, kind="local", reviewed_at=None
+        ).first()
+        if waiting is not None:
+            walk.go(f"/stop-search/audit/searches/{waiting.sampled_id}")
+            walk.shot("inspector-4-search-review")
+    walk.go("/stop-search/audit/dashboard")
+    walk.shot("inspector-5-audit-dashboard", full=False)
+    session = PanelSession.objects.filter(status="open").first()
+    case = PanelCase.objects.filter(session=session).order_by("number").first()
+    if case is not None:
+        walk.go(f"/stop-search/panel/cases/{case.pk}/prepare")
+        walk.shot("inspector-6-panel-prepare")
+    walk.go("/stop-search/figures")
+    walk.shot("inspector-7-figures", full=False)
+
+
+def panel_member(walk: Walk) -> None:
+    """The panel member (who works in Welsh): the open session and a case to judge."""
+    from pont.stop_search.models import PanelCase, PanelJudgement, PanelSession
+
+    walk.sign_in("panel")
+    walk.welsh(False)
+    walk.go("/stop-search/panel")
+    walk.shot("panel-1-sessions", full=False)
+    session = PanelSession.objects.filter(status="open").first()
+    if session is None:
+        return
+    walk.go(f"/stop-search/panel/{session.pk}")
+    walk.shot("panel-2-session")
+    judged = PanelJudgement.objects.filter(case__session=session).values("case_id")
+    case = (
+        PanelCase.objects.filter(session=session).exclude(pk__in=judged).order_by("number").first()
+    )
+    if case is not None:
+        walk.go(f"/stop-search/panel/cases/{case.pk}")
+        walk.shot("panel-3-case")
+        walk.welsh(True)
+        walk.go(f"/stop-search/panel/cases/{case.pk}")
+        walk.shot("panel-4-case-welsh", full=False)
+        walk.welsh(False)
+
+
+def commissioners_office(walk: Walk) -> None:
+    """The commissioner's office: the published session, with the force's response."""
+    from pont.stop_search.models import PanelSession
+
+    walk.sign_in("opcc")
+    walk.welsh(False)
+    session = PanelSession.objects.filter(published_at__isnull=False).first()
+    if session is not None:
+        walk.go(f"/stop-search/panel/{session.pk}")
+        walk.shot("opcc-1-panel-session")
+
+
 def public_visitor(walk: Walk) -> None:
     """No sign-in: the stop and search figures, in English and in Welsh."""
     walk.page.context.clear_cookies()
@@ -266,7 +347,11 @@ def public_visitor(walk: Walk) -> None:
     walk.welsh(True)
     walk.go("/stop-search/public")
     walk.shot("public-2-stop-search-welsh", full=False)
+    walk.go("/stop-search/panel/public")
+    walk.shot("public-3-panel-welsh", full=False)
     walk.welsh(False)
+    walk.go("/stop-search/panel/public")
+    walk.shot("public-4-panel", full=False)
 
 
 def main() -> int:
@@ -280,7 +365,17 @@ def main() -> int:
         # bypass_csp: axe-core is injected as an inline script, which the CSP (rightly) refuses.
         page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=bool(args.axe))
         walk = Walk(page, args.base_url, args.axe)
-        for journey in (custody_officer, provider_worker, inspector, public_visitor):
+        journeys = (
+            custody_officer,
+            provider_worker,
+            inspector,
+            search_officer,
+            search_inspector,
+            panel_member,
+            commissioners_office,
+            public_visitor,
+        )
+        for journey in journeys:
             journey(walk)
         browser.close()
     if args.axe:

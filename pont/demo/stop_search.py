@@ -195,6 +195,12 @@ RECORDED = [
         False,
     ),
 ]
+DESCRIPTIONS = [
+    "Slim, short dark hair, black puffer jacket and grey joggers.",
+    "Tall, ginger beard, green parka, carrying a rucksack.",
+    "Medium build, blonde ponytail, white trainers and a navy hoodie.",
+    "Stocky, shaved head, grey tracksuit, small tattoo on the left hand.",
+]
 PANEL_COMMENTS = {
     "yes": "The grounds are specific and recorded well.",
     "no": "The record does not say why this person was searched rather than anyone else.",
@@ -236,6 +242,7 @@ def _record_month(users: dict[str, User], month: date) -> None:
             body_worn_video=video,
             body_worn_video_reference=f"BWV-{month:%y%m}-{index + 101}" if video else "",
             vehicle_registration="CY19 KTA" if kind == "person_and_vehicle" else "",
+            person_description=DESCRIPTIONS[index % len(DESCRIPTIONS)],
         )
 
 

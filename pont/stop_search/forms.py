@@ -88,6 +88,11 @@ class SearchForm(forms.Form):
         help_text=_("For example -4.161234"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "decimal"}),
     )
+    detained_place = forms.CharField(
+        label=_("Where the person was first detained, if not there (optional)"),
+        required=False,
+        max_length=300,
+    )
     vehicle_registration = forms.CharField(
         label=_("Vehicle registration"),
         required=False,
@@ -95,6 +100,15 @@ class SearchForm(forms.Form):
         help_text=_("If you searched a vehicle"),
         widget=forms.TextInput(
             attrs={"class": "govuk-input--width-10", "autocapitalize": "characters"}
+        ),
+    )
+    person_description = forms.CharField(
+        label=_("Description of the person"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed when the person gave no name: what they looked like and wore, as on the "
+            "record you give them."
         ),
     )
     gender = _radios(_("Gender"), Search.Gender.choices)
@@ -128,6 +142,12 @@ class SearchForm(forms.Form):
     )
     outcome = _radios(_("What was the outcome?"), [])
     outcome_linked = _yes_no(_("Was the outcome linked to what you were looking for?"))
+    injury_or_damage = forms.CharField(
+        label=_("Any injury or damage (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("To the person or to property, in the search. Leave blank if none."),
+    )
 
     def __init__(
         self,
@@ -169,6 +189,9 @@ class SearchForm(forms.Form):
             "legislation": data["legislation"],
             "object_of_search": data["object_of_search"],
             "grounds": data["grounds"],
+            "person_description": data["person_description"],
+            "detained_place": data["detained_place"],
+            "injury_or_damage": data["injury_or_damage"],
             "removal_more_than_outer_clothing": data["removal_more_than_outer_clothing"],
             "part_of_operation": data["part_of_operation"],
             "operation_name": data["operation_name"],

@@ -229,6 +229,11 @@ class Search(TimeStampedModel, VersionedModel):
     legislation = models.CharField(_("legislation"), max_length=64, blank=True)
     object_of_search = models.CharField(_("object of search"), max_length=64, blank=True)
     grounds = models.TextField(_("grounds for the search"), blank=True)
+    # PACE Code A 4.3(1), (4)-(5) and (9): who, if they gave no name; where they were first
+    # detained, if not where searched; any injury or damage.
+    person_description = models.TextField(_("description of the person"), blank=True)
+    detained_place = models.CharField(_("where first detained"), max_length=300, blank=True)
+    injury_or_damage = models.TextField(_("injury or damage"), blank=True)
     removal_more_than_outer_clothing = models.BooleanField(
         _("removal of more than outer clothing"), null=True
     )

@@ -122,7 +122,7 @@ def identifiers_of(search: Search) -> redaction.Identifiers:
     """What in the search's record identifies someone or somewhere (see `redaction`)."""
     names: list[str] = []
     references: list[str] = []
-    places = redaction.place_parts(search.place)
+    places = redaction.place_parts(search.place) + redaction.place_parts(search.detained_place)
     person = search.person
     if person is not None:
         names += [person.given_name, person.family_name]

@@ -98,6 +98,9 @@ ENTER_REGISTRATION = _("Enter the registration of the vehicle searched.")
 REGISTRATION_FORMAT = _("Enter the registration in letters and numbers only, like CY21 ABC.")
 ENTER_OPERATION = _("Enter the name of the policing operation.")
 SELECT_PERSON_AGAIN = _("The person was not found: search for them again, or leave it blank.")
+ENTER_DESCRIPTION = _(
+    "Describe the person searched: they gave no name, so the record needs a description."
+)
 
 IMPORTED_NOT_AMENDED = _(
     "This search was imported from police.uk: its outcome is amended in the force's own system."
@@ -182,6 +185,9 @@ def search_record(
     removal_more_than_outer_clothing: bool = False,
     part_of_operation: bool = False,
     operation_name: str = "",
+    person_description: str = "",
+    detained_place: str = "",
+    injury_or_damage: str = "",
 ) -> Search:
     """Record a search as the officer who made it, for their force; refuse an incomplete one.
 
@@ -273,6 +279,9 @@ def search_record(
         person = person_get_for_user(user=actor, person_id=person_id)
         if person is None:
             wrong("person", SELECT_PERSON_AGAIN)
+    # PACE Code A 4.3(1): the person's name, or a description when they do not give it.
+    elif person_searched and not person_description.strip():
+        wrong("person_description", ENTER_DESCRIPTION)
     refuse_fields(errors, CHECK_THE_SEARCH)
     assert occurred_at is not None  # noqa: S101 - checked above
     search = Search(
@@ -294,6 +303,9 @@ def search_record(
         legislation=legislation,
         object_of_search=object_of_search,
         grounds=grounds.strip(),
+        person_description=person_description.strip(),
+        detained_place=detained_place.strip(),
+        injury_or_damage=injury_or_damage.strip(),
         removal_more_than_outer_clothing=removal_more_than_outer_clothing,
         body_worn_video=body_worn_video,
         body_worn_video_reference=body_worn_video_reference.strip() if body_worn_video else "",

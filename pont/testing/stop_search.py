@@ -154,6 +154,7 @@ def search_values(world: World, **overrides: Any) -> dict[str, Any]:
         "legislation": codes["drugs_power"],
         "object_of_search": codes["controlled_drugs"],
         "grounds": "Strong smell of cannabis; seen passing a small package in the lane.",
+        "person_description": "White man, about 20, grey hoodie and black joggers.",
         "outcome": codes["arrest"],
         "outcome_linked": True,
         "body_worn_video": True,

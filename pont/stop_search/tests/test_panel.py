@@ -486,6 +486,9 @@ MARKERS = {
     "address": "9 Zqxaddressmark Road",
     "phone": "07812 904611",
     "pnc": "19/123456Z",
+    "description": "Zqxdescriptionmark",
+    "detained": "Zqxdetainedmark",
+    "injury": "Zqxinjurymark",
 }
 
 
@@ -527,6 +530,9 @@ def _marked_world(world: World, month: date) -> PanelSession:
         vehicle_registration=MARKERS["registration"],
         part_of_operation=True,
         operation_name=MARKERS["operation"],
+        person_description=MARKERS["description"],
+        detained_place=MARKERS["detained"],
+        injury_or_damage=MARKERS["injury"],
         grounds=(
             f"{MARKERS['given']} {MARKERS['family']} of {MARKERS['address']} seen at "
             f"{MARKERS['place']}, {MARKERS['town']}, by {MARKERS['officer_first']}, in "

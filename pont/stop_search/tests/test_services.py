@@ -74,7 +74,25 @@ def test_a_search_of_someone_who_gave_no_name_links_nobody(world, codes):
     before = last_sequence()
     search = recorded_search(world)
     assert search.person is None
+    assert search.person_description.startswith("White man, about 20")
     assert events_since(before) == [("collection", "stop_search.search", None)]
+
+
+def test_the_rest_of_the_code_a_record_is_kept_and_a_named_person_needs_no_description(
+    world, codes
+):
+    person = reachable_person(world)
+    search = recorded_search(
+        world,
+        person=person,
+        person_description="",
+        detained_place=" Outside the bus station ",
+        injury_or_damage="Graze to the left hand when he fell; first aid given.",
+    )
+    search.refresh_from_db()
+    assert search.person == person
+    assert search.detained_place == "Outside the bus station"
+    assert search.injury_or_damage.startswith("Graze to the left hand")
 
 
 @pytest.mark.parametrize(
@@ -108,6 +126,7 @@ def test_a_search_of_someone_who_gave_no_name_links_nobody(world, codes):
         ({"vehicle_registration": "CY21-ABC!"}, "vehicle_registration"),
         ({"part_of_operation": True, "operation_name": ""}, "operation_name"),
         ({"person_id": 999_999}, "person"),
+        ({"person_description": "  "}, "person_description"),  # no name and no description
     ],
 )
 def test_each_wrong_field_is_named_and_nothing_is_written(world, codes, overrides, field):
@@ -209,6 +228,7 @@ def test_a_vehicle_alone_needs_its_registration_but_no_description_of_a_person(w
         age_range="",
         self_defined_ethnicity="",
         officer_defined_ethnicity="",
+        person_description="",
     )
     assert search.vehicle_registration == "CY21 ABC"
     assert search.gender == ""

@@ -52,6 +52,7 @@ def _quick_form(world, codes, **overrides) -> dict[str, str]:
         "legislation": codes["drugs_power"],
         "object_of_search": codes["controlled_drugs"],
         "grounds": "Seen handing over a wrap outside the bus station.",
+        "person_description": "Woman, about 30, red coat.",
         "body_worn_video": "yes",
         "body_worn_video_reference": "BWV-0099",
         "outcome": codes["cannabis_warning"],
