@@ -292,7 +292,7 @@ def search_inspector(walk: Walk) -> None:
             walk.shot("inspector-4-search-review")
     walk.go("/stop-search/audit/dashboard")
     walk.shot("inspector-5-audit-dashboard", full=False)
-    session = PanelSession.objects.filter(status="open").first()
+    session = PanelSession.objects.filter(status="preparing").first()
     case = PanelCase.objects.filter(session=session).order_by("number").first()
     if case is not None:
         walk.go(f"/stop-search/panel/cases/{case.pk}/prepare")

@@ -3,7 +3,7 @@ the audit samples of two of them, reviewed by the local and the independent insp
 months of searches recorded in Pont and the Quality Assurance Panel's sessions on them."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pont.accounts.models import Organisation, User
@@ -246,14 +246,19 @@ def _record_month(users: dict[str, User], month: date) -> None:
         )
 
 
-def _judge(users: dict[str, User], session: PanelSession, rng: random.Random) -> None:
+# The first session's judgements, case by case: mostly clear grounds, some thin ones.
+GROUNDS_FOUND = ("yes", "yes", "no", "yes", "unsure", "yes")
+FAIRLY_FOUND = ("yes", "yes", "unsure", "yes", "yes", "yes")
+
+
+def _judge(users: dict[str, User], session: PanelSession) -> None:
     for case in session.cases.order_by("number"):
-        grounds = rng.choices(["yes", "no", "unsure"], weights=[6, 2, 2])[0]
+        grounds = GROUNDS_FOUND[(case.number - 1) % len(GROUNDS_FOUND)]
         panel.panel_judgement_record(
             actor=users["panel"],
             case_id=case.pk,
             reasonable_grounds=grounds,
-            treated_fairly=rng.choices(["yes", "unsure"], weights=[8, 2])[0],
+            treated_fairly=FAIRLY_FOUND[(case.number - 1) % len(FAIRLY_FOUND)],
             comments=PANEL_COMMENTS[grounds],
         )
 
@@ -279,9 +284,10 @@ def _session(users: dict[str, User], month: date, meeting: date) -> PanelSession
 
 
 def load_panel(users: dict[str, User]) -> int:
-    """Two months of searches recorded in Pont, and the panel's two sessions on them: the
-    earlier one judged, closed, answered by the force and published; the later one open to
-    the panel, half judged. Returns how many sessions were made."""
+    """Two months of searches recorded in Pont, and the panel's sessions on them: the earlier
+    month's judged, closed, answered by the force and published; the later month's open to
+    the panel, half judged; and one just arranged, for the force to prepare. Returns how
+    many sessions were made."""
     from django.utils import timezone
 
     from pont.stop_search.models import Search
@@ -293,9 +299,8 @@ def load_panel(users: dict[str, User]) -> int:
     if not Search.objects.filter(source=Search.Source.RECORDED).exists():
         _record_month(users, earlier)
         _record_month(users, later)
-    rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not security
     first = _session(users, earlier, later.replace(day=12))
-    _judge(users, first, rng)
+    _judge(users, first)
     first = panel.panel_session_close(
         actor=users["opcc"], session_id=first.pk, expected_version=first.version
     )
@@ -335,4 +340,13 @@ def load_panel(users: dict[str, User]) -> int:
             treated_fairly="yes",
             comments="",
         )
-    return 2
+    # Next month's session, just arranged: the force has its cases to prepare.
+    panel.panel_session_arrange(
+        actor=users["opcc"],
+        panel_id=second.panel_id,
+        force_id=second.controller_id,
+        month=later,
+        meeting_date=today + timedelta(days=28),
+        cases=4,
+    )
+    return 3

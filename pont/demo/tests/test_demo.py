@@ -57,15 +57,18 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     assert reviews.filter(kind="local").exclude(rating="").exists()
     assert reviews.filter(kind="independent").exclude(rating="").exists()
     assert reviews.filter(rating="").exists()
-    # The panel: one session published with the force's response, one open and half judged.
-    assert demo["panel_sessions"] == 2
-    published, open_now = PanelSession.objects.order_by("month")
+    # The panel: one session published with the force's response, one open and half judged,
+    # one being prepared by the force.
+    assert demo["panel_sessions"] == 3
+    published, open_now = PanelSession.objects.exclude(status="preparing").order_by("month")
+    preparing = PanelSession.objects.get(status="preparing")
+    assert not preparing.cases.exclude(prepared_at=None).exists()
     assert published.published_at
     assert published.force_response
     assert published.summary_cy
     assert open_now.status == "open"
     assert 0 < PanelJudgement.objects.filter(case__session=open_now).count() < 6
-    assert not PanelCase.objects.filter(prepared_at=None).exists()
+    assert not PanelCase.objects.filter(prepared_at=None).exclude(session=preparing).exists()
 
     # The custody year (one test: loading the demo takes most of a minute).
     tests = DrugTest.objects.all()
