@@ -23,6 +23,12 @@ $(BIN)/.installed: requirements/dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# Benchmarks only: pandas and DuckDB, the comparisons bench/stop_search.py makes (not
+# dependencies of Pont; pinned and hash-checked like the rest).
+$(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.lock
+	touch $@
+
 # Front end: govuk-frontend, MoJ Frontend and htmx from npm, compiled and copied.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -78,7 +84,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install assets messages
+bench: install assets messages $(BIN)/.bench-installed
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("figures", figures_views.staff_figures, name="figures"),
     path("<uuid:search_id>", views.search_detail, name="detail"),
     path("<uuid:search_id>/outcome", views.search_amend, name="amend"),
+    path("<uuid:search_id>/copy", views.search_copy, name="copy"),
     path("<uuid:search_id>/referral", views.search_refer, name="refer"),
     # The monthly audit: samples, reviews by the two inspectors, feedback, figures.
     path("audit", audit_views.sample_list, name="audit_list"),

@@ -29,7 +29,7 @@ from pont.people.selectors import person_get_for_user, person_search
 from pont.people.services import people_shown
 from pont.referrals.models import Referral
 
-from . import selectors, services
+from . import record_copy, selectors, services
 from .forms import (
     OutcomeAmendForm,
     PersonFindForm,
@@ -224,6 +224,29 @@ def search_detail(request: AuthenticatedRequest, search_id: Any) -> HttpResponse
             obj=search,
         )
     return render(request, "stop_search/detail.html", _search_context(request, search))
+
+
+@capability_required(RECORD_SEARCH, VIEW_SEARCHES)
+@require_GET
+def search_copy(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
+    """The person's copy of the record (PACE Code A 4.10), in Welsh and English, to print or
+    send: what was recorded at the time. Handing it over is a disclosure to the person."""
+    with transaction.atomic():
+        search = _search_or_404(request, search_id)
+        if search.source != Search.Source.RECORDED:
+            raise Http404  # a police.uk row is not a record made in Pont
+        data = record_copy.copy_data(search)
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.DISCLOSURE,
+            subject=search.person_id,
+            obj=search,
+            recipient="the person searched",
+            detail={"document": "copy of the search record"},
+        )
+    response = HttpResponse(record_copy.copy_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{data.reference}.pdf"'
+    return response
 
 
 # Amending the outcome -----------------------------------------------------------------

@@ -85,6 +85,12 @@ RULES = [
         staff_view(get={**same_for(_OVERSEERS, 200), FRONTLINE: 404}, capable=_READERS),
         kwargs={"search_id": "stop_search"},
     ),
+    # The person's copy of the record: a PDF, for those who may see the search.
+    Rule(
+        "stop_search:copy",
+        staff_view(get={**same_for(_OVERSEERS, 200), FRONTLINE: 404}, capable=_READERS),
+        kwargs={"search_id": "stop_search"},
+    ),
     # An empty amendment (no version) or referral (no service, reason or consent) is refused.
     _inspectors_search("stop_search:amend", get=200, post=400),
     _inspectors_search("stop_search:refer", get=200, post=400),
