@@ -211,20 +211,19 @@ def session_status(request: AuthenticatedRequest, session_id: int) -> HttpRespon
     return redirect("stop_search:panel_session", session_id=session.pk)
 
 
-@capability_required(RESPOND_TO_PANEL)
-@require_POST
-def session_response(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
-    """The force records its response to the panel's findings."""
-    session = _session_or_404(request, session_id)
-    form = PanelResponseForm(request.POST)
+def _session_change(
+    request: AuthenticatedRequest,
+    session: PanelSession,
+    form: VersionForm,
+    form_key: str,
+    change: Any,
+    done: str,
+) -> HttpResponse:
+    """Apply a change to the session from its form: back to the session with `done`, the
+    form again (400) naming what is wrong, or back with the reason it cannot be done now."""
     if form.is_valid():
         try:
-            panel_services.panel_response_record(
-                actor=request.user,
-                session_id=session.pk,
-                response=form.cleaned_data["force_response"],
-                expected_version=form.cleaned_data["version"],
-            )
+            change(form.cleaned_data)
         except ApplicationError as error:
             _refused(error)
             if error.status == 409:
@@ -232,9 +231,29 @@ def session_response(request: AuthenticatedRequest, session_id: int) -> HttpResp
                 return redirect("stop_search:panel_session", session_id=session.pk)
             apply_application_error(form, error)
         else:
-            messages.success(request, _("The force's response has been recorded."))
+            messages.success(request, done)
             return redirect("stop_search:panel_session", session_id=session.pk)
-    return _session_page(request, session, {"response_form": form}, status=400)
+    return _session_page(request, session, {form_key: form}, status=400)
+
+
+@capability_required(RESPOND_TO_PANEL)
+@require_POST
+def session_response(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
+    """The force records its response to the panel's findings."""
+    session = _session_or_404(request, session_id)
+    return _session_change(
+        request,
+        session,
+        PanelResponseForm(request.POST),
+        "response_form",
+        lambda data: panel_services.panel_response_record(
+            actor=request.user,
+            session_id=session.pk,
+            response=data["force_response"],
+            expected_version=data["version"],
+        ),
+        _("The force's response has been recorded."),
+    )
 
 
 @capability_required(ARRANGE_PANEL_SESSIONS)
@@ -242,26 +261,20 @@ def session_response(request: AuthenticatedRequest, session_id: int) -> HttpResp
 def session_summary(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     """The commissioner's office publishes the session's summary, in English and Welsh."""
     session = _session_or_404(request, session_id)
-    form = PanelSummaryForm(request.POST)
-    if form.is_valid():
-        try:
-            panel_services.panel_summary_publish(
-                actor=request.user,
-                session_id=session.pk,
-                summary_en=form.cleaned_data["summary_en"],
-                summary_cy=form.cleaned_data["summary_cy"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ApplicationError as error:
-            _refused(error)
-            if error.status == 409:
-                messages.error(request, error.message)
-                return redirect("stop_search:panel_session", session_id=session.pk)
-            apply_application_error(form, error)
-        else:
-            messages.success(request, _("The summary is published on the public page."))
-            return redirect("stop_search:panel_session", session_id=session.pk)
-    return _session_page(request, session, {"summary_form": form}, status=400)
+    return _session_change(
+        request,
+        session,
+        PanelSummaryForm(request.POST),
+        "summary_form",
+        lambda data: panel_services.panel_summary_publish(
+            actor=request.user,
+            session_id=session.pk,
+            summary_en=data["summary_en"],
+            summary_cy=data["summary_cy"],
+            expected_version=data["version"],
+        ),
+        _("The summary is published on the public page."),
+    )
 
 
 @capability_required(*ANY_PANEL_ROLE)
