@@ -258,7 +258,7 @@ def panel_case_prepare(*, actor: User, case_id: Any, grounds_for_panel: str) -> 
     case.save(update_fields=["grounds_for_panel", "prepared_by", "prepared_at"])
     audit.record(
         actor=actor,
-        operation=Operation.CONSULTATION,
+        operation=Operation.ALTERATION,
         subject=case.search.person_id,
         obj=case,
         detail={"search": str(case.search_id), "session": session.pk, "prepared": True},

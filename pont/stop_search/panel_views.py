@@ -146,6 +146,13 @@ def _session_page(
                 "mine": panel_selectors.own_judgement(case, request.user),
             }
         )
+    with transaction.atomic():
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            obj=session,
+            detail={"shown_in": "panel session", "cases": len(rows)},
+        )
     forms = forms or {}
     version = {"version": session.version}
     if roles["arranges"] and session.status != Status.CLOSED:
@@ -319,6 +326,15 @@ def _case_page(
     roles = _roles(request, session)
     judgements = list(case.judgements.all())
     mine = panel_selectors.own_judgement(case, request.user)
+    with transaction.atomic():
+        # Pseudonymised is still about a person: each showing of a case is recorded.
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            subject=case.search.person_id,
+            obj=case,
+            detail={"shown_in": "panel case", "session": session.pk, "case": case.number},
+        )
     if roles["judges"] and session.status == Status.OPEN and form is None:
         initial = (
             {

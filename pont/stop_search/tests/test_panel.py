@@ -355,6 +355,11 @@ def test_a_member_asks_for_the_footage_once(world, month, as_persona):
     case = session.cases.get()
     client = as_persona(PANEL)
     assert "Ask to see the body-worn video" in client.get(case_page(case)).content.decode()
+    shown = AuditEvent.objects.filter(
+        operation="consultation", object_type="stop_search.panelcase", object_id=str(case.pk)
+    ).get()
+    assert shown.actor_id == world.users[PANEL].pk
+    assert shown.subject_person_id is None  # the search named nobody
     assert post_form(client, f"{case_page(case)}/footage").status_code == 302
     case.refresh_from_db()
     first = case.footage_requested_at
