@@ -16,12 +16,13 @@ mark from getrusage, is its own):
 - the floors on the same files: SQLite `executemany` of the raw 15 columns into
   one flat table in one transaction; PostgreSQL `COPY ... FROM STDIN (FORMAT csv)`
   into a flat table (psycopg); `pandas.read_csv` + `to_sql` into SQLite if
-  pandas is installed (it is not a dependency of Pont: said so when missing);
+  pandas is installed (not a dependency of Pont: `make bench` installs it from
+  requirements/bench.lock; said so when missing);
 - the figures: `figures.compute` over every search (from the roll-up the
   import keeps), the public page and the staff figures page (signed in)
   rendered through the whole middleware stack, a raw aggregate SQL scan of the
-  same counts, and DuckDB over the CSV files if it is installed (it is not a
-  dependency either).
+  same counts, and DuckDB over the CSV files if it is installed (benchmark
+  only, like pandas).
 
 Prints rows/s, peak memory and seconds, and a table against the issue's targets.
 
