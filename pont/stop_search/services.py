@@ -14,6 +14,8 @@ its seed) and recording the local and the independent inspector's reviews.
 import os
 import re
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -721,22 +723,36 @@ def _column(field: Any) -> str:
 
 
 # The version (4, random) and variant (RFC 4122) bits of a UUID, as uuid.uuid4() sets them.
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (4 << 76) | (0x8000 << 48)
+_UUID7_VERSION = 0x7 << 76  # the version nibble (bits 76-79)
+_UUID_VARIANT = 0b10 << 62  # RFC 9562 variant (bits 62-63)
+_RANDOM_62 = (1 << 62) - 1
+_uuid7_lock = threading.Lock()
+_uuid7_last = 0  # the last (milliseconds << 12 | sequence) handed out in this process
 
 
 def _new_uuids(count: int) -> list[str]:
-    """`count` random (version 4) UUIDs as 32 hex digits, as uuid.uuid4().hex gives them.
+    """`count` time-ordered (version 7, RFC 9562) UUIDs as 32 hex digits, in increasing order.
 
-    One read of the system's random source for all of them: a call of
-    uuid.uuid4() per search was a tenth of an import. Both databases take the
-    hex form (SQLite stores it as Django does; PostgreSQL reads it as a uuid).
+    48 bits of Unix milliseconds, a 12-bit sequence that carries into them (so that
+    every id of a batch, and of the next batch, is greater than the last), and 62
+    random bits from one read of the system's random source. Ordered keys append
+    to the end of the primary-key index instead of landing at random in it: on a
+    table of a million searches that was most of the cost of each INSERT. The ids
+    still carry 62 random bits and are never a credential (access is checked by
+    record). Both databases take the hex form (PostgreSQL reads it as a uuid).
     """
-    data = os.urandom(16 * count)
-    return [
-        f"{(int.from_bytes(data[start : start + 16]) & _UUID4_CLEAR) | _UUID4_SET:032x}"
-        for start in range(0, 16 * count, 16)
-    ]
+    global _uuid7_last
+    data = os.urandom(8 * count)
+    with _uuid7_lock:
+        start = max(time.time_ns() // 1_000_000 << 12, _uuid7_last + 1)
+        _uuid7_last = start + count - 1
+    ids = []
+    for index in range(count):
+        stamp = start + index
+        high = ((stamp >> 12) << 80) | _UUID7_VERSION | ((stamp & 0xFFF) << 64)
+        low = _UUID_VARIANT | (int.from_bytes(data[8 * index : 8 * index + 8]) & _RANDOM_62)
+        ids.append(f"{high | low:032x}")
+    return ids
 
 
 @transaction.atomic

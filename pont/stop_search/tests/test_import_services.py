@@ -440,3 +440,16 @@ def test_the_export_command_writes_a_file_that_imports_again(world, tmp_path):
     assert out.getvalue() == target.read_bytes().decode()
     with pytest.raises(CommandError, match="is not a month"):
         call_command("export-policeuk", "--force", "dyfed-powys", "--month", "Sept")
+
+
+def test_imported_searches_get_time_ordered_version_7_ids_that_never_repeat():
+    import uuid
+
+    from pont.stop_search.services import _new_uuids
+
+    first, second = _new_uuids(3000), _new_uuids(5)  # more than the 12-bit sequence holds
+    ids = [uuid.UUID(value) for value in first + second]
+    assert {value.version for value in ids} == {7}
+    assert {value.variant for value in ids} == {uuid.RFC_4122}
+    assert first + second == sorted(first + second)  # each later than the one before
+    assert len(set(first + second)) == 3005
