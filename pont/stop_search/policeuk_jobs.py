@@ -13,6 +13,11 @@ transaction: it lands whole or not at all, and a file refused does not stop
 the others. The page polls the state; the worker writes it every
 PROGRESS_SECONDS as the file is read.
 
+A job whose worker dies while reading (no progress written for STALLED_SECONDS)
+is shown, and kept, as failed for the files not finished: nothing of them was
+written. A job still waiting after NOT_STARTED_SECONDS is shown with a warning
+that no worker seems to be running.
+
 The cache and the storage must be shared by the web processes and the task
 worker (a file-based cache and file storage on one machine, Redis and shared
 storage on several): a process-local cache would show a job to one process
@@ -24,6 +29,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -51,6 +57,16 @@ IMPORT_FAILED = _(
     "it. Try again; if it happens again, tell your system administrator."
 )
 JOB_LOST = _("The file was no longer waiting to be imported: upload it again.")
+JOB_STOPPED = _(
+    "The import stopped without finishing (the task worker stopped while reading it). "
+    "Nothing of this file was written: a month is imported whole or not at all. Upload it "
+    "again."
+)
+# The worker writes a reading job's state at least every PROGRESS_SECONDS while it reads and
+# within seconds of the last row; a job silent for this long has lost its worker.
+STALLED_SECONDS = 5 * 60
+# A job waiting this long has no worker taking it: the page says so (it is not failed).
+NOT_STARTED_SECONDS = 10 * 60
 
 
 class Status:
@@ -85,6 +101,7 @@ class Job(TypedDict):
     force: str  # police.uk force id, given for files whose name does not say it
     language: str  # the uploader's, for the problems the import names
     created_at: str
+    updated_at: str  # when the state was last written
     status: str
     files: list[JobFile]
 
@@ -94,7 +111,35 @@ def _key(job_id: str) -> str:
 
 
 def _save(job: Job) -> None:
+    job["updated_at"] = timezone.now().isoformat()
     cache.set(_key(job["id"]), job, JOB_SECONDS)
+
+
+def _silent_for(job: Job) -> float:
+    """Seconds since the job's state was last written."""
+    written = datetime.fromisoformat(job.get("updated_at") or job["created_at"])
+    return (timezone.now() - written).total_seconds()
+
+
+def _settle_stalled(job: Job) -> Job:
+    """A job reading a file whose worker has gone silent: its unfinished files failed (nothing
+    of them was written: each import is one transaction) and the job done, kept so."""
+    if job["status"] != Status.READING or _silent_for(job) < STALLED_SECONDS:
+        return job
+    logger.warning(
+        "police.uk upload %s: no progress for %ss, marked failed", job["id"], STALLED_SECONDS
+    )
+    for entry in job["files"]:
+        if entry["status"] in (Status.WAITING, Status.READING):
+            entry["status"], entry["message"] = Status.FAILED, str(JOB_STOPPED)
+    job["status"] = Status.DONE
+    _save(job)
+    return job
+
+
+def job_not_started(job: Job) -> bool:
+    """Whether the job has waited so long for a worker that one is probably not running."""
+    return job["status"] == Status.WAITING and _silent_for(job) >= NOT_STARTED_SECONDS
 
 
 def _load(job_id: str) -> Job | None:
@@ -154,6 +199,7 @@ def policeuk_job_create(*, actor: User, force: str, files: Iterable[UploadedFile
             force=force,
             language=translation.get_language() or settings.LANGUAGE_CODE,
             created_at=timezone.now().isoformat(),
+            updated_at=timezone.now().isoformat(),
             status=Status.WAITING,
             files=entries,
         )
@@ -177,7 +223,7 @@ def policeuk_job_get_for_user(*, user: User, job_id: Any) -> Job | None:
     job = _load(str(job_id))
     if job is None or job["controller_id"] not in controller_ids_for(user=user):
         return None
-    return job
+    return _settle_stalled(job)
 
 
 def policeuk_job_run(job_id: str) -> dict[str, Any]:

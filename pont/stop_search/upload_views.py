@@ -227,6 +227,7 @@ def policeuk_job(request: AuthenticatedRequest, job_id: Any) -> HttpResponse:
         "files": files,
         "finished": finished,
         "waiting": job["status"] == Status.WAITING,
+        "not_started": policeuk_jobs.job_not_started(job),
         "percent": 100 if finished else min(99, read * 100 // size),
         "rows_read": f"{sum(entry['rows'] for entry in job['files']):,}",
         "read_shown": filesizeformat(read),

@@ -285,6 +285,54 @@ def test_the_progress_page_shows_rows_and_bytes_read_while_the_file_is_imported(
     assert Search.objects.count() == 241
 
 
+def _aged(job_id: str, *, status: str, seconds: int) -> None:
+    """The job as the worker last left it, `seconds` ago, in `status`."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    job = policeuk_jobs._load(job_id)
+    assert job is not None
+    job["status"] = job["files"][0]["status"] = status
+    job["updated_at"] = (timezone.now() - timedelta(seconds=seconds)).isoformat()
+    cache.set(policeuk_jobs._key(job_id), job, policeuk_jobs.JOB_SECONDS)
+
+
+def test_a_job_whose_worker_stopped_while_reading_is_shown_failed_and_nothing_written(
+    world, as_persona, kept
+):
+    job_id = policeuk_jobs.policeuk_job_create(
+        actor=world.user(ANALYST), force="dyfed-powys", files=[real_file()]
+    )
+    url = f"/stop-search/policeuk/jobs/{job_id}"
+    client = as_persona(ANALYST)
+    _aged(job_id, status="reading", seconds=policeuk_jobs.STALLED_SECONDS - 30)
+    assert "Importing police.uk files" in client.get(url).content.decode()  # still going
+    _aged(job_id, status="reading", seconds=policeuk_jobs.STALLED_SECONDS + 1)
+    html = client.get(url).content.decode()
+    assert "police.uk import finished" in html
+    assert "The import stopped without finishing" in html
+    assert 'hx-trigger="every 1s"' not in html  # no more polling
+    job = policeuk_jobs._load(job_id)
+    assert job is not None
+    assert (job["status"], job["files"][0]["status"]) == ("done", "failed")  # kept so
+    assert not Search.objects.exists()
+
+
+def test_a_job_waiting_ten_minutes_warns_that_no_worker_is_running(world, as_persona):
+    job_id = policeuk_jobs.policeuk_job_create(
+        actor=world.user(ANALYST), force="dyfed-powys", files=[real_file()]
+    )
+    url = f"/stop-search/policeuk/jobs/{job_id}"
+    client = as_persona(ANALYST)
+    assert "the task worker may not be running" not in client.get(url).content.decode()
+    _aged(job_id, status="waiting", seconds=policeuk_jobs.NOT_STARTED_SECONDS + 1)
+    html = client.get(url).content.decode()
+    assert "the task worker may not be running" in html
+    assert "Waiting to start" in html  # not failed: a worker may yet take it
+
+
 def test_a_job_of_another_force_is_not_found(world, as_persona):
     other = accounts.organisation_create(
         actor=None, name="Gwent Police", slug="gwent", kind=Organisation.Kind.FORCE
