@@ -132,7 +132,7 @@ def identifiers_of(search: Search) -> redaction.Identifiers:
             places += [point.address_line_1, point.address_line_2, point.postcode]
     officer = search.officer
     if officer is not None:
-        names += [officer.first_name, officer.last_name, officer.username]
+        names += [officer.first_name, officer.last_name]
     return redaction.Identifiers(
         names=redaction.union(names),
         places=redaction.union(places),

@@ -12,7 +12,7 @@ and rewrites the text: no pattern finds every way of naming someone.
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 NAME = "name"
 PLACE = "place"
@@ -57,7 +57,6 @@ class Identifiers:
     places: tuple[str, ...] = ()
     vehicles: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
-    extra: tuple[tuple[str, str], ...] = field(default=())
 
     def items(self) -> list[tuple[str, str]]:
         """(kind, text) pairs, longest text first so that "Stepney Street" goes before "Street"."""
@@ -66,7 +65,6 @@ class Identifiers:
             + [(PLACE, value) for value in self.places]
             + [(VEHICLE, value) for value in self.vehicles]
             + [(IDENTIFIER, value) for value in self.references]
-            + list(self.extra)
         )
         cleaned = {(kind, " ".join(text.split())) for kind, text in pairs}
         return sorted(
