@@ -722,7 +722,7 @@ def _column(field: Any) -> str:
     return column
 
 
-# The version (4, random) and variant (RFC 4122) bits of a UUID, as uuid.uuid4() sets them.
+# The version (7, time-ordered) and variant (RFC 9562) bits of a UUID, and its random part.
 _UUID7_VERSION = 0x7 << 76  # the version nibble (bits 76-79)
 _UUID_VARIANT = 0b10 << 62  # RFC 9562 variant (bits 62-63)
 _RANDOM_62 = (1 << 62) - 1
