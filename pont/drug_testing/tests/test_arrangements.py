@@ -214,9 +214,10 @@ def test_an_arrangement_cannot_start_on_or_before_the_latest_start(world, admin,
 def test_an_arrangement_cannot_start_on_or_before_a_test_that_relied_on_the_one_before(
     world, admin
 ):
-    test = positive_test(world)  # today, on the arrangement notified since 2020
+    test = positive_test(world)  # an hour ago, on the arrangement notified since 2020
     relied_on = test.arrangement
-    today = timezone.localdate()
+    # The day of the test's sample (yesterday, between midnight and one in the morning).
+    today = timezone.localdate(test.sample_taken_at)
 
     with pytest.raises(ApplicationError) as excinfo:
         _add(admin, world.llanelli, effective_from=today, charge_condition=False)
