@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -133,3 +133,8 @@ def first_day_of(month: str) -> date:
 def next_month(day: date) -> date:
     """The first day of the month after the one `day` is in."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def month_shown(day: date) -> str:
+    """The month of `day` as pages and messages show it ("October 2026", "Hydref 2026")."""
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")

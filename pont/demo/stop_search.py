@@ -3,13 +3,21 @@ the audit samples of two of them, reviewed by the local and the independent insp
 months of searches recorded in Pont and the Quality Assurance Panel's sessions on them."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+
+from django.utils import timezone
 
 from pont.accounts.models import Organisation, User
 from pont.stop_search import panel_services as panel
 from pont.stop_search import services as stop_search
-from pont.stop_search.models import AuditSample, PanelSession, PoliceUkImport, SearchReview
+from pont.stop_search.models import (
+    AuditSample,
+    PanelSession,
+    PoliceUkImport,
+    Search,
+    SearchReview,
+)
 
 POLICEUK_FILES = Path(stop_search.__file__).resolve().parent / "data" / "policeuk"
 SAMPLED_MONTHS = (date(2019, 9, 1), date(2019, 10, 1))
@@ -216,10 +224,6 @@ def _first_of_months_ago(today: date, months: int) -> date:
 
 
 def _record_month(users: dict[str, User], month: date) -> None:
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
     areas = {o.slug: o for o in Organisation.objects.filter(kind=Organisation.Kind.AREA)}
     for index, row in enumerate(RECORDED):
         (day, hour, area, place, kind, power, looking_for, outcome, linked, grounds, video) = row
@@ -288,10 +292,6 @@ def load_panel(users: dict[str, User]) -> int:
     month's judged, closed, answered by the force and published; the later month's open to
     the panel, half judged; and one just arranged, for the force to prepare. Returns how
     many sessions were made."""
-    from django.utils import timezone
-
-    from pont.stop_search.models import Search
-
     if PanelSession.objects.exists():
         return 0
     today = timezone.localdate()

@@ -20,13 +20,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DRUG_TESTING_DASHBOARD
 from pont.accounts.selectors import controller_ids_for
+from pont.core.forms import first_day_of, month_shown
 from pont.core.working_days import working_days_between
 from pont.referrals.funnel import SUPPRESSED, aggregate_only, suppress
 
@@ -218,8 +219,7 @@ def _month_of(row: dict[str, Any]) -> str:
 
 
 def _month_label(month: str) -> str:
-    year, number = (int(part) for part in month.split("-"))
-    return formats.date_format(date(year, number, 1), "YEAR_MONTH_FORMAT")
+    return month_shown(first_day_of(month))
 
 
 def _allowed_by_trigger(row: dict[str, Any]) -> bool:

@@ -14,7 +14,6 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +23,13 @@ from pont.accounts.roles import REVIEW_DRUG_TESTS, VIEW_DRUG_TESTING_DASHBOARD
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.core.forms import apply_application_error, first_day_of, month_field, next_month
+from pont.core.forms import (
+    apply_application_error,
+    first_day_of,
+    month_field,
+    month_shown,
+    next_month,
+)
 from pont.people.services import people_shown
 from pont.referrals.funnel import SUPPRESSED, aggregate_only
 
@@ -246,7 +251,7 @@ def qa_list(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The sample for %(month)s has been drawn.")
-                % {"month": formats.date_format(sample.month, "YEAR_MONTH_FORMAT")},
+                % {"month": month_shown(sample.month)},
             )
             return redirect("drug_testing:qa_detail", sample_id=sample.pk)
     return _qa_list_page(request, form, status=400)

@@ -16,11 +16,11 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
+from pont.core.forms import month_shown
 
 from .agreement import Agreement, cohen_kappa, cross_table
 from .models import AuditSample, SampledSearch, SearchReview, SearchReviewTheme
@@ -130,10 +130,6 @@ def percent(part: int, whole: int) -> str:
     return NOT_AVAILABLE if whole == 0 else f"{(part * 200 + whole) // (2 * whole)}%"
 
 
-def month_label(month: date) -> str:
-    return formats.date_format(month, "YEAR_MONTH_FORMAT")
-
-
 def filtered(samples: QuerySet[AuditSample], filters: Filters) -> QuerySet[AuditSample]:
     if filters.start is not None:
         samples = samples.filter(month__gte=filters.start)
@@ -205,7 +201,7 @@ def compute(
     coverage = [
         CoverageRow(
             code=f"{month:%Y-%m}",
-            label=month_label(month),
+            label=month_shown(month),
             searches=searches[month],
             sampled=sampled[month],
             always=always[month],
@@ -315,7 +311,7 @@ def compute(
         key=lambda row: (-row.total, str(row.label)),
     )
     return AuditDashboard(
-        months=[(f"{month:%Y-%m}", month_label(month)) for month in months],
+        months=[(f"{month:%Y-%m}", month_shown(month)) for month in months],
         coverage=coverage,
         total=total,
         agreements=agreements,

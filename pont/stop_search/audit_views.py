@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -29,7 +29,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.core.forms import apply_application_error, first_day_of
+from pont.core.forms import apply_application_error, first_day_of, month_shown
 
 from . import audit_dashboard, selectors, services
 from .forms import AuditDashboardFilterForm, SampleDrawForm, SearchReviewForm
@@ -123,7 +123,7 @@ def sample_list(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The sample for %(month)s has been drawn.")
-                % {"month": formats.date_format(sample.month, "YEAR_MONTH_FORMAT")},
+                % {"month": month_shown(sample.month)},
             )
             return redirect("stop_search:audit_sample", sample_id=sample.pk)
     return _sample_list_page(request, form, status=400)

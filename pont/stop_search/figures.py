@@ -23,9 +23,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Sum
-from django.utils import formats
 from django_stubs_ext import StrOrPromise
 
+from pont.core.forms import month_shown
 from pont.referrals.funnel import SUPPRESSED, suppress
 
 from . import rates
@@ -150,7 +150,7 @@ def compute(
     by_month = [
         MonthRow(
             month=month,
-            label=formats.date_format(month, "YEAR_MONTH_FORMAT"),
+            label=month_shown(month),
             searches=values[0],
             found=values[1],
             linked=values[2],

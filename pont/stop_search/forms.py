@@ -364,14 +364,9 @@ class PanelSessionForm(forms.Form):
         label=_("Number of cases"),
         required=False,
         initial=10,
-        min_value=1,
-        max_value=30,
         help_text=_("Drawn at random from the searches recorded in Pont that month."),
-        error_messages={
-            "invalid": _("Enter the number of cases as a whole number"),
-            "min_value": _("Enter a number of cases from 1 to 30."),
-            "max_value": _("Enter a number of cases from 1 to 30."),
-        },
+        # The range is the service's (panel_services.MOST_CASES), named on this field.
+        error_messages={"invalid": _("Enter the number of cases as a whole number")},
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
 

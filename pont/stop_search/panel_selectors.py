@@ -16,14 +16,10 @@ from pont.accounts.selectors import controller_ids_for
 
 from . import redaction, selectors
 from .models import (
-    Legislation,
-    ObjectOfSearch,
     PanelCase,
     PanelJudgement,
     PanelSession,
     Search,
-    SearchOutcome,
-    SelfDefinedEthnicity,
 )
 
 Status = PanelSession.Status
@@ -179,7 +175,6 @@ class PanelRecord:
     self_defined_ethnicity: str
     officer_defined_ethnicity: str
     removal_more_than_outer_clothing: bool
-    body_worn_video: bool | None
     body_worn_video_reference: str
     officer: StrOrPromise
     footage_requested_at: Any
@@ -193,28 +188,25 @@ def officer_pseudonym(letter: str) -> StrOrPromise:
 
 def panel_record(case: PanelCase) -> PanelRecord:
     search = case.search
-    day = search.local_date
+    labels = selectors.search_labels(search)
     return PanelRecord(
         number=case.number,
-        day=day,
+        day=search.local_date,
         part_of_day=part_of_day(search),
         area=search.area.display_name if search.area is not None else "",
         search_type=str(search.get_search_type_display()),
-        legislation=selectors.label_of(Legislation, search.legislation, day),
-        object_of_search=selectors.label_of(ObjectOfSearch, search.object_of_search, day),
+        legislation=labels["legislation"],
+        object_of_search=labels["object_of_search"],
         grounds=case.grounds_for_panel,
-        outcome_at_search=selectors.label_of(SearchOutcome, search.outcome_at_search, day),
+        outcome_at_search=labels["outcome_at_search"],
         linked_at_search=search.linked_at_search,
-        outcome=selectors.label_of(SearchOutcome, search.outcome, day),
+        outcome=labels["outcome"],
         outcome_linked=search.outcome_linked,
         gender=str(search.get_gender_display()),
         age_range=str(search.get_age_range_display()),
-        self_defined_ethnicity=selectors.label_of(
-            SelfDefinedEthnicity, search.self_defined_ethnicity, day
-        ),
+        self_defined_ethnicity=labels["self_defined_ethnicity"],
         officer_defined_ethnicity=str(search.get_officer_defined_ethnicity_display()),
         removal_more_than_outer_clothing=bool(search.removal_more_than_outer_clothing),
-        body_worn_video=search.body_worn_video,
         body_worn_video_reference=search.body_worn_video_reference,
         officer=officer_pseudonym(case.officer_pseudonym),
         footage_requested_at=case.footage_requested_at,
@@ -226,10 +218,6 @@ class Tally:
     yes: int
     no: int
     unsure: int
-
-    @property
-    def total(self) -> int:
-        return self.yes + self.no + self.unsure
 
 
 def tally(judgements: list[PanelJudgement], question: str) -> Tally:

@@ -32,6 +32,7 @@ from pont.core.exceptions import (
     refuse_fields,
     require_capability,
 )
+from pont.core.forms import month_shown
 
 from . import panel_selectors, redaction, selectors
 from .models import PanelCase, PanelJudgement, PanelSession, Search
@@ -91,14 +92,6 @@ NO_RESPONSE_YET = _("The force has not yet responded: the summary is published w
 ALREADY_PUBLISHED = _("The summary was published on %(day)s.")
 
 
-def _not_allowed(message: Any) -> ApplicationError:
-    return ApplicationError(str(message), status=403)
-
-
-def _month_shown(day: date) -> str:
-    return formats.date_format(day, "YEAR_MONTH_FORMAT")
-
-
 def officer_letters(officer_ids: set[int], seed: str) -> dict[int, str]:
     """A letter for each officer, in an order only the session's seed decides: the same officer
     has the same letter in every case of a session and an unrelated one in the next session."""
@@ -145,7 +138,7 @@ def panel_session_arrange(
     else:
         first, after = selectors.month_bounds(month)
         if after > timezone.localdate():
-            errors["month"] = [str(MONTH_NOT_ENDED % {"month": _month_shown(first)})]
+            errors["month"] = [str(MONTH_NOT_ENDED % {"month": month_shown(first)})]
     if meeting_date is None:
         errors["meeting_date"] = [str(ENTER_MEETING_DATE)]
     elif after is not None and meeting_date < after:
@@ -158,7 +151,7 @@ def panel_session_arrange(
             controller_id=force.pk, month_first=first, month_after=after
         )
         if not population:
-            names = {"force": force.display_name, "month": _month_shown(first)}
+            names = {"force": force.display_name, "month": month_shown(first)}
             errors["month"] = [str(NO_RECORDED_SEARCHES % names)]
     if (
         errors
@@ -279,6 +272,13 @@ def _wrong_status(session: PanelSession) -> ApplicationError:
     return ApplicationError(str(WRONG_STATUS % {"status": status}), status=409)
 
 
+def _refuse_if_published(session: PanelSession) -> None:
+    """Nothing of a session changes once its summary is public."""
+    if session.published_at is not None:
+        day = formats.date_format(timezone.localdate(session.published_at), "DATE_FORMAT")
+        raise ApplicationError(str(ALREADY_PUBLISHED % {"day": day}), status=409)
+
+
 def _check_version(session: PanelSession, expected_version: int) -> None:
     if session.version != expected_version:
         raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
@@ -309,7 +309,6 @@ def panel_session_close(*, actor: User, session_id: Any, expected_version: int) 
     session = _session_for(actor, session_id, ARRANGE_PANEL_SESSIONS)
     if session.status != Status.OPEN:
         raise _wrong_status(session)
-    _check_version(session, expected_version)
     update_if_version(
         session,
         expected_version=expected_version,
@@ -389,9 +388,7 @@ def panel_response_record(
         raise NotFoundError(str(SESSION_NOT_FOUND))
     if session.status != Status.CLOSED:
         raise ApplicationError(str(NOT_CLOSED), status=409)
-    if session.published_at is not None:
-        day = formats.date_format(timezone.localdate(session.published_at), "DATE_FORMAT")
-        raise ApplicationError(str(ALREADY_PUBLISHED % {"day": day}), status=409)
+    _refuse_if_published(session)
     _check_version(session, expected_version)
     refuse_fields(
         {} if response.strip() else {"force_response": [str(ENTER_RESPONSE)]}, CHECK_THE_RESPONSE
@@ -419,9 +416,7 @@ def panel_summary_publish(
     session = _session_for(actor, session_id, ARRANGE_PANEL_SESSIONS)
     if session.status != Status.CLOSED:
         raise ApplicationError(str(NOT_CLOSED), status=409)
-    if session.published_at is not None:
-        day = formats.date_format(timezone.localdate(session.published_at), "DATE_FORMAT")
-        raise ApplicationError(str(ALREADY_PUBLISHED % {"day": day}), status=409)
+    _refuse_if_published(session)
     if not session.force_response:
         raise ApplicationError(str(NO_RESPONSE_YET), status=409)
     _check_version(session, expected_version)

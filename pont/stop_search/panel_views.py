@@ -9,14 +9,17 @@ panel page by a template's slip. The force's inspector, preparing a case, sees
 the grounds as recorded; that showing is audited.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,7 +29,7 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
 from pont.audit import services as audit
 from pont.core.decorators import capability_required
-from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error
 
 from . import panel_report, panel_selectors, panel_services, selectors
@@ -218,16 +221,19 @@ def session_status(request: AuthenticatedRequest, session_id: int) -> HttpRespon
     return redirect("stop_search:panel_session", session_id=session.pk)
 
 
-def _session_change(
+def _form_change(
     request: AuthenticatedRequest,
-    session: PanelSession,
-    form: VersionForm,
-    form_key: str,
-    change: Any,
+    form: Form,
+    change: Callable[[dict[str, Any]], object],
+    *,
     done: str,
+    then: str,
+    busy: str,
+    again: Callable[[], HttpResponse],
 ) -> HttpResponse:
-    """Apply a change to the session from its form: back to the session with `done`, the
-    form again (400) naming what is wrong, or back with the reason it cannot be done now."""
+    """Apply a change from a posted form: on success to `then` with `done`; a change that
+    cannot be made now (409) back to `busy` with the reason; the form `again` (400) naming
+    what is wrong; not found or not allowed answered as such."""
     if form.is_valid():
         try:
             change(form.cleaned_data)
@@ -235,12 +241,33 @@ def _session_change(
             _refused(error)
             if error.status == 409:
                 messages.error(request, error.message)
-                return redirect("stop_search:panel_session", session_id=session.pk)
+                return redirect(busy)
             apply_application_error(form, error)
         else:
             messages.success(request, done)
-            return redirect("stop_search:panel_session", session_id=session.pk)
-    return _session_page(request, session, {form_key: form}, status=400)
+            return redirect(then)
+    return again()
+
+
+def _session_change(
+    request: AuthenticatedRequest,
+    session: PanelSession,
+    form: VersionForm,
+    form_key: str,
+    change: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A change to the session from one of its forms, back to the session page."""
+    url = reverse("stop_search:panel_session", kwargs={"session_id": session.pk})
+    return _form_change(
+        request,
+        form,
+        change,
+        done=done,
+        then=url,
+        busy=url,
+        again=lambda: _session_page(request, session, {form_key: form}, status=400),
+    )
 
 
 @capability_required(RESPOND_TO_PANEL)
@@ -335,7 +362,8 @@ def _case_page(
             obj=case,
             detail={"shown_in": "panel case", "session": session.pk, "case": case.number},
         )
-    if roles["judges"] and session.status == Status.OPEN and form is None:
+    may_judge = roles["judges"] and session.status == Status.OPEN
+    if may_judge and form is None:
         initial = (
             {
                 "reasonable_grounds": mine.reasonable_grounds,
@@ -353,7 +381,7 @@ def _case_page(
             "session": session,
             "case": case,
             "record": panel_selectors.panel_record(case),
-            "form": form if roles["judges"] and session.status == Status.OPEN else None,
+            "form": form if may_judge else None,
             "mine": mine,
             "grounds": panel_selectors.tally(judgements, "reasonable_grounds"),
             "fairly": panel_selectors.tally(judgements, "treated_fairly"),
@@ -376,24 +404,17 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     if not request.user.has_perm(JUDGE_PANEL_CASES):
         raise PermissionDenied
     form = PanelJudgementForm(request.POST)
-    if form.is_valid():
-        try:
-            panel_services.panel_judgement_record(
-                actor=request.user, case_id=case.pk, **form.cleaned_data
-            )
-        except ApplicationError as error:
-            _refused(error)
-            if error.status == 409:
-                messages.error(request, error.message)
-                return redirect("stop_search:panel_case", case_id=case.pk)
-            apply_application_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Your judgement of case %(number)s has been recorded.") % {"number": case.number},
-            )
-            return redirect("stop_search:panel_session", session_id=case.session_id)
-    return _case_page(request, case, form, status=400)
+    return _form_change(
+        request,
+        form,
+        lambda data: panel_services.panel_judgement_record(
+            actor=request.user, case_id=case.pk, **data
+        ),
+        done=_("Your judgement of case %(number)s has been recorded.") % {"number": case.number},
+        then=reverse("stop_search:panel_session", kwargs={"session_id": case.session_id}),
+        busy=reverse("stop_search:panel_case", kwargs={"case_id": case.pk}),
+        again=lambda: _case_page(request, case, form, status=400),
+    )
 
 
 @capability_required(JUDGE_PANEL_CASES)
@@ -455,25 +476,16 @@ def case_prepare(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         )
         return _prepare_page(request, case, PanelGroundsForm(initial={"grounds_for_panel": text}))
     form = PanelGroundsForm(request.POST)
-    if form.is_valid():
-        try:
-            panel_services.panel_case_prepare(
-                actor=request.user, case_id=case.pk, **form.cleaned_data
-            )
-        except NotFoundError:
-            raise Http404 from None
-        except ApplicationError as error:
-            _refused(error)
-            if error.status == 409:
-                messages.error(request, error.message)
-                return redirect("stop_search:panel_session", session_id=case.session_id)
-            apply_application_error(form, error)
-        else:
-            messages.success(
-                request, _("Case %(number)s is ready for the panel.") % {"number": case.number}
-            )
-            return redirect("stop_search:panel_session", session_id=case.session_id)
-    return _prepare_page(request, case, form, status=400)
+    back = reverse("stop_search:panel_session", kwargs={"session_id": case.session_id})
+    return _form_change(
+        request,
+        form,
+        lambda data: panel_services.panel_case_prepare(actor=request.user, case_id=case.pk, **data),
+        done=_("Case %(number)s is ready for the panel.") % {"number": case.number},
+        then=back,
+        busy=back,
+        again=lambda: _prepare_page(request, case, form, status=400),
+    )
 
 
 # The public summaries ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ amend: a front-line officer their own searches, an inspector the force's.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from pont.accounts.roles import (
 )
 from pont.accounts.selectors import controller_ids_for, memberships_of
 from pont.core.exceptions import ApplicationError
+from pont.core.forms import next_month
 from pont.core.models import ReferenceData
 from pont.referrals.funnel import aggregate_only
 from pont.referrals.models import Referral
@@ -331,7 +332,7 @@ def feedback_for_officer(*, user: User) -> QuerySet[SearchReview]:
 def month_bounds(month: date) -> tuple[date, date]:
     """The first day of the month and the first day of the next."""
     first = month.replace(day=1)
-    return first, (first + timedelta(days=32)).replace(day=1)
+    return first, next_month(first)
 
 
 def sample_population(*, controller_id: int, month: date, until: datetime) -> QuerySet[Search]:

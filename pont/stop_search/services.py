@@ -48,6 +48,7 @@ from pont.core.exceptions import (
     refuse_fields,
     require_capability,
 )
+from pont.core.forms import month_shown
 from pont.core.models import ReferenceData
 from pont.directory.models import Service
 from pont.people.selectors import person_get_for_user
@@ -946,15 +947,11 @@ ENTER_FEEDBACK = _(
 SELECT_THEMES_AGAIN = _("Select the learning themes from the list.")
 
 
-def _month_shown(day: date) -> str:
-    return formats.date_format(day, "YEAR_MONTH_FORMAT")
-
-
 def _already_drawn(sample: AuditSample | None, first: date) -> ApplicationError:
     drawn_on = timezone.localdate(sample.drawn_at) if sample else timezone.localdate()
     return ConflictError(
         str(ALREADY_DRAWN)
-        % {"month": _month_shown(first), "day": formats.date_format(drawn_on, "DATE_FORMAT")},
+        % {"month": month_shown(first), "day": formats.date_format(drawn_on, "DATE_FORMAT")},
         {"month": first.isoformat()},
     )
 
@@ -978,7 +975,7 @@ def search_sample_draw(*, actor: User | None, controller: Organisation, month: d
     if controller.kind != Organisation.Kind.FORCE:
         raise ApplicationError(str(NOT_A_FORCE))
     first, after = selectors.month_bounds(month)
-    names = {"month": _month_shown(first), "force": controller.display_name}
+    names = {"month": month_shown(first), "force": controller.display_name}
     if after > timezone.localdate():
         refuse_fields({"month": [str(MONTH_NOT_ENDED % names)]}, CHECK_THE_MONTH)
     existing = AuditSample.objects.filter(controller=controller, month=first).first()
