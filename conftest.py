@@ -54,6 +54,7 @@ def _reference_data_restored(django_db_blocker):  # noqa: ANN001
             ("pont.stop_search.migrations.0002_reference_data", "load"),
             ("pont.stop_search.migrations.0003_census_population", "load"),
             ("pont.stop_search.migrations.0004_audit_sample", "load"),
+            ("pont.disposals.migrations.0002_reference_data", "load"),
         ):
             getattr(import_module(module), function)(apps, None)
 

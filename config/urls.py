@@ -17,6 +17,7 @@ urlpatterns = [
     path("referrals/", include("pont.referrals.urls")),
     path("custody/drug-tests/", include("pont.drug_testing.urls")),
     path("stop-search/", include("pont.stop_search.urls")),
+    path("disposals/", include("pont.disposals.urls")),
     path("api/v1/", api.urls),
     # The language switch on every page, public and staff alike; it only ever POSTs.
     path("i18n/set-language", require_POST(login_not_required(set_language)), name="set_language"),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pont.referrals",
     "pont.drug_testing",
     "pont.stop_search",
+    "pont.disposals",
     # Demo data and the embedded run: above every module, imported by none.
     "pont.demo",
 ]

@@ -59,19 +59,29 @@ VIEW_SEARCH_AUDIT = "stop_search.view_search_audit"
 ARRANGE_PANEL_SESSIONS = "stop_search.arrange_panel_sessions"
 JUDGE_PANEL_CASES = "stop_search.judge_panel_cases"
 RESPOND_TO_PANEL = "stop_search.respond_to_panel"
+DECIDE_DISPOSAL = "disposals.decide_disposal"
+AUTHORISE_DISPOSAL = "disposals.authorise_disposal"
+VIEW_DISPOSAL_DASHBOARD = "disposals.view_disposal_dashboard"
+SCRUTINISE_DISPOSALS = "disposals.scrutinise_disposals"
+ARRANGE_SCRUTINY = "disposals.arrange_scrutiny"
 
 _OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
 _PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
 
 _CUSTODY = frozenset({RECORD_DRUG_TEST, VIEW_DRUG_TESTING_DASHBOARD, DECIDE_BREACH})
+# Officers decide out-of-court disposals; an inspector authorises them.
+_DISPOSALS = frozenset({DECIDE_DISPOSAL})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CUSTODY_OFFICER: _OFFICER | _CUSTODY,
+    Role.CUSTODY_OFFICER: _OFFICER | _CUSTODY | _DISPOSALS,
     # A front-line officer records searches and amends the outcome of their own.
-    Role.FRONTLINE_OFFICER: _OFFICER | {RECORD_SEARCH, AMEND_SEARCH_OUTCOME},
+    Role.FRONTLINE_OFFICER: _OFFICER | _DISPOSALS | {RECORD_SEARCH, AMEND_SEARCH_OUTCOME},
     Role.INSPECTOR: _OFFICER
     | _CUSTODY
+    | _DISPOSALS
     | {
+        AUTHORISE_DISPOSAL,
+        VIEW_DISPOSAL_DASHBOARD,
         VIEW_REFERRAL_FUNNEL,
         REVIEW_DRUG_TESTS,
         RECORD_SEARCH,
@@ -91,12 +101,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_DRUG_TESTING_DASHBOARD,
             VIEW_SEARCHES,
             VIEW_SEARCH_AUDIT,
+            VIEW_DISPOSAL_DASHBOARD,
         }
     ),
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
-    Role.PANEL_MEMBER: frozenset({JUDGE_PANEL_CASES}),
+    # The out-of-court disposals scrutiny panel sees sampled disposals without names.
+    Role.PANEL_MEMBER: frozenset({JUDGE_PANEL_CASES, SCRUTINISE_DISPOSALS}),
     # The commissioner's office sees aggregates only, and arranges the panel's sessions.
     Role.COMMISSIONERS_OFFICER: frozenset(
         {
@@ -104,6 +116,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_DRUG_TESTING_DASHBOARD,
             VIEW_SEARCH_AUDIT,
             ARRANGE_PANEL_SESSIONS,
+            VIEW_DISPOSAL_DASHBOARD,
+            ARRANGE_SCRUTINY,
         }
     ),
     # DPA 2018 s.62(4): only the DPO reads the log, to verify lawfulness.

@@ -138,3 +138,35 @@ def next_month(day: date) -> date:
 def month_shown(day: date) -> str:
     """The month of `day` as pages and messages show it ("October 2026", "Hydref 2026")."""
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def yes_no_field(label: Any, **kwargs: Any) -> forms.TypedChoiceField:
+    """A yes/no question as radios: True, False, or None when unanswered (the service says
+    what it needs)."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        **kwargs,
+    )
+
+
+def radio_field(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
+    """Radios for a choice, without the empty choice; unanswered reaches the service."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[c for c in choices if c[0]],
+        required=False,
+        widget=forms.RadioSelect,
+        **kwargs,
+    )
+
+
+def as_yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")

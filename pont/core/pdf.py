@@ -9,13 +9,14 @@ twice gives the same bytes and a served document can be checked by its SHA-256.
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pydyf
 from django.utils import timezone, translation
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher
 
 LOCAL_TIME = ZoneInfo("Europe/London")
@@ -55,3 +56,29 @@ def rendering_in(language: str) -> Iterator[None]:
     """Render in this language, with times in the local time of Wales."""
     with translation.override(language), timezone.override(LOCAL_TIME):
         yield
+
+
+def english_from(anchor: str) -> Callable[[Document, pydyf.PDF], None]:
+    """A finisher marking the structure from the page holding `anchor` on as English.
+
+    Bilingual notices are Welsh first (the document's language) and English
+    after. WeasyPrint takes the language of the root element only, so without
+    this a screen reader would read the English section with a Welsh voice
+    (PDF/UA: changes of language are declared).
+    """
+
+    def finish(document: Document, pdf: pydyf.PDF) -> None:
+        start = next((i for i, page in enumerate(document.pages) if anchor in page.anchors), None)
+        if start is None:
+            return
+        english_pages = set(pdf.page_references[start:])
+        for item in pdf.objects:
+            if (
+                isinstance(item, pydyf.Dictionary)
+                and item.get("Type") == "/StructElem"
+                and item.get("S") == "/Sect"
+                and item.get("Pg") in english_pages
+            ):
+                item["Lang"] = pydyf.String("en")
+
+    return finish

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 
-import pydyf
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from pypdf import PdfReader, PdfWriter
-from weasyprint import Document
 
-from pont.core.pdf import LOCAL_TIME, font_clock, html_document, rendering_in
+from pont.core.pdf import LOCAL_TIME, english_from, font_clock, html_document, rendering_in
 from pont.drug_testing.models import BreachCase, Notice
 
 
@@ -228,31 +226,9 @@ def notice_pdf(data: NoticeData) -> bytes:
     document = html_document(html).render(pdf_variant=NOTICE_PDF_VARIANT)
     with font_clock(data.issued_at):
         pdf: bytes = document.write_pdf(
-            pdf_variant=NOTICE_PDF_VARIANT, finisher=_declare_english_section
+            pdf_variant=NOTICE_PDF_VARIANT, finisher=english_from(ENGLISH_SECTION_ID)
         )
     return pdf
-
-
-def _declare_english_section(document: Document, pdf: pydyf.PDF) -> None:
-    """Mark the English section's structure as English (PDF/UA: changes of language).
-
-    WeasyPrint takes the language of the root element only, so without this a
-    screen reader would read the English section with a Welsh voice.
-    """
-    start = next(
-        (i for i, page in enumerate(document.pages) if ENGLISH_SECTION_ID in page.anchors), None
-    )
-    if start is None:
-        return
-    english_pages = set(pdf.page_references[start:])
-    for item in pdf.objects:
-        if (
-            isinstance(item, pydyf.Dictionary)
-            and item.get("Type") == "/StructElem"
-            and item.get("S") == "/Sect"
-            and item.get("Pg") in english_pages
-        ):
-            item["Lang"] = pydyf.String("en")
 
 
 def _check_breach_pack(data: BreachPackData) -> None:

@@ -18,41 +18,15 @@ from pont.core.forms import (
     first_day_of,
     month_field,
 )
+from pont.core.forms import as_yes_no as _as_yes_no
+from pont.core.forms import radio_field as _radios
+from pont.core.forms import yes_no_field as _yes_no
 
 from .models import PanelJudgement, Search, SearchReview
-
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-def _yes_no(label: Any, **kwargs: Any) -> forms.TypedChoiceField:
-    """A yes/no question as radios: True, False, or None when unanswered."""
-    return forms.TypedChoiceField(
-        label=label,
-        choices=YES_NO,
-        coerce=lambda value: value == "yes",
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-        **kwargs,
-    )
-
-
-def _radios(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=[c for c in choices if c[0]],
-        required=False,
-        widget=forms.RadioSelect,
-        **kwargs,
-    )
 
 
 def _choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
     cast(forms.ChoiceField, form.fields[name]).choices = choices
-
-
-def _as_yes_no(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
 
 
 class SearchForm(forms.Form):

@@ -1,0 +1,64 @@
+"""What the disposals module adds to the rest of Pont when it starts."""
+
+from typing import Any
+
+
+def register() -> None:
+    from django.urls import reverse, reverse_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
+    from pont.core.navigation import NavItem, register_nav_item
+    from pont.core.reference import register_reference_table
+    from pont.people.access import PersonAction, register_person_action
+    from pont.referrals.models import Referral
+    from pont.referrals.sources import SourceHooks, SourceLink, register_source
+
+    from . import selectors, services
+    from .models import ConditionType, CrimeOutcome, DisposalScheme, GravityFactor, Offence
+
+    def links(referral: Referral, user: Any) -> list[SourceLink]:
+        """The police see the disposal whose condition made the referral; providers do not."""
+        condition = getattr(referral, "disposal_condition", None)
+        if condition is None:
+            return []
+        disposal = selectors.disposal_get_for_user(user=user, disposal_id=condition.disposal_id)
+        if disposal is None:
+            return []
+        return [
+            SourceLink(
+                str(_("Out-of-court disposal %(ref)s") % {"ref": disposal.reference}),
+                reverse("disposals:detail", kwargs={"disposal_id": disposal.pk}),
+            )
+        ]
+
+    register_source(
+        Referral.Source.DISPOSAL, SourceHooks(on_event=services.on_referral_event, links=links)
+    )
+    register_person_action(
+        PersonAction(
+            key="disposal",
+            label=_("Record an out-of-court disposal"),
+            url_name="disposals:create",
+            capability=DECIDE_DISPOSAL,
+        )
+    )
+    register_nav_item(
+        NavItem(
+            key="disposals",
+            label=_("Out-of-court disposals"),
+            url=reverse_lazy("disposals:list"),
+            capability=(DECIDE_DISPOSAL, AUTHORISE_DISPOSAL),
+            order=30,
+            description=_(
+                "Pathfinder: decide, authorise and issue disposals; their conditions' referrals, "
+                "deadlines, breaches and your tasks."
+            ),
+            match="disposals:",
+        )
+    )
+    register_reference_table(DisposalScheme, editable_fields=("min_age", "statutory_basis"))
+    register_reference_table(Offence, editable_fields=("gravity", "exclusion"))
+    register_reference_table(GravityFactor)
+    register_reference_table(ConditionType, editable_fields=("default_working_days", "max_hours"))
+    register_reference_table(CrimeOutcome)

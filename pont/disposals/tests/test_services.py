@@ -1,0 +1,430 @@
+"""The life of a disposal through its services: decision, conditions, authorisation, issue
+with automatic referrals, compliance from the provider's outcomes, overdue tasks, breach."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from pont.audit.models import AuditEvent
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.working_days import add_working_days
+from pont.disposals import documents, services
+from pont.disposals.models import Disposal, DisposalCondition, DisposalNotice, DisposalTask
+from pont.referrals import services as referrals
+from pont.referrals.models import Referral
+from pont.testing.disposals import (
+    add_condition,
+    attended,
+    authorised,
+    condition_referral,
+    conditional_caution,
+    decision_values,
+    drug_service,
+    issued,
+    issued_conditional_caution,
+    recorded_disposal,
+)
+from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, PROV_A
+from pont.testing.referrals import reachable_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_notice(monkeypatch):
+    """Service tests check records, not layout (the notice is tested in test_documents.py)."""
+    monkeypatch.setattr(documents, "notice_pdf", lambda data: f"%PDF-1.7 {data.reference}".encode())
+
+
+def last_sequence() -> int:
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def events_since(sequence: int) -> list[tuple[str, str]]:
+    return list(
+        AuditEvent.objects.filter(sequence__gt=sequence)
+        .order_by("sequence")
+        .values_list("operation", "object_type")
+    )
+
+
+def test_record_keeps_recommendation_and_audits_collection(world):
+    person = reachable_person(world)
+    before = last_sequence()
+    disposal = recorded_disposal(world, person_id=person.pk)
+    assert disposal.status == Disposal.Status.DRAFT
+    assert disposal.recommended == "community_resolution"
+    assert disposal.base_gravity == 2 and disposal.gravity == 2
+    assert disposal.recommendation_reasons[0].startswith("A gravity of 1 or 2")
+    assert events_since(before) == [("collection", "disposals.disposal")]
+
+
+def test_a_decision_other_than_the_recommendation_needs_a_reason(world):
+    with pytest.raises(ApplicationError) as refused:
+        recorded_disposal(world, scheme_code="conditional_caution")
+    assert "decision_reason" in refused.value.extra["fields"]
+    disposal = recorded_disposal(
+        world, scheme_code="conditional_caution", decision_reason="Repeat possession"
+    )
+    assert disposal.scheme.code == "conditional_caution"
+    assert disposal.recommended == "community_resolution"
+
+
+def test_bad_input_names_every_field_and_writes_nothing(world):
+    before = Disposal.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        recorded_disposal(
+            world,
+            area_id=world.llanelli.pk,  # a custody suite, not an area
+            offences=[("no_such_offence", "")],
+            offence_date=timezone.localdate() + timedelta(days=1),
+            victim_views="maybe",
+            aggravating=["minor_role"],  # mitigating, not aggravating
+            scheme_code="caution_from_1990",
+        )
+    assert set(refused.value.extra["fields"]) == {
+        "area",
+        "offences",
+        "offence_date",
+        "victim_views",
+        "aggravating",
+        "scheme",
+    }
+    assert Disposal.objects.count() == before
+
+
+def test_no_disposal_without_the_evidential_test_or_an_admission_the_scheme_needs(world):
+    with pytest.raises(ApplicationError) as refused:
+        recorded_disposal(world, evidential_test_met=False, decision_reason="x")
+    assert "evidential_test_met" in refused.value.extra["fields"]
+    with pytest.raises(ApplicationError) as refused:
+        recorded_disposal(world, admission=False, decision_reason="x")
+    assert "scheme" in refused.value.extra["fields"]
+    # Outcome 22 needs no admission; it is what Pont recommends then.
+    disposal = recorded_disposal(world, admission=False, scheme_code="outcome_22")
+    assert disposal.recommended == "outcome_22"
+
+
+def test_refusals_403_and_404(world):
+    with pytest.raises(ApplicationError) as refused:
+        services.disposal_record(**decision_values(world, actor=world.users[PROV_A]))
+    assert refused.value.status == 403
+    disposal = recorded_disposal(world)
+    with pytest.raises(NotFoundError):
+        services.condition_add(
+            actor=world.users[PROV_A],
+            disposal_id=disposal.pk,
+            condition_type_code="apology",
+            expected_version=disposal.version,
+        )
+
+
+def test_conditions_must_fit_the_scheme_caps_and_services(world):
+    disposal = recorded_disposal(world)  # community resolution: rehabilitative, reparative
+    with pytest.raises(ApplicationError) as refused:
+        add_condition(world, disposal, "financial_penalty", amount_pence=5000)
+    assert "condition_type" in refused.value.extra["fields"]
+    with pytest.raises(ApplicationError) as refused:
+        add_condition(world, disposal, "drug_assessment")  # no service named
+    assert "service" in refused.value.extra["fields"]
+    with pytest.raises(ApplicationError) as refused:
+        add_condition(world, disposal, "apology", deadline=timezone.localdate())
+    assert "deadline" in refused.value.extra["fields"]
+    condition = add_condition(world, disposal, "apology")
+    assert condition.deadline == add_working_days(timezone.localdate(), 10)
+
+
+def test_unpaid_work_is_capped_at_its_hours(world):
+    disposal = recorded_disposal(
+        world, scheme_code="conditional_caution", decision_reason="Damage to a bus shelter"
+    )
+    disposal.scheme.condition_categories += ",unpaid_work"
+    disposal.scheme.save()
+    with pytest.raises(ApplicationError) as refused:
+        add_condition(world, disposal, "unpaid_work", hours=21)
+    assert "hours" in refused.value.extra["fields"]
+    assert add_condition(world, disposal, "unpaid_work", hours=20).hours == 20
+
+
+def test_a_supervisor_authorises_but_not_their_own(world):
+    disposal = conditional_caution(world)
+    disposal.refresh_from_db()
+    services.disposal_submit(
+        actor=world.users[FRONTLINE], disposal_id=disposal.pk, expected_version=disposal.version
+    )
+    disposal.refresh_from_db()
+    with pytest.raises(ApplicationError) as refused:
+        services.disposal_authorise(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            approve=True,
+            expected_version=disposal.version,
+        )
+    assert refused.value.status == 403
+    with pytest.raises(ApplicationError) as refused:
+        services.disposal_authorise(
+            actor=world.users[INSPECTOR],
+            disposal_id=disposal.pk,
+            approve=False,
+            expected_version=disposal.version,
+        )
+    assert "note" in refused.value.extra["fields"]
+    services.disposal_authorise(
+        actor=world.users[INSPECTOR],
+        disposal_id=disposal.pk,
+        approve=False,
+        note="Add the victim's views",
+        expected_version=disposal.version,
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.DRAFT
+    assert disposal.authorisation_note == "Add the victim's views"
+    authorised(world, disposal)
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.AUTHORISED
+    assert disposal.authorised_by == world.users[INSPECTOR]
+
+
+def test_a_conditional_caution_needs_a_condition(world):
+    disposal = recorded_disposal(
+        world, scheme_code="conditional_caution", decision_reason="Second offence this year"
+    )
+    with pytest.raises(ApplicationError, match="at least 1 condition"):
+        services.disposal_submit(
+            actor=world.users[FRONTLINE], disposal_id=disposal.pk, expected_version=disposal.version
+        )
+
+
+def test_issue_makes_one_referral_per_deliverable_condition_and_none_for_the_others(world):
+    disposal = conditional_caution(world)
+    add_condition(world, disposal, "alcohol_assessment", service_id=drug_service(world, "b").pk)
+    add_condition(world, disposal, "apology", details="To the doorman")
+    before = last_sequence()
+    issued(world, disposal)
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.ISSUED
+    assert disposal.outcome_code == "3"
+    made = Referral.objects.filter(source_kind=Referral.Source.DISPOSAL, source_id=str(disposal.pk))
+    assert made.count() == 2
+    assert set(made.values_list("status", flat=True)) == {Referral.Status.REQUESTED}
+    assert {r.receiving_organisation for r in made} == {world.provider_a, world.provider_b}
+    apology = disposal.conditions.get(condition_type__code="apology")
+    assert apology.referral is None
+    # The provider is told the condition and its deadline, not the offence.
+    for referral in made:
+        assert "Punched" not in referral.reason and disposal.reference in referral.reason
+        assert referral.legal_basis == Referral.LegalBasis.STATUTORY
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+    operations = events_since(before)
+    assert operations.count(("collection", "referrals.referral")) == 2
+    assert operations.count(("disclosure", "referrals.referral")) == 2
+    assert operations[-1] == ("alteration", "disposals.disposal")
+
+
+def test_issue_retried_creates_nothing_new(world):
+    disposal = conditional_caution(world)
+    authorised(world, disposal)
+    disposal.refresh_from_db()
+    version = disposal.version
+    services.disposal_issue(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        agreement_confirmed=True,
+        expected_version=version,
+    )
+    with pytest.raises(ApplicationError) as refused:
+        services.disposal_issue(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            agreement_confirmed=True,
+            expected_version=version,
+        )
+    assert refused.value.status == 409
+    assert Referral.objects.filter(source_id=str(disposal.pk)).count() == 1
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+
+
+def test_issue_refused_whole_when_the_person_cannot_be_reached(world):
+    unreachable = reachable_person(world, given_name="Heledd", phone="")
+    disposal = conditional_caution(world, person=unreachable)
+    disposal.refresh_from_db()
+    with pytest.raises(referrals.ContactDetailsIncomplete):
+        services.disposal_submit(
+            actor=world.users[FRONTLINE], disposal_id=disposal.pk, expected_version=disposal.version
+        )
+    assert Referral.objects.filter(source_id=str(disposal.pk)).count() == 0
+
+
+def test_issue_needs_the_persons_agreement_and_the_current_version(world):
+    disposal = conditional_caution(world)
+    authorised(world, disposal)
+    disposal.refresh_from_db()
+    with pytest.raises(ApplicationError) as refused:
+        services.disposal_issue(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            agreement_confirmed=False,
+            expected_version=disposal.version,
+        )
+    assert "agreement_confirmed" in refused.value.extra["fields"]
+    with pytest.raises(ConflictError):
+        services.disposal_issue(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            agreement_confirmed=True,
+            expected_version=disposal.version - 1,
+        )
+    assert Referral.objects.filter(source_id=str(disposal.pk)).count() == 0
+
+
+def test_community_resolution_without_conditions_completes_at_issue(world):
+    disposal = recorded_disposal(world)
+    issued(world, disposal)
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.COMPLETED
+    assert disposal.outcome_code == "8"
+
+
+def test_attending_the_assessment_completes_the_condition_and_the_disposal(world):
+    disposal = issued_conditional_caution(world)
+    attended(world, disposal)
+    disposal.refresh_from_db()
+    condition = disposal.conditions.get()
+    assert condition.status == DisposalCondition.Status.COMPLETE
+    assert disposal.status == Disposal.Status.COMPLETED
+    assert disposal.completed_at is not None
+
+
+def test_not_attending_raises_a_task_and_does_not_fail_the_condition(world):
+    disposal = issued_conditional_caution(world)
+    attended(world, disposal, attendance="did_not_attend")
+    disposal.refresh_from_db()
+    assert disposal.conditions.get().status == DisposalCondition.Status.PENDING
+    task = DisposalTask.objects.get(disposal=disposal)
+    assert task.kind == DisposalTask.Kind.DID_NOT_ATTEND
+    assert task.assigned_to == world.users[FRONTLINE]
+
+
+def test_a_failed_referral_breaches_and_the_scheme_decides_the_consequence(world):
+    disposal = issued_conditional_caution(world)
+    referral = condition_referral(disposal)
+    worker = world.users[PROV_A]
+    referrals.referral_accept(actor=worker, referral_id=referral.pk)
+    referrals.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.BREACHED
+    assert disposal.conditions.get().status == DisposalCondition.Status.FAILED
+    assert DisposalTask.objects.filter(
+        disposal=disposal, kind=DisposalTask.Kind.CONDITION_FAILED, done_at=None
+    ).exists()
+    choices = {value for value, _label in services.breach_decisions_for(disposal)}
+    assert choices == {"prosecute", "no_further_action", "extend"}
+    with pytest.raises(ApplicationError) as refused:
+        services.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            decision="extend",
+            reason="One more chance",
+            new_deadline=timezone.localdate() + timedelta(days=14),
+            expected_version=disposal.version,
+        )
+    assert "decision" in refused.value.extra["fields"]  # the referral is closed
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="prosecute",
+        reason="No reason given for missing the assessment",
+        expected_version=disposal.version,
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.CLOSED
+    assert disposal.outcome_code == "1"
+    assert not DisposalTask.objects.filter(disposal=disposal, done_at=None).exists()
+
+
+def test_community_resolution_breach_has_no_sanction_to_choose(world):
+    disposal = recorded_disposal(world)
+    condition = add_condition(world, disposal, "apology")
+    issued(world, disposal)
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed",
+        note="Refused to apologise",
+        expected_version=condition.version,
+    )
+    disposal.refresh_from_db()
+    assert {v for v, _l in services.breach_decisions_for(disposal)} == {
+        "no_further_action",
+        "extend",
+    }
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="Was in hospital",
+        new_deadline=timezone.localdate() + timedelta(days=7),
+        expected_version=disposal.version,
+    )
+    disposal.refresh_from_db()
+    condition.refresh_from_db()
+    assert disposal.status == Disposal.Status.ISSUED
+    assert condition.status == DisposalCondition.Status.PENDING
+    assert condition.deadline == timezone.localdate() + timedelta(days=7)
+
+
+def test_the_officer_cannot_complete_a_services_condition(world):
+    disposal = issued_conditional_caution(world)
+    condition = disposal.conditions.get()
+    with pytest.raises(ApplicationError) as refused:
+        services.condition_record(
+            actor=world.users[FRONTLINE],
+            condition_id=condition.pk,
+            outcome="complete",
+            note="He told me he went",
+            expected_version=condition.version,
+        )
+    assert "outcome" in refused.value.extra["fields"]
+
+
+def test_overdue_conditions_raise_one_task_each_however_often_the_job_runs(world):
+    disposal = issued_conditional_caution(world)
+    condition = disposal.conditions.get()
+    after_deadline = condition.deadline + timedelta(days=1)
+    assert services.overdue_conditions_flag(today=condition.deadline) == 0
+    assert services.overdue_conditions_flag(today=after_deadline) == 1
+    assert services.overdue_conditions_flag(today=after_deadline) == 0
+    tasks = DisposalTask.objects.filter(disposal=disposal, kind=DisposalTask.Kind.CONDITION_OVERDUE)
+    assert tasks.count() == 1
+    assert tasks.get().assigned_to == world.users[FRONTLINE]
+
+
+def test_the_compliance_clock_skips_wales_bank_holidays(world, monkeypatch):
+    from datetime import date
+
+    # Thursday 24 December 2026: ten working days on skip Christmas, Boxing Day (Monday 28th
+    # in lieu) and New Year's Day.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 24))
+    disposal = recorded_disposal(world, offence_date=date(2026, 12, 20))
+    condition = add_condition(world, disposal, "apology")
+    assert condition.deadline == date(2027, 1, 12)
+
+
+def test_other_force_officers_and_providers_see_nothing(world):
+    disposal = issued_conditional_caution(world)
+    from pont.disposals import selectors
+
+    assert selectors.disposal_get_for_user(user=world.users[PROV_A], disposal_id=disposal.pk) is None
+    assert selectors.disposal_get_for_user(user=world.users[CUSTODY], disposal_id=disposal.pk)
+    with pytest.raises(ApplicationError) as refused:
+        services.breach_decide(
+            actor=world.users[CUSTODY],
+            disposal_id=disposal.pk,
+            decision="prosecute",
+            reason="x",
+            expected_version=disposal.version,
+        )
+    assert refused.value.status == 403  # not the officer in charge
