@@ -248,6 +248,16 @@ PONT_SCHEDULE = [
         "pont.stop_search.audit_tasks.draw_search_samples",
         env_int("PONT_SEARCH_SAMPLE_SECONDS", 3600),
     ),
+    # Out-of-court disposals: conditions past their deadline raise a task for the officer;
+    # last month's sample for the scrutiny panel is drawn early in the month.
+    (
+        "pont.disposals.tasks.flag_overdue_conditions",
+        env_int("PONT_OVERDUE_CONDITIONS_SECONDS", 3600),
+    ),
+    (
+        "pont.disposals.tasks.draw_scrutiny_samples",
+        env_int("PONT_SCRUTINY_SAMPLE_SECONDS", 3600),
+    ),
 ]
 
 # Audit chain checkpoints: kept in their own table and, when a path is set,

@@ -62,3 +62,7 @@ def register() -> None:
     register_reference_table(GravityFactor)
     register_reference_table(ConditionType, editable_fields=("default_working_days", "max_hours"))
     register_reference_table(CrimeOutcome)
+
+    # ---- The scrutiny panel's pages (scrutiny_*): nav items and the like, below.
+
+    # ---- The dashboard's pages (dashboard*): nav items and the like, below.

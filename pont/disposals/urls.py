@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_urls, scrutiny_urls, views
 
 app_name = "disposals"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("<uuid:disposal_id>/issue", views.disposal_issue_view, name="issue"),
     path("<uuid:disposal_id>/breach", views.breach_decision, name="breach"),
     path("<uuid:disposal_id>/notice.pdf", views.notice_download, name="notice"),
+    *scrutiny_urls.urlpatterns,
+    *dashboard_urls.urlpatterns,
 ]

@@ -206,7 +206,9 @@ def disposal_create(request: AuthenticatedRequest) -> HttpResponse:
     if person is None:
         if raw:
             raise Http404
-        return render(request, "disposals/choose_person.html")
+        return render(
+            request, "disposals/choose_person.html", status=400 if request.method == "POST" else 200
+        )
     form = _decision_form(request, request.POST if request.method == "POST" else None)
     advice = None
     status = 200
@@ -257,6 +259,14 @@ def _may_act(request: AuthenticatedRequest, disposal: Disposal) -> bool:
     )
 
 
+def _actable_or_403(request: AuthenticatedRequest, disposal_id: Any) -> Disposal:
+    """The disposal (404 if not the user's to see), if they are its officer or a supervisor."""
+    disposal = _disposal_or_404(request, disposal_id)
+    if not _may_act(request, disposal):
+        raise PermissionDenied
+    return disposal
+
+
 @capability_required(*READERS)
 @require_GET
 def disposal_detail(request: AuthenticatedRequest, disposal_id: Any) -> HttpResponse:
@@ -302,7 +312,7 @@ def _service_choices(request: AuthenticatedRequest) -> list[tuple[Any, Any]]:
 @capability_required(DECIDE_DISPOSAL)
 @require_http_methods(["GET", "POST"])
 def condition_new(request: AuthenticatedRequest, disposal_id: Any) -> HttpResponse:
-    disposal = _disposal_or_404(request, disposal_id)
+    disposal = _actable_or_403(request, disposal_id)
     kinds = list(selectors.condition_types_on(disposal.decided_on))
     scheme_categories = disposal.scheme.categories if disposal.scheme else frozenset()
     form = ConditionForm(
@@ -348,7 +358,7 @@ def _post_step(
     done: str,
 ) -> HttpResponse:
     """A one-button step on the disposal page: run it, say what happened, go back."""
-    disposal = _disposal_or_404(request, disposal_id)
+    disposal = _actable_or_403(request, disposal_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Reload the page and try again."))
@@ -433,9 +443,7 @@ def disposal_authorisation(request: AuthenticatedRequest, disposal_id: Any) -> H
 @require_http_methods(["GET", "POST"])
 def disposal_issue_view(request: AuthenticatedRequest, disposal_id: Any) -> HttpResponse:
     """Confirm the person's agreement; issuing sends every condition's referral at once."""
-    disposal = _disposal_or_404(request, disposal_id)
-    if not _may_act(request, disposal):
-        raise PermissionDenied
+    disposal = _actable_or_403(request, disposal_id)
     form = IssueForm(
         request.POST if request.method == "POST" else None,
         initial={"version": disposal.version},
@@ -482,7 +490,7 @@ def _condition_or_404(disposal: Disposal, condition_id: int) -> DisposalConditio
 def condition_outcome(
     request: AuthenticatedRequest, disposal_id: Any, condition_id: int
 ) -> HttpResponse:
-    disposal = _disposal_or_404(request, disposal_id)
+    disposal = _actable_or_403(request, disposal_id)
     condition = _condition_or_404(disposal, condition_id)
     form = ConditionOutcomeForm(
         request.POST if request.method == "POST" else None,
@@ -514,7 +522,7 @@ def condition_outcome(
 @capability_required(DECIDE_DISPOSAL)
 @require_http_methods(["GET", "POST"])
 def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResponse:
-    disposal = _disposal_or_404(request, disposal_id)
+    disposal = _actable_or_403(request, disposal_id)
     if disposal.status != Disposal.Status.BREACHED:
         messages.error(request, _("There is no breach to decide on."))
         return _back(disposal.pk)
