@@ -527,10 +527,8 @@ def disposal_issue(
     _require_officer(actor, disposal)
     _require_state(disposal, Status.AUTHORISED)
     if disposal.conditions.exists() and not agreement_confirmed:
-        raise ApplicationError(
-            str(_("Confirm that the person agreed to the conditions.")),
-            {"fields": {"agreement_confirmed": [str(_("The person must agree."))]}},
-        )
+        message = str(_("Confirm that the person agreed to the conditions."))
+        raise ApplicationError(message, {"fields": {"agreement_confirmed": [message]}})
     _contact_gate(disposal)
     now = timezone.now()
     # The notice is made before the transaction, so no lock is held while it renders.
@@ -891,7 +889,7 @@ def task_complete(*, actor: User, task_id: int, note: str) -> DisposalTask:
     DisposalTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
         done_at=timezone.now(), done_note=note.strip()
     )
-    _event(task.disposal, "task_done", actor, task=task.pk, kind=task.kind)
+    _event(task.disposal, "task_done", actor, task=task.pk, task_kind=task.kind)
     task.refresh_from_db()
     return task
 

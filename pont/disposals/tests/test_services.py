@@ -417,7 +417,9 @@ def test_other_force_officers_and_providers_see_nothing(world):
     disposal = issued_conditional_caution(world)
     from pont.disposals import selectors
 
-    assert selectors.disposal_get_for_user(user=world.users[PROV_A], disposal_id=disposal.pk) is None
+    assert (
+        selectors.disposal_get_for_user(user=world.users[PROV_A], disposal_id=disposal.pk) is None
+    )
     assert selectors.disposal_get_for_user(user=world.users[CUSTODY], disposal_id=disposal.pk)
     with pytest.raises(ApplicationError) as refused:
         services.breach_decide(

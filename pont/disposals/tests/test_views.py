@@ -1,0 +1,241 @@
+"""The pages of a disposal, as officers, supervisors and providers use them (CSRF on)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pont.audit.models import AuditEvent
+from pont.disposals.models import Disposal, DisposalCondition
+from pont.referrals.models import Referral
+from pont.testing.disposals import (
+    conditional_caution,
+    drug_service,
+    issued_conditional_caution,
+    recorded_disposal,
+)
+from pont.testing.http import post_form
+from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, OPCC, PANEL, PROV_A, PROV_B
+from pont.testing.referrals import reachable_person
+from pont.testing.stop_search import officer, other_force
+
+pytestmark = pytest.mark.django_db
+
+
+def page(disposal: Disposal, name: str = "detail", **kwargs: object) -> str:
+    return reverse(f"disposals:{name}", kwargs={"disposal_id": disposal.pk, **kwargs})
+
+
+def decision_form(world, **overrides):
+    today = timezone.localdate()
+    data = {
+        "area": world.carmarthenshire.pk,
+        "offences": ["actual_bodily_harm"],
+        "offence_details": "Punched a man outside the Lamb",
+        "offence_date_0": today.day,
+        "offence_date_1": today.month,
+        "offence_date_2": today.year,
+        "admission": "yes",
+        "evidential_test_met": "yes",
+        "victim_views": "supports",
+        "aggravating": [],
+        "mitigating": [],
+        "scheme": "",
+        "decision_reason": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_officer_sees_the_recommendation_then_records_the_decision(world, as_persona):
+    person = reachable_person(world)
+    client = as_persona(FRONTLINE)
+    new = f"{reverse('disposals:create')}?person={person.pk}"
+    assert person.full_name in client.get(new).content.decode()
+    shown = post_form(client, new, {**decision_form(world), "action": "recommend"})
+    assert shown.status_code == 200
+    html = shown.content.decode()
+    assert "Recommendation" in html and "Conditional Caution" in html
+    assert "A gravity of 3 points to the upper tier." in html
+    assert 'value="conditional_caution" checked' in html  # the recommendation, preselected
+    assert not Disposal.objects.exists()
+    saved = post_form(
+        client, new, {**decision_form(world, scheme="conditional_caution"), "action": "save"}
+    )
+    disposal = Disposal.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == page(disposal)
+    assert (disposal.person, disposal.officer, disposal.gravity) == (
+        person,
+        world.users[FRONTLINE],
+        3,
+    )
+
+
+def test_an_empty_decision_names_every_missing_field(world, as_persona):
+    person = reachable_person(world)
+    response = post_form(
+        as_persona(FRONTLINE),
+        f"{reverse('disposals:create')}?person={person.pk}",
+        {"action": "save"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    for message in (
+        "Enter the date of the offence.",
+        "Say whether the person admitted the offence.",
+        "Say whether the evidential test is met.",
+    ):
+        assert message in html
+    assert not Disposal.objects.exists()
+
+
+def test_a_different_decision_without_a_reason_is_refused_on_the_form(world, as_persona):
+    person = reachable_person(world)
+    response = post_form(
+        as_persona(FRONTLINE),
+        f"{reverse('disposals:create')}?person={person.pk}",
+        {**decision_form(world, scheme="community_resolution"), "action": "save"},
+    )
+    assert response.status_code == 400
+    assert "it differs from the recommendation" in response.content.decode()
+
+
+def test_from_decision_to_the_providers_queue_in_the_browser_forms(world, as_persona):
+    """The Done-when journey: add a condition, authorise, issue; the provider sees it."""
+    disposal = recorded_disposal(
+        world, scheme_code="conditional_caution", decision_reason="Second offence this year"
+    )
+    officer_client = as_persona(FRONTLINE)
+    added = post_form(
+        officer_client,
+        page(disposal, "condition_add"),
+        {
+            "condition_type": "drug_assessment",
+            "service": str(drug_service(world).pk),
+            "version": disposal.version,
+        },
+    )
+    assert added.status_code == 302
+    disposal.refresh_from_db()
+    post_form(officer_client, page(disposal, "submit"), {"version": disposal.version})
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.AWAITING_AUTHORISATION
+    supervisor = as_persona(INSPECTOR)
+    assert disposal.reference in supervisor.get(reverse("disposals:list")).content.decode()
+    post_form(
+        supervisor,
+        page(disposal, "authorise"),
+        {"decision": "approve", "version": disposal.version},
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.AUTHORISED
+    refused = post_form(officer_client, page(disposal, "issue"), {"version": disposal.version})
+    assert refused.status_code == 400
+    assert "Confirm that the person agreed to the conditions." in refused.content.decode()
+    issued = post_form(
+        officer_client,
+        page(disposal, "issue"),
+        {"agreement_confirmed": "on", "version": disposal.version},
+    )
+    assert issued.status_code == 302
+    referral = Referral.objects.get(source_kind=Referral.Source.DISPOSAL)
+    provider = as_persona(PROV_A)
+    queue = provider.get(reverse("referrals:list")).content.decode()
+    assert disposal.person.full_name in queue
+    other_provider = as_persona(PROV_B)
+    assert other_provider.get(referral.get_absolute_url()).status_code == 404
+    notice = officer_client.get(page(disposal, "notice"))
+    assert notice.status_code == 200 and notice["Content-Type"] == "application/pdf"
+    assert bytes(notice.content).startswith(b"%PDF")
+    detail = officer_client.get(page(disposal)).content.decode()
+    assert "Issued" in detail and referral.get_absolute_url() in detail
+
+
+def test_the_officer_records_a_failed_condition_and_decides_the_breach(world, as_persona):
+    disposal = issued_conditional_caution(world)
+    condition = disposal.conditions.get()
+    client = as_persona(FRONTLINE)
+    response = post_form(
+        client,
+        page(disposal, "condition_outcome", condition_id=condition.pk),
+        {"outcome": "failed", "note": "", "version": condition.version},
+    )
+    assert response.status_code == 400 and "Say how you know." in response.content.decode()
+    post_form(
+        client,
+        page(disposal, "condition_outcome", condition_id=condition.pk),
+        {"outcome": "failed", "note": "Deadline passed; no contact", "version": condition.version},
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.BREACHED
+    form = client.get(page(disposal, "breach")).content.decode()
+    assert "Prosecute for the original offence" in form
+    assert "Give the financial penalty" not in form  # not this scheme's consequence
+    decided = post_form(
+        client,
+        page(disposal, "breach"),
+        {"decision": "prosecute", "reason": "No contact at all", "version": disposal.version},
+    )
+    assert decided.status_code == 302
+    disposal.refresh_from_db()
+    assert (disposal.status, disposal.breach_decision) == (Disposal.Status.CLOSED, "prosecute")
+    assert (
+        condition.__class__.objects.get(pk=condition.pk).status == DisposalCondition.Status.FAILED
+    )
+
+
+def test_tasks_page_lists_and_closes_the_officers_tasks(world, as_persona):
+    disposal = issued_conditional_caution(world)
+    from pont.disposals.services import overdue_conditions_flag
+
+    overdue_conditions_flag(today=disposal.conditions.get().deadline + timedelta(days=1))
+    client = as_persona(FRONTLINE)
+    html = client.get(reverse("disposals:tasks")).content.decode()
+    assert "A condition is overdue" in html and disposal.reference in html
+    task = disposal.tasks.get()
+    empty = post_form(client, reverse("disposals:task_done", kwargs={"task_id": task.pk}), {})
+    assert empty.status_code == 400
+    assert as_persona(INSPECTOR).post(
+        reverse("disposals:task_done", kwargs={"task_id": task.pk})
+    ).status_code in (403, 404)
+    done = post_form(
+        client,
+        reverse("disposals:task_done", kwargs={"task_id": task.pk}),
+        {"note": "Rang the service; new appointment"},
+    )
+    assert done.status_code == 302
+    task.refresh_from_db()
+    assert task.done_at is not None
+
+
+def test_viewing_a_disposal_and_its_notice_is_recorded(world, as_persona):
+    disposal = issued_conditional_caution(world)
+    client = as_persona(CUSTODY)
+    assert client.get(page(disposal)).status_code == 200
+    assert client.get(page(disposal, "notice")).status_code == 200
+    seen = AuditEvent.objects.filter(
+        operation="consultation",
+        subject_person_id=disposal.person_id,
+        object_id=str(disposal.pk),
+        actor=world.users[CUSTODY],
+    )
+    assert seen.count() == 2
+
+
+def test_another_forces_officer_gets_404_and_other_roles_403(world, as_persona, signed_in):
+    from django.test import Client
+
+    disposal = conditional_caution(world)
+    force, area = other_force()
+    outsider = officer(world, "gwent", organisation=area)
+    client = signed_in(Client(), outsider)
+    for name in ("detail", "condition_add", "notice", "issue", "breach"):
+        assert client.get(page(disposal, name)).status_code == 404, name
+    for persona in (PROV_A, PANEL, OPCC):
+        assert as_persona(persona).get(page(disposal)).status_code == 403
+    # A force colleague reads it but may not act on it.
+    colleague = as_persona(CUSTODY)
+    assert colleague.get(page(disposal)).status_code == 200
+    assert colleague.get(page(disposal, "condition_add")).status_code == 403
