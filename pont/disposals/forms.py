@@ -156,6 +156,15 @@ class ConditionForm(forms.Form):
         return int(pounds * 100)
 
 
+class ReferAgainForm(forms.Form):
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, services: list[tuple[Any, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "service", [("", _("Select a service")), *services])
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -301,14 +301,19 @@ def _check_condition(
         errors["amount"] = [str(_("Give the amount in pounds."))]
     elif not kind.takes_amount and amount_pence:
         errors["amount"] = [str(_("This condition has no amount."))]
+    errors.update(_check_condition_service(kind, service))
+    return errors
+
+
+def _check_condition_service(kind: ConditionType, service: Service | None) -> dict[str, list[str]]:
     if kind.delivered_by_service:
         if service is None or not service.can_receive_referrals:
-            errors["service"] = [str(_("Select a service that takes referrals through Pont."))]
-        elif kind.need and not service.needs.filter(code=kind.need).exists():
-            errors["service"] = [str(_("This service does not offer what the condition needs."))]
+            return {"service": [str(_("Select a service that takes referrals through Pont."))]}
+        if kind.need and not service.needs.filter(code=kind.need).exists():
+            return {"service": [str(_("This service does not offer what the condition needs."))]}
     elif service is not None:
-        errors["service"] = [str(_("This condition is not delivered by a service."))]
-    return errors
+        return {"service": [str(_("This condition is not delivered by a service."))]}
+    return {}
 
 
 @transaction.atomic
@@ -540,23 +545,7 @@ def disposal_issue(
             raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
         scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
         for condition in _deliverable(disposal):
-            referral = referrals.referral_create(
-                actor=actor,
-                person_id=disposal.person_id,
-                service_id=condition.service_id,
-                reason=_referral_reason(disposal, condition),
-                source_kind=Referral.Source.DISPOSAL,
-                source_id=str(disposal.pk),
-                legal_basis=Referral.LegalBasis.STATUTORY
-                if scheme.statutory_basis
-                else Referral.LegalBasis.CONSENT,
-                statutory_basis=scheme.statutory_basis,
-                consent_confirmed=True,  # the person's agreement, recorded above
-            )
-            referrals.referral_send(actor=actor, referral_id=referral.pk)
-            update_if_version(
-                condition, expected_version=condition.version, fields={"referral": referral}
-            )
+            _send_referral(actor, disposal, condition)
         DisposalNotice.objects.create(disposal=disposal, issued_at=now, pdf=pdf)
         _change(
             disposal,
@@ -737,6 +726,69 @@ def condition_record(
         errors["note"] = [str(_("Say how you know."))]
     refuse_fields(errors, _("Check the outcome."))
     _condition_outcome(condition, disposal, outcome=outcome, actor=actor, note=note)
+    return condition
+
+
+def _send_referral(actor: User, disposal: Disposal, condition: DisposalCondition) -> Referral:
+    """Make and send the referral for a condition a service delivers, and link it."""
+    scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
+    referral = referrals.referral_create(
+        actor=actor,
+        person_id=disposal.person_id,
+        service_id=condition.service_id,
+        reason=_referral_reason(disposal, condition),
+        source_kind=Referral.Source.DISPOSAL,
+        source_id=str(disposal.pk),
+        legal_basis=Referral.LegalBasis.STATUTORY
+        if scheme.statutory_basis
+        else Referral.LegalBasis.CONSENT,
+        statutory_basis=scheme.statutory_basis,
+        consent_confirmed=True,  # the person's agreement, recorded at issue
+    )
+    referrals.referral_send(actor=actor, referral_id=referral.pk)
+    update_if_version(condition, expected_version=condition.version, fields={"referral": referral})
+    return referral
+
+
+@transaction.atomic
+def condition_refer_again(
+    *, actor: User, condition_id: int, service_id: Any, expected_version: int
+) -> DisposalCondition:
+    """Send a condition whose referral the service rejected (or the referrer cancelled) to
+    another service: a new referral, the old one kept in the engine's history."""
+    condition, disposal = _condition_locked(actor, condition_id)
+    _require_officer(actor, disposal)
+    _require_state(disposal, *Disposal.OPEN_STATUSES)
+    if expected_version != condition.version:
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+    current = Referral.objects.filter(pk=condition.referral_id).first()
+    if (
+        condition.status != DisposalCondition.Status.PENDING
+        or current is None
+        or current.status not in (Referral.Status.REJECTED, Referral.Status.CANCELLED)
+    ):
+        raise ApplicationError(
+            str(_("Only a condition whose referral was rejected or cancelled can be sent again.")),
+            status=409,
+        )
+    service = Service.objects.filter(pk=service_id).first() if service_id else None
+    refuse_fields(
+        _check_condition_service(condition.condition_type, service), _("Check the service.")
+    )
+    update_if_version(condition, expected_version=condition.version, fields={"service": service})
+    referral = _send_referral(actor, disposal, condition)
+    DisposalTask.objects.filter(
+        condition=condition, kind=DisposalTask.Kind.REFERRAL_REJECTED, done_at__isnull=True
+    ).update(done_at=timezone.now(), done_note="Sent to another service")
+    _change(
+        disposal,
+        actor=actor,
+        kind="condition_referred_again",
+        fields={},
+        expected_version=None,
+        condition=condition.pk,
+        referral=str(referral.pk),
+    )
     return condition
 
 

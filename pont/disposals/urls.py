@@ -21,6 +21,11 @@ urlpatterns = [
         views.condition_outcome,
         name="condition_outcome",
     ),
+    path(
+        "<uuid:disposal_id>/conditions/<int:condition_id>/refer",
+        views.condition_refer,
+        name="condition_refer",
+    ),
     path("<uuid:disposal_id>/submit", views.disposal_send_for_authorisation, name="submit"),
     path("<uuid:disposal_id>/authorise", views.disposal_authorisation, name="authorise"),
     path("<uuid:disposal_id>/issue", views.disposal_issue_view, name="issue"),

@@ -22,6 +22,7 @@ from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error
 from pont.directory.selectors import service_search
 from pont.people.selectors import person_get_for_user
+from pont.referrals.models import Referral
 
 from . import selectors, services
 from .forms import (
@@ -31,6 +32,7 @@ from .forms import (
     ConditionOutcomeForm,
     DecisionForm,
     IssueForm,
+    ReferAgainForm,
     TaskDoneForm,
     VersionForm,
 )
@@ -301,6 +303,7 @@ def disposal_detail(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
             "has_notice": disposal.notices.exists(),
             "Status": Disposal.Status,
             "is_open": disposal.status in Disposal.OPEN_STATUSES,
+            "referral_closed_unheard": (Referral.Status.REJECTED, Referral.Status.CANCELLED),
         },
     )
 
@@ -514,6 +517,41 @@ def condition_outcome(
     return render(
         request,
         "disposals/condition_outcome.html",
+        {"form": form, "disposal": disposal, "condition": condition},
+        status=status,
+    )
+
+
+@capability_required(DECIDE_DISPOSAL)
+@require_http_methods(["GET", "POST"])
+def condition_refer(
+    request: AuthenticatedRequest, disposal_id: Any, condition_id: int
+) -> HttpResponse:
+    """Send a condition the service rejected to another service."""
+    disposal = _actable_or_403(request, disposal_id)
+    condition = _condition_or_404(disposal, condition_id)
+    form = ReferAgainForm(
+        request.POST if request.method == "POST" else None,
+        initial={"version": condition.version},
+        services=_service_choices(request),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and _attempt(
+            form,
+            lambda: services.condition_refer_again(
+                actor=request.user,
+                condition_id=condition.pk,
+                service_id=form.cleaned_data["service"] or None,
+                expected_version=form.cleaned_data["version"],
+            ),
+        ):
+            messages.success(request, _("The condition is sent to the service you chose."))
+            return _back(disposal.pk)
+    return render(
+        request,
+        "disposals/condition_refer.html",
         {"form": form, "disposal": disposal, "condition": condition},
         status=status,
     )

@@ -29,6 +29,7 @@ def _build(world: Any) -> dict[str, Any]:
         issued,
         issued_conditional_caution,
         recorded_disposal,
+        reject_condition_referral,
     )
 
     draft = recorded_disposal(world)
@@ -36,6 +37,8 @@ def _build(world: Any) -> dict[str, Any]:
     ready = conditional_caution(world)
     authorised(world, ready)
     running = issued_conditional_caution(world)
+    rejected = issued_conditional_caution(world)
+    reject_condition_referral(world, rejected)
     breached = recorded_disposal(world)
     failing = add_condition(world, breached, "apology")
     issued(world, breached)
@@ -52,6 +55,8 @@ def _build(world: Any) -> dict[str, Any]:
         "authorised_disposal": ready,
         "issued_disposal": running,
         "issued_condition": running.conditions.get(),
+        "rejected_disposal": rejected,
+        "rejected_condition": rejected.conditions.get(),
         "breached_disposal": breached,
         "disposal_task": breached.tasks.get(),
     }
@@ -65,6 +70,8 @@ _SCENE = Scene(
             "authorised_disposal",
             "issued_disposal",
             "issued_condition",
+            "rejected_disposal",
+            "rejected_condition",
             "breached_disposal",
             "disposal_task",
         }
@@ -140,6 +147,13 @@ RULES = [
         get=200,
         post=400,
         condition_id="issued_condition",
+    ),
+    _acting(
+        "disposals:condition_refer",
+        "rejected_disposal",
+        get=200,
+        post=400,
+        condition_id="rejected_condition",
     ),
     _acting("disposals:breach", "breached_disposal", get=200, post=400),
     # Only a supervisor authorises; an empty decision is refused.

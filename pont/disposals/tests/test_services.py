@@ -430,3 +430,42 @@ def test_other_force_officers_and_providers_see_nothing(world):
             expected_version=disposal.version,
         )
     assert refused.value.status == 403  # not the officer in charge
+
+
+def test_a_rejected_referral_raises_a_task_and_goes_to_another_service(world):
+    from pont.testing.disposals import reject_condition_referral
+
+    disposal = issued_conditional_caution(world)
+    first = reject_condition_referral(world, disposal)
+    task = DisposalTask.objects.get(disposal=disposal)
+    assert task.kind == DisposalTask.Kind.REFERRAL_REJECTED
+    condition = disposal.conditions.get()
+    with pytest.raises(ApplicationError) as refused:
+        services.condition_refer_again(
+            actor=world.users[FRONTLINE],
+            condition_id=condition.pk,
+            service_id=None,
+            expected_version=condition.version,
+        )
+    assert "service" in refused.value.extra["fields"]
+    services.condition_refer_again(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        service_id=drug_service(world, "b").pk,
+        expected_version=condition.version,
+    )
+    condition.refresh_from_db()
+    assert condition.referral_id != first.pk
+    assert condition.referral.status == Referral.Status.REQUESTED
+    assert condition.referral.receiving_organisation == world.provider_b
+    task.refresh_from_db()
+    assert task.done_at is not None
+    # Only a rejected or cancelled referral can be sent again.
+    with pytest.raises(ApplicationError) as refused:
+        services.condition_refer_again(
+            actor=world.users[FRONTLINE],
+            condition_id=condition.pk,
+            service_id=drug_service(world).pk,
+            expected_version=condition.version,
+        )
+    assert refused.value.status == 409
