@@ -125,3 +125,24 @@ def register() -> None:
         )
     )
     # ---- end of reference data registration
+
+    # ---- Later events in a person's history (people registry): arrests, for reoffending.
+    from collections.abc import Collection
+    from datetime import datetime
+
+    from pont.people.history import register_later_events
+
+    from .models import DrugTest
+
+    def arrests(person_ids: Collection[int], since: datetime) -> dict[int, list[datetime]]:
+        """The times these people were arrested (a test in custody records each arrest)."""
+        found: dict[int, list[datetime]] = {}
+        for person_id, arrested_at in (
+            DrugTest.objects.filter(person_id__in=person_ids, arrested_at__gte=since)
+            .order_by()
+            .values_list("person_id", "arrested_at")
+        ):
+            found.setdefault(person_id, []).append(arrested_at)
+        return found
+
+    register_later_events("arrest", arrests, label=_("Arrested again (a drug test in custody)"))

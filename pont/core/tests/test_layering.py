@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     # Source modules stand on the referral engine and nothing below imports them.
     "drug_testing": {"core", "audit", "accounts", "people", "directory", "referrals"},
     "stop_search": {"core", "audit", "accounts", "people", "directory", "referrals"},
+    "disposals": {"core", "audit", "accounts", "people", "directory", "referrals"},
     "testing": {
         "core",
         "audit",
@@ -32,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
         "referrals",
         "drug_testing",
         "stop_search",
+        "disposals",
     },
     "demo": {
         "core",
@@ -42,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "referrals",
         "drug_testing",
         "stop_search",
+        "disposals",
     },
 }
 
