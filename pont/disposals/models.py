@@ -410,6 +410,7 @@ EVENT_LABELS = {
     "condition_complete": _("Condition done"),
     "condition_failed": _("Condition not done"),
     "condition_overdue": _("Condition overdue"),
+    "condition_referred_again": _("Condition sent to another service"),
     "breached": _("Breached"),
     "breach_decided": _("Breach decided"),
     "completed": _("Completed"),
@@ -459,7 +460,11 @@ class DisposalNotice(models.Model):
 
 
 class ScrutinySample(TimeStampedModel):
-    """A month's sample of finished disposals for the commissioner's scrutiny panel."""
+    """A month's sample of finished disposals for the commissioner's scrutiny panel.
+
+    Drawn once per force and month (see `scrutiny_services`); open to the panel's
+    reviews until the commissioner's officer closes it, which makes its report.
+    """
 
     controller = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
@@ -467,7 +472,17 @@ class ScrutinySample(TimeStampedModel):
     month = models.DateField(_("month"))  # the first day of the month sampled
     seed = models.BigIntegerField(_("random seed"))
     size = models.PositiveSmallIntegerField(_("sample size"))
+    # How many finished disposals the sample was drawn from (the draw can be repeated).
+    population = models.PositiveIntegerField(_("finished disposals that month"), default=0)
     drawn_at = models.DateTimeField(_("drawn at"))
+    # None: the monthly job drew it.
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-month"]
@@ -479,6 +494,10 @@ class ScrutinySample(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.month:%B %Y}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class ScrutinyCase(models.Model):

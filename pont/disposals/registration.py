@@ -64,5 +64,68 @@ def register() -> None:
     register_reference_table(CrimeOutcome)
 
     # ---- The scrutiny panel's pages (scrutiny_*): nav items and the like, below.
+    from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
+
+    register_nav_item(
+        NavItem(
+            key="disposals_scrutiny",
+            label=_("Disposals scrutiny panel"),
+            url=reverse_lazy("disposals:scrutiny_list"),
+            capability=(SCRUTINISE_DISPOSALS, ARRANGE_SCRUTINY),
+            order=31,
+            description=_(
+                "The commissioner's panel reviews a monthly sample of finished out-of-court "
+                "disposals, without names: appropriate, consistent, comments; a session report."
+            ),
+            match="disposals:scrutiny",
+        )
+    )
 
     # ---- The dashboard's pages (dashboard*): nav items and the like, below.
+    from collections.abc import Collection
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
+    from pont.people.history import register_later_events
+
+    from .dashboard import ISSUED_STATUSES
+    from .models import Disposal
+
+    register_nav_item(
+        NavItem(
+            key="disposals_dashboard",
+            label=_("Disposals dashboard"),
+            url=reverse_lazy("disposals:dashboard"),
+            capability=VIEW_DISPOSAL_DASHBOARD,
+            order=66,
+            description=_(
+                "Out-of-court disposals by tier, offence group, area and month; referrals, "
+                "time to the service's first contact, completion, breaches and reoffending, "
+                "in figures."
+            ),
+            match="disposals:dashboard",
+        )
+    )
+
+    def later_disposals(person_ids: Collection[int], since: datetime) -> dict[int, list[datetime]]:
+        """These people's issued disposals, each at the start of the day of its offence."""
+        found: dict[int, list[datetime]] = {}
+        for person_id, offence_date in (
+            Disposal.objects.filter(
+                person_id__in=person_ids,
+                status__in=ISSUED_STATUSES,
+                offence_date__gte=timezone.localdate(since),
+            )
+            .order_by()
+            .values_list("person_id", "offence_date")
+        ):
+            found.setdefault(person_id, []).append(
+                timezone.make_aware(datetime.combine(offence_date, time.min))
+            )
+        return found
+
+    register_later_events(
+        "disposal", later_disposals, label=_("Another out-of-court disposal, for a later offence")
+    )

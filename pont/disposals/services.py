@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
+from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import User
 from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
@@ -761,7 +762,9 @@ def condition_refer_again(
     _require_state(disposal, *Disposal.OPEN_STATUSES)
     if expected_version != condition.version:
         raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
-    current = Referral.objects.filter(pk=condition.referral_id).first()
+    current = (
+        Referral.objects.filter(pk=condition.referral_id).first() if condition.referral_id else None
+    )
     if (
         condition.status != DisposalCondition.Status.PENDING
         or current is None
@@ -793,7 +796,10 @@ def condition_refer_again(
 
 
 def _allowed_decisions(scheme: DisposalScheme) -> set[str]:
-    decisions = {Disposal.BreachDecision.NO_FURTHER_ACTION, Disposal.BreachDecision.EXTEND}
+    decisions: set[str] = {
+        Disposal.BreachDecision.NO_FURTHER_ACTION,
+        Disposal.BreachDecision.EXTEND,
+    }
     if scheme.breach_consequence == DisposalScheme.Consequence.PROSECUTION:
         decisions.add(Disposal.BreachDecision.PROSECUTE)
     elif scheme.breach_consequence == DisposalScheme.Consequence.FINANCIAL_PENALTY:
@@ -801,7 +807,7 @@ def _allowed_decisions(scheme: DisposalScheme) -> set[str]:
     return decisions
 
 
-def breach_decisions_for(disposal: Disposal) -> list[tuple[str, str]]:
+def breach_decisions_for(disposal: Disposal) -> list[tuple[str, StrOrPromise]]:
     """The decisions open on this disposal's breach (its scheme's consequence, and the rest)."""
     allowed = _allowed_decisions(disposal.scheme)  # type: ignore[arg-type]
     return [(value, label) for value, label in Disposal.BreachDecision.choices if value in allowed]
@@ -942,6 +948,13 @@ def task_complete(*, actor: User, task_id: int, note: str) -> DisposalTask:
         done_at=timezone.now(), done_note=note.strip()
     )
     _event(task.disposal, "task_done", actor, task=task.pk, task_kind=task.kind)
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        subject=task.disposal.person_id,
+        obj=task,
+        detail={"disposal": str(task.disposal_id), "task": task.kind},
+    )
     task.refresh_from_db()
     return task
 

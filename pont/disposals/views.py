@@ -224,8 +224,9 @@ def disposal_create(request: AuthenticatedRequest) -> HttpResponse:
                     CHARGE,
                     NOT_ELIGIBLE,
                 ):
-                    form.data = form.data.copy()
-                    form.data["scheme"] = advice.recommended
+                    data = request.POST.copy()
+                    data["scheme"] = advice.recommended
+                    form.data = data
             else:
                 disposal = _attempt(
                     form,

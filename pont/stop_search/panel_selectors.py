@@ -13,8 +13,9 @@ from django_stubs_ext import StrOrPromise
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
 from pont.accounts.selectors import controller_ids_for
+from pont.core import redaction
 
-from . import redaction, selectors
+from . import selectors
 from .models import (
     PanelCase,
     PanelJudgement,

@@ -10,10 +10,8 @@ may ask for a case's body-worn video; the office closes it; the force records
 its response; the office publishes a summary for the public, in Welsh and English.
 """
 
-import hashlib
 import random
 import secrets
-import string
 from datetime import date
 from typing import Any
 
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import User
 from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
 from pont.audit import services as audit
+from pont.core import redaction
 from pont.core.concurrency import STALE_VERSION, update_if_version
 from pont.core.exceptions import (
     ApplicationError,
@@ -34,7 +33,7 @@ from pont.core.exceptions import (
 )
 from pont.core.forms import month_shown
 
-from . import panel_selectors, redaction, selectors
+from . import panel_selectors, selectors
 from .models import PanelCase, PanelJudgement, PanelSession, Search
 
 Operation = audit.Operation
@@ -90,21 +89,6 @@ ENTER_SUMMARY_EN = _("Enter the public summary in English.")
 ENTER_SUMMARY_CY = _("Enter the public summary in Welsh.")
 NO_RESPONSE_YET = _("The force has not yet responded: the summary is published with its response.")
 ALREADY_PUBLISHED = _("The summary was published on %(day)s.")
-
-
-def officer_letters(officer_ids: set[int], seed: str) -> dict[int, str]:
-    """A letter for each officer, in an order only the session's seed decides: the same officer
-    has the same letter in every case of a session and an unrelated one in the next session."""
-
-    def key(officer_id: int) -> str:
-        return hashlib.sha256(f"{seed}:{officer_id}".encode()).hexdigest()
-
-    letters: dict[int, str] = {}
-    for index, officer_id in enumerate(sorted(officer_ids, key=key)):
-        first, last = divmod(index, 26)
-        prefix = string.ascii_uppercase[first - 1] if first else ""
-        letters[officer_id] = prefix + string.ascii_uppercase[last]
-    return letters
 
 
 def draw_cases(population: list[str], count: int, seed: str) -> list[str]:
@@ -170,7 +154,7 @@ def panel_session_arrange(
         for search in Search.objects.filter(pk__in=chosen).only("pk", "occurred_at", "officer_id")
     }
     ordered = sorted(chosen, key=lambda pk: (searches[pk].occurred_at, pk))
-    letters = officer_letters(
+    letters = redaction.letters_for(
         {s.officer_id for s in searches.values() if s.officer_id is not None}, seed
     )
     session = PanelSession.objects.create(

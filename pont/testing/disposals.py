@@ -11,7 +11,7 @@ from pont.people.models import Person
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
 
-from .personas import FRONTLINE, INSPECTOR, PROV_A, PROV_B, World
+from .personas import FRONTLINE, INSPECTOR, OPCC, PROV_A, PROV_B, World
 from .referrals import provider_service, reachable_person
 
 
@@ -133,3 +133,157 @@ def attended(world: World, disposal: Disposal, *, attendance: str = "attended") 
         actor=worker, referral_id=referral.pk, appointment_id=appointment.pk, attendance=attendance
     )
     return Referral.objects.get(pk=referral.pk)
+
+
+def failed_condition(world: World, disposal: Disposal, code: str) -> Disposal:
+    """The officer records the disposal's (pending) condition of this type as not done: a
+    breach."""
+    condition = disposal.conditions.get(condition_type__code=code)
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed",
+        note="Not done by the deadline",
+        expected_version=condition.version,
+    )
+    return Disposal.objects.get(pk=disposal.pk)
+
+
+def breach_decided(world: World, disposal: Disposal, decision: str) -> Disposal:
+    """The officer in charge decides on the disposal's breach."""
+    disposal.refresh_from_db()
+    return services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision=decision,
+        reason="Considered the reasons given",
+        expected_version=disposal.version,
+    )
+
+
+def backdated(
+    disposal: Disposal,
+    *,
+    issued_at: Any,
+    offence_date: Any = None,
+    decided_on: Any = None,
+) -> Disposal:
+    """Move a disposal recorded and issued just now back in time, as if it had been then
+    (its offence, decision and issue; the offence and decision default to the day of issue)."""
+    day = timezone.localdate(issued_at)
+    Disposal.objects.filter(pk=disposal.pk).update(
+        issued_at=issued_at,
+        offence_date=offence_date or day,
+        decided_on=decided_on or day,
+    )
+    return Disposal.objects.get(pk=disposal.pk)
+
+
+def contact_attempted(referral: Referral, at: Any) -> Referral:
+    """Set when the service first tried to contact the person (None: not yet)."""
+    Referral.objects.filter(pk=referral.pk).update(first_contact_attempt_at=at)
+    return Referral.objects.get(pk=referral.pk)
+
+
+def reject_condition_referral(world: World, disposal: Disposal) -> Referral:
+    """Provider A rejects the referral of the disposal's (one) service condition."""
+    referral = condition_referral(disposal)
+    return referrals.referral_reject(
+        actor=world.users[PROV_A], referral_id=referral.pk, reason="Outside our area"
+    )
+
+
+# The scrutiny panel ------------------------------------------------------------------------
+
+
+def scrutiny_finished_disposal(
+    world: World,
+    finished_at: Any = None,
+    *,
+    closed: bool = False,
+    person: Person | None = None,
+    condition_details: str = "",
+    outcome_note: str = "Apology given",
+    breach_reason: str = "Considered the reasons given",
+    **overrides: Any,
+) -> Disposal:
+    """A community resolution with an apology condition, finished through the services: the
+    apology done (completed), or not done and the breach closed with no further action
+    (`closed`). With `finished_at`, the whole disposal is then moved back in time so that it
+    finished then (the services stamp the moment it happens; a sample is of a past month)."""
+    if person is not None:
+        overrides["person_id"] = person.pk
+    disposal = recorded_disposal(world, **overrides)
+    condition = add_condition(world, disposal, "apology", details=condition_details)
+    issued(world, disposal)
+    condition.refresh_from_db()
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed" if closed else "complete",
+        note=outcome_note,
+        expected_version=condition.version,
+    )
+    if closed:
+        disposal.refresh_from_db()
+        services.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            decision=Disposal.BreachDecision.NO_FURTHER_ACTION,
+            reason=breach_reason,
+            expected_version=disposal.version,
+        )
+    disposal = Disposal.objects.get(pk=disposal.pk)
+    if finished_at is not None:
+        disposal = scrutiny_moved(disposal, finished_at)
+    return disposal
+
+
+def scrutiny_moved(disposal: Disposal, finished_at: Any) -> Disposal:
+    """Move a finished disposal's every date and time back by the same span, so that it
+    finished at `finished_at` (completed, or its breach decided)."""
+    from datetime import timedelta
+
+    finished = (
+        disposal.completed_at
+        if disposal.status == Disposal.Status.COMPLETED
+        else disposal.breach_decided_at
+    )
+    assert finished is not None  # noqa: S101 - a test helper, for finished disposals
+    span = finished_at - finished
+    days = timedelta(days=(timezone.localdate(finished_at) - timezone.localdate(finished)).days)
+
+    def moved(value: Any, by: Any) -> Any:
+        return value + by if value is not None else None
+
+    moments = (
+        "submitted_at",
+        "authorised_at",
+        "agreement_recorded_at",
+        "issued_at",
+        "completed_at",
+        "breached_at",
+        "breach_decided_at",
+    )
+    Disposal.objects.filter(pk=disposal.pk).update(
+        offence_date=disposal.offence_date + days,
+        decided_on=disposal.decided_on + days,
+        **{name: moved(getattr(disposal, name), span) for name in moments},
+    )
+    for condition in disposal.conditions.all():
+        DisposalCondition.objects.filter(pk=condition.pk).update(
+            deadline=condition.deadline + days,
+            completed_at=moved(condition.completed_at, span),
+            failed_at=moved(condition.failed_at, span),
+            overdue_at=moved(condition.overdue_at, span),
+        )
+    return Disposal.objects.get(pk=disposal.pk)
+
+
+def scrutiny_sample_drawn(world: World, month: Any, *, size: int | None = None) -> Any:
+    """The force's scrutiny sample of the month, drawn by the commissioner's officer."""
+    from pont.disposals import scrutiny_services
+
+    return scrutiny_services.scrutiny_sample_draw(
+        actor=world.users[OPCC], force_id=world.force.pk, month=month, size=size
+    )

@@ -14,9 +14,10 @@ from pypdf import PdfReader
 
 from pont.accounts.models import Organisation
 from pont.audit.models import AuditEvent
+from pont.core import redaction
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.people import services as people
-from pont.stop_search import panel_report, panel_services, redaction
+from pont.stop_search import panel_report, panel_services
 from pont.stop_search.models import PanelCase, PanelJudgement, PanelSession
 from pont.testing.http import post_form
 from pont.testing.personas import INSPECTOR, OPCC, PANEL, World
@@ -89,18 +90,16 @@ def test_officers_are_letters_the_same_within_a_session_and_set_by_its_seed(worl
     assert all(len(found) == 1 for found in letters.values())  # stable within the session
     assert sorted(next(iter(found)) for found in letters.values()) == ["A", "B", "C"]
     ids = {o.pk for o in others}
-    assert panel_services.officer_letters(ids, session.seed) == {
+    assert redaction.letters_for(ids, session.seed) == {
         officer_id: next(iter(found)) for officer_id, found in letters.items()
     }
     # Another seed orders them differently for some seed: letters carry nothing across sessions.
-    orders = {
-        tuple(sorted(panel_services.officer_letters(ids, f"s{n}").items())) for n in range(20)
-    }
+    orders = {tuple(sorted(redaction.letters_for(ids, f"s{n}").items())) for n in range(20)}
     assert len(orders) > 1
 
 
 def test_letters_go_on_past_z():
-    letters = panel_services.officer_letters(set(range(1, 30)), "seed")
+    letters = redaction.letters_for(set(range(1, 30)), "seed")
     assert sorted(letters.values(), key=lambda v: (len(v), v))[-3:] == ["AA", "AB", "AC"]
 
 

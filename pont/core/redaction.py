@@ -1,16 +1,24 @@
-"""Grounds of a search made fit for the Quality Assurance Panel: nobody named, no exact place.
+"""Free text made fit for a panel of residents: nobody named, no exact place.
 
-Pure functions, no database. `Identifiers` are the strings a record holds that
-would identify someone or somewhere (the person's names and PNC ID, the parts of
-the place, the vehicle registration, the officer's names, the person's address
-and phone); `suggest` replaces each of them, and anything shaped like a postcode,
-a phone number, an email address, a date or a vehicle registration, with a
-bracketed word; `leaks` says which of them a text still contains, so that the
-force's text for the panel is refused until none is left. A person still reads
-and rewrites the text: no pattern finds every way of naming someone.
+Pure functions, no database. Used by the panels that review records without
+knowing whose they are (stop and search's Quality Assurance Panel, the
+out-of-court disposals scrutiny panel). `Identifiers` are the strings a record
+holds that would identify someone or somewhere (the person's names and PNC ID,
+the parts of a place, a vehicle registration, the officers' names, the person's
+address and phone); `suggest` replaces each of them, and anything shaped like a
+postcode, a phone number, an email address, a date or a vehicle registration,
+with a bracketed word; `leaks` says which of them a text still contains, so that
+a text for a panel can be refused until none is left. A person still reads and
+rewrites the text where they can: no pattern finds every way of naming someone.
+
+`letters_for` gives officers letters that mean nothing outside one session or
+sample, so that a panel can see that two cases were the same officer's without
+learning who.
 """
 
+import hashlib
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -120,3 +128,18 @@ def union(*many: Iterable[str]) -> tuple[str, ...]:
             if value and value.strip():
                 seen.setdefault(value.strip(), None)
     return tuple(seen)
+
+
+def letters_for(ids: Iterable[int], seed: str) -> dict[int, str]:
+    """A letter for each id (an officer), in an order only the seed decides: the same officer
+    has the same letter throughout one session or sample and an unrelated one in the next."""
+
+    def key(item: int) -> str:
+        return hashlib.sha256(f"{seed}:{item}".encode()).hexdigest()
+
+    letters: dict[int, str] = {}
+    for index, item in enumerate(sorted(set(ids), key=key)):
+        first, last = divmod(index, 26)
+        prefix = string.ascii_uppercase[first - 1] if first else ""
+        letters[item] = prefix + string.ascii_uppercase[last]
+    return letters
