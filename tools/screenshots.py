@@ -6,7 +6,8 @@
 It signs in as the demo personas (password and the current code from
 `pont demo-otp`), walks through Test on Arrest as the custody officer, the
 provider worker and the inspector, stop and search as the officer, the
-inspector, the panel member and the commissioner's office, and the public
+inspector, the panel member and the commissioner's office, out-of-court disposals as the
+officer, the inspector and the panel member, and the public
 pages, and saves PNGs in docs/img/. With --axe it
 runs axe-core on every page it visits and exits non-zero on any serious or
 critical violation. It drives Debian's Chromium (apt install chromium).
@@ -339,6 +340,85 @@ def commissioners_office(walk: Walk) -> None:
         walk.shot("opcc-1-panel-session")
 
 
+def disposal_officer(walk: Walk) -> None:
+    """The front-line officer: the recommendation on a new decision, then the authorised
+    conditional caution issued, its referral sent at once."""
+    from pont.disposals.models import Disposal
+    from pont.people.models import Person
+
+    walk.sign_in("frontline")
+    walk.welsh(False)
+    walk.go("/disposals/")
+    walk.shot("disposals-1-list", full=False)
+    person = Person.objects.order_by("pk").first()
+    if person is not None:
+        page = walk.page
+        walk.go(f"/disposals/new?person={person.pk}")
+        page.check("input[name=offences][value=shop_theft]")
+        page.check("input[name=offences][value=criminal_damage]")
+        page.check("input[name=admission][value=yes]")
+        page.check("input[name=evidential_test_met][value=yes]")
+        page.check("input[name=victim_views][value=supports]")
+        page.check("input[name=aggravating][value=relevant_previous]")
+        page.click("button[value=recommend]")
+        page.wait_for_load_state()
+        walk.check()
+        page.locator("#recommendation").scroll_into_view_if_needed()
+        walk.shot("disposals-2-recommendation", full=False)
+    ready = Disposal.objects.filter(
+        status=Disposal.Status.AUTHORISED, officer__username="frontline"
+    ).first()
+    if ready is not None:
+        walk.go(f"/disposals/{ready.pk}")
+        walk.shot("disposals-3-authorised")
+        walk.go(f"/disposals/{ready.pk}/issue")
+        walk.shot("disposals-4-issue", full=False)
+    walk.go("/disposals/tasks")
+    walk.shot("disposals-5-tasks", full=False)
+    breached = Disposal.objects.filter(
+        status=Disposal.Status.BREACHED, officer__username="frontline"
+    ).first()
+    if breached is not None:
+        walk.go(f"/disposals/{breached.pk}/breach")
+        walk.shot("disposals-6-breach", full=False)
+
+
+def disposal_supervisor(walk: Walk) -> None:
+    """The inspector: a disposal awaiting authorisation, and the dashboard."""
+    from pont.disposals.models import Disposal
+
+    walk.sign_in("inspector")
+    walk.welsh(False)
+    waiting = (
+        Disposal.objects.filter(status=Disposal.Status.AWAITING_AUTHORISATION)
+        .exclude(officer__username="inspector")
+        .first()
+    )
+    if waiting is not None:
+        walk.go(f"/disposals/{waiting.pk}")
+        walk.shot("disposals-7-authorise")
+    walk.go("/disposals/dashboard")
+    walk.shot("disposals-8-dashboard")
+
+
+def disposal_scrutiny(walk: Walk) -> None:
+    """The panel member: the month's sample and a pseudonymised case, in English and Welsh."""
+    from pont.disposals.models import ScrutinyCase, ScrutinySample
+
+    walk.sign_in("panel")
+    walk.welsh(False)
+    walk.go("/disposals/scrutiny")
+    walk.shot("disposals-9-scrutiny", full=False)
+    sample = ScrutinySample.objects.filter(closed_at__isnull=True).order_by("-month").first()
+    case = ScrutinyCase.objects.filter(sample=sample).order_by("position").first()
+    if case is not None:
+        walk.go(f"/disposals/scrutiny/cases/{case.pk}")
+        walk.shot("disposals-10-scrutiny-case")
+        walk.welsh(True)
+        walk.go(f"/disposals/scrutiny/cases/{case.pk}")
+        walk.welsh(False)
+
+
 def public_visitor(walk: Walk) -> None:
     """No sign-in: the stop and search figures, in English and in Welsh."""
     walk.page.context.clear_cookies()
@@ -373,6 +453,9 @@ def main() -> int:
             search_inspector,
             panel_member,
             commissioners_office,
+            disposal_officer,
+            disposal_supervisor,
+            disposal_scrutiny,
             public_visitor,
         )
         for journey in journeys:
