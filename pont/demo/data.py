@@ -25,6 +25,7 @@ from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 from .custody import load_custody_year
+from .disposals import load_disposals_year, load_scrutiny
 from .stop_search import load_panel, load_policeuk_months, load_search_audit
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
@@ -448,6 +449,8 @@ def load_demo() -> dict[str, int]:
     directory = load_directory_demo()
     tests_created = load_custody_year(users)
     referrals_created = _referrals(users)
+    disposals = load_disposals_year(users)
+    scrutiny_samples = load_scrutiny(users)
     searches_imported = load_policeuk_months()
     samples_drawn = load_search_audit(users)
     panel_sessions = load_panel(users)
@@ -461,4 +464,6 @@ def load_demo() -> dict[str, int]:
         "policeuk_searches": searches_imported,
         "search_samples": samples_drawn,
         "panel_sessions": panel_sessions,
+        "disposals": disposals,
+        "scrutiny_samples": scrutiny_samples,
     }

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from pont.audit.selectors import audit_chain_verify
 from pont.demo.data import PERSONAS, load_demo
+from pont.disposals import documents as disposal_documents
+from pont.disposals.models import ScrutinyReview, ScrutinySample
 from pont.drug_testing import documents
 from pont.drug_testing.models import (
     BreachCase,
@@ -26,6 +28,7 @@ def demo(db, settings, monkeypatch):
     settings.PONT_DEMO_TOOLS = True
     monkeypatch.setattr(documents, "notice_pdf", lambda data: FAKE_PDF)
     monkeypatch.setattr(documents, "breach_pack_pdf", lambda data: FAKE_PDF)
+    monkeypatch.setattr(disposal_documents, "notice_pdf", lambda data: FAKE_PDF)
     return load_demo()
 
 
@@ -45,6 +48,8 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
         "policeuk_searches": 0,
         "search_samples": 0,
         "panel_sessions": 0,
+        "disposals": 0,
+        "scrutiny_samples": 0,
     }
     assert audit_chain_verify().ok
 
@@ -60,6 +65,15 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     # The panel: one session published with the force's response, one open and half judged,
     # one being prepared by the force.
     assert demo["panel_sessions"] == 3
+    # Out-of-court disposals (more in test_disposals_demo.py) and the scrutiny panel's
+    # last three months: one closed, one half reviewed, one just drawn.
+    assert demo["disposals"] > 100
+    assert demo["scrutiny_samples"] == 3
+    samples = list(ScrutinySample.objects.order_by("month"))
+    assert samples[0].closed_at is not None
+    assert samples[1].closed_at is None
+    assert ScrutinyReview.objects.filter(case__sample=samples[1]).exists()
+    assert not ScrutinyReview.objects.filter(case__sample=samples[2]).exists()
     published, open_now = PanelSession.objects.exclude(status="preparing").order_by("month")
     preparing = PanelSession.objects.get(status="preparing")
     assert not preparing.cases.exclude(prepared_at=None).exists()

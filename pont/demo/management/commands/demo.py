@@ -45,7 +45,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "Loading the demo data. The first time, it plays out a year of custody drug tests "
-            "with their notices (two or three minutes)...",
+            "and of out-of-court disposals with their notices (two or three minutes)...",
         )
         self.stdout.flush()
         created = load_demo()
@@ -53,7 +53,8 @@ class Command(BaseCommand):
             "Demo data ready: created {organisations} organisations, {users} users, "
             "{people} people, {services} services, {referrals} referrals, "
             "{drug_tests} drug tests with what followed, "
-            "{policeuk_searches} searches from police.uk, {search_samples} search audit samples."
+            "{policeuk_searches} searches from police.uk, {search_samples} search audit samples, "
+            "{disposals} out-of-court disposals, {scrutiny_samples} scrutiny panel samples."
         )
         self.stdout.write(summary.format(**created))
         if not options["quiet_personas"]:
