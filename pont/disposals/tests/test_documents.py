@@ -71,7 +71,8 @@ def test_the_same_data_gives_the_same_bytes_and_a_tagged_pdf(rendered):
     assert notice_pdf(notice()) == rendered
     reader = PdfReader(BytesIO(rendered))
     catalog = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in catalog and catalog["/Lang"] == "cy"
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "cy"
     assert b'pdfuaid:part="1"' in catalog["/Metadata"].get_object().get_data()
 
 

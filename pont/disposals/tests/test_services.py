@@ -55,7 +55,8 @@ def test_record_keeps_recommendation_and_audits_collection(world):
     disposal = recorded_disposal(world, person_id=person.pk)
     assert disposal.status == Disposal.Status.DRAFT
     assert disposal.recommended == "community_resolution"
-    assert disposal.base_gravity == 2 and disposal.gravity == 2
+    assert disposal.base_gravity == 2
+    assert disposal.gravity == 2
     assert disposal.recommendation_reasons[0].startswith("A gravity of 1 or 2")
     assert events_since(before) == [("collection", "disposals.disposal")]
 
@@ -213,7 +214,8 @@ def test_issue_makes_one_referral_per_deliverable_condition_and_none_for_the_oth
     assert apology.referral is None
     # The provider is told the condition and its deadline, not the offence.
     for referral in made:
-        assert "Punched" not in referral.reason and disposal.reference in referral.reason
+        assert "Punched" not in referral.reason
+        assert disposal.reference in referral.reason
         assert referral.legal_basis == Referral.LegalBasis.STATUTORY
     assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
     operations = events_since(before)

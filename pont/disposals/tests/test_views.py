@@ -56,7 +56,8 @@ def test_an_officer_sees_the_recommendation_then_records_the_decision(world, as_
     shown = post_form(client, new, {**decision_form(world), "action": "recommend"})
     assert shown.status_code == 200
     html = shown.content.decode()
-    assert "Recommendation" in html and "Conditional Caution" in html
+    assert "Recommendation" in html
+    assert "Conditional Caution" in html
     assert "A gravity of 3 points to the upper tier." in html
     assert 'value="conditional_caution" checked' in html  # the recommendation, preselected
     assert not Disposal.objects.exists()
@@ -64,7 +65,8 @@ def test_an_officer_sees_the_recommendation_then_records_the_decision(world, as_
         client, new, {**decision_form(world, scheme="conditional_caution"), "action": "save"}
     )
     disposal = Disposal.objects.get()
-    assert saved.status_code == 302 and saved["Location"] == page(disposal)
+    assert saved.status_code == 302
+    assert saved["Location"] == page(disposal)
     assert (disposal.person, disposal.officer, disposal.gravity) == (
         person,
         world.users[FRONTLINE],
@@ -147,10 +149,12 @@ def test_from_decision_to_the_providers_queue_in_the_browser_forms(world, as_per
     other_provider = as_persona(PROV_B)
     assert other_provider.get(referral.get_absolute_url()).status_code == 404
     notice = officer_client.get(page(disposal, "notice"))
-    assert notice.status_code == 200 and notice["Content-Type"] == "application/pdf"
+    assert notice.status_code == 200
+    assert notice["Content-Type"] == "application/pdf"
     assert bytes(notice.content).startswith(b"%PDF")
     detail = officer_client.get(page(disposal)).content.decode()
-    assert "Issued" in detail and referral.get_absolute_url() in detail
+    assert "Issued" in detail
+    assert referral.get_absolute_url() in detail
 
 
 def test_the_officer_records_a_failed_condition_and_decides_the_breach(world, as_persona):
@@ -162,7 +166,8 @@ def test_the_officer_records_a_failed_condition_and_decides_the_breach(world, as
         page(disposal, "condition_outcome", condition_id=condition.pk),
         {"outcome": "failed", "note": "", "version": condition.version},
     )
-    assert response.status_code == 400 and "Say how you know." in response.content.decode()
+    assert response.status_code == 400
+    assert "Say how you know." in response.content.decode()
     post_form(
         client,
         page(disposal, "condition_outcome", condition_id=condition.pk),
@@ -193,7 +198,8 @@ def test_tasks_page_lists_and_closes_the_officers_tasks(world, as_persona):
     overdue_conditions_flag(today=disposal.conditions.get().deadline + timedelta(days=1))
     client = as_persona(FRONTLINE)
     html = client.get(reverse("disposals:tasks")).content.decode()
-    assert "A condition is overdue" in html and disposal.reference in html
+    assert "A condition is overdue" in html
+    assert disposal.reference in html
     task = disposal.tasks.get()
     empty = post_form(client, reverse("disposals:task_done", kwargs={"task_id": task.pk}), {})
     assert empty.status_code == 400
