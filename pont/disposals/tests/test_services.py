@@ -471,3 +471,82 @@ def test_a_rejected_referral_raises_a_task_and_goes_to_another_service(world):
             expected_version=condition.version,
         )
     assert refused.value.status == 409
+
+
+def test_a_community_caution_breach_takes_the_financial_penalty_route(world):
+    from pont.disposals.frameworks import statutory_framework_commence
+    from pont.testing.personas import SYSADMIN
+
+    statutory_framework_commence(actor=world.users[SYSADMIN], effective_from=timezone.localdate())
+    disposal = recorded_disposal(world, scheme_code="community_caution")
+    condition = add_condition(world, disposal, "compensation", amount_pence=7500)
+    issued(world, disposal)
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed",
+        note="Not paid by the deadline",
+        expected_version=condition.version,
+    )
+    disposal.refresh_from_db()
+    assert {v for v, _l in services.breach_decisions_for(disposal)} == {
+        "financial_penalty",
+        "no_further_action",
+        "extend",
+    }
+    with pytest.raises(ApplicationError) as refused:
+        services.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            decision="prosecute",  # not this scheme's consequence
+            reason="x",
+            expected_version=disposal.version,
+        )
+    assert "decision" in refused.value.extra["fields"]
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="financial_penalty",
+        reason="Compensation unpaid without explanation",
+        expected_version=disposal.version,
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.CLOSED
+    assert disposal.breach_decision == "financial_penalty"
+    assert disposal.outcome_code == "3"  # the caution stands; the penalty follows it
+
+
+def test_each_step_writes_its_audit_event(world):
+    disposal = recorded_disposal(world)
+    steps = []
+    before = last_sequence()
+    condition = add_condition(world, disposal, "apology")
+    steps.append(events_since(before))
+    before = last_sequence()
+    authorised(world, disposal)  # submit, then authorise
+    steps.append(events_since(before))
+    before = last_sequence()
+    issued_disposal = services.disposal_issue(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        agreement_confirmed=True,
+        expected_version=Disposal.objects.get(pk=disposal.pk).version,
+    )
+    steps.append(events_since(before))
+    before = last_sequence()
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="complete",
+        note="Letter of apology seen",
+        expected_version=DisposalCondition.objects.get(pk=condition.pk).version,
+    )
+    steps.append(events_since(before))
+    assert steps == [
+        [("alteration", "disposals.disposal")],
+        [("alteration", "disposals.disposal"), ("alteration", "disposals.disposal")],
+        [("alteration", "disposals.disposal")],  # no service condition: no referral
+        [("alteration", "disposals.disposalcondition")],
+    ]
+    issued_disposal.refresh_from_db()
+    assert issued_disposal.status == Disposal.Status.COMPLETED
