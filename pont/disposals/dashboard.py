@@ -16,9 +16,11 @@ What counts, and when:
 - Its offence group is that of its most serious offence: the highest gravity
   score, and of equal ones the first recorded. Each disposal counts once, so
   the groups add up to the total.
-- Time to first contact: for each referral a condition made (they are sent at
-  issue), the working days (Wales bank holidays) from the local day of issue
-  to the local day of the service's first attempt to contact the person.
+- Time to first contact: for each referral a condition made, the working days
+  (Wales bank holidays) from the day of the officer's decision to the local day
+  of the service's first attempt to contact the person. The clock starts at the
+  decision, not at issue (when the referral is sent): the time the decision
+  waits for authorisation and issue is time the person waits too.
 - Completion and breach rates are of the finished disposals: completed, or
   breached (awaiting the breach decision, or closed after it).
 - Reoffending within 12 months: a later arrest (another module's records) or a
@@ -64,7 +66,7 @@ Status = Disposal.Status
 ISSUED_STATUSES = (Status.ISSUED, Status.COMPLETED, Status.BREACHED, Status.CLOSED)
 BREACHED_STATUSES = (Status.BREACHED, Status.CLOSED)
 
-# Working days from issue to the first contact attempt, in bands: (code, label, most days).
+# Working days from the decision to the first contact attempt, in bands: (code, label, most days).
 CONTACT_BANDS: list[tuple[str, StrOrPromise, int | None]] = [
     ("within_2", _("2 working days or fewer"), 2),
     ("3_to_5", _("3 to 5 working days"), 5),
@@ -80,6 +82,7 @@ _DISPOSAL_FIELDS = (
     "scheme__tier",
     "status",
     "issued_at",
+    "decided_on",
     "breach_decision",
 )
 
@@ -338,9 +341,11 @@ def compute_dashboard(
     by_group: Counter[str] = Counter()
     by_area: Counter[int] = Counter()
     issued_on: dict[Any, date] = {}
+    decided_on: dict[Any, date] = {}
     for row in rows:
         day = timezone.localdate(row["issued_at"])
         issued_on[row["pk"]] = day
+        decided_on[row["pk"]] = row["decided_on"]
         by_month[day.strftime("%Y-%m")] += 1
         by_tier[row["scheme__tier"] or ""] += 1
         by_scheme[row["scheme__code"] or ""] += 1
@@ -355,7 +360,7 @@ def compute_dashboard(
     referrals = [(pk, attempt) for pk, attempt in referrals if pk in issued_on]
     with_referral = {disposal_id for disposal_id, _attempt in referrals}
     to_first_contact = [
-        working_days_between(issued_on[disposal_id], timezone.localdate(attempt))
+        working_days_between(decided_on[disposal_id], timezone.localdate(attempt))
         for disposal_id, attempt in referrals
         if attempt is not None
     ]
@@ -461,11 +466,11 @@ def compute_dashboard(
         ),
         Section(
             code="first_contact",
-            title=_("From issue to the service's first contact attempt"),
+            title=_("From the decision to the service's first contact attempt"),
             description=_(
-                "Referrals from disposals' conditions by the working days from the day of issue "
-                "to the day the service first tried to contact the person (Wales bank holidays "
-                "are not working days)."
+                "Referrals from disposals' conditions by the working days from the day of the "
+                "officer's decision to the day the service first tried to contact the person "
+                "(Wales bank holidays are not working days)."
             ),
             item_header=_("Working days"),
             count_header=_("Referrals"),
@@ -564,10 +569,10 @@ def csv_rows(dashboard: Dashboard) -> list[tuple[str, str]]:
                     (f"{measure}:share", "" if figure.share is None else f"{figure.share:.2f}")
                 )
     median = dashboard.to_first_contact
-    rows.append(("working_days_issue_to_first_contact_attempt:referrals", median.shown))
+    rows.append(("working_days_decision_to_first_contact_attempt:referrals", median.shown))
     rows.append(
         (
-            "working_days_issue_to_first_contact_attempt:median",
+            "working_days_decision_to_first_contact_attempt:median",
             "" if median.median is None else f"{median.median:g}",
         )
     )

@@ -281,6 +281,13 @@ def test_without_the_bank_holidays_the_median_would_be_another(world, known):
     assert (result.to_first_contact.n, result.to_first_contact.median) == (1, 1)
 
 
+def test_the_clock_to_first_contact_starts_at_the_decision_not_at_issue(world, known):
+    """D1 decided on Monday 14 April 2025, issued on the 17th: 4 working days to the 22nd."""
+    Disposal.objects.filter(pk=known["d1"].pk).update(decided_on=date(2025, 4, 14))
+    result = _compute(world.users[INSPECTOR], start=date(2025, 4, 1), end=date(2025, 5, 1))
+    assert (result.to_first_contact.n, result.to_first_contact.median) == (1, 4)
+
+
 def test_reoffending_counts_a_later_arrest_or_disposal_within_the_year_of_old_enough_ones(
     world, known
 ):
@@ -540,8 +547,8 @@ def test_the_csv_holds_exactly_the_figures_of_the_page(world, known, as_persona)
     assert values["outcome:completed"] == "1"
     assert values["outcome:completed:out_of"] == "3"
     assert values["first_contact:no_attempt"] == "1"
-    assert values["working_days_issue_to_first_contact_attempt:referrals"] == "2"
-    assert values["working_days_issue_to_first_contact_attempt:median"] == "3"  # 4 and 2
+    assert values["working_days_decision_to_first_contact_attempt:referrals"] == "2"
+    assert values["working_days_decision_to_first_contact_attempt:median"] == "3"  # 4 and 2
     assert (
         values["reoffending:issued_on_or_before"]
         == (timezone.localdate() - timedelta(days=365)).isoformat()
@@ -555,7 +562,7 @@ def test_the_commissioners_office_csv_is_suppressed_too(world, known):
     assert values["disposals:total"] == "*"
     assert values["by_tier:lower"] == "*"
     assert values["by_tier:lower:share"] == ""
-    assert values["working_days_issue_to_first_contact_attempt:median"] == ""
+    assert values["working_days_decision_to_first_contact_attempt:median"] == ""
 
 
 def test_an_empty_dashboard_shows_no_disposals_and_no_shares(world, as_persona):
