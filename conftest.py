@@ -24,6 +24,18 @@ def signed_in():  # noqa: ANN201
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_site():
+    """Every test starts in the site's language: a request in Welsh earlier on the same worker
+    leaves Welsh active in the thread, and a test after it would read Welsh labels."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_tables_append_only(django_db_blocker):  # noqa: ANN001
     """Every test starts with the append-only triggers armed, whatever ran before it."""
     if maintenance.is_enabled_anywhere():

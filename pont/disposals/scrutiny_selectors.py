@@ -45,6 +45,7 @@ from . import selectors
 from .models import (
     Disposal,
     DisposalCondition,
+    DisposalScheme,
     ScrutinyCase,
     ScrutinyReview,
     ScrutinySample,
@@ -440,7 +441,10 @@ def scrutiny_record(case: ScrutinyCase, letters: dict[int, str]) -> ScrutinyReco
         recommended=recommended_label(disposal.recommended, day),
         recommendation_reasons=tuple(clean(r) for r in disposal.recommendation_reasons),
         decision=scheme.label if scheme else "",
-        tier=str(scheme.get_tier_display()) if scheme else "",
+        # The tier, unless the disposal's own name already says it (Outcome 22 is a diversion).
+        tier=str(scheme.get_tier_display())
+        if scheme and scheme.tier != DisposalScheme.Tier.DIVERSION
+        else "",
         follows_recommendation=scheme is not None and scheme.code == disposal.recommended,
         decision_reason=clean(disposal.decision_reason),
         officer=str(officer_pseudonym(letters.get(disposal.officer_id, ""))),
