@@ -34,7 +34,6 @@ share or a median is shown only when none of the counts it comes from would
 be suppressed, so that a percentage cannot give a small number away.
 """
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -48,16 +47,14 @@ from django_stubs_ext import StrOrPromise
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
 from pont.accounts.selectors import controller_ids_for
+from pont.core.figures import Counting, Figure, Median, Section
 from pont.core.forms import first_day_of, month_shown
 from pont.core.working_days import working_days_between
 from pont.people.history import later_events, registered_kinds
-from pont.referrals.funnel import SUPPRESSED, aggregate_only, suppress
+from pont.referrals.funnel import aggregate_only
 
 from .models import Disposal, DisposalCondition, DisposalOffence, DisposalScheme, Offence
 
-# Below this many, a median is not shown to the commissioner's office (as on the funnel).
-MEDIAN_MINIMUM = 8
-NOT_AVAILABLE = "–"
 # The follow-up for reoffending: a later event up to this many days after the day of issue.
 REOFFENDING_DAYS = 365
 
@@ -92,45 +89,6 @@ class DashboardFilters:
     area_id: int | None = None
     start: date | None = None  # the first day of the first month counted
     end: date | None = None  # the first day after the last month counted
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One line of a table: a count, and (when it has one) the count it is a share of."""
-
-    code: str
-    label: StrOrPromise
-    count: int
-    shown: str
-    base: int | None = None
-    base_shown: str = ""
-    share: float | None = None
-    share_shown: str = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A table of figures; `chart` says what its chart draws ("count", "share" or none)."""
-
-    code: str
-    title: StrOrPromise
-    description: StrOrPromise
-    item_header: StrOrPromise
-    count_header: StrOrPromise
-    rows: list[Figure]
-    base_header: StrOrPromise = ""
-    chart: str = ""
-
-    @property
-    def has_shares(self) -> bool:
-        return any(row.base is not None for row in self.rows)
-
-
-@dataclass(frozen=True)
-class Median:
-    n: int
-    shown: str
-    median: float | None
 
 
 @dataclass
@@ -191,51 +149,6 @@ def filtered(disposals: QuerySet[Disposal], filters: DashboardFilters) -> QueryS
     if filters.end is not None:
         disposals = disposals.filter(issued_at__lt=_moment(filters.end))
     return disposals
-
-
-class _Counting:
-    """Turns counts into figures, suppressed or not."""
-
-    def __init__(self, suppressed: bool) -> None:
-        self.suppressed = suppressed
-
-    def shown(self, count: int) -> str:
-        return suppress(count) if self.suppressed else str(count)
-
-    def share(self, part: int, whole: int) -> tuple[float | None, str]:
-        if whole == 0:
-            return None, NOT_AVAILABLE
-        if self.suppressed and SUPPRESSED in (
-            suppress(part),
-            suppress(whole),
-            suppress(whole - part),
-        ):
-            return None, SUPPRESSED
-        share = part / whole
-        return share, f"{round(share * 100)}%"
-
-    def figure(self, code: str, label: StrOrPromise, count: int, base: int | None = None) -> Figure:
-        if base is None:
-            return Figure(code=code, label=label, count=count, shown=self.shown(count))
-        share, share_shown = self.share(count, base)
-        return Figure(
-            code=code,
-            label=label,
-            count=count,
-            shown=self.shown(count),
-            base=base,
-            base_shown=self.shown(base),
-            share=share,
-            share_shown=share_shown,
-        )
-
-    def median(self, values: list[int]) -> Median:
-        enough = len(values) >= (MEDIAN_MINIMUM if self.suppressed else 1)
-        return Median(
-            n=len(values),
-            shown=self.shown(len(values)),
-            median=statistics.median(values) if values and enough else None,
-        )
 
 
 def _month_label(month: str) -> str:
@@ -331,7 +244,7 @@ def compute_dashboard(
     )
     areas = {a.pk: a for a in Organisation.objects.filter(pk__in={row["area_id"] for row in rows})}
     schemes = _scheme_labels()
-    count = _Counting(suppressed)
+    count = Counting(suppressed)
     total = len(rows)
 
     # By month, tier, disposal, offence group and area -----------------------------------

@@ -14,8 +14,9 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
+from pont.core.figures import SUPPRESSED
 from pont.core.forms import first_day_of, month_field, next_month
-from pont.referrals.funnel import SUPPRESSED, aggregate_only
+from pont.referrals.funnel import aggregate_only
 
 from . import dashboard as dashboard_module
 

@@ -23,6 +23,7 @@ from pont.accounts.roles import REVIEW_DRUG_TESTS, VIEW_DRUG_TESTING_DASHBOARD
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.figures import SUPPRESSED
 from pont.core.forms import (
     apply_application_error,
     first_day_of,
@@ -31,7 +32,7 @@ from pont.core.forms import (
     next_month,
 )
 from pont.people.services import people_shown
-from pont.referrals.funnel import SUPPRESSED, aggregate_only
+from pont.referrals.funnel import aggregate_only
 
 from . import dashboard as dashboard_module
 from . import selectors, services

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
 from pont.accounts.selectors import controller_ids_for, memberships_of
+from pont.core.figures import suppress
 from pont.core.working_days import working_days_between
 
 from .models import Referral
@@ -45,17 +46,6 @@ DURATIONS = [
     ("to_contact", _("Sent to reached"), "requested_at", "first_contacted_at"),
     ("to_treatment", _("Sent to treatment start"), "requested_at", "treatment_started_at"),
 ]
-
-SUPPRESSED = "*"
-
-
-def suppress(count: int) -> str:
-    """The disclosure-controlled count: 0 stays 0, 1 to 7 become *, others round to 5."""
-    if count == 0:
-        return "0"
-    if count <= 7:
-        return SUPPRESSED
-    return str(5 * round(count / 5))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
@@ -579,7 +580,7 @@ def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
                 value=float(s["count"])
                 if not result.suppressed
                 else 0.0
-                if s["shown"] == funnel_module.SUPPRESSED
+                if s["shown"] == SUPPRESSED
                 else float(s["shown"]),
                 shown=s["shown"],
             )

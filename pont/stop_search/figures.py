@@ -7,7 +7,7 @@ reads hundreds of rows, not a million searches; nothing here names a person or
 a place finer than a county. Figures use either the outcome at the time of the search or the
 current one (after amendments): the caller says which.
 
-Public views disclose counts through `referrals.funnel.suppress` (1 to 7 shown
+Public views disclose counts through `core.figures.suppress` (1 to 7 shown
 as *, the rest rounded to 5), and show a rate, a share or a ratio only when
 none of the counts it is made from would be suppressed.
 
@@ -25,8 +25,8 @@ from typing import Any
 from django.db.models import Sum
 from django_stubs_ext import StrOrPromise
 
+from pont.core.figures import SUPPRESSED, suppress
 from pont.core.forms import month_shown
-from pont.referrals.funnel import SUPPRESSED, suppress
 
 from . import rates
 from .models import CensusPopulation, SearchOutcome, SearchTally, SelfDefinedEthnicity

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from pont.core import figures
 from pont.core.working_days import add_working_days
 from pont.referrals import funnel, selectors
 from pont.referrals.models import Referral
@@ -72,7 +73,7 @@ def test_the_commissioners_office_sees_suppressed_aggregates_only(world):
     [(0, "0"), (1, "*"), (7, "*"), (8, "10"), (12, "10"), (13, "15"), (102, "100")],
 )
 def test_small_numbers_are_suppressed_and_others_rounded_to_five(count, shown):
-    assert funnel.suppress(count) == shown
+    assert figures.suppress(count) == shown
 
 
 def test_a_provider_manager_counts_only_their_own_referrals(world):
