@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django_stubs_ext import StrOrPromise
 
+from .charts import Bar, horizontal_bar_chart
+
 SUPPRESSED = "*"
 # Below this many, a median is not shown to those who see aggregates only.
 MEDIAN_MINIMUM = 8
@@ -108,3 +110,22 @@ class Counting:
             shown=self.shown(len(values)),
             median=statistics.median(values) if values and enough else None,
         )
+
+
+def section_chart(section: Section) -> str:
+    """The section's bar chart (SVG): counts, or shares in per cent; a suppressed bar is 0."""
+    bars = []
+    for row in section.rows:
+        if section.chart == "share":
+            value = (row.share or 0.0) * 100
+            shown = row.share_shown
+        else:
+            value = 0.0 if row.shown == SUPPRESSED else float(row.shown)
+            shown = row.shown
+        bars.append(Bar(label=str(row.label), value=value, shown=shown))
+    return horizontal_bar_chart(
+        bars,
+        title=str(section.title),
+        description=str(section.description),
+        chart_id=f"chart-{section.code}",
+    )

@@ -12,9 +12,8 @@ from django.views.decorators.http import require_GET
 
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
-from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
-from pont.core.figures import SUPPRESSED
+from pont.core.figures import section_chart
 from pont.core.forms import first_day_of, month_field, next_month
 from pont.referrals.funnel import aggregate_only
 
@@ -72,31 +71,13 @@ def _dashboard(
     return form, result
 
 
-def _chart(section: dashboard_module.Section) -> str:
-    bars = []
-    for row in section.rows:
-        if section.chart == "share":
-            value = (row.share or 0.0) * 100
-            shown = row.share_shown
-        else:
-            value = 0.0 if row.shown == SUPPRESSED else float(row.shown)
-            shown = row.shown
-        bars.append(Bar(label=str(row.label), value=value, shown=shown))
-    return horizontal_bar_chart(
-        bars,
-        title=str(section.title),
-        description=str(section.description),
-        chart_id=f"chart-{section.code}",
-    )
-
-
 def _dashboard_page(
     request: AuthenticatedRequest,
     form: DashboardFilterForm,
     result: dashboard_module.Dashboard | None,
 ) -> HttpResponse:
     sections = [
-        (section, _chart(section) if section.chart and section.rows else "")
+        (section, section_chart(section) if section.chart and section.rows else "")
         for section in (result.sections if result else [])
     ]
     return render(
