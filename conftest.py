@@ -5,6 +5,18 @@ import pytest
 from pont.audit import maintenance
 from pont.testing.personas import World, build_world, client_for, sign_in
 
+# The browser journeys' fixture (`journey`): pont/testing/browser.py.
+pytest_plugins = ["pont.testing.browser"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+    """Tell a journey whether its test failed, so its teardown keeps a screenshot."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.journey_failed = True
+    return report
+
 
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001 - pytest-django fixture

@@ -1,0 +1,182 @@
+"""Journeys through the running app in a real browser: Debian's Chromium driven by Playwright.
+
+`make test` runs them (they are marked `browser`). Each journey signs in as a
+persona through the real sign-in pages (password, then the authenticator code,
+computed from the persona's device), does what that person does, and checks
+what they see. Every page a journey visits is checked with axe-core (from npm,
+`node_modules/axe-core`): a serious or critical violation fails the journey. A
+failing journey leaves a screenshot in `var/journeys/`.
+
+Without Chromium (`apt install chromium`) the journeys are skipped, loudly;
+CI sets PONT_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pont.accounts.models import User
+
+from .personas import TEST_PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "var" / "journeys"
+AXE_RULES = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']"
+
+
+def browser_missing() -> str:
+    """Why the journeys cannot run here, or '' when they can."""
+    if not CHROMIUM.exists():
+        return f"Chromium is not installed at {CHROMIUM} (apt install chromium)"
+    if not AXE.exists():
+        return f"axe-core is not installed at {AXE} (make assets runs npm ci)"
+    return ""
+
+
+def require_browser() -> None:
+    missing = browser_missing()
+    if missing:
+        if os.environ.get("PONT_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+@dataclass
+class Journey:
+    """One persona's pass through the app: the page, the pages seen, axe's findings."""
+
+    page: Any
+    base: str
+    name: str
+    seen: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(f"{self.base}{path}")
+        self.check()
+
+    def check(self) -> None:
+        """axe-core on the page as it is now: remember serious and critical violations."""
+        self.page.wait_for_load_state()
+        self.seen.append(self.page.url)
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(f"axe.run(document, {{runOnly: {AXE_RULES}}})")
+        for violation in result["violations"]:
+            if violation["impact"] in {"serious", "critical"}:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                self.violations.append(
+                    f"{self.page.url}: {violation['id']} ({violation['impact']}) {targets}"
+                )
+
+    def click(self, selector: str) -> None:
+        """Click and check the page it leads to."""
+        self.page.click(selector)
+        self.check()
+
+    def text(self) -> str:
+        return " ".join(self.page.inner_text("main").split())
+
+    def tab_to(self, selector: str, most: int = 80) -> None:
+        """Press Tab until the element `selector` has the focus (keyboard only)."""
+        for _press in range(most):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate(
+                "s => document.activeElement && document.activeElement.matches(s)", selector
+            ):
+                return
+        raise AssertionError(f"{selector} cannot be reached with the Tab key on {self.page.url}")
+
+    def press(self, key: str) -> None:
+        """Press a key that follows a link or submits a form; check the page it leads to."""
+        with self.page.expect_navigation():
+            self.page.keyboard.press(key)
+        self.check()
+
+    def sign_in(self, user: User, *, keyboard: bool = False) -> None:
+        """Through the real pages: the password, then the authenticator's current code."""
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="journey device", defaults={"confirmed": True}
+        )
+        self.page.context.clear_cookies()
+        self.go("/accounts/sign-in")
+        self._type("input[name=username]", user.username, keyboard)
+        self._type("input[name=password]", TEST_PASSWORD, keyboard)
+        self._submit(keyboard)
+        for _attempt in range(2):
+            totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            totp.time = time.time()
+            self._type("input[name=token]", f"{totp.token():0{device.digits}d}", keyboard)
+            self._submit(keyboard)
+            if "two-factor" not in self.page.url:
+                return
+            time.sleep(31 - time.time() % 30)  # a code is accepted once: wait for the next
+        raise AssertionError(f"{user.username} could not sign in")
+
+    def _type(self, selector: str, text: str, keyboard: bool) -> None:
+        if keyboard:
+            self.tab_to(selector)
+            self.page.keyboard.type(text)
+        else:
+            self.page.fill(selector, text)
+
+    def _submit(self, keyboard: bool) -> None:
+        if keyboard:
+            self.press("Enter")  # in the form's last field: submits it
+        else:
+            self.click("main form button[type=submit]")
+
+
+@pytest.fixture(scope="session")
+def journey_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """The app served in a thread (pytest-django's helper), for the journeys only.
+
+    Not pytest-django's `live_server` fixture: that one makes the test transactional
+    before anything else, so the reference data would be restored before the database
+    is emptied after the test, not after (see `audit_flushable` in conftest.py).
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterator[Journey]:
+    """A fresh browser page against the live server; a screenshot if the journey fails."""
+    require_browser()
+    live_server = journey_server
+    live_server._live_server_modified_settings.enable()
+    request.addfinalizer(live_server._live_server_modified_settings.disable)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright runs an event loop here
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+        page.set_default_timeout(15_000)
+        walk = Journey(page=page, base=live_server.url, name=request.node.name)
+        try:
+            yield walk
+            failed = getattr(request.node, "journey_failed", False)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if failed or walk.violations:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / f"{walk.name}.png"), full_page=True)
+            browser.close()
+    if walk.violations:
+        pytest.fail("axe-core, serious or critical:\n" + "\n".join(walk.violations))

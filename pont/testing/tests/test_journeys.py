@@ -1,0 +1,267 @@
+"""Each persona's journey through the running app in Chromium, checked with axe-core.
+
+The data each journey starts from is made through the services, as in
+production; the journey itself only clicks, types and reads, as the person does.
+"""
+
+import pytest
+from django.urls import reverse
+
+from pont.disposals.models import Disposal
+from pont.referrals.models import Referral
+from pont.testing.disposals import authorised, conditional_caution
+from pont.testing.personas import FRONTLINE, PROV_A
+
+# `journey` comes first in each test's arguments. It makes the test transactional (the server's thread must see
+# the data) and puts the reference data back after the database is emptied.
+pytestmark = pytest.mark.browser
+
+
+def test_an_officer_issues_a_conditional_disposal_and_the_provider_sees_its_referral(
+    journey, world
+):
+    disposal = authorised(world, conditional_caution(world))
+    person = disposal.person.full_name
+    journey.sign_in(world.users[FRONTLINE])
+    journey.go(reverse("disposals:list"))
+    journey.click(f"a:has-text('{disposal.reference}')")
+    assert "Authorised, not yet issued" in journey.text()
+    journey.click("a:has-text('Issue the disposal')")
+    journey.click("button:has-text('Issue the disposal')")  # without the agreement
+    assert "Confirm that the person agreed to the conditions." in journey.text()
+    journey.page.check("input[name=agreement_confirmed]")
+    journey.click("button:has-text('Issue the disposal')")
+    text = journey.text()
+    assert "The disposal is issued." in text
+    assert "Issued: conditions running" in text
+    assert Disposal.objects.get(pk=disposal.pk).status == Disposal.Status.ISSUED
+
+    journey.sign_in(world.users[PROV_A])
+    journey.go(reverse("referrals:list"))
+    assert person in journey.text()
+    referral = Referral.objects.get(source_kind=Referral.Source.DISPOSAL)
+    journey.go(referral.get_absolute_url())
+    assert "Attend a drug assessment" in journey.text()
+
+
+def _fill_day(scope, prefix: str, day) -> None:
+    """A GOV.UK date input: day, month and year boxes."""
+    scope.locator(f"input[name={prefix}_0]").fill(str(day.day))
+    scope.locator(f"input[name={prefix}_1]").fill(str(day.month))
+    scope.locator(f"input[name={prefix}_2]").fill(str(day.year))
+
+
+def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_attendance(
+    journey, world
+):
+    from django.utils import timezone
+
+    from pont.referrals.models import Appointment
+    from pont.testing.referrals import referral_in
+
+    referral = referral_in(world, "requested")
+    today = timezone.localdate()
+    page = journey.page
+    journey.sign_in(world.users[PROV_A])
+    journey.go(reverse("referrals:list"))
+    journey.click(f"a[href='{referral.get_absolute_url()}']")
+    journey.click("button:has-text('Accept referral')")
+    assert "Accepted" in journey.text()
+
+    attempt = page.locator(
+        f"form[action='{reverse('referrals:contact_attempt', args=[referral.pk])}']"
+    )
+    page.click("summary:has-text('Record a contact attempt')")
+    attempt.locator("select[name=method]").select_option("phone")
+    _fill_day(attempt, "day", today)
+    attempt.locator("input[name=at]").fill("00:00")
+    attempt.locator("select[name=result]").select_option("no_answer")
+    attempt.locator("button").click()
+    journey.check()
+    assert "No answer" in journey.text()
+
+    booking = page.locator(f"form[action='{reverse('referrals:appointment', args=[referral.pk])}']")
+    page.click("summary:has-text('Book an appointment')")
+    _fill_day(booking, "day", today)
+    booking.locator("input[name=at]").fill("23:59")
+    booking.locator("input[name=place]").fill("Llanelli hub, 12 Stepney Street")
+    booking.locator("button").click()
+    journey.check()
+
+    page.click("summary:has-text('Record attendance at the appointment')")
+    page.get_by_label("Did not attend").check()
+    journey.click("button:has-text('Record attendance')")
+    assert "Did not attend" in journey.text()
+    appointment = Appointment.objects.get(referral=referral)
+    assert appointment.attendance == Appointment.Attendance.DID_NOT_ATTEND
+    assert Referral.objects.get(pk=referral.pk).contact_attempts.count() == 1
+
+
+def test_the_public_read_the_stop_search_figures_and_the_services_in_welsh(journey, world):
+    from pont.testing.referrals import provider_service
+
+    service = provider_service(world)
+    journey.go("/")
+    journey.click("form[action$='set-language'] button:has-text('Cymraeg')")
+    assert journey.page.get_attribute("html", "lang") == "cy"
+    journey.go(reverse("stop_search:public"))
+    text = journey.text()
+    assert "Stopio a chwilio" in text
+    assert "Stop and search" not in text
+    journey.go(reverse("directory:public_list"))
+    assert service.name in journey.text()
+    assert journey.page.get_attribute("html", "lang") == "cy"
+
+
+def test_an_inspector_reviews_a_search_drawn_for_the_monthly_audit(journey, world):
+    from pont.stop_search.models import SearchReview
+    from pont.testing.personas import INSPECTOR
+    from pont.testing.stop_search import drawn_sample, previous_month, searched_in
+
+    searched_in(world, previous_month(), removal_more_than_outer_clothing=True)
+    sample = drawn_sample(world)
+    sampled = sample.sampled.get()
+    page = journey.page
+    journey.sign_in(world.users[INSPECTOR])
+    journey.go(reverse("stop_search:audit_list"))
+    journey.click(f"a[href='{reverse('stop_search:audit_sample', args=[sample.pk])}']")
+    journey.click(f"a[href='{reverse('stop_search:audit_review', args=[sampled.pk])}']")
+    journey.click("button:has-text('Record your review')")  # nothing answered
+    assert "There is a problem" in journey.text()
+    page.check("input[name=grounds_reasonable][value=partly]")
+    page.check("input[name=grounds_recorded_sufficiently][value=no]")
+    page.check("input[name=body_worn_video][value=yes]")
+    page.fill("textarea[name=conduct]", "Calm and polite; the grounds were thin.")
+    page.check("input[name=rating][value=amber]")
+    page.fill("textarea[name=feedback]", "Record what you saw, not only the smell.")
+    journey.click("button:has-text('Record your review')")
+    review = SearchReview.objects.get(sampled=sampled, kind="local")
+    assert (review.grounds_reasonable, review.rating) == ("partly", "amber")
+    assert "Record what you saw" in review.feedback
+
+
+def test_a_panel_member_judges_a_pseudonymised_search(journey, world):
+    from pont.stop_search.models import PanelJudgement
+    from pont.testing.personas import PANEL
+    from pont.testing.referrals import reachable_person
+    from pont.testing.stop_search import opened_session, previous_month, searched_in
+
+    person = reachable_person(world, given_name="Zephyrine")
+    searched_in(world, previous_month(), person=person)
+    session = opened_session(world, cases=1)
+    case = session.cases.get()
+    page = journey.page
+    journey.sign_in(world.users[PANEL])
+    journey.go(reverse("stop_search:panel_list"))
+    journey.click(f"a[href='{reverse('stop_search:panel_session', args=[session.pk])}']")
+    journey.click(f"a[href='{reverse('stop_search:panel_case', args=[case.pk])}']")
+    seen = journey.page.content()
+    assert "Zephyrine" not in seen
+    assert "Parry" not in seen
+    assert "Officer A" in journey.text()
+    page.check("input[name=reasonable_grounds][value=yes]")
+    page.check("input[name=treated_fairly][value=unsure]")
+    page.fill("textarea[name=comments]", "The video would settle it.")
+    journey.click("button:has-text('Record your judgement')")
+    judgement = PanelJudgement.objects.get(case=case)
+    assert (judgement.reasonable_grounds, judgement.treated_fairly) == ("yes", "unsure")
+
+
+def _fill_moment(page, prefix: str, moment) -> None:
+    """A GOV.UK date input and a time box, in the local time of Wales."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    _fill_day(page, prefix, local.date())
+    page.fill(f"input[name={prefix}_time]", f"{local:%H:%M}")
+
+
+def test_a_custody_officer_records_a_positive_test_and_prints_the_ra1(journey, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pont.drug_testing.models import DrugTest, Notice
+    from pont.testing.drug_testing import suite_arranged
+    from pont.testing.personas import CUSTODY
+    from pont.testing.referrals import provider_service
+
+    suite_arranged(world)
+    service = provider_service(world)
+    now = timezone.now()
+    page = journey.page
+    journey.sign_in(world.users[CUSTODY])
+    journey.go(reverse("drug_testing:create"))
+    page.fill("input[name=given_name]", "Owain")
+    page.fill("input[name=family_name]", "Prydderch")
+    _fill_day(page, "date_of_birth", (now - timedelta(days=35 * 365)).date())
+    page.select_option("select[name=custody_suite]", value=str(world.llanelli.pk))
+    page.fill("input[name=custody_record_number]", "LL/04211/26")
+    _fill_moment(page, "arrested_at", now - timedelta(hours=2))
+    page.fill("textarea[name=offences], input[name=offences]", "Theft from a shop")
+    page.check("input[name=condition][value=arrest]")
+    page.select_option("select[name=trigger_offence]", value="theft")
+    page.check("input[name=warning_given]")
+    page.check("input[name=outcome][value=tested]")
+    _fill_moment(page, "sample_taken_at", now - timedelta(minutes=20))
+    page.check("input[name=result_cocaine][value=positive]")
+    page.check("input[name=result_opiates][value=negative]")
+    journey.click("button:has-text('Record the test')")
+    if "/new" in page.url:  # possible matches: the officer confirms this is someone new
+        page.check("input[name=confirmed_new]")
+        journey.click("button:has-text('Record the test')")
+    test = DrugTest.objects.get(custody_record_number="LL/04211/26")
+    assert "Positive" in journey.text() or "positive" in journey.text()
+
+    appointment = timezone.localtime(now + timedelta(days=2)).replace(hour=10, minute=30)
+
+    def impose() -> None:
+        page.select_option("select[name=service]", value=str(service.pk))
+        _fill_moment(page, "appointment_at", appointment)
+        page.fill("input[name=place]", "DDAS Llanelli, Unit 2, Heol y Bont, Llanelli SA15 3AB")
+        journey.click("button:has-text('Impose and make the RA1 notice')")
+
+    impose()  # the person is new: Pont says which contact details are missing
+    assert page.locator("#contact-details-missing").count() == 1
+    add_details = page.get_attribute("#contact-details-missing a", "href")
+    for kind, values, use in (
+        ("phone", {"phone": "07812 345678"}, "mobile"),
+        (
+            "address",
+            {"address_line_1": "12 Heol y Dŵr", "town": "Llanelli", "postcode": "SA15 1AB"},
+            "release",
+        ),
+    ):
+        journey.go(add_details)
+        page.check(f"input[name=kind][value={kind}]")
+        journey.click("main form button[type=submit]")
+        for name, value in values.items():
+            page.fill(f"input[name={name}]", value)
+        page.select_option("select[name=use]", value=use)
+        journey.click("main form button[type=submit]")
+    journey.go(reverse("drug_testing:test_detail", args=[test.pk]))
+    impose()
+    notice = Notice.objects.get(assessment__test=test, kind="RA1")
+    link = page.locator(f"a[href='{reverse('drug_testing:notice_pdf', args=[notice.pk])}']")
+    assert link.count() >= 1
+    pdf = page.request.get(f"{journey.base}{reverse('drug_testing:notice_pdf', args=[notice.pk])}")
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+
+
+def test_the_officer_issues_a_disposal_with_the_keyboard_alone(journey, world):
+    """No mouse: Tab to each control, Enter to follow or submit, Space to tick."""
+    disposal = authorised(world, conditional_caution(world))
+    journey.sign_in(world.users[FRONTLINE], keyboard=True)
+    journey.go(reverse("disposals:list"))
+    journey.tab_to(f"a[href='{reverse('disposals:detail', args=[disposal.pk])}']")
+    journey.press("Enter")
+    journey.tab_to(f"a[href='{reverse('disposals:issue', args=[disposal.pk])}']")
+    journey.press("Enter")
+    journey.tab_to("input[name=agreement_confirmed]")
+    journey.page.keyboard.press("Space")
+    journey.tab_to("main form button[type=submit]")
+    journey.press("Enter")
+    assert "The disposal is issued." in journey.text()
+    assert Disposal.objects.get(pk=disposal.pk).status == Disposal.Status.ISSUED
