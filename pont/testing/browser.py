@@ -157,11 +157,10 @@ def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterato
     """A fresh browser page against the live server; a screenshot if the journey fails."""
     require_browser()
     live_server = journey_server
-    live_server._live_server_modified_settings.enable()
-    request.addfinalizer(live_server._live_server_modified_settings.disable)
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright runs an event loop here
     from playwright.sync_api import sync_playwright
 
+    live_server._live_server_modified_settings.enable()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
@@ -178,5 +177,6 @@ def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterato
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SHOTS / f"{walk.name}.png"), full_page=True)
             browser.close()
+            live_server._live_server_modified_settings.disable()
     if walk.violations:
         pytest.fail("axe-core, serious or critical:\n" + "\n".join(walk.violations))

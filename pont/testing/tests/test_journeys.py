@@ -12,8 +12,9 @@ from pont.referrals.models import Referral
 from pont.testing.disposals import authorised, conditional_caution
 from pont.testing.personas import FRONTLINE, PROV_A
 
-# `journey` comes first in each test's arguments. It makes the test transactional (the server's thread must see
-# the data) and puts the reference data back after the database is emptied.
+# `journey` comes first in each test's arguments. It makes the test transactional (the
+# server's thread must see the data) and puts the reference data back after the database is
+# emptied; a fixture set up before it would empty it after the reference data came back.
 pytestmark = pytest.mark.browser
 
 
