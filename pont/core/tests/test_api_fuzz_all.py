@@ -1,0 +1,94 @@
+"""Schemathesis over the whole OpenAPI schema (T8), with each partner API client's key.
+
+Every operation of /api/v1/openapi.json, public or not, gets generated valid and
+invalid requests (Schemathesis's example, coverage and fuzzing generation), with
+a fixed seed, once with provider A's key and once with provider B's, against
+real referrals to both. The checks: never a server error, every status code
+documented, every response as its schema says. The last test prints how many
+operations and cases ran (the referral API alone is also fuzzed in
+pont/referrals/tests/test_api_fuzz.py, with more examples).
+"""
+
+from collections import Counter
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from pont.accounts import services as accounts
+from pont.testing.personas import SYSADMIN
+from pont.testing.referrals import provider_service, reachable_person, referral_in
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+CASES: Counter[str] = Counter()
+FAILED: Counter[str] = Counter()
+
+
+@pytest.fixture
+def _connection_kept():
+    """Keep the test's database connection across the handler's requests (as in the
+    referral fuzzing test: a bare WSGIHandler would close it)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(params=["provider_a", "provider_b"])
+def api_key(request, world, _connection_kept):  # noqa: ANN001, ANN201
+    """A key of one provider; referrals to both providers exist, and a public service."""
+    referral_in(world, "requested")
+    referral_in(world, "in-progress", which="b", person=reachable_person(world, given_name="Bo"))
+    provider_service(world)
+    _client, key = accounts.api_client_create(
+        actor=world.users[SYSADMIN],
+        organisation=getattr(world, request.param),
+        name=f"fuzz {request.param}",
+        scopes=["referrals:read", "referrals:write"],
+    )
+    return key
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_every_operation_never_fails_and_answers_as_documented(case, api_key):
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    CASES[operation] += 1
+    try:
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {api_key}"},
+            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+        )
+    except BaseException:
+        FAILED[operation] += 1
+        raise
+
+
+def test_the_fuzzing_covered_every_operation(capsys):
+    """Runs after the fuzzing above (same module, same worker): what it covered."""
+    operations = {
+        f"{result.ok().method.upper()} {result.ok().path}" for result in schema.get_all_operations()
+    }
+    with capsys.disabled():
+        print(
+            f"\nAPI fuzzing: {len(CASES)} of {len(operations)} operations, "
+            f"{sum(CASES.values())} cases, {sum(FAILED.values())} failing (a server error, "
+            "an undocumented status or a schema violation)"
+        )
+    assert set(CASES) == operations
