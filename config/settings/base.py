@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "pont.core.middleware.SecurityHeadersMiddleware",
+    # A lost database connection: 503 and a fresh connection next time, not a 500.
+    "pont.core.middleware.DatabaseUnavailableMiddleware",
     # django-axes must be last: it turns a lockout signal into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

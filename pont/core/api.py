@@ -3,11 +3,13 @@
 import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .exceptions import ApplicationError
+from .middleware import database_unavailable
 
 logger = logging.getLogger("pont.api")
 
@@ -50,6 +52,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, {"message": "Not found.", "extra": {}}, status=404)
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_gone(request: HttpRequest, exc: Exception) -> HttpResponse:
+        response = database_unavailable(request, exc)
+        assert response is not None  # noqa: S101 - registered for these errors only
+        return response
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

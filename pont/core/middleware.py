@@ -1,9 +1,12 @@
 """Request-wide middleware: a request id for every request, and headers on every response."""
 
+import logging
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from .request_context import request_id_var
 
@@ -59,3 +62,48 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+logger = logging.getLogger("pont.database")
+RETRY_AFTER_SECONDS = "30"
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost or refused database connection answers 503 (try again shortly), not 500.
+
+    A service's transaction has already rolled back when its exception reaches
+    here, so nothing is half-written. The broken connection is closed, so the
+    next request opens a new one and works again as soon as the database does.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return database_unavailable(request, exception)
+
+
+def database_unavailable(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """The 503 for a database that went away (the API's error shape under /api/), or None."""
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return None
+    logger.error("The database was unavailable: %s", exception, exc_info=exception)
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"message": _("The service is briefly unavailable. Try again."), "extra": {}},
+            status=503,
+        )
+    else:
+        from django.template import loader
+
+        # Rendered without the request context, as the 500 page: the database is away.
+        template = loader.get_template("errors/503.html")
+        response = HttpResponse(template.render({"request": None}), status=503)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
