@@ -8,13 +8,14 @@ BIN := $(VENV)/bin
 STATIC_BUILD := build/static
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test test-fast lint format bench install assets messages migrate demo clean
+.PHONY: help run test test-full test-fast lint format bench install assets messages migrate demo clean
 
 help:
 	@echo "make run    set up everything and start Pont on http://127.0.0.1:8000 (SQLite, demo data)"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint   ruff, formatting, mypy, migrations and system checks"
 	@echo "make bench  run the benchmarks in bench/ and print their figures"
+	@echo "make test-full  make test, then the long runs: full API fuzzing and the load test"
 
 # Python: a virtual environment with the pinned, hash-checked dependencies.
 $(BIN)/.installed: requirements/dev.lock pyproject.toml
@@ -69,6 +70,13 @@ run: install assets messages
 # The whole suite. DATABASE_URL=postgres://... runs it on PostgreSQL.
 test: install assets messages
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The long runs, before resolving the quality-gates issue and before a release: the API
+# fuzzing at 200 examples an operation, then the 5-minute load test (on the database
+# DATABASE_URL names, SQLite without it).
+test-full: test $(BIN)/.bench-installed
+	PONT_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider pont/core/tests/test_api_fuzz_all.py
+	$(BIN)/python bench/load.py
 
 test-fast: install
 	$(BIN)/python -m pytest -q -x

@@ -317,6 +317,13 @@ def main() -> None:
     print(f"  referrals / bare-write  {ratio:.2f}  (target >= 0.50)")
     print(f"  referrals / bare-json   {by['referrals']['rps'] / by['bare-json']['rps']:.2f}")
     print(f"  referrals p99           {by['referrals']['p99_ms']:.0f} ms  (target < 150 ms)")
+    from bench.summary import figure
+
+    name = "referral API"
+    figure(name, f"{vendor}: mix", by["referrals"]["rps"], "req/s")
+    figure(name, f"{vendor}: mix / bare write", ratio, "", ">= 0.50", ratio >= 0.5)
+    p99 = by["referrals"]["p99_ms"]
+    figure(name, f"{vendor}: mix p99", p99, "ms", "< 150 ms", p99 < 150)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,15 @@ def main() -> None:
     print(
         f"  memory ratio 4N/N                {peak_big / peak_small:10.2f}  (flat means streaming)"
     )
+    from bench.summary import figure
+
+    figure("audit chain", f"{vendor}: write, 1 event per transaction", single, "events/s")
+    figure("audit chain", f"{vendor}: write, 20 events per record_many", batched, "events/s")
+    figure("audit chain", f"{vendor}: verify rate", big / seconds_big, "events/s")
+    ratio = peak_big / peak_small
+    figure(
+        "audit chain", f"{vendor}: verify memory, 4N / N", ratio, "x", "flat (< 1.5)", ratio < 1.5
+    )
     if os.environ.get("DATABASE_URL"):
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
 

@@ -213,6 +213,12 @@ def main() -> int:
     )
     met = rps >= 50 and failures == 0 and p95 < 500 and locked == 0
     print(f"  target (>= 50 req/s, 0 failures, p95 < 500 ms): {'met' if met else 'NOT met'}")
+    from bench.summary import figure
+
+    figure("load", f"{vendor}: achieved rate", rps, "req/s", ">= 50 req/s", rps >= 50)
+    figure("load", f"{vendor}: failures", failures, "", "0", failures == 0)
+    figure("load", f"{vendor}: p95", p95, "ms", "< 500 ms", p95 < 500)
+    figure("load", f"{vendor}: 'database is locked'", locked, "", "0", locked == 0)
     return 0
 
 

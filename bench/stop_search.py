@@ -48,6 +48,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.summary import figure  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "pont" / "stop_search" / "data" / "policeuk"
 LONDON = ZoneInfo("Europe/London")
@@ -576,17 +579,23 @@ def report(rows: int, results: dict[str, dict[str, Any]], notes: list[str]) -> N
         floor_name = "flat insert" if database == "SQLite" else "COPY"
         label = f"{database}: import >= {wanted:.0%} of {floor_name}"
         print(f"{label:<58}{share:>14.1%}  {_verdict(share >= wanted)}")
+        figure("stop search", label, share * 100, "%", f">= {wanted:.0%}", share >= wanted)
         if "pandas" in measured:
             faster = _rate(measured["import"]) / _rate(measured["pandas"])
             label = f"{database}: import faster than pandas"
             print(f"{label:<58}{faster:>13.2f}x  {_verdict(faster > 1)}")
+            figure("stop search", label, faster, "x", "> 1", faster > 1)
         peak = measured["import"]["peak_mb"]
         label = f"{database}: import peak memory < {TARGET_PEAK_MB} MB"
         print(f"{label:<58}{peak:>11.0f} MB  {_verdict(peak < TARGET_PEAK_MB)}")
+        figure("stop search", label, peak, "MB", f"< {TARGET_PEAK_MB} MB", peak < TARGET_PEAK_MB)
         for key, name in (("page_ms", "public"), ("staff_page_ms", "staff")):
             page = measured["figures"][key]
             label = f"{database}: {name} figures page < {TARGET_PAGE_MS} ms"
             print(f"{label:<58}{page:>11.0f} ms  {_verdict(page < TARGET_PAGE_MS)}")
+            figure(
+                "stop search", label, page, "ms", f"< {TARGET_PAGE_MS} ms", page < TARGET_PAGE_MS
+            )
     if "SQLite" in results and "pandas" not in results["SQLite"]:
         print(f"{'SQLite: import faster than pandas':<58}{'-':>14}  not measured")
     for note in notes:

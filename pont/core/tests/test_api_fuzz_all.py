@@ -9,6 +9,7 @@ operations and cases ran (the referral API alone is also fuzzed in
 pont/referrals/tests/test_api_fuzz.py, with more examples).
 """
 
+import os
 from collections import Counter
 
 import pytest
@@ -25,6 +26,8 @@ from pont.testing.personas import SYSADMIN
 from pont.testing.referrals import provider_service, reachable_person, referral_in
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+# make test: 15 examples an operation; make test-full: PONT_FUZZ_EXAMPLES=200.
+EXAMPLES = int(os.environ.get("PONT_FUZZ_EXAMPLES", "15"))
 CASES: Counter[str] = Counter()
 FAILED: Counter[str] = Counter()
 
@@ -57,7 +60,7 @@ def api_key(request, world, _connection_kept):  # noqa: ANN001, ANN201
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
     database=None,
