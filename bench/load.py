@@ -12,7 +12,7 @@ It prints the achieved requests/s, failures, p50/p95/p99 and how many
 Target on this 2-core machine: 50 requests/s for 5 minutes with zero failures and
 p95 under 500 ms, on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/load.py [--seconds 300] [--users 60] [--pace 1]
+    .venv/bin/python bench/load.py [--seconds 300] [--users 52] [--pace 1]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pont_bench .venv/bin/python bench/load.py
 """
 
@@ -114,7 +114,7 @@ def _percentile(row: dict, name: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=300)
-    parser.add_argument("--users", type=int, default=60, help="concurrent Locust users")
+    parser.add_argument("--users", type=int, default=52, help="concurrent Locust users")
     parser.add_argument("--pace", type=float, default=1.0, help="requests/s of each user")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
