@@ -1,8 +1,11 @@
-"""Faults (T12, T16): concurrent updates lose nothing; a lost database answers 503.
+"""Faults (T11, T12, T16): concurrent updates lose nothing; a killed import writes nothing;
+a lost database answers 503.
 
 - Two officers (or an officer and a supervisor) change the same disposal, or amend the
   same search, from the version they both read: exactly one change is made, the other is
   told someone else changed it (PostgreSQL: real concurrent transactions in threads).
+- `pont import-policeuk` is killed (SIGKILL) while it writes a large force-month: nothing
+  of the file is in the database, and run again it lands whole, once (PostgreSQL).
 - The database connection drops in the middle of a request: the answer is a clean 503
   (a bilingual page, or the API's error shape, with Retry-After), nothing of the request
   is written, and the next request works.
@@ -12,6 +15,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
@@ -178,3 +182,76 @@ def test_a_lost_connection_answers_the_api_with_its_error_shape(world, monkeypat
         "extra": {},
     }
     assert Client().get("/api/v1/referrals/", headers=headers).status_code == 200
+
+
+def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
+    audit_flushable, tmp_path
+):
+    """T11: `pont import-policeuk` killed (SIGKILL) while it writes a large force-month:
+    nothing of the file is in the database; run again, it lands whole, once."""
+    _needs_postgresql()
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from pont.audit.models import AuditChainHead
+    from pont.stop_search.models import PoliceUkImport, Search
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    from pont.accounts.models import Organisation
+
+    world = build_world()
+    # The slug police.uk's "dyfed-powys" names in Pont (both processes read it).
+    Organisation.objects.filter(pk=world.force.pk).update(slug="dyfed-powys-police")
+    real = Path(settings.BASE_DIR) / "pont/stop_search/data/policeuk"
+    header, *rows = (real / "2019-09-dyfed-powys-stop-and-search.csv").read_text().splitlines()
+    big = tmp_path / "2019-09-dyfed-powys-stop-and-search.csv"
+    copies = 300  # identical rows are separate searches: 205 x 300 rows
+    big.write_text("\n".join([header, *rows * copies]) + "\n")
+    expected = len(rows) * copies
+
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/"
+        f"{settings_dict['NAME']}"
+    )
+    worker = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [sys.executable, "manage.py", "import-policeuk", str(big)],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    # Wait until it is writing (its transaction holds rows), then kill it.
+    deadline = time.monotonic() + 60
+    writing = False
+    while time.monotonic() < deadline and worker.poll() is None and not writing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND state = 'idle in transaction' OR (datname = %s AND state = 'active' "
+                "AND query ILIKE 'INSERT INTO \"stop_search_search\"%%')",
+                [settings_dict["NAME"], settings_dict["NAME"]],
+            )
+            writing = cursor.fetchone()[0] > 0
+        time.sleep(0.05)
+    if not writing:
+        worker.kill()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+        pytest.fail(f"the import never started writing: {output[-2000:]}")
+    time.sleep(0.5)
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(timeout=30) == -signal.SIGKILL  # killed, not finished
+    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == 0
+    assert PoliceUkImport.objects.count() == 0
+
+    call_command("import-policeuk", str(big), verbosity=0)
+    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == expected
+    call_command("import-policeuk", str(big), verbosity=0)  # again: it replaces the month
+    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == expected
+    assert PoliceUkImport.objects.count() == 1
