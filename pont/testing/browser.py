@@ -150,6 +150,17 @@ def journey_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any
         server = LiveServer("localhost")
     yield server
     server.stop()
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # A request thread's connection can outlive the server by a moment; end it, or
+            # the test database could not be dropped at the end of the run.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture
