@@ -1,10 +1,12 @@
 """The API's single error shape, {"message": ..., "extra": {...}}, for every failure."""
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -16,6 +18,15 @@ logger = logging.getLogger("pont.api")
 
 def _location(loc: Any) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "payload")) or "body"
+
+
+def in_utc(moment: datetime, *, naive_is_utc: bool = False) -> datetime:
+    """A moment from a request, in UTC, for a query. ISO 8601 allows time zone offsets up to
+    23:59, PostgreSQL only up to 15:59: compared in UTC, any valid offset works. A naive
+    moment is read as UTC or as Pont's local time, as the endpoint documents."""
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC) if naive_is_utc else timezone.make_aware(moment)
+    return moment.astimezone(UTC)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

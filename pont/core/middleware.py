@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .request_context import request_id_var
 
@@ -107,3 +108,54 @@ def database_unavailable(request: HttpRequest, exception: Exception) -> HttpResp
         response = HttpResponse(template.render({"request": None}), status=503)
     response["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+NUL_REFUSED = gettext_lazy("The request contains a NUL character, which Pont cannot store.")
+_NUL_ENCODED = (b"%00", b"\\u0000")
+
+
+class RefuseNulMiddleware:
+    """Refuse a request carrying a NUL character, before any view sees it (a page: 400;
+    the API: 422, its answer to any input that is not valid).
+
+    PostgreSQL cannot store NUL in text, so such a value would fail deep in a query
+    (a 500) instead of being answered as bad input. Query strings are checked as
+    decoded; form and JSON bodies as sent (%00, \\u0000 or the byte itself); the text
+    fields of a multipart form as parsed (its files are read as bytes by their views).
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = self._field_with_nul(request)
+        if field is None:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"message": str(NUL_REFUSED), "extra": {"fields": {field: [str(NUL_REFUSED)]}}},
+                status=422,  # as the API answers any input that is not valid
+            )
+        from .views import bad_request
+
+        return bad_request(request)
+
+    @staticmethod
+    def _field_with_nul(request: HttpRequest) -> str | None:
+        if "\x00" in request.path:
+            return "path"
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "")
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        if (request.content_type or "").startswith("multipart/"):
+            # The text fields, as parsed (the files are read as bytes by their views).
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return name.replace("\x00", "")
+            return None
+        body = request.body.lower()
+        if b"\x00" in body or any(encoded in body for encoded in _NUL_ENCODED):
+            return "body"
+        return None

@@ -6,7 +6,6 @@ UK, DEWIS) should be able to read it as they read any HSDS feed. They return
 only directory data; nothing personal is reachable from them.
 """
 
-from datetime import UTC
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from pont.core.api import in_utc
 from pont.core.exceptions import ApplicationError, NotFoundError
 
 from . import hsds, selectors
@@ -55,8 +55,8 @@ def list_hsds_services(request: HttpRequest, filters: Query[HsdsServiceQueryIn])
         message = _("Unknown need.")
         raise ApplicationError(message, {"fields": {"need": [message]}}, status=422)
     modified_after = filters.modified_after
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
+    if modified_after is not None:
+        modified_after = in_utc(modified_after, naive_is_utc=True)
     services = selectors.hsds_services(
         search=filters.search,
         organization_id=filters.organization_id,

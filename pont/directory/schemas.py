@@ -27,7 +27,9 @@ class HsdsRootOut(Schema):
 class HsdsServiceQueryIn(Schema):
     """Filters of GET /hsds/services: the HSDS API's own, then Pont's."""
 
-    page: int = Field(1, ge=1, description="Page number of the paginated result (from 1).")
+    page: int = Field(
+        1, ge=1, le=1_000_000, description="Page number of the paginated result (1 to 1,000,000)."
+    )
     per_page: int = Field(50, ge=1, le=200, description="Services per page (at most 200).")
     search: str = Field(
         "", max_length=200, description="Words that must all appear in the name or description."

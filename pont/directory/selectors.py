@@ -135,8 +135,9 @@ def hsds_page(services: QuerySet[Service], *, page: int, per_page: int) -> dict[
     """Return one page of services as the HSDS API's paginated list."""
     total = services.count()
     start = (page - 1) * per_page
+    # A page past the end is empty, and asks the database nothing more (no huge OFFSET).
     return hsds.page_to_hsds(
-        list(services[start : start + per_page]),
+        list(services[start : start + per_page]) if start < total else [],
         total_items=total,
         page_number=page,
         per_page=per_page,

@@ -22,6 +22,7 @@ from ninja import Query, Router
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
+from pont.core.api import in_utc
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.people.models import Person
 
@@ -173,7 +174,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, pk = json.loads(raw)
-        return datetime.fromisoformat(when), str(UUID(pk))
+        return in_utc(datetime.fromisoformat(when)), str(UUID(pk))
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ApplicationError(
             str(_("The cursor is not valid.")), {"fields": {"cursor": ["invalid"]}}
@@ -201,7 +202,7 @@ def list_referrals(
             raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})
         referrals = referrals.filter(status=status)
     if updated_since is not None:
-        referrals = referrals.filter(updated_at__gte=updated_since)
+        referrals = referrals.filter(updated_at__gte=in_utc(updated_since))
     if cursor:
         after_time, after_id = _decode_cursor(cursor)
         referrals = referrals.filter(

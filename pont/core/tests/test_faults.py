@@ -255,3 +255,51 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
     call_command("import-policeuk", str(big), verbosity=0)  # again: it replaces the month
     assert Search.objects.filter(source=Search.Source.POLICEUK).count() == expected
     assert PoliceUkImport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_as_bad_input_not_a_server_error(world, as_persona):
+    """Found by the API fuzzing on PostgreSQL (which cannot store NUL): ?language=%00 was a
+    500. Query strings, form bodies and JSON bodies are refused: 400 for a page, 422 (the
+    API's answer to invalid input) for the API."""
+    from django.test import Client
+
+    api = Client().get("/api/v1/hsds/services", {"language": "\x00"})
+    assert api.status_code == 422
+    assert api.json()["extra"]["fields"] == {
+        "language": ["The request contains a NUL character, which Pont cannot store."]
+    }
+    page = as_persona(FRONTLINE).get(reverse("disposals:list"), {"show": "all\x00"})
+    assert page.status_code == 400
+    form = post_form(as_persona(FRONTLINE), reverse("disposals:create"), {"person": "1\x00"})
+    assert form.status_code == 400
+    body = Client().post(
+        "/api/v1/referrals/x/contact-attempts",
+        data='{"note": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert body.status_code == 422
+    assert Client().get("/api/v1/hsds/services", {"language": "cy"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_time_zone_offset_postgresql_cannot_store_is_compared_in_utc(world):
+    """Found by the API fuzzing on PostgreSQL: updated_since with the offset +17:38 (valid
+    ISO 8601, beyond PostgreSQL's 15:59) was a 500; the moment is now compared in UTC."""
+    from django.test import Client
+
+    from pont.accounts import services as accounts
+    from pont.testing.personas import SYSADMIN
+
+    _client, key = accounts.api_client_create(
+        actor=world.users[SYSADMIN],
+        organisation=world.provider_a,
+        name="offsets",
+        scopes=["referrals:read"],
+    )
+    response = Client().get(
+        "/api/v1/referrals/",
+        {"updated_since": "2005-04-24T17:08:20.9+17:38"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200

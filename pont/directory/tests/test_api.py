@@ -175,3 +175,24 @@ def test_the_openapi_document_describes_the_hsds_endpoints_without_security(db):
         "language",
     } <= parameters
     assert "HsdsServiceOut" in schema["components"]["schemas"]
+
+
+def test_a_page_far_past_the_end_is_refused_or_empty_not_an_error(db):
+    """Found by the API fuzzing: ?page=73226864855803800791539770904973148160 was a 500."""
+    from django.test import Client
+
+    huge = Client().get("/api/v1/hsds/services", {"page": 10**38})
+    assert huge.status_code == 422
+    assert "page" in str(huge.json()["extra"]["fields"])
+    beyond = Client().get("/api/v1/hsds/services", {"page": 1_000_000})
+    assert beyond.status_code == 200
+    assert beyond.json()["contents"] == []
+
+
+def test_modified_after_with_any_iso_offset_is_compared_in_utc(db):
+    """Found by the API fuzzing on PostgreSQL: an offset of +23:44 (valid ISO 8601, beyond
+    PostgreSQL's 15:59) was a 500."""
+    from django.test import Client
+
+    response = Client().get("/api/v1/hsds/services", {"modified_after": "2021-12-04T19:48+23:44"})
+    assert response.status_code == 200
