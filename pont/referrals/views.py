@@ -595,13 +595,20 @@ def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "referrals/funnel.html",
         {"form": form, "funnel": result, "chart": chart, "query": query},
+        # A filter that is not valid (e.g. a provider outside the user's scope) is named in
+        # the error summary, and the answer says so: the figures shown are unfiltered.
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 
 @capability_required(VIEW_REFERRAL_FUNNEL)
 @require_GET
 def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
-    _form, result = _funnel(request)
+    form, result = _funnel(request)
+    if form.is_bound and not form.is_valid():
+        fields = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        message = _("Check the filters.")
+        return HttpResponse(f"{message} {fields}", status=400, content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pont-referral-funnel.csv"'
     writer = csv.writer(response)
