@@ -606,7 +606,10 @@ def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
     form, result = _funnel(request)
     if form.is_bound and not form.is_valid():
-        fields = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        fields = "; ".join(
+            f"{name}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
+        )
         message = _("Check the filters.")
         return HttpResponse(f"{message} {fields}", status=400, content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
