@@ -8,6 +8,8 @@ turns it into {"message": ..., "extra": {...}} with `status`.
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 NOT_ALLOWED = _("You do not have permission to do that.")
@@ -57,3 +59,12 @@ def refuse_fields(errors: dict[str, list[str]], message: Any) -> None:
     """Refuse with every field's errors at once, when there are any (nothing is written)."""
     if errors:
         raise ApplicationError(str(message), {"fields": errors})
+
+
+def raise_refusal(error: ApplicationError) -> None:
+    """For a page: raise what it answers for a refusal that is not about a field (404 for
+    not found, 403 for not allowed); return for the others (the form shows them)."""
+    if error.status == 404:
+        raise Http404
+    if error.status == 403:
+        raise PermissionDenied

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
 from pont.core.decorators import capability_required
-from pont.core.exceptions import ApplicationError
+from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
 
 from . import scrutiny_report, scrutiny_selectors, scrutiny_services
@@ -30,14 +30,6 @@ from .models import ScrutinyCase, ScrutinySample
 from .scrutiny_forms import DrawForm, ReviewForm
 
 TAKES_PART = (SCRUTINISE_DISPOSALS, ARRANGE_SCRUTINY)
-
-
-def _refused(error: ApplicationError) -> None:
-    """Raise what the page answers for a refusal that is not about a field."""
-    if error.status == 404:
-        raise Http404
-    if error.status == 403:
-        raise PermissionDenied
 
 
 def _sample_or_404(request: AuthenticatedRequest, sample_id: Any) -> ScrutinySample:
@@ -93,7 +85,7 @@ def sample_draw(request: AuthenticatedRequest) -> HttpResponse:
                 actor=request.user, **form.service_arguments()
             )
         except ApplicationError as error:
-            _refused(error)
+            raise_refusal(error)
             apply_application_error(form, error)
         else:
             messages.success(
@@ -159,7 +151,7 @@ def sample_close(request: AuthenticatedRequest, sample_id: int) -> HttpResponse:
     try:
         scrutiny_services.scrutiny_sample_close(actor=request.user, sample_id=sample.pk)
     except ApplicationError as error:
-        _refused(error)
+        raise_refusal(error)
         messages.error(request, error.message)
     else:
         messages.success(request, _("The sample is closed. Its report can now be downloaded."))
@@ -250,7 +242,7 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
                 actor=request.user, case_id=case.pk, **form.cleaned_data
             )
         except ApplicationError as error:
-            _refused(error)
+            raise_refusal(error)
             if error.status == 409:
                 messages.error(request, error.message)
                 return redirect("disposals:scrutiny_case", case_id=case.pk)

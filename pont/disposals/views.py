@@ -18,7 +18,7 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
 from pont.audit import services as audit
 from pont.core.decorators import capability_required
-from pont.core.exceptions import ApplicationError
+from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
 from pont.directory.selectors import service_search
 from pont.people.selectors import person_get_for_user
@@ -59,10 +59,7 @@ def _attempt(form: Any, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except ApplicationError as error:
-        if error.status == 403:
-            raise PermissionDenied from None
-        if error.status == 404:
-            raise Http404 from None
+        raise_refusal(error)
         apply_application_error(form, error)
         return None
 
@@ -370,10 +367,7 @@ def _post_step(
     try:
         call(form.cleaned_data["version"])
     except ApplicationError as error:
-        if error.status == 403:
-            raise PermissionDenied from None
-        if error.status == 404:
-            raise Http404 from None
+        raise_refusal(error)
         missing = error.extra.get("missing") if isinstance(error.extra, dict) else None
         messages.error(
             request, error.message + (" " + "; ".join(map(str, missing)) if missing else "")

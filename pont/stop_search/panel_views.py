@@ -29,7 +29,7 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
 from pont.audit import services as audit
 from pont.core.decorators import capability_required
-from pont.core.exceptions import ApplicationError
+from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
 
 from . import panel_report, panel_selectors, panel_services, selectors
@@ -45,14 +45,6 @@ from .models import PanelCase, PanelSession
 
 ANY_PANEL_ROLE = (ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL)
 Status = PanelSession.Status
-
-
-def _refused(error: ApplicationError) -> None:
-    """Raise what the page answers for a refusal that is not about a field."""
-    if error.status == 404:
-        raise Http404
-    if error.status == 403:
-        raise PermissionDenied
 
 
 def _session_form(request: AuthenticatedRequest, data: Any = None) -> PanelSessionForm:
@@ -95,7 +87,7 @@ def session_list(request: AuthenticatedRequest) -> HttpResponse:
                 actor=request.user, **form.service_arguments()
             )
         except ApplicationError as error:
-            _refused(error)
+            raise_refusal(error)
             apply_application_error(form, error)
         else:
             messages.success(
@@ -209,7 +201,7 @@ def session_status(request: AuthenticatedRequest, session_id: int) -> HttpRespon
             expected_version=form.cleaned_data["version"],
         )
     except ApplicationError as error:
-        _refused(error)
+        raise_refusal(error)
         messages.error(request, error.message)
     else:
         messages.success(
@@ -238,7 +230,7 @@ def _form_change(
         try:
             change(form.cleaned_data)
         except ApplicationError as error:
-            _refused(error)
+            raise_refusal(error)
             if error.status == 409:
                 messages.error(request, error.message)
                 return redirect(busy)
@@ -425,7 +417,7 @@ def case_footage(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     try:
         panel_services.panel_footage_request(actor=request.user, case_id=case.pk)
     except ApplicationError as error:
-        _refused(error)
+        raise_refusal(error)
         messages.error(request, error.message)
     else:
         messages.success(
