@@ -39,6 +39,17 @@ def primary_controller_for(*, user: User) -> Organisation | None:
     return organisation.root() if organisation.is_police else organisation
 
 
+def areas_for(*, user: User) -> QuerySet[Organisation]:
+    """The policing areas of the user's force(s): where a search or a disposal happened."""
+    forces = controller_ids_for(user=user)
+    areas = [
+        o.pk
+        for o in Organisation.objects.filter(kind=Organisation.Kind.AREA, is_active=True)
+        if o.root().pk in forces
+    ]
+    return Organisation.objects.filter(pk__in=areas).order_by("name")
+
+
 def user_list_visible_to(*, user: User) -> QuerySet[User]:
     """Return the user accounts a system administrator may manage."""
     if not user.has_perm("accounts.manage_users"):

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from pont.accounts.models import Organisation, User
+from pont.accounts.models import User
 from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
 from pont.accounts.selectors import controller_ids_for
 
@@ -103,20 +103,6 @@ def earlier_disposals(*, disposal: Disposal, user: User) -> QuerySet[Disposal]:
         .exclude(pk=disposal.pk)
         .order_by("-decided_on")
     )
-
-
-def areas_for(*, user: User) -> QuerySet[Organisation]:
-    """The policing areas of the user's force(s), for the area of a disposal."""
-    forces = controller_ids_for(user=user)
-    areas = [
-        o.pk
-        for o in Organisation.objects.filter(kind=Organisation.Kind.AREA, is_active=True)
-        if o.root().pk in forces
-    ]
-    return Organisation.objects.filter(pk__in=areas).order_by("name")
-
-
-# Reference data, as in force on a day -------------------------------------------------
 
 
 def schemes_on(day: date) -> QuerySet[DisposalScheme]:

@@ -24,7 +24,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import User
 from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
-from pont.accounts.selectors import primary_controller_for
+from pont.accounts.selectors import areas_for, primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import STALE_VERSION, update_if_version
 from pont.core.exceptions import (
@@ -175,7 +175,7 @@ def disposal_record(
         raise ApplicationError(str(_("Your account is not a member of a force.")), status=403)
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
-    area = selectors.areas_for(user=actor).filter(pk=area_id).first()
+    area = areas_for(user=actor).filter(pk=area_id).first()
     if area is None:
         errors["area"] = [str(_("Select the area."))]
     known = {o.code: o for o in selectors.offences_on(today)}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
+from pont.accounts.selectors import areas_for
 from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, raise_refusal
@@ -155,7 +156,7 @@ def _decision_form(request: AuthenticatedRequest, data: Any = None) -> DecisionF
     return DecisionForm(
         data,
         initial={"offence_date": today},
-        areas=[(a.pk, a.display_name) for a in selectors.areas_for(user=request.user)],
+        areas=[(a.pk, a.display_name) for a in areas_for(user=request.user)],
         offences=[(o.code, o.label) for o in selectors.offences_on(today)],
         aggravating=[(f.code, f.label) for f in factors if f.direction == 1],
         mitigating=[(f.code, f.label) for f in factors if f.direction == -1],

@@ -99,17 +99,6 @@ def referrals_from(*, search: Search, user: User) -> QuerySet[Referral]:
     )
 
 
-def areas_for(*, user: User) -> QuerySet[Organisation]:
-    """The policing areas of the user's force(s), for the area of a search."""
-    forces = controller_ids_for(user=user)
-    areas = [
-        o.pk
-        for o in Organisation.objects.filter(kind=Organisation.Kind.AREA, is_active=True)
-        if o.root().pk in forces
-    ]
-    return Organisation.objects.filter(pk__in=areas).order_by("name")
-
-
 def home_area_for(*, user: User) -> Organisation | None:
     """The area the user works in (their first membership of an area), if any."""
     membership = (

@@ -38,7 +38,7 @@ from pont.accounts.roles import (
     RECORD_SEARCH,
     REVIEW_SEARCHES,
 )
-from pont.accounts.selectors import controller_ids_for, primary_controller_for
+from pont.accounts.selectors import areas_for, controller_ids_for, primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import STALE_VERSION, update_if_version
 from pont.core.exceptions import (
@@ -217,7 +217,7 @@ def search_record(
     elif occurred_at > now:
         wrong("occurred_at", NOT_IN_FUTURE)
     day = timezone.localdate(occurred_at) if occurred_at is not None else timezone.localdate()
-    area = selectors.areas_for(user=actor).filter(pk=area_id).first() if area_id else None
+    area = areas_for(user=actor).filter(pk=area_id).first() if area_id else None
     if area is None:
         wrong("area", SELECT_AREA)
     # PACE Code A 4.3(4): the place.

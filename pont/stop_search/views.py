@@ -21,6 +21,7 @@ from pont.accounts.roles import (
     VIEW_PERSON,
     VIEW_SEARCHES,
 )
+from pont.accounts.selectors import areas_for
 from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
@@ -107,7 +108,7 @@ def search_list(request: AuthenticatedRequest) -> HttpResponse:
 def _search_form(request: AuthenticatedRequest, data: Any = None) -> SearchForm:
     today = timezone.localdate()
     now = timezone.localtime()
-    areas = [(a.pk, a.display_name) for a in selectors.areas_for(user=request.user)]
+    areas = [(a.pk, a.display_name) for a in areas_for(user=request.user)]
     home = selectors.home_area_for(user=request.user)
     initial: dict[str, Any] = {"occurred_at": today, "occurred_at_time": f"{now:%H:%M}"}
     if home is not None and any(pk == home.pk for pk, _name in areas):
