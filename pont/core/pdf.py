@@ -20,6 +20,7 @@ from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher
 
 LOCAL_TIME = ZoneInfo("Europe/London")
+PDF_UA = "pdf/ua-1"  # notices, copies and reports: tagged for screen readers (PDF/UA-1)
 
 
 def html_document(html: str) -> HTML:
@@ -56,6 +57,17 @@ def rendering_in(language: str) -> Iterator[None]:
     """Render in this language, with times in the local time of Wales."""
     with translation.override(language), timezone.override(LOCAL_TIME):
         yield
+
+
+def tagged_pdf(
+    html: str, *, at: datetime, finisher: Callable[[Document, pydyf.PDF], None] | None = None
+) -> bytes:
+    """The PDF/UA-1 document of the HTML, its fonts stamped with `at` (the same bytes for the
+    same HTML and moment); `finisher` amends the PDF before it is written."""
+    document = html_document(html).render(pdf_variant=PDF_UA)
+    with font_clock(at):
+        pdf: bytes = document.write_pdf(pdf_variant=PDF_UA, finisher=finisher)
+    return pdf
 
 
 def english_from(anchor: str) -> Callable[[Document, pydyf.PDF], None]:

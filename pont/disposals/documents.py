@@ -14,9 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.pdf import english_from, font_clock, html_document, rendering_in
+from pont.core.pdf import english_from, rendering_in, tagged_pdf
 
-PDF_VARIANT = "pdf/ua-1"
 TEMPLATE = "disposals/pdf/notice.html"
 SECTION_TEMPLATE = "disposals/pdf/_notice_section.html"
 ENGLISH_SECTION_ID = "notice-en"
@@ -100,9 +99,4 @@ def notice_pdf(data: NoticeData) -> bytes:
     html = render_to_string(
         TEMPLATE, {"title": " / ".join(titles), "sections": sections, "created": data.issued_at}
     )
-    document = html_document(html).render(pdf_variant=PDF_VARIANT)
-    with font_clock(data.issued_at):
-        pdf: bytes = document.write_pdf(
-            pdf_variant=PDF_VARIANT, finisher=english_from(ENGLISH_SECTION_ID)
-        )
-    return pdf
+    return tagged_pdf(html, at=data.issued_at, finisher=english_from(ENGLISH_SECTION_ID))

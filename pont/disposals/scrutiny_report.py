@@ -14,13 +14,12 @@ from datetime import date, datetime
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from pont.core.pdf import font_clock, html_document, rendering_in
+from pont.core.pdf import rendering_in, tagged_pdf
 
 from . import scrutiny_selectors
 from .models import ScrutinySample
 
 REPORT_TEMPLATE = "disposals/pdf/scrutiny_report.html"
-PDF_VARIANT = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,4 @@ def report_pdf(data: ReportData, *, language: str = "en") -> bytes:
         html = render_to_string(
             REPORT_TEMPLATE, {"data": data, "title": title, "language": language}
         )
-        document = html_document(html).render(pdf_variant=PDF_VARIANT)
-    with font_clock(data.closed_at):
-        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+    return tagged_pdf(html, at=data.closed_at)

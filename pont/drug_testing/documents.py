@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from pypdf import PdfReader, PdfWriter
 
-from pont.core.pdf import LOCAL_TIME, english_from, font_clock, html_document, rendering_in
+from pont.core.pdf import (
+    LOCAL_TIME,
+    english_from,
+    font_clock,
+    html_document,
+    rendering_in,
+    tagged_pdf,
+)
 from pont.drug_testing.models import BreachCase, Notice
 
 
@@ -114,7 +121,6 @@ DATE_TIME_FORMAT = "l j F Y, H:i"
 # In an English sentence: "on Tuesday 1 December 2026 at 10:30".
 SENTENCE_DATE_TIME_FORMAT = r"l j F Y \a\t H:i"
 # A notice is tagged for assistive technology (PDF/UA-1: tags, language, title).
-NOTICE_PDF_VARIANT = "pdf/ua-1"
 
 NOTICE_TEMPLATE = "drug_testing/pdf/notice.html"
 NOTICE_SECTION_TEMPLATE = "drug_testing/pdf/_notice_section.html"
@@ -223,12 +229,7 @@ def notice_pdf(data: NoticeData) -> bytes:
         NOTICE_TEMPLATE,
         {"title": " / ".join(titles), "sections": sections, "created": data.issued_at},
     )
-    document = html_document(html).render(pdf_variant=NOTICE_PDF_VARIANT)
-    with font_clock(data.issued_at):
-        pdf: bytes = document.write_pdf(
-            pdf_variant=NOTICE_PDF_VARIANT, finisher=english_from(ENGLISH_SECTION_ID)
-        )
-    return pdf
+    return tagged_pdf(html, at=data.issued_at, finisher=english_from(ENGLISH_SECTION_ID))
 
 
 def _check_breach_pack(data: BreachPackData) -> None:

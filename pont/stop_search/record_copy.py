@@ -15,14 +15,13 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from pont.core.pdf import LOCAL_TIME, font_clock, html_document, rendering_in
+from pont.core.pdf import LOCAL_TIME, rendering_in, tagged_pdf
 
 from . import selectors
 from .models import Search
 
 TEMPLATE = "stop_search/pdf/record_copy.html"
 SECTION_TEMPLATE = "stop_search/pdf/_record_copy_section.html"
-PDF_VARIANT = "pdf/ua-1"
 LANGUAGES = ("cy", "en")  # Welsh first (Welsh Language Standards)
 
 
@@ -126,7 +125,4 @@ def copy_pdf(data: CopyData) -> bytes:
         html = render_to_string(
             TEMPLATE, {"title": title, "sections": parts, "created": data.made_at}
         )
-        document = html_document(html).render(pdf_variant=PDF_VARIANT)
-    with font_clock(data.made_at):
-        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+    return tagged_pdf(html, at=data.made_at)
