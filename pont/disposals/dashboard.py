@@ -48,7 +48,7 @@ from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
 from pont.accounts.selectors import controller_ids_for
 from pont.core.figures import Counting, Figure, Median, Section
-from pont.core.forms import first_day_of, month_shown
+from pont.core.forms import combine_local, first_day_of, month_shown
 from pont.core.working_days import working_days_between
 from pont.people.history import later_events, registered_kinds
 from pont.referrals.funnel import aggregate_only
@@ -137,7 +137,7 @@ def area_choices(disposals: QuerySet[Disposal]) -> list[tuple[str, str]]:
 
 def _moment(day: date) -> datetime:
     """The start of a local day, as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return combine_local(day, time.min)
 
 
 def filtered(disposals: QuerySet[Disposal], filters: DashboardFilters) -> QuerySet[Disposal]:

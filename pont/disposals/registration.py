@@ -88,6 +88,7 @@ def register() -> None:
     from django.utils import timezone
 
     from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
+    from pont.core.forms import combine_local
     from pont.people.history import register_later_events
 
     from .dashboard import ISSUED_STATUSES
@@ -121,9 +122,7 @@ def register() -> None:
             .order_by()
             .values_list("person_id", "offence_date")
         ):
-            found.setdefault(person_id, []).append(
-                timezone.make_aware(datetime.combine(offence_date, time.min))
-            )
+            found.setdefault(person_id, []).append(combine_local(offence_date, time.min))
         return found
 
     register_later_events(

@@ -38,7 +38,7 @@ from pont.accounts.models import Organisation, User
 from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
 from pont.accounts.selectors import memberships_of
 from pont.core import redaction
-from pont.core.forms import next_month
+from pont.core.forms import combine_local, next_month
 from pont.core.working_days import working_days_between
 
 from . import selectors
@@ -185,8 +185,8 @@ def month_moments(month: date) -> tuple[datetime, datetime]:
     """The start of the month and of the next, in Pont's time zone (Europe/London)."""
     first = month.replace(day=1)
     return (
-        timezone.make_aware(datetime.combine(first, time.min)),
-        timezone.make_aware(datetime.combine(next_month(first), time.min)),
+        combine_local(first, time.min),
+        combine_local(next_month(first), time.min),
     )
 
 

@@ -27,7 +27,7 @@ from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DRUG_TESTING_DASHBOARD
 from pont.accounts.selectors import controller_ids_for
 from pont.core.figures import Counting, Figure, Median, Section
-from pont.core.forms import first_day_of, month_shown
+from pont.core.forms import combine_local, first_day_of, month_shown
 from pont.core.working_days import working_days_between
 from pont.referrals.funnel import aggregate_only
 
@@ -101,7 +101,7 @@ def suite_choices(tests: QuerySet[DrugTest]) -> list[tuple[str, str]]:
 
 
 def _moment(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return combine_local(day, time.min)
 
 
 def filtered(tests: QuerySet[DrugTest], filters: DashboardFilters) -> QuerySet[DrugTest]:
