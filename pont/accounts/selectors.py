@@ -1,5 +1,6 @@
 """Reads about users, organisations and their scope."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from .models import ApiClient, Membership, Organisation, User
@@ -48,6 +49,42 @@ def areas_for(*, user: User) -> QuerySet[Organisation]:
         if o.root().pk in forces
     ]
     return Organisation.objects.filter(pk__in=areas).order_by("name")
+
+
+# Oversight. A police and crime commissioner's office (and its panels, and the independent
+# inspector who works for it) oversees forces from outside them. Pont records no link
+# between an office and a force, so the setting PONT_COMMISSIONER_FORCES (office slug ->
+# force slugs) says which (docs/adr/0003-commissioner-oversight.md). Unset, Pont serves
+# one force area and every office oversees every active force; once set, an office it
+# does not list oversees none.
+OVERSIGHT_SETTING = "PONT_COMMISSIONER_FORCES"
+
+
+def forces_overseen_by(office: Organisation) -> frozenset[int]:
+    """The active forces a commissioner's office oversees (`PONT_COMMISSIONER_FORCES`)."""
+    forces = Organisation.objects.filter(kind=Organisation.Kind.FORCE, is_active=True)
+    overseen = getattr(settings, OVERSIGHT_SETTING, None)
+    if overseen:
+        forces = forces.filter(slug__in=list(overseen.get(office.slug, ())))
+    return frozenset(forces.values_list("pk", flat=True))
+
+
+def overseen_force_ids_for(*, user: User) -> frozenset[int]:
+    """The forces the user oversees through a commissioner's office or one of its panels
+    (none for anyone else: a force's own staff work for it, they do not oversee it)."""
+    cache = getattr(user, "_pont_cache_overseen_forces", None)
+    if cache is not None:
+        return cache
+    ids: set[int] = set()
+    for membership in memberships_of(user=user):
+        organisation = membership.organisation
+        if organisation.kind == Organisation.Kind.COMMISSIONER:
+            ids |= forces_overseen_by(organisation)
+        elif organisation.kind == Organisation.Kind.PANEL and organisation.parent is not None:
+            ids |= forces_overseen_by(organisation.parent)
+    result = frozenset(ids)
+    user._pont_cache_overseen_forces = result  # type: ignore[attr-defined]  # per-request cache
+    return result
 
 
 def user_list_visible_to(*, user: User) -> QuerySet[User]:

@@ -5,11 +5,9 @@ Scope. The capabilities are `scrutinise_disposals` (a panel member) and
 `arrange_scrutiny` (the commissioner's officer). A user sees the samples of the
 forces their organisation relates to: a member of a force's own tree, that force;
 a member of a commissioner's office or of one of its panels, the forces that office
-oversees. Pont records no link between an office and a force, so the setting
-`PONT_COMMISSIONER_FORCES` (office slug -> force slugs) says which; unset, Pont
-serves one force area and every office oversees every active force, like the rest
-of the commissioner's oversight in Pont (the dashboards, the independent
-inspector's audit samples). Once set, an office it does not list oversees none.
+oversees (`accounts.selectors.overseen_force_ids_for`: the setting
+`PONT_COMMISSIONER_FORCES`, shared with the Quality Assurance Panel and the
+independent inspector's audit samples).
 Anything out of scope is answered exactly like something that does not exist (404).
 
 What the panel sees. `ScrutinyRecord` is built from named fields only, never
@@ -28,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +33,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
-from pont.accounts.selectors import memberships_of
+from pont.accounts.selectors import memberships_of, overseen_force_ids_for
 from pont.core import redaction
 from pont.core.forms import combine_local, next_month
 from pont.core.working_days import working_days_between
@@ -54,7 +51,6 @@ from .recommendation import CHARGE, NOT_ELIGIBLE
 
 Answer = ScrutinyReview.Answer
 CAPABILITIES = (SCRUTINISE_DISPOSALS, ARRANGE_SCRUTINY)
-OVERSIGHT_SETTING = "PONT_COMMISSIONER_FORCES"
 FINISHED = (Disposal.Status.COMPLETED, Disposal.Status.CLOSED)
 
 
@@ -75,29 +71,14 @@ def scrutiny_force_ids_for(*, user: User) -> frozenset[int]:
     cache = getattr(user, "_pont_cache_scrutiny_forces", None)
     if cache is not None:
         return cache
-    ids: set[int] = set()
-    for membership in memberships_of(user=user):
-        organisation = membership.organisation
-        if organisation.is_police:
-            root = organisation.root()
-            if root.kind == Organisation.Kind.FORCE:
-                ids.add(root.pk)
-        elif organisation.kind == Organisation.Kind.COMMISSIONER:
-            ids |= forces_overseen_by(organisation)
-        elif organisation.kind == Organisation.Kind.PANEL and organisation.parent is not None:
-            ids |= forces_overseen_by(organisation.parent)
-    result = frozenset(ids)
+    own = {
+        m.organisation.root().pk
+        for m in memberships_of(user=user)
+        if m.organisation.is_police and m.organisation.root().kind == Organisation.Kind.FORCE
+    }
+    result = frozenset(own) | overseen_force_ids_for(user=user)
     user._pont_cache_scrutiny_forces = result  # type: ignore[attr-defined]  # per-request cache
     return result
-
-
-def forces_overseen_by(office: Organisation) -> frozenset[int]:
-    """The active forces a commissioner's office oversees (`PONT_COMMISSIONER_FORCES`)."""
-    forces = Organisation.objects.filter(kind=Organisation.Kind.FORCE, is_active=True)
-    overseen = getattr(settings, OVERSIGHT_SETTING, None)
-    if overseen:
-        forces = forces.filter(slug__in=list(overseen.get(office.slug, ())))
-    return frozenset(forces.values_list("pk", flat=True))
 
 
 def forces_for(*, user: User) -> QuerySet[Organisation]:

@@ -12,7 +12,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import ARRANGE_PANEL_SESSIONS, JUDGE_PANEL_CASES, RESPOND_TO_PANEL
-from pont.accounts.selectors import controller_ids_for
+from pont.accounts.selectors import controller_ids_for, overseen_force_ids_for
 from pont.core import redaction
 
 from . import selectors
@@ -40,9 +40,12 @@ def panels_for(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.none()
 
 
-def forces_for_panel() -> QuerySet[Organisation]:
-    """The forces whose searches a panel can review."""
-    return Organisation.objects.filter(kind=Organisation.Kind.FORCE, is_active=True)
+def forces_for_panel(*, user: User) -> QuerySet[Organisation]:
+    """The forces whose searches the user's panels can review: those their commissioner's
+    office oversees (`accounts.selectors.overseen_force_ids_for`)."""
+    return Organisation.objects.filter(
+        pk__in=overseen_force_ids_for(user=user), kind=Organisation.Kind.FORCE, is_active=True
+    ).order_by("name")
 
 
 def sessions_visible_to(*, user: User) -> QuerySet[PanelSession]:

@@ -113,7 +113,8 @@ def panel_session_arrange(
     panel = panel_selectors.panels_for(user=actor).filter(pk=panel_id).first() if panel_id else None
     if panel is None:
         errors["panel"] = [str(SELECT_PANEL)]
-    force = panel_selectors.forces_for_panel().filter(pk=force_id).first() if force_id else None
+    forces = panel_selectors.forces_for_panel(user=actor)
+    force = forces.filter(pk=force_id).first() if force_id else None
     if force is None:
         errors["force"] = [str(SELECT_FORCE)]
     first = after = None

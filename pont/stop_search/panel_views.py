@@ -49,7 +49,7 @@ Status = PanelSession.Status
 
 def _session_form(request: AuthenticatedRequest, data: Any = None) -> PanelSessionForm:
     panels = [(p.pk, p.display_name) for p in panel_selectors.panels_for(user=request.user)]
-    forces = [(f.pk, f.display_name) for f in panel_selectors.forces_for_panel()]
+    forces = [(f.pk, f.display_name) for f in panel_selectors.forces_for_panel(user=request.user)]
     initial = {"panel": panels[0][0] if len(panels) == 1 else ""}
     if len(forces) == 1:
         initial["force"] = forces[0][0]

@@ -23,7 +23,7 @@ from pont.accounts.roles import (
     VIEW_SEARCH_AUDIT,
     VIEW_SEARCHES,
 )
-from pont.accounts.selectors import controller_ids_for, memberships_of
+from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
 from pont.core.exceptions import ApplicationError
 from pont.core.forms import next_month
 from pont.core.models import ReferenceData
@@ -200,8 +200,8 @@ def may_refer_from(search: Search) -> bool:
 # inspector works for the commissioner's office (or its panel), outside the force:
 # like the office's dashboards, which see the whole force area in aggregate, they
 # review the samples of the force area, and see of each search only what the review
-# needs (never the person's name, nor the officer's). Pont serves one force area; a
-# deployment for several would need to record which force each office oversees.
+# needs (never the person's name, nor the officer's). Which forces an office oversees
+# is `accounts.selectors.overseen_force_ids_for` (every force while Pont serves one).
 
 RULE_MISSING = _("No search audit rule “%(code)s” is in force on %(day)s.")
 
@@ -243,15 +243,15 @@ def sees_officer_names(*, user: User) -> bool:
 
 
 def audit_samples_visible_to(*, user: User) -> QuerySet[AuditSample]:
-    """The samples a reviewer works on: the force's for its inspector, every one for the
-    independent inspector (see above); none for anyone else."""
+    """The samples a reviewer works on: the force's for its inspector, those of the forces
+    their office oversees for the independent inspector (see above); none for anyone else."""
     kind = review_kind_for(user=user)
     if kind is None:
         return AuditSample.objects.none()
     samples = AuditSample.objects.select_related("controller", "drawn_by")
     if kind == SearchReview.Kind.LOCAL:
         return samples.filter(controller_id__in=force_ids_for(user=user))
-    return samples
+    return samples.filter(controller_id__in=overseen_force_ids_for(user=user))
 
 
 def audit_sample_get_for_user(*, user: User, sample_id: Any) -> AuditSample | None:

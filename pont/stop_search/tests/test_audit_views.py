@@ -132,6 +132,20 @@ def test_a_sample_of_another_force_is_not_found(world, sampled, as_persona, clie
     assert sample_page(sampled.sample) not in client.get(LIST).content.decode()
 
 
+def test_the_independent_inspector_sees_only_the_forces_their_office_oversees(
+    world, sampled, as_persona, settings
+):
+    """PONT_COMMISSIONER_FORCES: an office it does not list oversees no force; the samples of
+    a force the office does not oversee are answered like ones that do not exist."""
+    client = as_persona(INDEPENDENT)
+    settings.PONT_COMMISSIONER_FORCES = {"opcc": [world.force.slug]}
+    assert client.get(review_page(sampled)).status_code == 200
+    settings.PONT_COMMISSIONER_FORCES = {"gwent-opcc": ["gwent"]}
+    assert client.get(sample_page(sampled.sample)).status_code == 404
+    assert client.get(review_page(sampled)).status_code == 404
+    assert sample_page(sampled.sample) not in client.get(LIST).content.decode()
+
+
 # Reviews ----------------------------------------------------------------------------------
 
 

@@ -123,6 +123,26 @@ def test_arranging_names_every_missing_field_at_once(world):
     assert not PanelSession.objects.exists()
 
 
+def test_an_office_arranges_sessions_only_for_the_forces_it_oversees(world, month, settings):
+    searches(world, month, 3)
+    arguments = {
+        "actor": world.users[OPCC],
+        "panel_id": world.panel.pk,
+        "force_id": world.force.pk,
+        "month": month,
+        "meeting_date": timezone.localdate(),
+        "cases": 2,
+    }
+    settings.PONT_COMMISSIONER_FORCES = {"another-opcc": [world.force.slug]}
+    with pytest.raises(ApplicationError) as refused:
+        panel_services.panel_session_arrange(**arguments)
+    assert set(refused.value.extra["fields"]) == {"force"}
+    assert not PanelSession.objects.exists()
+    settings.PONT_COMMISSIONER_FORCES = {world.opcc.slug: [world.force.slug]}
+    arguments["actor"] = type(world.users[OPCC]).objects.get(pk=world.users[OPCC].pk)
+    assert panel_services.panel_session_arrange(**arguments).cases.count() == 2
+
+
 def test_arranging_refuses_a_month_not_ended_or_without_recorded_searches(world, month):
     this_month = timezone.localdate().replace(day=1)
     for when, words in ((this_month, "has not"), (month, "No searches with grounds")):
