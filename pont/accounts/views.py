@@ -21,7 +21,7 @@ from django_otp import login as otp_login
 
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError
-from pont.core.forms import apply_application_error
+from pont.core.forms import apply_application_error, form_status
 
 from . import otp, selectors, services
 from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
@@ -65,7 +65,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse(step)}?{urlencode({'next': _safe_next(request)})}")
         security_log.warning("sign-in failed from %s", _client_ip(request))
     return render(
-        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=form_status(form),
     )
 
 
@@ -114,6 +117,7 @@ def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "accounts/otp_verify.html",
         {"form": form, "next": _safe_next(request), "demo_code": demo_code, "throttled": throttled},
+        status=form_status(form),
     )
 
 
@@ -150,6 +154,7 @@ def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
             "manual_key": otp.manual_entry_key(key),
             "next": _safe_next(request),
         },
+        status=form_status(form),
     )
 
 
@@ -180,6 +185,7 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "accounts/password_change.html",
         {"form": form, "must_change": request.user.must_change_password},
+        status=form_status(form),
     )
 
 
@@ -237,7 +243,7 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
                 "accounts/user_created.html",
                 {"new_user": user, "initial_password": initial},
             )
-    return render(request, "accounts/user_create.html", {"form": form})
+    return render(request, "accounts/user_create.html", {"form": form}, status=form_status(form))
 
 
 def _managed_user_or_404(request: AuthenticatedRequest, user_id: int):
@@ -302,7 +308,9 @@ def api_client_create(request: AuthenticatedRequest) -> HttpResponse:
             return render(
                 request, "accounts/api_client_created.html", {"client": client, "key": key}
             )
-    return render(request, "accounts/api_client_create.html", {"form": form})
+    return render(
+        request, "accounts/api_client_create.html", {"form": form}, status=form_status(form)
+    )
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)

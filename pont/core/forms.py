@@ -88,6 +88,11 @@ def combine_local(day: Any, at: time | None) -> datetime:
     return timezone.make_aware(datetime.combine(day, at or time(12, 0)))
 
 
+def form_status(form: forms.BaseForm) -> int:
+    """The status of a page showing a form: 400 once it was sent with errors, else 200."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def apply_application_error(form: forms.BaseForm, error: Any) -> None:
     """Put an ApplicationError's per-field messages on the form, or a form-wide one."""
     fields = (error.extra or {}).get("fields") if hasattr(error, "extra") else None

@@ -11,7 +11,7 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, VIEW_PERSON
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
-from pont.core.forms import apply_application_error
+from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
 from .access import person_actions_for
@@ -55,6 +55,7 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
             "limit": selectors.SEARCH_LIMIT,
             "may_add": request.user.has_perm(ADD_PERSON),
         },
+        status=form_status(form),
     )
 
 
@@ -88,7 +89,12 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s has been recorded.") % {"name": person.full_name})
             return redirect(person)
-    return render(request, "people/create.html", {"form": form, "matches": matches})
+    return render(
+        request,
+        "people/create.html",
+        {"form": form, "matches": matches},
+        status=400 if matches else form_status(form),
+    )
 
 
 @capability_required(VIEW_PERSON)
@@ -191,6 +197,7 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
             "kind_label": ContactRoute.Kind(kind).label,
             "next": back,
         },
+        status=form_status(form),
     )
 
 

@@ -30,7 +30,7 @@ from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.figures import SUPPRESSED
-from pont.core.forms import apply_application_error
+from pont.core.forms import apply_application_error, form_status
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
@@ -158,7 +158,12 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
                 request, _("The referral has been saved as a draft. Check it, then send it.")
             )
             return redirect(referral)
-    return render(request, "referrals/create.html", {"form": form, "person": person})
+    return render(
+        request,
+        "referrals/create.html",
+        {"form": form, "person": person},
+        status=form_status(form),
+    )
 
 
 def _detail_context(
@@ -675,7 +680,9 @@ def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
             return render(
                 request, "referrals/webhook_created.html", {"endpoint": endpoint, "secret": secret}
             )
-    return render(request, "referrals/webhook_create.html", {"form": form})
+    return render(
+        request, "referrals/webhook_create.html", {"form": form}, status=form_status(form)
+    )
 
 
 def _endpoint_or_404(request: AuthenticatedRequest, endpoint_id: int) -> WebhookEndpoint:

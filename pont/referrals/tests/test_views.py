@@ -69,7 +69,7 @@ def test_the_referral_form_names_each_missing_answer(world, as_persona):
         as_persona(CUSTODY), f"/referrals/new?person={person.pk}", {"legal_basis": "consent"}
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose the service to refer to" in html
     assert "Give the reason for the referral" in html
     assert not Referral.objects.exists()
