@@ -287,3 +287,25 @@ def scrutiny_sample_drawn(world: World, month: Any, *, size: int | None = None) 
     return scrutiny_services.scrutiny_sample_draw(
         actor=world.users[OPCC], force_id=world.force.pk, month=month, size=size
     )
+
+
+def decision_form(world: World, **overrides: Any) -> dict[str, Any]:
+    """The disposal decision form as an officer posts it: an admitted assault today."""
+    today = timezone.localdate()
+    data = {
+        "area": world.carmarthenshire.pk,
+        "offences": ["actual_bodily_harm"],
+        "offence_details": "Punched a man outside the Lamb",
+        "offence_date_0": today.day,
+        "offence_date_1": today.month,
+        "offence_date_2": today.year,
+        "admission": "yes",
+        "evidential_test_met": "yes",
+        "victim_views": "supports",
+        "aggravating": [],
+        "mitigating": [],
+        "scheme": "",
+        "decision_reason": "",
+    }
+    data.update(overrides)
+    return data

@@ -10,6 +10,7 @@ from pont.drug_testing import services
 from pont.drug_testing.models import DrugTest, RequiredAssessment, SuiteArrangement
 from pont.people.models import Person
 
+from .http import moment_fields
 from .personas import CUSTODY, World
 from .referrals import provider_service, released_person
 
@@ -69,3 +70,23 @@ def imposed_assessment(
     }
     values.update(overrides)
     return services.required_assessment_impose(**values)
+
+
+def desk_form(world: World, **overrides: Any) -> dict[str, Any]:
+    """The custody desk's form: a lawful positive test at Llanelli, as an officer posts it."""
+    now = timezone.now()
+    data = {
+        "custody_suite": str(world.llanelli.pk),
+        "custody_record_number": "LL/00042/26",
+        **moment_fields("arrested_at", now - timedelta(hours=2)),
+        "offences": "Shoplifting (theft)",
+        "condition": "arrest",
+        "trigger_offence": "theft",
+        "warning_given": "on",
+        "outcome": "tested",
+        **moment_fields("sample_taken_at", now - timedelta(minutes=30)),
+        "result_cocaine": "positive",
+        "result_opiates": "negative",
+    }
+    data.update(overrides)
+    return data

@@ -351,3 +351,31 @@ def closed_session(world: World, **arguments: Any) -> PanelSession:
     return panel_services.panel_session_close(
         actor=world.users[OPCC], session_id=session.pk, expected_version=session.version
     )
+
+
+def quick_form(world: World, codes: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    """The quick search form as an officer posts it (`codes`: `stop_search_reference()`)."""
+    when = timezone.localtime(timezone.now() - timedelta(minutes=15))
+    data = {
+        "search_type": "person",
+        "occurred_at_0": str(when.day),
+        "occurred_at_1": str(when.month),
+        "occurred_at_2": str(when.year),
+        "occurred_at_time": f"{when:%H:%M}",
+        "area": str(world.carmarthenshire.pk),
+        "place": "Stepney Street, Llanelli",
+        "gender": "female",
+        "age_range": "25_34",
+        "self_defined_ethnicity": codes["not_stated"],
+        "officer_defined_ethnicity": "white",
+        "legislation": codes["drugs_power"],
+        "object_of_search": codes["controlled_drugs"],
+        "grounds": "Seen handing over a wrap outside the bus station.",
+        "person_description": "Woman, about 30, red coat.",
+        "body_worn_video": "yes",
+        "body_worn_video_reference": "BWV-0099",
+        "outcome": codes["cannabis_warning"],
+        "outcome_linked": "yes",
+    }
+    data.update(overrides)
+    return data

@@ -90,35 +90,3 @@ def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, cap
         print(f"\nid swap: {compared} comparisons, {len(different)} different from missing")
     assert compared > 20
     assert different == []
-
-
-@pytest.mark.django_db
-def test_a_filter_naming_another_organisation_is_refused(world: World, as_persona):
-    """T5, filter parameters: a dashboard or funnel filter that names an organisation outside
-    the user's scope is refused with the field named, never answered with its figures."""
-    from pont.testing.personas import INSPECTOR, PROV_A_MGR
-    from pont.testing.referrals import referral_in
-    from pont.testing.stop_search import other_force
-
-    referral_in(world, "requested", which="b")  # provider B has figures to leak
-    _force, foreign_area = other_force()
-    cases = [
-        (PROV_A_MGR, "referrals:funnel", "provider", world.provider_b.pk),
-        (INSPECTOR, "disposals:dashboard", "area", foreign_area.pk),
-        (INSPECTOR, "drug_testing:dashboard", "suite", foreign_area.pk),
-    ]
-    for persona, name, field, foreign in cases:
-        response = as_persona(persona).get(reverse(name), {field: foreign})
-        assert response.status_code == 400, (name, response.status_code)
-        assert "govuk-error-summary" in response.content.decode(), name
-
-
-@pytest.mark.django_db
-def test_the_funnels_csv_refuses_a_filter_outside_the_users_scope(world: World, as_persona):
-    from pont.testing.personas import PROV_A_MGR
-
-    response = as_persona(PROV_A_MGR).get(
-        reverse("referrals:funnel_csv"), {"provider": world.provider_b.pk}
-    )
-    assert response.status_code == 400
-    assert response.content.decode().startswith("Check the filters. provider:")

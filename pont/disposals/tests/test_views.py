@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from pont.audit.models import AuditEvent
 from pont.disposals.models import Disposal, DisposalCondition
 from pont.referrals.models import Referral
 from pont.testing.disposals import (
     conditional_caution,
+    decision_form,
     drug_service,
     issued_conditional_caution,
     recorded_disposal,
@@ -25,27 +25,6 @@ pytestmark = pytest.mark.django_db
 
 def page(disposal: Disposal, name: str = "detail", **kwargs: object) -> str:
     return reverse(f"disposals:{name}", kwargs={"disposal_id": disposal.pk, **kwargs})
-
-
-def decision_form(world, **overrides):
-    today = timezone.localdate()
-    data = {
-        "area": world.carmarthenshire.pk,
-        "offences": ["actual_bodily_harm"],
-        "offence_details": "Punched a man outside the Lamb",
-        "offence_date_0": today.day,
-        "offence_date_1": today.month,
-        "offence_date_2": today.year,
-        "admission": "yes",
-        "evidential_test_met": "yes",
-        "victim_views": "supports",
-        "aggravating": [],
-        "mitigating": [],
-        "scheme": "",
-        "decision_reason": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_an_officer_sees_the_recommendation_then_records_the_decision(world, as_persona):

@@ -9,7 +9,12 @@ from pont.audit.models import AuditEvent
 from pont.drug_testing import documents
 from pont.drug_testing.models import DrugTest, RequiredAssessment
 from pont.people.models import Person
-from pont.testing.drug_testing import imposed_assessment, positive_test, suite_arranged
+from pont.testing.drug_testing import (
+    desk_form,
+    imposed_assessment,
+    positive_test,
+    suite_arranged,
+)
 from pont.testing.http import moment_fields, post_form
 from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, PROV_A, PROV_B
 from pont.testing.referrals import provider_service, released_person
@@ -20,25 +25,6 @@ def fast_documents(monkeypatch):
     monkeypatch.setattr(documents, "notice_pdf", lambda data: b"%PDF-1.7 " + data.kind.encode())
 
 
-def _desk_form(world, **overrides) -> dict[str, str]:
-    now = timezone.now()
-    data = {
-        "custody_suite": str(world.llanelli.pk),
-        "custody_record_number": "LL/00042/26",
-        **moment_fields("arrested_at", now - timedelta(hours=2)),
-        "offences": "Shoplifting (theft)",
-        "condition": "arrest",
-        "trigger_offence": "theft",
-        "warning_given": "on",
-        "outcome": "tested",
-        **moment_fields("sample_taken_at", now - timedelta(minutes=30)),
-        "result_cocaine": "positive",
-        "result_opiates": "negative",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_a_custody_officer_records_a_test_for_someone_on_pont_in_one_form(world, as_persona):
     suite_arranged(world)
     person = released_person(world)
@@ -47,7 +33,7 @@ def test_a_custody_officer_records_a_test_for_someone_on_pont_in_one_form(world,
     assert page.status_code == 200
     assert person.full_name in page.content.decode()
     response = post_form(
-        client, f"/custody/drug-tests/new?person={person.pk}", _desk_form(world, person=person.pk)
+        client, f"/custody/drug-tests/new?person={person.pk}", desk_form(world, person=person.pk)
     )
     assert response.status_code == 302
     test = DrugTest.objects.get()
@@ -63,7 +49,7 @@ def test_a_new_person_is_checked_for_duplicates_before_the_test_is_recorded(worl
     existing = released_person(world, given_name="Gethin")
     client = as_persona(CUSTODY)
     dob = existing.date_of_birth
-    form = _desk_form(
+    form = desk_form(
         world,
         given_name="Gethin",
         family_name="Parry",
@@ -89,7 +75,7 @@ def test_a_test_the_law_does_not_allow_is_refused_with_the_reasons_on_the_fields
     response = post_form(
         client,
         f"/custody/drug-tests/new?person={person.pk}",
-        _desk_form(world, person=person.pk, trigger_offence="", warning_given=""),
+        desk_form(world, person=person.pk, trigger_offence="", warning_given=""),
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -105,14 +91,14 @@ def test_the_form_shows_the_laws_answer_before_the_test_is_recorded(world, as_pe
     person = released_person(world)
     client = as_persona(CUSTODY)
     allowed = post_form(
-        client, "/custody/drug-tests/eligibility", _desk_form(world, person=person.pk)
+        client, "/custody/drug-tests/eligibility", desk_form(world, person=person.pk)
     )
     assert allowed.status_code == 200
     assert "The law allows a test in this case." in allowed.content.decode()
     refused = post_form(
         client,
         "/custody/drug-tests/eligibility",
-        _desk_form(world, person=person.pk, condition="charge"),
+        desk_form(world, person=person.pk, condition="charge"),
     )
     assert "The charge condition needs the person to have been charged." in refused.content.decode()
     incomplete = post_form(client, "/custody/drug-tests/eligibility", {})

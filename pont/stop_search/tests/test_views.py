@@ -1,8 +1,6 @@
 """Stop and search in the browser's shoes: the quick form, errors naming fields, the search
 page with both outcomes and its history, the amendment, the referral, and who sees what."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
@@ -21,7 +19,13 @@ from pont.testing.personas import (
     PROV_A,
 )
 from pont.testing.referrals import provider_service, reachable_person
-from pont.testing.stop_search import amended, officer, recorded_search, stop_search_reference
+from pont.testing.stop_search import (
+    amended,
+    officer,
+    quick_form,
+    recorded_search,
+    stop_search_reference,
+)
 
 NEW = "/stop-search/new"
 
@@ -33,33 +37,6 @@ def codes(db) -> dict[str, str]:
 
 def _page(search: Search, action: str = "") -> str:
     return f"/stop-search/{search.pk}{'/' + action if action else ''}"
-
-
-def _quick_form(world, codes, **overrides) -> dict[str, str]:
-    when = timezone.localtime(timezone.now() - timedelta(minutes=15))
-    data = {
-        "search_type": "person",
-        "occurred_at_0": str(when.day),
-        "occurred_at_1": str(when.month),
-        "occurred_at_2": str(when.year),
-        "occurred_at_time": f"{when:%H:%M}",
-        "area": str(world.carmarthenshire.pk),
-        "place": "Stepney Street, Llanelli",
-        "gender": "female",
-        "age_range": "25_34",
-        "self_defined_ethnicity": codes["not_stated"],
-        "officer_defined_ethnicity": "white",
-        "legislation": codes["drugs_power"],
-        "object_of_search": codes["controlled_drugs"],
-        "grounds": "Seen handing over a wrap outside the bus station.",
-        "person_description": "Woman, about 30, red coat.",
-        "body_worn_video": "yes",
-        "body_worn_video_reference": "BWV-0099",
-        "outcome": codes["cannabis_warning"],
-        "outcome_linked": "yes",
-    }
-    data.update(overrides)
-    return data
 
 
 # Recording ------------------------------------------------------------------------------
@@ -81,7 +58,7 @@ def test_an_officer_records_a_search_on_the_quick_form_with_the_person_found_by_
     chosen = client.get(NEW, {"person": person.pk}).content.decode()
     assert person.full_name in chosen
     response = post_form(
-        client, f"{NEW}?person={person.pk}", _quick_form(world, codes, person=person.pk)
+        client, f"{NEW}?person={person.pk}", quick_form(world, codes, person=person.pk)
     )
     assert response.status_code == 302
     search = Search.objects.get()
@@ -96,7 +73,7 @@ def test_an_officer_records_a_search_on_the_quick_form_with_the_person_found_by_
 
 
 def test_a_search_is_recorded_with_nobody_named(world, codes, as_persona):
-    response = post_form(as_persona(FRONTLINE), NEW, _quick_form(world, codes))
+    response = post_form(as_persona(FRONTLINE), NEW, quick_form(world, codes))
     assert response.status_code == 302
     assert Search.objects.get().person is None
 
@@ -104,7 +81,7 @@ def test_a_search_is_recorded_with_nobody_named(world, codes, as_persona):
 def test_a_person_the_officer_may_not_see_cannot_be_chosen(world, codes, as_persona):
     client = as_persona(FRONTLINE)
     assert client.get(NEW, {"person": 999_999}).status_code == 404
-    response = post_form(client, f"{NEW}?person=999999", _quick_form(world, codes))
+    response = post_form(client, f"{NEW}?person=999999", quick_form(world, codes))
     assert response.status_code == 404
     assert not Search.objects.exists()
 
@@ -133,7 +110,7 @@ def test_an_empty_form_names_every_missing_field_in_the_error_summary(world, cod
 
 
 def test_a_person_search_without_a_description_names_those_fields(world, codes, as_persona):
-    data = _quick_form(world, codes, gender="", age_range="", self_defined_ethnicity="")
+    data = quick_form(world, codes, gender="", age_range="", self_defined_ethnicity="")
     html = post_form(as_persona(FRONTLINE), NEW, data).content.decode()
     assert '<a href="#id_gender_0">' in html
     assert '<a href="#id_age_range_0">' in html
@@ -145,7 +122,7 @@ def test_a_person_search_without_a_description_names_those_fields(world, codes, 
 def test_roles_that_do_not_record_searches_get_403_on_the_form(world, codes, as_persona, persona):
     client = as_persona(persona)
     assert client.get(NEW).status_code == 403
-    assert post_form(client, NEW, _quick_form(world, codes)).status_code == 403
+    assert post_form(client, NEW, quick_form(world, codes)).status_code == 403
     assert not Search.objects.exists()
 
 
