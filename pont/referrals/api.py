@@ -46,6 +46,62 @@ from .selectors import referral_list_visible_to, referral_scope
 router = Router(tags=["referrals"])
 
 MAX_PAGE = 100
+# The headers the write operations need, in the schema (so partner systems and Schemathesis
+# see them), and the link from a referral's ETag to the change that needs it as If-Match.
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "description": (
+                "A unique value for this operation (a UUID, say). A retry with the same key "
+                "and body returns the first response and creates nothing new; the same key "
+                "with a different body gets 422. Keys are kept for 24 hours."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+            "example": "5b0c1f3e-8f7d-4c1a-9d2e-2f6f4c8a7b10",
+        }
+    ]
+}
+IF_MATCH: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": True,
+            "description": (
+                "The ETag of the referral as you read it. A stale one gets 412 (with the "
+                "current ETag) and changes nothing; none gets 428."
+            ),
+            "schema": {"type": "string", "pattern": '^(W/)?"[0-9]+"$'},
+            "example": '"3"',
+        }
+    ]
+}
+WITH_ETAG: dict[str, Any] = {
+    "responses": {
+        "200": {
+            "headers": {
+                "ETag": {
+                    "description": "The referral's version: send it as If-Match to change it.",
+                    "schema": {"type": "string"},
+                }
+            },
+            "links": {
+                "ChangeItsStatus": {
+                    "operationId": "pont_referrals_api_update_referral",
+                    "parameters": {
+                        "referral_id": "$request.path.referral_id",
+                        "header.If-Match": "$response.header.ETag",
+                    },
+                    "description": "Change the status of the referral just read.",
+                }
+            },
+        }
+    }
+}
+
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -249,6 +305,7 @@ def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -
     response={200: ReferralOut, **ERRORS},
     url_name="get_referral",
     summary="Get one referral (with its ETag)",
+    openapi_extra=WITH_ETAG,
 )
 def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     client = _client(request, READ_SCOPE)
@@ -259,6 +316,7 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     "/{uuid:referral_id}",
     response={200: ReferralOut, 412: ErrorOut, 428: ErrorOut, **ERRORS},
     summary="Change a referral's status (needs If-Match)",
+    openapi_extra={**IF_MATCH, **WITH_ETAG},
 )
 def update_referral(
     request: HttpRequest, referral_id: UUID, payload: ReferralPatchIn
@@ -321,6 +379,7 @@ def update_referral(
     "/{uuid:referral_id}/contact-attempts",
     response={201: ContactAttemptOut, **ERRORS},
     summary="Record an attempt to contact the person (needs Idempotency-Key)",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 def record_contact_attempt(
     request: HttpRequest, referral_id: UUID, payload: ContactAttemptIn
@@ -352,6 +411,7 @@ def record_contact_attempt(
     "/{uuid:referral_id}/appointments",
     response={201: AppointmentOut, **ERRORS},
     summary="Book an appointment (needs Idempotency-Key)",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 def book_appointment(
     request: HttpRequest, referral_id: UUID, payload: AppointmentIn
@@ -384,6 +444,7 @@ def book_appointment(
     "/{uuid:referral_id}/outcomes",
     response={201: ReferralOut, **ERRORS},
     summary="Record an outcome: attendance, treatment started, or closure (needs Idempotency-Key)",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) -> HttpResponse:
     client = _client(request, WRITE_SCOPE)
