@@ -241,10 +241,12 @@ CONTENT_SECURITY_POLICY = {
 # embedded SQLite run needs no broker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# The out-of-court disposals scrutiny panel: cases drawn each month (1-30), and which forces
-# each commissioner's office oversees (office slug -> force slugs; empty: every active force,
-# the one-force deployment Pont is made for). See docs/disposals-scrutiny.md.
+# The out-of-court disposals scrutiny panel: cases drawn each month (1-30).
+# See docs/disposals-scrutiny.md.
 PONT_SCRUTINY_SAMPLE_SIZE = env_int("PONT_SCRUTINY_SAMPLE_SIZE", 10)
+# Which forces each commissioner's office oversees (office slug -> force slugs; empty: every
+# active force, the one-force deployment Pont is made for): its dashboards, panels and the
+# independent inspector's samples. See docs/adr/0003-commissioner-oversight.md.
 PONT_COMMISSIONER_FORCES: dict[str, list[str]] = {}
 
 # Periodic jobs that `pont scheduler` enqueues: (task import path, every N seconds).

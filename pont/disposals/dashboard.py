@@ -46,7 +46,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
-from pont.accounts.selectors import controller_ids_for
+from pont.accounts.selectors import controller_ids_for, overseen_force_ids_for
 from pont.core.figures import Counting, Figure, Median, Section
 from pont.core.forms import combine_local, first_day_of, month_shown
 from pont.core.working_days import working_days_between
@@ -119,13 +119,13 @@ class Dashboard:
 
 
 def dashboard_scope(*, user: User) -> QuerySet[Disposal]:
-    """The issued disposals the user may count: their force's, or (commissioner's office) the
-    whole force area's, in aggregate."""
+    """The issued disposals the user may count: their force's, or (a commissioner's office) those
+    of the forces it oversees, in aggregate."""
     if not user.has_perm(VIEW_DISPOSAL_DASHBOARD):
         return Disposal.objects.none()
     issued = Disposal.objects.filter(status__in=ISSUED_STATUSES, issued_at__isnull=False)
     if aggregate_only(user):
-        return issued  # oversight of the whole force area, in aggregate
+        return issued.filter(controller_id__in=overseen_force_ids_for(user=user))
     return issued.filter(controller_id__in=controller_ids_for(user=user))
 
 

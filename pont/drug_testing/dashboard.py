@@ -25,7 +25,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_DRUG_TESTING_DASHBOARD
-from pont.accounts.selectors import controller_ids_for
+from pont.accounts.selectors import controller_ids_for, overseen_force_ids_for
 from pont.core.figures import Counting, Figure, Median, Section
 from pont.core.forms import combine_local, first_day_of, month_shown
 from pont.core.working_days import working_days_between
@@ -86,11 +86,12 @@ class Dashboard:
 
 
 def dashboard_scope(*, user: User) -> QuerySet[DrugTest]:
-    """The tests the user may count: their force's, or (commissioner's office) the whole area's."""
+    """The tests the user may count: their force's, or (a commissioner's office) those of the
+    forces it oversees, in aggregate."""
     if not user.has_perm(VIEW_DRUG_TESTING_DASHBOARD):
         return DrugTest.objects.none()
     if aggregate_only(user):
-        return DrugTest.objects.all()  # oversight of the whole force area, in aggregate
+        return DrugTest.objects.filter(controller_id__in=overseen_force_ids_for(user=user))
     return DrugTest.objects.filter(controller_id__in=controller_ids_for(user=user))
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
-from pont.accounts.selectors import controller_ids_for, memberships_of
+from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
 from pont.core.figures import suppress
 from pont.core.working_days import working_days_between
 
@@ -70,7 +70,8 @@ class Funnel:
 
 
 def funnel_scope(*, user: User) -> QuerySet[Referral]:
-    """Sent referrals the user may count: their force's, their provider's, or (OPCC) all."""
+    """Sent referrals the user may count: their force's, their provider's, or (a commissioner's
+    office) those of the forces it oversees."""
     if not user.has_perm(VIEW_REFERRAL_FUNNEL):
         return Referral.objects.none()
     # Sent ones only: a draft, or a draft cancelled before sending, never entered the funnel.
@@ -83,8 +84,8 @@ def funnel_scope(*, user: User) -> QuerySet[Referral]:
         elif kind in Organisation.POLICE_KINDS:
             condition |= Q(referring_controller_id__in=controller_ids_for(user=user))
         elif kind in (Organisation.Kind.COMMISSIONER, Organisation.Kind.PANEL):
-            condition = Q()  # oversight of the whole force area, in aggregate
-            break
+            # Oversight of the force area, in aggregate.
+            condition |= Q(referring_controller_id__in=overseen_force_ids_for(user=user))
     return sent.filter(condition)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import VIEW_SEARCH_AUDIT, VIEW_SEARCHES
+from pont.accounts.selectors import overseen_force_ids_for
 from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
@@ -207,17 +208,17 @@ class StaffFiguresForm(BasisForm):
 @require_GET
 def staff_figures(request: AuthenticatedRequest) -> HttpResponse:
     """The figures for chosen months, with the trend by month and county: the force's own
-    searches for its staff; every force's, small numbers suppressed, for the commissioner's
-    office (which sees aggregates only)."""
+    searches for its staff; those of the forces it oversees, small numbers suppressed, for the
+    commissioner's office (which sees aggregates only)."""
     form = StaffFiguresForm(request.GET or None, initial={"basis": figures.CURRENT})
     if form.is_bound and not form.is_valid():
         return render(request, "stop_search/figures.html", {"form": form}, status=400)
     data = form.cleaned_data if form.is_bound else {}
-    forces = selectors.force_ids_for(user=request.user)
-    public = aggregate_only(request.user) or not forces
+    own = selectors.force_ids_for(user=request.user)
+    public = aggregate_only(request.user) or not own
     result = figures.compute(
         basis=data.get("basis") or figures.CURRENT,
-        controller_ids=forces or None,
+        controller_ids=own or overseen_force_ids_for(user=request.user),
         first=first_day_of(data["since"]) if data.get("since") else None,
         after=next_month(first_day_of(data["until"])) if data.get("until") else None,
     )

@@ -294,11 +294,12 @@ def reviews_of(*, sampled: SampledSearch) -> dict[str, SearchReview]:
 
 
 def audit_dashboard_scope(*, user: User) -> QuerySet[AuditSample]:
-    """The samples the user may count: the force's, or (commissioner's office) the area's."""
+    """The samples the user may count: the force's, or (a commissioner's office) those of the
+    forces it oversees."""
     if not user.is_authenticated or not user.has_perm(VIEW_SEARCH_AUDIT):
         return AuditSample.objects.none()
     if aggregate_only(user):
-        return AuditSample.objects.all()  # the whole force area, in aggregate
+        return AuditSample.objects.filter(controller_id__in=overseen_force_ids_for(user=user))
     return AuditSample.objects.filter(controller_id__in=force_ids_for(user=user))
 
 
