@@ -24,7 +24,7 @@ from pont.core.figures import suppress
 from pont.core.working_days import working_days_between
 
 from .models import Referral
-from .selectors import overdue_milestones
+from .selectors import overdue_milestones, sla_limits_by_day
 
 STAGES = [
     ("requested", _("Sent"), "requested_at"),
@@ -184,8 +184,9 @@ def compute_funnel(
     attempts = sum(r.attempts for r in reached)  # type: ignore[attr-defined]
     attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
     overdue: Counter[str] = Counter()
+    limits = sla_limits_by_day()
     for r in rows:
-        for milestone in overdue_milestones(r):
+        for milestone in overdue_milestones(r, limits=limits):
             overdue[milestone] += 1
     months: Counter[str] = Counter(
         timezone.localdate(r.requested_at).strftime("%Y-%m") for r in rows if r.requested_at
@@ -215,13 +216,15 @@ def filter_choices(
     referrals: QuerySet[Referral],
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The providers and counties present in the user's scope, named in the active language."""
-    providers: dict[str, str] = {}
+    providers = {
+        str(o.pk): o.display_name
+        for o in Organisation.objects.filter(pk__in=referrals.values("receiving_organisation_id"))
+    }
     counties: dict[str, str] = {}
-    for r in referrals.select_related(
-        "receiving_organisation", "referring_organisation__parent__parent"
-    ):
-        providers[str(r.receiving_organisation_id)] = r.receiving_organisation.display_name
-        area = area_of(r.referring_organisation)
+    for referrer in Organisation.objects.filter(
+        pk__in=referrals.values("referring_organisation_id")
+    ).select_related("parent__parent"):
+        area = area_of(referrer)
         if area is not None:
             counties[area.name] = area.display_name
     return sorted(providers.items(), key=lambda p: p[1]), sorted(

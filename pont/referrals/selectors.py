@@ -1,6 +1,8 @@
 """Reads of referrals. Every function returns only what the actor may see."""
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -81,18 +83,28 @@ def sla_limits(on: date | None = None) -> dict[str, ReferralSla]:
     return {row.code: row for row in ReferralSla.objects.effective_on(on)}
 
 
-def due_dates(referral: Referral) -> dict[str, date]:
+Limits = Callable[[date], dict[str, ReferralSla]]
+
+
+def sla_limits_by_day() -> Limits:
+    """`sla_limits`, each day read once: for a page or a figure that looks at many referrals
+    (one query a day sent, not one a referral)."""
+    return cache(sla_limits)
+
+
+def due_dates(referral: Referral, limits: Limits = sla_limits) -> dict[str, date]:
     """When each milestone of this referral falls due, in working days from sending."""
     if referral.requested_at is None:
         return {}
     sent = timezone.localdate(referral.requested_at)
-    return {
-        code: add_working_days(sent, sla.working_days) for code, sla in sla_limits(sent).items()
-    }
+    return {code: add_working_days(sent, sla.working_days) for code, sla in limits(sent).items()}
 
 
-def overdue_milestones(referral: Referral, today: date | None = None) -> list[str]:
-    """The milestones this referral has missed, as of today."""
+def overdue_milestones(
+    referral: Referral, today: date | None = None, limits: Limits = sla_limits
+) -> list[str]:
+    """The milestones this referral has missed, as of today (`limits`: `sla_limits_by_day()`
+    when looking at many)."""
     if referral.status not in Referral.OPEN_STATUSES:
         return []
     today = today or timezone.localdate()
@@ -103,7 +115,7 @@ def overdue_milestones(referral: Referral, today: date | None = None) -> list[st
     }
     return [
         code
-        for code, due in due_dates(referral).items()
+        for code, due in due_dates(referral, limits).items()
         if reached.get(code) is None and today > due
     ]
 

@@ -110,6 +110,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         {"code": code, "label": text, "current": code == queue}
         for code, (text, _f) in queues.items()
     ]
+    limits = selectors.sla_limits_by_day()
     return render(
         request,
         "referrals/list.html",
@@ -119,7 +120,9 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "queue_label": label,
             "provider": provider,
             "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
-            "overdue_ids": {r.pk for r in page.object_list if selectors.overdue_milestones(r)},
+            "overdue_ids": {
+                r.pk for r in page.object_list if selectors.overdue_milestones(r, limits=limits)
+            },
         },
     )
 
