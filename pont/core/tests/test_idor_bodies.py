@@ -214,6 +214,14 @@ def _api_outcome(client: Client, f: Foreign, value: Any) -> Any:
     )
 
 
+def _attendance(client: Client, f: Foreign, value: Any) -> Any:
+    return post_form(
+        client,
+        reverse("referrals:attendance", kwargs={"referral_id": f.referral.pk}),
+        {"appointment": value, "attendance": "attended"},
+    )
+
+
 def _disclosed() -> int:
     return AuditEvent.objects.filter(operation=AuditEvent.Operation.DISCLOSURE).count()
 
@@ -368,11 +376,7 @@ CASES = [
         "",
         lambda f: f.appointment_b.pk,
         lambda f: f.own_appointment.pk,
-        lambda c, f, v: post_form(
-            c,
-            reverse("referrals:attendance", kwargs={"referral_id": f.referral.pk}),
-            {"appointment": v, "attendance": "attended"},
-        ),
+        _attendance,
         _attended,
     ),
     Case(
@@ -381,11 +385,7 @@ CASES = [
         "",
         lambda f: f.appointment_a.pk,
         lambda f: f.own_appointment.pk,
-        lambda c, f, v: post_form(
-            c,
-            reverse("referrals:attendance", kwargs={"referral_id": f.referral.pk}),
-            {"appointment": v, "attendance": "attended"},
-        ),
+        _attendance,
         _attended,
     ),
     Case(

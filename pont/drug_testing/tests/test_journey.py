@@ -19,7 +19,7 @@ from pont.audit.models import AuditEvent
 from pont.demo.custody import demo_clock
 from pont.drug_testing.models import BreachCase, DrugTest, Notice, OfficerTask, RequiredAssessment
 from pont.referrals.models import OutboxMessage, Referral, WebhookEndpoint
-from pont.testing.drug_testing import suite_arranged
+from pont.testing.drug_testing import desk_form, suite_arranged
 from pont.testing.http import moment_fields, post_form
 from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
 from pont.testing.referrals import provider_service, released_person
@@ -66,20 +66,14 @@ def test_test_to_ra1_to_non_attendance_to_breach_pack_to_decision(
         response = post_form(
             officer,
             f"/custody/drug-tests/new?person={person.pk}",
-            {
-                "person": str(person.pk),
-                "custody_suite": str(world.llanelli.pk),
-                "custody_record_number": "LL/00777/26",
+            desk_form(
+                world,
+                person=str(person.pk),
+                custody_record_number="LL/00777/26",
+                offences="Theft from a shop",
                 **moment_fields("arrested_at", week_ago - timedelta(hours=3)),
-                "offences": "Theft from a shop",
-                "condition": "arrest",
-                "trigger_offence": "theft",
-                "warning_given": "on",
-                "outcome": "tested",
                 **moment_fields("sample_taken_at", week_ago - timedelta(minutes=30)),
-                "result_cocaine": "positive",
-                "result_opiates": "negative",
-            },
+            ),
         )
         test = DrugTest.objects.get(custody_record_number="LL/00777/26")
         assert response.status_code == 302
