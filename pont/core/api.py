@@ -2,13 +2,14 @@
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import AfterValidator
 
 from .exceptions import ApplicationError
 from .middleware import database_unavailable
@@ -23,10 +24,31 @@ def _location(loc: Any) -> str:
 def in_utc(moment: datetime, *, naive_is_utc: bool = False) -> datetime:
     """A moment from a request, in UTC, for a query. ISO 8601 allows time zone offsets up to
     23:59, PostgreSQL only up to 15:59: compared in UTC, any valid offset works. A naive
-    moment is read as UTC or as Pont's local time, as the endpoint documents."""
+    moment is read as UTC or as Pont's local time, as the endpoint documents. Within a day
+    of the first or last moment Python holds, it is that moment (a filter's edge)."""
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC) if naive_is_utc else timezone.make_aware(moment)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        first, last = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+        return first if moment.year == first.year else last
+
+
+def _stored_in_utc(moment: datetime) -> datetime:
+    """A moment sent to be kept: in UTC (any ISO 8601 offset; a naive one is Pont's local
+    time), refused when no database could keep it."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("Enter a date and time between the years 1 and 9999.") from None
+
+
+# A date-time field of an API body: kept in UTC, so every offset ISO 8601 allows is stored
+# (PostgreSQL refuses offsets beyond 15:59) and a naive one does not fail a comparison.
+UtcDateTime = Annotated[datetime, AfterValidator(_stored_in_utc)]
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from pont.core.api import UtcDateTime
+
 
 class PersonOut(Schema):
     """Only what the provider needs to reach and identify the person (data minimisation)."""
@@ -114,7 +116,7 @@ class ReferralPatchIn(Schema):
 
 class ContactAttemptIn(Schema):
     method: Literal["phone", "text", "email", "letter", "visit", "in_person"]
-    attempted_at: datetime
+    attempted_at: UtcDateTime
     result: Literal["reached", "no_answer", "message_left", "wrong_details", "declined"]
     note: str = Field("", max_length=2000)
 
@@ -129,7 +131,7 @@ class ContactAttemptIn(Schema):
 
 class AppointmentIn(Schema):
     kind: Literal["assessment", "follow_up", "treatment"] = "assessment"
-    starts_at: datetime
+    starts_at: UtcDateTime
     place: str = Field(min_length=1, max_length=300)
 
 
@@ -139,7 +141,7 @@ class OutcomeIn(Schema):
     type: Literal["attendance", "treatment_started", "closed"]
     appointment_id: int | None = Field(None, description="For attendance.")
     attendance: Literal["attended", "did_not_attend", "left_early"] | None = None
-    started_at: datetime | None = Field(None, description="For treatment_started.")
+    started_at: UtcDateTime | None = Field(None, description="For treatment_started.")
     closure_reason: str = Field("", description="For closed: a WNDSM closure reason code.")
     note: str = ""
 

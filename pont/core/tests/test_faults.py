@@ -11,7 +11,9 @@ a lost database answers 503.
   is written, and the next request works.
 """
 
+import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -303,3 +305,51 @@ def test_a_time_zone_offset_postgresql_cannot_store_is_compared_in_utc(world):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 200
+
+
+def test_a_moment_in_a_body_with_any_offset_is_kept_in_utc(world):
+    """Found by the stateful API fuzzing on PostgreSQL: a contact attempt at
+    0403-01-16T02:11:11-19:53 (valid ISO 8601, an offset beyond PostgreSQL's 15:59) was a
+    500. A body's moments are now kept in UTC; one no date can hold is refused (422), a
+    naive one is Pont's local time, and a filter at the edge of time still answers."""
+    import uuid
+
+    from django.test import Client
+
+    from pont.accounts import services as accounts
+    from pont.referrals.models import ContactAttempt
+    from pont.testing.personas import SYSADMIN
+    from pont.testing.referrals import referral_in
+
+    referral = referral_in(world, "accepted")
+    _client, key = accounts.api_client_create(
+        actor=world.users[SYSADMIN],
+        organisation=world.provider_a,
+        name="offsets",
+        scopes=["referrals:read", "referrals:write"],
+    )
+
+    def attempt(when: str) -> Any:
+        return Client().post(
+            f"/api/v1/referrals/{referral.pk}/contact-attempts",
+            json.dumps({"method": "phone", "attempted_at": when, "result": "no_answer"}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    kept = attempt("2026-01-16T02:11:11-19:53")
+    assert kept.status_code == 201, kept.content
+    stored = ContactAttempt.objects.get(pk=kept.json()["id"]).attempted_at
+    assert stored == datetime(2026, 1, 16, 22, 4, 11, tzinfo=UTC)
+    assert attempt("2026-01-16T02:11:11").status_code == 201  # naive: local time
+    refused = attempt("0001-01-01T00:00:00+05:00")
+    assert refused.status_code == 422
+    assert "attempted_at" in refused.json()["extra"]["fields"]
+    for edge in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        listed = Client().get(
+            "/api/v1/referrals/",
+            {"updated_since": edge},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert listed.status_code == 200, (edge, listed.content)
+    assert ContactAttempt.objects.count() == 2
