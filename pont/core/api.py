@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import AfterValidator
@@ -43,7 +44,7 @@ def _stored_in_utc(moment: datetime) -> datetime:
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError("Enter a date and time between the years 1 and 9999.") from None
+        raise ValueError(str(_("Enter a date and time between the years 1 and 9999."))) from None
 
 
 # A date-time field of an API body: kept in UTC, so every offset ISO 8601 allows is stored
