@@ -40,15 +40,20 @@ def primary_controller_for(*, user: User) -> Organisation | None:
     return organisation.root() if organisation.is_police else organisation
 
 
-def areas_for(*, user: User) -> QuerySet[Organisation]:
-    """The policing areas of the user's force(s): where a search or a disposal happened."""
+def force_units_for(*, user: User, kind: str) -> QuerySet[Organisation]:
+    """The active organisations of a kind (areas, custody suites) in the user's force(s)."""
     forces = controller_ids_for(user=user)
-    areas = [
+    units = [
         o.pk
-        for o in Organisation.objects.filter(kind=Organisation.Kind.AREA, is_active=True)
+        for o in Organisation.objects.filter(kind=kind, is_active=True)
         if o.root().pk in forces
     ]
-    return Organisation.objects.filter(pk__in=areas).order_by("name")
+    return Organisation.objects.filter(pk__in=units).order_by("name")
+
+
+def areas_for(*, user: User) -> QuerySet[Organisation]:
+    """The policing areas of the user's force(s): where a search or a disposal happened."""
+    return force_units_for(user=user, kind=Organisation.Kind.AREA)
 
 
 # Oversight. A police and crime commissioner's office (and its panels, and the independent

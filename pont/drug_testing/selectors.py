@@ -20,7 +20,7 @@ from pont.accounts.roles import (
     RECORD_DRUG_TEST,
     REVIEW_DRUG_TESTS,
 )
-from pont.accounts.selectors import controller_ids_for
+from pont.accounts.selectors import controller_ids_for, force_units_for
 from pont.core.exceptions import ApplicationError
 from pont.referrals.actors import Actor
 from pont.referrals.selectors import referral_get_for_actor
@@ -125,13 +125,7 @@ def qa_samples_visible_to(*, user: User) -> QuerySet[QaSample]:
 
 def custody_suites_for(*, user: User) -> QuerySet[Organisation]:
     """The custody suites of the user's force(s), for the suite field of the test form."""
-    forces = controller_ids_for(user=user)
-    suites = [
-        o.pk
-        for o in Organisation.objects.filter(kind=Organisation.Kind.CUSTODY_SUITE, is_active=True)
-        if o.root().pk in forces
-    ]
-    return Organisation.objects.filter(pk__in=suites).order_by("name")
+    return force_units_for(user=user, kind=Organisation.Kind.CUSTODY_SUITE)
 
 
 # Reference data -------------------------------------------------------------
