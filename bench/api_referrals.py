@@ -18,11 +18,9 @@ import argparse
 import multiprocessing
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -31,14 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.scratch import (  # noqa: E402 - after the path
+    create_scratch_database,
+    free_port,
+    server_environment,
+    use_scratch_settings,
+)
+
 CLIENT_PROCESSES = int(os.environ.get("PONT_BENCH_CLIENT_PROCESSES", "2"))
 THREADS_PER_PROCESS = int(os.environ.get("PONT_BENCH_CLIENT_THREADS", "8"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(referrals: int) -> dict:
@@ -46,16 +45,10 @@ def _seed(referrals: int) -> dict:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
-    if os.environ.get("DATABASE_URL"):
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        # The server process must use the same scratch database.
-        os.environ["PONT_BENCH_DB_NAME"] = connection.settings_dict["NAME"]
-    else:
-        call_command("migrate", verbosity=0)
+    create_scratch_database()
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS bench_scratch (id integer PRIMARY KEY %s, note varchar(10))"
@@ -253,17 +246,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="pont-bench-api-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.server.settings"
-    os.environ["PONT_VAR_DIR"] = scratch
-    os.environ["PONT_SQLITE_PATH"] = str(Path(scratch) / "bench.sqlite3")
-    os.environ["PONT_AUDIT_CHECKPOINT_FILE"] = ""
+    use_scratch_settings("pont-bench-api-")
     seed = _seed(args.referrals)
-    env = dict(os.environ)
-    if os.environ.get("PONT_BENCH_DB_NAME"):
-        base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        env["DATABASE_URL"] = f"{base_url}/{os.environ['PONT_BENCH_DB_NAME']}"
-    port = _free_port()
+    env = server_environment()
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),

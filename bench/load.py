@@ -20,23 +20,22 @@ import argparse
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.scratch import (  # noqa: E402 - after the path
+    create_scratch_database,
+    free_port,
+    server_environment,
+    use_scratch_settings,
+)
+
 PERSONAS = ("prov_a", "frontline", "custody", "inspector")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(referrals: int, disposals: int, searches: int) -> dict:
@@ -50,11 +49,7 @@ def _seed(referrals: int, disposals: int, searches: int) -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    if os.environ.get("DATABASE_URL"):
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        os.environ["PONT_BENCH_DB_NAME"] = connection.settings_dict["NAME"]
-    else:
-        call_command("migrate", verbosity=0)
+    create_scratch_database()
     # Served as in production: whitenoise's manifest of the collected static files.
     call_command("collectstatic", "--no-input", verbosity=0)
     from pont.accounts import services as accounts
@@ -125,22 +120,14 @@ def main() -> int:
     parser.add_argument("--searches", type=int, default=60)
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="pont-load-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.server.settings"
-    os.environ["PONT_VAR_DIR"] = str(scratch)
-    os.environ["PONT_SQLITE_PATH"] = str(scratch / "load.sqlite3")
-    os.environ["PONT_AUDIT_CHECKPOINT_FILE"] = ""
+    scratch = use_scratch_settings("pont-load-")
     started = time.perf_counter()
     seed = _seed(args.referrals, args.disposals, args.searches)
     seeding = time.perf_counter() - started
     seed_file = scratch / "seed.json"
     seed_file.write_text(json.dumps(seed), encoding="utf-8")
-    env = dict(os.environ, PONT_LOAD_SEED=str(seed_file), PONT_LOAD_PACE=str(args.pace))
-    if os.environ.get("PONT_BENCH_DB_NAME"):
-        env["DATABASE_URL"] = (
-            f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{os.environ['PONT_BENCH_DB_NAME']}"
-        )
-    port = _free_port()
+    env = server_environment(PONT_LOAD_SEED=str(seed_file), PONT_LOAD_PACE=str(args.pace))
+    port = free_port()
     server_log = scratch / "server.log"
     with server_log.open("w") as log:
         server = subprocess.Popen(  # noqa: S603 - fixed arguments
