@@ -16,38 +16,21 @@ import os
 from collections import Counter
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from hypothesis import HealthCheck
 
 from pont.accounts import services as accounts
+from pont.testing.fuzz import CHECKS, connection_kept, fuzz_settings, schema
 from pont.testing.personas import SYSADMIN
 from pont.testing.referrals import provider_service, reachable_person, referral_in
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
 # make test: 15 examples an operation; make test-full: PONT_FUZZ_EXAMPLES=200.
 EXAMPLES = int(os.environ.get("PONT_FUZZ_EXAMPLES", "15"))
 CASES: Counter[str] = Counter()
 FAILED: Counter[str] = Counter()
 
 
-@pytest.fixture
-def _connection_kept():
-    """Keep the test's database connection across the handler's requests (as in the
-    referral fuzzing test: a bare WSGIHandler would close it)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.fixture(params=["provider_a", "provider_b"])
-def api_key(request, world, _connection_kept):  # noqa: ANN001, ANN201
+def api_key(request, world):  # noqa: ANN001, ANN201
     """A key of one provider; referrals to both providers exist, and a public service."""
     referral_in(world, "requested")
     referral_in(world, "in-progress", which="b", person=reachable_person(world, given_name="Bo"))
@@ -58,36 +41,23 @@ def api_key(request, world, _connection_kept):  # noqa: ANN001, ANN201
         name=f"fuzz {request.param}",
         scopes=["referrals:read", "referrals:write"],
     )
-    return key
+    with connection_kept():
+        yield key
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@fuzz_settings(EXAMPLES)
 def test_every_operation_never_fails_and_answers_as_documented(case, api_key):
     operation = f"{case.operation.method.upper()} {case.operation.path}"
     CASES[operation] += 1
     try:
-        case.call_and_validate(
-            headers={"Authorization": f"Bearer {api_key}"},
-            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
-        )
+        case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=CHECKS)
     except BaseException:
         FAILED[operation] += 1
         raise
 
 
 STEPS: Counter[tuple[str, bool]] = Counter()  # (operation, answered 2xx): calls
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
 def test_the_operations_chained_never_fail_and_answer_as_documented(api_key):
@@ -106,13 +76,8 @@ def test_the_operations_chained_never_fail_and_answer_as_documented(api_key):
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
 
     Workflow.run(
-        settings=settings(
-            max_examples=max(5, EXAMPLES // 2),
-            stateful_step_count=6,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+        settings=fuzz_settings(
+            max(5, EXAMPLES // 2), stateful_step_count=6, suppress_health_check=list(HealthCheck)
         )
     )
 
