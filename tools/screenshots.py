@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,24 +105,11 @@ class Walk:
             self.page.wait_for_load_state()
 
 
-def _local(moment: Any) -> Any:
-    from django.utils import timezone
-
-    return timezone.localtime(moment)
-
-
-def _fill_moment(page: Page, prefix: str, moment: Any) -> None:
-    local = _local(moment)
-    page.fill(f"input[name={prefix}_0]", str(local.day))
-    page.fill(f"input[name={prefix}_1]", str(local.month))
-    page.fill(f"input[name={prefix}_2]", str(local.year))
-    page.fill(f"input[name={prefix}_time]", f"{local:%H:%M}")
-
-
 def custody_officer(walk: Walk) -> None:
     from django.utils import timezone
 
     from pont.directory.models import Service
+    from pont.testing.browser import fill_drug_test, fill_required_assessment
 
     page = walk.page
     walk.sign_in("custody")
@@ -131,22 +118,8 @@ def custody_officer(walk: Walk) -> None:
 
     walk.go("/custody/drug-tests/new")
     now = timezone.now()
-    page.fill("input[name=given_name]", "Owain")
-    page.fill("input[name=family_name]", "Prydderch")
-    page.fill("input[name=date_of_birth_0]", "14")
-    page.fill("input[name=date_of_birth_1]", "3")
-    page.fill("input[name=date_of_birth_2]", "1991")
-    page.select_option("select[name=custody_suite]", label="Llanelli custody suite")
-    page.fill("input[name=custody_record_number]", f"LL/{int(time.time()) % 100000:05d}/26")
-    _fill_moment(page, "arrested_at", now - timedelta(hours=2))
-    page.fill("textarea[name=offences], input[name=offences]", "Theft from a shop")
-    page.check("input[name=condition][value=arrest]")
-    page.select_option("select[name=trigger_offence]", value="theft")
-    page.check("input[name=warning_given]")
-    page.check("input[name=outcome][value=tested]")
-    _fill_moment(page, "sample_taken_at", now - timedelta(minutes=20))
-    page.check("input[name=result_cocaine][value=positive]")
-    page.check("input[name=result_opiates][value=negative]")
+    record_number = f"LL/{int(time.time()) % 100000:05d}/26"
+    fill_drug_test(page, record_number=record_number, born=date(1991, 3, 14), now=now)
     page.click("text=Check whether the law allows a test")
     page.wait_for_timeout(800)
     walk.check()
@@ -164,12 +137,10 @@ def custody_officer(walk: Walk) -> None:
     service = Service.objects.filter(name__icontains="Llanelli", accepts_referrals=True).first()
     service = service or Service.objects.filter(accepts_referrals=True).order_by("name").first()
     assert service is not None  # noqa: S101 - the demo has services
-    appointment = _local(now + timedelta(days=2)).replace(hour=10, minute=30)
+    appointment = timezone.localtime(now + timedelta(days=2)).replace(hour=10, minute=30)
 
     def impose() -> None:
-        page.select_option("select[name=service]", value=str(service.pk))
-        _fill_moment(page, "appointment_at", appointment)
-        page.fill("input[name=place]", "DDAS Llanelli, Unit 2, Heol y Bont, Llanelli SA15 3AB")
+        fill_required_assessment(page, service_id=service.pk, appointment=appointment)
 
     impose()
     page.click("button:has-text('Impose and make the RA1 notice')")

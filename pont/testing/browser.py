@@ -15,10 +15,12 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -134,6 +136,49 @@ class Journey:
             self.press("Enter")  # in the form's last field: submits it
         else:
             self.click("main form button[type=submit]")
+
+
+# Filling Pont's forms in a browser (the journeys and tools/screenshots.py) -------------------
+
+
+def fill_day(scope: Any, prefix: str, day: date) -> None:
+    """A GOV.UK date input: day, month and year boxes."""
+    scope.locator(f"input[name={prefix}_0]").fill(str(day.day))
+    scope.locator(f"input[name={prefix}_1]").fill(str(day.month))
+    scope.locator(f"input[name={prefix}_2]").fill(str(day.year))
+
+
+def fill_moment(page: Any, prefix: str, moment: datetime) -> None:
+    """A GOV.UK date input and a time box, in the local time of Wales."""
+    local = timezone.localtime(moment)
+    fill_day(page, prefix, local.date())
+    page.fill(f"input[name={prefix}_time]", f"{local:%H:%M}")
+
+
+def fill_drug_test(page: Any, *, record_number: str, born: date, now: datetime) -> None:
+    """The custody desk's form for someone new to Pont (Owain Prydderch): arrested for theft at
+    Llanelli two hours ago, tested twenty minutes ago, positive for cocaine."""
+    page.fill("input[name=given_name]", "Owain")
+    page.fill("input[name=family_name]", "Prydderch")
+    fill_day(page, "date_of_birth", born)
+    page.select_option("select[name=custody_suite]", label="Llanelli custody suite")
+    page.fill("input[name=custody_record_number]", record_number)
+    fill_moment(page, "arrested_at", now - timedelta(hours=2))
+    page.fill("textarea[name=offences], input[name=offences]", "Theft from a shop")
+    page.check("input[name=condition][value=arrest]")
+    page.select_option("select[name=trigger_offence]", value="theft")
+    page.check("input[name=warning_given]")
+    page.check("input[name=outcome][value=tested]")
+    fill_moment(page, "sample_taken_at", now - timedelta(minutes=20))
+    page.check("input[name=result_cocaine][value=positive]")
+    page.check("input[name=result_opiates][value=negative]")
+
+
+def fill_required_assessment(page: Any, *, service_id: Any, appointment: datetime) -> None:
+    """The Required Assessment's form on a test's page: the service, when and where."""
+    page.select_option("select[name=service]", value=str(service_id))
+    fill_moment(page, "appointment_at", appointment)
+    page.fill("input[name=place]", "DDAS Llanelli, Unit 2, Heol y Bont, Llanelli SA15 3AB")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from pont.disposals.models import Disposal
 from pont.referrals.models import Referral
+from pont.testing.browser import fill_day, fill_drug_test, fill_required_assessment
 from pont.testing.disposals import authorised, conditional_caution
 from pont.testing.personas import FRONTLINE, PROV_A
 
@@ -45,13 +46,6 @@ def test_an_officer_issues_a_conditional_disposal_and_the_provider_sees_its_refe
     assert "Attend a drug assessment" in journey.text()
 
 
-def _fill_day(scope, prefix: str, day) -> None:
-    """A GOV.UK date input: day, month and year boxes."""
-    scope.locator(f"input[name={prefix}_0]").fill(str(day.day))
-    scope.locator(f"input[name={prefix}_1]").fill(str(day.month))
-    scope.locator(f"input[name={prefix}_2]").fill(str(day.year))
-
-
 def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_attendance(
     journey, world
 ):
@@ -74,7 +68,7 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
     )
     page.click("summary:has-text('Record a contact attempt')")
     attempt.locator("select[name=method]").select_option("phone")
-    _fill_day(attempt, "day", today)
+    fill_day(attempt, "day", today)
     attempt.locator("input[name=at]").fill("00:00")
     attempt.locator("select[name=result]").select_option("no_answer")
     attempt.locator("button").click()
@@ -83,7 +77,7 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
 
     booking = page.locator(f"form[action='{reverse('referrals:appointment', args=[referral.pk])}']")
     page.click("summary:has-text('Book an appointment')")
-    _fill_day(booking, "day", today)
+    fill_day(booking, "day", today)
     booking.locator("input[name=at]").fill("23:59")
     booking.locator("input[name=place]").fill("Llanelli hub, 12 Stepney Street")
     booking.locator("button").click()
@@ -168,15 +162,6 @@ def test_a_panel_member_judges_a_pseudonymised_search(journey, world):
     assert (judgement.reasonable_grounds, judgement.treated_fairly) == ("yes", "unsure")
 
 
-def _fill_moment(page, prefix: str, moment) -> None:
-    """A GOV.UK date input and a time box, in the local time of Wales."""
-    from django.utils import timezone
-
-    local = timezone.localtime(moment)
-    _fill_day(page, prefix, local.date())
-    page.fill(f"input[name={prefix}_time]", f"{local:%H:%M}")
-
-
 def test_a_custody_officer_records_a_positive_test_and_prints_the_ra1(journey, world):
     from datetime import timedelta
 
@@ -193,20 +178,8 @@ def test_a_custody_officer_records_a_positive_test_and_prints_the_ra1(journey, w
     page = journey.page
     journey.sign_in(world.users[CUSTODY])
     journey.go(reverse("drug_testing:create"))
-    page.fill("input[name=given_name]", "Owain")
-    page.fill("input[name=family_name]", "Prydderch")
-    _fill_day(page, "date_of_birth", (now - timedelta(days=35 * 365)).date())
-    page.select_option("select[name=custody_suite]", value=str(world.llanelli.pk))
-    page.fill("input[name=custody_record_number]", "LL/04211/26")
-    _fill_moment(page, "arrested_at", now - timedelta(hours=2))
-    page.fill("textarea[name=offences], input[name=offences]", "Theft from a shop")
-    page.check("input[name=condition][value=arrest]")
-    page.select_option("select[name=trigger_offence]", value="theft")
-    page.check("input[name=warning_given]")
-    page.check("input[name=outcome][value=tested]")
-    _fill_moment(page, "sample_taken_at", now - timedelta(minutes=20))
-    page.check("input[name=result_cocaine][value=positive]")
-    page.check("input[name=result_opiates][value=negative]")
+    born = (now - timedelta(days=35 * 365)).date()
+    fill_drug_test(page, record_number="LL/04211/26", born=born, now=now)
     journey.click("button:has-text('Record the test')")
     if "/new" in page.url:  # possible matches: the officer confirms this is someone new
         page.check("input[name=confirmed_new]")
@@ -217,9 +190,7 @@ def test_a_custody_officer_records_a_positive_test_and_prints_the_ra1(journey, w
     appointment = timezone.localtime(now + timedelta(days=2)).replace(hour=10, minute=30)
 
     def impose() -> None:
-        page.select_option("select[name=service]", value=str(service.pk))
-        _fill_moment(page, "appointment_at", appointment)
-        page.fill("input[name=place]", "DDAS Llanelli, Unit 2, Heol y Bont, Llanelli SA15 3AB")
+        fill_required_assessment(page, service_id=service.pk, appointment=appointment)
         journey.click("button:has-text('Impose and make the RA1 notice')")
 
     impose()  # the person is new: Pont says which contact details are missing
