@@ -31,6 +31,15 @@ def controller_ids_for(*, user: User) -> frozenset[int]:
     return result
 
 
+def force_ids_for(*, user: User) -> frozenset[int]:
+    """The forces the user works for (none for the commissioner's office or a provider)."""
+    return frozenset(
+        Organisation.objects.filter(
+            pk__in=controller_ids_for(user=user), kind=Organisation.Kind.FORCE
+        ).values_list("pk", flat=True)
+    )
+
+
 def primary_controller_for(*, user: User) -> Organisation | None:
     """Return the organisation a new record by this user belongs to (their first membership)."""
     membership = memberships_of(user=user).order_by("created_at", "pk").first()

@@ -33,7 +33,7 @@ from django_stubs_ext import StrOrPromise
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
-from pont.accounts.selectors import memberships_of, overseen_force_ids_for
+from pont.accounts.selectors import force_ids_for, overseen_force_ids_for
 from pont.core import redaction
 from pont.core.forms import combine_local, next_month
 from pont.core.working_days import working_days_between
@@ -71,12 +71,7 @@ def scrutiny_force_ids_for(*, user: User) -> frozenset[int]:
     cache = getattr(user, "_pont_cache_scrutiny_forces", None)
     if cache is not None:
         return cache
-    own = {
-        m.organisation.root().pk
-        for m in memberships_of(user=user)
-        if m.organisation.is_police and m.organisation.root().kind == Organisation.Kind.FORCE
-    }
-    result = frozenset(own) | overseen_force_ids_for(user=user)
+    result = force_ids_for(user=user) | overseen_force_ids_for(user=user)
     user._pont_cache_scrutiny_forces = result  # type: ignore[attr-defined]  # per-request cache
     return result
 

@@ -23,7 +23,12 @@ from pont.accounts.roles import (
     VIEW_SEARCH_AUDIT,
     VIEW_SEARCHES,
 )
-from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
+from pont.accounts.selectors import (
+    controller_ids_for,
+    force_ids_for,
+    memberships_of,
+    overseen_force_ids_for,
+)
 from pont.core.exceptions import ApplicationError
 from pont.core.forms import next_month
 from pont.core.models import ReferenceData
@@ -216,15 +221,6 @@ def audit_rule_value(code: str, day: date) -> int:
 
 def review_themes_on(day: date | None = None) -> QuerySet[SearchReviewTheme]:
     return SearchReviewTheme.objects.effective_on(day)
-
-
-def force_ids_for(*, user: User) -> frozenset[int]:
-    """The forces the user works for (none for the commissioner's office or a provider)."""
-    return frozenset(
-        Organisation.objects.filter(
-            pk__in=controller_ids_for(user=user), kind=Organisation.Kind.FORCE
-        ).values_list("pk", flat=True)
-    )
 
 
 def review_kind_for(*, user: User) -> str | None:
