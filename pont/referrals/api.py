@@ -46,6 +46,8 @@ from .selectors import referral_list_visible_to, referral_scope
 router = Router(tags=["referrals"])
 
 MAX_PAGE = 100
+# The status change's operation id, named here for the link to it below.
+UPDATE_OPERATION = "pont_referrals_api_update_referral"
 # The headers the write operations need, in the schema (so partner systems and Schemathesis
 # see them), and the link from a referral's ETag to the change that needs it as If-Match.
 IDEMPOTENCY_KEY: dict[str, Any] = {
@@ -90,7 +92,7 @@ WITH_ETAG: dict[str, Any] = {
             },
             "links": {
                 "ChangeItsStatus": {
-                    "operationId": "pont_referrals_api_update_referral",
+                    "operationId": UPDATE_OPERATION,
                     "parameters": {
                         "referral_id": "$request.path.referral_id",
                         "header.If-Match": "$response.header.ETag",
@@ -316,6 +318,7 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     "/{uuid:referral_id}",
     response={200: ReferralOut, 412: ErrorOut, 428: ErrorOut, **ERRORS},
     summary="Change a referral's status (needs If-Match)",
+    operation_id=UPDATE_OPERATION,
     openapi_extra={**IF_MATCH, **WITH_ETAG},
 )
 def update_referral(
