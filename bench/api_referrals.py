@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -31,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scratch import (  # noqa: E402 - after the path
     create_scratch_database,
-    free_port,
     server_environment,
+    start_server,
     use_scratch_settings,
 )
 
@@ -249,33 +248,14 @@ def main() -> None:
     use_scratch_settings("pont-bench-api-")
     seed = _seed(args.referrals)
     env = server_environment()
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "bench.server.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
+    server, base = start_server(
         env=env,
+        workers=args.workers,
+        threads=args.threads,
+        ready_path="/bench/bare-json",
+        tries=100,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        import httpx
-
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/bench/bare-json").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         results = [
             _measure(base, name, args.seconds, seed, server.pid)
             for name in args.scenarios.split(",")

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scratch import (  # noqa: E402 - after the path
     create_scratch_database,
-    free_port,
     server_environment,
+    start_server,
     use_scratch_settings,
 )
 
@@ -127,39 +127,24 @@ def main() -> int:
     seed_file = scratch / "seed.json"
     seed_file.write_text(json.dumps(seed), encoding="utf-8")
     env = server_environment(PONT_LOAD_SEED=str(seed_file), PONT_LOAD_PACE=str(args.pace))
-    port = free_port()
     server_log = scratch / "server.log"
     with server_log.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "bench.server.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={args.workers}",
-                f"--threads={args.threads}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
+        server, base = start_server(
             env=env,
+            workers=args.workers,
+            threads=args.threads,
+            ready_path="/healthz",
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            import httpx
-
-            for _ in range(200):
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             subprocess.run(  # noqa: S603 - fixed arguments
                 [
                     str(Path(sys.executable).parent / "locust"),
                     "-f",
                     str(ROOT / "bench" / "locustfile.py"),
                     "--headless",
-                    f"--host=http://127.0.0.1:{port}",
+                    f"--host={base}",
                     f"--users={args.users}",
                     f"--spawn-rate={max(1, args.users // 10)}",
                     f"--run-time={args.seconds}s",

@@ -1,10 +1,16 @@
 """What the benchmarks that run a real server share: scratch settings, a scratch database the
-server process uses too, and a free port on loopback."""
+server process uses too, and the server itself (gunicorn on a free port on loopback)."""
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from tempfile import mkdtemp
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def use_scratch_settings(prefix: str) -> Path:
@@ -43,3 +49,40 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_server(
+    *,
+    env: dict[str, str],
+    workers: int,
+    threads: int,
+    ready_path: str,
+    tries: int = 200,
+    **popen: Any,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the bench settings on a free port, once `ready_path` answers 200 (asked
+    `tries` times, a tenth of a second apart); its process and base URL (`popen`: where its
+    output goes)."""
+    import httpx
+
+    base = f"http://127.0.0.1:{free_port()}"
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "bench.server.wsgi:application",
+            f"--bind={base.removeprefix('http://')}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        **popen,
+    )
+    for _ in range(tries):
+        try:
+            if httpx.get(f"{base}{ready_path}").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, base
