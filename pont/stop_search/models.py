@@ -176,12 +176,16 @@ class Search(TimeStampedModel, VersionedModel):
         POLICEUK = "policeuk", _("Imported from police.uk")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Indexed by search_controller_day (its first column), not on its own.
     controller = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("force"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
+    # area, officer and person are blank in every imported search: their indexes are partial
+    # (see Meta), so that an import does not add a million entries of NULL to three indexes.
     area = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("area"),
@@ -189,6 +193,7 @@ class Search(TimeStampedModel, VersionedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     policeuk_import = models.ForeignKey(
@@ -249,6 +254,7 @@ class Search(TimeStampedModel, VersionedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # Linked only when the person gave their name.
     person = models.ForeignKey(
@@ -258,6 +264,7 @@ class Search(TimeStampedModel, VersionedModel):
         null=True,
         blank=True,
         related_name="searches",
+        db_index=False,
     )
 
     outcome_at_search = models.CharField(
@@ -293,6 +300,14 @@ class Search(TimeStampedModel, VersionedModel):
         ]
         indexes = [
             models.Index(fields=["controller", "local_date"], name="search_controller_day"),
+            # Partial: "column = value" implies "is not null", so both databases use them.
+            models.Index(fields=["area"], condition=Q(area__isnull=False), name="search_area"),
+            models.Index(
+                fields=["officer"], condition=Q(officer__isnull=False), name="search_officer"
+            ),
+            models.Index(
+                fields=["person"], condition=Q(person__isnull=False), name="search_person"
+            ),
         ]
 
     def __str__(self) -> str:
