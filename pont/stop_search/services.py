@@ -17,6 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -568,7 +569,7 @@ def _policeuk_current_labels() -> dict[str, dict[str, str]]:
 
 
 def _policeuk_month_open(
-    *, force: str, month: date, actor: User | None, file_name: str
+    *, controller: Organisation, force: str, month: date, actor: User | None, file_name: str
 ) -> tuple[PoliceUkImport, int]:
     """Lock the force-month's import record (made if new) and delete its searches."""
     record = PoliceUkImport.objects.select_for_update().filter(force=force, month=month).first()
@@ -592,6 +593,9 @@ def _policeuk_month_open(
     amended = searches.filter(amendments__isnull=False).distinct().count()
     if amended:
         raise ApplicationError(str(AMENDED_SEARCHES) % {**names, "count": amended}, status=409)
+    # Uncounted before they go (all of the force-month, in UK time, like the file).
+    uncounted = {key: -count for key, count in tallies.counts_of(searches).items()}
+    tallies.add_counts(controller.pk, month, uncounted)
     replaced = 0
     while chunk := list(searches.values_list("pk", flat=True)[:POLICEUK_BATCH]):
         # In chunks: deleting a large month at once would load every search into memory.
@@ -659,6 +663,15 @@ class _PoliceUkSearchWriter:
                 continue
             value = constant[field.name] if field.name in constant else field.get_default()
             fixed.append((_column(field), field.get_db_prep_save(value, self._connection)))
+        # On SQLite the columns that are the same in every search are written into the
+        # statement, not bound again for each row (17 of its 38 columns: a fifth of the
+        # INSERT's time); only values whose SQL spelling is beyond doubt are.
+        literal = {
+            column: _sql_literal(value)
+            for column, value in fixed
+            if self._connection.vendor == "sqlite" and _sql_literal(value) is not None
+        }
+        fixed = [(column, value) for column, value in fixed if column not in literal]
         self._fields = {field.name: field for field in meta.concrete_fields}
         self._read = attrgetter(*self.FROM_ROW.values())
         # The position of each converted value in what _read returns.
@@ -668,6 +681,10 @@ class _PoliceUkSearchWriter:
             if name in self.CONVERTED
         ]
         self._memo: dict[str, dict[Any, Any]] = {name: {} for name in self.CONVERTED}
+        # What each search written counts as in the roll-up (tallies.KEY, in its order): no
+        # area, and police.uk's one outcome both at the time of the search and now.
+        self.counts: dict[tuple[Any, ...], int] = {}
+        self._tally_values = attrgetter("self_defined_ethnicity", "outcome", "outcome_linked")
         self._fixed = tuple(value for _column, value in fixed)
         columns = [
             _column(meta.pk),
@@ -676,9 +693,11 @@ class _PoliceUkSearchWriter:
             *(column for column, _value in fixed),
         ]
         quote = self._connection.ops.quote_name
-        table, listed = quote(meta.db_table), ", ".join(quote(column) for column in columns)
-        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # names from _meta
-            table, listed, ", ".join(["%s"] * len(columns))
+        table = quote(meta.db_table)
+        listed = ", ".join(quote(column) for column in [*columns, *literal])
+        # Names from _meta; literals only NULL, integers and '' (_sql_literal).
+        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+            table, listed, ", ".join(["%s"] * len(columns) + list(literal.values()))
         )
         # PostgreSQL takes rows fastest by COPY (executemany is a round trip per row).
         self._copy = (
@@ -697,6 +716,13 @@ class _PoliceUkSearchWriter:
         return converted
 
     def write(self, rows: list[policeuk.PoliceUkRow]) -> None:
+        self.send(self.values(rows))
+
+    def values(self, rows: list[policeuk.PoliceUkRow]) -> list[tuple[Any, ...]]:
+        """Each row's values for the statement, in its order (and the row counted)."""
+        counts = self.counts
+        for key in map(self._counted_as, rows):
+            counts[key] = counts.get(key, 0) + 1
         now = timezone.now()
         stamps = tuple(
             self._fields[name].get_db_prep_save(now, self._connection) for name in self.STAMPS
@@ -709,6 +735,10 @@ class _PoliceUkSearchWriter:
             for index, field in converted:
                 read_values[index] = convert(field, read_values[index])
             values.append((new_id, *read_values, *tail))
+        return values
+
+    def send(self, values: list[tuple[Any, ...]]) -> None:
+        """Write the rows' values: one executemany, or COPY on PostgreSQL."""
         with self._connection.cursor() as cursor:
             if not self._copy:
                 cursor.executemany(self._sql, values)
@@ -717,10 +747,25 @@ class _PoliceUkSearchWriter:
                 for value in values:
                     copy.write_row(value)
 
+    def _counted_as(self, row: policeuk.PoliceUkRow) -> tuple[Any, ...]:
+        ethnicity, outcome, linked = self._tally_values(row)
+        return (None, ethnicity, outcome, linked, outcome, linked)
+
 
 def _column(field: Any) -> str:
     column: str = field.column  # a concrete field always has one
     return column
+
+
+def _sql_literal(value: Any) -> str | None:
+    """The SQL for NULL, an integer or the empty string; None for any other value."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:  # not bool: its spelling differs between databases
+        return str(value)
+    if value == "" and isinstance(value, str):
+        return "''"
+    return None
 
 
 # The version (7, time-ordered) and variant (RFC 9562) bits of a UUID, and its random part.
@@ -754,6 +799,33 @@ def _new_uuids(count: int) -> list[str]:
         low = _UUID_VARIANT | (int.from_bytes(data[8 * index : 8 * index + 8]) & _RANDOM_62)
         ids.append(f"{high | low:032x}")
     return ids
+
+
+IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache while an import writes (default: 2 MiB)
+
+
+@contextmanager
+def _import_page_cache() -> Iterator[None]:
+    """On SQLite, a larger page cache for this connection while an import writes.
+
+    A month of searches adds to five indexes at once; with SQLite's default 2 MiB
+    cache their pages are written out and read back over and over (a million
+    searches imported 15% faster with 64 MiB). Restored after, so the server's
+    other connections keep the default.
+    """
+    connection = connections[router.db_for_write(Search)]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 @transaction.atomic
@@ -800,7 +872,11 @@ def policeuk_import(
         if record is None:
             assert reader.month is not None  # noqa: S101  # set by the first row read
             record, replaced = _policeuk_month_open(
-                force=force_id, month=reader.month, actor=actor, file_name=file_name
+                controller=controller,
+                force=force_id,
+                month=reader.month,
+                actor=actor,
+                file_name=file_name,
             )
         if writer is None:
             writer = _PoliceUkSearchWriter(controller=controller, record=record)
@@ -808,29 +884,30 @@ def policeuk_import(
         written += len(batch)
         batch.clear()
 
-    for row in reader:
-        if on_progress and reader.rows - reported >= POLICEUK_PROGRESS_EVERY:
-            reported = reader.rows
-            on_progress(reader.rows, reader.bytes_read)
+    with _import_page_cache():
+        for row in reader:
+            if on_progress and reader.rows - reported >= POLICEUK_PROGRESS_EVERY:
+                reported = reader.rows
+                on_progress(reader.rows, reader.bytes_read)
+            if reader.errors:
+                continue  # read on to find every problem; the file will be refused
+            batch.append(row)
+            if len(batch) >= POLICEUK_WRITE_BATCH:
+                write()
         if reader.errors:
-            continue  # read on to find every problem; the file will be refused
-        batch.append(row)
-        if len(batch) >= POLICEUK_WRITE_BATCH:
-            write()
-    if reader.errors:
-        raise PoliceUkImportError(file_name, reader.errors)
-    write()
-    # Rows were written (a file without any is refused), so both are set.
-    assert record is not None  # noqa: S101
-    assert reader.month is not None  # noqa: S101
-    record.file_name = file_name[:255]
-    record.sha256 = reader.sha256
-    record.rows = written
-    record.imported_at = timezone.now()
-    record.imported_by = actor
-    record.save(update_fields=["file_name", "sha256", "rows", "imported_at", "imported_by"])
-    # The searches replaced and written are all of the month (in UK time): count it again.
-    tallies.recount_month(controller.pk, reader.month)
+            raise PoliceUkImportError(file_name, reader.errors)
+        write()
+        # Rows were written (a file without any is refused), so both are set.
+        assert record is not None  # noqa: S101
+        assert reader.month is not None  # noqa: S101
+        record.file_name = file_name[:255]
+        record.sha256 = reader.sha256
+        record.rows = written
+        record.imported_at = timezone.now()
+        record.imported_by = actor
+        record.save(update_fields=["file_name", "sha256", "rows", "imported_at", "imported_by"])
+        # The searches replaced were uncounted as they went; count those written.
+        tallies.add_counts(controller.pk, reader.month, writer.counts if writer else {})
     if on_progress:
         on_progress(reader.rows, reader.bytes_read)
     audit.record(

@@ -2,7 +2,7 @@
 searches recorded, outcomes amended (in both directions, twice), police.uk months imported,
 re-imported and spilling into the next month in UK time; and `check` can fail."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
@@ -90,6 +90,34 @@ def test_an_import_and_its_replacement_are_counted_in_uk_months(world, codes):
     assert (force.rows, again.rows, again.replaced) == (3, 2, 3)
     _same_as_searches(controller_id, date(2019, 8, 1), date(2019, 9, 1))
     assert [(r.month, r.searches) for r in figures.compute().by_month] == [(date(2019, 9, 1), 2)]
+
+
+def test_an_import_beside_searches_recorded_in_pont_counts_both(world, codes):
+    # A search recorded in Pont in the month that police.uk then publishes: the import adds to
+    # the month's tallies and the replacement takes away only what the first import added.
+    recorded = recorded_search(
+        world,
+        occurred_at=datetime(2019, 9, 15, 10, tzinfo=UTC),
+        outcome=codes["arrest"],
+        outcome_linked=True,
+    )
+    name = "2019-09-dyfed-powys-stop-and-search.csv"
+    rows = [
+        ("2019-09-15T10:00:00+00:00", "Arrest", "True"),  # the recorded search's outcome
+        ("2019-09-16T10:00:00+00:00", "Arrest", "False"),
+        ("2019-09-17T10:00:00+00:00", "A no further action disposal", ""),
+    ]
+    services.policeuk_import(actor=None, file_name=name, stream=_file(rows))
+    september = date(2019, 9, 1)
+    _same_as_searches(recorded.controller_id, september)
+    assert sum(t.searches for t in SearchTally.objects.filter(month=september)) == 4
+    again = services.policeuk_import(actor=None, file_name=name, stream=_file(rows[1:2]))
+    assert again.replaced == 3
+    _same_as_searches(recorded.controller_id, september)
+    assert sorted((t.outcome, t.outcome_linked, t.searches) for t in SearchTally.objects.all()) == [
+        (codes["arrest"], False, 1),
+        (codes["arrest"], True, 1),
+    ]  # no tally left at zero
 
 
 def test_check_fails_when_the_tallies_disagree_and_rebuild_mends_them(world, codes):
