@@ -9,5 +9,6 @@ from . import views
 urlpatterns = [
     path("bench/bare-json", views.bare_json),
     path("bench/bare-write", views.bare_write),
+    path("bench/minimal-audited-read/<uuid:referral_id>", views.minimal_audited_read),
     *pont_urlpatterns,
 ]
