@@ -17,6 +17,8 @@ mark from getrusage, is its own):
   their writing into the searches table timed (the import's own INSERTs or
   COPY, and the commit), on a fresh database: how much of the floor any
   import into that table could reach;
+- reading and checking alone: every file through the import's reader, nothing
+  written (the other bound: the import reads every row before writing it);
 - the floors on the same files: SQLite `executemany` of the raw 15 columns into
   one flat table in one transaction; PostgreSQL `COPY ... FROM STDIN (FORMAT csv)`
   into a flat table (psycopg); `pandas.read_csv` + `to_sql` into SQLite if
@@ -256,6 +258,30 @@ def child_ceiling(work: Path, database_url: str, files: list[str]) -> dict[str, 
     return {"rows": rows, "seconds": seconds, "peak_mb": _peak_mb()}
 
 
+def child_read(work: Path, database_url: str, files: list[str]) -> dict[str, Any]:
+    """Reading and checking alone: every file through `PoliceUkReader`, no database write.
+
+    The other bound on the import: it reads and checks every row in Python
+    before writing it, so it cannot be faster than this either.
+    """
+    _django(work, database_url)
+    from pont.stop_search import policeuk, services
+
+    vocabulary = services._policeuk_vocabulary()
+    rows = 0
+    started = time.perf_counter()
+    for name in files:
+        path = Path(name)
+        named, _error = policeuk.parse_file_name(path.name)
+        with path.open("rb") as stream:
+            reader = policeuk.PoliceUkReader(stream, vocabulary=vocabulary, month=named.month)
+            rows += sum(1 for _row in reader)
+            if reader.errors:
+                raise SystemExit(f"{path.name}: {reader.errors[0]}")
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
 def child_profile(work: Path, database_url: str, files: list[str]) -> dict[str, Any]:
     """The import of the first file under cProfile: where the time goes."""
     import cProfile
@@ -465,6 +491,7 @@ def child_main(args: argparse.Namespace) -> None:
         "import": lambda: child_import(work, url, files),
         "profile": lambda: child_profile(work, url, files),
         "ceiling": lambda: child_ceiling(work, url, files),
+        "read": lambda: child_read(work, url, files),
         "figures": lambda: child_figures(work, url, files),
         "floor-sqlite": lambda: child_floor_sqlite(work, files),
         "floor-copy": lambda: child_floor_copy(url, files),
@@ -527,6 +554,7 @@ def measure(name: str, url: str, work: Path, files: list[Path], profile: bool) -
     _reset(work, url)
     run_child("setup", work, url, files)
     measured["ceiling"] = run_child("ceiling", work, url, files)
+    measured["read"] = run_child("read", work, url, files)
     return measured
 
 
@@ -600,6 +628,7 @@ def report(rows: int, results: dict[str, dict[str, Any]], notes: list[str]) -> N
             (f"{database}: policeuk_import", measured["import"]),
             (f"{database}: floor, {floor_name}", measured["floor"]),
             (f"{database}: ceiling, only the writing timed", measured["ceiling"]),
+            (f"{database}: reading and checking alone", measured["read"]),
         ]
         if "pandas" in measured:
             lines.append((f"{database}: pandas read_csv + to_sql", measured["pandas"]))
@@ -642,6 +671,10 @@ def report(rows: int, results: dict[str, dict[str, Any]], notes: list[str]) -> N
         label = f"{database}:   the table's ceiling, as a share of {floor_name}"
         print(f"{label:<58}{ceiling:>14.1%}  (no import can do better)")
         figure("stop search", label.replace("  ", " "), ceiling * 100, "%")
+        reading = _rate(measured["read"]) / _rate(measured["floor"])
+        label = f"{database}:   reading alone, as a share of {floor_name}"
+        print(f"{label:<58}{reading:>14.1%}  (nor can the import)")
+        figure("stop search", label.replace("  ", " "), reading * 100, "%")
         if "pandas" in measured:
             faster = _rate(measured["import"]) / _rate(measured["pandas"])
             label = f"{database}: import faster than pandas"
