@@ -737,7 +737,8 @@ class SearchTally(models.Model):
     outcomes: the figures are counted from these few rows, never from every search.
 
     Kept by `stop_search.tallies`: a recorded search adds one, an amendment moves one
-    between rows, a police.uk import recounts the months it touched. Rows are summed
+    between rows, a police.uk import adds the searches it writes and takes away those it
+    replaces. Rows are summed
     when read, so two rows with the same key (two first searches of a kind recorded at
     the same moment) count correctly; `tallies.check` compares them with the searches.
     """

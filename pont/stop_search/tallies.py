@@ -3,9 +3,9 @@
 Every change to what a search counts as goes through here, in the transaction
 of the change: `add` when a search is recorded, `move` when its outcome is
 amended, `add_counts` for the searches a police.uk import deletes and writes
-(counted as they are written), `recount` for a span of months. `check` says
-whether the tallies of a force-month equal the searches themselves, and
-`rebuild` recounts everything (after a restore, or when `check` disagrees).
+(counted as they are written). `check` says whether the tallies of a
+force-month equal the searches themselves, and `rebuild` recounts everything
+(after a restore, or when `check` disagrees).
 """
 
 from collections.abc import Mapping
@@ -127,12 +127,6 @@ def recount(controller_id: int, first: date, after: date) -> int:
     ]
     SearchTally.objects.bulk_create(rows, batch_size=500)
     return len(rows)
-
-
-def recount_month(controller_id: int, month: date) -> int:
-    """Count a force-month again (a police.uk file holds one month, in UK time)."""
-    first = month.replace(day=1)
-    return recount(controller_id, first, next_month(first))
 
 
 def rebuild() -> int:
