@@ -27,7 +27,6 @@ from typing import IO, Any, NoReturn
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import ProtectedError
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -467,7 +466,6 @@ def search_referral_start(
 # Only an Organisation of kind "force" matches.
 
 POLICEUK_FORCES: dict[str, str] = {"dyfed-powys": "dyfed-powys-police"}
-POLICEUK_BATCH = 500  # searches deleted per DELETE when a month is replaced
 POLICEUK_WRITE_BATCH = 2000  # searches written per executemany
 POLICEUK_PROGRESS_EVERY = 100  # rows between progress reports
 
@@ -593,17 +591,27 @@ def _policeuk_month_open(
     amended = searches.filter(amendments__isnull=False).distinct().count()
     if amended:
         raise ApplicationError(str(AMENDED_SEARCHES) % {**names, "count": amended}, status=409)
+    # Anything else that points at one of them (a search in an audit sample) keeps them too:
+    # one EXISTS per relation, where the ORM's delete loaded every search to look.
+    for relation in Search._meta.related_objects:
+        pointing = relation.related_model._base_manager.filter(
+            **{f"{relation.field.name}__in": searches}
+        )
+        if pointing.exists():
+            raise ApplicationError(str(SEARCHES_IN_USE) % names, status=409)
     # Uncounted before they go (all of the force-month, in UK time, like the file).
     uncounted = {key: -count for key, count in tallies.counts_of(searches).items()}
     tallies.add_counts(controller.pk, month, uncounted)
-    replaced = 0
-    while chunk := list(searches.values_list("pk", flat=True)[:POLICEUK_BATCH]):
-        # In chunks: deleting a large month at once would load every search into memory.
-        try:
-            Search.objects.filter(pk__in=chunk).delete()
-        except ProtectedError:
-            raise ApplicationError(str(SEARCHES_IN_USE) % names, status=409) from None
-        replaced += len(chunk)
+    # Nothing points at them now (checked above, in this transaction, under the lock of the
+    # import record), so one DELETE: a replaced month of 80,000 searches took 35 s by the
+    # ORM's collector, which builds a model instance of each.
+    connection = connections[router.db_for_write(Search)]
+    quote = connection.ops.quote_name
+    table = quote(Search._meta.db_table)
+    column = quote(Search._meta.get_field("policeuk_import").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [record.pk])  # noqa: S608
+        replaced = cursor.rowcount
     return record, replaced
 
 

@@ -16,7 +16,7 @@ from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.stop_search import policeuk, services
-from pont.stop_search.models import OutcomeAmendment, PoliceUkImport, Search
+from pont.stop_search.models import OutcomeAmendment, PoliceUkImport, Search, SearchTally
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
 
 from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file
@@ -217,6 +217,21 @@ def test_a_month_whose_searches_were_amended_in_pont_is_not_replaced(world):
     assert refused.value.status == 409
     assert "1 search(es) of dyfed-powys 2019-09 have outcome amendments" in refused.value.message
     assert Search.objects.count() == 205
+
+
+def test_a_month_with_searches_in_an_audit_sample_is_not_replaced(world):
+    import_file(world)
+    ids = set(Search.objects.values_list("pk", flat=True))
+    tallied = sorted(SearchTally.objects.values_list("outcome", "searches"))
+    sample = services.search_sample_draw(actor=None, controller=world.force, month=date(2019, 9, 1))
+    assert sample.sampled.exists()
+    with pytest.raises(ApplicationError) as refused:
+        import_file(world)
+    assert refused.value.status == 409
+    assert "are used by other records in Pont" in refused.value.message
+    # Nothing replaced, nothing uncounted.
+    assert set(Search.objects.values_list("pk", flat=True)) == ids
+    assert sorted(SearchTally.objects.values_list("outcome", "searches")) == tallied
 
 
 def test_the_force_comes_from_the_name_or_the_caller_and_they_must_agree(world):
