@@ -674,11 +674,11 @@ class _PoliceUkSearchWriter:
         # On SQLite the columns that are the same in every search are written into the
         # statement, not bound again for each row (17 of its 38 columns: a fifth of the
         # INSERT's time); only values whose SQL spelling is beyond doubt are.
-        literal = {
-            column: _sql_literal(value)
-            for column, value in fixed
-            if self._connection.vendor == "sqlite" and _sql_literal(value) is not None
-        }
+        literal: dict[str, str] = {}
+        for column, value in fixed if self._connection.vendor == "sqlite" else []:
+            spelled = _sql_literal(value)
+            if spelled is not None:
+                literal[column] = spelled
         fixed = [(column, value) for column, value in fixed if column not in literal]
         self._fields = {field.name: field for field in meta.concrete_fields}
         self._read = attrgetter(*self.FROM_ROW.values())
