@@ -55,6 +55,8 @@ def add_counts(controller_id: int, month: date, counts: Mapping[tuple[Any, ...],
     them. One read of the month's tallies, then one UPDATE per key already
     counted and one INSERT for the new keys: a police.uk month of 80,000 rows
     has a few hundred keys, where recounting it meant reading every search.
+    Rows are summed when read, so one of two twin rows may go below zero
+    while their sum stays right; rows left at exactly zero are removed.
     """
     first = month.replace(day=1)
     existing: dict[tuple[Any, ...], int] = {}
