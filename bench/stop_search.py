@@ -670,11 +670,11 @@ def report(rows: int, results: dict[str, dict[str, Any]], notes: list[str]) -> N
         ceiling = _rate(measured["ceiling"]) / _rate(measured["floor"])
         label = f"{database}:   the table's ceiling, as a share of {floor_name}"
         print(f"{label:<58}{ceiling:>14.1%}  (no import can do better)")
-        figure("stop search", label.replace("  ", " "), ceiling * 100, "%")
+        figure("stop search", " ".join(label.split()), ceiling * 100, "%")
         reading = _rate(measured["read"]) / _rate(measured["floor"])
         label = f"{database}:   reading alone, as a share of {floor_name}"
         print(f"{label:<58}{reading:>14.1%}  (nor can the import)")
-        figure("stop search", label.replace("  ", " "), reading * 100, "%")
+        figure("stop search", " ".join(label.split()), reading * 100, "%")
         if "pandas" in measured:
             faster = _rate(measured["import"]) / _rate(measured["pandas"])
             label = f"{database}: import faster than pandas"
