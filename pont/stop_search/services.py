@@ -485,6 +485,10 @@ SEARCHES_IN_USE = _(
     "Searches of %(force)s %(month)s are used by other records in Pont: the month cannot be "
     "replaced."
 )
+SEARCHES_SAMPLED = _(
+    "Searches of %(force)s %(month)s are in an audit sample of searches, and their reviews "
+    "refer to them: the month cannot be replaced."
+)
 IMPORT_BUSY = _("%(force)s %(month)s is being imported by someone else: try again shortly.")
 
 # Each is a ReferenceData table with a policeuk_label (typed Any: ReferenceData has none).
@@ -598,7 +602,9 @@ def _policeuk_month_open(
             **{f"{relation.field.name}__in": searches}
         )
         if pointing.exists():
-            raise ApplicationError(str(SEARCHES_IN_USE) % names, status=409)
+            sampled = relation.related_model is SampledSearch
+            reason = SEARCHES_SAMPLED if sampled else SEARCHES_IN_USE
+            raise ApplicationError(str(reason) % names, status=409)
     # Uncounted before they go (all of the force-month, in UK time, like the file).
     uncounted = {key: -count for key, count in tallies.counts_of(searches).items()}
     tallies.add_counts(controller.pk, month, uncounted)

@@ -228,7 +228,10 @@ def test_a_month_with_searches_in_an_audit_sample_is_not_replaced(world):
     with pytest.raises(ApplicationError) as refused:
         import_file(world)
     assert refused.value.status == 409
-    assert "are used by other records in Pont" in refused.value.message
+    assert refused.value.message == (
+        "Searches of dyfed-powys 2019-09 are in an audit sample of searches, and their "
+        "reviews refer to them: the month cannot be replaced."
+    )
     # Nothing replaced, nothing uncounted.
     assert set(Search.objects.values_list("pk", flat=True)) == ids
     assert sorted(SearchTally.objects.values_list("outcome", "searches")) == tallied
