@@ -738,9 +738,9 @@ class SearchTally(models.Model):
 
     Kept by `stop_search.tallies`: a recorded search adds one, an amendment moves one
     between rows, a police.uk import adds the searches it writes and takes away those it
-    replaces. Rows are summed
-    when read, so two rows with the same key (two first searches of a kind recorded at
-    the same moment) count correctly; `tallies.check` compares them with the searches.
+    replaces. Rows are summed when read, so two rows with the same key (two first searches
+    of a kind recorded at the same moment) count correctly; `tallies.check` compares them
+    with the searches.
     """
 
     controller = models.ForeignKey(
