@@ -912,8 +912,9 @@ def policeuk_import(
         if reader.errors:
             raise PoliceUkImportError(file_name, reader.errors)
         write()
-        # Rows were written (a file without any is refused), so both are set.
+        # Rows were written (a file without any is refused), so all three are set.
         assert record is not None  # noqa: S101
+        assert writer is not None  # noqa: S101
         assert reader.month is not None  # noqa: S101
         record.file_name = file_name[:255]
         record.sha256 = reader.sha256
@@ -922,7 +923,7 @@ def policeuk_import(
         record.imported_by = actor
         record.save(update_fields=["file_name", "sha256", "rows", "imported_at", "imported_by"])
         # The searches replaced were uncounted as they went; count those written.
-        tallies.add_counts(controller.pk, reader.month, writer.counts if writer else {})
+        tallies.add_counts(controller.pk, reader.month, writer.counts)
     if on_progress:
         on_progress(reader.rows, reader.bytes_read)
     audit.record(
