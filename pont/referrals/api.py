@@ -15,7 +15,6 @@ from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
@@ -24,7 +23,6 @@ from pont.accounts.models import ApiClient
 from pont.audit import services as audit
 from pont.core.api import in_utc
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
-from pont.people.models import Person
 
 from . import services
 from .actors import READ_SCOPE, WRITE_SCOPE, actor_label
@@ -41,7 +39,7 @@ from .schemas import (
     ReferralPageOut,
     ReferralPatchIn,
 )
-from .selectors import referral_list_visible_to, referral_scope
+from .selectors import referral_api_rows
 
 router = Router(tags=["referrals"])
 
@@ -123,86 +121,6 @@ def _client(request: HttpRequest, scope: str) -> ApiClient:
     return client
 
 
-# The referral's own fields, copied as they are into the response.
-_PLAIN_FIELDS = (
-    "status",
-    "version",
-    "source_kind",
-    "urgency",
-    "reason",
-    "legal_basis",
-    "statutory_basis",
-    "requested_at",
-    "accepted_at",
-    "rejected_at",
-    "first_contact_attempt_at",
-    "first_contacted_at",
-    "first_attended_at",
-    "treatment_started_at",
-    "closed_at",
-    "cancelled_at",
-    "rejection_reason",
-    "cancellation_reason",
-    "already_known_to_provider",
-    "updated_at",
-)
-_PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "preferred_language")
-_APPOINTMENT_FIELDS = ("id", "kind", "starts_at", "place", "attendance")
-_ATTEMPT_FIELDS = ("id", "method", "attempted_at", "result", "note")
-_ROW_FIELDS = (
-    "pk",
-    "person_id",
-    "service_id",
-    "contact_snapshot",
-    *_PLAIN_FIELDS,
-    *(f"person__{name}" for name in _PERSON_FIELDS),
-    "service__name",
-    "referring_organisation__name",
-    "closure_reason__code",
-)
-
-
-def referral_rows(referrals: QuerySet[Referral]) -> list[dict[str, Any]]:
-    """The API's representation of each referral, in the queryset's order.
-
-    Read as plain rows (three queries for any number of referrals), not model
-    instances: a list of twenty built six model objects per referral before.
-    Each row keeps the person's id under `_person_id`, for the disclosure record.
-    """
-    rows = list(referrals.values(*_ROW_FIELDS))
-    ids = [row["pk"] for row in rows]
-    appointments: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    attempts: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    if ids:
-        for referral_id, *values in Appointment.objects.filter(referral_id__in=ids).values_list(
-            "referral_id", *_APPOINTMENT_FIELDS
-        ):
-            appointments[referral_id].append(dict(zip(_APPOINTMENT_FIELDS, values, strict=True)))
-        for referral_id, *values in ContactAttempt.objects.filter(referral_id__in=ids).values_list(
-            "referral_id", *_ATTEMPT_FIELDS
-        ):
-            attempts[referral_id].append(dict(zip(_ATTEMPT_FIELDS, values, strict=True)))
-    return [
-        {
-            "id": str(row["pk"]),
-            "reference": Referral.reference_for(row["pk"]),
-            **{name: row[name] for name in _PLAIN_FIELDS},
-            "person": {
-                "reference": Person.reference_for(row["person_id"]),
-                **{name: row[f"person__{name}"] for name in _PERSON_FIELDS},
-            },
-            "contact_routes": row["contact_snapshot"],
-            "service": {"id": str(row["service_id"]), "name": row["service__name"]},
-            "referring_organisation": row["referring_organisation__name"],
-            "closure_reason": row["closure_reason__code"],
-            "appointments": appointments[row["pk"]],
-            "contact_attempts": attempts[row["pk"]],
-            "_person_id": row["person_id"],
-        }
-        for row in rows
-    ]
-
-
 def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
     """Record each referral returned as disclosed to the client (and drop the private keys)."""
     object_type = Referral._meta.label_lower
@@ -254,19 +172,15 @@ def list_referrals(
     """Referrals in the order they last changed, oldest first: poll with `updated_since`, page with
     `cursor`. Drafts are never shown."""
     client = _client(request, READ_SCOPE)
-    referrals = referral_list_visible_to(actor=client)
-    if status:
-        if status not in Referral.Status.values:
-            raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})
-        referrals = referrals.filter(status=status)
-    if updated_since is not None:
-        referrals = referrals.filter(updated_at__gte=in_utc(updated_since))
-    if cursor:
-        after_time, after_id = _decode_cursor(cursor)
-        referrals = referrals.filter(
-            Q(updated_at__gt=after_time) | Q(updated_at=after_time, pk__gt=after_id)
-        )
-    page = referral_rows(referrals.order_by("updated_at", "pk")[: limit + 1])
+    if status and status not in Referral.Status.values:
+        raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})
+    page = referral_api_rows(
+        client=client,
+        status=status,
+        updated_since=None if updated_since is None else in_utc(updated_since),
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
     more = len(page) > limit
     page = page[:limit]
     _disclosed(client, page)
@@ -285,7 +199,7 @@ def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dic
     A read records the disclosure. The answer to a write does not: the write's
     own audit event already names the client, the referral and the request.
     """
-    rows = referral_rows(referral_scope(actor=client).filter(pk=referral_id))
+    rows = referral_api_rows(client=client, referral_id=referral_id)
     if not rows:
         raise NotFoundError(str(_("Referral not found.")))
     if disclose:
