@@ -85,6 +85,26 @@ class Select:
         return rows
 
 
+class Instances:
+    """Whole model instances read by hand-written SQL: every concrete field of `model`, under
+    the table alias `alias`, converted as the ORM converts them and built by `Model.from_db`,
+    as a queryset builds them (related objects load when first used)."""
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        self.model = model
+        fields = model._meta.concrete_fields
+        self._names = [field.attname for field in fields]
+        self._select = Select([(field.attname, alias, field) for field in fields])
+
+    def get(self, query: str, params: Sequence[Any]) -> Any:
+        """The one instance `query` finds (see `Select.rows`), or None."""
+        found = self._select.rows(query, params)
+        if not found:
+            return None
+        values = found[0]
+        return self.model.from_db(DEFAULT_DB_ALIAS, self._names, [values[n] for n in self._names])
+
+
 def prepared(model: type[Model], name: str, value: Any) -> Any:
     """`value` as the database takes it for the model's field `name` (a UUID as SQLite's hex
     text, a datetime in UTC as text on SQLite...), as the ORM would send it."""

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +27,10 @@ from .models import (
 )
 
 Status = Referral.Status
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count)
 
 
 def referral_list_visible_to(*, actor: Actor) -> QuerySet[Referral]:
@@ -69,6 +74,50 @@ def first_by_pk(queryset: QuerySet[Referral], referral_id: Any) -> Referral | No
     except (ValueError, TypeError, ValidationError):  # not a UUID: exactly like a missing referral
         return None
     return found[0] if found else None
+
+
+_REFERRAL = sql.Instances(Referral, "r")
+
+
+def referral_locked_for(*, actor: Actor, referral_id: Any, side: str) -> Referral | None:
+    """The referral if the actor may act on it from `side` (as `referral_scope` says), locked
+    for the caller's transaction; else None (404). An id that is not a UUID is None too.
+
+    Every change to a referral starts here, inside the lock every writer takes (SQLite's
+    one writer; PostgreSQL's row lock), so its SQL is written out
+    (docs/adr/0004-hand-written-sql-on-hot-paths.md). Only the referral's own row is
+    locked: locking the joined organisation and service rows too would block every
+    transaction whose foreign keys point at them (PostgreSQL checks foreign keys with KEY
+    SHARE locks) and could deadlock against the audit chain head. On SQLite, BEGIN
+    IMMEDIATE has already serialised the writers.
+    """
+    if side == "provider":
+        organisations = sorted(provider_organisation_ids(actor, write=True))
+        column = "receiving_organisation"
+    elif side == "referrer":
+        organisations = sorted(referrer_controller_ids(actor))
+        column = "referring_controller"
+    else:
+        raise ValueError(f"Unknown side {side!r}.")
+    if not organisations:
+        return None
+    try:
+        key = sql.prepared(Referral, "id", referral_id)
+    except (ValueError, TypeError, ValidationError):
+        return None
+    r = sql.quoted
+    query = (
+        f"SELECT {{columns}} FROM {sql.table(Referral)} r"  # noqa: S608 - names from the model
+        f" WHERE r.{r(Referral, 'id')} = %s"
+        f" AND r.{r(Referral, column)} IN ({_marks(len(organisations))})"
+    )
+    params: list[Any] = [key, *organisations]
+    if side == "provider":
+        query += f" AND r.{r(Referral, 'status')} <> %s"
+        params.append(Referral.Status.DRAFT.value)
+    if connection.features.has_select_for_update_of:
+        query += " FOR UPDATE OF r"
+    return _REFERRAL.get(query, params)
 
 
 def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") -> Referral | None:
@@ -213,10 +262,6 @@ _API_ATTEMPTS = sql.Select(
         *((name, "a", sql.column(ContactAttempt, name)) for name in API_ATTEMPT_FIELDS),
     ]
 )
-
-
-def _marks(count: int) -> str:
-    return ", ".join(["%s"] * count)
 
 
 def referral_api_rows(

@@ -26,7 +26,7 @@ from . import notifications, outbox, sources
 from .actors import Actor, actor_label, is_client
 from .completeness import check_completeness, snapshot
 from .models import Appointment, ClosureReason, ContactAttempt, Referral, ReferralEvent
-from .selectors import first_by_pk, referral_scope
+from .selectors import referral_locked_for
 
 Operation = audit.Operation
 Status = Referral.Status
@@ -82,16 +82,7 @@ def allowed_actions(referral: Referral) -> set[str]:
 
 def _locked(actor: Actor, referral_id: Any, side: str) -> Referral:
     """The referral, if the actor may act on it from `side`, locked for this transaction."""
-    # Lock this referral's row only (of="self"): locking the joined organisation and
-    # service rows too would block every transaction whose foreign keys point at them
-    # (PostgreSQL checks deferred foreign keys with KEY SHARE locks at commit) and can
-    # deadlock against the audit chain head. SQLite's IMMEDIATE already serialises.
-    found = first_by_pk(
-        referral_scope(actor=actor, side=side)
-        .select_for_update(of=("self",))
-        .select_related("receiving_organisation", "service"),
-        referral_id,
-    )
+    found = referral_locked_for(actor=actor, referral_id=referral_id, side=side)
     if found is None:
         raise NotFoundError(str(REFERRAL_NOT_FOUND))
     return found

@@ -176,7 +176,7 @@ def test_a_lost_connection_answers_the_api_with_its_error_shape(world, monkeypat
         raise OperationalError(LOST)
 
     with monkeypatch.context() as patched:
-        patched.setattr(api, "referral_list_visible_to", drop)
+        patched.setattr(api, "referral_api_rows", drop)
         response = Client().get("/api/v1/referrals/", headers=headers)
     assert response.status_code == 503
     assert response.json() == {

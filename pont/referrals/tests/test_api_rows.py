@@ -49,9 +49,7 @@ def _orm_rows(referrals) -> list[dict[str, Any]]:
                 "contact_routes": referral.contact_snapshot,
                 "service": {"id": str(referral.service_id), "name": referral.service.name},
                 "referring_organisation": referral.referring_organisation.name,
-                "closure_reason": referral.closure_reason.code
-                if referral.closure_reason
-                else None,
+                "closure_reason": referral.closure_reason.code if referral.closure_reason else None,
                 "appointments": list(
                     Appointment.objects.filter(referral=referral).values(
                         *selectors.API_APPOINTMENT_FIELDS
@@ -114,9 +112,7 @@ def test_the_rows_equal_the_orms_reading_value_for_value_and_type_for_type(
     world, referrals_of_every_kind
 ):
     client = _client(world)
-    shown = Referral.objects.filter(receiving_organisation=world.provider_a).exclude(
-        status="draft"
-    )
+    shown = Referral.objects.filter(receiving_organisation=world.provider_a).exclude(status="draft")
     expected = _orm_rows(shown)
     rows = selectors.referral_api_rows(client=client)
     assert [row["person"]["given_name"] for row in rows] == [
@@ -150,9 +146,7 @@ def test_one_referral_by_id_and_only_within_the_clients_scope(world, referrals_o
 
 def test_the_filters_and_the_cursor_match_the_orms(world, referrals_of_every_kind):
     client = _client(world)
-    base = Referral.objects.filter(receiving_organisation=world.provider_a).exclude(
-        status="draft"
-    )
+    base = Referral.objects.filter(receiving_organisation=world.provider_a).exclude(status="draft")
     ids = lambda rows: [row["id"] for row in rows]  # noqa: E731
     assert ids(selectors.referral_api_rows(client=client, status="accepted")) == ids(
         _orm_rows(base.filter(status="accepted"))
