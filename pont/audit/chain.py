@@ -56,6 +56,41 @@ def event_hash(event: Any) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+# The hash, made in two steps: all but the three fields set when the event joins the chain
+# (encoded before the chain head is locked), then those three and the digest (under the
+# lock). Equal, byte for byte, to event_hash's encoding: keys sorted, values encoded alike.
+_HASH_ORDER = tuple(sorted(HASHED_FIELDS))
+CHAINED_FIELDS = ("sequence", "occurred_at", "prev_hash")
+
+
+def _pair(field: str, value: Any) -> str:
+    encoded = json.dumps(
+        _canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return f'"{field}":{encoded}'
+
+
+def hash_parts(event: Any) -> tuple[str | None, ...]:
+    """The event's hashed fields encoded as `event_hash` encodes them, but for the three
+    (`CHAINED_FIELDS`) set only when it is appended: None in their places."""
+    return tuple(
+        None if field in CHAINED_FIELDS else _pair(field, _value(event, field))
+        for field in _HASH_ORDER
+    )
+
+
+def chained_hash(
+    parts: tuple[str | None, ...], *, sequence: int, occurred_at: datetime, prev_hash: str
+) -> str:
+    """`event_hash` of the event whose `hash_parts` these are, once chained."""
+    late = {"sequence": sequence, "occurred_at": occurred_at, "prev_hash": prev_hash}
+    encoded = ",".join(
+        _pair(field, late[field]) if part is None else part
+        for field, part in zip(_HASH_ORDER, parts, strict=True)
+    )
+    return hashlib.sha256(("{" + encoded + "}").encode("utf-8")).hexdigest()
+
+
 def checkpoint_signature(key: str, sequence: int, chain_hash: str, created_at: str) -> str:
     """Return the HMAC-SHA256 that binds a checkpoint to its index, hash and time."""
     message = f"{sequence}:{chain_hash}:{created_at}".encode()

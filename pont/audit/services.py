@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pont.core.request_context import get_request_id
 
-from .chain import HASHED_FIELDS, checkpoint_signature, event_hash
+from .chain import HASHED_FIELDS, chained_hash, checkpoint_signature, hash_parts
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 logger = logging.getLogger("pont.audit")
@@ -120,24 +120,27 @@ def record(
     return event
 
 
-def record_many(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Append several events at once (a page of search results, an API list), in order.
+class PreparedEvents:
+    """Events made ready to append (`prepare`) before their transaction: everything but the
+    index, the time and the link to the chain, which only the locked chain head can give.
+    Appended once, by `record_many`."""
 
-    Each entry takes record()'s arguments. The chain head is locked once and
-    the rows are inserted together, so listing fifty people costs a few
-    statements, not a few hundred; the chain is exactly as if record() had
-    been called for each. Returns the rows written, as column -> value.
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.used = False
+
+
+def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
+    """Check and encode events (each entry takes record()'s arguments) ahead of the
+    transaction that will append them with `record_many`.
+
+    Every audited request appends under one lock (the chain head, and on SQLite the one
+    writer): what is done here, before it, is time no other writer waits for. A read
+    that discloses a page of referrals prepares its twenty events first.
     """
-    if not connection.in_atomic_block:
-        raise AuditOutsideTransactionError(
-            "audit.record() must be called inside the transaction of the operation it logs."
-        )
-    if not entries:
-        return []
-    sequence, previous = _locked_head()
-    now = timezone.now()
     request_id = get_request_id()
     rows = []
+    detail_field = AuditEvent._meta.get_field("detail")
     for entry in entries:
         operation = entry["operation"]
         if operation not in _OPERATIONS:
@@ -149,10 +152,7 @@ def record_many(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         object_type, object_id = entry.get("object_type", ""), entry.get("object_id", "")
         if obj is not None:
             object_type, object_id = obj._meta.label_lower, str(obj.pk)
-        sequence += 1
         row = {
-            "sequence": sequence,
-            "occurred_at": now,
             "operation": operation,
             **actor,
             "subject_person_id": _subject_id(entry.get("subject")),
@@ -162,16 +162,49 @@ def record_many(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "recipient": entry.get("recipient", ""),
             "request_id": request_id,
             "detail": entry.get("detail") or {},
-            "prev_hash": previous,
         }
-        row["hash"] = previous = event_hash(row)
+        row["_parts"] = hash_parts(row)
+        row["_detail"] = detail_field.get_db_prep_save(row["detail"], connection)
         rows.append(row)
+    return PreparedEvents(rows)
+
+
+def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str, Any]]:
+    """Append several events at once (a page of search results, an API list), in order.
+
+    Each entry takes record()'s arguments; or give them `prepare`d beforehand. The
+    chain head is locked once and the rows are inserted together, so listing fifty
+    people costs a few statements, not a few hundred; the chain is exactly as if
+    record() had been called for each. Returns the rows written, as column -> value.
+    """
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransactionError(
+            "audit.record() must be called inside the transaction of the operation it logs."
+        )
+    if not isinstance(entries, PreparedEvents):
+        entries = prepare(entries)
+    if entries.used:
+        raise ValueError("These prepared events have been recorded already.")
+    entries.used = True
+    rows = entries.rows
+    if not rows:
+        return []
+    sequence, previous = _locked_head()
+    now = timezone.now()
+    for row in rows:
+        sequence += 1
+        row["sequence"], row["occurred_at"], row["prev_hash"] = sequence, now, previous
+        row["hash"] = previous = chained_hash(
+            row["_parts"], sequence=sequence, occurred_at=now, prev_hash=previous
+        )
     _insert(rows)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1",  # noqa: S608
             [sequence, previous],
         )
+    for row in rows:
+        del row["_parts"], row["_detail"]
     return rows
 
 
@@ -185,8 +218,8 @@ _ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
 def _insert(rows: list[dict[str, Any]]) -> None:
     """Insert the rows with one multi-row INSERT per 500, and set each row's "id".
 
-    The time and the detail are prepared for the database by their fields (the
-    time once: every row of a call shares it); the rest are plain values.
+    The time is prepared for the database by its field once (every row of a call
+    shares it), the detail was when the events were prepared; the rest are plain values.
     RETURNING (PostgreSQL; SQLite 3.35 and later) gives each row its primary key.
     """
     meta = AuditEvent._meta
@@ -194,17 +227,12 @@ def _insert(rows: list[dict[str, Any]]) -> None:
     row_marks = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
     table = connection.ops.quote_name(meta.db_table)
     occurred_at = meta.get_field("occurred_at").get_db_prep_save(rows[0]["occurred_at"], connection)
-    detail_field = meta.get_field("detail")
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _ROWS_PER_STATEMENT):
             chunk = rows[start : start + _ROWS_PER_STATEMENT]
             params: list[Any] = []
             for row in chunk:
-                values = {
-                    **row,
-                    "occurred_at": occurred_at,
-                    "detail": detail_field.get_db_prep_save(row["detail"], connection),
-                }
+                values = {**row, "occurred_at": occurred_at, "detail": row["_detail"]}
                 params.extend(values[name] for name in _INSERTED)
             marks = ", ".join([row_marks] * len(chunk))
             cursor.execute(

@@ -122,23 +122,27 @@ def _client(request: HttpRequest, scope: str) -> ApiClient:
 
 
 def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
-    """Record each referral returned as disclosed to the client (and drop the private keys)."""
+    """Record each referral returned as disclosed to the client (and drop the private keys).
+
+    The events are prepared before the transaction, so that the writers' lock is held only
+    to chain and insert them."""
     object_type = Referral._meta.label_lower
+    events = audit.prepare(
+        [
+            {
+                "actor": client,
+                "operation": audit.Operation.DISCLOSURE,
+                "subject": row.pop("_person_id"),
+                "object_type": object_type,
+                "object_id": row["id"],
+                "recipient": actor_label(client),
+                "detail": {"via": "api"},
+            }
+            for row in rows
+        ]
+    )
     with transaction.atomic():
-        audit.record_many(
-            [
-                {
-                    "actor": client,
-                    "operation": audit.Operation.DISCLOSURE,
-                    "subject": row.pop("_person_id"),
-                    "object_type": object_type,
-                    "object_id": row["id"],
-                    "recipient": actor_label(client),
-                    "detail": {"via": "api"},
-                }
-                for row in rows
-            ]
-        )
+        audit.record_many(events)
 
 
 def _encode_cursor(row: dict[str, Any]) -> str:

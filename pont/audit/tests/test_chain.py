@@ -19,8 +19,10 @@ from pont.audit import services
 from pont.audit.chain import (
     HASHED_FIELDS,
     Checkpoint,
+    chained_hash,
     checkpoint_signature,
     event_hash,
+    hash_parts,
     verify_chain,
 )
 from pont.audit.models import GENESIS_HASH, AuditEvent
@@ -170,6 +172,30 @@ def test_the_hash_does_not_depend_on_the_order_of_keys_in_detail():
 
     assert list(reordered["detail"]) != list(event["detail"])
     assert event_hash(reordered) == event_hash(event)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"actor_id": None, "organisation_id": None, "subject_person_id": None},
+        {"reason": "Cais gan y Comisiynydd: “dyfynodau”, ŵ ŷ, émoji 🚓", "recipient": 'a"b\\c'},
+        {"detail": {"z": [1, {"b": 2, "a": None}], "a": "ñ", "m": True, "n": 1.5}},
+        {"occurred_at": START.astimezone(ZoneInfo("Europe/London")), "sequence": 10**12},
+    ],
+)
+def test_the_hash_made_in_two_steps_equals_the_hash_made_at_once(changes):
+    """The writer encodes an event before it locks the chain head and finishes the hash
+    under the lock (`hash_parts`, `chained_hash`): byte for byte `event_hash`'s encoding."""
+    event = dict(build_chain(1)[0], **changes)
+    parts = hash_parts(event)
+    assert parts.count(None) == 3  # the index, the time and the link wait for the lock
+    assert chained_hash(
+        parts,
+        sequence=event["sequence"],
+        occurred_at=event["occurred_at"],
+        prev_hash=event["prev_hash"],
+    ) == event_hash(event)
 
 
 # Editing an event

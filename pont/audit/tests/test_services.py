@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pont.accounts import services as accounts
 from pont.accounts.roles import Role
-from pont.audit import maintenance
+from pont.audit import maintenance, services
 from pont.audit.chain import checkpoint_signature, event_hash, verify_chain
 from pont.audit.models import (
     GENESIS_HASH,
@@ -100,6 +100,35 @@ def test_record_extends_the_chain_one_index_at_a_time_from_the_genesis_hash():
         previous = row.hash
     assert head() == (rows[-1].sequence, rows[-1].hash)
     assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_events_prepared_before_their_transaction_are_chained_when_recorded_and_only_once():
+    """A read that discloses a page prepares its events before it takes the lock: their
+    index, time and link are given under the lock, and the chain verifies."""
+    start_sequence, start_hash = head()
+    entries = [
+        {"actor": None, "operation": Operation.DISCLOSURE, "object_id": str(n), "detail": {"n": n}}
+        for n in range(3)
+    ]
+    prepared = services.prepare(entries)
+    before_lock = timezone.now()
+    with transaction.atomic():
+        rows = services.record_many(prepared)
+    assert [row["sequence"] for row in rows] == [start_sequence + n for n in (1, 2, 3)]
+    assert rows[0]["prev_hash"] == start_hash
+    assert all(row["occurred_at"] >= before_lock for row in rows)  # stamped under the lock
+    assert all(not key.startswith("_") for row in rows for key in row)
+    stored = list(AuditEvent.objects.filter(sequence__gt=start_sequence).order_by("sequence"))
+    assert [event.detail for event in stored] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [event.hash for event in stored] == [event_hash(event) for event in stored]
+    assert head() == (stored[-1].sequence, stored[-1].hash)
+    assert audit_chain_verify().ok
+    with pytest.raises(ValueError, match="recorded already"), transaction.atomic():
+        services.record_many(prepared)
+    assert AuditEvent.objects.filter(sequence__gt=start_sequence).count() == 3
+    with pytest.raises(ValueError, match="Unknown audit operation"):
+        services.prepare([{"actor": None, "operation": "peeked"}])
 
 
 @pytest.mark.django_db
