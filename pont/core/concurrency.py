@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import rows
 from .exceptions import ConflictError
 
 STALE_VERSION = _(
@@ -44,22 +45,21 @@ def _update_row(instance: models.Model, expected_version: int, fields: dict[str,
     """The UPDATE that `QuerySet.update()` would run, written out (every service's change runs
     it inside the writers' lock, and the ORM took longer to build it than the database to run
     it): each value prepared by its field, as the ORM prepares it. Returns the rows changed."""
-    meta = type(instance)._meta
-    quote = connection.ops.quote_name
+    model = type(instance)
     assignments, params = [], []
     for name, value in fields.items():
-        field = meta.get_field(name)
+        field = rows.column(model, name)
         if isinstance(value, models.Model):  # a related object: its key
             value = value.pk
-        assignments.append(f"{quote(field.column)} = %s")  # type: ignore[union-attr]
-        params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
-    version = quote(meta.get_field("version").column)
+        assignments.append(f"{rows.quoted(model, name)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    version = rows.quoted(model, "version")
     assignments.append(f"{version} = {version} + 1")
-    params += [meta.pk.get_db_prep_value(instance.pk, connection), expected_version]  # type: ignore[union-attr]
+    params += [rows.prepared(model, "pk", instance.pk), expected_version]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)}"  # noqa: S608 - names from the model
-            f" WHERE {quote(meta.pk.column)} = %s AND {version} = %s",  # type: ignore[union-attr]
+            f"UPDATE {rows.table(model)} SET {', '.join(assignments)}"  # noqa: S608 - names only
+            f" WHERE {rows.quoted(model, 'pk')} = %s AND {version} = %s",
             params,
         )
         return cursor.rowcount

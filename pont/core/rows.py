@@ -24,8 +24,18 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 def column(model: type[Model], name: str) -> Field:
-    """The model's field called `name` (a foreign key's own column: `person`, not `person_id`)."""
-    return model._meta.get_field(name)  # type: ignore[return-value]
+    """The model's field called `name` (a foreign key's own column: `person`, not `person_id`;
+    `pk`: the primary key)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column.")
+    return field
+
+
+def column_name(field: Field) -> str:
+    if field.column is None:
+        raise ValueError(f"{field} is not a column.")
+    return field.column
 
 
 class Select:
@@ -50,7 +60,7 @@ class Select:
         prepared = self._prepared.get(db)
         if prepared is None:
             quote = db.ops.quote_name
-            sql = ", ".join(f"{alias}.{quote(field.column)}" for alias, field in self._columns)
+            sql = ", ".join(f"{alias}.{quote(column_name(f))}" for alias, f in self._columns)
             converters = []
             for position, (alias, field) in enumerate(self._columns):
                 col = field.get_col(alias)
@@ -59,11 +69,6 @@ class Select:
                     converters.append((position, found, col))
             prepared = self._prepared[db] = (sql, converters)
         return prepared
-
-    @property
-    def sql(self) -> str:
-        """The SELECT list, for the default connection of this thread."""
-        return self._for(connections[DEFAULT_DB_ALIAS])[0]
 
     def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         """Run `query` (a format string with `{columns}` where the SELECT list goes, and `%s`
@@ -118,4 +123,4 @@ def table(model: type[Model]) -> str:
 
 def quoted(model: type[Model], name: str) -> str:
     """The column of the model's field `name`, quoted for the database."""
-    return connection.ops.quote_name(column(model, name).column)
+    return connection.ops.quote_name(column_name(column(model, name)))
