@@ -126,6 +126,8 @@ def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
 
     The events are prepared before the transaction, so that the writers' lock is held only
     to chain and insert them."""
+    if not rows:
+        return
     object_type = Referral._meta.label_lower
     events = audit.prepare(
         [

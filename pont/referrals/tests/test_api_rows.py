@@ -10,13 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from pont.accounts import services as accounts
 from pont.accounts.models import ApiClient
 from pont.referrals import selectors, services
 from pont.referrals.models import Appointment, ContactAttempt, Referral
-from pont.testing.personas import PROV_A, SYSADMIN
+from pont.testing.personas import CUSTODY, FRONTLINE, PROV_A, PROV_B, SYSADMIN
 from pont.testing.referrals import reachable_person, referral_in
 
 
@@ -160,3 +161,41 @@ def test_the_filters_and_the_cursor_match_the_orms(world, referrals_of_every_kin
     )
     assert ids(after) == ids(ordered[3:5])
     assert selectors.referral_api_rows(client=client, limit=1) == ordered[:1]
+
+
+def _fields(referral: Referral) -> dict[str, Any]:
+    return {f.attname: getattr(referral, f.attname) for f in Referral._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("side", ["provider", "referrer"])
+def test_the_locked_row_a_change_starts_from_is_the_orms_within_the_same_scope(
+    world, referrals_of_every_kind, side
+):
+    """`referral_locked_for` (SQL written out) finds exactly what `referral_scope` finds, for
+    every persona who may act or may not, and the instance equals the ORM's, field by field."""
+    actors = [world.users[name] for name in (CUSTODY, FRONTLINE, PROV_A, PROV_B, SYSADMIN)]
+    actors += [_client(world, "a", scopes=("referrals:write",)), _client(world, "b")]
+    found_any = False
+    for actor in actors:
+        for referral in referrals_of_every_kind.values():
+            expected = selectors.referral_scope(actor=actor, side=side).filter(pk=referral.pk)
+            with transaction.atomic():
+                locked = selectors.referral_locked_for(
+                    actor=actor, referral_id=referral.pk, side=side
+                )
+            if expected.exists():
+                found_any = True
+                assert locked is not None, (actor, referral.status)
+                assert _fields(locked) == _fields(expected.get())
+            else:
+                assert locked is None, (actor, referral.status)
+    assert found_any
+    with transaction.atomic():
+        assert (
+            selectors.referral_locked_for(
+                actor=world.users[PROV_A], referral_id="not-a-uuid", side=side
+            )
+            is None
+        )
+    with pytest.raises(ValueError, match="Unknown side"):
+        selectors.referral_locked_for(actor=world.users[PROV_A], referral_id=None, side="")
