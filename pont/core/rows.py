@@ -1,4 +1,4 @@
-"""Reads written out in SQL on the hottest paths, their values converted exactly as the ORM does.
+"""SQL written out on the hottest paths: names from the models, values as the ORM makes them.
 
 For a small read the ORM spends most of its time building and compiling the
 query, not in the database: for the partner API's read of one referral, three
@@ -9,7 +9,8 @@ that which is easy to get wrong: the SELECT list is made from the models'
 fields (their tables' and columns' real names, quoted for the database), and
 each value read is turned into the Python value its field gives, by the very
 converters the ORM applies (SQLite's text datetimes, dates and UUIDs, its
-integer booleans, JSON), so a row read here equals one read by `.values()`.
+integer booleans, JSON), so a row read here equals one read by `.values()`;
+each value sent is prepared by its field (`prepared`), as the ORM sends it.
 """
 
 from collections.abc import Callable, Sequence
