@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,20 @@ def child_import(work: Path, database_url: str, files: list[str]) -> dict[str, A
     }
 
 
+def _readers(files: list[str]) -> Iterator[tuple[Path, date, Any]]:
+    """Each file, the month its name says and the import's reader over it, for the children
+    that read the rows without importing them; each file is closed when the next is asked."""
+    from pont.stop_search import policeuk, services
+
+    vocabulary = services._policeuk_vocabulary()
+    for name in files:
+        path = Path(name)
+        named, _error = policeuk.parse_file_name(path.name)
+        with path.open("rb") as stream:
+            reader = policeuk.PoliceUkReader(stream, vocabulary=vocabulary, month=named.month)
+            yield path, named.month, reader
+
+
 def child_ceiling(work: Path, database_url: str, files: list[str]) -> dict[str, Any]:
     """The searches table's own ceiling: no import of these rows into it can be faster.
 
@@ -225,22 +240,18 @@ def child_ceiling(work: Path, database_url: str, files: list[str]) -> dict[str, 
     from django.db import transaction
     from django.utils import timezone
 
-    from pont.stop_search import policeuk, services
+    from pont.stop_search import services
     from pont.stop_search.models import PoliceUkImport
 
     controller = services._policeuk_force(FORCE)
-    vocabulary = services._policeuk_vocabulary()
     batch = services.POLICEUK_WRITE_BATCH
     rows = 0
     seconds = 0.0
-    for name in files:
-        path = Path(name)
-        named, _error = policeuk.parse_file_name(path.name)
-        with path.open("rb") as stream:
-            read = list(policeuk.PoliceUkReader(stream, vocabulary=vocabulary, month=named.month))
+    for path, month, reader in _readers(files):
+        read = list(reader)
         record = PoliceUkImport.objects.create(
             force=FORCE,
-            month=named.month,
+            month=month,
             file_name=path.name,
             sha256="",
             rows=len(read),
@@ -265,19 +276,12 @@ def child_read(work: Path, database_url: str, files: list[str]) -> dict[str, Any
     before writing it, so it cannot be faster than this either.
     """
     _django(work, database_url)
-    from pont.stop_search import policeuk, services
-
-    vocabulary = services._policeuk_vocabulary()
     rows = 0
     started = time.perf_counter()
-    for name in files:
-        path = Path(name)
-        named, _error = policeuk.parse_file_name(path.name)
-        with path.open("rb") as stream:
-            reader = policeuk.PoliceUkReader(stream, vocabulary=vocabulary, month=named.month)
-            rows += sum(1 for _row in reader)
-            if reader.errors:
-                raise SystemExit(f"{path.name}: {reader.errors[0]}")
+    for path, _month, reader in _readers(files):
+        rows += sum(1 for _row in reader)
+        if reader.errors:
+            raise SystemExit(f"{path.name}: {reader.errors[0]}")
     seconds = time.perf_counter() - started
     return {"rows": rows, "seconds": seconds, "peak_mb": _peak_mb()}
 
