@@ -50,6 +50,7 @@ from pont.core.exceptions import (
 )
 from pont.core.forms import month_shown
 from pont.core.models import ReferenceData
+from pont.core.rows import column_name
 from pont.directory.models import Service
 from pont.people.selectors import person_get_for_user
 from pont.referrals import services as referrals
@@ -676,7 +677,7 @@ class _PoliceUkSearchWriter:
             if field.name in known:
                 continue
             value = constant[field.name] if field.name in constant else field.get_default()
-            fixed.append((_column(field), field.get_db_prep_save(value, self._connection)))
+            fixed.append((column_name(field), field.get_db_prep_save(value, self._connection)))
         # On SQLite the columns that are the same in every search are written into the
         # statement, not bound again for each row (17 of its 38 columns: a fifth of the
         # INSERT's time); only values whose SQL spelling is beyond doubt are.
@@ -701,9 +702,9 @@ class _PoliceUkSearchWriter:
         self._tally_values = attrgetter("self_defined_ethnicity", "outcome", "outcome_linked")
         self._fixed = tuple(value for _column, value in fixed)
         columns = [
-            _column(meta.pk),
-            *(_column(self._fields[name]) for name in self.FROM_ROW),
-            *(_column(self._fields[name]) for name in self.STAMPS),
+            column_name(meta.pk),
+            *(column_name(self._fields[name]) for name in self.FROM_ROW),
+            *(column_name(self._fields[name]) for name in self.STAMPS),
             *(column for column, _value in fixed),
         ]
         quote = self._connection.ops.quote_name
@@ -764,11 +765,6 @@ class _PoliceUkSearchWriter:
     def _counted_as(self, row: policeuk.PoliceUkRow) -> tuple[Any, ...]:
         ethnicity, outcome, linked = self._tally_values(row)
         return (None, ethnicity, outcome, linked, outcome, linked)
-
-
-def _column(field: Any) -> str:
-    column: str = field.column  # a concrete field always has one
-    return column
 
 
 def _sql_literal(value: Any) -> str | None:
