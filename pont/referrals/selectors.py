@@ -285,9 +285,11 @@ def referral_api_rows(
     if not organisations:
         return []
     r = sql.quoted
+    pk, status_column = f"r.{r(Referral, 'id')}", f"r.{r(Referral, 'status')}"
+    updated = f"r.{r(Referral, 'updated_at')}"
     where = [
         f"r.{r(Referral, 'receiving_organisation')} IN ({_marks(len(organisations))})",
-        f"r.{r(Referral, 'status')} <> %s",
+        f"{status_column} <> %s",
     ]
     params: list[Any] = [*organisations, Referral.Status.DRAFT.value]
     if referral_id is not None:
@@ -295,12 +297,11 @@ def referral_api_rows(
             key = sql.prepared(Referral, "id", referral_id)
         except (ValueError, TypeError, ValidationError):
             return []
-        where.append(f"r.{r(Referral, 'id')} = %s")
+        where.append(f"{pk} = %s")
         params.append(key)
     if status:
-        where.append(f"r.{r(Referral, 'status')} = %s")
+        where.append(f"{status_column} = %s")
         params.append(status)
-    updated, pk = f"r.{r(Referral, 'updated_at')}", f"r.{r(Referral, 'id')}"
     if updated_since is not None:
         where.append(f"{updated} >= %s")
         params.append(sql.prepared(Referral, "updated_at", updated_since))
