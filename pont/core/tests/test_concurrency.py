@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from pont.core.concurrency import STALE_VERSION, update_if_version
@@ -108,3 +110,15 @@ def test_an_update_does_not_change_the_fields_dictionary_given(person):
     update_if_version(person, expected_version=1, fields=fields)
 
     assert fields == {"given_name": "Rhŷs"}
+
+
+def test_an_expression_as_a_value_is_applied_by_the_database_at_the_version_read(person):
+    """Plain values go by the written-out UPDATE; an expression still goes by the ORM's."""
+    renamed = {"family_name": Concat(F("family_name"), Value("s"))}
+    update_if_version(person, expected_version=1, fields=renamed)
+
+    stored = Person.objects.get(pk=person.pk)
+    assert (stored.family_name, stored.version) == ("Owens", 2)
+    with pytest.raises(ConflictError):
+        update_if_version(person, expected_version=1, fields=renamed)
+    assert Person.objects.get(pk=person.pk).family_name == "Owens"
