@@ -147,6 +147,8 @@ class Year:
         self.counter = itertools.count()
         self.people: list[Person] = []
         self.tests = 0
+        # Tests whose person misses the assessment and whose breach waits for the inspector.
+        self.missing: set[Any] = set()
 
     def at(self, moment: datetime, run: Callable[[], object]) -> None:
         if moment <= self.end:
@@ -205,8 +207,11 @@ class Year:
 
     # One case ---------------------------------------------------------------------
 
-    def case(self, slug: str, moment: datetime, *, imposed: bool = False) -> None:
-        """One arrest and what follows; `imposed` makes it a positive test with an RA imposed."""
+    def case(
+        self, slug: str, moment: datetime, *, imposed: bool = False, missed: bool = False
+    ) -> None:
+        """One arrest and what follows; `imposed` makes it a positive test with an RA imposed,
+        `missed` (with `imposed`) one whose person misses it, the breach not yet decided."""
         rng = self.rng
         suite = self.cast.suites[slug]
         young = rng.random() < 0.03 and not imposed
@@ -255,6 +260,8 @@ class Year:
         if disputed:
             values.update(disputed=True, confirmatory_sent_at=moment + timedelta(hours=2))
         test = drug_testing.drug_test_record(**values)
+        if missed:
+            self.missing.add(test.pk)
         if refused:
             self.at(moment + timedelta(days=rng.randint(1, 5)), lambda: self.refusal_done(test))
             return
@@ -378,6 +385,9 @@ class Year:
         assert appointment is not None  # noqa: S101 - scheduled with its appointment
         roll = self.rng.random()
         attendance = "attended" if roll < 0.7 else "did_not_attend" if roll < 0.9 else "left_early"
+        awaiting = assessment.test_id in self.missing and not follow_up
+        if awaiting:
+            attendance = "did_not_attend"
         referrals.attendance_record(
             actor=worker,
             referral_id=assessment.referral_id,
@@ -385,6 +395,8 @@ class Year:
             attendance=attendance,
         )
         if attendance != "attended":
+            if awaiting:
+                return  # the inspector has not decided yet
             self.at(
                 timezone.now() + timedelta(days=self.rng.randint(2, 9)),
                 lambda: self.decide(assessment_id),
@@ -539,6 +551,14 @@ def load_custody_year(users: dict[str, User], *, months: int = 12) -> int:
     this_morning = now - timedelta(hours=3)
     year.at(
         this_morning, functools.partial(year.case, "custody-llanelli", this_morning, imposed=True)
+    )
+    # A fortnight ago: an assessment missed, its breach awaiting the inspector's decision,
+    # whatever the dice and the hour (without it, whether one is waiting depended on when
+    # the demo was loaded). The appointment falls within the week after (see `case`).
+    fortnight_ago = now - timedelta(days=14)
+    year.at(
+        fortnight_ago,
+        functools.partial(year.case, "custody-brecon", fortnight_ago, imposed=True, missed=True),
     )
     year.play()
     return year.tests
