@@ -28,12 +28,13 @@ number is also the line number.
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
@@ -113,6 +114,7 @@ VOCABULARY_COLUMNS: dict[str, str] = {
 }
 
 MAX_LINE_BYTES = 64 * 1024  # a police.uk row is about 250 bytes
+READ_BLOCK_BYTES = 1024 * 1024  # read, hashed and decoded a block at a time
 MAX_VALUE_LENGTH = 200  # the longest police.uk label is under 100 characters
 MAX_ERRORS = 100  # then stop reading: the file is refused anyway
 KNOWN_VALUES = 10_000  # distinct values remembered per column (memory stays bounded)
@@ -199,13 +201,14 @@ class RowError:
         return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
-@dataclass(frozen=True, slots=True)
-class PoliceUkRow:
+class PoliceUkRow(NamedTuple):
     """One search as police.uk publishes it, its values turned into Pont's codes.
 
     Categorical values are codes ("" when blank): Search's choices for type,
     gender, age range and officer-defined ethnicity, reference data codes for
     the rest. `row` is the row in the file (0 for a row not read from one).
+    A tuple (immutable, compared field by field): the reader makes one per row,
+    and a frozen dataclass set its 18 fields one at a time.
     """
 
     row: int
@@ -229,7 +232,7 @@ class PoliceUkRow:
 
     def values(self) -> dict[str, Any]:
         """Every field but the row number: what two readings of the same search share."""
-        return {name: getattr(self, name) for name in self.__slots__ if name != "row"}
+        return {name: getattr(self, name) for name in self._fields if name != "row"}
 
 
 def label_key(label: str) -> str:
@@ -366,55 +369,125 @@ class PoliceUkReader:
         self.errors.append(RowError(row, field, str(reason)))
         raise _Stop
 
+    def _stop_too_long(self, line: int) -> NoReturn:
+        self._stop(line, "", str(LINE_TOO_LONG) % {"limit": MAX_LINE_BYTES})
+
     def _lines(self) -> Iterator[str]:
-        """Yield the file's lines as text, each checked for encoding, NUL bytes and length."""
+        """Yield the file's lines as text (without their line end), checked for encoding,
+        NUL bytes and length.
+
+        The file is read, hashed and decoded a block at a time, each block cut after
+        its last line end so that no line is split between two; a problem stops the
+        reading at its line, after the lines before it.
+        """
+        pending = b""
+        first = True
         while True:
-            raw: bytes | str = self._stream.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            self._line += 1
-            data = raw.encode() if isinstance(raw, str) else raw
-            self.bytes_read += len(data)
-            self._hash.update(data)
-            if len(raw) > MAX_LINE_BYTES and not data.endswith(b"\n"):
-                self._stop(self._line, "", str(LINE_TOO_LONG) % {"limit": MAX_LINE_BYTES})
-            if isinstance(raw, str):
-                text = raw.removeprefix("\ufeff") if self._line == 1 else raw
+            block: bytes | str = self._stream.read(READ_BLOCK_BYTES)
+            data = block.encode("utf-8", "surrogatepass") if isinstance(block, str) else block
+            if data:
+                self._hash.update(data)
+                self.bytes_read += len(data)
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    pending += data
+                    if len(pending) > MAX_LINE_BYTES:
+                        self._stop_too_long(self._line + 1)
+                    continue
+                chunk, pending = pending + data[:cut], data[cut:]
             else:
-                try:
-                    text = raw.decode("utf-8-sig" if self._line == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    self._stop(self._line, "", NOT_UTF8)
-            if "\x00" in text:
-                self._stop(self._line, "", NOT_TEXT)
-            yield text
+                chunk, pending = pending, b""
+                if not chunk:
+                    return
+            yield from self._chunk_lines(chunk, first)
+            first = False
+
+    def _chunk_lines(self, chunk: bytes, first: bool) -> Iterator[str]:
+        """The lines of whole lines of the file (the last may lack its line end, at the end)."""
+        try:
+            text = chunk.decode("utf-8-sig" if first else "utf-8")
+        except UnicodeDecodeError as error:
+            start = chunk.rfind(b"\n", 0, error.start) + 1
+            if start:
+                yield from self._chunk_lines(chunk[:start], first)
+            self._stop(self._line + 1, "", NOT_UTF8)
+        lines = text.split("\n")
+        if not lines[-1]:
+            lines.pop()  # after the last line end
+        if len(chunk) > MAX_LINE_BYTES and max(map(len, lines)) * 4 > MAX_LINE_BYTES:
+            for index, line in enumerate(lines):
+                if len(line.encode()) > MAX_LINE_BYTES:
+                    yield from lines[:index]
+                    self._line += index
+                    self._stop_too_long(self._line + 1)
+        if "\x00" in text:
+            index = next(index for index, line in enumerate(lines) if "\x00" in line)
+            yield from lines[:index]
+            self._line += index
+            self._stop(self._line + 1, "", NOT_TEXT)
+        yield from lines
+        self._line += len(lines)
 
     def _read(self) -> Iterator[PoliceUkRow]:
-        reader = csv.reader(self._lines(), strict=True)
+        lines = self._lines()
+        header = self._cells(1, next(lines, None), lines)
+        if header is None:
+            self._stop(None, "", EMPTY_FILE)
+        self._check_header(header)
         row = 1
+        blank_rows: list[int] = []
+        width = len(HEADER)
+        known = self._known
+        look_up = dict.__getitem__
+        make = tuple.__new__
+        for line in lines:
+            row += 1
+            # A line with no quote mark and no carriage return inside is its values split at
+            # the commas, exactly as csv reads it; any other goes through csv.
+            body = line[:-1] if line[-1:] == "\r" else line
+            if '"' in body or "\r" in body:
+                cells = self._cells(row, line, lines)
+            else:
+                cells = body.split(",")
+            if len(cells) == width and not blank_rows:
+                # Every value met before in a correct row (police.uk files repeat a few
+                # hundred per column): taken as it was read then. Type is never blank in
+                # a correct row, so such a row is not blank either.
+                try:
+                    values = list(map(look_up, known, cells))
+                except KeyError:
+                    pass
+                else:
+                    when, local_date, day_only, month = values[1]
+                    if month == self.month and (cells[4] == "") == (cells[5] == ""):
+                        self.rows += 1
+                        values[1:2] = (when, local_date, day_only)
+                        yield make(PoliceUkRow, (row, *values))
+                        continue
+            if not any(cell.strip() for cell in cells):
+                blank_rows.append(row)  # blank lines at the very end are forgiven
+                continue
+            for blank in blank_rows:
+                self._error(blank, "", BLANK_ROW)
+            blank_rows = []
+            self.rows += 1
+            if len(cells) != width:
+                self._error(row, "", str(FIELD_COUNT) % {"count": len(cells)})
+                continue
+            parsed = self._parse_checked(row, cells)
+            if parsed is not None:
+                self._remember(cells, parsed)
+                yield parsed
+        if self.rows == 0:
+            self._stop(None, "", NO_ROWS)
+
+    def _cells(self, row: int, line: str | None, lines: Iterator[str]) -> list[str] | None:
+        """Read one row's values with csv, from its line and, for a quoted value, the next."""
+        if line is None:
+            return None
+        reader = csv.reader(itertools.chain((line,), lines), strict=True)
         try:
-            header = next(reader, None)
-            if header is None:
-                self._stop(None, "", EMPTY_FILE)
-            self._check_header(header or [])
-            blank_rows: list[int] = []
-            for cells in reader:
-                row += 1
-                if reader.line_num != row:
-                    self._stop(row, "", VALUE_OVER_LINES)
-                if not any(cell.strip() for cell in cells):
-                    blank_rows.append(row)  # blank lines at the very end are forgiven
-                    continue
-                for blank in blank_rows:
-                    self._error(blank, "", BLANK_ROW)
-                blank_rows = []
-                self.rows += 1
-                if len(cells) != len(HEADER):
-                    self._error(row, "", str(FIELD_COUNT) % {"count": len(cells)})
-                    continue
-                parsed = self._parse(row, cells)
-                if parsed is not None:
-                    yield parsed
+            cells = next(reader)
         except csv.Error as error:
             message = str(error)
             if "unexpected end of data" in message or "field larger" in message:
@@ -423,9 +496,10 @@ class PoliceUkReader:
                 reason = STRAY_QUOTE
             else:
                 reason = str(BAD_CSV) % {"error": message}
-            self._stop(row + 1, "", reason)
-        if self.rows == 0:
-            self._stop(None, "", NO_ROWS)
+            self._stop(row, "", reason)
+        if reader.line_num != 1:
+            self._stop(row, "", VALUE_OVER_LINES)
+        return cells
 
     def _check_header(self, header: list[str]) -> None:
         if tuple(header) == HEADER:
@@ -443,50 +517,6 @@ class PoliceUkReader:
         self._stop(1, "", str(BAD_HEADER) % {"details": "; ".join(details)})
 
     # ------------------------------------------------------------ one row
-
-    def _parse(self, row: int, cells: list[str]) -> PoliceUkRow | None:
-        """Return the row's search, or None with its problems added to `errors`.
-
-        Values seen before in a correct row are taken as they were read then
-        (police.uk files repeat a few hundred distinct values in every column);
-        a row with any value not seen yet, or one whose date or place needs a
-        check across cells, is read and checked in full.
-        """
-        known = self._known
-        try:
-            when, local_date, day_only, month = known[1][cells[1]]
-            values = [known[index][cell] for index, cell in enumerate(cells)]
-        except KeyError:
-            values = None
-        if (
-            values is None
-            or month != self.month
-            or (cells[4] == "") != (cells[5] == "")  # HALF_A_PLACE
-        ):
-            parsed = self._parse_checked(row, cells)
-            if parsed is not None:
-                self._remember(cells, parsed)
-            return parsed
-        return PoliceUkRow(
-            row,
-            values[0],
-            when,
-            local_date,
-            day_only,
-            values[2],
-            values[3],
-            values[4],
-            values[5],
-            values[6],
-            values[7],
-            values[8],
-            values[9],
-            values[10],
-            values[11],
-            values[12],
-            values[13],
-            values[14],
-        )
 
     def _remember(self, cells: list[str], parsed: PoliceUkRow) -> None:
         """Keep each value of a correct row with what it was read as, up to KNOWN_VALUES each."""

@@ -2,6 +2,7 @@
 format, and a corpus of malformed files, each refused naming its row, column and reason."""
 
 import csv
+import hashlib
 import io
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -501,6 +502,35 @@ def test_a_malformed_file_is_refused_naming_row_column_and_reason(
     assert _reason_text(reason) in first.reason
     if row is not None:
         assert str(first).startswith(f"Row {row}")
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_reading_in_small_blocks_reads_and_refuses_every_file_the_same(
+    vocabulary, monkeypatch, block
+):
+    """The reader reads a block at a time, cut at line ends: with blocks shorter than a
+    line (every line, a bad byte or a quoted value then crosses block edges), the real
+    files read to the same rows and hash and every malformed file is refused at the same
+    row, column and reason as with whole blocks."""
+
+    def reading(data: bytes, name: str) -> tuple[list, list, str]:
+        rows, reader = read(data, vocabulary, name)
+        return rows, [(e.row, e.field, e.reason) for e in reader.errors], reader.sha256
+
+    for name in REAL_FILES:
+        data = (DATA / name).read_bytes()
+        whole = reading(data, name)
+        assert whole[2] == hashlib.sha256(data).hexdigest()
+        with monkeypatch.context() as patched:
+            patched.setattr(policeuk, "READ_BLOCK_BYTES", block)
+            assert reading(data, name) == whole
+    for case_id, data, name, _row, _field, _reason in MALFORMED:
+        if policeuk.parse_file_name(name)[1] is not None:
+            continue
+        whole = reading(data, name)
+        with monkeypatch.context() as patched:
+            patched.setattr(policeuk, "READ_BLOCK_BYTES", block)
+            assert reading(data, name)[1] == whole[1], case_id
 
 
 def test_the_corpus_of_malformed_files_is_at_least_twenty_strong():
