@@ -26,7 +26,12 @@ from pont.referrals.models import Appointment, Referral, ReferralEvent
 
 from .custody import load_custody_year
 from .disposals import load_disposals_year, load_scrutiny
-from .stop_search import load_panel, load_policeuk_months, load_search_audit
+from .stop_search import (
+    load_panel,
+    load_policeuk_months,
+    load_recorded_searches,
+    load_search_audit,
+)
 
 DEMO_PASSWORD = "Teifi-Towy-Wye-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -452,6 +457,7 @@ def load_demo() -> dict[str, int]:
     disposals = load_disposals_year(users)
     scrutiny_samples = load_scrutiny(users)
     searches_imported = load_policeuk_months()
+    searches_recorded = load_recorded_searches(users)
     samples_drawn = load_search_audit(users)
     panel_sessions = load_panel(users)
     return {
@@ -462,6 +468,7 @@ def load_demo() -> dict[str, int]:
         "referrals": referrals_created,
         "drug_tests": tests_created,
         "policeuk_searches": searches_imported,
+        "recorded_searches": searches_recorded,
         "search_samples": samples_drawn,
         "panel_sessions": panel_sessions,
         "disposals": disposals,

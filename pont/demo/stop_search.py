@@ -1,6 +1,7 @@
-"""Stop and search in the demo: the real Dyfed-Powys police.uk months shipped with Pont, and
-the audit samples of two of them, reviewed by the local and the independent inspector; two
-months of searches recorded in Pont and the Quality Assurance Panel's sessions on them."""
+"""Stop and search in the demo: the real Dyfed-Powys police.uk months shipped with Pont (as
+published searches: they count in the figures and the export); two months of searches
+recorded in Pont, their audit samples reviewed by the local and the independent inspector,
+and the Quality Assurance Panel's sessions on them."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,6 @@ from pont.stop_search.models import (
 )
 
 POLICEUK_FILES = Path(stop_search.__file__).resolve().parent / "data" / "policeuk"
-SAMPLED_MONTHS = (date(2019, 9, 1), date(2019, 10, 1))
 SEED = 20191025  # the day of the Police and Crime Panel report
 
 FEEDBACK = {
@@ -45,15 +45,16 @@ def load_policeuk_months() -> int:
 def _review(reviewer: User, review: SearchReview, rng: random.Random, like: str = "") -> str:
     grounds = like or rng.choices(["yes", "partly", "no"], weights=[70, 22, 8])[0]
     rating = {"yes": "green", "partly": "amber", "no": "red"}[grounds]
+    video = review.sampled.search.body_worn_video
     stop_search.search_review_record(
         actor=reviewer,
         sampled_id=review.sampled_id,
         kind=review.kind,
         grounds_reasonable=grounds,
         grounds_recorded_sufficiently=grounds == "yes",
-        body_worn_video="not_available",  # police.uk months carry no video references
+        body_worn_video="yes" if video else "not_available",
         conduct={
-            "yes": "No concerns from the record; no video to review.",
+            "yes": "No concerns from the record or the video.",
             "partly": "Courteous by the record, but the grounds were thin for a search.",
             "no": "The record does not show why this person was searched rather than others.",
         }[grounds],
@@ -65,25 +66,50 @@ def _review(reviewer: User, review: SearchReview, rng: random.Random, like: str 
     return grounds
 
 
+def _recorded_months() -> tuple[date, date]:
+    """The two months of searches recorded in Pont: the month before last and last month."""
+    today = timezone.localdate()
+    return _first_of_months_ago(today, 2), _first_of_months_ago(today, 1)
+
+
+def load_recorded_searches(users: dict[str, User]) -> int:
+    """Two months of searches recorded in Pont, once; returns how many were recorded."""
+    if Search.objects.exists():
+        return 0
+    for month in _recorded_months():
+        _record_month(users, month)
+    return Search.objects.count()
+
+
 def load_search_audit(users: dict[str, User]) -> int:
-    """Draw the two months' samples once and review them (the later month half by both)."""
+    """Draw the samples of the two recorded months once and review them (the later month
+    half by both inspectors)."""
     force = Organisation.objects.filter(kind=Organisation.Kind.FORCE).order_by("pk").first()
     if force is None or AuditSample.objects.filter(controller=force).exists():
         return 0
     rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not security
     drawn = 0
-    for month in SAMPLED_MONTHS:
+    months = _recorded_months()
+    for month in months:
         sample = stop_search.search_sample_draw(actor=None, controller=force, month=month)
         drawn += 1
-        reviews = SearchReview.objects.filter(sampled__sample=sample).order_by("pk")
+        reviews = SearchReview.objects.filter(sampled__sample=sample).select_related(
+            "sampled__search"
+        )
+        reviews = reviews.order_by("pk")
         locals_ = [r for r in reviews if r.kind == SearchReview.Kind.LOCAL]
         independents = {r.sampled_id: r for r in reviews if r.kind == SearchReview.Kind.INDEPENDENT}
         for index, review in enumerate(locals_):
-            if month == SAMPLED_MONTHS[-1] and index % 2:
+            if month == months[-1] and index % 2:
                 continue  # the latest month is still being reviewed
+            other = independents[review.sampled_id]
+            if review.sampled.search.officer_id == users["inspector"].pk:
+                # The inspector made this search: another inspector of the force reviews it
+                # locally (none in the demo, so it waits); the independent inspector has.
+                _review(users["indinspector"], other, rng)
+                continue
             grounds = _review(users["inspector"], review, rng)
             # The independent inspector mostly agrees, sometimes not.
-            other = independents[review.sampled_id]
             like = grounds if rng.random() < 0.8 else ""
             _review(users["indinspector"], other, rng, like=like)
     return drawn
@@ -288,17 +314,14 @@ def _session(users: dict[str, User], month: date, meeting: date) -> PanelSession
 
 
 def load_panel(users: dict[str, User]) -> int:
-    """Two months of searches recorded in Pont, and the panel's sessions on them: the earlier
-    month's judged, closed, answered by the force and published; the later month's open to
-    the panel, half judged; and one just arranged, for the force to prepare. Returns how
-    many sessions were made."""
+    """The panel's sessions on the two months recorded in Pont: the earlier month's judged,
+    closed, answered by the force and published; the later month's open to the panel, half
+    judged; and one just arranged, for the force to prepare. Returns how many sessions were
+    made."""
     if PanelSession.objects.exists():
         return 0
     today = timezone.localdate()
-    earlier, later = _first_of_months_ago(today, 2), _first_of_months_ago(today, 1)
-    if not Search.objects.filter(source=Search.Source.RECORDED).exists():
-        _record_month(users, earlier)
-        _record_month(users, later)
+    earlier, later = _recorded_months()
     first = _session(users, earlier, later.replace(day=12))
     _judge(users, first)
     first = panel.panel_session_close(

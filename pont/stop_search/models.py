@@ -14,6 +14,7 @@ fixed sets (type, gender, age range, officer-defined ethnicity) are choices.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -113,9 +114,17 @@ class PoliceUkImport(models.Model):
 
     Re-importing a force-month replaces its searches (police.uk re-issues months
     as outcomes are updated); the row keeps the latest file's hash and counts.
+    Its searches are `PublishedSearch` rows.
     """
 
     force = models.CharField(_("police.uk force id"), max_length=60)
+    # The force in Pont that the police.uk id names (the searches' controller).
+    controller = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("force"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     month = models.DateField(_("month"))  # the first day of the month
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
@@ -129,6 +138,10 @@ class PoliceUkImport(models.Model):
         blank=True,
         related_name="+",
     )
+    # The keys its searches were written with, first and last: `published_searches` reads by
+    # them (the published searches table has no index but its key: ADR 0005).
+    first_search_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_search_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("police.uk import")
@@ -140,9 +153,19 @@ class PoliceUkImport(models.Model):
     def __str__(self) -> str:
         return f"{self.force} {self.month:%Y-%m}"
 
+    def published_searches(self) -> "models.QuerySet[PublishedSearch]":
+        """This import's searches: those of its key range that name it (another import
+        written at the same time on PostgreSQL may have keys inside the range)."""
+        if self.first_search_id is None or self.last_search_id is None:
+            return PublishedSearch.objects.none()
+        return PublishedSearch.objects.filter(
+            id__range=(self.first_search_id, self.last_search_id), policeuk_import=self
+        )
+
 
 class Search(TimeStampedModel, VersionedModel):
-    """One stop and search (PACE Code A 4.3 content, and every police.uk column)."""
+    """One stop and search recorded in Pont (PACE Code A 4.3 content, and every police.uk
+    column). Searches imported from police.uk files are `PublishedSearch` rows."""
 
     class Type(models.TextChoices):
         PERSON = "person", _("Person search")
@@ -171,10 +194,6 @@ class Search(TimeStampedModel, VersionedModel):
         MIXED = "mixed", _("Mixed")
         OTHER = "other", _("Other")
 
-    class Source(models.TextChoices):
-        RECORDED = "recorded", _("Recorded in Pont")
-        POLICEUK = "policeuk", _("Imported from police.uk")
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Indexed by search_controller_day (its first column), not on its own.
     controller = models.ForeignKey(
@@ -184,8 +203,7 @@ class Search(TimeStampedModel, VersionedModel):
         related_name="+",
         db_index=False,
     )
-    # area, officer and person are blank in every imported search: their indexes are partial
-    # (see Meta), so that an import does not add a million entries of NULL to three indexes.
+    # Partial indexes (see Meta): searches without an area, officer or person are not in them.
     area = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("area"),
@@ -195,16 +213,6 @@ class Search(TimeStampedModel, VersionedModel):
         related_name="+",
         db_index=False,
     )
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    policeuk_import = models.ForeignKey(
-        PoliceUkImport,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="searches",
-    )
-    row_number = models.PositiveIntegerField(_("row in the file"), null=True, blank=True)
-
     search_type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     occurred_at = models.DateTimeField(_("date and time"))
     # police.uk gives some forces' searches to the day only (local midnight).
@@ -288,15 +296,7 @@ class Search(TimeStampedModel, VersionedModel):
         ]
         default_permissions = ()
         constraints = [
-            models.CheckConstraint(
-                condition=Q(source="policeuk", policeuk_import__isnull=False)
-                | Q(source="recorded", policeuk_import__isnull=True),
-                name="search_import_only_for_policeuk",
-            ),
-            models.CheckConstraint(
-                condition=Q(source="policeuk") | ~Q(grounds=""),
-                name="search_grounds_recorded",
-            ),
+            models.CheckConstraint(condition=~Q(grounds=""), name="search_grounds_recorded"),
         ]
         indexes = [
             models.Index(fields=["controller", "local_date"], name="search_controller_day"),
@@ -312,6 +312,85 @@ class Search(TimeStampedModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_search_type_display()} {self.local_date}"
+
+
+class RowIdField(models.BigAutoField):
+    """A 64-bit key made by the database; on SQLite the table's own rowid without
+    AUTOINCREMENT (which keeps a counter in another table, written at every INSERT).
+
+    Without it SQLite may give a key again once the rows with the highest keys are
+    deleted; only for rows that nothing refers to.
+    """
+
+    def db_type_suffix(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return None
+        return super().db_type_suffix(connection)
+
+
+class PublishedSearch(models.Model):
+    """A search as police.uk published it, from an imported file (`PoliceUkImport`).
+
+    Not a record made in Pont: police.uk publishes no grounds, officer, place or
+    person, so a published search is not amended, sampled for audit or shown to
+    a panel. It counts in the figures (`SearchTally`, counted as it is written)
+    and goes out again in the police.uk export. A force-month's rows are
+    replaced whole when the month is imported again, and never changed else.
+
+    Lean on purpose (docs/adr/0005): an integer key and no other index (an
+    import's searches are found by the range of keys it wrote, kept on the
+    import: `PoliceUkImport.published_searches`), and no foreign-key
+    constraint in the database, which PostgreSQL checks by one trigger per row
+    written; the import creates its record in the same transaction, and Pont
+    deletes the rows of an import itself.
+    """
+
+    id = RowIdField(primary_key=True)
+    policeuk_import = models.ForeignKey(
+        PoliceUkImport,
+        on_delete=models.CASCADE,
+        related_name="searches",
+        db_constraint=False,
+        db_index=False,
+    )
+    search_type = models.CharField(_("type"), max_length=20, choices=Search.Type.choices)
+    occurred_at = models.DateTimeField(_("date and time"))
+    part_of_operation = models.BooleanField(_("part of a policing operation"), null=True)
+    operation_name = models.CharField(_("policing operation"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    gender = models.CharField(_("gender"), max_length=6, choices=Search.Gender.choices, blank=True)
+    age_range = models.CharField(
+        _("age range"), max_length=8, choices=Search.AgeRange.choices, blank=True
+    )
+    self_defined_ethnicity = models.CharField(
+        _("self-defined ethnicity"), max_length=64, blank=True
+    )
+    officer_defined_ethnicity = models.CharField(
+        _("officer-defined ethnicity"),
+        max_length=6,
+        choices=Search.OfficerDefinedEthnicity.choices,
+        blank=True,
+    )
+    legislation = models.CharField(_("legislation"), max_length=64, blank=True)
+    object_of_search = models.CharField(_("object of search"), max_length=64, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=64, blank=True)
+    outcome_linked = models.BooleanField(_("outcome linked to the object of search"), null=True)
+    removal_more_than_outer_clothing = models.BooleanField(
+        _("removal of more than outer clothing"), null=True
+    )
+
+    class Meta:
+        verbose_name = _("published search")
+        verbose_name_plural = _("published searches")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.get_search_type_display()} {self.occurred_at:%Y-%m-%d}"
 
 
 class OutcomeAmendment(models.Model):

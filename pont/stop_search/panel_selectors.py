@@ -103,13 +103,13 @@ def cases_of(*, session: PanelSession) -> QuerySet[PanelCase]:
 
 
 def session_population(*, controller_id: int, month_first: Any, month_after: Any) -> list[Any]:
-    """The searches a session's cases are drawn from: those recorded in Pont in the month (an
-    imported police.uk row has no grounds to judge), by their id, in a fixed order."""
+    """The searches a session's cases are drawn from: those recorded in Pont in the month (a
+    published police.uk row is not a `Search`: it has no grounds to judge), by their id, in a
+    fixed order."""
     return sorted(
         str(pk)
         for pk in Search.objects.filter(
             controller_id=controller_id,
-            source=Search.Source.RECORDED,
             local_date__gte=month_first,
             local_date__lt=month_after,
         )

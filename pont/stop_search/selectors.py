@@ -193,10 +193,7 @@ def may_refer_from(search: Search) -> bool:
     (BUSSS: the outcome is linked to what the officer was looking for).
     """
     return (
-        search.source == Search.Source.RECORDED
-        and search.person_id is not None
-        and search.outcome_linked is True
-        and is_drugs_search(search)
+        search.person_id is not None and search.outcome_linked is True and is_drugs_search(search)
     )
 
 

@@ -11,17 +11,16 @@ monthly audit: drawing a month's sample of searches (once, reproducibly from
 its seed) and recording the local and the independent inspector's reviews.
 """
 
-import os
+import heapq
 import re
 import secrets
-import threading
-import time
+from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import IO, Any, NoReturn
 
 from django.conf import settings
@@ -64,6 +63,7 @@ from .models import (
     OutcomeAmendment,
     PoliceUkAlias,
     PoliceUkImport,
+    PublishedSearch,
     SampledSearch,
     Search,
     SearchOutcome,
@@ -106,9 +106,6 @@ ENTER_DESCRIPTION = _(
     "Describe the person searched: they gave no name, so the record needs a description."
 )
 
-IMPORTED_NOT_AMENDED = _(
-    "This search was imported from police.uk: its outcome is amended in the force's own system."
-)
 ENTER_REASON = _("Enter the reason for the change.")
 SAME_OUTCOME = _(
     "This is already the outcome. Select a different outcome, or change whether it was linked."
@@ -291,7 +288,6 @@ def search_record(
     search = Search(
         controller=controller,
         area=area,
-        source=Search.Source.RECORDED,
         search_type=search_type,
         occurred_at=occurred_at,
         local_date=day,
@@ -367,8 +363,6 @@ def search_outcome_amend(
     if found is None:
         raise NotFoundError(str(SEARCH_NOT_FOUND))
     search = Search.objects.select_for_update().get(pk=found.pk)
-    if search.source != Search.Source.RECORDED:
-        raise ApplicationError(str(IMPORTED_NOT_AMENDED), status=409)
     if search.version != expected_version:
         # Answered before the fields: what the user amended is no longer what is there.
         raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
@@ -467,7 +461,7 @@ def search_referral_start(
 # Only an Organisation of kind "force" matches.
 
 POLICEUK_FORCES: dict[str, str] = {"dyfed-powys": "dyfed-powys-police"}
-POLICEUK_WRITE_BATCH = 2000  # searches written per executemany
+POLICEUK_WRITE_BATCH = 5000  # searches written per executemany or COPY
 POLICEUK_PROGRESS_EVERY = 100  # rows between progress reports
 
 IMPORT_REFUSED = _("Nothing was imported from %(file)s: %(count)s problem(s).")
@@ -478,18 +472,6 @@ NAME_THE_FORCE = _(
     "(YYYY-MM-force-stop-and-search.csv)."
 )
 FORCE_MISMATCH = _("The file name says the force is “%(named)s”, not “%(given)s”.")
-AMENDED_SEARCHES = _(
-    "%(count)s search(es) of %(force)s %(month)s have outcome amendments recorded in Pont: "
-    "importing the month again would lose them."
-)
-SEARCHES_IN_USE = _(
-    "Searches of %(force)s %(month)s are used by other records in Pont: the month cannot be "
-    "replaced."
-)
-SEARCHES_SAMPLED = _(
-    "Searches of %(force)s %(month)s are in an audit sample of searches, and their reviews "
-    "refer to them: the month cannot be replaced."
-)
 IMPORT_BUSY = _("%(force)s %(month)s is being imported by someone else: try again shortly.")
 
 # Each is a ReferenceData table with a policeuk_label (typed Any: ReferenceData has none).
@@ -582,6 +564,7 @@ def _policeuk_month_open(
             with transaction.atomic():
                 record = PoliceUkImport.objects.create(
                     force=force,
+                    controller=controller,
                     month=month,
                     file_name=file_name[:255],
                     sha256="",
@@ -592,137 +575,124 @@ def _policeuk_month_open(
         except IntegrityError:
             raise ConflictError(str(IMPORT_BUSY) % names) from None
         return record, 0
-    searches = Search.objects.filter(policeuk_import=record)
-    amended = searches.filter(amendments__isnull=False).distinct().count()
-    if amended:
-        raise ApplicationError(str(AMENDED_SEARCHES) % {**names, "count": amended}, status=409)
-    # Anything else that points at one of them (a search in an audit sample) keeps them too:
-    # one EXISTS per relation, where the ORM's delete loaded every search to look.
-    for relation in Search._meta.related_objects:
-        pointing = relation.related_model._base_manager.filter(
-            **{f"{relation.field.name}__in": searches}
-        )
-        if pointing.exists():
-            sampled = relation.related_model is SampledSearch
-            reason = SEARCHES_SAMPLED if sampled else SEARCHES_IN_USE
-            raise ApplicationError(str(reason) % names, status=409)
-    # Uncounted before they go (all of the force-month, in UK time, like the file).
-    uncounted = {key: -count for key, count in tallies.counts_of(searches).items()}
-    tallies.add_counts(controller.pk, month, uncounted)
-    # Nothing points at them now (checked above, in this transaction, under the lock of the
-    # import record), so one DELETE: a replaced month of 80,000 searches took 35 s by the
-    # ORM's collector, which builds a model instance of each.
-    connection = connections[router.db_for_write(Search)]
+    # Uncounted before they go. Published searches are never amended, sampled or put before
+    # a panel (nothing points at them), so the month is replaced whole, by one DELETE.
+    tallies.add_counts(record.controller_id, month, tallies.published_counts(record, sign=-1))
+    if record.first_search_id is None:
+        return record, 0
+    connection = connections[router.db_for_write(PublishedSearch)]
     quote = connection.ops.quote_name
-    table = quote(Search._meta.db_table)
-    column = quote(Search._meta.get_field("policeuk_import").column)
+    table = quote(PublishedSearch._meta.db_table)
+    column = quote(column_name(PublishedSearch._meta.get_field("policeuk_import")))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [record.pk])  # noqa: S608
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id BETWEEN %s AND %s AND {column} = %s",  # noqa: S608
+            [record.first_search_id, record.last_search_id, record.pk],
+        )
         replaced = cursor.rowcount
     return record, replaced
 
 
-class _PoliceUkSearchWriter:
-    """Write imported searches as plain rows: one prepared INSERT, executed for each batch.
+class _PublishedSearchWriter:
+    """Write an import's searches into `PublishedSearch`, as they are read.
 
-    What `Search.objects.bulk_create` of `Search(...)` instances wrote, without
-    building a model instance per search and preparing each of its 35 fields
-    through the ORM (three quarters of an import's time; SQLite's 999-parameter
-    limit also split every batch of 500 into 18 statements), and on PostgreSQL by
-    COPY into the same table, in the same transaction. Each column's value
-    is the same as the ORM's: the row's values converted once per distinct value
-    by their field (`get_db_prep_save`), every other field its default, a new
-    UUID per search, and `created_at` = `updated_at` = when the batch is written.
+    On SQLite one prepared INSERT per batch (`executemany`); on PostgreSQL one
+    COPY for the whole import, left open from the first batch to `close` (the
+    server stores each batch while the next is read; executemany would be a
+    round trip a row). Each row's values are its PoliceUkRow fields in the
+    table's column order, taken together by one `itemgetter`; on SQLite the
+    date and the two coordinates are converted by their field, once per
+    distinct value, and the import's id is written into the statement. What
+    each search counts as in the roll-up is counted here too. `close` returns
+    the first and last keys written (kept on the import: its searches are
+    found by them). Used as a context manager, so that an error aborts an open
+    COPY; nothing else may use the connection between the first write and
+    `close`.
     """
 
-    # Search field -> the PoliceUkRow attribute it is read from.
-    FROM_ROW = {
-        "row_number": "row",
-        "search_type": "search_type",
-        "occurred_at": "occurred_at",
-        "day_only": "day_only",
-        "local_date": "local_date",
-        "part_of_operation": "part_of_operation",
-        "operation_name": "operation_name",
-        "latitude": "latitude",
-        "longitude": "longitude",
-        "gender": "gender",
-        "age_range": "age_range",
-        "self_defined_ethnicity": "self_defined_ethnicity",
-        "officer_defined_ethnicity": "officer_defined_ethnicity",
-        "legislation": "legislation",
-        "object_of_search": "object_of_search",
-        "removal_more_than_outer_clothing": "removal_more_than_outer_clothing",
-        # police.uk publishes one outcome: it is both the one at the time and the current one.
-        "outcome_at_search": "outcome",
-        "linked_at_search": "outcome_linked",
-        "outcome": "outcome",
-        "outcome_linked": "outcome_linked",
-    }
-    CONVERTED = frozenset({"occurred_at", "local_date", "latitude", "longitude"})
-    STAMPS = ("created_at", "updated_at")
+    # PublishedSearch field, in the order of the columns written (PoliceUkRow has them all).
+    FIELDS = (
+        "search_type",
+        "occurred_at",
+        "part_of_operation",
+        "operation_name",
+        "latitude",
+        "longitude",
+        "gender",
+        "age_range",
+        "self_defined_ethnicity",
+        "officer_defined_ethnicity",
+        "legislation",
+        "object_of_search",
+        "outcome",
+        "outcome_linked",
+        "removal_more_than_outer_clothing",
+    )
+    CONVERTED = ("occurred_at", "latitude", "longitude")
     CONVERSIONS_KEPT = 10_000  # distinct values remembered per converted column
 
-    def __init__(self, *, controller: Organisation, record: PoliceUkImport) -> None:
-        meta = Search._meta
-        self._connection = connections[router.db_for_write(Search)]
-        known = {meta.pk.name, *self.FROM_ROW, *self.STAMPS}
-        constant = {
-            "controller": controller.pk,
-            "source": Search.Source.POLICEUK.value,
-            "policeuk_import": record.pk,
-        }
-        fixed: list[tuple[str, Any]] = []
-        for field in meta.concrete_fields:
-            if field.name in known:
-                continue
-            value = constant[field.name] if field.name in constant else field.get_default()
-            fixed.append((column_name(field), field.get_db_prep_save(value, self._connection)))
-        # On SQLite the columns that are the same in every search are written into the
-        # statement, not bound again for each row (17 of its 38 columns: a fifth of the
-        # INSERT's time); only values whose SQL spelling is beyond doubt are.
-        literal: dict[str, str] = {}
-        for column, value in fixed if self._connection.vendor == "sqlite" else []:
-            spelled = _sql_literal(value)
-            if spelled is not None:
-                literal[column] = spelled
-        fixed = [(column, value) for column, value in fixed if column not in literal]
-        self._fields = {field.name: field for field in meta.concrete_fields}
-        self._read = attrgetter(*self.FROM_ROW.values())
-        # The position of each converted value in what _read returns.
+    def __init__(self, *, record: PoliceUkImport) -> None:
+        meta = PublishedSearch._meta
+        self._connection = connections[router.db_for_write(PublishedSearch)]
+        self._postgresql = self._connection.vendor == "postgresql"
+        fields = policeuk.PoliceUkRow._fields
+        self._pick = itemgetter(*(fields.index(name) for name in self.FIELDS))
         self._converted = [
-            (index, self._fields[name])
-            for index, name in enumerate(self.FROM_ROW)
-            if name in self.CONVERTED
+            (self.FIELDS.index(name), meta.get_field(name)) for name in self.CONVERTED
         ]
         self._memo: dict[str, dict[Any, Any]] = {name: {} for name in self.CONVERTED}
-        # What each search written counts as in the roll-up (tallies.KEY, in its order): no
-        # area, and police.uk's one outcome both at the time of the search and now.
-        self.counts: dict[tuple[Any, ...], int] = {}
-        self._tally_values = attrgetter("self_defined_ethnicity", "outcome", "outcome_linked")
-        self._fixed = tuple(value for _column, value in fixed)
-        columns = [
-            column_name(meta.pk),
-            *(column_name(self._fields[name]) for name in self.FROM_ROW),
-            *(column_name(self._fields[name]) for name in self.STAMPS),
-            *(column for column, _value in fixed),
-        ]
         quote = self._connection.ops.quote_name
-        table = quote(meta.db_table)
-        listed = ", ".join(quote(column) for column in [*columns, *literal])
-        # Names from _meta; literals only NULL, integers and '' (_sql_literal).
-        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            table, listed, ", ".join(["%s"] * len(columns) + list(literal.values()))
+        columns = ", ".join(quote(column_name(meta.get_field(name))) for name in self.FIELDS)
+        import_column = quote(column_name(meta.get_field("policeuk_import")))
+        self._table = meta.db_table
+        table = quote(self._table)
+        self._record_id = int(record.pk)
+        placeholders = ", ".join(["%s"] * len(self.FIELDS))
+        # Names from _meta and the import's id, an integer.
+        self._sql = (
+            f"INSERT INTO {table} ({columns}, {import_column}) "  # noqa: S608
+            f"VALUES ({placeholders}, {self._record_id})"
         )
-        # PostgreSQL takes rows fastest by COPY (executemany is a round trip per row).
-        self._copy = (
-            f"COPY {table} ({listed}) FROM STDIN" if self._connection.vendor == "postgresql" else ""
-        )
+        self._copy_sql = f"COPY {table} ({import_column}, {columns}) FROM STDIN"
+        self._max_key_sql = f"SELECT max(id) FROM {table}"  # noqa: S608
+        self._open = ExitStack()
+        self._copy: Any = None
+        self._first: int | None = None
+        # tallies.KEY, in its order: no area, police.uk's one outcome at the time and now.
+        self.counts: Counter[tuple[Any, ...]] = Counter()
+        self._counted_as = itemgetter(*(fields.index(name) for name in tallies.PUBLISHED_KEY))
 
-    def _convert(self, field: Any, value: Any) -> Any:
+    def __enter__(self) -> "_PublishedSearchWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._open.__exit__(*exc)
+
+    def write(self, rows: list[policeuk.PoliceUkRow]) -> None:
+        self.send(self.values(rows))
+
+    def values(self, rows: list[policeuk.PoliceUkRow]) -> list[tuple[Any, ...]]:
+        """Each row's values for the statement, in its order (and the row counted)."""
+        self.counts.update(map(self._counted_as, rows))
+        values = list(map(self._pick, rows))
+        if self._postgresql:  # psycopg takes dates and decimals as they are
+            record_id = self._record_id
+            return [(record_id, *row) for row in values]
+        for index, field in self._converted:
+            memo = self._memo[field.name]
+            column = [row[index] for row in values]
+            if all(value is None for value in column):
+                continue
+            converted = [self._convert(field, memo, value) for value in column]
+            values = [
+                (*row[:index], value, *row[index + 1 :])
+                for row, value in zip(values, converted, strict=True)
+            ]
+        return values
+
+    def _convert(self, field: Any, memo: dict[Any, Any], value: Any) -> Any:
         if value is None:
             return None
-        memo = self._memo[field.name]
         converted = memo.get(value, memo)
         if converted is memo:
             converted = field.get_db_prep_save(value, self._connection)
@@ -730,85 +700,44 @@ class _PoliceUkSearchWriter:
                 memo[value] = converted
         return converted
 
-    def write(self, rows: list[policeuk.PoliceUkRow]) -> None:
-        self.send(self.values(rows))
+    def _key(self, sql: str, params: list[Any]) -> int:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0] or 0)
 
-    def values(self, rows: list[policeuk.PoliceUkRow]) -> list[tuple[Any, ...]]:
-        """Each row's values for the statement, in its order (and the row counted)."""
-        counts = self.counts
-        for key in map(self._counted_as, rows):
-            counts[key] = counts.get(key, 0) + 1
-        now = timezone.now()
-        stamps = tuple(
-            self._fields[name].get_db_prep_save(now, self._connection) for name in self.STAMPS
-        )
-        tail = stamps + self._fixed
-        read, converted, convert = self._read, self._converted, self._convert
-        values = []
-        for new_id, row in zip(_new_uuids(len(rows)), rows, strict=True):
-            read_values = list(read(row))
-            for index, field in converted:
-                read_values[index] = convert(field, read_values[index])
-            values.append((new_id, *read_values, *tail))
-        return values
+    def _last_key(self) -> int:
+        """The last key given: by this session on PostgreSQL, in the table on SQLite."""
+        if self._postgresql:
+            return self._key("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [self._table])
+        return self._key(self._max_key_sql, [])
 
     def send(self, values: list[tuple[Any, ...]]) -> None:
-        """Write the rows' values: one executemany, or COPY on PostgreSQL."""
+        """Write the rows' values: one executemany, or into the COPY on PostgreSQL."""
+        if self._first is None:
+            if self._postgresql:
+                sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id'))"
+                self._first = self._key(sql, [self._table]) + 1
+                cursor = self._open.enter_context(self._connection.cursor())
+                self._open.enter_context(self._connection.wrap_database_errors)
+                self._copy = self._open.enter_context(cursor.copy(self._copy_sql))
+            else:
+                # SQLite gives each row max(rowid) + 1, and this transaction is the writer.
+                self._first = self._last_key() + 1
+        if self._copy is not None:
+            write_row = self._copy.write_row
+            for value in values:
+                write_row(value)
+            return
         with self._connection.cursor() as cursor:
-            if not self._copy:
-                cursor.executemany(self._sql, values)
-                return
-            with self._connection.wrap_database_errors, cursor.copy(self._copy) as copy:
-                for value in values:
-                    copy.write_row(value)
+            cursor.executemany(self._sql, values)
 
-    def _counted_as(self, row: policeuk.PoliceUkRow) -> tuple[Any, ...]:
-        ethnicity, outcome, linked = self._tally_values(row)
-        return (None, ethnicity, outcome, linked, outcome, linked)
-
-
-def _sql_literal(value: Any) -> str | None:
-    """The SQL for NULL, an integer or the empty string; None for any other value."""
-    if value is None:
-        return "NULL"
-    if type(value) is int:  # not bool: its spelling differs between databases
-        return str(value)
-    if value == "" and isinstance(value, str):
-        return "''"
-    return None
-
-
-# The version (7, time-ordered) and variant (RFC 9562) bits of a UUID, and its random part.
-_UUID7_VERSION = 0x7 << 76  # the version nibble (bits 76-79)
-_UUID_VARIANT = 0b10 << 62  # RFC 9562 variant (bits 62-63)
-_RANDOM_62 = (1 << 62) - 1
-_uuid7_lock = threading.Lock()
-_uuid7_last = 0  # the last (milliseconds << 12 | sequence) handed out in this process
-
-
-def _new_uuids(count: int) -> list[str]:
-    """`count` time-ordered (version 7, RFC 9562) UUIDs as 32 hex digits, in increasing order.
-
-    48 bits of Unix milliseconds, a 12-bit sequence that carries into them (so that
-    every id of a batch, and of the next batch, is greater than the last), and 62
-    random bits from one read of the system's random source. Ordered keys append
-    to the end of the primary-key index instead of landing at random in it: on a
-    table of a million searches that was most of the cost of each INSERT. The ids
-    still carry 62 random bits and are never a credential (access is checked by
-    record). Both databases take the hex form (PostgreSQL reads it as a uuid).
-    """
-    global _uuid7_last
-    data = os.urandom(8 * count)
-    with _uuid7_lock:
-        start = max(time.time_ns() // 1_000_000 << 12, _uuid7_last + 1)
-        _uuid7_last = start + count - 1
-    ids = []
-    for index in range(count):
-        stamp = start + index
-        high = ((stamp >> 12) << 80) | _UUID7_VERSION | ((stamp & 0xFFF) << 64)
-        low = _UUID_VARIANT | (int.from_bytes(data[8 * index : 8 * index + 8]) & _RANDOM_62)
-        ids.append(f"{high | low:032x}")
-    return ids
+    def close(self) -> tuple[int, int]:
+        """Finish writing (the COPY ends); return the first and the last key written."""
+        self._open.close()
+        self._copy = None
+        if self._first is None:
+            raise ValueError("nothing was written")
+        return self._first, self._last_key()
 
 
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache while an import writes (default: 2 MiB)
@@ -874,9 +803,10 @@ def policeuk_import(
 
     reader = policeuk.PoliceUkReader(stream, vocabulary=_policeuk_vocabulary(), month=named.month)
     record: PoliceUkImport | None = None
-    writer: _PoliceUkSearchWriter | None = None
+    writer: _PublishedSearchWriter | None = None
     replaced = written = reported = 0
     batch: list[policeuk.PoliceUkRow] = []
+    open_writer = ExitStack()  # aborts the writer's COPY if anything goes wrong
 
     def write() -> None:
         nonlocal record, replaced, written, writer
@@ -890,12 +820,12 @@ def policeuk_import(
                 file_name=file_name,
             )
         if writer is None:
-            writer = _PoliceUkSearchWriter(controller=controller, record=record)
+            writer = open_writer.enter_context(_PublishedSearchWriter(record=record))
         writer.write(batch)
         written += len(batch)
         batch.clear()
 
-    with _import_page_cache():
+    with _import_page_cache(), open_writer:
         for row in reader:
             if on_progress and reader.rows - reported >= POLICEUK_PROGRESS_EVERY:
                 reported = reader.rows
@@ -912,14 +842,27 @@ def policeuk_import(
         assert record is not None  # noqa: S101
         assert writer is not None  # noqa: S101
         assert reader.month is not None  # noqa: S101
+        record.first_search_id, record.last_search_id = writer.close()
+        record.controller = controller
         record.file_name = file_name[:255]
         record.sha256 = reader.sha256
         record.rows = written
         record.imported_at = timezone.now()
         record.imported_by = actor
-        record.save(update_fields=["file_name", "sha256", "rows", "imported_at", "imported_by"])
+        record.save(
+            update_fields=[
+                "controller",
+                "first_search_id",
+                "last_search_id",
+                "file_name",
+                "sha256",
+                "rows",
+                "imported_at",
+                "imported_by",
+            ]
+        )
         # The searches replaced were uncounted as they went; count those written.
-        tallies.add_counts(controller.pk, reader.month, writer.counts)
+        tallies.add_counts(controller.pk, reader.month, tallies.published_key(writer.counts))
     if on_progress:
         on_progress(reader.rows, reader.bytes_read)
     audit.record(
@@ -939,14 +882,16 @@ def policeuk_import(
     return PoliceUkImportResult(policeuk_import=record, rows=written, replaced=replaced)
 
 
-def _policeuk_row(search: Search) -> policeuk.PoliceUkRow:
+def _policeuk_row(search: Search | PublishedSearch) -> policeuk.PoliceUkRow:
     """The search as police.uk publishes it, with its current outcome (after amendments)."""
+    occurred_at = search.occurred_at
+    local = timezone.localtime(occurred_at, policeuk.LONDON)
     return policeuk.PoliceUkRow(
-        row=search.row_number or 0,
+        row=0,
         search_type=search.search_type,
-        occurred_at=search.occurred_at,
-        local_date=search.local_date,
-        day_only=search.day_only,
+        occurred_at=occurred_at,
+        local_date=local.date(),
+        day_only=local.time() == time(0),
         part_of_operation=search.part_of_operation,
         operation_name=search.operation_name,
         latitude=search.latitude,
@@ -966,19 +911,24 @@ def _policeuk_row(search: Search) -> policeuk.PoliceUkRow:
 def policeuk_export(*, actor: User | None, force: str, month: date) -> Iterator[str]:
     """Return the force's searches of a month (UK time) as a police.uk file, line by line.
 
-    Every search of the force counts, recorded in Pont or imported, in date
-    order; each with its current outcome (after any amendment) and today's
-    police.uk labels. The export is audited (disclosure) when it is asked for.
-    Coordinates are written as stored: police.uk publishes snapped "on or
-    near" points, which Pont does not make.
+    Every search of the force counts, recorded in Pont or published (imported),
+    in date order (published first among searches at the same moment, in their
+    file's order); each with its current outcome (after any amendment) and
+    today's police.uk labels. The export is audited (disclosure) when it is
+    asked for. Coordinates are written as stored: police.uk publishes snapped
+    "on or near" points, which Pont does not make.
     """
     controller = _policeuk_force(force)
     _policeuk_check_access(actor, controller)
     first = month.replace(day=1)
     after = (first + timedelta(days=32)).replace(day=1)
-    searches = Search.objects.filter(
+    recorded = Search.objects.filter(
         controller=controller, local_date__gte=first, local_date__lt=after
-    ).order_by("occurred_at", "row_number", "created_at", "pk")
+    ).order_by("occurred_at", "created_at", "pk")
+    record = PoliceUkImport.objects.filter(controller=controller, month=first).first()
+    published = (
+        record.published_searches() if record else PublishedSearch.objects.none()
+    ).order_by("occurred_at", "pk")
     with transaction.atomic():
         audit.record(
             actor=actor,
@@ -989,13 +939,16 @@ def policeuk_export(*, actor: User | None, force: str, month: date) -> Iterator[
             detail={
                 "force": force,
                 "month": policeuk.month_label(first),
-                "rows": searches.count(),
+                "rows": recorded.count() + published.count(),
             },
         )
     labels = _policeuk_current_labels()
-    return policeuk.write_rows(
-        (_policeuk_row(search) for search in searches.iterator(chunk_size=1000)), labels
+    searches = heapq.merge(
+        published.iterator(chunk_size=2000),
+        recorded.iterator(chunk_size=1000),
+        key=attrgetter("occurred_at"),
     )
+    return policeuk.write_rows(map(_policeuk_row, searches), labels)
 
 
 # The monthly audit sample -----------------------------------------------------------------

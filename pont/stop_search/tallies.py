@@ -2,10 +2,13 @@
 
 Every change to what a search counts as goes through here, in the transaction
 of the change: `add` when a search is recorded, `move` when its outcome is
-amended, `add_counts` for the searches a police.uk import deletes and writes
-(counted as they are written). `check` says whether the tallies of a
-force-month equal the searches themselves, and `rebuild` recounts everything
-(after a restore, or when `check` disagrees).
+amended, `add_counts` for the published searches a police.uk import deletes
+and writes (counted as they are written). Both kinds of search count: `Search`
+(recorded in Pont) and `PublishedSearch` (imported), the latter in its import's
+force-month, with no area and its one outcome both at the time and now.
+`check` says whether the tallies of a force-month equal the searches
+themselves, and `rebuild` recounts everything (after a restore, or when
+`check` disagrees).
 """
 
 from collections.abc import Mapping
@@ -17,7 +20,7 @@ from django.db.models.functions import TruncMonth
 
 from pont.core.forms import next_month
 
-from .models import Search, SearchTally
+from .models import PoliceUkImport, Search, SearchTally
 
 KEY = (
     "area_id",
@@ -27,6 +30,26 @@ KEY = (
     "outcome_at_search",
     "linked_at_search",
 )
+
+# What a published search is counted by: the rest of KEY follows (no area; police.uk's
+# one outcome is both the outcome at the time of the search and the current one).
+PUBLISHED_KEY = ("self_defined_ethnicity", "outcome", "outcome_linked")
+
+
+def published_key(counts: Mapping[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
+    """Counts by PUBLISHED_KEY's values, as counts by KEY's (what `add_counts` takes)."""
+    return {
+        (None, ethnicity, outcome, linked, outcome, linked): count
+        for (ethnicity, outcome, linked), count in counts.items()
+    }
+
+
+def published_counts(record: PoliceUkImport, *, sign: int = 1) -> dict[tuple[Any, ...], int]:
+    """How many of an import's published searches count in each key (times `sign`)."""
+    rows = record.published_searches().values(*PUBLISHED_KEY).annotate(n=Count("pk")).order_by()
+    return published_key(
+        {tuple(row[name] for name in PUBLISHED_KEY): sign * row["n"] for row in rows}
+    )
 
 
 def key_of(search: Search, **changed: Any) -> dict[str, Any]:
@@ -80,14 +103,6 @@ def add_counts(controller_id: int, month: date, counts: Mapping[tuple[Any, ...],
     SearchTally.objects.filter(controller_id=controller_id, month=first, searches=0).delete()
 
 
-def counts_of(searches: Any) -> dict[tuple[Any, ...], int]:
-    """How many of these searches (a queryset) count in each key, as `add_counts` takes them."""
-    return {
-        tuple(row[name] for name in KEY): row["n"]
-        for row in searches.values(*KEY).annotate(n=Count("pk")).order_by()
-    }
-
-
 def add(search: Search) -> None:
     """A search has been recorded: count it."""
     _add(key_of(search), 1)
@@ -101,8 +116,9 @@ def move(search: Search, *, before: dict[str, Any]) -> None:
         _add(new, 1)
 
 
-def _counted(controller_id: int, first: date, after: date) -> Any:
-    return (
+def _counted(controller_id: int, first: date, after: date) -> list[dict[str, Any]]:
+    """The force's searches of the months, both kinds, counted by month and KEY."""
+    recorded = (
         Search.objects.filter(
             controller_id=controller_id, local_date__gte=first, local_date__lt=after
         )
@@ -111,6 +127,16 @@ def _counted(controller_id: int, first: date, after: date) -> Any:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    counted = list(recorded)
+    imports = PoliceUkImport.objects.filter(
+        controller_id=controller_id, month__gte=first, month__lt=after
+    )
+    for record in imports:  # each by its range of keys (the table has no other index)
+        for key, count in published_counts(record).items():
+            counted.append(
+                {"tally_month": record.month, **dict(zip(KEY, key, strict=True)), "n": count}
+            )
+    return counted
 
 
 def recount(controller_id: int, first: date, after: date) -> int:
@@ -135,8 +161,9 @@ def rebuild() -> int:
     """Count every force's searches again from nothing; returns the rows written."""
     SearchTally.objects.all().delete()
     written = 0
-    forces = Search.objects.order_by().values_list("controller_id", flat=True).distinct()
-    for controller_id in forces:
+    forces = set(Search.objects.order_by().values_list("controller_id", flat=True).distinct())
+    forces.update(PoliceUkImport.objects.order_by().values_list("controller_id", flat=True))
+    for controller_id in sorted(forces):
         written += recount(controller_id, date(1, 1, 1), date(9999, 12, 1))
     return written
 

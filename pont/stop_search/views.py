@@ -206,8 +206,9 @@ def _search_context(request: AuthenticatedRequest, search: Search) -> dict[str, 
             for a in amendments
         ],
         "referrals": selectors.referrals_from(search=search, user=request.user),
-        "may_amend": search.source == Search.Source.RECORDED
-        and selectors.search_get_for_user(user=request.user, search_id=search.pk, write=True)
+        "may_amend": selectors.search_get_for_user(
+            user=request.user, search_id=search.pk, write=True
+        )
         is not None,
         "may_refer": _may_refer(request, search),
     }
@@ -234,8 +235,6 @@ def search_copy(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
     send: what was recorded at the time. Handing it over is a disclosure to the person."""
     with transaction.atomic():
         search = _search_or_404(request, search_id)
-        if search.source != Search.Source.RECORDED:
-            raise Http404  # a police.uk row is not a record made in Pont
         data = record_copy.copy_data(search)
         audit.record(
             actor=request.user,
@@ -258,9 +257,6 @@ def search_copy(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
 def search_amend(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
     """A new current outcome; the outcome at the time of the search stays as it was."""
     search = _search_or_404(request, search_id, write=True)
-    if search.source != Search.Source.RECORDED:
-        messages.error(request, str(services.IMPORTED_NOT_AMENDED))
-        return _back(search.pk)
     outcomes = [(r.code, r.label) for r in selectors.outcomes_on(timezone.localdate())]
     form = OutcomeAmendForm(
         request.POST if request.method == "POST" else None,

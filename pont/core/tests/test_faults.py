@@ -202,7 +202,7 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
     from django.core.management import call_command
 
     from pont.audit.models import AuditChainHead
-    from pont.stop_search.models import PoliceUkImport, Search
+    from pont.stop_search.models import PoliceUkImport, PublishedSearch
 
     AuditChainHead.objects.get_or_create(pk=1)
     from pont.accounts.models import Organisation
@@ -249,13 +249,13 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
     time.sleep(0.5)
     worker.send_signal(signal.SIGKILL)
     assert worker.wait(timeout=30) == -signal.SIGKILL  # killed, not finished
-    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == 0
+    assert PublishedSearch.objects.count() == 0
     assert PoliceUkImport.objects.count() == 0
 
     call_command("import-policeuk", str(big), verbosity=0)
-    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == expected
+    assert PublishedSearch.objects.count() == expected
     call_command("import-policeuk", str(big), verbosity=0)  # again: it replaces the month
-    assert Search.objects.filter(source=Search.Source.POLICEUK).count() == expected
+    assert PublishedSearch.objects.count() == expected
     assert PoliceUkImport.objects.count() == 1
 
 

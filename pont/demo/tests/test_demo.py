@@ -17,7 +17,14 @@ from pont.drug_testing.models import (
     RequiredAssessment,
 )
 from pont.referrals.models import Referral
-from pont.stop_search.models import PanelCase, PanelJudgement, PanelSession, Search, SearchReview
+from pont.stop_search.models import (
+    PanelCase,
+    PanelJudgement,
+    PanelSession,
+    PublishedSearch,
+    Search,
+    SearchReview,
+)
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
 
@@ -46,6 +53,7 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
         "referrals": 0,
         "drug_tests": 0,
         "policeuk_searches": 0,
+        "recorded_searches": 0,
         "search_samples": 0,
         "panel_sessions": 0,
         "disposals": 0,
@@ -55,8 +63,9 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
 
     # The real police.uk months: 181 + 205 + 241 searches.
     assert demo["policeuk_searches"] == 627
-    assert Search.objects.filter(source="policeuk").count() == 627
-    # Two months sampled; reviews by both inspectors, some still to do.
+    assert PublishedSearch.objects.count() == 627
+    # Two months recorded in Pont, sampled; reviews by both inspectors, some still to do.
+    assert demo["recorded_searches"] == Search.objects.count() > 0
     assert demo["search_samples"] == 2
     reviews = SearchReview.objects.all()
     assert reviews.filter(kind="local").exclude(rating="").exists()

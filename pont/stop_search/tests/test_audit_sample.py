@@ -205,42 +205,33 @@ def import_september(world, settings):  # noqa: ANN001, ANN201
     )
 
 
-def test_imported_searches_with_no_officer_or_area_are_a_stratum_of_their_own(
+def test_published_police_uk_searches_are_not_drawn_only_those_recorded_in_pont(
     world, codes, settings
 ):
+    """A published search has no grounds, officer or video to review (ADR 0005): the month's
+    sample is drawn from the searches recorded in Pont, however many were imported."""
     import_september(world, settings)
-    for day in (2, 3, 4):
-        searched_in(world, SEPTEMBER_2019, day=day)
-    imported_strip = selectors.sample_population(
-        controller_id=world.force.pk, month=SEPTEMBER_2019, until=timezone.now()
-    ).filter(removal_more_than_outer_clothing=True, officer__isnull=True)
+    recorded = {searched_in(world, SEPTEMBER_2019, day=day).pk for day in (2, 3, 4)}
 
     sample = drawn_sample(world, SEPTEMBER_2019)
 
-    assert (sample.population, sample.strata) == (208, 2)
-    # 52 of 208. The officer's 3 searches are 0.75 of a search: they get one.
-    assert strata_of(sample) == {
-        (None, None): 51,
-        (world.users[FRONTLINE].pk, world.carmarthenshire.pk): 1,
-    }
-    always = set(
-        sample.sampled.filter(reason=SampledSearch.Reason.STRIP_SEARCH).values_list(
-            "search_id", flat=True
-        )
-    )
-    assert always == set(imported_strip.values_list("pk", flat=True))
-    assert always  # the real month has searches beyond outer clothing
+    assert (sample.population, sample.strata) == (3, 1)
+    assert set(sample.sampled.values_list("search_id", flat=True)) <= recorded
+    assert sample.sampled.count() == 1  # 25% of 3, rounded up
 
 
-def test_a_sampled_month_of_police_uk_cannot_be_replaced_by_importing_it_again(
+def test_a_sampled_month_of_police_uk_can_be_imported_again_and_the_sample_is_untouched(
     world, codes, settings
 ):
     import_september(world, settings)
-    drawn_sample(world, SEPTEMBER_2019)
-    with pytest.raises(ApplicationError) as refused:
-        import_september(world, settings)
-    assert refused.value.status == 409
-    assert AuditSample.objects.get().sampled.count() == 52
+    searched_in(world, SEPTEMBER_2019, day=2)
+    sample = drawn_sample(world, SEPTEMBER_2019)
+    drawn = set(sample.sampled.values_list("search_id", flat=True))
+
+    again = import_september(world, settings)
+
+    assert (again.rows, again.replaced) == (205, 205)
+    assert set(AuditSample.objects.get().sampled.values_list("search_id", flat=True)) == drawn
 
 
 def test_the_draw_is_repeated_from_its_seed_and_picks_the_same_searches(world, codes):

@@ -21,7 +21,6 @@ def _search(world, day: date, ethnicity: str, outcome: str, linked: bool | None,
     return Search.objects.create(
         controller=world.force,
         area=area,
-        source=Search.Source.RECORDED,
         search_type=Search.Type.PERSON,
         occurred_at=datetime.combine(day, time(14), tzinfo=LONDON),
         local_date=day,

@@ -4,7 +4,7 @@ re-imports that replace, exports that read back the same, audit and permissions.
 import csv
 import io
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from io import StringIO
 
 import pytest
@@ -16,12 +16,14 @@ from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.stop_search import policeuk, services
-from pont.stop_search.models import OutcomeAmendment, PoliceUkImport, Search, SearchTally
+from pont.stop_search.models import PoliceUkImport, PublishedSearch, Search, SearchTally
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
+from pont.testing.stop_search import amended, searched_in
 
 from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file
 
 OCTOBER = "2019-10-dyfed-powys-stop-and-search.csv"
+LONDON = policeuk.LONDON
 NOVEMBER_2016 = "2016-11-dyfed-powys-stop-and-search.csv"
 
 
@@ -52,7 +54,15 @@ def last_sequence() -> int:
 
 
 def counts() -> tuple[int, int, int]:
-    return Search.objects.count(), PoliceUkImport.objects.count(), AuditEvent.objects.count()
+    return (
+        PublishedSearch.objects.count(),
+        PoliceUkImport.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def uk_day(search: PublishedSearch) -> date:
+    return timezone.localtime(search.occurred_at, LONDON).date()
 
 
 # Import -------------------------------------------------------------------------------
@@ -70,55 +80,55 @@ def test_each_real_file_lands_whole_as_the_forces_imported_searches(world, name,
     )
     assert record.file_name == name
     assert record.imported_by == world.user(ANALYST)
-    searches = Search.objects.filter(policeuk_import=record)
-    assert searches.count() == count == Search.objects.count()
-    assert set(searches.values_list("source", "controller", "area", "grounds").distinct()) == {
-        ("policeuk", world.force.pk, None, "")
-    }
-    assert sorted(searches.values_list("row_number", flat=True)) == list(range(2, count + 2))
-    for search in searches:
-        assert (search.outcome_at_search, search.linked_at_search) == (
-            search.outcome,
-            search.outcome_linked,
-        )
+    assert record.controller == world.force
+    searches = PublishedSearch.objects.filter(policeuk_import=record).order_by("pk")
+    assert searches.count() == count == PublishedSearch.objects.count()
+    assert not Search.objects.exists()  # published searches are not records made in Pont
+    # In the file's order, each with the values the reader read from its row.
+    with (DATA / name).open("rb") as stream:
+        read = list(policeuk.PoliceUkReader(stream, vocabulary=services._policeuk_vocabulary()))
+    fields = [name for name in services._PublishedSearchWriter.FIELDS]
+    assert [tuple(getattr(s, f) for f in fields) for s in searches] == [
+        tuple(getattr(row, f) for f in fields) for row in read
+    ]
 
 
 def test_identical_rows_are_all_kept(world):
     import_file(world)
-    fields = [
-        f.attname
-        for f in Search._meta.concrete_fields
-        if f.attname not in ("id", "row_number", "created_at", "updated_at")
-    ]
-    distinct = Search.objects.values(*fields).distinct().count()
-    assert Search.objects.count() == 205
+    fields = [f.attname for f in PublishedSearch._meta.concrete_fields if f.attname != "id"]
+    distinct = PublishedSearch.objects.values(*fields).distinct().count()
+    assert PublishedSearch.objects.count() == 205
     assert distinct < 205  # the month has identical searches, each kept
 
 
 def test_utc_dates_become_uk_days_and_the_clock_change_is_followed(world):
     import_file(world)
     import_file(world, OCTOBER)
-    first = Search.objects.get(row_number=2, local_date__month=9)
+    september = PublishedSearch.objects.filter(policeuk_import__month=date(2019, 9, 1))
+    first = september.order_by("pk").first()
     assert first.occurred_at == datetime(2019, 8, 31, 23, 0, tzinfo=UTC)
-    assert (first.local_date, first.day_only) == (date(2019, 9, 1), True)
-    assert not Search.objects.filter(local_date__lt=date(2019, 9, 1)).exists()
-    october = Search.objects.filter(local_date__month=10)
+    assert timezone.localtime(first.occurred_at, LONDON).time() == time(0)
+    assert {uk_day(s).replace(day=1) for s in september} == {date(2019, 9, 1)}
+    # Counted in the UK month (September), not in August where UTC puts the first days.
+    assert SearchTally.objects.filter(month=date(2019, 8, 1)).count() == 0
+    october = PublishedSearch.objects.filter(policeuk_import__month=date(2019, 10, 1))
     assert october.count() == 241
-    after = october.filter(local_date__gt=date(2019, 10, 27))
-    assert after.exists()
+    after = [s for s in october if uk_day(s) > date(2019, 10, 27)]
+    assert after
     assert {s.occurred_at.hour for s in after} == {0}
-    assert {s.occurred_at.hour for s in october.filter(local_date__lte=date(2019, 10, 27))} == {23}
+    assert {s.occurred_at.hour for s in october if uk_day(s) <= date(2019, 10, 27)} == {23}
 
 
 def test_the_old_vocabulary_is_stored_as_todays_codes(world):
     import_file(world, NOVEMBER_2016)
-    assert Counter(Search.objects.values_list("outcome", flat=True)) == {
+    assert Counter(PublishedSearch.objects.values_list("outcome", flat=True)) == {
         "no_further_action": 111,
         "article_found": 64,
         "arrest": 6,
     }
-    assert Search.objects.filter(self_defined_ethnicity="white_british").count() == 139
-    assert Search.objects.filter(self_defined_ethnicity="not_stated").count() == 25
+    published = PublishedSearch.objects
+    assert published.filter(self_defined_ethnicity="white_british").count() == 139
+    assert published.filter(self_defined_ethnicity="not_stated").count() == 25
 
 
 def test_one_collection_event_records_the_import_and_names_no_person(world):
@@ -142,13 +152,15 @@ def test_one_collection_event_records_the_import_and_names_no_person(world):
 
 def test_importing_the_same_file_again_replaces_the_month_and_adds_nothing(world):
     first = import_file(world)
-    before_ids = set(Search.objects.values_list("pk", flat=True))
     again = import_file(world)
     assert (again.rows, again.replaced) == (205, 205)
-    assert again.policeuk_import.pk == first.policeuk_import.pk
+    record = again.policeuk_import
+    assert record.pk == first.policeuk_import.pk
     assert PoliceUkImport.objects.count() == 1
-    assert Search.objects.count() == 205
-    assert not before_ids & set(Search.objects.values_list("pk", flat=True))  # replaced
+    assert PublishedSearch.objects.count() == 205
+    # The import's searches are found by the keys it wrote them with.
+    assert record.last_search_id - record.first_search_id + 1 == 205
+    assert record.published_searches().count() == 205
 
 
 def test_a_reissued_month_replaces_the_earlier_one_and_leaves_other_months_alone(world):
@@ -158,8 +170,8 @@ def test_a_reissued_month_replaces_the_earlier_one_and_leaves_other_months_alone
     reissued = b"".join(lines[:11])  # the header and 10 searches
     result = import_file(world, data=reissued)
     assert (result.rows, result.replaced) == (10, 205)
-    assert Search.objects.filter(local_date__month=9).count() == 10
-    assert Search.objects.filter(local_date__month=10).count() == 241
+    months = Counter(PublishedSearch.objects.values_list("policeuk_import__month", flat=True))
+    assert months == {date(2019, 9, 1): 10, date(2019, 10, 1): 241}
     assert PoliceUkImport.objects.get(month=date(2019, 9, 1)).rows == 10
 
 
@@ -194,47 +206,40 @@ def test_a_problem_after_searches_were_written_rolls_the_whole_file_back(world):
 
 def test_a_refused_reissue_leaves_the_month_as_it_was(world):
     import_file(world)
-    ids = set(Search.objects.values_list("pk", flat=True))
+    ids = set(PublishedSearch.objects.values_list("pk", flat=True))
     broken = (DATA / NAME).read_bytes().replace(b"Khat or Cannabis warning", b"Khat", 1)
     with pytest.raises(services.PoliceUkImportError):
         import_file(world, data=broken)
-    assert set(Search.objects.values_list("pk", flat=True)) == ids
+    assert set(PublishedSearch.objects.values_list("pk", flat=True)) == ids
 
 
-def test_a_month_whose_searches_were_amended_in_pont_is_not_replaced(world):
+def test_each_import_finds_its_own_searches_by_its_range_of_keys(world):
+    for name in REAL_FILES:
+        import_file(world, name)
+    import_file(world)  # September again: its keys are given again, after October's
+    for record in PoliceUkImport.objects.all():
+        mine = record.published_searches()
+        assert mine.count() == record.rows
+        assert set(mine.values_list("pk", flat=True)) == set(
+            PublishedSearch.objects.filter(policeuk_import=record).values_list("pk", flat=True)
+        )
+    assert PublishedSearch.objects.count() == sum(REAL_FILES.values())
+
+
+def test_a_month_is_replaced_whole_and_the_searches_recorded_in_pont_stay(world):
+    """Published searches are never amended, sampled or judged (nothing points at them), so a
+    reissue replaces them all; the searches recorded in Pont in the month are another kind of
+    search and are untouched, amendments included."""
     import_file(world)
-    search = Search.objects.filter(outcome="no_further_action").first()
-    OutcomeAmendment.objects.create(
-        search=search,
-        outcome="arrest",
-        previous_outcome=search.outcome,
-        reason="Arrested later for the drugs found",
-        amended_by=world.user(INSPECTOR),
-        amended_at=timezone.now(),
-    )
-    with pytest.raises(ApplicationError) as refused:
-        import_file(world)
-    assert refused.value.status == 409
-    assert "1 search(es) of dyfed-powys 2019-09 have outcome amendments" in refused.value.message
-    assert Search.objects.count() == 205
-
-
-def test_a_month_with_searches_in_an_audit_sample_is_not_replaced(world):
-    import_file(world)
-    ids = set(Search.objects.values_list("pk", flat=True))
-    tallied = sorted(SearchTally.objects.values_list("outcome", "searches"))
-    sample = services.search_sample_draw(actor=None, controller=world.force, month=date(2019, 9, 1))
-    assert sample.sampled.exists()
-    with pytest.raises(ApplicationError) as refused:
-        import_file(world)
-    assert refused.value.status == 409
-    assert refused.value.message == (
-        "Searches of dyfed-powys 2019-09 are in an audit sample of searches, and their "
-        "reviews refer to them: the month cannot be replaced."
-    )
-    # Nothing replaced, nothing uncounted.
-    assert set(Search.objects.values_list("pk", flat=True)) == ids
-    assert sorted(SearchTally.objects.values_list("outcome", "searches")) == tallied
+    recorded = searched_in(world, date(2019, 9, 1), day=10, outcome="no_further_action")
+    amended(recorded, actor=world.user(INSPECTOR), outcome="arrest")
+    lines = (DATA / NAME).read_bytes().splitlines(keepends=True)
+    result = import_file(world, data=b"".join(lines[:4]))
+    assert (result.rows, result.replaced) == (3, 205)
+    assert PublishedSearch.objects.count() == 3
+    recorded.refresh_from_db()
+    assert (recorded.outcome_at_search, recorded.outcome) == ("no_further_action", "arrest")
+    assert recorded.amendments.count() == 1
 
 
 def test_the_force_comes_from_the_name_or_the_caller_and_they_must_agree(world):
@@ -255,6 +260,7 @@ def test_a_force_unknown_to_pont_is_not_found(world):
             world, "2019-09-avon-and-somerset-stop-and-search.csv", (DATA / NAME).read_bytes()
         )
     assert counts()[0] == 0
+    assert not PoliceUkImport.objects.exists()
 
 
 @pytest.mark.parametrize("persona", [FRONTLINE, INSPECTOR, OPSLEAD])
@@ -321,7 +327,7 @@ def test_the_export_of_an_unamended_month_is_the_published_file_again(world):
 def test_an_export_reads_back_to_the_same_searches(world):
     import_file(world, OCTOBER)
     before = Counter(
-        Search.objects.values_list(
+        PublishedSearch.objects.values_list(
             "occurred_at", "search_type", "gender", "age_range", "outcome", "outcome_linked"
         )
     )
@@ -340,7 +346,7 @@ def test_an_export_reads_back_to_the_same_searches(world):
     result = import_file(world, OCTOBER, exported)  # and imports as the same month again
     assert (result.rows, result.replaced) == (241, 241)
     after = Counter(
-        Search.objects.values_list(
+        PublishedSearch.objects.values_list(
             "occurred_at", "search_type", "gender", "age_range", "outcome", "outcome_linked"
         )
     )
@@ -362,32 +368,23 @@ def test_the_old_vocabulary_is_exported_with_todays_labels(world):
     assert not any("(W1)" in row[8] for row in rows)
 
 
-def test_an_amended_outcome_is_exported_as_it_is_now(world):
+def test_a_month_exports_its_published_and_recorded_searches_in_date_order(world):
+    """The searches recorded in Pont in the month join the published ones, at their moment,
+    each with its outcome as it is now: an amended outcome goes out amended."""
     import_file(world)
-    search = Search.objects.filter(outcome="no_further_action", outcome_linked=None).first()
-    OutcomeAmendment.objects.create(
-        search=search,
-        outcome="arrest",
-        outcome_linked=True,
-        previous_outcome=search.outcome,
-        previous_linked=search.outcome_linked,
-        reason="Arrested later for the drugs found",
-        amended_by=world.user(INSPECTOR),
-        amended_at=timezone.now(),
+    recorded = searched_in(
+        world, date(2019, 9, 1), day=14, at=time(16, 30), outcome="no_further_action"
     )
-    Search.objects.filter(pk=search.pk).update(outcome="arrest", outcome_linked=True)
+    amended(recorded, actor=world.user(INSPECTOR), outcome="arrest", outcome_linked=True)
     rows = csv_rows("".join(export_lines(world, date(2019, 9, 1))))[1:]
     published = csv_rows((DATA / NAME).read_text(encoding="utf-8"))[1:]
-    assert Counter(row[12] for row in rows) - Counter(row[12] for row in published) == {"Arrest": 1}
-    assert Counter(row[12] for row in published) - Counter(row[12] for row in rows) == {
-        "A no further action disposal": 1
-    }
-    assert (
-        Counter(row[13] for row in rows)["True"]
-        == Counter(row[13] for row in published)["True"] + 1
-    )
-    search.refresh_from_db()
-    assert search.outcome_at_search == "no_further_action"  # the record of the time stands
+    assert len(rows) == len(published) + 1
+    (mine,) = [row for row in rows if row[1] == "2019-09-14T15:30:00+00:00"]
+    assert (mine[12], mine[13]) == ("Arrest", "True")
+    assert [row[1] for row in rows] == sorted(row[1] for row in rows)
+    assert Counter(map(tuple, rows)) - Counter([tuple(mine)]) == Counter(map(tuple, published))
+    recorded.refresh_from_db()
+    assert recorded.outcome_at_search == "no_further_action"  # the record of the time stands
 
 
 def test_an_export_is_audited_as_a_disclosure(world):
@@ -416,10 +413,10 @@ def test_the_import_command_imports_each_file_and_says_how_many(world):
     call_command("import-policeuk", *(str(DATA / name) for name in REAL_FILES), stdout=out)
     assert "2019-09-dyfed-powys-stop-and-search.csv: 205 searches imported" in out.getvalue()
     assert "241 searches imported for dyfed-powys 2019-10" in out.getvalue()
-    assert Search.objects.count() == 181 + 205 + 241
+    assert PublishedSearch.objects.count() == 181 + 205 + 241
     call_command("import-policeuk", str(DATA / NAME), stdout=out)
     assert "They replace the 205 imported before." in out.getvalue()
-    assert Search.objects.count() == 181 + 205 + 241
+    assert PublishedSearch.objects.count() == 181 + 205 + 241
 
 
 def test_the_import_command_lists_every_problem_and_fails(world, tmp_path):
@@ -430,7 +427,7 @@ def test_the_import_command_lists_every_problem_and_fails(world, tmp_path):
         call_command("import-policeuk", str(bad), str(DATA / OCTOBER), stdout=out, stderr=err)
     assert "Row 3, Outcome: The value “=Khat()” starts with “=”" in err.getvalue()
     assert "241 searches imported" in out.getvalue()
-    assert Search.objects.count() == 241
+    assert PublishedSearch.objects.count() == 241
 
 
 def test_the_export_command_writes_a_file_that_imports_again(world, tmp_path):
@@ -458,16 +455,3 @@ def test_the_export_command_writes_a_file_that_imports_again(world, tmp_path):
     assert out.getvalue() == target.read_bytes().decode()
     with pytest.raises(CommandError, match="is not a month"):
         call_command("export-policeuk", "--force", "dyfed-powys", "--month", "Sept")
-
-
-def test_imported_searches_get_time_ordered_version_7_ids_that_never_repeat():
-    import uuid
-
-    from pont.stop_search.services import _new_uuids
-
-    first, second = _new_uuids(3000), _new_uuids(5)  # more than the 12-bit sequence holds
-    ids = [uuid.UUID(value) for value in first + second]
-    assert {value.version for value in ids} == {7}
-    assert {value.variant for value in ids} == {uuid.RFC_4122}
-    assert first + second == sorted(first + second)  # each later than the one before
-    assert len(set(first + second)) == 3005

@@ -13,7 +13,7 @@ from pont.people import services as people
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
 from pont.stop_search import selectors, services
-from pont.stop_search.models import Legislation, OutcomeAmendment, PoliceUkImport, Search
+from pont.stop_search.models import Legislation, OutcomeAmendment, Search
 from pont.testing.personas import ANALYST, CUSTODY, FRONTLINE, INSPECTOR, OPSLEAD
 from pont.testing.referrals import provider_service, reachable_person
 from pont.testing.stop_search import (
@@ -60,7 +60,6 @@ def test_a_search_is_recorded_for_the_officer_and_force_with_both_outcomes_and_o
     assert search.officer == world.users[FRONTLINE]
     assert search.controller == world.force
     assert search.area == world.carmarthenshire
-    assert search.source == Search.Source.RECORDED
     assert search.person == person
     assert search.local_date == timezone.localdate(search.occurred_at)
     assert (search.outcome_at_search, search.linked_at_search) == (codes["arrest"], True)
@@ -384,32 +383,6 @@ def test_an_amendment_names_its_missing_fields_and_refuses_no_change(world, code
     # Only whether it was linked changes: that is an amendment too.
     amended(search, actor=world.users[FRONTLINE], outcome=codes["arrest"], outcome_linked=False)
     assert OutcomeAmendment.objects.count() == 1
-
-
-def test_a_search_imported_from_policeuk_is_not_amended_in_pont(world, codes):
-    batch = PoliceUkImport.objects.create(
-        force="dyfed-powys",
-        month=date(2025, 1, 1),
-        file_name="2025-01-dyfed-powys-stop-and-search.csv",
-        sha256="0" * 64,
-        rows=1,
-        imported_at=timezone.now(),
-    )
-    search = Search.objects.create(
-        controller=world.force,
-        source=Search.Source.POLICEUK,
-        policeuk_import=batch,
-        row_number=2,
-        search_type=Search.Type.PERSON,
-        occurred_at=datetime(2025, 1, 10, 12, 0, tzinfo=UTC),
-        local_date=date(2025, 1, 10),
-        outcome=codes["arrest"],
-        outcome_at_search=codes["arrest"],
-    )
-    with pytest.raises(ApplicationError) as excinfo:
-        amended(search, actor=world.users[INSPECTOR], outcome=codes["nfa"])
-    assert excinfo.value.status == 409
-    assert excinfo.value.message == str(services.IMPORTED_NOT_AMENDED)
 
 
 # A referral from a drugs search -------------------------------------------------------------

@@ -14,7 +14,7 @@ from pont.accounts.models import Organisation
 from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
 from pont.stop_search import policeuk, policeuk_jobs, services, upload_views
-from pont.stop_search.models import PoliceUkImport, Search
+from pont.stop_search.models import PoliceUkImport, PublishedSearch
 from pont.testing.http import post_form
 from pont.testing.personas import ANALYST, FRONTLINE, TEST_PASSWORD, client_for
 
@@ -87,7 +87,7 @@ def test_a_front_line_officer_may_neither_see_nor_upload_nor_download(world, as_
     assert upload(client, real_file()).status_code == 403
     export = post_form(client, EXPORT, {"force": "dyfed-powys", "month": "2019-09"})
     assert export.status_code == 403
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
     assert kept() == set()
 
 
@@ -98,7 +98,7 @@ def test_an_uploaded_real_file_is_imported_and_its_page_gives_the_count(world, a
     client = as_persona(ANALYST)
     before = AuditEvent.objects.count()
     job_id = job_id_of(upload(client, real_file()))
-    assert Search.objects.count() == 205
+    assert PublishedSearch.objects.count() == 205
     record = PoliceUkImport.objects.get()
     assert (record.force, record.month, record.rows) == ("dyfed-powys", date(2019, 9, 1), 205)
     assert record.imported_by == world.user(ANALYST)
@@ -122,7 +122,7 @@ def test_an_uploaded_real_file_is_imported_and_its_page_gives_the_count(world, a
 def test_several_months_at_once_are_each_imported_and_counted(world, as_persona):
     client = as_persona(ANALYST)
     job_id = job_id_of(upload(client, real_file(), real_file(OCTOBER)))
-    assert Search.objects.count() == 205 + 241
+    assert PublishedSearch.objects.count() == 205 + 241
     html = client.get(f"/stop-search/policeuk/jobs/{job_id}").content.decode()
     assert "2 files imported" in html
     assert ">205</td>" in html
@@ -133,7 +133,7 @@ def test_a_month_uploaded_again_replaces_what_was_imported_and_says_so(world, as
     client = as_persona(ANALYST)
     job_id_of(upload(client, real_file()))
     job_id = job_id_of(upload(client, real_file()))
-    assert Search.objects.count() == 205
+    assert PublishedSearch.objects.count() == 205
     job = policeuk_jobs.policeuk_job_get_for_user(user=world.user(ANALYST), job_id=job_id)
     assert job is not None
     assert [(f["status"], f["rows"], f["replaced"]) for f in job["files"]] == [
@@ -146,7 +146,7 @@ def test_a_malformed_file_shows_every_problem_and_writes_nothing(world, as_perso
     client = as_persona(ANALYST)
     before = AuditEvent.objects.count()
     job_id = job_id_of(upload(client, SimpleUploadedFile(NAME, bad, content_type="text/csv")))
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
     assert PoliceUkImport.objects.count() == 0
     assert AuditEvent.objects.count() == before
     html = client.get(f"/stop-search/policeuk/jobs/{job_id}").content.decode()
@@ -171,7 +171,7 @@ def test_a_good_file_is_imported_even_when_another_in_the_upload_is_refused(worl
     bad = SimpleUploadedFile(OCTOBER, csv_file(*GOOD_ROWS), content_type="text/csv")  # September
     client = as_persona(ANALYST)
     job_id = job_id_of(upload(client, real_file(), bad))
-    assert Search.objects.count() == 205
+    assert PublishedSearch.objects.count() == 205
     html = client.get(f"/stop-search/policeuk/jobs/{job_id}").content.decode()
     assert "1 file was not imported" in html
     assert "not in 2019-10, the month of the file name" in html
@@ -188,7 +188,7 @@ def test_a_file_of_another_force_is_refused_by_the_service(world, as_persona):
     assert entry["status"] == "refused"
     assert [(e["row"], e["field"]) for e in entry["errors"]] == [(None, "")]
     assert "“metropolitan”" in entry["errors"][0]["reason"]
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_a_file_that_is_not_a_csv_is_refused_naming_the_field(
     assert 'id="id_csv_files-error"' in html
     assert message in html.replace("&ldquo;", "“").replace("&rdquo;", "”")
     assert "<title>Error:" in html
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
     assert kept() == set()
 
 
@@ -225,7 +225,7 @@ def test_a_file_over_the_size_limit_is_refused(world, as_persona, settings):
     response = upload(as_persona(ANALYST), real_file())
     assert response.status_code == 400
     assert "is larger than 1000" in response.content.decode()
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
 
 
 # The progress page -------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_the_progress_page_shows_rows_and_bytes_read_while_the_file_is_imported(
     # And when it has finished:
     done = client.get(url).content.decode()
     assert "1 file imported" in done
-    assert Search.objects.count() == 241
+    assert PublishedSearch.objects.count() == 241
 
 
 def _aged(job_id: str, *, status: str, seconds: int) -> None:
@@ -317,7 +317,7 @@ def test_a_job_whose_worker_stopped_while_reading_is_shown_failed_and_nothing_wr
     job = policeuk_jobs._load(job_id)
     assert job is not None
     assert (job["status"], job["files"][0]["status"]) == ("done", "failed")  # kept so
-    assert not Search.objects.exists()
+    assert not PublishedSearch.objects.exists()
 
 
 def test_a_job_waiting_ten_minutes_warns_that_no_worker_is_running(world, as_persona):
@@ -360,7 +360,7 @@ def test_a_job_of_another_force_is_not_found(world, as_persona):
     # Nor may they import into the other force by naming it.
     response = upload(client, real_file(), force="gwent")
     assert response.status_code == 400
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
 
 
 # Downloading -------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def test_a_client_without_the_csrf_token_cannot_upload(world):
     client = client_for(world, ANALYST)
     response = client.post(PAGE, {"force": "dyfed-powys", "csv_files": [real_file()]})
     assert response.status_code == 403
-    assert Search.objects.count() == 0
+    assert PublishedSearch.objects.count() == 0
 
 
 def test_a_job_run_again_keeps_its_results(world, as_persona):
@@ -414,4 +414,4 @@ def test_a_job_run_again_keeps_its_results(world, as_persona):
     job = policeuk_jobs.policeuk_job_get_for_user(user=world.user(ANALYST), job_id=job_id)
     assert job is not None
     assert [(f["status"], f["rows"]) for f in job["files"]] == [("imported", 205)]
-    assert Search.objects.count() == 205
+    assert PublishedSearch.objects.count() == 205
