@@ -2,6 +2,7 @@
 re-imports that replace, exports that read back the same, audit and permissions."""
 
 import csv
+import gc
 import io
 from collections import Counter
 from datetime import UTC, date, datetime, time
@@ -202,6 +203,26 @@ def test_a_problem_after_searches_were_written_rolls_the_whole_file_back(world):
         import_file(world, data=csv_file(*rows))
     assert [(e.row, e.field) for e in refused.value.errors] == [(1103, "Outcome")]
     assert counts() == before
+
+
+def test_the_garbage_collector_is_off_only_while_an_import_runs(world, monkeypatch):
+    seen: list[bool] = []
+    import_file(world, OCTOBER, on_progress=lambda rows, read: seen.append(gc.isenabled()))
+    reading, finished = seen[:-1], seen[-1]
+    assert reading
+    assert not any(reading)  # off while reading and writing
+    assert finished  # the last report, once all is written
+    assert gc.isenabled()
+    broken = (DATA / NAME).read_bytes().replace(b"Khat or Cannabis warning", b"Khat", 1)
+    with pytest.raises(services.PoliceUkImportError):
+        import_file(world, data=broken)
+    assert gc.isenabled()  # on again after a refused file too
+    gc.disable()
+    try:
+        import_file(world)
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
 
 
 def test_a_refused_reissue_leaves_the_month_as_it_was(world):
