@@ -207,15 +207,14 @@ class PoliceUkRow(NamedTuple):
     Categorical values are codes ("" when blank): Search's choices for type,
     gender, age range and officer-defined ethnicity, reference data codes for
     the rest. `row` is the row in the file (0 for a row not read from one).
-    A tuple (immutable, compared field by field): the reader makes one per row,
-    and a frozen dataclass set its 18 fields one at a time.
+    A tuple (immutable, compared field by field) of the row number and the
+    file's 15 values in its order: the reader makes one per row, and a frozen
+    dataclass set its fields one at a time.
     """
 
     row: int
     search_type: str
     occurred_at: datetime  # aware, UTC
-    local_date: date  # the day in Europe/London
-    day_only: bool  # local midnight exactly: the force gives the day, not the time
     part_of_operation: bool | None
     operation_name: str
     latitude: Decimal | None
@@ -233,6 +232,16 @@ class PoliceUkRow(NamedTuple):
     def values(self) -> dict[str, Any]:
         """Every field but the row number: what two readings of the same search share."""
         return {name: getattr(self, name) for name in self._fields if name != "row"}
+
+    @property
+    def local_date(self) -> date:
+        """The day in Europe/London (police.uk dates are in UTC)."""
+        return self.occurred_at.astimezone(LONDON).date()
+
+    @property
+    def day_only(self) -> bool:
+        """Local midnight exactly: the force gives the day, not the time."""
+        return self.occurred_at.astimezone(LONDON).time() == time(0)
 
 
 def label_key(label: str) -> str:
@@ -453,16 +462,16 @@ class PoliceUkReader:
                 # Every value met before in a correct row (police.uk files repeat a few
                 # hundred per column): taken as it was read then. Type is never blank in
                 # a correct row, so such a row is not blank either.
+                # (Each was remembered from a row of this file's month: the month is set by
+                # the first search read, or the file name, and never changes.)
                 try:
-                    values = list(map(look_up, known, cells))
+                    values = (row, *map(look_up, known, cells))
                 except KeyError:
                     pass
                 else:
-                    when, local_date, day_only, month = values[1]
-                    if month == self.month and (cells[4] == "") == (cells[5] == ""):
+                    if (cells[4] == "") == (cells[5] == ""):  # else HALF_A_PLACE
                         self.rows += 1
-                        values[1:2] = (when, local_date, day_only)
-                        yield make(PoliceUkRow, (row, *values))
+                        yield make(PoliceUkRow, values)
                         continue
             if not any(cell.strip() for cell in cells):
                 blank_rows.append(row)  # blank lines at the very end are forgiven
@@ -520,23 +529,7 @@ class PoliceUkReader:
 
     def _remember(self, cells: list[str], parsed: PoliceUkRow) -> None:
         """Keep each value of a correct row with what it was read as, up to KNOWN_VALUES each."""
-        read_as = (
-            parsed.search_type,
-            (parsed.occurred_at, parsed.local_date, parsed.day_only, self.month),
-            parsed.part_of_operation,
-            parsed.operation_name,
-            parsed.latitude,
-            parsed.longitude,
-            parsed.gender,
-            parsed.age_range,
-            parsed.self_defined_ethnicity,
-            parsed.officer_defined_ethnicity,
-            parsed.legislation,
-            parsed.object_of_search,
-            parsed.outcome,
-            parsed.outcome_linked,
-            parsed.removal_more_than_outer_clothing,
-        )
+        read_as = parsed[1:]  # the values, in the file's order
         for known, cell, value in zip(self._known, cells, read_as, strict=True):
             if len(known) < KNOWN_VALUES:
                 known[cell] = value
@@ -573,13 +566,10 @@ class PoliceUkReader:
         }
         if len(self.errors) > errors_before or when is None or search_type is None:
             return None
-        local = when.astimezone(LONDON)
         return PoliceUkRow(
             row=row,
             search_type=search_type,
             occurred_at=when.astimezone(UTC),
-            local_date=local.date(),
-            day_only=local.time() == time(0),
             operation_name=cell[OPERATION_NAME].strip(),
             latitude=latitude,
             longitude=longitude,

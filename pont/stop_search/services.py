@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import attrgetter, itemgetter
@@ -595,6 +595,33 @@ def _policeuk_month_open(
     return record, replaced
 
 
+class _CopyText(dict[Any, str]):
+    """A column's values and their text in PostgreSQL's COPY text format, made when first
+    asked for (NULL is \\N; backslash, tab and line ends escaped; True/False as t/f), and
+    kept for the first COPY_TEXTS_KEPT distinct values."""
+
+    def __missing__(self, value: Any) -> str:
+        if value is None:
+            text = "\\N"
+        elif value is True or value is False:
+            text = "t" if value else "f"
+        else:
+            text = str(value)
+            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+                text = (
+                    text.replace("\\", "\\\\")
+                    .replace("\t", "\\t")
+                    .replace("\n", "\\n")
+                    .replace("\r", "\\r")
+                )
+        if len(self) < COPY_TEXTS_KEPT:
+            self[value] = text
+        return text
+
+
+COPY_TEXTS_KEPT = 10_000  # distinct values remembered per column
+
+
 class _PublishedSearchWriter:
     """Write an import's searches into `PublishedSearch`, as they are read.
 
@@ -655,7 +682,10 @@ class _PublishedSearchWriter:
             f"INSERT INTO {table} ({columns}, {import_column}) "  # noqa: S608
             f"VALUES ({placeholders}, {self._record_id})"
         )
-        self._copy_sql = f"COPY {table} ({import_column}, {columns}) FROM STDIN"
+        # The import's id last: each line's end is added by the join that ends it (_copy_text).
+        self._copy_sql = f"COPY {table} ({columns}, {import_column}) FROM STDIN"
+        self._line_end = f"\t{self._record_id}\n"
+        self._texts = [_CopyText() for _name in self.FIELDS]
         self._max_key_sql = f"SELECT max(id) FROM {table}"  # noqa: S608
         self._open = ExitStack()
         self._copy: Any = None
@@ -673,13 +703,13 @@ class _PublishedSearchWriter:
     def write(self, rows: list[policeuk.PoliceUkRow]) -> None:
         self.send(self.values(rows))
 
-    def values(self, rows: list[policeuk.PoliceUkRow]) -> list[tuple[Any, ...]]:
-        """Each row's values for the statement, in its order (and the row counted)."""
+    def values(self, rows: list[policeuk.PoliceUkRow]) -> Any:
+        """The rows as the statement takes them (and each row counted): a list of tuples of
+        values for executemany, or on PostgreSQL the text of their COPY lines."""
         self.counts.update(map(self._counted_as, rows))
         values = list(map(self._pick, rows))
-        if self._postgresql:  # psycopg takes dates and decimals as they are
-            record_id = self._record_id
-            return [(record_id, *row) for row in values]
+        if self._postgresql:
+            return self._copy_text(values)
         for index, field in self._converted:
             memo = self._memo[field.name]
             column = [row[index] for row in values]
@@ -691,6 +721,18 @@ class _PublishedSearchWriter:
                 for row, value in zip(values, converted, strict=True)
             ]
         return values
+
+    def _copy_text(self, values: list[tuple[Any, ...]]) -> str:
+        """COPY's text format for the rows: each value as its column's text, by look-up (a
+        month of rows repeats a few hundred values per column), tab-separated, and the
+        import's id and the line end added by the join."""
+        if not values:
+            return ""
+        look_up = dict.__getitem__
+        texts = self._texts
+        lines = ["\t".join(map(look_up, texts, row)) for row in values]
+        end = self._line_end
+        return end.join(lines) + end
 
     def _convert(self, field: Any, memo: dict[Any, Any], value: Any) -> Any:
         if value is None:
@@ -713,7 +755,7 @@ class _PublishedSearchWriter:
             return self._key("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [self._table])
         return self._key(self._max_key_sql, [])
 
-    def send(self, values: list[tuple[Any, ...]]) -> None:
+    def send(self, values: Any) -> None:
         """Write the rows' values: one executemany, or into the COPY on PostgreSQL."""
         if self._first is None:
             if self._postgresql:
@@ -726,9 +768,7 @@ class _PublishedSearchWriter:
                 # SQLite gives each row max(rowid) + 1, and this transaction is the writer.
                 self._first = self._last_key() + 1
         if self._copy is not None:
-            write_row = self._copy.write_row
-            for value in values:
-                write_row(value)
+            self._copy.write(values)
             return
         with self._connection.cursor() as cursor:
             cursor.executemany(self._sql, values)
@@ -914,13 +954,10 @@ def policeuk_import(
 def _policeuk_row(search: Search | PublishedSearch) -> policeuk.PoliceUkRow:
     """The search as police.uk publishes it, with its current outcome (after amendments)."""
     occurred_at = search.occurred_at
-    local = timezone.localtime(occurred_at, policeuk.LONDON)
     return policeuk.PoliceUkRow(
         row=0,
         search_type=search.search_type,
         occurred_at=occurred_at,
-        local_date=local.date(),
-        day_only=local.time() == time(0),
         part_of_operation=search.part_of_operation,
         operation_name=search.operation_name,
         latitude=search.latitude,

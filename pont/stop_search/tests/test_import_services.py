@@ -21,7 +21,7 @@ from pont.stop_search.models import PoliceUkImport, PublishedSearch, Search, Sea
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
 from pont.testing.stop_search import amended, searched_in
 
-from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file
+from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file, with_cell
 
 OCTOBER = "2019-10-dyfed-powys-stop-and-search.csv"
 LONDON = policeuk.LONDON
@@ -223,6 +223,16 @@ def test_the_garbage_collector_is_off_only_while_an_import_runs(world, monkeypat
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_free_text_with_backslashes_and_welsh_is_stored_and_exported_as_written(world):
+    """On PostgreSQL the rows go by COPY's text format, where a backslash is an escape."""
+    name = "Ymgyrch Dŵr \\ Op. C:\\temp\\n"
+    data = with_cell("Policing operation", name, **{"part of a policing operation": "True"})
+    import_file(world, data=data)
+    assert list(PublishedSearch.objects.values_list("operation_name", flat=True)) == [name, ""]
+    rows = csv_rows("".join(export_lines(world, date(2019, 9, 1))))[1:]
+    assert [row[3] for row in rows] == [name, ""]
 
 
 def test_a_refused_reissue_leaves_the_month_as_it_was(world):
