@@ -382,12 +382,16 @@ class PoliceUkReader:
         self._stop(line, "", str(LINE_TOO_LONG) % {"limit": MAX_LINE_BYTES})
 
     def _lines(self) -> Iterator[str]:
-        """Yield the file's lines as text (without their line end), checked for encoding,
-        NUL bytes and length.
+        """The file's lines as text (without their line end), checked for encoding, NUL
+        bytes and length: the lines of each block, one after the other."""
+        return itertools.chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[list[str]]:
+        """Yield the file's lines a block at a time.
 
         The file is read, hashed and decoded a block at a time, each block cut after
         its last line end so that no line is split between two; a problem stops the
-        reading at its line, after the lines before it.
+        reading at its line, after the lines before it have been read.
         """
         pending = b""
         first = True
@@ -408,17 +412,18 @@ class PoliceUkReader:
                 chunk, pending = pending, b""
                 if not chunk:
                     return
-            yield from self._chunk_lines(chunk, first)
+            yield from self._block_lines(chunk, first)
             first = False
 
-    def _chunk_lines(self, chunk: bytes, first: bool) -> Iterator[str]:
-        """The lines of whole lines of the file (the last may lack its line end, at the end)."""
+    def _block_lines(self, chunk: bytes, first: bool) -> Iterator[list[str]]:
+        """The lines of whole lines of the file (the last may lack its line end, at the end);
+        those before a problem, then the problem."""
         try:
             text = chunk.decode("utf-8-sig" if first else "utf-8")
         except UnicodeDecodeError as error:
             start = chunk.rfind(b"\n", 0, error.start) + 1
             if start:
-                yield from self._chunk_lines(chunk[:start], first)
+                yield from self._block_lines(chunk[:start], first)
             self._stop(self._line + 1, "", NOT_UTF8)
         lines = text.split("\n")
         if not lines[-1]:
@@ -426,15 +431,15 @@ class PoliceUkReader:
         if len(chunk) > MAX_LINE_BYTES and max(map(len, lines)) * 4 > MAX_LINE_BYTES:
             for index, line in enumerate(lines):
                 if len(line.encode()) > MAX_LINE_BYTES:
-                    yield from lines[:index]
+                    yield lines[:index]
                     self._line += index
                     self._stop_too_long(self._line + 1)
         if "\x00" in text:
             index = next(index for index, line in enumerate(lines) if "\x00" in line)
-            yield from lines[:index]
+            yield lines[:index]
             self._line += index
             self._stop(self._line + 1, "", NOT_TEXT)
-        yield from lines
+        yield lines
         self._line += len(lines)
 
     def _read(self) -> Iterator[PoliceUkRow]:
