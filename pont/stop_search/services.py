@@ -789,13 +789,13 @@ IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache while an import writes (defa
 def _import_page_cache() -> Iterator[None]:
     """On SQLite, a larger page cache for this connection while an import writes.
 
-    Each imported search adds to the table and three indexes at once (its key,
-    the force's days and the import's); with SQLite's default 2 MiB cache their
-    pages are written out and read back over and over (a million searches went
-    in 15% faster with 64 MiB). Restored after, so the server's other
-    connections keep the default.
+    An import writes a whole month in one transaction; with SQLite's default
+    2 MiB cache the pages it has changed are spilled to the file and read back
+    before the commit (a million searches went in 15% faster with 64 MiB, when
+    they were written into `Search` and its indexes). Restored after, so the
+    server's other connections keep the default.
     """
-    connection = connections[router.db_for_write(Search)]
+    connection = connections[router.db_for_write(PublishedSearch)]
     if connection.vendor != "sqlite":
         yield
         return
@@ -845,11 +845,13 @@ def policeuk_import(
     time, which must match the name's. The file is read once, in constant
     memory, and written in batches as it is read; any problem rolls everything
     back and raises PoliceUkImportError listing every row, column and reason.
-    An earlier import of the same force-month is replaced (police.uk re-issues
-    months as outcomes change), so importing a file again adds nothing; it is
-    refused if any of its searches has an outcome amended in Pont. Identical
-    rows are separate searches and all kept. `on_progress(rows, bytes_read)`
-    is called as the file is read. One audit event (collection) records it.
+    The searches are `PublishedSearch` rows (ADR 0005). An earlier import of the
+    same force-month is replaced whole (police.uk re-issues months as outcomes
+    change), so importing a file again adds nothing; searches recorded in Pont
+    are another table and untouched. Identical rows are separate searches and
+    all kept. `on_progress(rows, bytes_read)` is called as the file is read;
+    it must not use the database (on PostgreSQL the rows stream through an open
+    COPY until the end). One audit event (collection) records it.
     """
     named, name_error = policeuk.parse_file_name(file_name)
     if name_error is not None:
