@@ -622,6 +622,25 @@ class _CopyText(dict[Any, str]):
 COPY_TEXTS_KEPT = 10_000  # distinct values remembered per column
 
 
+class _DbValues(dict[Any, Any]):
+    """A field's values and what it writes for them on this connection (`get_db_prep_save`),
+    made when first asked for and kept for the first DB_VALUES_KEPT; None stays None."""
+
+    def __init__(self, field: Any, connection: Any) -> None:
+        super().__init__({None: None})
+        self._field = field
+        self._connection = connection
+
+    def __missing__(self, value: Any) -> Any:
+        converted = self._field.get_db_prep_save(value, self._connection)
+        if len(self) < DB_VALUES_KEPT:
+            self[value] = converted
+        return converted
+
+
+DB_VALUES_KEPT = 10_000  # distinct values remembered per column
+
+
 class _PublishedSearchWriter:
     """Write an import's searches into `PublishedSearch`, as they are read.
 
@@ -657,8 +676,8 @@ class _PublishedSearchWriter:
         "outcome_linked",
         "removal_more_than_outer_clothing",
     )
-    CONVERTED = ("occurred_at", "latitude", "longitude")
-    CONVERSIONS_KEPT = 10_000  # distinct values remembered per converted column
+    # The SQLite rows are made by position (values): the row number, then FIELDS.
+    assert policeuk.PoliceUkRow._fields == ("row", *FIELDS)  # noqa: S101
 
     def __init__(self, *, record: PoliceUkImport) -> None:
         meta = PublishedSearch._meta
@@ -666,10 +685,11 @@ class _PublishedSearchWriter:
         self._postgresql = self._connection.vendor == "postgresql"
         fields = policeuk.PoliceUkRow._fields
         self._pick = itemgetter(*(fields.index(name) for name in self.FIELDS))
-        self._converted = [
-            (self.FIELDS.index(name), meta.get_field(name)) for name in self.CONVERTED
-        ]
-        self._memo: dict[str, dict[Any, Any]] = {name: {} for name in self.CONVERTED}
+        # On SQLite the date and the two coordinates are converted (values).
+        self._when, self._latitude, self._longitude = (
+            _DbValues(meta.get_field(name), self._connection)
+            for name in ("occurred_at", "latitude", "longitude")
+        )
         quote = self._connection.ops.quote_name
         columns = ", ".join(quote(column_name(meta.get_field(name))) for name in self.FIELDS)
         import_column = quote(column_name(meta.get_field("policeuk_import")))
@@ -707,20 +727,15 @@ class _PublishedSearchWriter:
         """The rows as the statement takes them (and each row counted): a list of tuples of
         values for executemany, or on PostgreSQL the text of their COPY lines."""
         self.counts.update(map(self._counted_as, rows))
-        values = list(map(self._pick, rows))
         if self._postgresql:
-            return self._copy_text(values)
-        for index, field in self._converted:
-            memo = self._memo[field.name]
-            column = [row[index] for row in values]
-            if all(value is None for value in column):
-                continue
-            converted = [self._convert(field, memo, value) for value in column]
-            values = [
-                (*row[:index], value, *row[index + 1 :])
-                for row, value in zip(values, converted, strict=True)
-            ]
-        return values
+            return self._copy_text(list(map(self._pick, rows)))
+        # One tuple a row, straight from the PoliceUkRow (its values are FIELDS, in order,
+        # after the row number), the three converted values looked up.
+        when, latitude, longitude = self._when, self._latitude, self._longitude
+        return [
+            (row[1], when[row[2]], row[3], row[4], latitude[row[5]], longitude[row[6]], *row[7:])
+            for row in rows
+        ]
 
     def _copy_text(self, values: list[tuple[Any, ...]]) -> str:
         """COPY's text format for the rows: each value as its column's text, by look-up (a
@@ -733,16 +748,6 @@ class _PublishedSearchWriter:
         lines = ["\t".join(map(look_up, texts, row)) for row in values]
         end = self._line_end
         return end.join(lines) + end
-
-    def _convert(self, field: Any, memo: dict[Any, Any], value: Any) -> Any:
-        if value is None:
-            return None
-        converted = memo.get(value, memo)
-        if converted is memo:
-            converted = field.get_db_prep_save(value, self._connection)
-            if len(memo) < self.CONVERSIONS_KEPT:
-                memo[value] = converted
-        return converted
 
     def _key(self, sql: str, params: list[Any]) -> int:
         with self._connection.cursor() as cursor:
