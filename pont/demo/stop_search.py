@@ -93,10 +93,11 @@ def load_search_audit(users: dict[str, User]) -> int:
     for month in months:
         sample = stop_search.search_sample_draw(actor=None, controller=force, month=month)
         drawn += 1
-        reviews = SearchReview.objects.filter(sampled__sample=sample).select_related(
-            "sampled__search"
+        reviews = (
+            SearchReview.objects.filter(sampled__sample=sample)
+            .select_related("sampled__search")
+            .order_by("pk")
         )
-        reviews = reviews.order_by("pk")
         locals_ = [r for r in reviews if r.kind == SearchReview.Kind.LOCAL]
         independents = {r.sampled_id: r for r in reviews if r.kind == SearchReview.Kind.INDEPENDENT}
         for index, review in enumerate(locals_):
