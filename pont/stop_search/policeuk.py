@@ -444,10 +444,10 @@ class PoliceUkReader:
 
     def _read(self) -> Iterator[PoliceUkRow]:
         lines = self._lines()
-        header = self._cells(1, next(lines, None), lines)
-        if header is None:
+        first = next(lines, None)
+        if first is None:
             self._stop(None, "", EMPTY_FILE)
-        self._check_header(header)
+        self._check_header(self._cells(1, first, lines))
         row = 1
         blank_rows: list[int] = []
         width = len(HEADER)
@@ -495,10 +495,8 @@ class PoliceUkReader:
         if self.rows == 0:
             self._stop(None, "", NO_ROWS)
 
-    def _cells(self, row: int, line: str | None, lines: Iterator[str]) -> list[str] | None:
+    def _cells(self, row: int, line: str, lines: Iterator[str]) -> list[str]:
         """Read one row's values with csv, from its line and, for a quoted value, the next."""
-        if line is None:
-            return None
         reader = csv.reader(itertools.chain((line,), lines), strict=True)
         try:
             cells = next(reader)

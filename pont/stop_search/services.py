@@ -691,8 +691,9 @@ class _PublishedSearchWriter:
             for name in ("occurred_at", "latitude", "longitude")
         )
         quote = self._connection.ops.quote_name
-        columns = ", ".join(quote(column_name(meta.get_field(name))) for name in self.FIELDS)
-        import_column = quote(column_name(meta.get_field("policeuk_import")))
+        by_name = {field.name: field for field in meta.concrete_fields}
+        columns = ", ".join(quote(column_name(by_name[name])) for name in self.FIELDS)
+        import_column = quote(column_name(by_name["policeuk_import"]))
         self._table = meta.db_table
         table = quote(self._table)
         self._record_id = int(record.pk)
@@ -1016,7 +1017,7 @@ def policeuk_export(*, actor: User | None, force: str, month: date) -> Iterator[
             },
         )
     labels = _policeuk_current_labels()
-    searches = heapq.merge(
+    searches: Iterator[Search | PublishedSearch] = heapq.merge(
         published.iterator(chunk_size=2000),
         recorded.iterator(chunk_size=1000),
         key=attrgetter("occurred_at"),
