@@ -17,20 +17,26 @@ def _migrate(targets):  # noqa: ANN001, ANN202
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
+def _force_and_import(apps, *, rows: int):  # noqa: ANN001, ANN202
+    """A force and its import of September 2019, in the historical models of `apps`."""
+    organisation = apps.get_model("accounts", "Organisation").objects.create(
+        name="Dyfed-Powys Police", slug="migration-force", kind="force"
+    )
+    record = apps.get_model("stop_search", "PoliceUkImport").objects.create(
+        force="dyfed-powys",
+        month=date(2019, 9, 1),
+        file_name="2019-09-dyfed-powys-stop-and-search.csv",
+        sha256="0" * 64,
+        rows=rows,
+        imported_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return organisation, record
+
+
 def test_imported_searches_move_to_the_published_table_and_recorded_ones_stay(audit_flushable):
     apps = _migrate(BEFORE)
     try:
-        organisation = apps.get_model("accounts", "Organisation").objects.create(
-            name="Dyfed-Powys Police", slug="migration-force", kind="force"
-        )
-        record = apps.get_model("stop_search", "PoliceUkImport").objects.create(
-            force="dyfed-powys",
-            month=date(2019, 9, 1),
-            file_name="2019-09-dyfed-powys-stop-and-search.csv",
-            sha256="0" * 64,
-            rows=3,
-            imported_at=datetime(2026, 1, 1, tzinfo=UTC),
-        )
+        organisation, record = _force_and_import(apps, rows=3)
         search = apps.get_model("stop_search", "Search")
         common = {
             "controller": organisation,
@@ -81,17 +87,7 @@ def test_an_imported_search_in_an_audit_sample_stops_the_migration_changing_noth
     apps = _migrate(BEFORE)
     sample_model = apps.get_model("stop_search", "AuditSample")
     try:
-        organisation = apps.get_model("accounts", "Organisation").objects.create(
-            name="Dyfed-Powys Police", slug="migration-force", kind="force"
-        )
-        record = apps.get_model("stop_search", "PoliceUkImport").objects.create(
-            force="dyfed-powys",
-            month=date(2019, 9, 1),
-            file_name="2019-09-dyfed-powys-stop-and-search.csv",
-            sha256="0" * 64,
-            rows=1,
-            imported_at=datetime(2026, 1, 1, tzinfo=UTC),
-        )
+        organisation, record = _force_and_import(apps, rows=1)
         imported = apps.get_model("stop_search", "Search").objects.create(
             controller=organisation,
             source="policeuk",
