@@ -213,7 +213,7 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
     real = Path(settings.BASE_DIR) / "pont/stop_search/data/policeuk"
     header, *rows = (real / "2019-09-dyfed-powys-stop-and-search.csv").read_text().splitlines()
     big = tmp_path / "2019-09-dyfed-powys-stop-and-search.csv"
-    copies = 300  # identical rows are separate searches: 205 x 300 rows
+    copies = 1500  # identical rows are separate searches: 205 x 1,500 rows, a few seconds
     big.write_text("\n".join([header, *rows * copies]) + "\n")
     expected = len(rows) * copies
 
@@ -229,24 +229,23 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_import_runs_again(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    # Wait until it is writing (its transaction holds rows), then kill it.
+    # Wait until it is writing (the COPY of its rows has begun), then kill it.
     deadline = time.monotonic() + 60
     writing = False
     while time.monotonic() < deadline and worker.poll() is None and not writing:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                "AND state = 'idle in transaction' OR (datname = %s AND state = 'active' "
-                "AND query ILIKE 'INSERT INTO \"stop_search_search\"%%')",
-                [settings_dict["NAME"], settings_dict["NAME"]],
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+                "AND query ILIKE 'COPY \"stop_search_publishedsearch\"%%'",
+                [settings_dict["NAME"]],
             )
             writing = cursor.fetchone()[0] > 0
-        time.sleep(0.05)
+        time.sleep(0.02)
     if not writing:
         worker.kill()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
         pytest.fail(f"the import never started writing: {output[-2000:]}")
-    time.sleep(0.5)
+    time.sleep(0.2)
     worker.send_signal(signal.SIGKILL)
     assert worker.wait(timeout=30) == -signal.SIGKILL  # killed, not finished
     assert PublishedSearch.objects.count() == 0
