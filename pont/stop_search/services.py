@@ -648,9 +648,10 @@ class _PublishedSearchWriter:
     COPY for the whole import, left open from the first batch to `close` (the
     server stores each batch while the next is read; executemany would be a
     round trip a row). Each row's values are its PoliceUkRow fields in the
-    table's column order, taken together by one `itemgetter`; on SQLite the
-    date and the two coordinates are converted by their field, once per
-    distinct value, and the import's id is written into the statement. What
+    table's column order: on SQLite a tuple made in one pass, the date and the
+    two coordinates converted by their field once per distinct value, the
+    import's id written into the statement; on PostgreSQL a COPY line of
+    per-column look-ups, the import's id added by the join that ends it. What
     each search counts as in the roll-up is counted here too. `close` returns
     the first and last keys written (kept on the import: its searches are
     found by them). Used as a context manager, so that an error aborts an open
