@@ -21,6 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import IO, Any, NoReturn
@@ -595,50 +596,41 @@ def _policeuk_month_open(
     return record, replaced
 
 
-class _CopyText(dict[Any, str]):
-    """A column's values and their text in PostgreSQL's COPY text format, made when first
-    asked for (NULL is \\N; backslash, tab and line ends escaped; True/False as t/f), and
-    kept for the first COPY_TEXTS_KEPT distinct values."""
+class _Remembered(dict[Any, Any]):
+    """Values and what `make` makes of each, made when first asked for and kept for the
+    first VALUES_REMEMBERED distinct values (a police.uk month repeats a few hundred per
+    column); `known` are given beforehand."""
 
-    def __missing__(self, value: Any) -> str:
-        if value is None:
-            text = "\\N"
-        elif value is True or value is False:
-            text = "t" if value else "f"
-        else:
-            text = str(value)
-            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-                text = (
-                    text.replace("\\", "\\\\")
-                    .replace("\t", "\\t")
-                    .replace("\n", "\\n")
-                    .replace("\r", "\\r")
-                )
-        if len(self) < COPY_TEXTS_KEPT:
-            self[value] = text
-        return text
-
-
-COPY_TEXTS_KEPT = 10_000  # distinct values remembered per column
-
-
-class _DbValues(dict[Any, Any]):
-    """A field's values and what it writes for them on this connection (`get_db_prep_save`),
-    made when first asked for and kept for the first DB_VALUES_KEPT; None stays None."""
-
-    def __init__(self, field: Any, connection: Any) -> None:
-        super().__init__({None: None})
-        self._field = field
-        self._connection = connection
+    def __init__(self, make: Callable[[Any], Any], known: dict[Any, Any] | None = None) -> None:
+        super().__init__(known or {})
+        self._make = make
 
     def __missing__(self, value: Any) -> Any:
-        converted = self._field.get_db_prep_save(value, self._connection)
-        if len(self) < DB_VALUES_KEPT:
-            self[value] = converted
-        return converted
+        made = self._make(value)
+        if len(self) < VALUES_REMEMBERED:
+            self[value] = made
+        return made
 
 
-DB_VALUES_KEPT = 10_000  # distinct values remembered per column
+VALUES_REMEMBERED = 10_000  # distinct values remembered per column
+
+
+def _copy_field_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format: NULL is \\N, True/False t/f, and
+    backslash, tab and line ends escaped."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
 
 
 class _PublishedSearchWriter:
@@ -686,13 +678,16 @@ class _PublishedSearchWriter:
         self._postgresql = self._connection.vendor == "postgresql"
         fields = policeuk.PoliceUkRow._fields
         self._pick = itemgetter(*(fields.index(name) for name in self.FIELDS))
-        # On SQLite the date and the two coordinates are converted (values).
+        by_name = {field.name: field for field in meta.concrete_fields}
+        # On SQLite the date and the two coordinates are converted by their field (values).
         self._when, self._latitude, self._longitude = (
-            _DbValues(meta.get_field(name), self._connection)
+            _Remembered(
+                partial(by_name[name].get_db_prep_save, connection=self._connection),
+                {None: None},
+            )
             for name in ("occurred_at", "latitude", "longitude")
         )
         quote = self._connection.ops.quote_name
-        by_name = {field.name: field for field in meta.concrete_fields}
         columns = ", ".join(quote(column_name(by_name[name])) for name in self.FIELDS)
         import_column = quote(column_name(by_name["policeuk_import"]))
         self._table = meta.db_table
@@ -707,7 +702,7 @@ class _PublishedSearchWriter:
         # The import's id last: each line's end is added by the join that ends it (_copy_text).
         self._copy_sql = f"COPY {table} ({columns}, {import_column}) FROM STDIN"
         self._line_end = f"\t{self._record_id}\n"
-        self._texts = [_CopyText() for _name in self.FIELDS]
+        self._texts = [_Remembered(_copy_field_text) for _name in self.FIELDS]
         self._max_key_sql = f"SELECT max(id) FROM {table}"  # noqa: S608
         self._open = ExitStack()
         self._copy: Any = None
@@ -962,11 +957,10 @@ def policeuk_import(
 
 def _policeuk_row(search: Search | PublishedSearch) -> policeuk.PoliceUkRow:
     """The search as police.uk publishes it, with its current outcome (after amendments)."""
-    occurred_at = search.occurred_at
     return policeuk.PoliceUkRow(
         row=0,
         search_type=search.search_type,
-        occurred_at=occurred_at,
+        occurred_at=search.occurred_at,
         part_of_operation=search.part_of_operation,
         operation_name=search.operation_name,
         latitude=search.latitude,
