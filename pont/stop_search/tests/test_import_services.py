@@ -18,6 +18,7 @@ from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.stop_search import policeuk, services
 from pont.stop_search.models import PoliceUkImport, PublishedSearch, Search, SearchTally
+from pont.stop_search.policeuk import HEADER
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
 from pont.testing.stop_search import amended, searched_in
 
@@ -233,6 +234,33 @@ def test_free_text_with_backslashes_and_welsh_is_stored_and_exported_as_written(
     assert list(PublishedSearch.objects.values_list("operation_name", flat=True)) == [name, ""]
     rows = csv_rows("".join(export_lines(world, date(2019, 9, 1))))[1:]
     assert [row[3] for row in rows] == [name, ""]
+
+
+@pytest.mark.parametrize("count", [1, 60, 127])
+def test_every_row_is_stored_in_file_order_with_its_flags_whatever_the_count(world, count):
+    """On SQLite the rows go ROWS_A_STATEMENT to an INSERT, the rest one by one, with the
+    three flags given as integers: every row lands, in file order, and reads back as read."""
+    flags = ["True", "False", ""]
+    rows = []
+    for index in range(count):
+        cells = next(csv.reader([GOOD_ROWS[index % 2]]))
+        cells[HEADER.index("Part of a policing operation")] = flags[index % 3]
+        cells[HEADER.index("Outcome linked to object of search")] = flags[(index + 1) % 3]
+        cells[HEADER.index("Removal of more than just outer clothing")] = flags[(index + 2) % 3]
+        cells[HEADER.index("Policing operation")] = f"Op {index}"
+        rows.append(",".join(cells))
+    data = csv_file(*rows)
+    read = list(
+        policeuk.PoliceUkReader(io.BytesIO(data), vocabulary=services._policeuk_vocabulary())
+    )
+    assert len(read) == count
+    import_file(world, data=data)
+    stored = [
+        policeuk.PoliceUkRow(row=0, **values)
+        for values in PublishedSearch.objects.order_by("pk").values(*read[0].values())
+    ]
+    assert stored == [row._replace(row=0) for row in read]
+    assert {row.outcome_linked for row in stored} == ({True, False, None} if count > 2 else {False})
 
 
 def test_a_refused_reissue_leaves_the_month_as_it_was(world):
