@@ -636,13 +636,14 @@ def _copy_field_text(value: Any) -> str:
 class _PublishedSearchWriter:
     """Write an import's searches into `PublishedSearch`, as they are read.
 
-    On SQLite one prepared INSERT per batch (`executemany`); on PostgreSQL one
-    COPY for the whole import, left open from the first batch to `close` (the
-    server stores each batch while the next is read; executemany would be a
-    round trip a row). Each row's values are its PoliceUkRow fields in the
-    table's column order: on SQLite a tuple made in one pass, the date and the
-    two coordinates converted by their field once per distinct value, the
-    import's id written into the statement; on PostgreSQL a COPY line of
+    On SQLite `executemany` of an INSERT of ROWS_A_STATEMENT rows (the rest of
+    a batch one by one); on PostgreSQL one COPY for the whole import, left open
+    from the first batch to `close` (the server stores each batch while the
+    next is read; executemany would be a round trip a row). Each row's values
+    are its PoliceUkRow fields in the table's column order: on SQLite a tuple
+    made in one pass, the date and the two coordinates converted by their field
+    once per distinct value, the flags as integers, the import's id written
+    into the statement; on PostgreSQL a COPY line of
     per-column look-ups, the import's id added by the join that ends it. What
     each search counts as in the roll-up is counted here too. `close` returns
     the first and last keys written (kept on the import: its searches are
