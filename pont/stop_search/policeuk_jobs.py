@@ -44,7 +44,7 @@ from pont.accounts.roles import IMPORT_POLICEUK
 from pont.accounts.selectors import controller_ids_for
 from pont.core.exceptions import ApplicationError
 
-from . import policeuk, services
+from . import policeuk, reading, services
 
 logger = logging.getLogger(__name__)
 
@@ -281,6 +281,8 @@ def _import_file(job: Job, entry: JobFile, user: User | None) -> None:
     except services.PoliceUkImportError as refused:
         entry["status"], entry["message"] = Status.REFUSED, refused.message
         entry["errors"] = [error.as_dict() for error in refused.errors]
+    except reading.ReadingFailed as failed:  # not the file's fault (the reason is logged)
+        entry["status"], entry["message"] = Status.FAILED, failed.message
     except ApplicationError as refused:
         entry["status"], entry["message"] = Status.REFUSED, refused.message
     except Exception:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from itertools import chain, islice
+from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import IO, Any, NoReturn
 
@@ -58,7 +58,7 @@ from pont.people.selectors import person_get_for_user
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
 
-from . import policeuk, sampling, selectors, tallies
+from . import policeuk, reading, sampling, selectors, tallies
 from .models import (
     AuditSample,
     Legislation,
@@ -898,15 +898,19 @@ def policeuk_import(
     replaced = written = reported = 0
     batch: list[policeuk.PoliceUkRow] = []
     open_writer = ExitStack()  # aborts the writer's COPY if anything goes wrong
+    # A large file is read in a child process while this one writes (reading.py).
+    read_rows = reading.rows_read(
+        reader, step=POLICEUK_PROGRESS_EVERY, in_child=reading.read_in_child(stream)
+    )
 
     def write() -> None:
         nonlocal record, replaced, written, writer
         if record is None:
-            assert reader.month is not None  # noqa: S101  # set by the first row read
+            assert state.month is not None  # noqa: S101  # set by the first row read
             record, replaced = _policeuk_month_open(
                 controller=controller,
                 force=force_id,
-                month=reader.month,
+                month=state.month,
                 actor=actor,
                 file_name=file_name,
             )
@@ -916,35 +920,29 @@ def policeuk_import(
         written += len(batch)
         batch.clear()
 
-    rows = iter(reader)
-    step = POLICEUK_PROGRESS_EVERY
-    with _import_page_cache(), _no_cyclic_gc(), open_writer:
-        while True:
-            # A step of rows taken by islice (no Python loop per row here); a short step
-            # means the file is read to its end.
-            before = len(batch)
-            batch.extend(islice(rows, step))
-            ended = len(batch) - before < step
-            if on_progress and reader.rows - reported >= step:
-                reported = reader.rows
-                on_progress(reader.rows, reader.bytes_read)
-            if reader.errors:
-                batch.clear()  # read on to find every problem; the file will be refused
+    with _import_page_cache(), _no_cyclic_gc(), open_writer, read_rows as (steps, state):
+        # The rows a step at a time (none once a problem is found: the file will be
+        # refused, and the reading goes on to find every problem).
+        for step in steps:
+            batch.extend(step)
+            if on_progress and state.rows - reported >= POLICEUK_PROGRESS_EVERY:
+                reported = state.rows
+                on_progress(state.rows, state.bytes_read)
+            if state.errors:
+                batch.clear()  # found by the reading here: nothing more is written
             elif len(batch) >= POLICEUK_WRITE_BATCH:
                 write()
-            if ended:
-                break
-        if reader.errors:
-            raise PoliceUkImportError(file_name, reader.errors)
+        if state.errors:
+            raise PoliceUkImportError(file_name, state.errors)
         write()
         # Rows were written (a file without any is refused), so all three are set.
         assert record is not None  # noqa: S101
         assert writer is not None  # noqa: S101
-        assert reader.month is not None  # noqa: S101
+        assert state.month is not None  # noqa: S101
         record.first_search_id, record.last_search_id = writer.close()
         record.controller = controller
         record.file_name = file_name[:255]
-        record.sha256 = reader.sha256
+        record.sha256 = state.sha256
         record.rows = written
         record.imported_at = timezone.now()
         record.imported_by = actor
@@ -961,9 +959,9 @@ def policeuk_import(
             ]
         )
         # The searches replaced were uncounted as they went; count those written.
-        tallies.add_counts(controller.pk, reader.month, tallies.published_key(writer.counts))
+        tallies.add_counts(controller.pk, state.month, tallies.published_key(writer.counts))
     if on_progress:
-        on_progress(reader.rows, reader.bytes_read)
+        on_progress(state.rows, state.bytes_read)
     audit.record(
         actor=actor,
         operation=Operation.COLLECTION,
@@ -971,9 +969,9 @@ def policeuk_import(
         detail={
             "source": "police.uk",
             "force": force_id,
-            "month": policeuk.month_label(reader.month),
+            "month": policeuk.month_label(state.month),
             "file_name": file_name[:255],
-            "sha256": reader.sha256,
+            "sha256": state.sha256,
             "rows": written,
             "replaced": replaced,
         },

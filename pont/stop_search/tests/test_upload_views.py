@@ -2,6 +2,7 @@
 import on a progress page and sees each file's searches or every problem in it; and
 downloads a month as police.uk publishes it. Tasks run inline in tests (ImmediateBackend)."""
 
+import os
 import re
 from datetime import date
 
@@ -13,7 +14,7 @@ from pont.accounts import services as accounts
 from pont.accounts.models import Organisation
 from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
-from pont.stop_search import policeuk, policeuk_jobs, services, upload_views
+from pont.stop_search import policeuk, policeuk_jobs, reading, services, upload_views
 from pont.stop_search.models import PoliceUkImport, PublishedSearch
 from pont.testing.http import post_form
 from pont.testing.personas import ANALYST, FRONTLINE, TEST_PASSWORD, client_for
@@ -415,3 +416,22 @@ def test_a_job_run_again_keeps_its_results(world, as_persona):
     assert job is not None
     assert [(f["status"], f["rows"]) for f in job["files"]] == [("imported", 205)]
     assert PublishedSearch.objects.count() == 205
+
+
+def test_a_job_whose_reading_child_died_is_shown_failed_and_nothing_written(
+    world, as_persona, monkeypatch
+):
+    """A large file is read in a child process (reading.py); if it dies, the file is
+    failed (not refused: it is not the file's fault) with nothing written."""
+    monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
+    monkeypatch.setattr(reading, "_child", lambda reader, sending: os._exit(3))
+    job_id = policeuk_jobs.policeuk_job_create(
+        actor=world.user(ANALYST), force="dyfed-powys", files=[real_file()]
+    )
+    policeuk_jobs.policeuk_job_run(job_id)
+    job = policeuk_jobs._load(job_id)
+    assert job is not None
+    assert job["files"][0]["status"] == "failed"
+    html = as_persona(ANALYST).get(f"/stop-search/policeuk/jobs/{job_id}").content.decode()
+    assert "Reading the file stopped unexpectedly; nothing was imported." in html
+    assert not PublishedSearch.objects.exists()
