@@ -899,8 +899,9 @@ def policeuk_import(
     batch: list[policeuk.PoliceUkRow] = []
     open_writer = ExitStack()  # aborts the writer's COPY if anything goes wrong
     # A large file is read in a child process while this one writes (reading.py).
+    vendor = connections[router.db_for_write(PublishedSearch)].vendor
     read_rows = reading.rows_read(
-        reader, step=POLICEUK_PROGRESS_EVERY, in_child=reading.read_in_child(stream)
+        reader, step=POLICEUK_PROGRESS_EVERY, in_child=reading.read_in_child(stream, vendor)
     )
 
     def write() -> None:

@@ -43,11 +43,12 @@ def in_child(monkeypatch) -> list[bool]:  # noqa: ANN001
     its file was."""
     monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
     monkeypatch.setattr(reading, "CHILD_BATCH", 40)
+    monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})  # both tested
     chosen: list[bool] = []
     decide = reading.read_in_child
 
-    def spied(stream):  # noqa: ANN001, ANN202
-        chosen.append(decide(stream))
+    def spied(stream, vendor):  # noqa: ANN001, ANN202
+        chosen.append(decide(stream, vendor))
         return chosen[-1]
 
     monkeypatch.setattr(reading, "read_in_child", spied)
@@ -190,23 +191,25 @@ def test_an_import_that_fails_while_the_child_reads_leaves_no_child_behind(
 
 def test_only_a_large_file_whose_size_can_be_told_is_read_in_a_child(monkeypatch):
     monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 1000)
-    assert reading.read_in_child(io.BytesIO(b"x" * 1000))
-    assert not reading.read_in_child(io.BytesIO(b"x" * 999))
+    assert reading.read_in_child(io.BytesIO(b"x" * 1000), "sqlite")
+    assert not reading.read_in_child(io.BytesIO(b"x" * 999), "sqlite")
     stream = io.BytesIO(b"x" * 1500)
     stream.read(600)  # what is left to read is what counts
-    assert not reading.read_in_child(stream)
+    assert not reading.read_in_child(stream, "sqlite")
     assert stream.tell() == 600
 
     class Unseekable(io.RawIOBase):
         def readable(self) -> bool:
             return True
 
-    assert not reading.read_in_child(Unseekable())
+    assert not reading.read_in_child(Unseekable(), "sqlite")
 
     class Sized(io.BytesIO):
         size = 5000  # an uploaded file says its size
 
-    assert reading.read_in_child(Sized(b""))
+    assert reading.read_in_child(Sized(b""), "sqlite")
+    # PostgreSQL's server works beside the import already: read here.
+    assert not reading.read_in_child(io.BytesIO(b"x" * 5000), "postgresql")
 
 
 # The import dies (SIGKILL, the machine's OOM killer) while its child waits to send more.

@@ -424,6 +424,7 @@ def test_a_job_whose_reading_child_died_is_shown_failed_and_nothing_written(
     """A large file is read in a child process (reading.py); if it dies, the file is
     failed (not refused: it is not the file's fault) with nothing written."""
     monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
+    monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})
     monkeypatch.setattr(reading, "_child", lambda reader, sending: os._exit(3))
     job_id = policeuk_jobs.policeuk_job_create(
         actor=world.user(ANALYST), force="dyfed-powys", files=[real_file()]
