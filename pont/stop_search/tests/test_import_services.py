@@ -16,7 +16,7 @@ from pont.accounts import services as accounts
 from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.stop_search import policeuk, services
+from pont.stop_search import policeuk, reading, services
 from pont.stop_search.models import PoliceUkImport, PublishedSearch, Search, SearchTally
 from pont.stop_search.policeuk import HEADER
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
@@ -196,13 +196,29 @@ def test_a_malformed_file_writes_nothing_and_says_where_and_why(
     assert name in refused.value.message
 
 
-def test_a_problem_after_searches_were_written_rolls_the_whole_file_back(world):
+@pytest.mark.parametrize("in_child", [False, True], ids=["read here", "read in a child"])
+def test_a_problem_after_searches_were_written_rolls_the_whole_file_back(
+    world, monkeypatch, in_child
+):
+    if in_child:  # the rows come from a child process 40 at a time (reading.py)
+        monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
+        monkeypatch.setattr(reading, "CHILD_BATCH", 40)
+        monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})
+    monkeypatch.setattr(services, "POLICEUK_WRITE_BATCH", 500)
+    written: list[int] = []
+    send = services._PublishedSearchWriter.send
+    monkeypatch.setattr(
+        services._PublishedSearchWriter,
+        "send",
+        lambda self, values: written.append(len(values)) or send(self, values),
+    )
     rows = [GOOD_ROWS[index % 2] for index in range(1200)]
     rows[1101] = rows[1101].replace("Arrest", "Detained")  # after two batches were written
     before = counts()
     with pytest.raises(services.PoliceUkImportError) as refused:
         import_file(world, data=csv_file(*rows))
     assert [(e.row, e.field) for e in refused.value.errors] == [(1103, "Outcome")]
+    assert len(written) == 2  # 1,000 searches were written, then rolled back
     assert counts() == before
 
 

@@ -113,16 +113,6 @@ def test_a_malformed_file_read_in_a_child_is_refused_as_read_here(
     assert (by_child.value.errors[0].row, by_child.value.errors[0].field) == (row, field)
 
 
-def test_a_problem_after_batches_were_written_rolls_back_what_came_from_the_child(world, in_child):
-    rows = [GOOD_ROWS[index % 2] for index in range(1200)]
-    rows[1101] = rows[1101].replace("Arrest", "Detained")  # after many messages were written
-    before = counts()
-    with pytest.raises(services.PoliceUkImportError) as refused:
-        import_file(world, data=csv_file(*rows))
-    assert [(e.row, e.field) for e in refused.value.errors] == [(1103, "Outcome")]
-    assert counts() == before
-
-
 def test_progress_comes_from_the_child_as_its_batches_arrive(world, in_child):
     calls: list[tuple[int, int]] = []
     data = csv_file(*[GOOD_ROWS[index % 2] for index in range(300)])
