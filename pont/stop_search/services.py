@@ -871,7 +871,8 @@ def policeuk_import(
     The force is the police.uk id in the file name (``2019-09-dyfed-powys-
     stop-and-search.csv``) or `force`; the month is that of the searches in UK
     time, which must match the name's. The file is read once, in constant
-    memory, and written in batches as it is read; any problem rolls everything
+    memory, and written in batches as it is read (on SQLite a large file is read
+    in a child process meanwhile: reading.py); any problem rolls everything
     back and raises PoliceUkImportError listing every row, column and reason.
     The searches are `PublishedSearch` rows (ADR 0005). An earlier import of the
     same force-month is replaced whole (police.uk re-issues months as outcomes
