@@ -102,10 +102,11 @@ def rows_read(
     """The file's correct rows a step at a time, and the state of the reading.
 
     Read here: steps of `step` rows (a short one at the end), and the state is
-    the reader itself. Read in a child: a step a message, the state updated as
-    each arrives and completed at the end. Once the reader has found a problem
-    no more rows come (the file will be refused), but the reading goes on to
-    find every problem.
+    the reader itself, its problems seen as they are found (the import then
+    writes no more). Read in a child: a step a message, the state updated as
+    each arrives and completed, problems and all, at the end; once the child
+    has found a problem it sends no more rows (the file will be refused), but
+    reads on to find every problem.
     """
     if not in_child:
         yield _steps_here(reader, step), reader
@@ -130,7 +131,7 @@ def _steps_here(reader: policeuk.PoliceUkReader, step: int) -> Iterator[list[Any
     rows = iter(reader)
     while True:
         taken = list(islice(rows, step))  # no Python loop per row
-        yield [] if reader.errors else taken
+        yield taken
         if len(taken) < step:
             return
 

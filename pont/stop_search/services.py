@@ -723,12 +723,13 @@ class _PublishedSearchWriter:
     def __exit__(self, *exc: Any) -> None:
         self._open.__exit__(*exc)
 
-    def write(self, rows: list[policeuk.PoliceUkRow]) -> None:
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
         self.send(self.values(rows))
 
-    def values(self, rows: list[policeuk.PoliceUkRow]) -> Any:
-        """The rows as the statement takes them (and each row counted): a list of tuples of
-        values for executemany, or on PostgreSQL the text of their COPY lines."""
+    def values(self, rows: list[tuple[Any, ...]]) -> Any:
+        """The rows (PoliceUkRows, or the same values as plain tuples) as the statement
+        takes them (and each row counted): a list of tuples of values for executemany, or
+        on PostgreSQL the text of their COPY lines."""
         self.counts.update(map(self._counted_as, rows))
         if self._postgresql:
             return self._copy_text(list(map(self._pick, rows)))
@@ -897,7 +898,7 @@ def policeuk_import(
     record: PoliceUkImport | None = None
     writer: _PublishedSearchWriter | None = None
     replaced = written = reported = 0
-    batch: list[policeuk.PoliceUkRow] = []
+    batch: list[tuple[Any, ...]] = []  # PoliceUkRows, or their plain tuples from a child
     open_writer = ExitStack()  # aborts the writer's COPY if anything goes wrong
     # A large file is read in a child process while this one writes (reading.py).
     vendor = connections[router.db_for_write(PublishedSearch)].vendor
@@ -923,8 +924,8 @@ def policeuk_import(
         batch.clear()
 
     with _import_page_cache(), _no_cyclic_gc(), open_writer, read_rows as (steps, state):
-        # The rows a step at a time (none once a problem is found: the file will be
-        # refused, and the reading goes on to find every problem).
+        # The rows a step at a time; once a problem is found nothing more is written (the
+        # file will be refused), and the reading goes on to find every problem.
         for step in steps:
             batch.extend(step)
             if on_progress and state.rows - reported >= POLICEUK_PROGRESS_EVERY:

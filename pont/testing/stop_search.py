@@ -18,7 +18,7 @@ from pont.accounts.roles import Role
 from pont.core.models import ReferenceData
 from pont.core.reference import load_reference_rows
 from pont.people.models import Person
-from pont.stop_search import services
+from pont.stop_search import reading, services
 from pont.stop_search.models import (
     AuditSample,
     Legislation,
@@ -379,3 +379,11 @@ def quick_form(world: World, codes: dict[str, str], **overrides: Any) -> dict[st
     }
     data.update(overrides)
     return data
+
+
+def read_in_a_child(monkeypatch: Any, *, batch: int = 40) -> None:
+    """Have every police.uk file read in a child process (stop_search/reading.py), on
+    either database, whatever its size, `batch` rows a message."""
+    monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
+    monkeypatch.setattr(reading, "CHILD_BATCH", batch)
+    monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})

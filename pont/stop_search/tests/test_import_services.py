@@ -16,11 +16,11 @@ from pont.accounts import services as accounts
 from pont.accounts.roles import Role
 from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.stop_search import policeuk, reading, services
+from pont.stop_search import policeuk, services
 from pont.stop_search.models import PoliceUkImport, PublishedSearch, Search, SearchTally
 from pont.stop_search.policeuk import HEADER
 from pont.testing.personas import ANALYST, FRONTLINE, INSPECTOR, OPSLEAD
-from pont.testing.stop_search import amended, searched_in
+from pont.testing.stop_search import amended, read_in_a_child, searched_in
 
 from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file, with_cell
 
@@ -201,9 +201,7 @@ def test_a_problem_after_searches_were_written_rolls_the_whole_file_back(
     world, monkeypatch, in_child
 ):
     if in_child:  # the rows come from a child process 40 at a time (reading.py)
-        monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
-        monkeypatch.setattr(reading, "CHILD_BATCH", 40)
-        monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})
+        read_in_a_child(monkeypatch)
     monkeypatch.setattr(services, "POLICEUK_WRITE_BATCH", 500)
     written: list[int] = []
     send = services._PublishedSearchWriter.send

@@ -18,6 +18,7 @@ import pytest
 
 from pont.stop_search import policeuk, reading, services, tallies
 from pont.stop_search.models import PoliceUkImport, PublishedSearch, SearchTally
+from pont.testing.stop_search import read_in_a_child
 
 from .test_import_services import counts, import_file
 from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_file
@@ -41,9 +42,7 @@ def world(world, settings):  # noqa: ANN001, ANN201
 def in_child(monkeypatch) -> list[bool]:  # noqa: ANN001
     """Every file read in a child, 40 rows a message; the list says, per import, whether
     its file was."""
-    monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
-    monkeypatch.setattr(reading, "CHILD_BATCH", 40)
-    monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})  # both tested
+    read_in_a_child(monkeypatch)  # on both databases, so both are tested
     chosen: list[bool] = []
     decide = reading.read_in_child
 

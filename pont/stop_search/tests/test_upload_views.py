@@ -18,6 +18,7 @@ from pont.stop_search import policeuk, policeuk_jobs, reading, services, upload_
 from pont.stop_search.models import PoliceUkImport, PublishedSearch
 from pont.testing.http import post_form
 from pont.testing.personas import ANALYST, FRONTLINE, TEST_PASSWORD, client_for
+from pont.testing.stop_search import read_in_a_child
 
 from .test_policeuk import DATA, GOOD_ROWS, NAME, csv_file, with_cell
 
@@ -423,8 +424,7 @@ def test_a_job_whose_reading_child_died_is_shown_failed_and_nothing_written(
 ):
     """A large file is read in a child process (reading.py); if it dies, the file is
     failed (not refused: it is not the file's fault) with nothing written."""
-    monkeypatch.setattr(reading, "READ_IN_CHILD_BYTES", 0)
-    monkeypatch.setattr(reading, "CHILD_DATABASES", {"sqlite", "postgresql"})
+    read_in_a_child(monkeypatch)
     monkeypatch.setattr(reading, "_child", lambda reader, sending: os._exit(3))
     job_id = policeuk_jobs.policeuk_job_create(
         actor=world.user(ANALYST), force="dyfed-powys", files=[real_file()]
