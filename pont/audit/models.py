@@ -80,7 +80,7 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=32, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
