@@ -31,7 +31,8 @@ def test_the_right_key_finds_its_client_read_as_the_orm_reads_it(client_and_key)
     expected = ApiClient.objects.get(pk=client.pk)
     assert model_to_dict(found) == model_to_dict(expected)
     assert found.created_at == expected.created_at
-    assert found.has_scope("referrals:read") and not found.has_scope("referrals:write")
+    assert found.has_scope("referrals:read")
+    assert not found.has_scope("referrals:write")
     assert found.organisation == client.organisation  # loaded when first used
 
 

@@ -18,6 +18,11 @@ def _migrate(targets) -> None:  # noqa: ANN001
     MigrationExecutor(connection).migrate(targets)
 
 
+def _raw(statement: str, params: list) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
 def _hash_is_unique() -> bool:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "audit_auditevent")
@@ -43,13 +48,9 @@ def test_the_chain_stays_whole_and_append_only_across_the_migration(audit_flusha
         assert result.checked == AuditEvent.objects.count() >= 4
         first = AuditEvent.objects.order_by("sequence").first()
         with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["x", first.pk]
-                )
+            _raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["x", first.pk])
         with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [first.pk])
+            _raw("DELETE FROM audit_auditevent WHERE id = %s", [first.pk])
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
