@@ -10,6 +10,8 @@ its checkpoints outside the database, and a least-privileged application
 role in production (docs/architecture.md).
 """
 
+from typing import Any
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
@@ -107,3 +109,15 @@ def uninstall_sql(vendor: str) -> list[str]:
             for action in ("update", "delete")
         ]
     return []
+
+
+def install_triggers(apps: object, schema_editor: Any) -> None:
+    """A migration's RunPython step: create the triggers on the migrated database."""
+    for statement in install_sql(schema_editor.connection.vendor):
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall_triggers(apps: object, schema_editor: Any) -> None:
+    """A migration's RunPython step: drop the triggers (before SQLite rebuilds a table)."""
+    for statement in uninstall_sql(schema_editor.connection.vendor):
+        schema_editor.execute(statement, params=None)

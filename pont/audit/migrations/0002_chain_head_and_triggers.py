@@ -2,22 +2,12 @@
 
 from django.db import migrations
 
-from pont.audit.maintenance import install_sql, uninstall_sql
+from pont.audit.maintenance import install_triggers, uninstall_triggers
 
 
 def create_head(apps, schema_editor):  # type: ignore[no-untyped-def]
     head = apps.get_model("audit", "AuditChainHead")
     head.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": "0" * 64})
-
-
-def install_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for statement in install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
-
-
-def uninstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for statement in uninstall_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

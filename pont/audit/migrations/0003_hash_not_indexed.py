@@ -8,17 +8,7 @@ removed first and put back after, on both databases alike."""
 
 from django.db import migrations, models
 
-from pont.audit.maintenance import install_sql, uninstall_sql
-
-
-def install_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for statement in install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
-
-
-def uninstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for statement in uninstall_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+from pont.audit.maintenance import install_triggers, uninstall_triggers
 
 
 class Migration(migrations.Migration):
