@@ -3,24 +3,15 @@ the table stays append-only beneath the ORM (SQLite rebuilds the table, dropping
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from pont.audit import maintenance
 from pont.audit.models import AuditEvent
 from pont.audit.selectors import audit_chain_verify
 from pont.audit.services import record
+from pont.testing.database import execute_raw, migrate, migrate_to_latest
 
 BEFORE = [("audit", "0002_chain_head_and_triggers")]
 AFTER = [("audit", "0003_hash_not_indexed")]
-
-
-def _migrate(targets) -> None:  # noqa: ANN001
-    MigrationExecutor(connection).migrate(targets)
-
-
-def _raw(statement: str, params: list) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def _hash_is_unique() -> bool:
@@ -31,14 +22,14 @@ def _hash_is_unique() -> bool:
 
 def test_the_chain_stays_whole_and_append_only_across_the_migration(audit_flushable):
     maintenance.set_maintenance(connection, False)
-    _migrate(BEFORE)
+    migrate(BEFORE)
     try:
         assert _hash_is_unique()
         with transaction.atomic():
             for number in range(3):
                 record(actor=None, operation="consultation", reason=f"before {number}")
 
-        _migrate(AFTER)
+        migrate(AFTER)
 
         assert not _hash_is_unique()
         with transaction.atomic():
@@ -48,9 +39,8 @@ def test_the_chain_stays_whole_and_append_only_across_the_migration(audit_flusha
         assert result.checked == AuditEvent.objects.count() >= 4
         first = AuditEvent.objects.order_by("sequence").first()
         with pytest.raises(DatabaseError, match="append-only"):
-            _raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["x", first.pk])
+            execute_raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["x", first.pk])
         with pytest.raises(DatabaseError, match="append-only"):
-            _raw("DELETE FROM audit_auditevent WHERE id = %s", [first.pk])
+            execute_raw("DELETE FROM audit_auditevent WHERE id = %s", [first.pk])
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -23,6 +23,7 @@ from pont.audit.services import AuditOutsideTransactionError, checkpoint_write, 
 from pont.audit.tasks import audit_checkpoint_write
 from pont.core.request_context import request_id_var
 from pont.people.services import person_create
+from pont.testing.database import execute_raw
 
 Operation = AuditEvent.Operation
 
@@ -424,17 +425,12 @@ def test_changing_or_removing_a_checkpoint_through_the_orm_is_refused():
 # Append-only, beneath the ORM (database triggers)
 
 
-def _raw(sql: str, params: list) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 @pytest.mark.django_db
 def test_a_raw_sql_update_of_an_event_is_refused_by_the_database(triggers_on):
     event = record_one(reason="original")
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["changed", event.pk])
+        execute_raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["changed", event.pk])
 
     assert AuditEvent.objects.get(pk=event.pk).reason == "original"
 
@@ -444,7 +440,7 @@ def test_a_raw_sql_delete_of_an_event_is_refused_by_the_database(triggers_on):
     event = record_one()
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+        execute_raw("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
 
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
@@ -455,7 +451,7 @@ def test_a_raw_sql_delete_of_every_event_is_refused_by_the_database(triggers_on)
     before = AuditEvent.objects.count()
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("DELETE FROM audit_auditevent", [])
+        execute_raw("DELETE FROM audit_auditevent", [])
 
     assert AuditEvent.objects.count() == before
 
@@ -466,9 +462,9 @@ def test_raw_sql_changes_to_checkpoints_are_refused_by_the_database(triggers_on)
     checkpoint = checkpoint_write()
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("UPDATE audit_auditcheckpoint SET sequence = 0 WHERE id = %s", [checkpoint.pk])
+        execute_raw("UPDATE audit_auditcheckpoint SET sequence = 0 WHERE id = %s", [checkpoint.pk])
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [checkpoint.pk])
+        execute_raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [checkpoint.pk])
     with pytest.raises(AppendOnlyError):
         checkpoint.delete()  # refused by the model before it reaches the database
 
@@ -483,10 +479,10 @@ def test_truncating_the_audit_table_is_refused_by_the_database(triggers_on):
     before = AuditEvent.objects.count()
     # Fire the foreign-key checks of that insert now; PostgreSQL will not truncate
     # a table with deferred trigger events pending, which would hide our trigger.
-    _raw("SET CONSTRAINTS ALL IMMEDIATE", [])
+    execute_raw("SET CONSTRAINTS ALL IMMEDIATE", [])
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("TRUNCATE audit_auditevent", [])
+        execute_raw("TRUNCATE audit_auditevent", [])
 
     assert AuditEvent.objects.count() == before
 
@@ -497,14 +493,14 @@ def test_maintenance_mode_lets_a_test_database_be_emptied_and_is_switched_off_ag
 
     maintenance.set_maintenance(connection, True)
     try:
-        _raw("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+        execute_raw("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     finally:
         maintenance.set_maintenance(connection, False)
 
     assert not AuditEvent.objects.filter(pk=event.pk).exists()
     other = record_one()
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("DELETE FROM audit_auditevent WHERE id = %s", [other.pk])
+        execute_raw("DELETE FROM audit_auditevent WHERE id = %s", [other.pk])
 
 
 # Checkpoints

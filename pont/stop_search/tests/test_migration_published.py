@@ -7,14 +7,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from pont.testing.database import migrate, migrate_to_latest
+
 BEFORE = [("stop_search", "0008_search_partial_indexes")]
 AFTER = [("stop_search", "0010_search_recorded_only")]
-
-
-def _migrate(targets):  # noqa: ANN001, ANN202
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 def _force_and_import(apps, *, rows: int):  # noqa: ANN001, ANN202
@@ -34,7 +30,7 @@ def _force_and_import(apps, *, rows: int):  # noqa: ANN001, ANN202
 
 
 def test_imported_searches_move_to_the_published_table_and_recorded_ones_stay(audit_flushable):
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     try:
         organisation, record = _force_and_import(apps, rows=3)
         search = apps.get_model("stop_search", "Search")
@@ -62,7 +58,7 @@ def test_imported_searches_move_to_the_published_table_and_recorded_ones_stay(au
             **common,
         )
 
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
 
         published = apps.get_model("stop_search", "PublishedSearch").objects.order_by("pk")
         assert [(p.occurred_at.day, p.outcome) for p in published] == [
@@ -77,14 +73,13 @@ def test_imported_searches_move_to_the_published_table_and_recorded_ones_stay(au
             apps.get_model("stop_search", "Search").objects.values_list("pk", flat=True)
         ) == [recorded.pk]
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_an_imported_search_in_an_audit_sample_stops_the_migration_changing_nothing(
     audit_flushable,
 ):
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     sample_model = apps.get_model("stop_search", "AuditSample")
     try:
         organisation, record = _force_and_import(apps, rows=1)
@@ -112,7 +107,7 @@ def test_an_imported_search_in_an_audit_sample_stops_the_migration_changing_noth
         )
 
         with pytest.raises(RuntimeError, match="audit sample"):
-            _migrate(AFTER)
+            migrate(AFTER)
 
         apps = MigrationExecutor(connection).loader.project_state(BEFORE).apps
         still = apps.get_model("stop_search", "Search").objects.get(pk=imported.pk)
@@ -120,5 +115,4 @@ def test_an_imported_search_in_an_audit_sample_stops_the_migration_changing_noth
         assert "stop_search_publishedsearch" not in connection.introspection.table_names()
     finally:
         sample_model.objects.all().delete()
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
