@@ -56,22 +56,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # pont.core.web_middleware: the browser's middleware, which a partner API call (no
+    # cookies, no user, no pages) goes straight past; each is the middleware it names.
+    "pont.core.web_middleware.WhiteNoiseMiddleware",
     "pont.core.middleware.RequestIdMiddleware",
     # A NUL character in a request: 400 before any view (PostgreSQL cannot store it).
     "pont.core.middleware.RefuseNulMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "pont.core.web_middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "pont.core.web_middleware.AuthenticationMiddleware",
+    "pont.core.web_middleware.OTPMiddleware",
+    "pont.core.web_middleware.MessageMiddleware",
     # After messages: signing out an idle session leaves a message for the sign-in page.
     "pont.accounts.middleware.SessionPolicyMiddleware",
     "pont.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "pont.core.web_middleware.CSPMiddleware",
     "pont.core.middleware.SecurityHeadersMiddleware",
     # A lost database connection: 503 and a fresh connection next time, not a 500.
     "pont.core.middleware.DatabaseUnavailableMiddleware",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .request_context import request_id_var
+from .web_middleware import is_partner_api_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -21,6 +22,9 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+# A partner API answer is data, never a page: nothing in it may load or frame anything.
+# (Pages get theirs from django-csp, which partner API calls go past: web_middleware.)
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 class RequestIdMiddleware:
@@ -46,7 +50,8 @@ class RequestIdMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django does not set itself: no caching of pages, a permissions policy.
+    """Headers Django does not set itself: no caching of pages, a permissions policy, and
+    the partner API's Content-Security-Policy.
 
     Pages hold personal data, so nothing but static assets (served earlier by
     WhiteNoise with their own long-lived headers) may be cached by a browser
@@ -62,6 +67,8 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store, max-age=0"
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if is_partner_api_request(request):
+            response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         return response
 
 

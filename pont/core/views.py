@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .navigation import nav_items_for
+from .web_middleware import is_partner_api_request
 
 
 @login_not_required
@@ -97,6 +98,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_partner_api_request(request):
+        # No such endpoint: answered in the API's error shape, as its own 404s are.
+        return JsonResponse({"message": "Not found.", "extra": {}}, status=404)
     return _error(request, "errors/404.html", 404)
 
 
