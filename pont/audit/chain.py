@@ -61,8 +61,6 @@ def event_hash(event: Any) -> str:
 # lock). Equal, byte for byte, to event_hash's encoding: keys sorted, values encoded alike.
 _HASH_ORDER = tuple(sorted(HASHED_FIELDS))
 CHAINED_FIELDS = ("sequence", "occurred_at", "prev_hash")
-_CHAINED_ORDER = tuple(field for field in _HASH_ORDER if field in CHAINED_FIELDS)
-_LATE = "\x00"  # where a chained value goes: JSON text never holds a raw NUL (it is escaped)
 _encode_text = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
 
 
@@ -80,26 +78,86 @@ def _encoded(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def hash_parts(event: Any) -> tuple[str, ...]:
+def _plan() -> tuple[tuple[tuple[tuple[str, str], ...], str], ...]:
+    """For each of hash_parts' four texts: its fields with the text before each value
+    (`{"actor_id":`, `,"actor_label":` ...), then the key of the chained field it ends at."""
+    plan: list[tuple[tuple[tuple[str, str], ...], str]] = []
+    fields: list[tuple[str, str]] = []
+    for index, field in enumerate(_HASH_ORDER):
+        key = ("{" if index == 0 else ",") + f'"{field}":'
+        if field in CHAINED_FIELDS:
+            plan.append((tuple(fields), key))
+            fields = []
+        else:
+            fields.append((key, field))
+    plan.append((tuple(fields), "}"))
+    return tuple(plan)
+
+
+_PLAN = _plan()
+
+
+def hash_parts(event: Any, encoded: Callable[[Any], str] = _encoded) -> tuple[str, ...]:
     """The event's hashed fields encoded as `event_hash` encodes them, but for the three
     (`CHAINED_FIELDS`) set only when it is appended: the text before, between and after
-    them, ready for `chained_hash` to join with their values."""
-    pairs = (
-        f'"{field}":' + (_LATE if field in CHAINED_FIELDS else _encoded(_value(event, field)))
-        for field in _HASH_ORDER
+    them, ready for `chained_hash` to join with their values. `encoded` may remember the
+    values a batch of events repeats (`services.prepare`)."""
+    get = event.get if isinstance(event, dict) else (lambda field: _value(event, field))
+    return tuple(
+        "".join([key + encoded(get(field)) for key, field in fields]) + closing
+        for fields, closing in _PLAN
     )
-    return tuple(("{" + ",".join(pairs) + "}").split(_LATE))
+
+
+def hash_parts_many(events: Iterable[Any]) -> list[tuple[str, ...]]:
+    """`hash_parts` of each event, encoding a detail the events share (the same object) once:
+    a page of twenty disclosures names the same detail twenty times."""
+    details: dict[int, str] = {}
+
+    def encoded(value: Any) -> str:
+        if type(value) is not dict:
+            return _encoded(value)
+        text = details.get(id(value))
+        if text is None:
+            text = details[id(value)] = _encoded(value)
+        return text
+
+    return [hash_parts(event, encoded) for event in events]
+
+
+def _link(parts: tuple[str, ...], when: str, sequence: int, prev_hash: str) -> str:
+    # The chained fields in the sorted order of the keys: occurred_at, prev_hash, sequence.
+    return hashlib.sha256(
+        (
+            parts[0]
+            + when
+            + parts[1]
+            + _encode_text(prev_hash)
+            + parts[2]
+            + int.__repr__(sequence)
+            + parts[3]
+        ).encode("utf-8")
+    ).hexdigest()
 
 
 def chained_hash(
     parts: tuple[str, ...], *, sequence: int, occurred_at: datetime, prev_hash: str
 ) -> str:
     """`event_hash` of the event whose `hash_parts` these are, once chained."""
-    late = {"sequence": sequence, "occurred_at": occurred_at, "prev_hash": prev_hash}
-    pieces = [parts[0]]
-    for field, after in zip(_CHAINED_ORDER, parts[1:], strict=True):
-        pieces += (_encoded(late[field]), after)
-    return hashlib.sha256("".join(pieces).encode("utf-8")).hexdigest()
+    return _link(parts, _encoded(occurred_at), sequence, prev_hash)
+
+
+def chained_hashes(
+    many: list[tuple[str, ...]], *, after: int, occurred_at: datetime, prev_hash: str
+) -> list[str]:
+    """The hashes of events appended in a row at one time, the first after index `after`
+    whose hash is `prev_hash`: each `chained_hash`, with the time encoded once."""
+    when = _encoded(occurred_at)
+    hashes = []
+    for sequence, parts in enumerate(many, start=after + 1):
+        prev_hash = _link(parts, when, sequence, prev_hash)
+        hashes.append(prev_hash)
+    return hashes
 
 
 def checkpoint_signature(key: str, sequence: int, chain_hash: str, created_at: str) -> str:

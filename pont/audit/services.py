@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pont.core.request_context import get_request_id
 
-from .chain import HASHED_FIELDS, chained_hash, checkpoint_signature, hash_parts
+from .chain import HASHED_FIELDS, chained_hashes, checkpoint_signature, hash_parts_many
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 logger = logging.getLogger("pont.audit")
@@ -141,6 +141,7 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
     request_id = get_request_id()
     rows = []
     detail_field = AuditEvent._meta.get_field("detail")
+    details: dict[int, Any] = {}  # a detail the events share is prepared once
     for entry in entries:
         operation = entry["operation"]
         if operation not in _OPERATIONS:
@@ -152,20 +153,25 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
         object_type, object_id = entry.get("object_type", ""), entry.get("object_id", "")
         if obj is not None:
             object_type, object_id = obj._meta.label_lower, str(obj.pk)
-        row = {
-            "operation": operation,
-            **actor,
-            "subject_person_id": _subject_id(entry.get("subject")),
-            "object_type": object_type,
-            "object_id": object_id,
-            "reason": entry.get("reason", ""),
-            "recipient": entry.get("recipient", ""),
-            "request_id": request_id,
-            "detail": entry.get("detail") or {},
-        }
-        row["_parts"] = hash_parts(row)
-        row["_detail"] = detail_field.get_db_prep_save(row["detail"], connection)
-        rows.append(row)
+        detail = entry.get("detail") or {}
+        if id(detail) not in details:
+            details[id(detail)] = detail_field.get_db_prep_save(detail, connection)
+        rows.append(
+            {
+                "operation": operation,
+                **actor,
+                "subject_person_id": _subject_id(entry.get("subject")),
+                "object_type": object_type,
+                "object_id": object_id,
+                "reason": entry.get("reason", ""),
+                "recipient": entry.get("recipient", ""),
+                "request_id": request_id,
+                "detail": detail,
+                "_detail": details[id(detail)],
+            }
+        )
+    for row, parts in zip(rows, hash_parts_many(rows), strict=True):
+        row["_parts"] = parts
     return PreparedEvents(rows)
 
 
@@ -191,12 +197,13 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
         return []
     sequence, previous = _locked_head()
     now = timezone.now()
-    for row in rows:
+    hashes = chained_hashes(
+        [row["_parts"] for row in rows], after=sequence, occurred_at=now, prev_hash=previous
+    )
+    for row, digest in zip(rows, hashes, strict=True):
         sequence += 1
         row["sequence"], row["occurred_at"], row["prev_hash"] = sequence, now, previous
-        row["hash"] = previous = chained_hash(
-            row["_parts"], sequence=sequence, occurred_at=now, prev_hash=previous
-        )
+        row["hash"] = previous = digest
     _insert(rows)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -212,6 +219,7 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
 # Its statements are written out: they run in every audited request.
 _HEAD_TABLE = AuditChainHead._meta.db_table
 _INSERTED = (*HASHED_FIELDS, "hash")  # every hashed column, then the hash
+_OCCURRED_AT, _DETAIL = _INSERTED.index("occurred_at"), _INSERTED.index("detail")
 _ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
 
 
@@ -232,8 +240,9 @@ def _insert(rows: list[dict[str, Any]]) -> None:
             chunk = rows[start : start + _ROWS_PER_STATEMENT]
             params: list[Any] = []
             for row in chunk:
-                values = {**row, "occurred_at": occurred_at, "detail": row["_detail"]}
-                params.extend(values[name] for name in _INSERTED)
+                values = [row[name] for name in _INSERTED]
+                values[_OCCURRED_AT], values[_DETAIL] = occurred_at, row["_detail"]
+                params += values
             marks = ", ".join([row_marks] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING id, sequence",  # noqa: S608

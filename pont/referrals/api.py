@@ -129,6 +129,8 @@ def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     object_type = Referral._meta.label_lower
+    recipient = actor_label(client)
+    detail = {"via": "api"}  # one object: prepared once for the page
     events = audit.prepare(
         [
             {
@@ -137,8 +139,8 @@ def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
                 "subject": row.pop("_person_id"),
                 "object_type": object_type,
                 "object_id": row["id"],
-                "recipient": actor_label(client),
-                "detail": {"via": "api"},
+                "recipient": recipient,
+                "detail": detail,
             }
             for row in rows
         ]

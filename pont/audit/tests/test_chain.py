@@ -20,9 +20,11 @@ from pont.audit.chain import (
     HASHED_FIELDS,
     Checkpoint,
     chained_hash,
+    chained_hashes,
     checkpoint_signature,
     event_hash,
     hash_parts,
+    hash_parts_many,
     verify_chain,
 )
 from pont.audit.models import GENESIS_HASH, AuditEvent
@@ -200,6 +202,39 @@ def test_the_hash_made_in_two_steps_equals_the_hash_made_at_once(changes):
         occurred_at=event["occurred_at"],
         prev_hash=event["prev_hash"],
     ) == event_hash(event)
+
+
+def test_events_appended_together_hash_as_the_chain_made_one_at_a_time():
+    """`record_many` encodes a batch's shared detail once and its time once
+    (`hash_parts_many`, `chained_hashes`): the chain is event_hash's, link for link."""
+    shared = {"via": "api"}
+    events = []
+    previous = GENESIS_HASH
+    for sequence in range(41, 47):
+        event = dict(
+            build_chain(1)[0],
+            sequence=sequence,
+            occurred_at=START,
+            subject_person_id=sequence,
+            # Three share one detail object, one has an equal copy, two their own.
+            detail=shared
+            if sequence < 44
+            else {"via": "api"}
+            if sequence == 44
+            else {"n": sequence},
+            prev_hash=previous,
+        )
+        event["hash"] = previous = event_hash(event)
+        events.append(event)
+
+    many = hash_parts_many(events)
+    assert many == [hash_parts(event) for event in events]
+    assert chained_hashes(many, after=40, occurred_at=START, prev_hash=GENESIS_HASH) == [
+        event["hash"] for event in events
+    ]
+    # A model instance is encoded as its mapping is.
+    instance = AuditEvent(**{field: events[0][field] for field in HASHED_FIELDS})
+    assert hash_parts(instance) == many[0]
 
 
 # Editing an event

@@ -629,3 +629,18 @@ def test_model_instances_verify_like_their_values():
     assert verify_chain(rows, head=head()).ok
     rows[1].reason = "changed in memory"
     assert verify_chain(rows).broken_index == 2
+
+
+def test_a_detail_shared_by_a_batch_is_written_as_each_would_be(db):
+    shared = {"via": "api", "rows": 2}
+    entries = [
+        {"actor": None, "operation": "disclosure", "subject": None, "detail": detail}
+        for detail in (shared, shared, {"rows": 2, "via": "api"}, None)
+    ]
+    with transaction.atomic():
+        rows = services.record_many(entries)
+    stored = list(
+        AuditEvent.objects.filter(pk__in=[row["id"] for row in rows]).order_by("sequence")
+    )
+    assert [event.detail for event in stored] == [shared, shared, shared, {}]
+    assert all(event_hash(event) == event.hash for event in stored)
