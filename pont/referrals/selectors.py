@@ -264,6 +264,68 @@ _API_ATTEMPTS = sql.Select(
 )
 
 
+@cache
+def _api_referrals_query(
+    vendor: str,
+    *,
+    organisations: int,
+    one: bool,
+    status: bool,
+    updated_since: bool,
+    after: bool,
+    limit: bool,
+) -> str:
+    """The text of `referral_api_rows`' main query, for each shape it takes (made once: it
+    runs on every partner call). Its parameters, in order: the organisations, the draft
+    status, then the referral, status, time, cursor (time, time, id) and limit it uses."""
+    r = sql.quoted
+    pk, status_column = f"r.{r(Referral, 'id')}", f"r.{r(Referral, 'status')}"
+    updated = f"r.{r(Referral, 'updated_at')}"
+    where = [
+        f"r.{r(Referral, 'receiving_organisation')} IN ({_marks(organisations)})",
+        f"{status_column} <> %s",
+    ]
+    if one:
+        where.append(f"{pk} = %s")
+    if status:
+        where.append(f"{status_column} = %s")
+    if updated_since:
+        where.append(f"{updated} >= %s")
+    if after:
+        where.append(f"({updated} > %s OR ({updated} = %s AND {pk} > %s))")
+    # Names come from the models and every value is bound: nothing from the request is spliced.
+    query = (
+        "SELECT {columns}"  # noqa: S608
+        f" FROM {sql.table(Referral)} r"
+        f" JOIN {sql.table(Person)} p ON p.{r(Person, 'id')} = r.{r(Referral, 'person')}"
+        f" JOIN {sql.table(Service)} s ON s.{r(Service, 'id')} = r.{r(Referral, 'service')}"
+        f" JOIN {sql.table(Organisation)} o"
+        f" ON o.{r(Organisation, 'id')} = r.{r(Referral, 'referring_organisation')}"
+        f" LEFT JOIN {sql.table(ClosureReason)} c"
+        f" ON c.{r(ClosureReason, 'id')} = r.{r(Referral, 'closure_reason')}"
+        f" WHERE {' AND '.join(where)} ORDER BY {updated}, {pk}"
+    )
+    return query + (" LIMIT %s" if limit else "")
+
+
+_HISTORY = {
+    "appointments": (Appointment, ("starts_at",)),
+    "attempts": (ContactAttempt, ("attempted_at", "created_at")),
+}
+
+
+@cache
+def _api_history_query(vendor: str, kind: str, referrals: int) -> str:
+    """The query for the appointments or contact attempts of `referrals` referrals."""
+    model, order = _HISTORY[kind]
+    r = sql.quoted
+    by = ", ".join(f"a.{r(model, name)}" for name in order)
+    return (
+        f"SELECT {{columns}} FROM {sql.table(model)} a"  # noqa: S608 - as above
+        f" WHERE a.{r(model, 'referral')} IN ({_marks(referrals)}) ORDER BY {by}"
+    )
+
+
 def referral_api_rows(
     *,
     client: ApiClient,
@@ -284,46 +346,30 @@ def referral_api_rows(
     organisations = sorted(provider_organisation_ids(client))
     if not organisations:
         return []
-    r = sql.quoted
-    pk, status_column = f"r.{r(Referral, 'id')}", f"r.{r(Referral, 'status')}"
-    updated = f"r.{r(Referral, 'updated_at')}"
-    where = [
-        f"r.{r(Referral, 'receiving_organisation')} IN ({_marks(len(organisations))})",
-        f"{status_column} <> %s",
-    ]
     params: list[Any] = [*organisations, Referral.Status.DRAFT.value]
     if referral_id is not None:
         try:
-            key = sql.prepared(Referral, "id", referral_id)
+            params.append(sql.prepared(Referral, "id", referral_id))
         except (ValueError, TypeError, ValidationError):
             return []
-        where.append(f"{pk} = %s")
-        params.append(key)
     if status:
-        where.append(f"{status_column} = %s")
         params.append(status)
     if updated_since is not None:
-        where.append(f"{updated} >= %s")
         params.append(sql.prepared(Referral, "updated_at", updated_since))
     if after is not None:
         when = sql.prepared(Referral, "updated_at", after[0])
-        where.append(f"({updated} > %s OR ({updated} = %s AND {pk} > %s))")
         params += [when, when, sql.prepared(Referral, "id", after[1])]
-    # Names come from the models and every value is bound: nothing from the request is spliced.
-    query = (
-        "SELECT {columns}"  # noqa: S608
-        f" FROM {sql.table(Referral)} r"
-        f" JOIN {sql.table(Person)} p ON p.{r(Person, 'id')} = r.{r(Referral, 'person')}"
-        f" JOIN {sql.table(Service)} s ON s.{r(Service, 'id')} = r.{r(Referral, 'service')}"
-        f" JOIN {sql.table(Organisation)} o"
-        f" ON o.{r(Organisation, 'id')} = r.{r(Referral, 'referring_organisation')}"
-        f" LEFT JOIN {sql.table(ClosureReason)} c"
-        f" ON c.{r(ClosureReason, 'id')} = r.{r(Referral, 'closure_reason')}"
-        f" WHERE {' AND '.join(where)} ORDER BY {updated}, {pk}"
-    )
     if limit is not None:
-        query += " LIMIT %s"
         params.append(limit)
+    query = _api_referrals_query(
+        connection.vendor,
+        organisations=len(organisations),
+        one=referral_id is not None,
+        status=bool(status),
+        updated_since=updated_since is not None,
+        after=after is not None,
+        limit=limit is not None,
+    )
     found = _API_REFERRALS.rows(query, params)
     if not found:
         return []
@@ -331,16 +377,11 @@ def referral_api_rows(
     keys = [sql.prepared(Referral, "id", pk) for pk in ids]
     appointments: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
     attempts: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    for model, select, into, order in (
-        (Appointment, _API_APPOINTMENTS, appointments, ("starts_at",)),
-        (ContactAttempt, _API_ATTEMPTS, attempts, ("attempted_at", "created_at")),
+    for select, into, kind in (
+        (_API_APPOINTMENTS, appointments, "appointments"),
+        (_API_ATTEMPTS, attempts, "attempts"),
     ):
-        by = ", ".join(f"a.{r(model, name)}" for name in order)
-        for row in select.rows(
-            f"SELECT {{columns}} FROM {sql.table(model)} a"  # noqa: S608 - as above
-            f" WHERE a.{r(model, 'referral')} IN ({_marks(len(keys))}) ORDER BY {by}",
-            keys,
-        ):
+        for row in select.rows(_api_history_query(connection.vendor, kind, len(keys)), keys):
             into[row.pop("referral_id")].append(row)
     return [
         {
