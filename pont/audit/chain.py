@@ -112,15 +112,16 @@ def hash_parts(event: Any, encoded: Callable[[Any], str] = _encoded) -> tuple[st
 def hash_parts_many(events: Iterable[Any]) -> list[tuple[str, ...]]:
     """`hash_parts` of each event, encoding a detail the events share (the same object) once:
     a page of twenty disclosures names the same detail twenty times."""
-    details: dict[int, str] = {}
+    # Each detail is kept with its text, so that no other object can take its id meanwhile.
+    details: dict[int, tuple[Any, str]] = {}
 
     def encoded(value: Any) -> str:
         if type(value) is not dict:
             return _encoded(value)
-        text = details.get(id(value))
-        if text is None:
-            text = details[id(value)] = _encoded(value)
-        return text
+        known = details.get(id(value))
+        if known is None:
+            known = details[id(value)] = (value, _encoded(value))
+        return known[1]
 
     return [hash_parts(event, encoded) for event in events]
 

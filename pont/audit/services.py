@@ -141,7 +141,8 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
     request_id = get_request_id()
     rows = []
     detail_field = AuditEvent._meta.get_field("detail")
-    details: dict[int, Any] = {}  # a detail the events share is prepared once
+    # A detail the events share is prepared once (kept with it, so its id stays its own).
+    details: dict[int, tuple[Any, Any]] = {}
     for entry in entries:
         operation = entry["operation"]
         if operation not in _OPERATIONS:
@@ -155,7 +156,7 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
             object_type, object_id = obj._meta.label_lower, str(obj.pk)
         detail = entry.get("detail") or {}
         if id(detail) not in details:
-            details[id(detail)] = detail_field.get_db_prep_save(detail, connection)
+            details[id(detail)] = (detail, detail_field.get_db_prep_save(detail, connection))
         rows.append(
             {
                 "operation": operation,
@@ -167,7 +168,7 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
                 "recipient": entry.get("recipient", ""),
                 "request_id": request_id,
                 "detail": detail,
-                "_detail": details[id(detail)],
+                "_detail": details[id(detail)][1],
             }
         )
     for row, parts in zip(rows, hash_parts_many(rows), strict=True):

@@ -208,20 +208,17 @@ def test_events_appended_together_hash_as_the_chain_made_one_at_a_time():
     """`record_many` encodes a batch's shared detail once and its time once
     (`hash_parts_many`, `chained_hashes`): the chain is event_hash's, link for link."""
     shared = {"via": "api"}
+    # Three share one detail object, one has an equal copy, two their own.
+    details = [shared, shared, shared, {"via": "api"}, {"n": 1}, {"n": 2}]
     events = []
     previous = GENESIS_HASH
-    for sequence in range(41, 47):
+    for sequence, detail in enumerate(details, start=41):
         event = dict(
             build_chain(1)[0],
             sequence=sequence,
             occurred_at=START,
             subject_person_id=sequence,
-            # Three share one detail object, one has an equal copy, two their own.
-            detail=shared
-            if sequence < 44
-            else {"via": "api"}
-            if sequence == 44
-            else {"n": sequence},
+            detail=detail,
             prev_hash=previous,
         )
         event["hash"] = previous = event_hash(event)
@@ -235,6 +232,28 @@ def test_events_appended_together_hash_as_the_chain_made_one_at_a_time():
     # A model instance is encoded as its mapping is.
     instance = AuditEvent(**{field: events[0][field] for field in HASHED_FIELDS})
     assert hash_parts(instance) == many[0]
+
+
+def test_details_made_one_event_at_a_time_are_each_encoded_as_their_own():
+    """A detail dropped after its event is encoded cannot lend its id, and so its text, to
+    a later event's detail (CPython gives a new object the memory of a freed one)."""
+    base = build_chain(1)[0]
+    seen: set[int] = set()
+    reused = []
+
+    def one_at_a_time():
+        for n in range(200):
+            detail = {"n": n}
+            reused.append(id(detail) in seen)
+            seen.add(id(detail))
+            yield dict(base, detail=detail)
+            del detail
+
+    for _event in one_at_a_time():  # dropped at once: a later detail takes an earlier's id
+        pass
+    assert any(reused)
+    many = hash_parts_many(one_at_a_time())
+    assert many == [hash_parts(dict(base, detail={"n": n})) for n in range(200)]
 
 
 # Editing an event
