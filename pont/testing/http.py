@@ -1,4 +1,4 @@
-"""HTTP helpers for tests that keep CSRF checks on."""
+"""HTTP helpers for tests: forms with CSRF checks on, and partner API keys."""
 
 from typing import Any
 
@@ -34,3 +34,16 @@ def moment_fields(prefix: str, when: Any) -> dict[str, str]:
         f"{prefix}_2": str(local.year),
         f"{prefix}_time": f"{local:%H:%M}",
     }
+
+
+def api_key_headers(
+    world: Any, *, scopes: list[str], name: str = "Case system A"
+) -> dict[str, str]:
+    """The Authorization header of a new API key of provider A (made by the sysadmin)."""
+    from pont.accounts import services as accounts
+    from pont.testing.personas import SYSADMIN
+
+    _client, key = accounts.api_client_create(
+        actor=world.users[SYSADMIN], organisation=world.provider_a, name=name, scopes=scopes
+    )
+    return {"Authorization": f"Bearer {key}"}

@@ -160,17 +160,10 @@ def test_a_lost_connection_mid_request_is_a_clean_503_and_nothing_is_written(
 def test_a_lost_connection_answers_the_api_with_its_error_shape(world, monkeypatch):
     from django.test import Client
 
-    from pont.accounts import services as accounts
     from pont.referrals import api
-    from pont.testing.personas import SYSADMIN
+    from pont.testing.http import api_key_headers
 
-    _client, key = accounts.api_client_create(
-        actor=world.users[SYSADMIN],
-        organisation=world.provider_a,
-        name="faults",
-        scopes=["referrals:read"],
-    )
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = api_key_headers(world, scopes=["referrals:read"], name="faults")
 
     def drop(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError(LOST)

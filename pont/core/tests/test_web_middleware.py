@@ -10,9 +10,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.test import Client, RequestFactory
 from django.utils.module_loading import import_string
 
-from pont.accounts import services
 from pont.core import web_middleware
 from pont.core.middleware import API_CONTENT_SECURITY_POLICY
+from pont.testing.http import api_key_headers
 from pont.testing.personas import CUSTODY, SYSADMIN
 
 
@@ -125,13 +125,7 @@ def test_an_unknown_api_path_answers_in_the_api_error_shape(db):
 
 
 def test_api_errors_are_still_in_the_language_asked_for(world):
-    _client, key = services.api_client_create(
-        actor=world.users[SYSADMIN],
-        organisation=world.provider_a,
-        name="Case system A",
-        scopes=["referrals:read"],
-    )
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = api_key_headers(world, scopes=["referrals:read"])
     for language, message in (("en", "The cursor is not valid."), ("cy", "Nid yw'r cyrchwr")):
         response = Client().get(
             "/api/v1/referrals/?cursor=not-a-cursor",
