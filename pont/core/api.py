@@ -52,6 +52,11 @@ def _stored_in_utc(moment: datetime) -> datetime:
 UtcDateTime = Annotated[datetime, AfterValidator(_stored_in_utc)]
 
 
+def not_found_body() -> dict[str, Any]:
+    """The API's answer to a record or a path that is not there (or not the caller's)."""
+    return {"message": "Not found.", "extra": {}}
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Make every error the API returns take the one documented shape."""
 
@@ -85,7 +90,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return api.create_response(request, {"message": "Not found.", "extra": {}}, status=404)
+        return api.create_response(request, not_found_body(), status=404)
 
     @api.exception_handler(OperationalError)
     @api.exception_handler(InterfaceError)

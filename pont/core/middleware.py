@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .request_context import request_id_var
-from .web_middleware import is_partner_api_request
+from .web_middleware import API_PREFIX, is_partner_api_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -102,7 +102,7 @@ def database_unavailable(request: HttpRequest, exception: Exception) -> HttpResp
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close()
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         response: HttpResponse = JsonResponse(
             {"message": _("The service is briefly unavailable. Try again."), "extra": {}},
             status=503,
@@ -138,7 +138,7 @@ class RefuseNulMiddleware:
         field = self._field_with_nul(request)
         if field is None:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if request.path.startswith(API_PREFIX):
             return JsonResponse(
                 {"message": str(NUL_REFUSED), "extra": {"fields": {field: [str(NUL_REFUSED)]}}},
                 status=422,  # as the API answers any input that is not valid

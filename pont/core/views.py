@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .api import not_found_body
 from .navigation import nav_items_for
 from .web_middleware import is_partner_api_request
 
@@ -100,7 +101,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_partner_api_request(request):
         # No such endpoint: answered in the API's error shape, as its own 404s are.
-        return JsonResponse({"message": "Not found.", "extra": {}}, status=404)
+        return JsonResponse(not_found_body(), status=404)
     return _error(request, "errors/404.html", 404)
 
 

@@ -308,16 +308,11 @@ def _api_referrals_query(
     return query + (" LIMIT %s" if limit else "")
 
 
-_HISTORY = {
-    "appointments": (Appointment, ("starts_at",)),
-    "attempts": (ContactAttempt, ("attempted_at", "created_at")),
-}
-
-
 @cache
-def _api_history_query(vendor: str, kind: str, referrals: int) -> str:
+def _api_history_query(
+    vendor: str, model: type[Appointment | ContactAttempt], order: tuple[str, ...], referrals: int
+) -> str:
     """The query for the appointments or contact attempts of `referrals` referrals."""
-    model, order = _HISTORY[kind]
     r = sql.quoted
     by = ", ".join(f"a.{r(model, name)}" for name in order)
     return (
@@ -377,11 +372,12 @@ def referral_api_rows(
     keys = [sql.prepared(Referral, "id", pk) for pk in ids]
     appointments: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
     attempts: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    for select, into, kind in (
-        (_API_APPOINTMENTS, appointments, "appointments"),
-        (_API_ATTEMPTS, attempts, "attempts"),
+    for model, select, into, order in (
+        (Appointment, _API_APPOINTMENTS, appointments, ("starts_at",)),
+        (ContactAttempt, _API_ATTEMPTS, attempts, ("attempted_at", "created_at")),
     ):
-        for row in select.rows(_api_history_query(connection.vendor, kind, len(keys)), keys):
+        query = _api_history_query(connection.vendor, model, order, len(keys))
+        for row in select.rows(query, keys):
             into[row.pop("referral_id")].append(row)
     return [
         {
