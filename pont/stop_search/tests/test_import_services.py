@@ -29,11 +29,7 @@ LONDON = policeuk.LONDON
 NOVEMBER_2016 = "2016-11-dyfed-powys-stop-and-search.csv"
 
 
-@pytest.fixture
-def world(world, settings):  # noqa: ANN001, ANN201
-    """The personas, with the test force ("dpp") standing for police.uk's "dyfed-powys"."""
-    settings.POLICEUK_FORCES = {"dyfed-powys": world.force.slug}
-    return world
+pytestmark = pytest.mark.usefixtures("policeuk_force")  # police.uk's "dyfed-powys" is "dpp"
 
 
 def import_file(world, name: str = NAME, data: bytes | None = None, *, user: str = ANALYST, **kw):  # noqa: ANN001, ANN201

@@ -26,16 +26,12 @@ from .test_policeuk import DATA, GOOD_ROWS, MALFORMED, NAME, REAL_FILES, csv_fil
 # The malformed files whose name is right: they are read, and refused for what is in them.
 READABLE = [case for case in MALFORMED if policeuk.parse_file_name(case[2])[1] is None]
 
-pytestmark = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork here"
-)
-
-
-@pytest.fixture
-def world(world, settings):  # noqa: ANN001, ANN201
-    """The personas, with the test force ("dpp") standing for police.uk's "dyfed-powys"."""
-    settings.POLICEUK_FORCES = {"dyfed-powys": world.force.slug}
-    return world
+pytestmark = [
+    pytest.mark.skipif(
+        "fork" not in multiprocessing.get_all_start_methods(), reason="no fork here"
+    ),
+    pytest.mark.usefixtures("policeuk_force"),  # police.uk's "dyfed-powys" is "dpp"
+]
 
 
 @pytest.fixture

@@ -27,11 +27,7 @@ EXPORT = "/stop-search/policeuk/export"
 OCTOBER = "2019-10-dyfed-powys-stop-and-search.csv"
 
 
-@pytest.fixture
-def world(world, settings):  # noqa: ANN001, ANN201
-    """The personas, with the test force ("dpp") standing for police.uk's "dyfed-powys"."""
-    settings.POLICEUK_FORCES = {"dyfed-powys": world.force.slug}
-    return world
+pytestmark = pytest.mark.usefixtures("policeuk_force")  # police.uk's "dyfed-powys" is "dpp"
 
 
 def real_file(name: str = NAME) -> SimpleUploadedFile:
