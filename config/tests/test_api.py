@@ -1,5 +1,7 @@
 """The API shell: bearer keys, the single error shape, the schema and the docs page."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -105,9 +107,36 @@ def test_the_openapi_schema_is_public_and_describes_the_api(db):
     assert "/api/v1/me" in schema["paths"]
 
 
+def test_the_openapi_document_names_no_key_twice(db):
+    """Every object's keys are unique: a strict parser (Swagger UI's) refuses a document that
+    names a key twice, and a lenient one keeps only the last, losing what the first said."""
+    repeated: list[set[str]] = []
+
+    def strict(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _value in pairs]
+        if len(set(keys)) != len(keys):
+            repeated.append({key for key in keys if keys.count(key) > 1})
+        return dict(pairs)
+
+    schema = json.loads(Client().get("/api/v1/openapi.json").content, object_pairs_hook=strict)
+    assert repeated == []
+    # The referral's ETag is described on the same 200 as its body.
+    for method in ("get", "patch"):
+        ok = schema["paths"]["/api/v1/referrals/{referral_id}"][method]["responses"]["200"]
+        assert ok["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ReferralOut"
+        }
+        assert set(ok["headers"]) == {"ETag"}
+        assert ok["links"]["ChangeItsStatus"]["parameters"]["header.If-Match"] == (
+            "$response.header.ETag"
+        )
+
+
 def test_the_docs_page_is_for_signed_in_staff_only(world, as_persona):
     assert Client().get("/api/v1/docs").status_code == 302
-    assert as_persona(CUSTODY).get("/api/v1/docs").status_code == 200
+    page = as_persona(CUSTODY).get("/api/v1/docs")
+    assert page.status_code == 200
+    assert b'<html lang="en">' in page.content  # Swagger UI is in English
 
 
 def test_a_session_cookie_does_not_authenticate_api_calls(world, as_persona):

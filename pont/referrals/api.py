@@ -79,9 +79,11 @@ IF_MATCH: dict[str, Any] = {
         }
     ]
 }
+# The status code is the int that ninja keys its own responses by: merged into the 200 it
+# describes, not beside it (a "200" string made the document name the code twice).
 WITH_ETAG: dict[str, Any] = {
     "responses": {
-        "200": {
+        200: {
             "headers": {
                 "ETag": {
                     "description": "The referral's version: send it as If-Match to change it.",
