@@ -13,12 +13,13 @@ from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
 from pont.core.api import install_error_handlers
+from pont.core.api_reference import Reference
 from pont.directory.api import router as directory_router
 from pont.referrals.api import router as referrals_router
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The interactive docs are for signed-in staff who have given their second factor.
+    """The API reference page (`/api/v1/docs`) is for signed-in staff who have given their second factor.
 
     The schema itself (openapi.json) stays public: it describes the API and
     holds no data, and partners generate their clients from it.
@@ -49,6 +50,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=ApiKeyAuth(),
+    docs=Reference(),  # Pont's own page, not Swagger UI (pont/core/api_reference.py)
     docs_url="/docs",
     openapi_url="/openapi.json",
     docs_decorator=staff_only,

@@ -134,9 +134,7 @@ def test_the_openapi_document_names_no_key_twice(db):
 
 def test_the_docs_page_is_for_signed_in_staff_only(world, as_persona):
     assert Client().get("/api/v1/docs").status_code == 302
-    page = as_persona(CUSTODY).get("/api/v1/docs")
-    assert page.status_code == 200
-    assert b'<html lang="en">' in page.content  # Swagger UI is in English
+    assert as_persona(CUSTODY).get("/api/v1/docs").status_code == 200
 
 
 def test_a_session_cookie_does_not_authenticate_api_calls(world, as_persona):

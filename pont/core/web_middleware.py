@@ -1,6 +1,6 @@
 """The browser's middleware, which a partner system's API call goes straight past.
 
-A partner call (a path under `/api/`, but the interactive docs) carries an API key and
+A partner call (a path under `/api/`, but the API reference page) carries an API key and
 nothing a browser brings: no session cookie, no signed-in user or second factor, no form,
 no message to show, no page for a Content-Security-Policy to guard, no static file. Run
 for it, the middleware below found nothing to do and still cost about a quarter of a

@@ -237,3 +237,18 @@ def test_the_officer_issues_a_disposal_with_the_keyboard_alone(journey, world):
     journey.press("Enter")
     assert "The disposal is issued." in journey.text()
     assert Disposal.objects.get(pk=disposal.pk).status == Disposal.Status.ISSUED
+
+
+def test_a_provider_manager_reads_the_api_reference(journey, world):
+    from pont.testing.personas import PROV_A_MGR
+
+    journey.sign_in(world.users[PROV_A_MGR])
+    journey.go("/api/v1/docs")
+    text = journey.text()
+    assert "PATCH /api/v1/referrals/{referral_id}" in text
+    assert "Change a referral's status (needs If-Match)" in text
+    journey.click("a[href='#pont_referrals_api_record_contact_attempt']")  # from the contents
+    journey.click("a[href='#shape-ContactAttemptIn'] >> nth=0")  # the body's shape
+    journey.page.click("summary:has-text('Example of ContactAttemptIn')")
+    journey.check()  # with the example open
+    assert '"result": "no_answer"' in journey.text()
