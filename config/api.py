@@ -19,7 +19,8 @@ from pont.referrals.api import router as referrals_router
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The API reference page (`/api/v1/docs`) is for signed-in staff who have given their second factor.
+    """The API reference page (`/api/v1/docs`) is for signed-in staff who have given their
+    second factor.
 
     The schema itself (openapi.json) stays public: it describes the API and
     holds no data, and partners generate their clients from it.
