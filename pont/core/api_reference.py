@@ -9,11 +9,14 @@ document itself (`/api/v1/openapi.json`) stays the machine-readable source.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from ninja.openapi.docs import DocsBase
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 REF_PREFIX = "#/components/schemas/"
+CODE_SPAN = re.compile(r"`([^`]+)`")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -71,6 +75,12 @@ class Shape:
     values: str = ""  # a shape that is not an object (a list of codes): its type in words
 
 
+def prose(text: str) -> SafeString:
+    """A description as the document writes it (Markdown's `code` spans in backticks): escaped,
+    each code span shown as code."""
+    return mark_safe(CODE_SPAN.sub(r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
+
+
 def describe(schema: dict[str, Any]) -> Type:
     """A schema's type in words: "string (date-time)", "one of: a, b", "array of Shape",
     "integer from 1 to 100", "Shape or null"; a named shape is kept to link to."""
@@ -117,7 +127,7 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
             name=parameter["name"],
             type=describe(parameter.get("schema", {})),
             required=bool(parameter.get("required")),
-            description=parameter.get("description", ""),
+            description=prose(parameter.get("description", "")),
             where=parameter.get("in", ""),
         )
         for parameter in spec.get("parameters", [])
@@ -129,7 +139,10 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
             type=_json_body(answer.get("content")),
             headers=[
                 Field(
-                    name, describe(header.get("schema", {})), False, header.get("description", "")
+                    name,
+                    describe(header.get("schema", {})),
+                    False,
+                    prose(header.get("description", "")),
                 )
                 for name, header in answer.get("headers", {}).items()
             ],
@@ -141,7 +154,7 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
         method=method.upper(),
         path=path,
         summary=spec.get("summary", ""),
-        description=spec.get("description", ""),
+        description=prose(spec.get("description", "")),
         parameters=parameters,
         body=_json_body(spec.get("requestBody", {}).get("content")),
         answers=answers,
@@ -153,9 +166,9 @@ def _shape(name: str, schema: dict[str, Any]) -> Shape:
     required = set(schema.get("required", []))
     return Shape(
         name=name,
-        description=schema.get("description", ""),
+        description=prose(schema.get("description", "")),
         fields=[
-            Field(key, describe(value), key in required, value.get("description", ""))
+            Field(key, describe(value), key in required, prose(value.get("description", "")))
             for key, value in schema.get("properties", {}).items()
         ],
         examples=[json.dumps(example, indent=2) for example in schema.get("examples", [])],
@@ -181,7 +194,7 @@ def reference(document: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": info.get("title", ""),
         "version": info.get("version", ""),
-        "description": info.get("description", ""),
+        "description": prose(info.get("description", "")),
         "groups": list(groups.items()),
         "shapes": shapes,
     }

@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import translation
 
 from config.api import api
-from pont.core.api_reference import describe, reference
+from pont.core.api_reference import describe, prose, reference
 from pont.testing.personas import CUSTODY, PROV_A
 
 DOCS = "/api/v1/docs"
@@ -42,6 +42,13 @@ def test_a_type_is_told_in_words_and_links_the_shape_it_names(schema, text, shap
     with translation.override("en"):
         told = describe(schema)
     assert (told.text, told.shape) == (text, shape)
+
+
+def test_a_description_s_code_spans_are_shown_as_code_and_the_rest_escaped():
+    assert prose("Send `If-Match: <etag>` or <b>not</b>") == (
+        "Send <code>If-Match: &lt;etag&gt;</code> or &lt;b&gt;not&lt;/b&gt;"
+    )
+    assert prose("no code") == "no code"
 
 
 def test_a_type_is_told_in_welsh_too():
@@ -98,6 +105,7 @@ def test_the_page_shows_each_operation_to_signed_in_staff(world, as_persona):
     assert "<h1" in html
     assert "API reference" in html
     assert 'href="/api/v1/openapi.json"' in html
+    assert "<code>Authorization: Bearer &lt;key&gt;</code>" in html  # from the API's description
     assert 'id="pont_referrals_api_update_referral"' in html
     assert "GET /api/v1/referrals/{referral_id}" in html
     assert "Change a referral&#x27;s status (needs If-Match)" in html
