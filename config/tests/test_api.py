@@ -133,7 +133,9 @@ def test_the_openapi_document_names_no_key_twice(db):
 
 
 def test_the_docs_page_is_for_signed_in_staff_only(world, as_persona):
-    assert Client().get("/api/v1/docs").status_code == 302
+    signed_out = Client().get("/api/v1/docs")
+    assert signed_out.status_code == 302
+    assert "/accounts/sign-in" in signed_out["Location"]
     assert as_persona(CUSTODY).get("/api/v1/docs").status_code == 200
 
 

@@ -150,7 +150,7 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
         for status, answer in sorted(spec.get("responses", {}).items(), key=lambda i: str(i[0]))
     ]
     return Operation(
-        anchor=spec.get("operationId", f"{method}-{path}"),
+        anchor=spec["operationId"],  # ninja gives every operation one
         method=method.upper(),
         path=path,
         summary=spec.get("summary", ""),
