@@ -2,11 +2,13 @@
 
 import json
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -24,6 +26,11 @@ _UNSET = object()
 
 class AuditOutsideTransactionError(RuntimeError):
     """record() was called outside the transaction of the operation it logs."""
+
+
+class ReadNotRecordedError(OperationalError):
+    """The transaction that carried this read's events with others' failed: nothing was
+    recorded, so nothing may be shown. An OperationalError, so the caller answers 503."""
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -214,6 +221,109 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
     for row in rows:
         del row["_parts"], row["_detail"]
     return rows
+
+
+def record_read(entries: list[dict[str, Any]] | PreparedEvents) -> None:
+    """Record what a read is about to show (consultations, disclosures), before it is shown.
+
+    Inside a transaction the events join it, as with `record_many`. Outside one they are
+    committed before this returns, in a transaction shared with the reads of this
+    process's other threads that are waiting to record at the same moment (a group
+    commit): each read still shows nothing until its events are in the chain, and if the
+    shared transaction fails, every read in it raises (ReadNotRecordedError, or the
+    error itself for the thread that ran it) and none is shown. The chain is as if each
+    read had committed alone, in the order they were appended. Sharing matters because
+    every transaction that extends the chain queues for its head (on SQLite, for the
+    one writer): reads arriving together queue once.
+    """
+    if not isinstance(entries, PreparedEvents):
+        entries = prepare(entries)
+    if entries.used:
+        raise ValueError("These prepared events have been recorded already.")
+    if not entries.rows:
+        entries.used = True
+        return
+    if connection.in_atomic_block:
+        record_many(entries)
+        return
+    _READS.record(entries)
+
+
+class _Waiting:
+    """One read's events, waiting in the group commit, and what became of them."""
+
+    def __init__(self, events: PreparedEvents) -> None:
+        self.events = events
+        self.woken = threading.Event()  # set to lead, or when the events are written or failed
+        self.lead = False
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """The reads of one process, committed together when they arrive together.
+
+    The first read to arrive leads: it takes every read waiting (its own included), has
+    `write` append their rows in one transaction on its own connection, wakes them, and
+    hands the lead to the first read that arrived meanwhile. One transaction is written at
+    a time per process; reads that arrive during it wait for the next, which takes them all.
+    """
+
+    def __init__(self, write: Callable[[list[dict[str, Any]]], None]) -> None:
+        self._write = write
+        self._mutex = threading.Lock()
+        self._waiting: list[_Waiting] = []
+        self._leading = False
+
+    def waiting(self) -> int:
+        """How many reads are queued for the next transaction (for tests)."""
+        with self._mutex:
+            return len(self._waiting)
+
+    def record(self, events: PreparedEvents) -> None:
+        mine = _Waiting(events)
+        with self._mutex:
+            self._waiting.append(mine)
+            if not self._leading:
+                self._leading = mine.lead = True
+        if not mine.lead:
+            mine.woken.wait()
+        if not mine.done:  # woken to lead
+            self._lead()
+        if mine.error is not None:
+            if mine.lead:
+                raise mine.error
+            raise ReadNotRecordedError(
+                "The audit events of this read were not written."
+            ) from mine.error
+
+    def _lead(self) -> None:
+        with self._mutex:
+            batch, self._waiting = self._waiting, []
+        error: BaseException | None = None
+        try:
+            self._write([row for each in batch for row in each.events.rows])
+        except BaseException as exc:  # noqa: BLE001 - handed to every read in the batch
+            error = exc
+        finally:
+            for each in batch:
+                each.events.used = True
+                each.error, each.done = error, True
+                each.woken.set()
+            with self._mutex:
+                if self._waiting:
+                    self._waiting[0].lead = True
+                    self._waiting[0].woken.set()
+                else:
+                    self._leading = False
+
+
+def _write_reads(rows: list[dict[str, Any]]) -> None:
+    with transaction.atomic():
+        record_many(PreparedEvents(rows))
+
+
+_READS = _GroupCommit(_write_reads)
 
 
 # The append-only manager refuses writes to everyone else; this module is the one writer.

@@ -81,20 +81,19 @@ def disposal_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(disposals.order_by("-decided_on", "-created_at"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    with transaction.atomic():
-        # The list shows names: each person on the page has been consulted.
-        audit.record_many(
-            [
-                {
-                    "actor": user,
-                    "operation": audit.Operation.CONSULTATION,
-                    "subject": d.person_id,
-                    "obj": d,
-                    "detail": {"shown_in": "disposal list"},
-                }
-                for d in [*waiting, *page.object_list]
-            ]
-        )
+    # The list shows names: each person on the page has been consulted.
+    audit.record_read(
+        [
+            {
+                "actor": user,
+                "operation": audit.Operation.CONSULTATION,
+                "subject": d.person_id,
+                "obj": d,
+                "detail": {"shown_in": "disposal list"},
+            }
+            for d in [*waiting, *page.object_list]
+        ]
+    )
     return render(
         request,
         "disposals/list.html",

@@ -147,8 +147,7 @@ def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
             for row in rows
         ]
     )
-    with transaction.atomic():
-        audit.record_many(events)
+    audit.record_read(events)
 
 
 def _encode_cursor(row: dict[str, Any]) -> str:

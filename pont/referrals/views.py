@@ -92,20 +92,19 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(referrals.order_by("-requested_at", "-created_at"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    with transaction.atomic():
-        # The list shows names: each person on the page has been consulted.
-        audit.record_many(
-            [
-                {
-                    "actor": request.user,
-                    "operation": audit.Operation.CONSULTATION,
-                    "subject": referral.person_id,
-                    "obj": referral,
-                    "detail": {"shown_in": f"referral queue {queue}"},
-                }
-                for referral in page.object_list
-            ]
-        )
+    # The list shows names: each person on the page has been consulted.
+    audit.record_read(
+        [
+            {
+                "actor": request.user,
+                "operation": audit.Operation.CONSULTATION,
+                "subject": referral.person_id,
+                "obj": referral,
+                "detail": {"shown_in": f"referral queue {queue}"},
+            }
+            for referral in page.object_list
+        ]
+    )
     tabs = [
         {"code": code, "label": text, "current": code == queue}
         for code, (text, _f) in queues.items()
@@ -508,20 +507,19 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
         .filter(receiving_organisation_id__in=organisations)
         .order_by("requested_at")
     )
-    with transaction.atomic():
-        audit.record_many(
-            [
-                {
-                    "actor": request.user,
-                    "operation": audit.Operation.DISCLOSURE,
-                    "subject": referral.person_id,
-                    "obj": referral,
-                    "recipient": request.user.get_username(),
-                    "detail": {"export": "caseload csv"},
-                }
-                for referral in referrals
-            ]
-        )
+    audit.record_read(
+        [
+            {
+                "actor": request.user,
+                "operation": audit.Operation.DISCLOSURE,
+                "subject": referral.person_id,
+                "obj": referral,
+                "recipient": request.user.get_username(),
+                "detail": {"export": "caseload csv"},
+            }
+            for referral in referrals
+        ]
+    )
 
     def rows() -> Iterator[list[str]]:
         yield CASELOAD_COLUMNS

@@ -65,21 +65,20 @@ def search_list(request: AuthenticatedRequest) -> HttpResponse:
         "-occurred_at", "-created_at"
     )
     page = Paginator(searches, PAGE_SIZE).get_page(request.GET.get("page"))
-    with transaction.atomic():
-        # The list shows names: each person on the page has been consulted.
-        audit.record_many(
-            [
-                {
-                    "actor": request.user,
-                    "operation": audit.Operation.CONSULTATION,
-                    "subject": search.person_id,
-                    "obj": search,
-                    "detail": {"shown_in": "search list"},
-                }
-                for search in page.object_list
-                if search.person_id is not None
-            ]
-        )
+    # The list shows names: each person on the page has been consulted.
+    audit.record_read(
+        [
+            {
+                "actor": request.user,
+                "operation": audit.Operation.CONSULTATION,
+                "subject": search.person_id,
+                "obj": search,
+                "detail": {"shown_in": "search list"},
+            }
+            for search in page.object_list
+            if search.person_id is not None
+        ]
+    )
     outcomes = selectors.code_labels(SearchOutcome)
     objects = selectors.code_labels(ObjectOfSearch)
     rows = [
