@@ -45,6 +45,7 @@ WORK_REFERRAL = "referrals.work_referral"
 VIEW_REFERRAL_FUNNEL = "referrals.view_referral_funnel"
 MANAGE_WEBHOOKS = "referrals.manage_webhooks"
 EXPORT_CASELOAD = "referrals.export_caseload"
+MANAGE_SERVICE_REFERRALS = "directory.manage_service_referrals"
 MANAGE_REFERENCE_DATA = "core.manage_reference_data"
 RECORD_DRUG_TEST = "drug_testing.record_drug_test"
 VIEW_DRUG_TESTING_DASHBOARD = "drug_testing.view_drug_testing_dashboard"
@@ -105,7 +106,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.PROVIDER_WORKER: _PROVIDER,
-    Role.PROVIDER_MANAGER: _PROVIDER | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL},
+    Role.PROVIDER_MANAGER: _PROVIDER
+    | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL, MANAGE_SERVICE_REFERRALS},
     # Residents on the Quality Assurance Panel see pseudonymised records only.
     # The out-of-court disposals scrutiny panel sees sampled disposals without names.
     Role.PANEL_MEMBER: frozenset({JUDGE_PANEL_CASES, SCRUTINISE_DISPOSALS}),

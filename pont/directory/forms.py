@@ -66,3 +66,33 @@ class PublicServiceFilterForm(forms.Form):
             [("", _("Anything")), *((n.code, n.label) for n in selectors.need_choices())],
         )
         _set_choices(self, "county", [("", _("Anywhere in Dyfed-Powys")), *County.choices])
+
+
+class ServiceReferralSettingsForm(forms.Form):
+    """A provider manager's answer: does this service take referrals through Pont, and to
+    which inbox are notices of new ones emailed."""
+
+    accepts_referrals = forms.TypedChoiceField(
+        label=_("Does this service take referrals through Pont?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select yes if this service takes referrals through Pont")},
+        help_text=_(
+            "If yes, officers can refer people to it and you receive them in Pont. If no, "
+            "officers still see it in the directory, with how to refer outside Pont."
+        ),
+    )
+    referral_inbox_email = forms.EmailField(
+        label=_("Email address for notices of new referrals (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "A shared inbox your team watches. Notices hold a link only, never the person's "
+            "details. Leave it empty to use your organisation's email address."
+        ),
+        error_messages={"invalid": _("Enter an email address like referrals@example.org")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    # When the service had last changed as shown (optimistic concurrency).
+    seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)

@@ -130,6 +130,12 @@ class Service(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("service")
         verbose_name_plural = _("services")
+        permissions = [
+            (
+                "manage_service_referrals",
+                _("Say whether one's own organisation's services take referrals, and where"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(minimum_age__isnull=True)

@@ -2,7 +2,9 @@
 
 The directory is public information (no personal data), so these take no
 user: what an officer, a partner system and a member of the public may see
-differs only in which statuses are shown.
+differs only in which statuses are shown. The one exception is who may change
+whether a service takes referrals: a provider's manager, for their own
+organisation's services (`services_managed_by`).
 """
 
 import uuid
@@ -11,6 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+
+from pont.accounts.models import User
+from pont.accounts.roles import MANAGE_SERVICE_REFERRALS
+from pont.accounts.selectors import memberships_of
 
 from . import hsds
 from .models import NeedCategory, Service, ServiceAtLocation, ServiceLanguage
@@ -156,3 +162,19 @@ def hsds_export() -> dict[str, Any]:
 def languages_offered() -> set[str]:
     """The codes of the languages any service is offered in (Welsh always among them)."""
     return {"cy", *ServiceLanguage.objects.values_list("code", flat=True).distinct()}
+
+
+def services_managed_by(*, user: User) -> QuerySet[Service]:
+    """The services whose referral settings this user may change: those of the directory
+    organisations linked to the Pont organisations they manage."""
+    if not user.has_perm(MANAGE_SERVICE_REFERRALS):
+        return Service.objects.none()
+    own = list(memberships_of(user=user).values_list("organisation_id", flat=True))
+    return Service.objects.select_related("organization").filter(
+        organization__pont_organisation_id__in=own
+    )
+
+
+def service_get_for_manager(*, user: User, service_id: uuid.UUID) -> Service | None:
+    """The service, if this user may change its referral settings; else None (shown as 404)."""
+    return services_managed_by(user=user).filter(pk=service_id).first()

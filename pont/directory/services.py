@@ -9,6 +9,7 @@ organisation, and whether a service takes referrals, decide where referrals
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf.locale import LANG_INFO
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import Organisation, User
 from pont.audit import services as audit
-from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 
 from . import hsds
 from .hsds import Problem, Record
@@ -47,6 +48,16 @@ REFERRALS_NEED_PONT = _(
 )
 UNKNOWN_NEED = _("Unknown need: %(code)s")
 CHECK_DETAILS = _("Check the details of the service.")
+LINK_NEEDS_PROVIDER = _(
+    "Only a treatment provider can be linked: its services are the ones that take referrals."
+)
+LINK_TAKEN = _(
+    "%(organisation)s is already linked to %(other)s in the directory: unlink that first."
+)
+SERVICE_CHANGED = _(
+    "Someone else changed this service's referral settings while you were editing. "
+    "Check them and make your change again."
+)
 
 Actor = User | None
 Progress = Callable[[int, int, str], None]
@@ -82,6 +93,26 @@ def _current_needs(codes: Iterable[str]) -> list[NeedCategory]:
 # ---------------------------------------------------------------- one record at a time
 
 
+def _check_link(
+    pont_organisation: Organisation | None, *, organization_id: uuid.UUID | None = None
+) -> None:
+    """A directory organisation may be one treatment provider in Pont, which no other is."""
+    if pont_organisation is None:
+        return
+    problem = None
+    if pont_organisation.kind != Organisation.Kind.TREATMENT_PROVIDER:
+        problem = str(LINK_NEEDS_PROVIDER)
+    else:
+        taken = DirectoryOrganization.objects.filter(pont_organisation=pont_organisation).exclude(
+            pk=organization_id
+        )
+        other = taken.values_list("name", flat=True).first()
+        if other is not None:
+            problem = LINK_TAKEN % {"organisation": pont_organisation.name, "other": other}
+    if problem is not None:
+        raise ApplicationError(problem, {"fields": {"pont_organisation": [problem]}})
+
+
 @transaction.atomic
 def directory_organization_create(
     *,
@@ -93,6 +124,7 @@ def directory_organization_create(
     pont_organisation: Organisation | None = None,
 ) -> DirectoryOrganization:
     """Add an organisation that provides services (a Pont organisation, or not)."""
+    _check_link(pont_organisation)
     organization = DirectoryOrganization(
         name=name.strip(),
         description=description.strip(),
@@ -119,6 +151,7 @@ def directory_organization_link(
     )
     if organization is None:
         raise NotFoundError(str(ORGANIZATION_NOT_FOUND))
+    _check_link(pont_organisation, organization_id=organization.pk)
     before = organization.pont_organisation_id
     after = pont_organisation.pk if pont_organisation else None
     if before == after:
@@ -224,8 +257,14 @@ def service_referrals_update(
     service_id: uuid.UUID,
     accepts_referrals: bool,
     referral_inbox_email: str = "",
+    seen_updated_at: datetime | None = None,
 ) -> Service:
-    """Say whether a service takes referrals through Pont, and where to email a notice of one."""
+    """Say whether a service takes referrals through Pont, and where to email a notice of one.
+
+    `seen_updated_at` is when the service had last changed as the caller saw it (a form
+    posts it back): if it has changed since, nothing is saved and ConflictError is raised,
+    so that one manager does not silently undo another's change.
+    """
     service = (
         Service.objects.select_for_update()
         .select_related("organization")
@@ -234,6 +273,8 @@ def service_referrals_update(
     )
     if service is None:
         raise NotFoundError(str(SERVICE_NOT_FOUND))
+    if seen_updated_at is not None and service.updated_at != seen_updated_at:
+        raise ConflictError(str(SERVICE_CHANGED), {"updated_at": service.updated_at.isoformat()})
     if accepts_referrals and service.organization.pont_organisation_id is None:
         raise ApplicationError(
             str(REFERRALS_NEED_PONT), {"fields": {"accepts_referrals": [str(REFERRALS_NEED_PONT)]}}

@@ -8,4 +8,10 @@ urlpatterns = [
     path("", views.service_search, name="search"),
     path("public", views.public_service_list, name="public_list"),
     path("<uuid:service_id>", views.service_detail, name="service"),
+    path("referral-settings", views.referral_settings, name="settings"),
+    path(
+        "<uuid:service_id>/referral-settings",
+        views.service_referral_settings,
+        name="settings_service",
+    ),
 ]

@@ -1,22 +1,32 @@
-"""The services directory: the officers' search and service page, and the public bilingual list.
+"""The services directory: the officers' search and service page, the public bilingual list,
+and a provider manager's referral settings for their own services.
 
 Directory entries are not personal data, so any signed-in member of staff
 may search (no capability), searches are GET requests that can be
-bookmarked, and nothing here is audited.
+bookmarked, and reading is not audited. Changing whether a service takes
+referrals is (it decides where referrals go).
 """
 
 import uuid
+from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from pont.accounts.http import AuthenticatedRequest
+from pont.accounts.roles import MANAGE_SERVICE_REFERRALS
+from pont.core.decorators import capability_required
+from pont.core.exceptions import ApplicationError, ConflictError
+from pont.core.forms import apply_application_error, form_status
 
-from . import selectors
-from .forms import PublicServiceFilterForm, ServiceSearchForm
+from . import selectors, services
+from .forms import PublicServiceFilterForm, ServiceReferralSettingsForm, ServiceSearchForm
+from .models import Service
 
 PAGE_SIZE = 20
 
@@ -73,3 +83,60 @@ def public_service_list(request: HttpRequest) -> HttpResponse:
         "directory/public_list.html",
         {"form": form, "page": page, "query": _query_without_page(request)},
     )
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_GET
+def referral_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """A provider manager's services, and whether each takes referrals through Pont."""
+    managed = selectors.services_managed_by(user=request.user).order_by("name")
+    return render(request, "directory/referral_settings.html", {"services": managed})
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+    service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
+    if service is None:
+        raise Http404
+    # Bound for any POST, even an empty one: it is answered with what is missing.
+    form = ServiceReferralSettingsForm(
+        request.POST if request.method == "POST" else None, initial=_settings_of(service)
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.service_referrals_update(
+                actor=request.user,
+                service_id=service.pk,
+                accepts_referrals=data["accepts_referrals"],
+                referral_inbox_email=data["referral_inbox_email"],
+                seen_updated_at=data["seen"],
+            )
+        except ConflictError as error:
+            # Shown again as they are now, to be checked and changed again.
+            service.refresh_from_db()
+            form = ServiceReferralSettingsForm(_settings_of(service))
+            form.is_valid()
+            form.add_error(None, error.message)
+            status = 409
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The referral settings have been saved."))
+            return redirect("directory:settings")
+    return render(
+        request,
+        "directory/service_referral_settings.html",
+        {"form": form, "service": service},
+        status=status if status != 200 else form_status(form),
+    )
+
+
+def _settings_of(service: Service) -> dict[str, Any]:
+    return {
+        "accepts_referrals": "yes" if service.accepts_referrals else "no",
+        "referral_inbox_email": service.referral_inbox_email,
+        "seen": service.updated_at.isoformat(),
+    }

@@ -23,3 +23,11 @@ def import_samples(*names: str) -> services.ImportSummary:
 def demo_directory(world):
     """The demo directory (its providers are not Pont organisations in the test world)."""
     load_directory_demo()
+
+
+@pytest.fixture
+def provider_a_directory(world):
+    """Provider A's entry in the directory, linked to Provider A in Pont."""
+    return services.directory_organization_create(
+        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
+    )

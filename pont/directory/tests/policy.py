@@ -1,11 +1,26 @@
-"""Policy rows for the services directory: no personal data, so no capability.
+"""Policy rows for the services directory: no personal data, so no capability to read it.
 
 Any signed-in member of staff may search the directory and open a service;
 the public list and the HSDS 3.0 read API are open to everyone, with or
-without a session or an API key.
+without a session or an API key. Whether a service takes referrals is changed
+by its own provider's managers only: another provider's service does not exist
+for them.
 """
 
-from pont.testing.policy import STAFF, Rule, grid, public_view, same_for, staff_view
+from typing import Any
+
+from pont.testing.personas import PROV_A_MGR, PROV_B_MGR
+from pont.testing.policy import (
+    STAFF,
+    Rule,
+    Scene,
+    grid,
+    public_view,
+    same_for,
+    staff_view,
+)
+
+_MANAGERS = frozenset({PROV_A_MGR, PROV_B_MGR})
 
 
 def _public_api() -> dict[str, dict[str, int | str]]:
@@ -23,4 +38,32 @@ RULES = [
     Rule("api:get_hsds_root", _public_api()),
     Rule("api:list_hsds_services", _public_api()),
     Rule("api:get_hsds_service", _public_api(), kwargs={"id": "service"}),
+    Rule("directory:settings", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
+    # Sent empty: provider A's manager is shown the form's errors (400).
+    Rule(
+        "directory:settings_service",
+        staff_view(
+            get={PROV_A_MGR: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: 400, PROV_B_MGR: 404},
+            capable=_MANAGERS,
+        ),
+        kwargs={"service_id": "provider_a_service"},
+    ),
 ]
+
+
+def _build(world: Any) -> dict[str, Any]:
+    from pont.directory import services
+    from pont.directory.models import DirectoryOrganization
+
+    # Another module's scene may have put provider A in the directory already.
+    organization = DirectoryOrganization.objects.filter(
+        pont_organisation=world.provider_a
+    ).first() or services.directory_organization_create(
+        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
+    )
+    service = services.service_create(actor=None, organization=organization, name="A's service")
+    return {"provider_a_service": service}
+
+
+SCENE = Scene(provides=frozenset({"provider_a_service"}), build=_build)

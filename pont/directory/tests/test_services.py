@@ -3,18 +3,11 @@
 import pytest
 
 from pont.audit.models import AuditEvent
-from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.directory import services
 from pont.directory.models import DirectoryOrganization, Service
 
 Operation = AuditEvent.Operation
-
-
-@pytest.fixture
-def provider_a_directory(world):
-    return services.directory_organization_create(
-        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
-    )
 
 
 def _events(before):
@@ -138,3 +131,58 @@ def test_an_unknown_service_or_organisation_is_not_found(db):
             actor=None, organization_id=missing, pont_organisation=None
         )
     assert not DirectoryOrganization.objects.exists()
+
+
+def test_only_a_treatment_provider_can_be_linked_naming_the_field(world):
+    organization = services.directory_organization_create(actor=None, name="O")
+    before = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        services.directory_organization_link(
+            actor=None, organization_id=organization.pk, pont_organisation=world.force
+        )
+    assert "pont_organisation" in refused.value.extra["fields"]
+    organization.refresh_from_db()
+    assert organization.pont_organisation_id is None
+    assert AuditEvent.objects.count() == before
+
+
+def test_referral_settings_changed_since_they_were_seen_are_not_overwritten(
+    provider_a_directory,
+):
+    service = services.service_create(actor=None, organization=provider_a_directory, name="S")
+    seen = service.updated_at
+    services.service_referrals_update(
+        actor=None, service_id=service.pk, accepts_referrals=True, seen_updated_at=seen
+    )
+    before = AuditEvent.objects.count()
+    with pytest.raises(ConflictError):
+        services.service_referrals_update(
+            actor=None,
+            service_id=service.pk,
+            accepts_referrals=False,
+            referral_inbox_email="late@example.org",
+            seen_updated_at=seen,
+        )
+    service.refresh_from_db()
+    assert (service.accepts_referrals, service.referral_inbox_email) == (True, "")
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_provider_already_in_the_directory_cannot_be_linked_twice(world, provider_a_directory):
+    second = services.directory_organization_create(actor=None, name="Second entry")
+    with pytest.raises(ApplicationError) as refused:
+        services.directory_organization_link(
+            actor=None, organization_id=second.pk, pont_organisation=world.provider_a
+        )
+    assert (
+        "already linked to Provider A (directory)"
+        in refused.value.extra["fields"]["pont_organisation"][0]
+    )
+    with pytest.raises(ApplicationError) as refused_at_creation:
+        services.directory_organization_create(
+            actor=None, name="Third", pont_organisation=world.provider_a
+        )
+    assert "pont_organisation" in refused_at_creation.value.extra["fields"]
+    second.refresh_from_db()
+    assert second.pont_organisation_id is None
+    assert not DirectoryOrganization.objects.filter(name="Third").exists()

@@ -252,3 +252,30 @@ def test_a_provider_manager_reads_the_api_reference(journey, world):
     journey.page.click("summary:has-text('Example of ContactAttemptIn')")
     journey.check()  # with the example open
     assert '"result": "no_answer"' in journey.text()
+
+
+def test_a_provider_manager_lets_a_service_take_referrals(journey, world):
+    from pont.directory import services as directory
+    from pont.directory.models import Service
+    from pont.testing.personas import PROV_A_MGR
+
+    organization = directory.directory_organization_create(
+        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
+    )
+    service = directory.service_create(
+        actor=None, organization=organization, name="Llanelli drug service"
+    )
+    page = journey.page
+    journey.sign_in(world.users[PROV_A_MGR])
+    journey.click("a:has-text('Your services')")
+    journey.click(f"a[href='{reverse('directory:settings_service', args=[service.pk])}']")
+    page.get_by_label("Yes").check()
+    page.get_by_label("Email address for notices").fill("not an address")
+    journey.click("button:has-text('Save settings')")
+    assert "There is a problem" in journey.text()
+    journey.click(".govuk-error-summary a")  # the summary's link moves to the field
+    page.get_by_label("Email address for notices").fill("referrals@provider-a.example")
+    journey.click("button:has-text('Save settings')")
+    assert "The referral settings have been saved." in journey.text()
+    assert "referrals@provider-a.example" in journey.text()
+    assert Service.objects.get(pk=service.pk).can_receive_referrals
