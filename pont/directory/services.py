@@ -103,9 +103,9 @@ def _check_link(
     if pont_organisation.kind != Organisation.Kind.TREATMENT_PROVIDER:
         problem = str(LINK_NEEDS_PROVIDER)
     else:
-        taken = DirectoryOrganization.objects.filter(pont_organisation=pont_organisation).exclude(
-            pk=organization_id
-        )
+        taken = DirectoryOrganization.objects.filter(pont_organisation=pont_organisation)
+        if organization_id is not None:
+            taken = taken.exclude(pk=organization_id)
         other = taken.values_list("name", flat=True).first()
         if other is not None:
             problem = LINK_TAKEN % {"organisation": pont_organisation.name, "other": other}
