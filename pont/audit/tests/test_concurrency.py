@@ -4,14 +4,13 @@ PostgreSQL only: the suite's SQLite database lives in memory and cannot be
 shared across threads, and SQLite serialises writers anyway.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from pont.audit import services
 from pont.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from pont.audit.selectors import audit_chain_verify
+from pont.testing.database import run_together
 
 THREADS = 8
 EVENTS_PER_THREAD = 25
@@ -31,33 +30,18 @@ def test_concurrent_writers_leave_one_gapless_chain_that_verifies(audit_flushabl
     AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
     start = AuditChainHead.objects.get(pk=1).sequence
     assert AuditEvent.objects.count() == start
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
 
     def writer(number: int) -> None:
-        try:
-            barrier.wait(timeout=30)  # start together, so the writers really contend
-            for n in range(EVENTS_PER_THREAD):
-                with transaction.atomic():
-                    services.record(
-                        actor=None,
-                        operation=services.Operation.COLLECTION,
-                        subject=number,
-                        detail={"thread": number, "n": n},
-                    )
-        except BaseException as error:  # reported to the main thread below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for n in range(EVENTS_PER_THREAD):
+            with transaction.atomic():
+                services.record(
+                    actor=None,
+                    operation=services.Operation.COLLECTION,
+                    subject=number,
+                    detail={"thread": number, "n": n},
+                )
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert not any(thread.is_alive() for thread in threads), "a writer is stuck"
-    assert errors == []
+    run_together(writer, THREADS)
     total = THREADS * EVENTS_PER_THREAD
     sequences = list(
         AuditEvent.objects.filter(sequence__gt=start)

@@ -8,12 +8,13 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, transaction
 
 from pont.audit import services
 from pont.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from pont.audit.selectors import audit_chain_verify
 from pont.audit.services import PreparedEvents, ReadNotRecordedError, _GroupCommit
+from pont.testing.database import run_together
 
 Operation = AuditEvent.Operation
 
@@ -167,37 +168,23 @@ def test_concurrent_reads_are_each_recorded_once_in_one_chain(audit_flushable):
     AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
     start = AuditChainHead.objects.get(pk=1).sequence
     threads_count, reads_each, events_each = 8, 15, 4
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
     def reader(number: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            for n in range(reads_each):
-                services.record_read(
-                    [
-                        {
-                            "actor": None,
-                            "operation": Operation.DISCLOSURE,
-                            "subject": number,
-                            "recipient": f"reader {number}",
-                            "detail": {"read": n},
-                        }
-                        for _ in range(events_each)
-                    ]
-                )
-        except BaseException as error:  # reported to the main thread below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for n in range(reads_each):
+            services.record_read(
+                [
+                    {
+                        "actor": None,
+                        "operation": Operation.DISCLOSURE,
+                        "subject": number,
+                        "recipient": f"reader {number}",
+                        "detail": {"read": n},
+                    }
+                    for _ in range(events_each)
+                ]
+            )
 
-    threads = [threading.Thread(target=reader, args=(n,)) for n in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a reader is stuck"
-    assert errors == []
+    run_together(reader, threads_count)
     for number in range(threads_count):
         written = AuditEvent.objects.filter(subject_person_id=number, sequence__gt=start)
         assert written.count() == reads_each * events_each
