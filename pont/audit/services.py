@@ -136,6 +136,12 @@ class PreparedEvents:
         self.rows = rows
         self.used = False
 
+    def spend(self) -> None:
+        """Mark them appended; refuse if they were already (they must enter the chain once)."""
+        if self.used:
+            raise ValueError("These prepared events have been recorded already.")
+        self.used = True
+
 
 def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
     """Check and encode events (each entry takes record()'s arguments) ahead of the
@@ -197,9 +203,7 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
         )
     if not isinstance(entries, PreparedEvents):
         entries = prepare(entries)
-    if entries.used:
-        raise ValueError("These prepared events have been recorded already.")
-    entries.used = True
+    entries.spend()
     rows = entries.rows
     if not rows:
         return []
@@ -238,15 +242,12 @@ def record_read(entries: list[dict[str, Any]] | PreparedEvents) -> None:
     """
     if not isinstance(entries, PreparedEvents):
         entries = prepare(entries)
-    if entries.used:
-        raise ValueError("These prepared events have been recorded already.")
-    if not entries.rows:
-        entries.used = True
-        return
     if connection.in_atomic_block:
         record_many(entries)
-        return
-    _READS.record(entries)
+    elif entries.rows:
+        _READS.record(entries)
+    else:
+        entries.spend()
 
 
 class _Waiting:
@@ -281,6 +282,7 @@ class _GroupCommit:
             return len(self._waiting)
 
     def record(self, events: PreparedEvents) -> None:
+        events.spend()
         mine = _Waiting(events)
         with self._mutex:
             self._waiting.append(mine)
@@ -307,7 +309,6 @@ class _GroupCommit:
             error = exc
         finally:
             for each in batch:
-                each.events.used = True
                 each.error, each.done = error, True
                 each.woken.set()
             with self._mutex:

@@ -274,7 +274,7 @@ def service_referrals_update(
     if service is None:
         raise NotFoundError(str(SERVICE_NOT_FOUND))
     if seen_updated_at is not None and service.updated_at != seen_updated_at:
-        raise ConflictError(str(SERVICE_CHANGED), {"updated_at": service.updated_at.isoformat()})
+        raise ConflictError(str(SERVICE_CHANGED))
     if accepts_referrals and service.organization.pont_organisation_id is None:
         raise ApplicationError(
             str(REFERRALS_NEED_PONT), {"fields": {"accepts_referrals": [str(REFERRALS_NEED_PONT)]}}

@@ -103,7 +103,7 @@ def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UU
     form = ServiceReferralSettingsForm(
         request.POST if request.method == "POST" else None, initial=_settings_of(service)
     )
-    status = 200
+    status = None  # the form's own (200, or 400 with errors) unless a conflict says 409
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -130,7 +130,7 @@ def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UU
         request,
         "directory/service_referral_settings.html",
         {"form": form, "service": service},
-        status=status if status != 200 else form_status(form),
+        status=status or form_status(form),
     )
 
 

@@ -14,14 +14,19 @@ from pont.referrals.models import Referral
 from .personas import CUSTODY, PROV_A, PROV_B, World
 
 
-def provider_service(world: World, which: str = "a") -> Service:
-    """A service of provider A (or B) in the directory that takes referrals through Pont."""
+def provider_directory(world: World, which: str = "a") -> DirectoryOrganization:
+    """Provider A's (or B's) entry in the services directory, linked to it in Pont."""
     organisation = world.provider_a if which == "a" else world.provider_b
     directory, _created = DirectoryOrganization.objects.get_or_create(
         pont_organisation=organisation, defaults={"name": organisation.name}
     )
+    return directory
+
+
+def provider_service(world: World, which: str = "a") -> Service:
+    """A service of provider A (or B) in the directory that takes referrals through Pont."""
     service, _created = Service.objects.get_or_create(
-        organization=directory,
+        organization=provider_directory(world, which),
         name=f"Drug and alcohol service {which.upper()}",
         defaults={
             "accepts_referrals": True,

@@ -53,17 +53,9 @@ RULES = [
 
 
 def _build(world: Any) -> dict[str, Any]:
-    from pont.directory import services
-    from pont.directory.models import DirectoryOrganization
+    from pont.testing.referrals import provider_service
 
-    # Another module's scene may have put provider A in the directory already.
-    organization = DirectoryOrganization.objects.filter(
-        pont_organisation=world.provider_a
-    ).first() or services.directory_organization_create(
-        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
-    )
-    service = services.service_create(actor=None, organization=organization, name="A's service")
-    return {"provider_a_service": service}
+    return {"provider_a_service": provider_service(world)}
 
 
 SCENE = Scene(provides=frozenset({"provider_a_service"}), build=_build)

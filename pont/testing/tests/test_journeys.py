@@ -258,12 +258,10 @@ def test_a_provider_manager_lets_a_service_take_referrals(journey, world):
     from pont.directory import services as directory
     from pont.directory.models import Service
     from pont.testing.personas import PROV_A_MGR
+    from pont.testing.referrals import provider_directory
 
-    organization = directory.directory_organization_create(
-        actor=None, name="Provider A (directory)", pont_organisation=world.provider_a
-    )
     service = directory.service_create(
-        actor=None, organization=organization, name="Llanelli drug service"
+        actor=None, organization=provider_directory(world), name="Llanelli drug service"
     )
     page = journey.page
     journey.sign_in(world.users[PROV_A_MGR])

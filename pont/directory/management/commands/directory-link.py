@@ -64,12 +64,9 @@ class Command(BaseCommand):
                 actor=None, organization_id=organization_id, pont_organisation=organisation
             )
         except ApplicationError as error:
-            field = (
-                "--organisation"
-                if "pont_organisation" in error.extra.get("fields", {})
-                else ("directory_organisation")
-            )
-            raise CommandError(f"{field}: {error.message}") from None
+            refused = error.extra.get("fields", {})
+            where = "--organisation" if "pont_organisation" in refused else "directory_organisation"
+            raise CommandError(f"{where}: {error.message}") from None
         if organisation is None:
             self.stdout.write(f"{linked.name} is not linked to any Pont organisation.")
         else:
