@@ -13,6 +13,7 @@ from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
 from pont.core.api import install_error_handlers
+from pont.core.api_json import JsonRenderer
 from pont.core.api_reference import Reference
 from pont.directory.api import router as directory_router
 from pont.referrals.api import router as referrals_router
@@ -55,6 +56,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     docs_decorator=staff_only,
+    renderer=JsonRenderer(),  # orjson, in Django's formats (pont/core/api_json.py)
 )
 install_error_handlers(api)
 

@@ -13,15 +13,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
 from pont.core.api import in_utc
+from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 
 from . import services
@@ -177,7 +177,7 @@ def list_referrals(
     updated_since: datetime | None = None,
     status: str = "",
     limit: int = Query(50, ge=1, le=MAX_PAGE),
-) -> JsonResponse:
+) -> HttpResponse:
     """Referrals in the order they last changed, oldest first: poll with `updated_since`, page with
     `cursor`. Drafts are never shown."""
     client = _client(request, READ_SCOPE)
@@ -199,7 +199,7 @@ def list_referrals(
         "items": page,
         "next_cursor": _encode_cursor(page[-1]) if more and page else None,
     }
-    return JsonResponse(body, encoder=DjangoJSONEncoder)
+    return json_response(body)
 
 
 def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dict[str, Any]:
@@ -218,9 +218,9 @@ def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dic
     return rows[0]
 
 
-def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -> JsonResponse:
+def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -> HttpResponse:
     row = _shown(client, referral_id, disclose=disclose)
-    response = JsonResponse(row, encoder=DjangoJSONEncoder)
+    response = json_response(row)
     response["ETag"] = etag(row["version"])
     return response
 

@@ -16,12 +16,13 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import ApiClient
 from pont.core import rows
+from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError
 
 from .models import IdempotencyRecord
@@ -59,7 +60,7 @@ def _fingerprint(request: HttpRequest) -> str:
 
 def idempotent(
     request: HttpRequest, client: ApiClient, handler: Callable[[], tuple[int, dict[str, Any]]]
-) -> JsonResponse:
+) -> HttpResponse:
     """Run handler once per (client, Idempotency-Key); replay its response on retries.
 
     The record and the handler's writes commit together, so a retry either
@@ -80,7 +81,7 @@ def idempotent(
                 raise ApplicationError(
                     str(KEY_IN_FLIGHT), {"header": "Idempotency-Key"}, status=409
                 )
-            replay = JsonResponse(stored_body, status=stored_status)
+            replay = json_response(stored_body, status=stored_status)
             replay["Idempotent-Replayed"] = "true"
             return replay
         try:
@@ -90,7 +91,7 @@ def idempotent(
             # A refused request is a result too: a retry gets the same refusal.
             status, body = error.status, error.as_payload()
         _store(client, key, status, body)
-    return JsonResponse(body, status=status)
+    return json_response(body, status=status)
 
 
 # The three statements every API POST runs inside the writers' lock, written out
