@@ -216,12 +216,7 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
         sequence += 1
         row["sequence"], row["occurred_at"], row["prev_hash"] = sequence, now, previous
         row["hash"] = previous = digest
-    _insert(rows)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1",  # noqa: S608
-            [sequence, previous],
-        )
+    _insert(rows, head=(sequence, previous))
     for row in rows:
         del row["_parts"], row["_detail"]
     return rows
@@ -335,13 +330,19 @@ _OCCURRED_AT, _DETAIL = _INSERTED.index("occurred_at"), _INSERTED.index("detail"
 _ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
 
 
-def _insert(rows: list[dict[str, Any]]) -> None:
-    """Insert the rows with one multi-row INSERT per 500, and set each row's "id".
+def _insert(rows: list[dict[str, Any]], *, head: tuple[int, str]) -> None:
+    """Insert the rows with one multi-row INSERT per 500, set each row's "id", and move the
+    chain head to `head` (the last row's sequence and hash).
 
     The time is prepared for the database by its field once (every row of a call
     shares it), the detail was when the events were prepared; the rest are plain values.
-    RETURNING (PostgreSQL; SQLite 3.35 and later) gives each row its primary key.
+    RETURNING (PostgreSQL; SQLite 3.35 and later) gives each row its primary key. On
+    PostgreSQL the head is moved by the last INSERT itself (an UPDATE in its WITH clause:
+    one round trip to the server fewer in every audited transaction); SQLite, which runs
+    in the process and allows no UPDATE in a WITH clause, runs the UPDATE after it.
     """
+    head_update = f"UPDATE {_HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1"  # noqa: S608
+    head_in_insert = connection.vendor == "postgresql"
     meta = AuditEvent._meta
     columns = ", ".join(connection.ops.quote_name(name) for name in _INSERTED)
     row_marks = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
@@ -356,13 +357,15 @@ def _insert(rows: list[dict[str, Any]]) -> None:
                 values[_OCCURRED_AT], values[_DETAIL] = occurred_at, row["_detail"]
                 params += values
             marks = ", ".join([row_marks] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING id, sequence",  # noqa: S608
-                params,
-            )
+            insert = f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING id, sequence"  # noqa: S608
+            if head_in_insert and start + _ROWS_PER_STATEMENT >= len(rows):
+                insert, params = f"WITH head AS ({head_update}) {insert}", [*head, *params]
+            cursor.execute(insert, params)
             by_sequence = {int(sequence): pk for pk, sequence in cursor.fetchall()}
             for row in chunk:
                 row["id"] = by_sequence[row["sequence"]]
+        if not head_in_insert:
+            cursor.execute(head_update, list(head))
 
 
 def checkpoint_write() -> AuditCheckpoint | None:

@@ -644,3 +644,37 @@ def test_a_detail_shared_by_a_batch_is_written_as_each_would_be(db):
     )
     assert [event.detail for event in stored] == [shared, shared, shared, {}]
     assert all(event_hash(event) == event.hash for event in stored)
+
+
+def test_a_batch_larger_than_one_statement_chains_every_row_and_moves_the_head_once(db):
+    """More rows than one INSERT takes (500): each statement's rows get their ids, and the
+    head ends at the last row (on PostgreSQL the last INSERT moves it, on SQLite an UPDATE)."""
+    record_one()
+    before, _hash = head()
+    count = services._ROWS_PER_STATEMENT * 2 + 1
+    entries = [
+        {"actor": None, "operation": "disclosure", "object_id": str(n)} for n in range(count)
+    ]
+    with transaction.atomic():
+        rows = services.record_many(entries)
+
+    assert [row["sequence"] for row in rows] == list(range(before + 1, before + count + 1))
+    assert head() == (rows[-1]["sequence"], rows[-1]["hash"])
+    stored = dict(AuditEvent.objects.filter(sequence__gt=before).values_list("sequence", "id"))
+    assert {row["sequence"]: row["id"] for row in rows} == stored
+    assert audit_chain_verify().ok
+
+
+def test_a_failed_head_move_leaves_no_row_of_the_batch(db, monkeypatch):
+    """The INSERT and the head's move are one: if moving the head fails, no row is kept."""
+    record_one()
+    before = head()
+    entries = [{"actor": None, "operation": "disclosure", "object_id": str(n)} for n in range(3)]
+    monkeypatch.setattr(services, "_locked_head", lambda: before)  # read before the table goes
+    monkeypatch.setattr(services, "_HEAD_TABLE", "audit_no_such_head")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        services.record_many(entries)
+
+    monkeypatch.undo()
+    assert head() == before
+    assert AuditEvent.objects.filter(sequence__gt=before[0]).count() == 0
