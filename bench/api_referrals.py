@@ -10,6 +10,9 @@ time against each of:
   referrals   the partner API mix: each client's turn is a list of 20 (40%), a get (30%),
               a get and the PATCH accept that sends its ETag as If-Match (15%), or a POST
               contact attempt with an Idempotency-Key (15%), each writing its audit rows.
+The scenarios take turns, in slices (4 by default: bare-write, referrals, bare-write,
+referrals...), so that the machine's speed, which moves by up to half between minutes
+here, moves under every scenario alike; each one's figures are over all its slices.
 It prints requests/s, p50 and p99 for each, and the ratios. Every HTTP request counts
 once, as in the reference scenarios: the get before a PATCH is a request of its own (of
 the mix's requests, about 35% are lists, 39% gets, 13% PATCHes and 13% POSTs); the
@@ -43,6 +46,7 @@ from bench.scratch import (  # noqa: E402 - after the path
     use_scratch_settings,
 )
 
+ACCEPTED_AT_START = 64
 CLIENT_PROCESSES = int(os.environ.get("PONT_BENCH_CLIENT_PROCESSES", "2"))
 THREADS_PER_PROCESS = int(os.environ.get("PONT_BENCH_CLIENT_THREADS", "8"))
 
@@ -78,7 +82,7 @@ def _seed(referrals: int) -> dict:
     service = Service.objects.create(
         organization=directory, name="Bench service", accepts_referrals=True
     )
-    _client, key = accounts.api_client_create(
+    client, key = accounts.api_client_create(
         actor=world.users["sysadmin"],
         organisation=world.provider_a,
         name="bench",
@@ -111,13 +115,26 @@ def _seed(referrals: int) -> dict:
             consent_confirmed=True,
         )
         ids.append(str(referral.pk))
+    # Some accepted before the run, so that contact attempts can be posted from the start of
+    # every slice; the rest are there for the clients to accept.
+    accepted = ids[:ACCEPTED_AT_START]
+    for referral_id in accepted:
+        referrals_services.referral_accept(actor=client, referral_id=referral_id)
     connection.close()
-    return {"key": key, "ids": ids, "now": timezone.now().isoformat()}
+    return {
+        "key": key,
+        "ids": ids,
+        "accepted": accepted,
+        "to_accept": ids[ACCEPTED_AT_START:],
+        "now": timezone.now().isoformat(),
+    }
 
 
 def _client_process(
-    base: str, scenario: str, seconds: float, seed: dict, offset: int, queue
+    base: str, scenario: str, seconds: float, seed: dict, offset: int, part: int, queue
 ) -> None:
+    """One client process's `seconds` of `scenario`; `part` is the slice's number (each
+    slice's clients accept referrals of their own, none accepted before)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {seed['key']}"}
@@ -125,19 +142,20 @@ def _client_process(
     rounds = 0  # one for each turn of a client's loop (a GET and its PATCH are one turn)
     errors = 0
     lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    begun = time.monotonic()  # after the imports: a slice's wall time is its clients' own
+    deadline = begun + seconds
     ids = seed["ids"]
-    # Each thread accepts from its own slice of the requested referrals, so PATCHes don't collide.
-    slices = [
-        ids[i :: CLIENT_PROCESSES * THREADS_PER_PROCESS]
-        for i in range(CLIENT_PROCESSES * THREADS_PER_PROCESS)
-    ]
+    # Each thread of each slice accepts from its own share of the requested referrals, so
+    # PATCHes neither collide nor find a referral accepted in an earlier slice.
+    clients = CLIENT_PROCESSES * THREADS_PER_PROCESS
+    count = clients * seed["parts"]
+    shares = [seed["to_accept"][i::count] for i in range(count)]
 
     def run(thread: int) -> None:
         nonlocal errors, rounds
         rng = random.Random(offset * 100 + thread)
-        to_accept = list(slices[offset * THREADS_PER_PROCESS + thread])
-        accepted: list[str] = []
+        to_accept = list(shares[part * clients + offset * THREADS_PER_PROCESS + thread])
+        accepted: list[str] = list(seed["accepted"])
         with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
             while time.monotonic() < deadline:
                 started = time.perf_counter()
@@ -200,7 +218,7 @@ def _client_process(
         thread.start()
     for thread in threads:
         thread.join()
-    queue.put((latencies, errors, rounds))
+    queue.put((latencies, errors, rounds, begun, time.monotonic()))
 
 
 def _server_cpu_seconds(server_pid: int) -> float:
@@ -219,13 +237,15 @@ def _server_cpu_seconds(server_pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(base: str, scenario: str, seconds: float, seed: dict, server_pid: int) -> dict:
+def _measure(
+    base: str, scenario: str, seconds: float, seed: dict, server_pid: int, part: int
+) -> dict:
+    """One slice of `seconds` of a scenario: its latencies, errors, turns, wall and server CPU."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
     cpu_before = _server_cpu_seconds(server_pid)
-    started = time.perf_counter()
     workers = [
         multiprocessing.Process(
-            target=_client_process, args=(base, scenario, seconds, seed, i, queue)
+            target=_client_process, args=(base, scenario, seconds, seed, i, part, queue)
         )
         for i in range(CLIENT_PROCESSES)
     ]
@@ -234,19 +254,29 @@ def _measure(base: str, scenario: str, seconds: float, seed: dict, server_pid: i
     results = [queue.get() for _ in workers]
     for worker in workers:
         worker.join()
-    wall = time.perf_counter() - started
-    server_cpu = _server_cpu_seconds(server_pid) - cpu_before
-    latencies = sorted(x for lat, _e, _r in results for x in lat)
-    errors = sum(e for _lat, e, _r in results)
-    rounds = sum(r for _lat, _e, r in results)
+    return {
+        "latencies": [x for result in results for x in result[0]],
+        "errors": sum(result[1] for result in results),
+        "rounds": sum(result[2] for result in results),
+        # From the first client's start to the last one's end (CLOCK_MONOTONIC is system-wide).
+        "wall": max(result[4] for result in results) - min(result[3] for result in results),
+        "server_cpu": _server_cpu_seconds(server_pid) - cpu_before,
+    }
+
+
+def _summary(scenario: str, slices: list[dict]) -> dict:
+    """A scenario's figures over all its slices: requests over their summed wall time."""
+    latencies = sorted(x for part in slices for x in part["latencies"])
+    wall = sum(part["wall"] for part in slices)
+    server_cpu = sum(part["server_cpu"] for part in slices)
     return {
         "scenario": scenario,
         "requests": len(latencies),
         "rps": len(latencies) / wall,
-        "rounds_per_s": rounds / wall,
+        "rounds_per_s": sum(part["rounds"] for part in slices) / wall,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0,
-        "errors": errors,
+        "errors": sum(part["errors"] for part in slices),
         "server_cpu_ms": server_cpu * 1000 / len(latencies) if latencies else 0,
         "server_cores": server_cpu / wall,
     }
@@ -254,7 +284,14 @@ def _measure(base: str, scenario: str, seconds: float, seed: dict, server_pid: i
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=10, help="per scenario, in all")
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=4,
+        help="the scenarios take turns in this many slices of seconds/slices each, so that a"
+        " change in the machine's speed during the run falls on all of them alike",
+    )
     parser.add_argument("--referrals", type=int, default=600)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -267,6 +304,7 @@ def main() -> None:
 
     use_scratch_settings("pont-bench-api-")
     seed = _seed(args.referrals)
+    seed["parts"] = args.slices
     env = server_environment()
     server, base = start_server(
         env=env,
@@ -275,18 +313,23 @@ def main() -> None:
         ready_path="/bench/bare-json",
         tries=100,
     )
+    scenarios = args.scenarios.split(",")
+    slices: dict[str, list[dict]] = {name: [] for name in scenarios}
     try:
-        results = [
-            _measure(base, name, args.seconds, seed, server.pid)
-            for name in args.scenarios.split(",")
-        ]
+        for part in range(args.slices):
+            for name in scenarios:
+                slices[name].append(
+                    _measure(base, name, args.seconds / args.slices, seed, server.pid, part)
+                )
     finally:
         server.terminate()
         server.wait(timeout=10)
+    results = [_summary(name, slices[name]) for name in scenarios]
     vendor = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     print(
         f"referral API on {vendor}: {CLIENT_PROCESSES * THREADS_PER_PROCESS} concurrent clients, "
-        f"{args.seconds:.0f} s each, gunicorn {args.workers} workers x {args.threads} threads"
+        f"{args.seconds:.0f} s each in {args.slices} alternating slices, "
+        f"gunicorn {args.workers} workers x {args.threads} threads"
     )
     print(
         f"  {'scenario':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
