@@ -132,3 +132,34 @@ def test_writers_queue_on_the_lock_file_and_a_failed_transaction_releases_it(
         finally:
             a.close()
             b.close()
+
+
+def test_the_queued_backend_converts_format_style_sql_once_and_as_django_does(
+    tmp_path, django_db_blocker
+):
+    """Its cursors keep each statement's "?" form: the same answers as Django's conversion
+    (%s bound, %% a literal percent, named parameters left to Django), converted once."""
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    from pont.core.db.sqlite3 import base as queued
+
+    wrapper = _wrapper(tmp_path / "qmark.sqlite3", "qmark")
+    statement = "SELECT %s || '%%' || %s, 'qmark-test'"
+    queued._qmark_cached.cache_clear()
+    with django_db_blocker.unblock():
+        try:
+            with wrapper.cursor() as cursor:
+                for _ in range(3):
+                    cursor.execute(statement, ["10", "a"])
+                    assert cursor.fetchone() == ("10%a", "qmark-test")
+                cursor.execute("SELECT %(x)s || '%%'", {"x": "b"})
+                assert cursor.fetchone() == ("b%",)
+                long = "SELECT %s" + " " * queued.QMARK_CACHE_LONGEST
+                cursor.execute(long, ["c"])
+                assert cursor.fetchone() == ("c",)
+        finally:
+            wrapper.close()
+    info = queued._qmark_cached.cache_info()
+    assert (info.misses, info.hits) == (1, 2)  # the short statement only, converted once
+    django_way = SQLiteCursorWrapper.convert_query(None, statement)  # type: ignore[arg-type]
+    assert queued._qmark_cached(statement) == django_way == "SELECT ? || '%' || ?, 'qmark-test'"

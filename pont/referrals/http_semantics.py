@@ -12,7 +12,7 @@
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -97,12 +97,37 @@ def idempotent(
 # The three statements every API POST runs inside the writers' lock, written out
 # (docs/adr/0004-hand-written-sql-on-hot-paths.md).
 _column = partial(rows.quoted, IdempotencyRecord)
+_RESPONSE_BODY = rows.column(IdempotencyRecord, "response_body")
 _STORED = rows.Select(
     [
         (name, "k", rows.column(IdempotencyRecord, name))
         for name in ("request_fingerprint", "response_status", "response_body")
     ]
 )
+
+
+@cache
+def _statements(vendor: str) -> tuple[str, str, str]:
+    """The claim's INSERT, the stored response's SELECT and the response's UPDATE, made once
+    (for each database vendor) from the model's names."""
+    table = rows.table(IdempotencyRecord)
+    client_column, key_column = _column("client"), _column("key")
+    claim = (
+        f"INSERT INTO {table} ({client_column}, {key_column}, {_column('request_fingerprint')},"  # noqa: S608
+        f" {_column('created_at')}) VALUES (%s, %s, %s, %s)"
+        f" ON CONFLICT ({client_column}, {key_column}) DO NOTHING"
+    )
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    stored = (
+        f"SELECT {{columns}} FROM {table} k"  # noqa: S608 - names from the model, values bound
+        f" WHERE k.{client_column} = %s AND k.{key_column} = %s{lock}"
+    )
+    store = (
+        f"UPDATE {table} SET {_column('response_status')} = %s,"  # noqa: S608
+        f" {_column('response_body')} = %s"
+        f" WHERE {client_column} = %s AND {key_column} = %s"
+    )
+    return claim, stored, store
 
 
 def _claim(client: ApiClient, key: str, fingerprint: str) -> tuple[str, Any, Any] | None:
@@ -113,13 +138,10 @@ def _claim(client: ApiClient, key: str, fingerprint: str) -> tuple[str, Any, Any
     duplicate waits on the key's unique index until the first commits (then finds its
     response) or rolls back (then takes the key), as the ORM's get_or_create did.
     """
-    table = rows.table(IdempotencyRecord)
-    client_column, key_column = _column("client"), _column("key")
+    claim, stored_query, _store_query = _statements(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({client_column}, {key_column}, {_column('request_fingerprint')},"  # noqa: S608
-            f" {_column('created_at')}) VALUES (%s, %s, %s, %s)"
-            f" ON CONFLICT ({client_column}, {key_column}) DO NOTHING",
+            claim,
             [
                 client.pk,
                 key,
@@ -129,12 +151,7 @@ def _claim(client: ApiClient, key: str, fingerprint: str) -> tuple[str, Any, Any
         )
         if cursor.rowcount == 1:
             return None
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    (stored,) = _STORED.rows(
-        f"SELECT {{columns}} FROM {table} k"  # noqa: S608 - names from the model, values bound
-        f" WHERE k.{client_column} = %s AND k.{key_column} = %s{lock}",
-        [client.pk, key],
-    )
+    (stored,) = _STORED.rows(stored_query, [client.pk, key])
     return stored["request_fingerprint"], stored["response_status"], stored["response_body"]
 
 
@@ -142,15 +159,8 @@ def _store(client: ApiClient, key: str, status: int, body: dict[str, Any]) -> No
     """Keep the response the key's first request gave, for its retries."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {rows.table(IdempotencyRecord)} SET {_column('response_status')} = %s,"  # noqa: S608
-            f" {_column('response_body')} = %s"
-            f" WHERE {_column('client')} = %s AND {_column('key')} = %s",
-            [
-                status,
-                rows.column(IdempotencyRecord, "response_body").get_db_prep_save(body, connection),
-                client.pk,
-                key,
-            ],
+            _statements(connection.vendor)[2],
+            [status, _RESPONSE_BODY.get_db_prep_save(body, connection), client.pk, key],
         )
 
 

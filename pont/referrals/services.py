@@ -17,6 +17,7 @@ from pont.accounts.models import User
 from pont.accounts.roles import MAKE_REFERRAL
 from pont.accounts.selectors import memberships_of, primary_controller_for
 from pont.audit import services as audit
+from pont.core import rows
 from pont.core.concurrency import STALE_VERSION, update_if_version
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.directory.models import Service
@@ -44,6 +45,11 @@ CONSENT_NEEDED = _(
 REASON_NEEDED = _("Give a reason.")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
 IN_FUTURE = _("The time cannot be in the future.")
+
+# The rows every transition and every contact attempt adds, written out (docs/adr/0004):
+# the ORM's create builds and compiles its INSERT each time, inside the writers' lock.
+_NEW_EVENT = rows.Insert(ReferralEvent)
+_NEW_ATTEMPT = rows.Insert(ContactAttempt)
 
 # action -> (states it may start from, state it leads to; None = stays where it is)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -122,8 +128,14 @@ def _apply(
     version = referral.version if expected_version is None else expected_version
     update_if_version(referral, expected_version=version, fields=fields)
     now = timezone.now()
-    ReferralEvent.objects.create(
-        referral=referral, kind=action, at=now, actor_label=actor_label(actor), detail=detail or {}
+    _NEW_EVENT.save(
+        ReferralEvent(
+            referral=referral,
+            kind=action,
+            at=now,
+            actor_label=actor_label(actor),
+            detail=detail or {},
+        )
     )
     audit.record(
         actor=actor,
@@ -375,14 +387,16 @@ def contact_attempt_log(
         raise ApplicationError(str(_("Check the contact attempt.")), {"fields": errors})
     _not_future(attempted_at, "attempted_at")
     _check(referral, "contact_attempt_logged")
-    attempt = ContactAttempt.objects.create(
-        referral=referral,
-        method=method,
-        attempted_at=attempted_at,
-        result=result,
-        note=note.strip(),
-        recorded_by_user=None if is_client(actor) else actor,  # type: ignore[misc]
-        recorded_by_client=actor if is_client(actor) else None,
+    attempt = _NEW_ATTEMPT.save(
+        ContactAttempt(
+            referral=referral,
+            method=method,
+            attempted_at=attempted_at,
+            result=result,
+            note=note.strip(),
+            recorded_by_user=None if is_client(actor) else actor,  # type: ignore[misc]
+            recorded_by_client=actor if is_client(actor) else None,
+        )
     )
     fields: dict[str, Any] = {}
     if (

@@ -13,13 +13,42 @@ workers, the task worker, the scheduler) alike, so a short transaction waits
 only for the transactions ahead of it. The busy handler still covers the rare
 write outside a transaction. In-memory databases (the test suite) are left
 as they are.
+
+Its cursors also remember the SQL they have turned from Django's "%s" style
+into SQLite's "?" style: Django does that with a regular expression on every
+execute, and the same few hundred statements run again and again.
 """
 
 import fcntl
 import os
+from functools import lru_cache
 from typing import Any
 
 from django.db.backends.sqlite3 import base, features
+
+# Statements longer than this (a multi-row INSERT of hundreds of rows) are converted each
+# time rather than kept: the cache holds at most QMARK_CACHE_SIZE x this many characters.
+QMARK_CACHE_LONGEST = 8192
+QMARK_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=QMARK_CACHE_SIZE)
+def _qmark_cached(query: str) -> str:
+    return _qmark(query)
+
+
+def _qmark(query: str) -> str:
+    """Django's conversion from "format" style to "qmark" style (SQLiteCursorWrapper's)."""
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is not None:
+            return super().convert_query(query, param_names=param_names)
+        if len(query) > QMARK_CACHE_LONGEST:
+            return _qmark(query)
+        return _qmark_cached(query)
 
 
 class DatabaseFeatures(features.DatabaseFeatures):
@@ -34,6 +63,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._writer_lock_fd: int | None = None
         self._writer_lock_held = False
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        return self.connection.cursor(factory=SQLiteCursorWrapper)
 
     def _writer_lock_path(self) -> str | None:
         if self.is_in_memory_db():

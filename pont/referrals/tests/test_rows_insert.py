@@ -1,0 +1,97 @@
+"""`rows.Insert`, the written-out INSERT of a referral's timeline event and contact attempt,
+against the ORM's `save()` of the same instance: the same row, value for value and type for
+type, and the instance left as save() leaves it (docs/adr/0004)."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import models
+from django.utils import timezone
+
+from pont.accounts import services as accounts
+from pont.core import rows
+from pont.referrals.models import ContactAttempt, ReferralEvent
+from pont.testing.personas import PROV_A, SYSADMIN
+from pont.testing.referrals import reachable_person, referral_in
+
+
+def _stored(model: type[models.Model], pk: Any) -> dict[str, Any]:
+    (row,) = model.objects.filter(pk=pk).values()  # type: ignore[attr-defined]
+    return row
+
+
+def _without_keys_and_times(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in {"id", "created_at", "updated_at"}}
+
+
+@pytest.fixture
+def accepted(world):
+    return referral_in(world, "accepted", person=reachable_person(world))
+
+
+AN_HOUR_AGO = timezone.now() - timedelta(hours=1)
+
+
+def _attempt(referral, **who: Any) -> ContactAttempt:
+    return ContactAttempt(
+        referral=referral,
+        method=ContactAttempt.Method.TEXT,
+        attempted_at=AN_HOUR_AGO,
+        result=ContactAttempt.Result.MESSAGE_LEFT,
+        note="Neges / message",
+        **who,
+    )
+
+
+def test_a_contact_attempt_is_written_as_the_orm_writes_it(world, accepted):
+    client, _key = accounts.api_client_create(
+        actor=world.users[SYSADMIN], organisation=world.provider_a, name="case system"
+    )
+    for who in ({"recorded_by_user": world.users[PROV_A]}, {"recorded_by_client": client}):
+        by_orm = _attempt(accepted, **who)
+        by_orm.save()
+        written = _attempt(accepted, **who)
+        before = timezone.now()
+        assert rows.Insert(ContactAttempt).save(written) is written
+
+        # The instance: a key from the database, saved, its auto_now time set as save() sets it.
+        assert isinstance(written.pk, int) and written.pk > by_orm.pk
+        assert not written._state.adding and written._state.db == "default"
+        assert written.updated_at >= before and written.created_at <= written.updated_at
+        # The row: what the ORM writes, value for value and type for type.
+        orm_row, our_row = _stored(ContactAttempt, by_orm.pk), _stored(ContactAttempt, written.pk)
+        assert _without_keys_and_times(our_row) == _without_keys_and_times(orm_row)
+        assert {k: type(v) for k, v in our_row.items()} == {k: type(v) for k, v in orm_row.items()}
+        assert (our_row["created_at"], our_row["updated_at"]) == (
+            written.created_at,
+            written.updated_at,
+        )
+        assert ContactAttempt.objects.get(pk=written.pk).referral == accepted
+
+
+def test_a_timeline_event_with_its_json_detail_is_written_as_the_orm_writes_it(world, accepted):
+    now = timezone.now()
+    detail = {"reason": "Ddim yn gymwys", "nested": {"n": 1, "list": [1, "dau"]}}
+    by_orm = ReferralEvent.objects.create(
+        referral=accepted, kind="rejected", at=now, actor_label="x", detail=detail
+    )
+    written = rows.Insert(ReferralEvent).save(
+        ReferralEvent(referral=accepted, kind="rejected", at=now, actor_label="x", detail=detail)
+    )
+    orm_row, our_row = _stored(ReferralEvent, by_orm.pk), _stored(ReferralEvent, written.pk)
+    assert _without_keys_and_times(our_row) == _without_keys_and_times(orm_row)
+    assert our_row["detail"] == detail and our_row["at"] == now
+
+
+def test_only_new_instances_of_its_own_model_are_written(world, accepted):
+    insert = rows.Insert(ReferralEvent)
+    saved = insert.save(
+        ReferralEvent(referral=accepted, kind="x", at=timezone.now(), actor_label="x")
+    )
+    count = ReferralEvent.objects.count()
+    with pytest.raises(ValueError, match="new instances"):
+        insert.save(saved)  # already written: an INSERT would duplicate it
+    with pytest.raises(ValueError, match="new instances"):
+        insert.save(_attempt(accepted))  # type: ignore[arg-type]  # another model
+    assert ReferralEvent.objects.count() == count
