@@ -28,7 +28,9 @@ def _actor_indexes() -> list[list[str]]:
     return sorted(c["columns"] for c in _indexes() if c["columns"][0] == "actor_id")
 
 
-def _across(before: str, after: str, check_before: Callable[[], None], check_after) -> None:
+def _across(
+    before: str, after: str, check_before: Callable[[], None], check_after: Callable[[], None]
+) -> None:
     maintenance.set_maintenance(connection, False)
     migrate([("audit", before)])
     try:

@@ -56,9 +56,12 @@ def test_a_contact_attempt_is_written_as_the_orm_writes_it(world, accepted):
         assert rows.Insert(ContactAttempt).save(written) is written
 
         # The instance: a key from the database, saved, its auto_now time set as save() sets it.
-        assert isinstance(written.pk, int) and written.pk > by_orm.pk
-        assert not written._state.adding and written._state.db == "default"
-        assert written.updated_at >= before and written.created_at <= written.updated_at
+        assert isinstance(written.pk, int)
+        assert written.pk > by_orm.pk
+        assert not written._state.adding
+        assert written._state.db == "default"
+        assert written.updated_at >= before
+        assert written.created_at <= written.updated_at
         # The row: what the ORM writes, value for value and type for type.
         orm_row, our_row = _stored(ContactAttempt, by_orm.pk), _stored(ContactAttempt, written.pk)
         assert _without_keys_and_times(our_row) == _without_keys_and_times(orm_row)
@@ -81,7 +84,8 @@ def test_a_timeline_event_with_its_json_detail_is_written_as_the_orm_writes_it(w
     )
     orm_row, our_row = _stored(ReferralEvent, by_orm.pk), _stored(ReferralEvent, written.pk)
     assert _without_keys_and_times(our_row) == _without_keys_and_times(orm_row)
-    assert our_row["detail"] == detail and our_row["at"] == now
+    assert our_row["detail"] == detail
+    assert our_row["at"] == now
 
 
 def test_only_new_instances_of_its_own_model_are_written(world, accepted):

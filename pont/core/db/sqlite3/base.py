@@ -32,14 +32,14 @@ QMARK_CACHE_LONGEST = 8192
 QMARK_CACHE_SIZE = 1024
 
 
-@lru_cache(maxsize=QMARK_CACHE_SIZE)
-def _qmark_cached(query: str) -> str:
-    return _qmark(query)
-
-
 def _qmark(query: str) -> str:
     """Django's conversion from "format" style to "qmark" style (SQLiteCursorWrapper's)."""
     return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+@lru_cache(maxsize=QMARK_CACHE_SIZE)
+def _qmark_cached(query: str) -> str:
+    return _qmark(query)
 
 
 class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
