@@ -204,10 +204,14 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
     if not isinstance(entries, PreparedEvents):
         entries = prepare(entries)
     entries.spend()
-    rows = entries.rows
-    if not rows:
+    if not entries.rows:
         return []
-    sequence, previous = _locked_head()
+    return _append(entries.rows, _locked_head())
+
+
+def _append(rows: list[dict[str, Any]], head: tuple[int, str]) -> list[dict[str, Any]]:
+    """Chain the prepared rows after `head` (the locked chain head) and insert them."""
+    sequence, previous = head
     now = timezone.now()
     hashes = chained_hashes(
         [row["_parts"] for row in rows], after=sequence, occurred_at=now, prev_hash=previous
@@ -259,13 +263,15 @@ class _Waiting:
 class _GroupCommit:
     """The reads of one process, committed together when they arrive together.
 
-    The first read to arrive leads: it takes every read waiting (its own included), has
-    `write` append their rows in one transaction on its own connection, wakes them, and
-    hands the lead to the first read that arrived meanwhile. One transaction is written at
-    a time per process; reads that arrive during it wait for the next, which takes them all.
+    The first read to arrive leads: it opens a transaction on its own connection and waits
+    for the chain head's lock; once it holds it, `write` takes every read waiting then (its
+    own included, and those that arrived while it waited for the lock) and appends their
+    rows; the leader wakes them and hands the lead to the first read that arrived after the
+    take. One transaction is written at a time per process; reads that arrive during it
+    wait for the next, which takes them all.
     """
 
-    def __init__(self, write: Callable[[list[dict[str, Any]]], None]) -> None:
+    def __init__(self, write: Callable[[Callable[[], list[dict[str, Any]]]], None]) -> None:
         self._write = write
         self._mutex = threading.Lock()
         self._waiting: list[_Waiting] = []
@@ -295,14 +301,29 @@ class _GroupCommit:
             ) from mine.error
 
     def _lead(self) -> None:
-        with self._mutex:
-            batch, self._waiting = self._waiting, []
+        batch: list[_Waiting] = []
+        taken = False
+
+        def take() -> list[dict[str, Any]]:
+            nonlocal taken
+            if taken:
+                raise RuntimeError("A group commit's reads are taken once.")
+            taken = True
+            with self._mutex:
+                batch.extend(self._waiting)
+                self._waiting = []
+            return [row for each in batch for row in each.events.rows]
+
         error: BaseException | None = None
         try:
-            self._write([row for each in batch for row in each.events.rows])
+            self._write(take)
+            if not taken:
+                raise RuntimeError("The group commit's writer took no reads.")
         except BaseException as exc:  # noqa: BLE001 - handed to every read in the batch
             error = exc
         finally:
+            if not taken:
+                take()  # the transaction failed before it took them: they fail with it
             for each in batch:
                 each.error, each.done = error, True
                 each.woken.set()
@@ -314,9 +335,14 @@ class _GroupCommit:
                     self._leading = False
 
 
-def _write_reads(rows: list[dict[str, Any]]) -> None:
+def _write_reads(take: Callable[[], list[dict[str, Any]]]) -> None:
+    """Open the transaction, wait for the chain head's lock (on SQLite the writers' lock is
+    taken at BEGIN), then take the reads waiting and append their events."""
     with transaction.atomic():
-        record_many(PreparedEvents(rows))
+        head = _locked_head()
+        rows = take()
+        if rows:
+            _append(rows, head)
 
 
 _READS = _GroupCommit(_write_reads)

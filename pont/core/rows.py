@@ -15,6 +15,7 @@ each value sent is prepared by its field (`prepared`), as the ORM sends it.
 """
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -120,7 +121,7 @@ class Insert(Generic[M]):
     value is the field's `pre_save` (so `auto_now` and `auto_now_add` set the instance's
     attribute, as save() does) prepared by `get_db_prep_save`; an automatic primary key is
     left to the database and read back with RETURNING onto the instance. No signals are sent:
-    use it only for models nothing listens to (test_rows_insert.py holds it to the ORM).
+    use it only for models nothing listens to (referrals/tests/test_rows.py holds it to the ORM).
     """
 
     def __init__(self, model: type[M]) -> None:
@@ -135,7 +136,8 @@ class Insert(Generic[M]):
             quote = db.ops.quote_name
             names = ", ".join(quote(column_name(f)) for f in self._fields)
             marks = ", ".join(["%s"] * len(self._fields))
-            sql = f"INSERT INTO {quote(self.model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model, values bound
+            into = quote(self.model._meta.db_table)
+            sql = f"INSERT INTO {into} ({names}) VALUES ({marks})"  # noqa: S608 - names only
             if self._auto is not None:
                 sql += f" RETURNING {quote(column_name(self._auto))}"
             self._sql[db.vendor] = sql
@@ -163,9 +165,21 @@ def prepared(model: type[Model], name: str, value: Any) -> Any:
 
 def table(model: type[Model]) -> str:
     """The model's table name, quoted for the database."""
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quoted_table(connection.vendor, model)
 
 
 def quoted(model: type[Model], name: str) -> str:
     """The column of the model's field `name`, quoted for the database."""
+    return _quoted_column(connection.vendor, model, name)
+
+
+# The names are the same on every call, for each kind of database: quoted once (the paths
+# that state their SQL by hand ask for a dozen on each request).
+@cache
+def _quoted_table(vendor: str, model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def _quoted_column(vendor: str, model: type[Model], name: str) -> str:
     return connection.ops.quote_name(column_name(column(model, name)))

@@ -32,20 +32,38 @@ def wait_until(condition, seconds: float = 10) -> None:
 
 
 class Writer:
-    """A stand-in for the transaction: keeps each batch; the first can be held open, and
-    chosen calls fail."""
+    """A stand-in for the transaction: takes the waiting reads (as the real one does once it
+    holds the chain head's lock) and keeps each batch. Its first call can be held before
+    the take (waiting for the lock) or after it (writing); chosen calls fail, before the
+    take (`fail_before_take`) or after it (`fail_calls`)."""
 
-    def __init__(self, *, hold_first: bool = False, fail_calls: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        hold_first: bool = False,
+        hold_first_before_take: bool = False,
+        fail_calls: tuple[int, ...] = (),
+        fail_before_take: tuple[int, ...] = (),
+    ) -> None:
         self.batches: list[list[str]] = []
+        self.calls = 0
         self.release = threading.Event()
         self.started = threading.Event()
         self.hold_first = hold_first
+        self.hold_first_before_take = hold_first_before_take
         self.fail_calls = fail_calls
+        self.fail_before_take = fail_before_take
 
-    def __call__(self, rows: list[dict]) -> None:
-        call = len(self.batches)
-        self.batches.append(sorted({row["read"] for row in rows}))
+    def __call__(self, take) -> None:
+        call = self.calls
+        self.calls += 1
         self.started.set()
+        if call == 0 and self.hold_first_before_take:
+            assert self.release.wait(10)
+        if call in self.fail_before_take:
+            raise OperationalError("database is locked")
+        rows = take()
+        self.batches.append(sorted({row["read"] for row in rows}))
         if call == 0 and self.hold_first:
             assert self.release.wait(10)
         if call in self.fail_calls:
@@ -83,6 +101,51 @@ def test_reads_that_arrive_during_a_write_share_the_next_one():
     assert {**outcome, **more} == {"a": None, "b": None, "c": None, "d": None}
     # Four reads, two transactions: each read's rows written once.
     assert writer.batches == [["a"], ["b", "c", "d"]]
+    assert group.waiting() == 0
+
+
+def test_reads_that_arrive_while_the_leader_waits_for_the_lock_share_its_transaction():
+    writer = Writer(hold_first_before_take=True)
+    group = _GroupCommit(writer)
+    first, outcome = run_reads(group, ["a"])
+    assert writer.started.wait(10)  # "a" leads and waits for the chain head's lock
+    others, more = run_reads(group, ["b", "c"])
+    wait_until(lambda: group.waiting() == 3)  # "a" itself is taken only with the lock
+    assert all(thread.is_alive() for thread in first + others)
+    writer.release.set()
+    for thread in first + others:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in first + others)
+    assert {**outcome, **more} == {"a": None, "b": None, "c": None}
+    # Three reads, one transaction.
+    assert writer.batches == [["a", "b", "c"]]
+    assert group.waiting() == 0
+
+
+def test_a_transaction_that_fails_before_it_takes_the_reads_fails_them_all():
+    writer = Writer(hold_first_before_take=True, fail_before_take=(0,))
+    group = _GroupCommit(writer)
+    first, outcome = run_reads(group, ["a"])
+    assert writer.started.wait(10)
+    others, more = run_reads(group, ["b"])
+    wait_until(lambda: group.waiting() == 2)
+    writer.release.set()
+    for thread in first + others:
+        thread.join(10)
+    assert writer.batches == []  # nothing was written
+    assert isinstance(outcome["a"], OperationalError)
+    assert type(outcome["a"]) is not ReadNotRecordedError  # the leader: its own error
+    assert isinstance(more["b"], ReadNotRecordedError)
+    assert str(more["b"].__cause__) == "database is locked"
+    group.record(events("later"))
+    assert writer.batches == [["later"]]
+    assert group.waiting() == 0
+
+
+def test_a_writer_that_takes_no_reads_fails_them_rather_than_pass_them_unwritten():
+    group = _GroupCommit(lambda take: None)
+    with pytest.raises(RuntimeError, match="took no reads"):
+        group.record(events("lost"))
     assert group.waiting() == 0
 
 

@@ -1,17 +1,18 @@
-"""`rows.Insert`, the written-out INSERT of a referral's timeline event and contact attempt,
-against the ORM's `save()` of the same instance: the same row, value for value and type for
-type, and the instance left as save() leaves it (docs/adr/0004)."""
+"""`pont.core.rows` on the referral engine's models: `rows.Insert`, the written-out INSERT of
+a referral's timeline event and contact attempt, against the ORM's `save()` of the same
+instance (the same row, value for value and type for type, and the instance left as save()
+leaves it), and the quoted names hand-written SQL is made of (docs/adr/0004)."""
 
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from pont.accounts import services as accounts
 from pont.core import rows
-from pont.referrals.models import ContactAttempt, ReferralEvent
+from pont.referrals.models import ContactAttempt, Referral, ReferralEvent
 from pont.testing.personas import PROV_A, SYSADMIN
 from pont.testing.referrals import reachable_person, referral_in
 
@@ -99,3 +100,13 @@ def test_only_new_instances_of_its_own_model_are_written(world, accepted):
     with pytest.raises(ValueError, match="new instances"):
         insert.save(_attempt(accepted))  # type: ignore[arg-type]  # another model
     assert ReferralEvent.objects.count() == count
+
+
+def test_quoted_names_are_the_databases_own_quoting_of_the_models_names(db):
+    quote = connection.ops.quote_name
+    for _ in range(2):  # the second time from the cache
+        assert rows.table(Referral) == quote("referrals_referral")
+        assert rows.quoted(Referral, "person") == quote("person_id")
+        assert rows.quoted(Referral, "pk") == quote("id")
+    with pytest.raises(ValueError, match="not a column"):
+        rows.quoted(Referral, "contact_attempts")  # a reverse relation has no column
