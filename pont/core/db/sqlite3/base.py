@@ -32,22 +32,17 @@ QMARK_CACHE_LONGEST = 8192
 QMARK_CACHE_SIZE = 1024
 
 
-def _qmark(query: str) -> str:
-    """Django's conversion from "format" style to "qmark" style (SQLiteCursorWrapper's)."""
-    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
-
-
 @lru_cache(maxsize=QMARK_CACHE_SIZE)
 def _qmark_cached(query: str) -> str:
-    return _qmark(query)
+    """Django's conversion from "format" style to "qmark" style (SQLiteCursorWrapper's; the
+    test holds the two equal)."""
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
 class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
-        if param_names is not None:
+        if param_names is not None or len(query) > QMARK_CACHE_LONGEST:
             return super().convert_query(query, param_names=param_names)
-        if len(query) > QMARK_CACHE_LONGEST:
-            return _qmark(query)
         return _qmark_cached(query)
 
 
