@@ -4,6 +4,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +357,21 @@ _OCCURRED_AT, _DETAIL = _INSERTED.index("occurred_at"), _INSERTED.index("detail"
 _ROWS_PER_STATEMENT = 500  # 15 parameters a row: well under SQLite's 32,766
 
 
+_OCCURRED_AT_FIELD = AuditEvent._meta.get_field("occurred_at")
+
+
+@cache
+def _insert_statements(vendor: str) -> tuple[str, str, str]:
+    """The INSERT's text up to its rows, one row's placeholders, and the head's UPDATE: made
+    once for each database vendor (the names are quoted as it quotes them)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _INSERTED)
+    insert_into = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    row_marks = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
+    head_update = f"UPDATE {quote(_HEAD_TABLE)} SET sequence = %s, hash = %s WHERE id = 1"  # noqa: S608
+    return insert_into, row_marks, head_update
+
+
 def _insert(rows: list[dict[str, Any]], *, head: tuple[int, str]) -> None:
     """Insert the rows with one multi-row INSERT per 500, set each row's "id", and move the
     chain head to `head` (the last row's sequence and hash).
@@ -367,13 +383,9 @@ def _insert(rows: list[dict[str, Any]], *, head: tuple[int, str]) -> None:
     one round trip to the server fewer in every audited transaction); SQLite, which runs
     in the process and allows no UPDATE in a WITH clause, runs the UPDATE after it.
     """
-    head_update = f"UPDATE {_HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1"  # noqa: S608
+    insert_into, row_marks, head_update = _insert_statements(connection.vendor)
     head_in_insert = connection.vendor == "postgresql"
-    meta = AuditEvent._meta
-    columns = ", ".join(connection.ops.quote_name(name) for name in _INSERTED)
-    row_marks = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
-    table = connection.ops.quote_name(meta.db_table)
-    occurred_at = meta.get_field("occurred_at").get_db_prep_save(rows[0]["occurred_at"], connection)
+    occurred_at = _OCCURRED_AT_FIELD.get_db_prep_save(rows[0]["occurred_at"], connection)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _ROWS_PER_STATEMENT):
             chunk = rows[start : start + _ROWS_PER_STATEMENT]
@@ -382,8 +394,7 @@ def _insert(rows: list[dict[str, Any]], *, head: tuple[int, str]) -> None:
                 values = [row[name] for name in _INSERTED]
                 values[_OCCURRED_AT], values[_DETAIL] = occurred_at, row["_detail"]
                 params += values
-            marks = ", ".join([row_marks] * len(chunk))
-            insert = f"INSERT INTO {table} ({columns}) VALUES {marks} RETURNING id, sequence"  # noqa: S608
+            insert = f"{insert_into}{', '.join([row_marks] * len(chunk))} RETURNING id, sequence"
             if head_in_insert and start + _ROWS_PER_STATEMENT >= len(rows):
                 insert, params = f"WITH head AS ({head_update}) {insert}", [*head, *params]
             cursor.execute(insert, params)

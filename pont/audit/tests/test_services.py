@@ -671,7 +671,12 @@ def test_a_failed_head_move_leaves_no_row_of_the_batch(db, monkeypatch):
     before = head()
     entries = [{"actor": None, "operation": "disclosure", "object_id": str(n)} for n in range(3)]
     monkeypatch.setattr(services, "_locked_head", lambda: before)  # read before the table goes
-    monkeypatch.setattr(services, "_HEAD_TABLE", "audit_no_such_head")
+    insert_into, row_marks, head_update = services._insert_statements(connection.vendor)
+    broken = head_update.replace(services._HEAD_TABLE, "audit_no_such_head")
+    assert broken != head_update
+    monkeypatch.setattr(
+        services, "_insert_statements", lambda vendor: (insert_into, row_marks, broken)
+    )
     with pytest.raises(DatabaseError), transaction.atomic():
         services.record_many(entries)
 
