@@ -179,7 +179,7 @@ def list_referrals(
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> HttpResponse:
     """Referrals in the order they last changed, oldest first: poll with `updated_since`, page with
-    `cursor`. Drafts are never shown."""
+    `cursor`. A referral never sent (a draft, or a draft cancelled) is never shown."""
     client = _client(request, READ_SCOPE)
     if status and status not in Referral.Status.values:
         raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})

@@ -29,12 +29,15 @@ class ReferralsConfig(AppConfig):
         from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
         from .models import ClosureReason, ReferralSla
 
-        # A provider's staff may see the people referred to their provider (not drafts).
+        # A provider's staff may see the people referred to their provider: by a referral that
+        # was sent (never a draft, nor a draft cancelled), both conditions on the same referral.
         def referred_to_my_provider(user: object) -> Q:
             ids = provider_organisation_ids(user)  # type: ignore[arg-type]
             if not ids:
                 return Q(pk__in=[])
-            return Q(referrals__receiving_organisation_id__in=ids) & ~Q(referrals__status="draft")
+            return Q(
+                referrals__receiving_organisation_id__in=ids, referrals__requested_at__isnull=False
+            )
 
         register_person_relationship("referred_to_provider", referred_to_my_provider)
         register_person_action(

@@ -36,7 +36,9 @@ def _marks(count: int) -> str:
 def referral_list_visible_to(*, actor: Actor) -> QuerySet[Referral]:
     """Referrals the actor may see: made by their force, or sent to their provider.
 
-    A provider never sees another provider's referrals, nor drafts not yet sent.
+    A provider never sees another provider's referrals, nor one never sent (a draft, or a
+    draft cancelled before it was sent): `requested_at` is set when, and only when, a
+    referral is sent.
     """
     condition = Q(pk__in=[])
     controllers = referrer_controller_ids(actor)
@@ -44,7 +46,7 @@ def referral_list_visible_to(*, actor: Actor) -> QuerySet[Referral]:
         condition |= Q(referring_controller_id__in=controllers)
     providers = provider_organisation_ids(actor)
     if providers:
-        condition |= Q(receiving_organisation_id__in=providers) & ~Q(status=Status.DRAFT)
+        condition |= Q(receiving_organisation_id__in=providers, requested_at__isnull=False)
     # Only what lists and the API read for every row; a single referral's page loads the rest.
     return Referral.objects.filter(condition).select_related(
         "person", "service", "referring_organisation", "receiving_organisation", "closure_reason"
@@ -58,8 +60,9 @@ def referral_scope(*, actor: Actor, side: str = "") -> QuerySet[Referral]:
     side="referrer": the actor made it for their force.
     """
     if side == "provider":
-        scope = Q(receiving_organisation_id__in=provider_organisation_ids(actor, write=True)) & ~Q(
-            status=Status.DRAFT
+        scope = Q(
+            receiving_organisation_id__in=provider_organisation_ids(actor, write=True),
+            requested_at__isnull=False,
         )
         return Referral.objects.filter(scope)
     if side == "referrer":
@@ -112,9 +115,8 @@ def referral_locked_for(*, actor: Actor, referral_id: Any, side: str) -> Referra
         f" AND r.{r(Referral, column)} IN ({_marks(len(organisations))})"
     )
     params: list[Any] = [key, *organisations]
-    if side == "provider":
-        query += f" AND r.{r(Referral, 'status')} <> %s"
-        params.append(Referral.Status.DRAFT.value)
+    if side == "provider":  # never one that was not sent
+        query += f" AND r.{r(Referral, 'requested_at')} IS NOT NULL"
     if connection.features.has_select_for_update_of:
         query += " FOR UPDATE OF r"
     return _REFERRAL.get(query, params)
@@ -132,7 +134,7 @@ def provider_history_with(*, referral: Referral) -> QuerySet[Referral]:
             person=referral.person, receiving_organisation=referral.receiving_organisation
         )
         .exclude(pk=referral.pk)
-        .exclude(status=Status.DRAFT)
+        .exclude(requested_at__isnull=True)
         .select_related("service")
         .order_by("-requested_at")
     )
@@ -208,7 +210,8 @@ def webhook_endpoints_for(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
 # a get, the answer to each write), and the ORM took four times as long to build these three
 # queries as the database took to run them (docs/adr/0004-hand-written-sql-on-hot-paths.md).
 # The scope is the one `referral_list_visible_to` gives an API client: referrals sent to its
-# organisation, drafts never. The tests compare these rows with the ORM's reading of them.
+# organisation, never one that was not sent. The tests compare these rows with the ORM's
+# reading of them.
 
 # The referral's own fields, as they are.
 API_REFERRAL_FIELDS = (
@@ -276,14 +279,14 @@ def _api_referrals_query(
     limit: bool,
 ) -> str:
     """The text of `referral_api_rows`' main query, for each shape it takes (made once: it
-    runs on every partner call). Its parameters, in order: the organisations, the draft
-    status, then the referral, status, time, cursor (time, time, id) and limit it uses."""
+    runs on every partner call). Its parameters, in order: the organisations, then the
+    referral, status, time, cursor (time, time, id) and limit it uses."""
     r = sql.quoted
     pk, status_column = f"r.{r(Referral, 'id')}", f"r.{r(Referral, 'status')}"
     updated = f"r.{r(Referral, 'updated_at')}"
     where = [
         f"r.{r(Referral, 'receiving_organisation')} IN ({_marks(organisations)})",
-        f"{status_column} <> %s",
+        f"r.{r(Referral, 'requested_at')} IS NOT NULL",  # never one that was not sent
     ]
     if one:
         where.append(f"{pk} = %s")
@@ -341,7 +344,7 @@ def referral_api_rows(
     organisations = sorted(provider_organisation_ids(client))
     if not organisations:
         return []
-    params: list[Any] = [*organisations, Referral.Status.DRAFT.value]
+    params: list[Any] = [*organisations]
     if referral_id is not None:
         try:
             params.append(sql.prepared(Referral, "id", referral_id))

@@ -238,3 +238,48 @@ def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed
     assert [row[5] for row in rows[1:]] == ["Dylan"]  # provider B's referral is not in it
     disclosure = AuditEvent.objects.filter(operation="disclosure", recipient="prov-a").get()
     assert disclosure.subject_person_id == referral.person_id
+
+
+def test_a_draft_cancelled_before_it_was_sent_never_reaches_the_provider(world, as_persona):
+    """It was never sent: the provider's page, lists, export, API and the person's record all
+    answer as if it did not exist. A referral cancelled after it was sent stays theirs."""
+    from django.test import Client
+
+    from pont.referrals.tests.test_api import _key
+
+    never_sent = referral_in(world, "cancelled", person=reachable_person(world, given_name="Jac"))
+    assert never_sent.requested_at is None
+    provider = as_persona(PROV_A)
+    missing = f"/referrals/{Referral._meta.pk.to_python('00000000-0000-4000-8000-000000000000')}"
+    for url in (f"/referrals/{never_sent.pk}", missing):
+        assert provider.get(url).status_code == 404
+    assert provider.get(never_sent.person.get_absolute_url()).status_code == 404
+    assert "Jac" not in provider.get("/referrals/?queue=all").content.decode()
+    export = b"".join(provider.get("/referrals/caseload.csv").streaming_content).decode()
+    assert "Jac" not in export
+    api = Client()
+    assert api.get("/api/v1/referrals/", headers=_key(world)).json()["items"] == []
+    assert api.get(f"/api/v1/referrals/{never_sent.pk}", headers=_key(world)).status_code == 404
+    # The officer who made it still sees it.
+    assert as_persona(CUSTODY).get(f"/referrals/{never_sent.pk}").status_code == 200
+
+    # Sent, then cancelled: the provider keeps it in its records.
+    sent = referral_in(world, "requested", person=reachable_person(world, given_name="Sara"))
+    from pont.referrals import services
+
+    services.referral_cancel(actor=world.users[CUSTODY], referral_id=sent.pk, reason="Moved away")
+    assert provider.get(f"/referrals/{sent.pk}").status_code == 200
+    assert provider.get(sent.person.get_absolute_url()).status_code == 200
+
+
+def test_a_person_referred_to_the_provider_stays_visible_beside_a_draft_of_theirs(
+    world, as_persona
+):
+    """Visibility comes from a sent referral; another referral of theirs still in draft (to
+    this provider or another) does not hide them."""
+    person = reachable_person(world, given_name="Nia")
+    referral_in(world, "requested", person=person)
+    referral_in(world, "draft", person=person)
+    referral_in(world, "draft", person=person, which="b")
+    assert as_persona(PROV_A).get(person.get_absolute_url()).status_code == 200
+    assert as_persona(PROV_B).get(person.get_absolute_url()).status_code == 404
