@@ -76,8 +76,9 @@ def _do(world, action, referral):
 @pytest.mark.parametrize("action", sorted(ALLOWED_FROM))
 def test_each_action_is_allowed_only_from_the_right_states(world, action, state):
     referral = referral_in(world, state)
-    if state == "draft" and action != "cancel":
-        # Providers never see drafts: for them a draft does not exist.
+    if referral.requested_at is None and action != "cancel":
+        # Providers never see a referral that was not sent (a draft, or a draft cancelled):
+        # for them it does not exist.
         with pytest.raises(NotFoundError):
             _do(world, action, referral)
         return
@@ -92,6 +93,19 @@ def test_each_action_is_allowed_only_from_the_right_states(world, action, state)
         assert refused.value.extra["status"] == state
         after = Referral.objects.get(pk=referral.pk)
         assert (after.status, after.version) == (before.status, before.version)
+
+
+@pytest.mark.parametrize("action", sorted(set(ALLOWED_FROM) - {"cancel"}))
+def test_a_referral_cancelled_after_it_was_sent_refuses_every_provider_action(world, action):
+    """Sent, then cancelled: the provider sees it, and is told it is cancelled (409)."""
+    referral = referral_in(world, "requested")
+    services.referral_cancel(
+        actor=world.users[CUSTODY], referral_id=referral.pk, reason="Moved away"
+    )
+    with pytest.raises(ApplicationError) as refused:
+        _do(world, action, referral)
+    assert refused.value.status == 409
+    assert refused.value.extra["status"] == "cancelled"
 
 
 def test_a_referral_cannot_be_sent_without_a_contact_route(world):
