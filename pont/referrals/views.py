@@ -2,7 +2,6 @@
 the caseload export, the funnel dashboard, and the provider's webhooks."""
 
 import csv
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from typing import Any
@@ -34,7 +33,7 @@ from pont.core.forms import apply_application_error, form_status
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
-from . import outbox, selectors, services, sources
+from . import selectors, services, sources
 from .actors import provider_organisation_ids, referrer_controller_ids
 from .completeness import check_completeness
 from .forms import (
@@ -75,7 +74,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     """Queues: for a provider (new, overdue, mine, all open) or for referrers (drafts, sent...)."""
     provider = bool(provider_organisation_ids(request.user))
     queues = PROVIDER_QUEUES if provider else REFERRER_QUEUES
-    queue = request.GET.get("queue", "new" if provider else "open")
+    queue = request.GET.get("queue") or ("new" if provider else "open")
     if queue not in queues:
         queue = next(iter(queues))
     base = selectors.referral_list_visible_to(actor=request.user)
@@ -116,6 +115,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "page": page,
             "tabs": tabs,
+            "queue": queue,
             "queue_label": label,
             "provider": provider,
             "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
@@ -556,12 +556,18 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     return response
 
 
-def _funnel(request: AuthenticatedRequest) -> tuple[FunnelFilterForm, funnel_module.Funnel]:
+def _funnel(
+    request: AuthenticatedRequest,
+) -> tuple[FunnelFilterForm, funnel_module.Funnel | None]:
+    """The filter form and, when it is valid, the figures it selects (None when it is not: no
+    figures are better than figures that look filtered and are not)."""
     scope = funnel_module.funnel_scope(user=request.user)
     providers, counties = funnel_module.filter_choices(scope)
     form = FunnelFilterForm(request.GET or None, providers=providers, counties=counties)
     filters = funnel_module.FunnelFilters()
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        if not form.is_valid():
+            return form, None
         data = form.cleaned_data
         filters = funnel_module.FunnelFilters(
             source=data["source"],
@@ -578,75 +584,50 @@ def _funnel(request: AuthenticatedRequest) -> tuple[FunnelFilterForm, funnel_mod
 @capability_required(VIEW_REFERRAL_FUNNEL)
 @require_GET
 def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """The funnel page: a chart and tables of the figures, or (filters not valid) the error."""
     form, result = _funnel(request)
-    chart = horizontal_bar_chart(
-        [
-            Bar(
-                label=str(s["label"]),
-                value=float(s["count"])
-                if not result.suppressed
-                else 0.0
-                if s["shown"] == SUPPRESSED
-                else float(s["shown"]),
-                shown=s["shown"],
-            )
-            for s in result.stages
-        ],
-        title=_("Referral funnel"),
-        description=_("How many referrals reached each stage, from sent to started treatment."),
-        chart_id="funnel-chart",
-    )
+    chart = ""
+    if result is not None:
+        chart = horizontal_bar_chart(
+            [
+                Bar(
+                    label=str(s["label"]),
+                    # The bar is drawn from the figure shown: a suppressed one is 0.
+                    value=0.0 if s["shown"] == SUPPRESSED else float(s["shown"]),
+                    shown=s["shown"],
+                )
+                for s in result.stages
+            ],
+            title=_("Referral funnel"),
+            description=_("How many referrals reached each stage, from sent to started treatment."),
+            chart_id="funnel-chart",
+        )
     query = request.GET.urlencode()
     return render(
         request,
         "referrals/funnel.html",
         {"form": form, "funnel": result, "chart": chart, "query": query},
-        # A filter that is not valid (e.g. a provider outside the user's scope) is named in
-        # the error summary, and the answer says so: the figures shown are unfiltered.
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        # A filter that is not valid (a month that does not exist, a provider outside the
+        # user's scope) is named in the error summary, with no figures: 400.
+        status=200 if result is not None else 400,
     )
 
 
 @capability_required(VIEW_REFERRAL_FUNNEL)
 @require_GET
 def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """The page's figures as (measure, value, label) rows. With filters that are not valid, the
+    page itself (400): its error summary names each field in the reader's language, and its
+    form can be corrected where the link was followed."""
     form, result = _funnel(request)
-    if form.is_bound and not form.is_valid():
-        fields = "; ".join(
-            f"{name}: {' '.join(str(error) for error in errors)}"
-            for name, errors in form.errors.items()
-        )
-        message = _("Check the filters.")
-        return HttpResponse(f"{message} {fields}", status=400, content_type="text/plain")
+    if result is None:
+        context = {"form": form, "funnel": None, "chart": "", "query": request.GET.urlencode()}
+        return render(request, "referrals/funnel.html", context, status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pont-referral-funnel.csv"'
     writer = csv.writer(response)
-    writer.writerow(["measure", "value"])
-    for stage in result.stages:
-        writer.writerow([f"stage:{stage['code']}", stage["shown"]])
-    for duration in result.durations:
-        writer.writerow(
-            [
-                f"median_working_days:{duration['code']}",
-                "" if duration["median"] is None else duration["median"],
-            ]
-        )
-    for closure in result.closures:
-        writer.writerow([f"closure:{closure['label']}", closure["shown"]])
-    writer.writerow(
-        [
-            "contact_attempts_per_person_reached",
-            ""
-            if result.attempts_per_person_reached is None
-            else f"{result.attempts_per_person_reached:.2f}",
-        ]
-    )
-    writer.writerow(
-        [
-            "complete_contact_details_at_first_send",
-            "" if result.complete_at_first_send is None else f"{result.complete_at_first_send:.2f}",
-        ]
-    )
+    writer.writerow(["measure", "value", "label"])
+    writer.writerows(funnel_module.csv_rows(result))
     return response
 
 
@@ -657,30 +638,28 @@ def webhook_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "referrals/webhook_list.html", {"endpoints": endpoints})
 
 
+def _new_secret_key(endpoint_id: int) -> str:
+    """Where the session keeps a new endpoint's secret until its page shows it, once."""
+    return f"referrals.webhook_secret.{endpoint_id}"
+
+
 @capability_required(MANAGE_WEBHOOKS)
 @require_http_methods(["GET", "POST"])
 def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = WebhookCreateForm(request.POST or None)
-    organisations = sorted(provider_organisation_ids(request.user))
+    form = WebhookCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        url = form.cleaned_data["url"]
-        if not outbox.endpoint_url_allowed(url):
-            form.add_error("url", _("The address must start with https://"))
-        elif not organisations:
-            raise Http404
-        else:
-            secret = f"whsec_{secrets.token_urlsafe(32)}"
-            with transaction.atomic():
-                endpoint = WebhookEndpoint.objects.create(
-                    organisation_id=organisations[0],
-                    url=url,
-                    secret=secret,
-                    created_by=request.user,
-                )
-                audit.record(actor=request.user, operation=audit.Operation.COLLECTION, obj=endpoint)
-            return render(
-                request, "referrals/webhook_created.html", {"endpoint": endpoint, "secret": secret}
+        try:
+            endpoint, secret = services.webhook_endpoint_register(
+                actor=request.user, url=form.cleaned_data["url"]
             )
+        except NotFoundError:  # not a member of any provider
+            raise Http404 from None
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            # POST-redirect-GET: reloading the page that shows the secret adds nothing.
+            request.session[_new_secret_key(endpoint.pk)] = secret
+            return redirect("referrals:webhook_created", endpoint_id=endpoint.pk)
     return render(
         request, "referrals/webhook_create.html", {"form": form}, status=form_status(form)
     )
@@ -691,6 +670,18 @@ def _endpoint_or_404(request: AuthenticatedRequest, endpoint_id: int) -> Webhook
     if endpoint is None:
         raise Http404
     return endpoint
+
+
+@capability_required(MANAGE_WEBHOOKS)
+@require_GET
+def webhook_created(request: AuthenticatedRequest, endpoint_id: int) -> HttpResponse:
+    """The new endpoint's secret, shown once: taken out of the session as it is shown, so a
+    reload (or another manager) is told it was shown and how to get a new one."""
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    secret = request.session.pop(_new_secret_key(endpoint.pk), None)
+    return render(
+        request, "referrals/webhook_created.html", {"endpoint": endpoint, "secret": secret}
+    )
 
 
 @capability_required(MANAGE_WEBHOOKS)

@@ -283,3 +283,20 @@ def test_a_person_referred_to_the_provider_stays_visible_beside_a_draft_of_their
     referral_in(world, "draft", person=person, which="b")
     assert as_persona(PROV_A).get(person.get_absolute_url()).status_code == 200
     assert as_persona(PROV_B).get(person.get_absolute_url()).status_code == 404
+
+
+def test_the_next_page_of_a_queue_is_the_same_queue(world, as_persona, monkeypatch):
+    from pont.referrals import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for name in ("Aled", "Bethan", "Cerys"):
+        referral_in(world, "requested", person=reachable_person(world, given_name=name))
+    referral_in(world, "draft", person=reachable_person(world, given_name="Drafted"))
+    officer = as_persona(CUSTODY)
+    first = officer.get("/referrals/").content.decode()  # the default queue: sent, open
+    assert 'href="?queue=open&amp;page=2"' in first
+    second = officer.get("/referrals/?queue=open&page=2").content.decode()
+    assert "Drafted" not in second
+    assert sum(name in first + second for name in ("Aled", "Bethan", "Cerys")) == 3
+    # An empty queue is the default one, not the first tab.
+    assert "Drafted" not in officer.get("/referrals/?queue=&page=1").content.decode()
