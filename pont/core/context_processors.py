@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
 from .navigation import nav_items_for
@@ -37,5 +38,20 @@ def shell(request: HttpRequest) -> dict[str, Any]:
                 for code, _name in settings.LANGUAGES
             ],
             "demo_banner": settings.PONT_SHOW_DEMO_BANNER,
+            "language_next": language_next(request),
         }
     }
+
+
+def language_next(request: HttpRequest) -> str:
+    """The page to show again in the other language: this one, or, for a page that answers a
+    form sent by POST (its errors), the page the form was on. Its address may only take
+    a POST, and the form's answers are not kept anyway."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return "/"

@@ -171,3 +171,40 @@ def test_a_multiple_choice_field_renders_as_checkboxes_not_radios():
     )
     assert 'type="checkbox"' in html
     assert 'type="radio"' not in html
+
+
+def test_switching_language_on_a_page_answering_a_post_goes_back_to_the_form_page(
+    world, as_persona
+):
+    """A form sent with errors is answered at its action's address, which takes only POST:
+    the language switch there leads back to the page the form was on (same site only)."""
+    import re
+
+    from pont.testing.personas import PROV_A
+    from pont.testing.referrals import referral_in
+
+    referral = referral_in(world, "accepted")
+    page = f"/referrals/{referral.pk}"
+    client = as_persona(PROV_A)
+
+    def next_of(response) -> str:
+        html = response.content.decode()
+        return re.search(r'name="next" value="([^"]*)"', html).group(1)
+
+    assert next_of(client.get(page)) == page
+    answered = post_form(
+        client, f"{page}/close", {}, headers={"Referer": f"http://testserver{page}"}
+    )
+    assert answered.status_code == 400
+    back = next_of(answered)
+    assert back == f"http://testserver{page}"
+    switched = post_form(client, reverse("set_language"), {"language": "cy", "next": back})
+    assert switched.status_code == 302
+    assert switched["Location"].endswith(page)
+    assert client.get(switched["Location"]).status_code == 200
+    # No referer, or another site's: the home page.
+    assert next_of(post_form(client, f"{page}/close", {})) == "/"
+    elsewhere = post_form(
+        client, f"{page}/close", {}, headers={"Referer": "https://evil.example/x"}
+    )
+    assert next_of(elsewhere) == "/"
