@@ -4,10 +4,12 @@ Stages come straight from the referral's own timestamps. Durations are in
 working days (Wales bank holidays). For the commissioner's office, which sees
 aggregates only, small numbers are suppressed (1 to 7 shown as *, others
 rounded to the nearest 5: the NHS Digital HES rule) so that no person can be
-picked out.
+picked out. Every figure shown goes through one `Counting` (pont.core.figures):
+each count (stages, overdue, closures, months, how many referrals a median is
+of), each share (shown only when neither the part, the whole nor their
+difference is suppressed), and each median or average (only of 8 or more).
 """
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
 from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
-from pont.core.figures import suppress
+from pont.core.figures import MEDIAN_MINIMUM, NOT_AVAILABLE, SUPPRESSED, Counting, suppress
 from pont.core.working_days import working_days_between
 
 from .models import Referral
@@ -47,6 +49,13 @@ DURATIONS = [
     ("to_treatment", _("Sent to treatment start"), "requested_at", "treatment_started_at"),
 ]
 
+# The time limits (ReferralSla codes) an open referral can be past.
+OVERDUE = [
+    ("accepted", _("acceptance")),
+    ("first_contact_attempt", _("first contact attempt")),
+    ("treatment_start", _("treatment start")),
+]
+
 
 @dataclass(frozen=True)
 class FunnelFilters:
@@ -58,15 +67,36 @@ class FunnelFilters:
 
 @dataclass
 class Funnel:
+    """The figures, each with `shown`: what the page and the CSV print (suppressed or not)."""
+
     total: int
     stages: list[dict[str, Any]]
     durations: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     attempts_per_person_reached: float | None
     complete_at_first_send: float | None
-    overdue: dict[str, int]
+    overdue: list[dict[str, Any]]
     suppressed: bool
     by_month: list[dict[str, Any]] = field(default_factory=list)
+    attempts_per_person_reached_shown: str = NOT_AVAILABLE
+    complete_at_first_send_shown: str = NOT_AVAILABLE
+
+
+def median_shown(median: float) -> str:
+    """A median of working days as the page and the CSV print it: whole days without a decimal
+    point (10, never 10.0), a half day with one place (10.5); the same in both."""
+    return str(int(median)) if median == int(median) else f"{median:.1f}"
+
+
+def _average(total: int, n: int, counting: Counting) -> tuple[float | None, str]:
+    """An average per person (e.g. contact attempts), like a median: only of 8 or more people,
+    and only when the total it divides can be shown, for those who see aggregates only."""
+    if n == 0:
+        return None, NOT_AVAILABLE
+    if counting.suppressed and (n < MEDIAN_MINIMUM or suppress(total) == SUPPRESSED):
+        return None, SUPPRESSED
+    average = total / n
+    return average, f"{average:.1f}"
 
 
 def funnel_scope(*, user: User) -> QuerySet[Referral]:
@@ -147,20 +177,21 @@ def compute_funnel(
             continue
         rows.append(referral)
     total = len(rows)
-
-    def shown(count: int) -> str:
-        return suppress(count) if suppressed else str(count)
+    counting = Counting(suppressed)
+    shown = counting.shown
 
     stages = []
     for code, label, field_name in STAGES:
         count = sum(1 for r in rows if getattr(r, field_name) is not None)
+        share, share_shown = counting.share(count, total)
         stages.append(
             {
                 "code": code,
                 "label": label,
                 "count": count,
                 "shown": shown(count),
-                "share": (count / total) if total and not suppressed else None,
+                "share": share,
+                "share_shown": share_shown,
             }
         )
     durations = []
@@ -170,19 +201,32 @@ def compute_funnel(
             for r in rows
             if getattr(r, start) and getattr(r, end)
         ]
-        enough = len(days) >= (8 if suppressed else 1)
+        median = counting.median(days)
         durations.append(
             {
                 "code": code,
                 "label": label,
-                "n": shown(len(days)),
-                "median": statistics.median(days) if days and enough else None,
+                "n": median.shown,
+                "median": median.median,
+                "median_shown": NOT_AVAILABLE
+                if not days
+                else SUPPRESSED
+                if median.median is None
+                else median_shown(median.median),
             }
         )
-    closures = Counter(r.closure_reason.label for r in rows if r.closure_reason is not None)
+    # By code: a reason's versions (reference data rows) are one reason.
+    closure_labels = {
+        r.closure_reason.code: r.closure_reason.label for r in rows if r.closure_reason
+    }
+    closures = Counter(r.closure_reason.code for r in rows if r.closure_reason is not None)
     reached = [r for r in rows if r.first_contacted_at is not None]
     attempts = sum(r.attempts for r in reached)  # type: ignore[attr-defined]
+    per_person, per_person_shown = _average(attempts, len(reached), counting)
     attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
+    complete, complete_shown = counting.share(
+        sum(1 for r in attempted_send if r.complete_at_first_attempt), len(attempted_send)
+    )
     overdue: Counter[str] = Counter()
     limits = sla_limits_by_day()
     for r in rows:
@@ -196,17 +240,17 @@ def compute_funnel(
         stages=stages,
         durations=durations,
         closures=[
-            {"label": label, "count": n, "shown": shown(n)} for label, n in closures.most_common()
+            {"code": code, "label": closure_labels[code], "count": n, "shown": shown(n)}
+            for code, n in closures.most_common()
         ],
-        attempts_per_person_reached=(attempts / len(reached))
-        if reached and not (suppressed and len(reached) < 8)
-        else None,
-        complete_at_first_send=(
-            sum(1 for r in attempted_send if r.complete_at_first_attempt) / len(attempted_send)
-            if attempted_send and not (suppressed and len(attempted_send) < 8)
-            else None
-        ),
-        overdue={k: v for k, v in overdue.items()},
+        attempts_per_person_reached=per_person,
+        attempts_per_person_reached_shown=per_person_shown,
+        complete_at_first_send=complete,
+        complete_at_first_send_shown=complete_shown,
+        overdue=[
+            {"code": code, "label": label, "count": overdue[code], "shown": shown(overdue[code])}
+            for code, label in OVERDUE
+        ],
         suppressed=suppressed,
         by_month=[{"month": m, "count": n, "shown": shown(n)} for m, n in sorted(months.items())],
     )
@@ -230,3 +274,54 @@ def filter_choices(
     return sorted(providers.items(), key=lambda p: p[1]), sorted(
         counties.items(), key=lambda c: c[1]
     )
+
+
+def _csv_share(share: float | None, shown: str) -> str:
+    """A share in the CSV: 0 to 1 with two places, * when suppressed, empty when there is none."""
+    if shown == SUPPRESSED:
+        return SUPPRESSED
+    return "" if share is None else f"{share:.2f}"
+
+
+def _csv_value(shown: str) -> str:
+    return "" if shown == NOT_AVAILABLE else shown
+
+
+def csv_rows(result: Funnel) -> list[tuple[str, str, str]]:
+    """The funnel as (measure, value, label) rows: exactly the figures the page shows, the
+    measure in codes (the same in every language), the label in the reader's language."""
+    rows: list[tuple[str, str, str]] = []
+    for stage in result.stages:
+        rows.append((f"stage:{stage['code']}", stage["shown"], str(stage["label"])))
+        rows.append(
+            (
+                f"stage:{stage['code']}:share",
+                _csv_share(stage["share"], stage["share_shown"]),
+                str(stage["label"]),
+            )
+        )
+    for duration in result.durations:
+        measure = f"median_working_days:{duration['code']}"
+        rows.append((measure, _csv_value(duration["median_shown"]), str(duration["label"])))
+        rows.append((f"{measure}:referrals", duration["n"], str(duration["label"])))
+    rows.append(
+        (
+            "contact_attempts_per_person_reached",
+            _csv_value(result.attempts_per_person_reached_shown),
+            str(_("Contact attempts per person reached")),
+        )
+    )
+    rows.append(
+        (
+            "complete_contact_details_at_first_send",
+            _csv_share(result.complete_at_first_send, result.complete_at_first_send_shown),
+            str(_("Contact details complete at first attempt to send")),
+        )
+    )
+    for overdue in result.overdue:
+        rows.append((f"overdue:{overdue['code']}", overdue["shown"], str(overdue["label"])))
+    for closure in result.closures:
+        rows.append((f"closure:{closure['code']}", closure["shown"], str(closure["label"])))
+    for month in result.by_month:
+        rows.append((f"sent_in_month:{month['month']}", month["shown"], ""))
+    return rows

@@ -1,15 +1,20 @@
 """The funnel and the time limits: figures straight from the referrals' own timestamps."""
 
+import csv
+import io
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from pont.core import figures
 from pont.core.working_days import add_working_days
 from pont.referrals import funnel, selectors
 from pont.referrals.models import Referral
-from pont.testing.personas import INSPECTOR, OPCC, PROV_A_MGR, PROV_B_MGR
+from pont.testing.personas import INSPECTOR, OPCC, PROV_A, PROV_A_MGR, PROV_B_MGR
 from pont.testing.referrals import reachable_person, referral_in
 
 
@@ -110,9 +115,275 @@ def test_the_dashboard_and_its_csv_show_the_same_figures(world, as_persona):
     page = client.get("/referrals/funnel").content.decode()
     assert 'role="img"' in page
     assert "<table" in page
-    csv_text = client.get("/referrals/funnel.csv").content.decode()
-    assert "stage:requested,1" in csv_text
-    assert "closure:Planned closure: treatment complete,1" in csv_text
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    assert rows["stage:requested"] == ("1", "Sent")
+    assert rows["stage:requested:share"] == ("1.00", "Sent")
+    assert rows["overdue:treatment_start"] == ("0", "treatment start")
+    # The closure reason by its code, and its label in the reader's language beside it.
+    assert rows["closure:planned_complete"] == ("1", "Planned closure: treatment complete")
+    # Another provider's manager counts none of it; a worker may not see the funnel at all.
+    assert _csv(as_persona(PROV_B_MGR).get("/referrals/funnel.csv"))["stage:requested"][0] == "0"
+    assert as_persona(PROV_A).get("/referrals/funnel").status_code == 403
+    assert as_persona(PROV_A).get("/referrals/funnel.csv").status_code == 403
+
+
+def test_the_csv_carries_closure_codes_that_do_not_change_with_the_language(world, as_persona):
+    referral_in(world, "completed")
+    client = as_persona(INSPECTOR)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    value, label = rows["closure:planned_complete"]
+    assert value == "1"
+    assert label
+    assert label != "Planned closure: treatment complete"  # in Welsh
+    assert as_persona(PROV_A).get("/referrals/funnel.csv").status_code == 403
+
+
+# The figures the page shows: the chart's values, and the text of the tables and the summary
+# list (not their headings, captions or labels, nor the months naming their rows).
+CHART_VALUE = re.compile(r'fill="#505a5f"[^>]*>([^<]*)</text>')
+NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+
+
+def _figures_section(page: str) -> str:
+    start = page.index('<h2 class="govuk-heading-m">')
+    return page[start : page.index("/referrals/funnel.csv", start)]
+
+
+def _page_numbers(page: str) -> list[str]:
+    section = _figures_section(page)
+    numbers = CHART_VALUE.findall(section)
+    section = re.sub(r"<svg\b.*?</svg>", " ", section, flags=re.S)
+    section = re.sub(r"<(th|caption|dt)\b.*?</\1>", " ", section, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", section)
+    return numbers + NUMBER.findall(text)
+
+
+def _csv(response) -> dict[str, tuple[str, str]]:
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"].startswith("text/csv")
+    reader = csv.reader(io.StringIO(response.content.decode()))
+    assert next(reader) == ["measure", "value", "label"]
+    return {measure: (value, label) for measure, value, label in reader}
+
+
+def _sent_days_ago(referral: Referral, days: int) -> date:
+    """Send the referral `days` days ago (long enough, and every time limit is past)."""
+    day = timezone.localdate() - timedelta(days=days)
+    Referral.objects.filter(pk=referral.pk).update(requested_at=_at(day))
+    return day
+
+
+def test_a_filter_leaving_small_numbers_shows_none_of_them_anywhere(world, as_persona):
+    """The reviewer's case: voluntary referrals of one month, each figure 1 to 7. Every figure on
+    the page and in the CSV (the time limits passed, the shares, the medians, the attempts per
+    person) is 0, * or nothing for the commissioner's office."""
+    made = [
+        referral_in(world, "requested", person=reachable_person(world, given_name="Un")),
+        referral_in(world, "accepted", person=reachable_person(world, given_name="Dau")),
+        referral_in(world, "in-progress", person=reachable_person(world, given_name="Tri")),
+        referral_in(world, "completed", person=reachable_person(world, given_name="Pedwar")),
+    ]
+    for referral in made:
+        day = _sent_days_ago(referral, 60)
+    query = {"source": "voluntary", "month": day.strftime("%Y-%m")}
+
+    # The control: the force's inspector sees the exact small numbers, overdue ones included.
+    exact = as_persona(INSPECTOR).get("/referrals/funnel", query).content.decode()
+    assert "acceptance: 1<br>" in exact
+    assert "treatment start: 3" in exact
+    assert {"1", "2", "3", "4"} <= set(_page_numbers(exact))
+
+    client = as_persona(OPCC)
+    response = client.get("/referrals/funnel", query)
+    assert response.status_code == 200
+    page = response.content.decode()
+    numbers = _page_numbers(page)
+    assert "*" in numbers
+    assert set(numbers) <= {"0", "*"}, numbers
+    section = _figures_section(page)
+    assert "acceptance: *" in section
+    assert "treatment start: *" in section
+    rows = _csv(client.get("/referrals/funnel.csv", query))
+    assert {value for value, _label in rows.values()} <= {"0", "*", ""}, rows
+    for measure in (
+        "stage:requested",
+        "stage:requested:share",
+        "stage:accepted:share",
+        "overdue:accepted",
+        "overdue:first_contact_attempt",
+        "overdue:treatment_start",
+        "median_working_days:to_accept",
+        "median_working_days:to_accept:referrals",
+        "contact_attempts_per_person_reached",
+        "complete_contact_details_at_first_send",
+        "closure:planned_complete",
+        f"sent_in_month:{query['month']}",
+    ):
+        assert rows[measure][0] == "*", measure
+
+    # Another provider's manager counts none of these; a worker may not see the funnel.
+    other = _csv(as_persona(PROV_B_MGR).get("/referrals/funnel.csv", {"source": "voluntary"}))
+    assert other["stage:requested"][0] == "0"
+    assert other["overdue:treatment_start"][0] == "0"
+    assert as_persona(PROV_A).get("/referrals/funnel", query).status_code == 403
+    assert as_persona(PROV_A).get("/referrals/funnel.csv", query).status_code == 403
+
+
+def _rounded_or_suppressed(value: str) -> bool:
+    return value in ("0", "*") or (int(value) >= 10 and int(value) % 5 == 0)
+
+
+def test_the_commissioners_office_sees_every_count_rounded_and_no_share_that_reveals_one(
+    world, as_persona
+):
+    """Nine referrals past the treatment time limit, one of them sent with contact details
+    incomplete: the office sees 10 (not 9) and no share of complete details (89% would tell it
+    one was incomplete). The force's inspector sees the exact figures: the rule rounds for the
+    aggregate-only audience alone (docs/referrals.md, "The funnel")."""
+    made = [
+        referral_in(world, "in-progress", person=reachable_person(world, given_name=f"P{n}"))
+        for n in range(9)
+    ]
+    for referral in made:
+        day = _sent_days_ago(referral, 60)
+    Referral.objects.filter(pk=made[0].pk).update(complete_at_first_attempt=False)
+
+    office = funnel.compute_funnel(
+        funnel.funnel_scope(user=world.users[OPCC]), filters=funnel.FunnelFilters(), suppressed=True
+    )
+    assert {o["code"]: o["shown"] for o in office.overdue}["treatment_start"] == "10"
+    assert office.complete_at_first_send is None
+    assert office.complete_at_first_send_shown == "*"
+    assert office.attempts_per_person_reached_shown == "1.0"  # 9 people, 9 attempts
+    shares = {s["code"]: s["share_shown"] for s in office.stages}
+    assert shares["contacted"] == "100%"  # 9 of 9: nothing small in the part or the rest
+
+    rows = _csv(as_persona(OPCC).get("/referrals/funnel.csv", {"month": day.strftime("%Y-%m")}))
+    counts = {
+        measure: value
+        for measure, (value, _label) in rows.items()
+        if measure.endswith(":referrals")
+        or (
+            measure.split(":")[0] in ("stage", "overdue", "closure", "sent_in_month")
+            and not measure.endswith(":share")
+        )
+    }
+    assert len(counts) > 10
+    assert all(_rounded_or_suppressed(v) for v in counts.values()), counts
+    assert rows["overdue:treatment_start"][0] == "10"
+    assert rows["complete_contact_details_at_first_send"][0] == "*"
+    page = as_persona(OPCC).get("/referrals/funnel").content.decode()
+    assert "treatment start: 10" in page
+    assert "89%" not in page
+
+    exact = as_persona(INSPECTOR).get("/referrals/funnel").content.decode()
+    assert "treatment start: 9" in exact
+    assert "89%" in exact
+    # Provider B's manager counts none of provider A's referrals; a worker gets 403.
+    assert "treatment start: 0" in as_persona(PROV_B_MGR).get("/referrals/funnel").content.decode()
+    assert as_persona(PROV_A).get("/referrals/funnel").status_code == 403
+
+
+def test_medians_are_written_alike_on_the_page_and_in_the_csv(world, as_persona):
+    """A median of whole days is written without a decimal point (never 10.0), a half day with
+    one place, whether it came out of statistics.median as an int or a float."""
+    monday = date(2026, 11, 2)
+    for name, treatment_day in (("Un", date(2026, 11, 16)), ("Dau", date(2026, 11, 17))):
+        referral = referral_in(world, "completed", person=reachable_person(world, given_name=name))
+        Referral.objects.filter(pk=referral.pk).update(
+            requested_at=_at(monday),
+            accepted_at=_at(monday, 15),
+            first_contact_attempt_at=_at(date(2026, 11, 4)),
+            first_contacted_at=_at(date(2026, 11, 4)),
+            treatment_started_at=_at(treatment_day),
+        )
+    assert funnel.median_shown(10) == funnel.median_shown(10.0) == "10"
+    assert funnel.median_shown(10.5) == "10.5"
+    client = as_persona(INSPECTOR)
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    assert rows["median_working_days:to_accept"][0] == "0"  # median of [0, 0]: 0.0
+    assert rows["median_working_days:to_contact"][0] == "2"  # median of [2, 2]: 2.0
+    assert rows["median_working_days:to_treatment"][0] == "10.5"  # median of [10, 11]
+    assert rows["median_working_days:to_treatment:referrals"][0] == "2"
+    assert rows["contact_attempts_per_person_reached"][0] == "1.0"
+    page = client.get("/referrals/funnel").content.decode()
+    assert "10.5</td>" in page
+    assert "2.0</td>" not in page
+    # Only 2: the commissioner's office sees no median; a worker may not see the funnel.
+    office = _csv(as_persona(OPCC).get("/referrals/funnel.csv"))
+    assert office["median_working_days:to_treatment"][0] == "*"
+    assert as_persona(PROV_A).get("/referrals/funnel.csv").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "month", ["2026-13", "2026-00", "2026-1", "0000-01", "9999-12", "November", "2026-11-01"]
+)
+def test_a_month_that_does_not_exist_is_refused_and_named(world, as_persona, month):
+    referral_in(world, "requested")
+    response = as_persona(INSPECTOR).get("/referrals/funnel", {"month": month})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="govuk-error-summary"' in page
+    assert '<a href="#id_month">Enter the month like 2026-11</a>' in page
+    assert 'role="img"' not in page  # no figures that look filtered and are not
+    assert "<table" not in page
+    # The capability is checked before the filters: a worker gets 403 all the same.
+    assert as_persona(PROV_A).get("/referrals/funnel", {"month": month}).status_code == 403
+
+
+def test_a_real_month_is_accepted(world, as_persona):
+    referral = referral_in(world, "requested")
+    month = timezone.localdate(referral.requested_at).strftime("%Y-%m")
+    response = as_persona(INSPECTOR).get("/referrals/funnel", {"month": month})
+    assert response.status_code == 200
+    assert "<table" in response.content.decode()
+    december = as_persona(INSPECTOR).get("/referrals/funnel", {"month": "2026-12"})
+    assert december.status_code == 200
+    # Provider A as a filter is another organisation for provider B's manager: refused, named.
+    other = as_persona(PROV_B_MGR).get("/referrals/funnel", {"provider": world.provider_a.pk})
+    assert other.status_code == 400
+    assert '<a href="#id_provider">Select a provider from the list.</a>' in other.content.decode()
+    assert as_persona(PROV_A).get("/referrals/funnel", {"month": month}).status_code == 403
+
+
+def _welsh(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    return client
+
+
+def test_the_csv_link_with_a_filter_that_is_not_valid_answers_the_page_with_its_error(
+    world, as_persona
+):
+    """Not a plain-text "month: ...": the dashboard page, 400, its error summary linking to the
+    field, labelled in the reader's language, and a form that shows the page once corrected."""
+    referral_in(world, "requested")
+    response = as_persona(OPCC).get("/referrals/funnel.csv", {"month": "2026-13"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
+    page = response.content.decode()
+    assert '<a href="#id_month">Enter the month like 2026-11</a>' in page
+    assert re.search(r'<label[^>]*for="id_month"[^>]*>\s*Month sent', page)
+    assert 'action="/referrals/funnel"' in page
+    assert "month:" not in page
+    assert 'role="img"' not in page
+
+    welsh = _welsh(as_persona(INSPECTOR)).get("/referrals/funnel.csv", {"month": "2026-13"})
+    assert welsh.status_code == 400
+    text = welsh.content.decode()
+    assert '<a href="#id_month">Rhowch y mis fel 2026-11</a>' in text
+    assert re.search(r'<label[^>]*for="id_month"[^>]*>\s*Mis anfon', text)
+    assert "month:" not in text
+    assert "Gwiriwch yr hidlwyr" not in text
+
+    # Another organisation's provider named in the CSV's filter: the same page, 400.
+    other = as_persona(PROV_B_MGR).get("/referrals/funnel.csv", {"provider": world.provider_a.pk})
+    assert other.status_code == 400
+    assert '<a href="#id_provider">Select a provider from the list.</a>' in other.content.decode()
+    assert "stage:" not in other.content.decode()
+    # Without the capability: 403 before any filter is read.
+    assert as_persona(PROV_A).get("/referrals/funnel.csv", {"month": "2026-13"}).status_code == 403
 
 
 def test_overdue_in_python_and_in_the_database_agree(world):
