@@ -286,6 +286,16 @@ PONT_API_KEY_PREFIX = "pont"
 
 # Webhooks go to HTTPS endpoints only; local plain HTTP only for the demo and tests.
 PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = False
+# Webhooks go to addresses on the public internet only (server-side request forgery: a
+# provider must not make Pont call this machine, the cloud metadata service or the internal
+# network). Registration refuses `localhost`, names ending in .localhost, .local or
+# .internal, IP addresses that are not public, and addresses with a user name or password;
+# delivery resolves the name, refuses it if any of its addresses is not public, and
+# connects to the address it checked (pont/referrals/outbox.py). True only where Pont
+# delivers to receivers on this machine: the demo (`make run`, `pont
+# demo-webhook-receiver`) and the tests. Never in production. Local plain HTTP
+# (PONT_WEBHOOKS_ALLOW_LOCAL_HTTP) needs this too.
+PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
 
 # The address people use to reach Pont, for links in emails (never personal data in them).
 PONT_BASE_URL = env_str("PONT_BASE_URL", "http://127.0.0.1:8000")

@@ -14,6 +14,8 @@ DEBUG = env_bool("PONT_DEBUG", False)
 PONT_DEMO_TOOLS = env_bool("PONT_DEMO_TOOLS", True)
 PONT_SHOW_DEMO_BANNER = True
 PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
+# Demo and test receivers listen on 127.0.0.1 (see base.py).
+PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 # Emails (links only, never personal data) are written as files to read in the demo.
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "emails"

@@ -45,5 +45,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "pont.core.tests.reference_app"]
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
+# Demo and test receivers listen on 127.0.0.1 (see base.py).
+PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 PONT_BASE_URL = "https://pont.example.test"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

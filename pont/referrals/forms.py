@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, TimeOfDayField, combine_local
@@ -67,6 +68,18 @@ class ReferralCreateForm(forms.Form):
         )
 
 
+class _OwnIds:
+    """The referral page shows several of these forms at once: each names its fields' ids after
+    itself (`contact_day`, `appointment_day`...), so that every label and every link of the
+    error summary reaches its own field. The fields' names, which are posted, do not change."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -76,7 +89,8 @@ class ReasonForm(forms.Form):
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(_OwnIds, forms.Form):
+    id_prefix = "accept"
     already_known = forms.ChoiceField(
         label=_("Is this person already known to your service?"),
         choices=[("yes", _("Yes")), ("no", _("No")), ("unknown", _("Not sure yet"))],
@@ -89,7 +103,8 @@ class AcceptForm(forms.Form):
         return {"yes": True, "no": False}.get(self.cleaned_data.get("already_known") or "")
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(_OwnIds, forms.Form):
+    id_prefix = "contact"
     method = forms.ChoiceField(
         label=_("How did you try?"),
         choices=ContactAttempt.Method.choices,
@@ -99,9 +114,11 @@ class ContactAttemptForm(forms.Form):
         label=_("Date"), error_messages={"required": _("Enter the date of the attempt")}
     )
     at = TimeOfDayField(
-        label=_("Time"),
+        label=_("Time (optional)"),
         required=False,
-        help_text=_("For example, 14:30"),
+        help_text=_(
+            "For example, 14:30. Left empty: now for an attempt today, midday for another day."
+        ),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
     )
     result = forms.ChoiceField(
@@ -114,10 +131,16 @@ class ContactAttemptForm(forms.Form):
     )
 
     def attempted_at(self) -> datetime:
-        return combine_local(self.cleaned_data["day"], self.cleaned_data["at"])
+        """The day and time given; with no time, now for an attempt today (it cannot be
+        later), midday for another day."""
+        day, at = self.cleaned_data["day"], self.cleaned_data["at"]
+        if at is None and day == timezone.localdate():
+            return timezone.localtime().replace(second=0, microsecond=0)
+        return combine_local(day, at)
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(_OwnIds, forms.Form):
+    id_prefix = "appointment"
     kind = forms.ChoiceField(label=_("Kind of appointment"), choices=Appointment.Kind.choices)
     day = DateInputField(
         label=_("Date"), error_messages={"required": _("Enter the date of the appointment")}
@@ -136,7 +159,8 @@ class AppointmentForm(forms.Form):
         return combine_local(self.cleaned_data["day"], self.cleaned_data["at"])
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(_OwnIds, forms.Form):
+    id_prefix = "attendance"
     appointment = forms.IntegerField(widget=forms.HiddenInput)
     attendance = forms.ChoiceField(
         label=_("Did they come?"),
@@ -148,13 +172,15 @@ class AttendanceForm(forms.Form):
     )
 
 
-class TreatmentStartForm(forms.Form):
+class TreatmentStartForm(_OwnIds, forms.Form):
+    id_prefix = "treatment"
     day = DateInputField(
         label=_("Date treatment started"), error_messages={"required": _("Enter the date")}
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(_OwnIds, forms.Form):
+    id_prefix = "close"
     closure_reason = forms.ChoiceField(
         label=_("Why is it closing?"), error_messages={"required": _("Select a closure reason")}
     )
@@ -172,11 +198,21 @@ class CloseForm(forms.Form):
 
 
 class WebhookCreateForm(forms.Form):
+    # Whether the address may be called (https, on the public internet) is the service's
+    # rule (services.webhook_endpoint_register); this field only reads it as an address.
     url = forms.URLField(
         label=_("Address of your endpoint"),
         max_length=500,
-        help_text=_("It must start with https://"),
+        help_text=_(
+            "It must start with https:// and be on the public internet, "
+            "for example https://example.org/pont-webhooks"
+        ),
         assume_scheme="https",
+        error_messages={
+            "required": _("Enter the address Pont should send events to"),
+            "invalid": _("Enter an address like https://example.org/pont-webhooks"),
+            "max_length": _("The address must be 500 characters or fewer"),
+        },
     )
 
 
@@ -185,15 +221,25 @@ class FunnelFilterForm(forms.Form):
         label=_("Source"),
         required=False,
         choices=[("", _("All sources")), *Referral.Source.choices],
+        error_messages={"invalid_choice": _("Select a source from the list.")},
     )
     provider = forms.ChoiceField(
-        label=_("Provider"), required=False, choices=[("", _("All providers"))]
+        label=_("Provider"),
+        required=False,
+        choices=[("", _("All providers"))],
+        error_messages={"invalid_choice": _("Select a provider from the list.")},
     )
-    county = forms.ChoiceField(label=_("County"), required=False, choices=[("", _("All counties"))])
+    county = forms.ChoiceField(
+        label=_("County"),
+        required=False,
+        choices=[("", _("All counties"))],
+        error_messages={"invalid_choice": _("Select a county from the list.")},
+    )
+    # A real month (01 to 12) of the years 1000 to 2999, as pont.core.forms.MONTH_PATTERN.
     month = forms.RegexField(
         label=_("Month sent"),
         required=False,
-        regex=r"^\d{4}-\d{2}$",
+        regex=r"^[12]\d{3}-(0[1-9]|1[0-2])$",
         help_text=_("For example, 2026-11"),
         error_messages={"invalid": _("Enter the month like 2026-11")},
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),

@@ -6,23 +6,37 @@ is delivered again. Receivers de-duplicate on `Pont-Event-Id`. Each request
 is signed: `Pont-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 with the endpoint's secret. Failures are retried with exponential backoff for
 up to 24 hours, then given up (and shown in the delivery log).
+
+Only addresses on the public internet are called (server-side request forgery): the
+endpoint's name is resolved once at connection, refused if any of its addresses is not
+public, and the connection goes to an address that was checked, so a second lookup (DNS
+rebinding) cannot send it elsewhere. A refused address is given up at once, with a reason
+that says nothing about what answers inside the network. The demo and the tests allow
+private addresses (PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES).
 """
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pont.core import rows
 
@@ -37,6 +51,21 @@ LONGEST_WAIT = timedelta(hours=1)
 TIMEOUT_SECONDS = 10.0
 SIGNATURE_HEADER = "Pont-Signature"
 EVENT_ID_HEADER = "Pont-Event-Id"
+
+# Kept in the delivery log in English and translated when shown (webhook_deliveries.html).
+# It says no more than this: which ports answer inside the network is nobody's business.
+NOT_PUBLIC = gettext_noop("The endpoint's address is not on the public internet; nothing was sent.")
+INTERNAL_NAME_SUFFIXES = (".localhost", ".local", ".internal")
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# What the person adding an endpoint is told (the form's own messages say the same).
+NOT_HTTPS = _("The address must start with https://")
+NOT_A_URL = _("Enter an address like https://example.org/pont-webhooks")
+HAS_CREDENTIALS = _("Enter the address without a user name or password")
+NOT_ON_INTERNET = _(
+    "Enter an address on the public internet, like https://example.org/pont-webhooks"
+)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -124,7 +153,10 @@ def deliver_due(*, limit: int = 100, client: httpx.Client | None = None) -> dict
     )
     counts = {"delivered": 0, "failed": 0, "gave_up": 0, "skipped": 0}
     own_client = client is None
-    http = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    # A client given by the caller must use checked_transport() too, or nothing is checked.
+    http = client or httpx.Client(
+        timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=checked_transport()
+    )
     try:
         for message_id in due:
             if not _claim(message_id, now):
@@ -144,7 +176,7 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
     body = json.dumps(message.payload, separators=(",", ":")).encode()
     timestamp = int(time.time())
     started = time.monotonic()
-    status_code, error = None, ""
+    status_code, error, permanent = None, "", False
     if not endpoint.is_active:
         error = "endpoint disabled"
     else:
@@ -162,6 +194,16 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
+        except NonPublicAddressError as exc:
+            # Not worth trying again for a day: given up now, and the log says only this.
+            error, permanent = NOT_PUBLIC, True
+            logger.warning(
+                "webhook %s to %s refused: %s resolves to %s",
+                message.event_id,
+                endpoint.url,
+                exc.host,
+                ", ".join(exc.addresses),
+            )
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
     elapsed = int((time.monotonic() - started) * 1000)
@@ -185,7 +227,7 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
             )
             return "delivered"
         next_attempt = now + _backoff(attempts)
-        gave_up = next_attempt > message.created_at + GIVE_UP_AFTER
+        gave_up = permanent or next_attempt > message.created_at + GIVE_UP_AFTER
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxMessage.Status.GAVE_UP if gave_up else OutboxMessage.Status.PENDING,
             attempts=attempts,
@@ -198,12 +240,143 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
 
 
 def endpoint_url_allowed(url: str) -> bool:
-    """HTTPS only; plain HTTP to this machine only where settings allow it (demo, tests)."""
-    parsed = httpx.URL(url)
-    if parsed.scheme == "https" and parsed.host:
-        return True
-    return (
+    """HTTPS only; plain HTTP to this machine only where settings allow it (demo, tests);
+    on the public internet only, unless settings allow private addresses."""
+    return endpoint_url_problem(url) is None
+
+
+def endpoint_url_problem(url: str) -> Promise | None:
+    """What is wrong with the address as a webhook endpoint, said to the person typing it;
+    None if nothing is. Names are not resolved here: delivery resolves and checks them."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return NOT_A_URL
+    if not parsed.host:
+        return NOT_A_URL
+    local_http = (
         settings.PONT_WEBHOOKS_ALLOW_LOCAL_HTTP
         and parsed.scheme == "http"
         and parsed.host in {"127.0.0.1", "localhost"}
     )
+    if parsed.scheme != "https" and not local_http:
+        return NOT_HTTPS
+    if parsed.userinfo:
+        return HAS_CREDENTIALS
+    if not settings.PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES and host_is_internal(parsed.host):
+        return NOT_ON_INTERNET
+    return None
+
+
+def host_is_internal(host: str) -> bool:
+    """True for a name kept for this machine or a private network, and for an IP address
+    in any of its spellings (127.1, 0x7f.0.0.1, 2130706433, [::ffff:127.0.0.1]) that is
+    not on the public internet. Other names are checked when delivery resolves them."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(INTERNAL_NAME_SUFFIXES):
+        return True
+    address = _ip_literal(name)
+    return address is not None and not address_is_public(address)
+
+
+def _ip_literal(name: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    if not name or not all(c in "0123456789abcdefx." for c in name):
+        return None
+    try:
+        # The C library's reading, which the connection would use: 127.1, 0x7f.1, 2130706433.
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None
+
+
+def address_is_public(address: IPAddress) -> bool:
+    """On the public internet: global, and none of private, loopback, link-local (cloud
+    metadata), reserved, multicast or unspecified; nor an IPv6 address carrying an IPv4
+    one (mapped, 6to4, Teredo, NAT64) that is not public itself."""
+    if (
+        not address.is_global
+        or address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+    ):
+        return False
+    return all(address_is_public(inner) for inner in _embedded_ipv4(address))
+
+
+def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    inner = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in NAT64:
+        inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [ip for ip in inner if ip is not None]
+
+
+class NonPublicAddressError(Exception):
+    """The endpoint's name resolves to an address that is not on the public internet."""
+
+    def __init__(self, host: str, addresses: list[str]) -> None:
+        super().__init__(host)
+        self.host = host
+        self.addresses = addresses
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Opens every webhook connection: resolves the name once, refuses it if any of its
+    addresses is not public, and connects to the addresses it checked, in order. TLS still
+    checks the certificate against the name: httpcore gives the name, not the address, as
+    the server name, and the Host header keeps the name too."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host}: {exc}") from exc
+        addresses = list(dict.fromkeys(str(answer[4][0]) for answer in answers))
+        if not settings.PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+            refused = [a for a in addresses if not address_is_public(ipaddress.ip_address(a))]
+            if refused or not addresses:
+                raise NonPublicAddressError(host, refused)
+        failure: Exception = httpcore.ConnectError(f"{host}: no address")
+        for address in addresses:
+            try:
+                return super().connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc  # the next address, as socket.create_connection would
+        raise failure
+
+
+def checked_transport() -> httpx.HTTPTransport:
+    """httpx's own transport, connecting through _CheckedBackend. httpx takes no network
+    backend, so its connection pool is replaced by one built the same way with ours
+    (test_webhooks.py proves the connection goes where the check said). Having a transport
+    of its own, the client ignores HTTP(S)_PROXY: deliveries go straight to the endpoint."""
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(  # noqa: SLF001 - see above
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=httpx.Limits().max_connections,
+        max_keepalive_connections=httpx.Limits().max_keepalive_connections,
+        keepalive_expiry=httpx.Limits().keepalive_expiry,
+        network_backend=_CheckedBackend(),
+    )
+    return transport

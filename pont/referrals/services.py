@@ -6,27 +6,40 @@ referral's timeline, writes its audit event, and queues the webhook events
 (outbox, same transaction) and the emails (after commit).
 """
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import User
-from pont.accounts.roles import MAKE_REFERRAL
+from pont.accounts.roles import MAKE_REFERRAL, MANAGE_WEBHOOKS
 from pont.accounts.selectors import memberships_of, primary_controller_for
 from pont.audit import services as audit
 from pont.core import rows
 from pont.core.concurrency import STALE_VERSION, update_if_version
-from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.exceptions import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    require_capability,
+)
 from pont.directory.models import Service
 from pont.people.selectors import person_get_for_user
 
 from . import notifications, outbox, sources
-from .actors import Actor, actor_label, is_client
+from .actors import Actor, actor_label, is_client, provider_organisation_ids
 from .completeness import check_completeness, snapshot
-from .models import Appointment, ClosureReason, ContactAttempt, Referral, ReferralEvent
+from .models import (
+    Appointment,
+    ClosureReason,
+    ContactAttempt,
+    Referral,
+    ReferralEvent,
+    WebhookEndpoint,
+)
 from .selectors import referral_locked_for
 
 Operation = audit.Operation
@@ -363,8 +376,30 @@ def referral_assign(
 
 
 def _not_future(moment: datetime, field: str) -> None:
-    if moment > timezone.now() + timedelta(minutes=5):
+    if moment > timezone.now() + _CLOCKS_DIFFER:
         raise ApplicationError(str(IN_FUTURE), {"fields": {field: [str(IN_FUTURE)]}})
+
+
+# How far a partner system's clock may be from Pont's before a time is refused.
+_CLOCKS_DIFFER = timedelta(minutes=5)
+
+
+def _not_before_sent(referral: Referral, moment: datetime, field: str, *, by_day: bool) -> None:
+    """Nothing the provider records can have happened before the referral reached them (a
+    day recorded without its time: not before the day it was sent)."""
+    sent = referral.requested_at
+    if sent is None:
+        return
+    too_early = (
+        timezone.localdate(moment) < timezone.localdate(sent)
+        if by_day
+        else moment < sent - _CLOCKS_DIFFER
+    )
+    if too_early:
+        message = _("It cannot be before the referral was sent (%(sent)s).") % {
+            "sent": formats.date_format(timezone.localtime(sent), "j F Y H:i")
+        }
+        raise ApplicationError(str(message), {"fields": {field: [str(message)]}})
 
 
 @transaction.atomic
@@ -387,6 +422,7 @@ def contact_attempt_log(
         raise ApplicationError(str(_("Check the contact attempt.")), {"fields": errors})
     _not_future(attempted_at, "attempted_at")
     _check(referral, "contact_attempt_logged")
+    _not_before_sent(referral, attempted_at, "attempted_at", by_day=False)
     attempt = _NEW_ATTEMPT.save(
         ContactAttempt(
             referral=referral,
@@ -550,6 +586,11 @@ def attendance_record(
         )
     _check(referral, "attendance_recorded")
     now = timezone.now()
+    if appointment.starts_at > now + _CLOCKS_DIFFER:
+        message = _("Attendance can be recorded once the appointment has started (%(when)s).") % {
+            "when": formats.date_format(timezone.localtime(appointment.starts_at), "j F Y H:i")
+        }
+        raise ApplicationError(str(message), {"fields": {"attendance": [str(message)]}})
     update_if_version(
         appointment,
         expected_version=appointment.version,
@@ -580,6 +621,7 @@ def treatment_start(*, actor: Actor, referral_id: Any, started_at: datetime) -> 
     _not_future(started_at, "started_at")
     if referral.treatment_started_at is not None:
         raise ApplicationError(str(_("Treatment start has already been recorded.")), status=409)
+    _not_before_sent(referral, started_at, "started_at", by_day=True)
     return _apply(
         referral,
         actor=actor,
@@ -621,3 +663,27 @@ def referral_close(
         expected_version=expected_version,
         detail={"closure_reason": reason.code},
     )
+
+
+@transaction.atomic
+def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint, str]:
+    """Register where the actor's provider wants referral events sent, with a new signing
+    secret. Return the endpoint and the secret, which the caller shows once (Pont keeps it
+    to sign deliveries, and never shows it again).
+
+    The address must be HTTPS and on the public internet (outbox.endpoint_url_problem):
+    a provider must not make Pont call this machine or the network it runs in.
+    """
+    require_capability(actor, MANAGE_WEBHOOKS)
+    problem = outbox.endpoint_url_problem(url)
+    if problem is not None:
+        raise ApplicationError(str(problem), {"fields": {"url": [str(problem)]}})
+    organisations = sorted(provider_organisation_ids(actor))
+    if not organisations:
+        raise NotFoundError(str(NO_ORGANISATION))
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint = WebhookEndpoint.objects.create(
+        organisation_id=organisations[0], url=url, secret=secret, created_by=actor
+    )
+    audit.record(actor=actor, operation=Operation.COLLECTION, obj=endpoint)
+    return endpoint, secret

@@ -12,6 +12,7 @@ urlpatterns = [
     path("funnel.csv", views.funnel_csv, name="funnel_csv"),
     path("webhooks", views.webhook_list, name="webhook_list"),
     path("webhooks/new", views.webhook_create, name="webhook_create"),
+    path("webhooks/<int:endpoint_id>/added", views.webhook_created, name="webhook_created"),
     path("webhooks/<int:endpoint_id>/disable", views.webhook_disable, name="webhook_disable"),
     path(
         "webhooks/<int:endpoint_id>/deliveries", views.webhook_deliveries, name="webhook_deliveries"

@@ -168,6 +168,21 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+# What a provider may do from the referral page (the rest are the referrer's, or the engine's).
+_PROVIDER_ACTIONS = frozenset(
+    {
+        "accepted",
+        "rejected",
+        "assigned",
+        "contact_attempt_logged",
+        "appointment_booked",
+        "attendance_recorded",
+        "treatment_started",
+        "closed",
+    }
+)
+
+
 def _detail_context(
     request: AuthenticatedRequest, referral: Referral, **forms: Any
 ) -> dict[str, Any]:
@@ -189,6 +204,8 @@ def _detail_context(
         "is_provider": is_provider,
         "is_referrer": is_referrer,
         "can": {action: action in allowed for action in services.TRANSITIONS},
+        # Whether "What happens next" has anything under it for this provider.
+        "provider_acts": is_provider and bool(allowed & _PROVIDER_ACTIONS),
         "completeness": check_completeness(referral.person, source_kind=referral.source_kind)
         if referral.status == Status.DRAFT
         else None,
@@ -204,7 +221,25 @@ def _detail_context(
         "close_form": CloseForm(),
     }
     context.update(forms)
+    # One attendance form for each appointment waiting for its answer, each with its own ids;
+    # the one just sent with errors is shown again in its place.
+    sent = forms.get("attendance_form")
+    context["attendance_forms"] = [
+        (
+            appointment,
+            sent
+            if sent is not None and sent.data.get("appointment") == str(appointment.pk)
+            else AttendanceForm(auto_id=_attendance_ids(appointment.pk)),
+        )
+        for appointment in pending
+    ]
     return context
+
+
+def _attendance_ids(appointment_id: Any) -> str:
+    """The ids of the attendance form of one appointment (only digits come from a request)."""
+    value = str(appointment_id)
+    return f"attendance_{value if value.isdigit() else 'unknown'}_%s"
 
 
 @capability_required(MAKE_REFERRAL, WORK_REFERRAL)
@@ -231,8 +266,12 @@ def _act(
     form: Any,
     run: Callable[[Any], Any],
     done: str,
+    fields: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """Validate the action's form, run its service, and come back to the referral page."""
+    """Validate the action's form, run its service, and come back to the referral page.
+
+    `fields` names the form's field for each of the service's own (a contact attempt's
+    `attempted_at` is the form's date), so that its errors are shown at that field."""
     if form.is_valid():
         try:
             run(form)
@@ -250,6 +289,9 @@ def _act(
                 for missing in error.extra["missing"]:
                     form.add_error(None, missing)
             else:
+                named = error.extra.get("fields")
+                if fields and isinstance(named, dict):
+                    error.extra["fields"] = {fields.get(k, k): v for k, v in named.items()}
                 apply_application_error(form, error)
         else:
             messages.success(request, done)
@@ -391,6 +433,7 @@ def contact_attempt_log(request: AuthenticatedRequest, referral_id: Any) -> Http
             note=f.cleaned_data["note"],
         ),
         done=_("The contact attempt has been recorded."),
+        fields={"attempted_at": "day"},
     )
 
 
@@ -420,7 +463,9 @@ def attendance_record(request: AuthenticatedRequest, referral_id: Any) -> HttpRe
         request,
         referral_id,
         form_name="attendance_form",
-        form=AttendanceForm(request.POST),
+        form=AttendanceForm(
+            request.POST, auto_id=_attendance_ids(request.POST.get("appointment", ""))
+        ),
         run=lambda f: services.attendance_record(
             actor=request.user,
             referral_id=referral_id,
@@ -445,6 +490,7 @@ def treatment_start(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
             started_at=timezone.make_aware(datetime.combine(f.cleaned_data["day"], time.min)),
         ),
         done=_("The start of treatment has been recorded."),
+        fields={"started_at": "day"},
     )
 
 
@@ -488,6 +534,10 @@ CASELOAD_COLUMNS = [
 
 
 def _csv_safe(value: Any) -> str:
+    """A cell: a moment in UK local time with its offset (2025-09-09T10:10:37+01:00), as the
+    pages show it; a text that a spreadsheet would run as a formula, quoted."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).isoformat(timespec="seconds")
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

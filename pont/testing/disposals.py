@@ -114,8 +114,6 @@ def condition_referral(disposal: Disposal) -> Referral:
 
 def attended(world: World, disposal: Disposal, *, attendance: str = "attended") -> Referral:
     """Provider A accepts the condition's referral, books and records the assessment."""
-    from datetime import timedelta
-
     from django.utils import timezone
 
     referral = condition_referral(disposal)
@@ -126,7 +124,7 @@ def attended(world: World, disposal: Disposal, *, attendance: str = "attended") 
     appointment = referrals.appointment_book(
         actor=worker,
         referral_id=referral.pk,
-        starts_at=timezone.now() + timedelta(hours=1),
+        starts_at=timezone.now(),  # begun: attendance is recorded once it has
         place="Llanelli hub",
     )
     referrals.attendance_record(

@@ -110,15 +110,26 @@ def referral_in(
     services.referral_accept(actor=worker, referral_id=referral.pk)
     if state == "accepted":
         return Referral.objects.get(pk=referral.pk)
-    yesterday = timezone.now() - timedelta(days=1)
     services.contact_attempt_log(
         actor=worker,
         referral_id=referral.pk,
         method="phone",
-        attempted_at=yesterday,
+        attempted_at=timezone.now(),  # not before it was sent, a moment ago
         result="reached",
     )
     if state == "in-progress":
         return Referral.objects.get(pk=referral.pk)
     code = {"completed": "planned_complete", "failed": "dna_before_assessment"}[state]
     return services.referral_close(actor=worker, referral_id=referral.pk, closure_reason=code)
+
+
+def sent_earlier(referral: Referral, *, days: int = 2) -> Referral:
+    """Move the time the referral was sent back by `days`, for a test that records what the
+    provider did before today (nothing can be recorded before the referral was sent)."""
+    from django.db.models import F
+
+    Referral.objects.filter(pk=referral.pk).update(
+        requested_at=F("requested_at") - timedelta(days=days)
+    )
+    referral.refresh_from_db()
+    return referral

@@ -50,9 +50,17 @@ RULES = [
     Rule("referrals:funnel", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
     Rule("referrals:funnel_csv", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
     Rule("referrals:webhook_list", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
+    # An empty form comes back with its error.
     Rule(
         "referrals:webhook_create",
-        staff_view(get=same_for(_MANAGERS, 200), post=same_for(_MANAGERS, 200), capable=_MANAGERS),
+        staff_view(get=same_for(_MANAGERS, 200), post=same_for(_MANAGERS, 400), capable=_MANAGERS),
+    ),
+    # The page that shows a new endpoint's secret once: another provider's endpoint does not
+    # exist for its manager.
+    Rule(
+        "referrals:webhook_created",
+        staff_view(get={PROV_A_MGR: 200, PROV_B_MGR: 404}, capable=_MANAGERS),
+        kwargs={"endpoint_id": "endpoint"},
     ),
     Rule(
         "referrals:webhook_disable",

@@ -13,7 +13,7 @@ from pont.accounts import services as accounts
 from pont.audit.models import AuditEvent
 from pont.referrals.models import ContactAttempt, IdempotencyRecord, Referral, ReferralEvent
 from pont.testing.personas import SYSADMIN
-from pont.testing.referrals import reachable_person, referral_in
+from pont.testing.referrals import reachable_person, referral_in, sent_earlier
 
 SCOPES = ["referrals:read", "referrals:write"]
 
@@ -157,7 +157,7 @@ def test_invalid_bodies_get_the_error_shape_naming_the_field(world):
 
 
 def test_a_retried_post_returns_the_first_response_and_creates_nothing(world):
-    referral = referral_in(world, "accepted")
+    referral = sent_earlier(referral_in(world, "accepted"))
     headers = _key(world)
     attempt = {
         "method": "phone",
@@ -177,7 +177,7 @@ def test_a_retried_post_returns_the_first_response_and_creates_nothing(world):
 
 
 def test_the_same_key_with_a_different_body_is_refused(world):
-    referral = referral_in(world, "accepted")
+    referral = sent_earlier(referral_in(world, "accepted"))
     headers = _key(world)
     when = (timezone.now() - timedelta(hours=1)).isoformat()
     _post(
@@ -400,3 +400,16 @@ def test_lists_and_patches_running_together_never_deadlock(audit_flushable):
         thread.join()
     assert statuses.count(200) == len(statuses) == 4 * 6 + 8
     assert Referral.objects.filter(status="accepted").count() == 8
+
+
+def test_a_contact_attempt_before_the_referral_was_sent_is_refused_at_its_field(world):
+    referral = referral_in(world, "accepted")
+    attempt = {
+        "method": "phone",
+        "attempted_at": (referral.requested_at - timedelta(days=3)).isoformat(),
+        "result": "no_answer",
+    }
+    refused = _post(_url(referral, "/contact-attempts"), attempt, _key(world))
+    assert refused.status_code == 400
+    assert list(refused.json()["extra"]["fields"]) == ["attempted_at"]
+    assert ContactAttempt.objects.filter(referral=referral).count() == 0

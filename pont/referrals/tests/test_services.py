@@ -13,7 +13,13 @@ from pont.people import services as people
 from pont.referrals import services
 from pont.referrals.models import Appointment, OutboxMessage, Referral, WebhookEndpoint
 from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
-from pont.testing.referrals import draft_referral, provider_service, reachable_person, referral_in
+from pont.testing.referrals import (
+    draft_referral,
+    provider_service,
+    reachable_person,
+    referral_in,
+    sent_earlier,
+)
 
 Status = Referral.Status
 Operation = AuditEvent.Operation
@@ -232,7 +238,7 @@ def test_rejection_and_non_attendance_email_the_referrer_a_link(
 
 
 def test_every_timestamp_of_the_journey_is_kept(world):
-    referral = referral_in(world, "accepted")
+    referral = sent_earlier(referral_in(world, "accepted"))
     worker = world.users[PROV_A]
     earlier = timezone.now() - timedelta(hours=5)
     later = timezone.now() - timedelta(hours=1)
@@ -396,3 +402,81 @@ def test_times_in_the_future_are_refused(world):
             result="reached",
         )
     assert "attempted_at" in refused.value.extra["fields"]
+
+
+def test_nothing_the_provider_records_can_come_before_the_referral_was_sent(world):
+    """A contact attempt before the referral was sent, or a treatment start on a day before
+    it, is refused at its field and changes nothing; a partner's clock a few minutes out is
+    allowed for."""
+    referral = referral_in(world, "in-progress")
+    worker = world.users[PROV_A]
+    sent = referral.requested_at
+    before = Referral.objects.get(pk=referral.pk).version
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_attempt_log(
+            actor=worker,
+            referral_id=referral.pk,
+            method="phone",
+            attempted_at=sent - timedelta(hours=1),
+            result="no_answer",
+        )
+    assert list(refused.value.extra["fields"]) == ["attempted_at"]
+    assert "before the referral was sent" in refused.value.message
+    with pytest.raises(ApplicationError) as refused:
+        services.treatment_start(
+            actor=worker, referral_id=referral.pk, started_at=sent - timedelta(days=1)
+        )
+    assert list(refused.value.extra["fields"]) == ["started_at"]
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.version, after.treatment_started_at) == (before, None)
+    assert referral.contact_attempts.count() == 1  # the one made with it
+
+    services.contact_attempt_log(
+        actor=worker,
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=sent - timedelta(minutes=2),
+        result="no_answer",
+    )
+    # Treatment recorded for the day it was sent (the portal sends the day, at midnight).
+    started = timezone.make_aware(
+        timezone.datetime.combine(timezone.localdate(sent), timezone.datetime.min.time())
+    )
+    services.treatment_start(actor=worker, referral_id=referral.pk, started_at=started)
+    assert Referral.objects.get(pk=referral.pk).treatment_started_at == started
+
+
+def test_attendance_is_recorded_only_once_the_appointment_has_started(world):
+    referral = referral_in(world, "accepted")
+    worker = world.users[PROV_A]
+    later = services.appointment_book(
+        actor=worker,
+        referral_id=referral.pk,
+        starts_at=timezone.now() + timedelta(days=2),
+        place="Llanelli hub",
+    )
+    version = Referral.objects.get(pk=referral.pk).version
+    for attendance in ("attended", "did_not_attend"):
+        with pytest.raises(ApplicationError) as refused:
+            services.attendance_record(
+                actor=worker,
+                referral_id=referral.pk,
+                appointment_id=later.pk,
+                attendance=attendance,
+            )
+        assert list(refused.value.extra["fields"]) == ["attendance"]
+    later.refresh_from_db()
+    assert later.attendance == "pending"
+    assert Referral.objects.get(pk=referral.pk).version == version
+    # A partner's clock a few minutes ahead of Pont's is allowed for.
+    soon = services.appointment_book(
+        actor=worker,
+        referral_id=referral.pk,
+        starts_at=timezone.now() + timedelta(minutes=3),
+        place="Llanelli hub",
+    )
+    services.attendance_record(
+        actor=worker, referral_id=referral.pk, appointment_id=soon.pk, attendance="attended"
+    )
+    soon.refresh_from_db()
+    assert soon.attendance == "attended"

@@ -10,7 +10,7 @@ from pont.audit.models import AuditEvent
 from pont.referrals.models import Referral
 from pont.testing.http import post_form
 from pont.testing.personas import CUSTODY, PANEL, PROV_A, PROV_B
-from pont.testing.referrals import provider_service, reachable_person, referral_in
+from pont.testing.referrals import provider_service, reachable_person, referral_in, sent_earlier
 
 
 def _date(prefix: str, day) -> dict[str, str]:
@@ -76,7 +76,7 @@ def test_the_referral_form_names_each_missing_answer(world, as_persona):
 
 
 def test_a_provider_works_the_referral_through_the_portal(world, as_persona):
-    referral = referral_in(world, "requested")
+    referral = sent_earlier(referral_in(world, "requested"))
     worker = as_persona(PROV_A)
     queue = worker.get("/referrals/").content.decode()
     assert "Dylan Parry" in queue
@@ -104,14 +104,14 @@ def test_a_provider_works_the_referral_through_the_portal(world, as_persona):
         ).status_code
         == 302
     )
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    # Booked for yesterday too, so that its attendance can be recorded (not before it starts).
     assert (
         post_form(
             worker,
             f"/referrals/{referral.pk}/appointments",
             {
                 "kind": "assessment",
-                **_date("day", tomorrow),
+                **_date("day", yesterday),
                 "at": "14:00",
                 "place": "Llanelli hub",
             },
@@ -236,6 +236,10 @@ def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:4] == ["reference", "status", "sent", "service"]
     assert [row[5] for row in rows[1:]] == ["Dylan"]  # provider B's referral is not in it
+    # Moments in UK local time with their offset, to the second, as the pages show them.
+    sent = timezone.localtime(referral.requested_at).isoformat(timespec="seconds")
+    assert rows[1][2] == sent
+    assert sent[-6:] in ("+00:00", "+01:00")
     disclosure = AuditEvent.objects.filter(operation="disclosure", recipient="prov-a").get()
     assert disclosure.subject_person_id == referral.person_id
 
@@ -300,3 +304,108 @@ def test_the_next_page_of_a_queue_is_the_same_queue(world, as_persona, monkeypat
     assert sum(name in first + second for name in ("Aled", "Bethan", "Cerys")) == 3
     # An empty queue is the default one, not the first tab.
     assert "Drafted" not in officer.get("/referrals/?queue=&page=1").content.decode()
+
+
+def _ids_and_targets(html: str) -> tuple[list[str], list[str], list[str]]:
+    """Every id on the page, every label's `for`, and every error-summary link's target."""
+    from html.parser import HTMLParser
+
+    ids: list[str] = []
+    labels: list[str] = []
+    links: list[str] = []
+
+    class Reader(HTMLParser):
+        in_summary = 0
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if values.get("id"):
+                ids.append(values["id"])
+            if tag == "label" and values.get("for"):
+                labels.append(values["for"])
+            if "govuk-error-summary__list" in (values.get("class") or ""):
+                self.in_summary = 1
+            if self.in_summary and tag == "a" and (values.get("href") or "").startswith("#"):
+                links.append(values["href"][1:])
+
+        def handle_endtag(self, tag):
+            if tag == "ul":
+                self.in_summary = 0
+
+    Reader().feed(html)
+    return ids, labels, links
+
+
+def test_the_referral_page_gives_every_field_its_own_id(world, as_persona):
+    """The page holds several forms (a contact attempt, an appointment, one attendance form for
+    each appointment waiting, treatment start, closure): no id twice, every label reaches
+    its field, and every link of the error summary reaches the field it names."""
+    from pont.referrals import services
+
+    referral = referral_in(world, "in-progress")
+    worker = world.users[PROV_A]
+    for days in (2, 9):
+        services.appointment_book(
+            actor=worker,
+            referral_id=referral.pk,
+            starts_at=timezone.now() - timedelta(days=days),
+            place="Llanelli hub",
+        )
+    provider = as_persona(PROV_A)
+    ids, labels, _links = _ids_and_targets(
+        provider.get(f"/referrals/{referral.pk}").content.decode()
+    )
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert set(labels) <= set(ids)
+
+    appointment = referral.appointments.order_by("starts_at").first()
+    for url, data in (
+        (f"/referrals/{referral.pk}/attendance", {"appointment": str(appointment.pk)}),
+        (f"/referrals/{referral.pk}/appointments", {}),
+        (f"/referrals/{referral.pk}/contact-attempts", {}),
+        (f"/referrals/{referral.pk}/treatment-start", {}),
+    ):
+        refused = post_form(provider, url, data)
+        assert refused.status_code == 400, url
+        ids, labels, links = _ids_and_targets(refused.content.decode())
+        assert links, url
+        assert len(ids) == len(set(ids)), (url, sorted({i for i in ids if ids.count(i) > 1}))
+        assert set(links) <= set(ids), (url, set(links) - set(ids))
+        assert set(labels) <= set(ids), url
+
+
+def test_a_contact_attempt_today_without_a_time_is_recorded_at_the_time_now(
+    world, as_persona, monkeypatch
+):
+    """The form's date starts as today and its time is optional: sent like that before noon,
+    it is not refused as in the future; a future date is refused at the date field."""
+    from zoneinfo import ZoneInfo
+
+    from pont.referrals.models import ContactAttempt
+
+    morning = timezone.make_aware(timezone.datetime(2026, 11, 30, 9, 15), ZoneInfo("Europe/London"))
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    referral = referral_in(world, "accepted")
+    provider = as_persona(PROV_A)
+    url = f"/referrals/{referral.pk}/contact-attempts"
+    answer = {"method": "phone", "result": "no_answer", **_date("day", morning.date())}
+    assert post_form(provider, url, answer).status_code == 302
+    assert ContactAttempt.objects.get().attempted_at == morning.replace(second=0)
+
+    tomorrow = {**answer, **_date("day", morning.date() + timedelta(days=1))}
+    refused = post_form(provider, url, tomorrow)
+    assert refused.status_code == 400
+    _ids, _labels, links = _ids_and_targets(refused.content.decode())
+    assert links == ["contact_day_0"]
+    assert ContactAttempt.objects.count() == 1
+
+
+def test_the_referral_page_shows_no_heading_with_nothing_under_it(world, as_persona):
+    provider = as_persona(PROV_A)
+    open_page = provider.get(f"/referrals/{referral_in(world, 'accepted').pk}").content.decode()
+    assert "What happens next" in open_page
+    closed = referral_in(world, "completed", person=reachable_person(world, given_name="Cau"))
+    assert "What happens next" not in provider.get(f"/referrals/{closed.pk}").content.decode()
+    draft = referral_in(world, "draft", person=reachable_person(world, given_name="Drafft"))
+    page = as_persona(CUSTODY).get(f"/referrals/{draft.pk}").content.decode()
+    assert "copied from their record when the referral is sent" in page

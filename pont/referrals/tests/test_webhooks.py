@@ -3,9 +3,11 @@ when the worker dies, against a real HTTP receiver on this machine."""
 
 import hashlib
 import hmac
+import html
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,14 +16,17 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpcore
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
-from pont.referrals import outbox
+from pont.core.exceptions import ApplicationError
+from pont.referrals import outbox, services
 from pont.referrals.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from pont.testing.http import post_form
-from pont.testing.personas import PROV_A_MGR
+from pont.testing.personas import PROV_A, PROV_A_MGR, PROV_B_MGR
 from pont.testing.referrals import referral_in
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -234,9 +239,10 @@ def test_a_manager_adds_an_endpoint_sees_the_secret_once_and_reads_the_delivery_
     r = receiver()
     client = as_persona(PROV_A_MGR)
     created = post_form(client, "/referrals/webhooks/new", {"url": r.url})
-    assert created.status_code == 200
     endpoint = WebhookEndpoint.objects.get()
-    assert endpoint.secret in created.content.decode()
+    assert created.status_code == 302
+    assert created["Location"] == f"/referrals/webhooks/{endpoint.pk}/added"
+    assert endpoint.secret in client.get(created["Location"]).content.decode()
     assert endpoint.organisation == world.provider_a
     listing = client.get("/referrals/webhooks").content.decode()
     assert r.url in listing
@@ -247,7 +253,8 @@ def test_a_manager_adds_an_endpoint_sees_the_secret_once_and_reads_the_delivery_
     assert "referral.requested" in log
     assert "HTTP 200" in log
     refused = post_form(client, "/referrals/webhooks/new", {"url": "http://partner.example.org/x"})
-    assert "must start with https://" in refused.content.decode()
+    assert refused.status_code == 400
+    assert "The address must start with https://" in refused.content.decode()
 
 
 def test_delivery_survives_a_worker_killed_mid_request(audit_flushable, receiver, monkeypatch):
@@ -298,3 +305,264 @@ def test_delivery_survives_a_worker_killed_mid_request(audit_flushable, receiver
     assert message.status == "delivered"
     ids = [req["headers"]["Pont-Event-Id"] for req in r.requests]
     assert ids == [str(message.event_id)] * 2  # at least once: the receiver de-duplicates by id
+
+
+# Server-side request forgery: a provider must not make Pont call this machine, the cloud
+# metadata service or the network it runs in. The test settings allow private addresses
+# (the receivers above listen on 127.0.0.1); these tests turn that off, as production is.
+
+ON_THE_INTERNET = "Enter an address on the public internet, like https://example.org/pont-webhooks"
+LIKE_THIS = "Enter an address like https://example.org/pont-webhooks"
+NEUTRAL = "The endpoint's address is not on the public internet; nothing was sent."
+NAME = "hooks.partner.example"  # a reserved name: it resolves only where a test says so
+
+
+@pytest.fixture
+def public_only():
+    with override_settings(
+        PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=False, PONT_WEBHOOKS_ALLOW_LOCAL_HTTP=False
+    ):
+        yield
+
+
+def _resolving(monkeypatch, name: str, *addresses: str) -> list[str]:
+    """Make `name` resolve to the addresses (as a hostile DNS server can); return the list
+    that records each lookup of it."""
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        looked_up.append(host)
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return looked_up
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://127.0.0.1/hook", ON_THE_INTERNET),
+        ("https://localhost:8000/x", ON_THE_INTERNET),
+        ("https://169.254.169.254/latest", ON_THE_INTERNET),  # the cloud metadata service
+        ("https://10.20.30.40/hooks", ON_THE_INTERNET),
+        ("https://192.168.1.10/hooks", ON_THE_INTERNET),
+        ("https://100.64.0.1/hooks", ON_THE_INTERNET),  # shared address space (carrier NAT)
+        ("https://0.0.0.0/hooks", ON_THE_INTERNET),
+        ("https://224.0.0.1/hooks", ON_THE_INTERNET),
+        ("https://[::1]/hooks", ON_THE_INTERNET),
+        ("https://[::ffff:127.0.0.1]/hooks", ON_THE_INTERNET),
+        ("https://[fe80::1]/hooks", ON_THE_INTERNET),
+        ("https://[fd00::1]/hooks", ON_THE_INTERNET),
+        ("https://api.localhost/hooks", ON_THE_INTERNET),
+        ("https://printer.local/hooks", ON_THE_INTERNET),
+        ("https://metadata.google.internal/computeMetadata/v1/", ON_THE_INTERNET),
+        (
+            "https://user:secret@partner.example.org/hooks",
+            "Enter the address without a user name or password",
+        ),
+        # Spellings of 127.0.0.1 that the C library reads; Django's URL check refuses them
+        # first (the address check below refuses them too).
+        ("https://127.1/hook", LIKE_THIS),
+        ("https://0x7f.0.0.1/hook", LIKE_THIS),
+        ("https://2130706433/hook", LIKE_THIS),
+        ("http://partner.example.org/hooks", "The address must start with https://"),
+        ("", "Enter the address Pont should send events to"),
+        ("not an address", LIKE_THIS),
+    ],
+)
+def test_an_address_off_the_public_internet_is_refused_at_registration(
+    world, as_persona, public_only, url, message
+):
+    refused = post_form(as_persona(PROV_A_MGR), "/referrals/webhooks/new", {"url": url})
+    page = html.unescape(refused.content.decode())
+    assert refused.status_code == 400
+    assert "This field is required." not in page
+    assert "Enter a valid URL." not in page
+    # In the error summary, linked to the field, and at the field.
+    assert f'<a href="#id_url">{message}</a>' in page
+    assert page.count(message) == 2
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_address_on_the_public_internet_is_accepted_by_its_managers_only(
+    world, as_persona, public_only
+):
+    url = "https://partner.example.org/pont-webhooks"
+    added = post_form(as_persona(PROV_A_MGR), "/referrals/webhooks/new", {"url": url})
+    assert added.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.url, endpoint.organisation) == (url, world.provider_a)
+    # A provider's worker without the capability is refused, and adds nothing.
+    refused = post_form(as_persona(PROV_A), "/referrals/webhooks/new", {"url": url})
+    assert refused.status_code == 403
+    assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "internal"),
+    [
+        ("127.1", True),
+        ("0x7f.0.0.1", True),
+        ("2130706433", True),
+        ("017700000001", True),
+        ("::ffff:127.0.0.1", True),
+        ("::ffff:a9fe:a9fe", True),  # 169.254.169.254, mapped
+        ("2002:7f00:1::", True),  # 6to4 around 127.0.0.1
+        ("64:ff9b::a00:1", True),  # NAT64 around 10.0.0.1
+        ("LOCALHOST.", True),
+        ("router.internal.", True),
+        ("8.8.8.8", False),
+        ("2606:4700:4700::1111", False),
+        ("partner.example.org", False),  # a name: checked when delivery resolves it
+    ],
+)
+def test_every_spelling_of_an_internal_address_is_recognised(host, internal):
+    assert outbox.host_is_internal(host) is internal
+
+
+def test_the_registration_service_refuses_an_internal_address_whoever_calls_it(world, public_only):
+    with pytest.raises(ApplicationError) as refused:
+        services.webhook_endpoint_register(
+            actor=world.users[PROV_A_MGR], url="https://169.254.169.254/latest"
+        )
+    assert refused.value.extra == {"fields": {"url": [ON_THE_INTERNET]}}
+    with pytest.raises(ApplicationError) as not_allowed:
+        services.webhook_endpoint_register(
+            actor=world.users[PROV_A], url="https://partner.example.org/pont-webhooks"
+        )
+    assert not_allowed.value.status == 403
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_with_private_addresses_allowed_local_receivers_can_be_registered(world):
+    with override_settings(PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True):
+        assert outbox.endpoint_url_problem("https://127.0.0.1:8443/hook") is None
+        assert outbox.endpoint_url_problem("https://localhost:8443/hook") is None
+        # A user name and password are refused all the same.
+        assert outbox.endpoint_url_problem("https://u:p@127.0.0.1/hook") is not None
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ("127.0.0.1",),
+        ("::1", "127.0.0.1"),
+        # One public address is not enough: any address that is not public refuses the name.
+        ("8.8.8.8", "127.0.0.1"),
+    ],
+)
+def test_delivery_refuses_a_name_that_resolves_off_the_public_internet(
+    world, as_persona, receiver, public_only, monkeypatch, addresses
+):
+    r = receiver()  # on 127.0.0.1: what the name would reach if it were not refused
+    port = r.server.server_address[1]
+    looked_up = _resolving(monkeypatch, NAME, *addresses)
+    endpoint = _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    referral_in(world, "requested")
+    assert outbox.deliver_due()["gave_up"] == 1
+    assert r.requests == []  # nothing was sent
+    assert looked_up == [NAME]
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts, message.last_error) == ("gave_up", 1, NEUTRAL)
+    attempt = DeliveryAttempt.objects.get()
+    assert (attempt.status_code, attempt.error) == (None, NEUTRAL)
+    # Given up for good: not tried again.
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    assert outbox.deliver_due()["gave_up"] == 0
+    assert DeliveryAttempt.objects.count() == 1
+    log_url = f"/referrals/webhooks/{endpoint.pk}/deliveries"
+    log = html.unescape(as_persona(PROV_A_MGR).get(log_url).content.decode())
+    assert NEUTRAL in log
+    assert not any(address in log for address in addresses)
+    assert as_persona(PROV_B_MGR).get(log_url).status_code == 404
+    assert as_persona(PROV_A).get(log_url).status_code == 403
+
+
+def test_delivery_to_an_internal_address_says_nothing_about_which_ports_answer(
+    world, receiver, public_only
+):
+    """Registered before the check, or by hand: an open port and a closed one look alike."""
+    r = receiver()
+    port = r.server.server_address[1]
+    _endpoint(world, f"https://127.0.0.1:{port}/pont-events")  # something listens
+    _endpoint(world, "https://127.0.0.1:9/pont-events")  # nothing listens
+    _endpoint(world, f"http://localhost:{port}/pont-events")
+    referral_in(world, "requested")
+    assert outbox.deliver_due()["gave_up"] == 3
+    assert r.requests == []
+    assert set(DeliveryAttempt.objects.values_list("status_code", "error")) == {(None, NEUTRAL)}
+
+
+def test_a_name_that_does_not_resolve_is_tried_again_later(world, public_only, monkeypatch):
+    looked_up = _resolving(monkeypatch, NAME)
+    _endpoint(world, f"https://{NAME}/pont-events")
+    referral_in(world, "requested")
+    assert outbox.deliver_due()["failed"] == 1
+    message = OutboxMessage.objects.get()
+    assert message.status == "pending"
+    assert message.last_error.startswith("ConnectError")
+    assert looked_up == [NAME]
+
+
+def test_with_private_addresses_allowed_a_local_receiver_is_called_at_the_address_checked(
+    world, receiver, monkeypatch
+):
+    r = receiver()
+    port = r.server.server_address[1]
+    looked_up = _resolving(monkeypatch, NAME, "127.0.0.1")
+    connected: list[str] = []
+    connect_tcp = httpcore.SyncBackend.connect_tcp
+
+    def connect_and_record(self, host, port, *args, **kwargs):
+        connected.append(host)
+        return connect_tcp(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_and_record)
+    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    referral_in(world, "requested")
+    with override_settings(PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True):
+        assert outbox.deliver_due()["delivered"] == 1
+    # The name was looked up once, by the check, and the socket was opened to the address
+    # that lookup gave, not to the name (which a second lookup could send elsewhere); the
+    # request still names the endpoint's host.
+    assert looked_up == [NAME]
+    assert connected == ["127.0.0.1"]
+    assert r.requests[0]["headers"]["Host"] == f"{NAME}:{port}"
+
+
+def test_the_new_secret_is_shown_once_and_a_reload_adds_nothing(world, as_persona):
+    client = as_persona(PROV_A_MGR)
+    added = post_form(
+        client, "/referrals/webhooks/new", {"url": "https://partner.example.org/pont-webhooks"}
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    page = added["Location"]
+    assert (added.status_code, page) == (302, f"/referrals/webhooks/{endpoint.pk}/added")
+    # Another provider's manager: no such endpoint; a worker without the capability: refused;
+    # the same manager signed in elsewhere: the secret is not theirs to see.
+    for persona, status in ((PROV_B_MGR, 404), (PROV_A, 403), (PROV_A_MGR, 200)):
+        other = as_persona(persona).get(page)
+        assert other.status_code == status
+        assert endpoint.secret not in other.content.decode()
+    shown = client.get(page)
+    assert shown.status_code == 200
+    assert endpoint.secret in shown.content.decode()
+    reloaded = client.get(page)
+    assert reloaded.status_code == 200
+    text = html.unescape(reloaded.content.decode())
+    assert endpoint.secret not in text
+    assert "The signing secret has already been shown" in text
+    assert "add the endpoint again to get a new secret, then disable this one" in text
+    assert post_form(client, page).status_code == 405  # it only shows; a reload adds nothing
+    assert WebhookEndpoint.objects.count() == 1
+    assert endpoint.secret not in client.get("/referrals/webhooks").content.decode()
