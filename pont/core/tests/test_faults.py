@@ -309,11 +309,13 @@ def test_a_moment_in_a_body_with_any_offset_is_kept_in_utc(world):
     from django.test import Client
 
     from pont.accounts import services as accounts
-    from pont.referrals.models import ContactAttempt
+    from pont.referrals.models import ContactAttempt, Referral
     from pont.testing.personas import SYSADMIN
     from pont.testing.referrals import referral_in
 
     referral = referral_in(world, "accepted")
+    # Sent before the moments below (nothing is recorded before a referral was sent).
+    Referral.objects.filter(pk=referral.pk).update(requested_at=datetime(2025, 12, 1, tzinfo=UTC))
     _client, key = accounts.api_client_create(
         actor=world.users[SYSADMIN],
         organisation=world.provider_a,

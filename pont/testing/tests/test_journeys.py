@@ -49,13 +49,17 @@ def test_an_officer_issues_a_conditional_disposal_and_the_provider_sees_its_refe
 def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_attendance(
     journey, world
 ):
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from pont.referrals.models import Appointment
-    from pont.testing.referrals import referral_in
+    from pont.testing.referrals import referral_in, sent_earlier
 
-    referral = referral_in(world, "requested")
-    today = timezone.localdate()
+    # Sent two days ago: the attempt and the appointment were yesterday (nothing can be
+    # recorded before the referral was sent, nor attendance before the appointment).
+    referral = sent_earlier(referral_in(world, "requested"))
+    yesterday = timezone.localdate() - timedelta(days=1)
     page = journey.page
     journey.sign_in(world.users[PROV_A])
     journey.go(reverse("referrals:list"))
@@ -68,8 +72,8 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
     )
     page.click("summary:has-text('Record a contact attempt')")
     attempt.locator("select[name=method]").select_option("phone")
-    fill_day(attempt, "day", today)
-    attempt.locator("input[name=at]").fill("00:00")
+    fill_day(attempt, "day", yesterday)
+    attempt.locator("input[name=at]").fill("10:00")
     attempt.locator("select[name=result]").select_option("no_answer")
     attempt.locator("button").click()
     journey.check()
@@ -77,8 +81,8 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
 
     booking = page.locator(f"form[action='{reverse('referrals:appointment', args=[referral.pk])}']")
     page.click("summary:has-text('Book an appointment')")
-    fill_day(booking, "day", today)
-    booking.locator("input[name=at]").fill("23:59")
+    fill_day(booking, "day", yesterday)
+    booking.locator("input[name=at]").fill("14:00")
     booking.locator("input[name=place]").fill("Llanelli hub, 12 Stepney Street")
     booking.locator("button").click()
     journey.check()
