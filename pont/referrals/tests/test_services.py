@@ -412,14 +412,18 @@ def test_nothing_the_provider_records_can_come_before_the_referral_was_sent(worl
     worker = world.users[PROV_A]
     sent = referral.requested_at
     before = Referral.objects.get(pk=referral.pk).version
-    with pytest.raises(ApplicationError) as refused:
-        services.contact_attempt_log(
+
+    def attempt(at):
+        return services.contact_attempt_log(
             actor=worker,
             referral_id=referral.pk,
             method="phone",
-            attempted_at=sent - timedelta(hours=1),
+            attempted_at=at,
             result="no_answer",
         )
+
+    with pytest.raises(ApplicationError) as refused:
+        attempt(sent - timedelta(hours=1))
     assert list(refused.value.extra["fields"]) == ["attempted_at"]
     assert "before the referral was sent" in refused.value.message
     with pytest.raises(ApplicationError) as refused:
@@ -431,13 +435,7 @@ def test_nothing_the_provider_records_can_come_before_the_referral_was_sent(worl
     assert (after.version, after.treatment_started_at) == (before, None)
     assert referral.contact_attempts.count() == 1  # the one made with it
 
-    services.contact_attempt_log(
-        actor=worker,
-        referral_id=referral.pk,
-        method="phone",
-        attempted_at=sent - timedelta(minutes=2),
-        result="no_answer",
-    )
+    attempt(sent - timedelta(minutes=2))
     # Treatment recorded for the day it was sent (the portal sends the day, at midnight).
     started = timezone.make_aware(
         timezone.datetime.combine(timezone.localdate(sent), timezone.datetime.min.time())
