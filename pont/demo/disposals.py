@@ -946,6 +946,10 @@ class Pathfinder:
         now = self.now()
         if attended:
             if course:
+                # The course is the intervention: it starts, then closes complete.
+                self.at(
+                    now + timedelta(minutes=15), functools.partial(self.treat, referral_id, worker)
+                )
                 self.at(
                     now + timedelta(minutes=30),
                     functools.partial(self.close, referral_id, worker, "planned_complete"),
@@ -999,10 +1003,12 @@ class Pathfinder:
         """After the assessment (the condition is done): treatment for some, then closure."""
         rng, now = self.rng, self.now()
         closes = _working_after(now, rng.uniform(15, 60) * 24, rng)
-        if rng.random() < 0.4:
+        treated = rng.random() < 0.4
+        if treated:
             started = _working_after(now, rng.uniform(4, 12) * 24, rng)
             self.at(started, functools.partial(self.treat, referral_id, worker))
             closes = max(closes, started + timedelta(days=14))
+        # Treatment complete, or GP-led prescribing, only after treatment started.
         reason = rng.choices(
             [
                 "planned_complete",
@@ -1010,7 +1016,7 @@ class Pathfinder:
                 "planned_gp_prescribing",
                 "client_declined",
             ],
-            weights=[50, 25, 10, 15],
+            weights=[50, 25, 10, 15] if treated else [0, 60, 0, 40],
         )[0]
         self.at(closes, functools.partial(self.close, referral_id, worker, reason))
 

@@ -92,5 +92,7 @@ class ReferralsConfig(AppConfig):
             )
         )
         # Dated reference data the system administrator may change (reference data pages).
-        register_reference_table(ClosureReason, editable_fields=("planned",))
+        register_reference_table(
+            ClosureReason, editable_fields=("planned", "needs_treatment_start")
+        )
         register_reference_table(ReferralSla, editable_fields=("working_days",))

@@ -30,6 +30,12 @@ class ClosureReason(ReferenceData):
     """
 
     planned = models.BooleanField(_("planned closure"), default=False)
+    # "Treatment complete", "moved to GP-led prescribing", "did not attend during treatment"...
+    needs_treatment_start = models.BooleanField(
+        _("only once treatment has started"),
+        default=False,
+        help_text=_("A referral can close with this reason only once treatment has started."),
+    )
 
     class Meta(ReferenceData.Meta):
         verbose_name = _("closure reason")

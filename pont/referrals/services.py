@@ -619,6 +619,7 @@ def attendance_record(
 def treatment_start(*, actor: Actor, referral_id: Any, started_at: datetime) -> Referral:
     referral = _locked(actor, referral_id, "provider")
     _not_future(started_at, "started_at")
+    _check(referral, "treatment_started")  # a closed referral says so first
     if referral.treatment_started_at is not None:
         raise ApplicationError(str(_("Treatment start has already been recorded.")), status=409)
     _not_before_sent(referral, started_at, "started_at", by_day=True)
@@ -650,6 +651,13 @@ def referral_close(
             str(_("Select a closure reason from the list.")),
             {"fields": {"closure_reason": [closure_reason]}},
         )
+    _check(referral, "closed")
+    if reason.needs_treatment_start and referral.treatment_started_at is None:
+        message = _(
+            "“%(reason)s” needs treatment to have started: record the start of treatment "
+            "first, or choose another reason."
+        ) % {"reason": reason.label}
+        raise ApplicationError(str(message), {"fields": {"closure_reason": [str(message)]}})
     return _apply(
         referral,
         actor=actor,

@@ -119,6 +119,8 @@ def referral_in(
     )
     if state == "in-progress":
         return Referral.objects.get(pk=referral.pk)
+    if state == "completed":  # treatment complete: it had started
+        services.treatment_start(actor=worker, referral_id=referral.pk, started_at=timezone.now())
     code = {"completed": "planned_complete", "failed": "dna_before_assessment"}[state]
     return services.referral_close(actor=worker, referral_id=referral.pk, closure_reason=code)
 

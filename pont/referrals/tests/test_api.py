@@ -137,11 +137,27 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
     unchanged = Referral.objects.get(pk=referral.pk)
     assert (unchanged.status, unchanged.version) == ("in-progress", referral.version)
     assert not ReferralEvent.objects.filter(referral=referral, kind="closed").exists()
-    done = Client().patch(
+    # "Treatment complete" needs a treatment start: refused until one is recorded.
+    early = Client().patch(
         _url(referral),
         json.dumps({"status": "completed", "closure_reason": "planned_complete"}),
         content_type="application/json",
         headers=headers,
+    )
+    assert early.status_code == 400
+    assert list(early.json()["extra"]["fields"]) == ["closure_reason"]
+    assert Referral.objects.get(pk=referral.pk).status == "in-progress"
+    from pont.referrals import services
+    from pont.testing.personas import PROV_A
+
+    started = services.treatment_start(
+        actor=world.users[PROV_A], referral_id=referral.pk, started_at=timezone.now()
+    )
+    done = Client().patch(
+        _url(referral),
+        json.dumps({"status": "completed", "closure_reason": "planned_complete"}),
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{started.version}"'},
     )
     assert done.status_code == 200
     assert done.json()["closure_reason"] == "planned_complete"

@@ -73,8 +73,8 @@ def _do(world, action, referral):
         )
     if action == "treatment":
         return services.treatment_start(actor=worker, referral_id=referral.pk, started_at=now)
-    return services.referral_close(
-        actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
+    return services.referral_close(  # a planned closure that needs no treatment start
+        actor=worker, referral_id=referral.pk, closure_reason="planned_referred_on"
     )
 
 
@@ -478,3 +478,34 @@ def test_attendance_is_recorded_only_once_the_appointment_has_started(world):
     )
     soon.refresh_from_db()
     assert soon.attendance == "attended"
+
+
+def test_a_closure_reason_that_says_treatment_happened_needs_a_treatment_start(world):
+    """Treatment complete, GP-led prescribing, withdrawn by the provider, did not attend
+    during treatment: reference data says these need a treatment start (the migration
+    marks them; the system administrator can change it)."""
+    from pont.referrals.models import ClosureReason
+
+    marked = set(
+        ClosureReason.objects.filter(needs_treatment_start=True).values_list("code", flat=True)
+    )
+    assert marked == {
+        "planned_substance_free",
+        "planned_complete",
+        "planned_gp_prescribing",
+        "withdrawn_by_provider",
+        "dna_during_treatment",
+    }
+    referral = referral_in(world, "in-progress")
+    worker = world.users[PROV_A]
+    for code in sorted(marked):
+        with pytest.raises(ApplicationError) as refused:
+            services.referral_close(actor=worker, referral_id=referral.pk, closure_reason=code)
+        assert list(refused.value.extra["fields"]) == ["closure_reason"]
+        assert "record the start of treatment first" in refused.value.message
+    assert Referral.objects.get(pk=referral.pk).status == Status.IN_PROGRESS
+    services.treatment_start(actor=worker, referral_id=referral.pk, started_at=timezone.now())
+    closed = services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
+    )
+    assert closed.status == Status.COMPLETED
