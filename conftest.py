@@ -74,6 +74,7 @@ def _reference_data_restored(django_db_blocker):  # noqa: ANN001
             ("pont.audit.migrations.0002_chain_head_and_triggers", "create_head"),
             ("pont.directory.migrations.0002_need_categories", "load"),
             ("pont.referrals.migrations.0002_reference_data", "load"),
+            ("pont.referrals.migrations.0004_closure_reason_needs_treatment_start", "mark"),
             ("pont.drug_testing.migrations.0002_reference_data", "load"),
             ("pont.stop_search.migrations.0002_reference_data", "load"),
             ("pont.stop_search.migrations.0003_census_population", "load"),

@@ -87,7 +87,7 @@ def test_the_six_tables_are_registered_with_the_fields_an_administrator_may_set(
     tables = {table.label: table.editable_fields for table in reference_tables()}
 
     assert set(tables) >= REGISTERED
-    assert tables["referrals.closurereason"] == ("planned",)
+    assert tables["referrals.closurereason"] == ("planned", "needs_treatment_start")
     assert tables["referrals.referralsla"] == ("working_days",)
     assert tables["drug_testing.triggeroffence"] == ("act", "section", "class_a_only")
     assert tables["drug_testing.drugtestingrule"] == ("value",)
