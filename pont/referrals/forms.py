@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField, TimeOfDayField, combine_local
+from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
 from pont.directory.models import Service
 
 from .models import Appointment, ClosureReason, ContactAttempt, Referral
@@ -235,15 +235,7 @@ class FunnelFilterForm(forms.Form):
         choices=[("", _("All counties"))],
         error_messages={"invalid_choice": _("Select a county from the list.")},
     )
-    # A real month (01 to 12) of the years 1000 to 2999, as pont.core.forms.MONTH_PATTERN.
-    month = forms.RegexField(
-        label=_("Month sent"),
-        required=False,
-        regex=r"^[12]\d{3}-(0[1-9]|1[0-2])$",
-        help_text=_("For example, 2026-11"),
-        error_messages={"invalid": _("Enter the month like 2026-11")},
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
-    )
+    month = month_field(_("Month sent"))  # a real month (01 to 12), as every month filter
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ referral's timeline, writes its audit event, and queues the webhook events
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -92,6 +92,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         None,
     ),
 }
+
+
+def _refuse_at(field: str, message: Any) -> NoReturn:
+    """Refuse, with the message at the one field it is about (the shape `refuse_fields` gives
+    several)."""
+    raise ApplicationError(str(message), {"fields": {field: [str(message)]}})
 
 
 def allowed_actions(referral: Referral) -> set[str]:
@@ -320,7 +326,7 @@ def referral_reject(
 ) -> Referral:
     referral = _locked(actor, referral_id, "provider")
     if not reason.strip():
-        raise ApplicationError(str(REASON_NEEDED), {"fields": {"reason": [str(REASON_NEEDED)]}})
+        _refuse_at("reason", REASON_NEEDED)
     _apply(
         referral,
         actor=actor,
@@ -338,7 +344,7 @@ def referral_cancel(
 ) -> Referral:
     referral = _locked(actor, referral_id, "referrer")
     if not reason.strip():
-        raise ApplicationError(str(REASON_NEEDED), {"fields": {"reason": [str(REASON_NEEDED)]}})
+        _refuse_at("reason", REASON_NEEDED)
     was_sent = referral.status != Status.DRAFT
     return _apply(
         referral,
@@ -375,9 +381,14 @@ def referral_assign(
     )
 
 
+def _shown_moment(moment: datetime) -> str:
+    """A moment as a refusal names it: in UK local time, to the minute."""
+    return formats.date_format(timezone.localtime(moment), "j F Y H:i")
+
+
 def _not_future(moment: datetime, field: str) -> None:
     if moment > timezone.now() + _CLOCKS_DIFFER:
-        raise ApplicationError(str(IN_FUTURE), {"fields": {field: [str(IN_FUTURE)]}})
+        _refuse_at(field, IN_FUTURE)
 
 
 # How far a partner system's clock may be from Pont's before a time is refused.
@@ -396,10 +407,11 @@ def _not_before_sent(referral: Referral, moment: datetime, field: str, *, by_day
         else moment < sent - _CLOCKS_DIFFER
     )
     if too_early:
-        message = _("It cannot be before the referral was sent (%(sent)s).") % {
-            "sent": formats.date_format(timezone.localtime(sent), "j F Y H:i")
-        }
-        raise ApplicationError(str(message), {"fields": {field: [str(message)]}})
+        _refuse_at(
+            field,
+            _("It cannot be before the referral was sent (%(sent)s).")
+            % {"sent": _shown_moment(sent)},
+        )
 
 
 @transaction.atomic
@@ -587,10 +599,11 @@ def attendance_record(
     _check(referral, "attendance_recorded")
     now = timezone.now()
     if appointment.starts_at > now + _CLOCKS_DIFFER:
-        message = _("Attendance can be recorded once the appointment has started (%(when)s).") % {
-            "when": formats.date_format(timezone.localtime(appointment.starts_at), "j F Y H:i")
-        }
-        raise ApplicationError(str(message), {"fields": {"attendance": [str(message)]}})
+        _refuse_at(
+            "attendance",
+            _("Attendance can be recorded once the appointment has started (%(when)s).")
+            % {"when": _shown_moment(appointment.starts_at)},
+        )
     update_if_version(
         appointment,
         expected_version=appointment.version,
@@ -653,11 +666,14 @@ def referral_close(
         )
     _check(referral, "closed")
     if reason.needs_treatment_start and referral.treatment_started_at is None:
-        message = _(
-            "“%(reason)s” needs treatment to have started: record the start of treatment "
-            "first, or choose another reason."
-        ) % {"reason": reason.label}
-        raise ApplicationError(str(message), {"fields": {"closure_reason": [str(message)]}})
+        _refuse_at(
+            "closure_reason",
+            _(
+                "“%(reason)s” needs treatment to have started: record the start of treatment "
+                "first, or choose another reason."
+            )
+            % {"reason": reason.label},
+        )
     return _apply(
         referral,
         actor=actor,
@@ -685,7 +701,7 @@ def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint
     require_capability(actor, MANAGE_WEBHOOKS)
     problem = outbox.endpoint_url_problem(url)
     if problem is not None:
-        raise ApplicationError(str(problem), {"fields": {"url": [str(problem)]}})
+        _refuse_at("url", problem)
     organisations = sorted(provider_organisation_ids(actor))
     if not organisations:
         raise NotFoundError(str(NO_ORGANISATION))
