@@ -239,12 +239,6 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
     return "gave_up" if gave_up else "failed"
 
 
-def endpoint_url_allowed(url: str) -> bool:
-    """HTTPS only; plain HTTP to this machine only where settings allow it (demo, tests);
-    on the public internet only, unless settings allow private addresses."""
-    return endpoint_url_problem(url) is None
-
-
 def endpoint_url_problem(url: str) -> Promise | None:
     """What is wrong with the address as a webhook endpoint, said to the person typing it;
     None if nothing is. Names are not resolved here: delivery resolves and checks them."""

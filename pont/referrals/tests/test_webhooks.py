@@ -228,9 +228,9 @@ def test_a_disabled_endpoint_receives_nothing(world, receiver):
 )
 def test_only_https_endpoints_are_allowed(settings, url, allowed):
     settings.PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = True
-    assert outbox.endpoint_url_allowed(url) is allowed
+    assert (outbox.endpoint_url_problem(url) is None) is allowed
     settings.PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = False
-    assert outbox.endpoint_url_allowed("http://127.0.0.1:8080/hooks") is False
+    assert outbox.endpoint_url_problem("http://127.0.0.1:8080/hooks") is not None
 
 
 def test_a_manager_adds_an_endpoint_sees_the_secret_once_and_reads_the_delivery_log(
