@@ -209,7 +209,6 @@ def _detail_context(
         "completeness": check_completeness(referral.person, source_kind=referral.source_kind)
         if referral.status == Status.DRAFT
         else None,
-        "pending_appointments": pending,
         "source_links": sources.links_for(referral, user),
         "accept_form": AcceptForm(),
         "reject_form": ReasonForm(prefix="reject"),
