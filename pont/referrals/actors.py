@@ -5,7 +5,10 @@ side of the referral. A provider's staff and its API clients work referrals
 to that provider; officers make referrals for their force.
 """
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from pont.accounts.models import ApiClient, User
 from pont.accounts.roles import MAKE_REFERRAL, WORK_REFERRAL
@@ -23,8 +26,32 @@ def is_client(actor: Any) -> bool:
 
 def actor_label(actor: Actor) -> str:
     if isinstance(actor, ApiClient):
-        return f"api-client:{actor.pk}:{actor.name}"
+        return f"{_CLIENT_LABEL}{actor.pk}:{actor.name}"
     return actor.get_username()
+
+
+_CLIENT_LABEL = "api-client:"
+
+
+def names_shown(labels: Iterable[str]) -> dict[str, str]:
+    """What a page shows for each stored actor label (the timeline keeps who acted as
+    `actor_label` made it): a member of staff's full name (their user name if they have no
+    name, or are no longer known), a partner system's name marked as such."""
+    labels = set(labels)
+    users = {
+        u.username: u.get_full_name() or u.username
+        for u in User.objects.filter(username__in=labels).only(
+            "username", "first_name", "last_name"
+        )
+    }
+    shown = {}
+    for label in labels:
+        if label.startswith(_CLIENT_LABEL):
+            name = label.split(":", 2)[-1]
+            shown[label] = _("%(name)s (partner system)") % {"name": name}
+        else:
+            shown[label] = users.get(label, label)
+    return shown
 
 
 def provider_organisation_ids(actor: Actor, *, write: bool = False) -> frozenset[int]:

@@ -165,7 +165,9 @@ class AttendanceForm(_OwnIds, forms.Form):
     attendance = forms.ChoiceField(
         label=_("Did they come?"),
         choices=[
-            c for c in Appointment.Attendance.choices if c[0] != Appointment.Attendance.PENDING
+            c
+            for c in Appointment.Attendance.choices
+            if c[0] not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
         ],
         widget=forms.RadioSelect,
         error_messages={"required": _("Select whether they came")},

@@ -43,7 +43,10 @@ class AppointmentOut(Schema):
     kind: Literal["assessment", "follow_up", "treatment"]
     starts_at: datetime
     place: str
-    attendance: Literal["pending", "attended", "did_not_attend", "left_early"]
+    attendance: Literal["pending", "attended", "did_not_attend", "left_early", "cancelled"] = Field(
+        description="`cancelled`: the referral ended (closed, rejected or cancelled) before "
+        "the appointment."
+    )
 
 
 class ContactAttemptOut(Schema):

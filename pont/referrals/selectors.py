@@ -16,12 +16,13 @@ from pont.core.working_days import add_working_days
 from pont.directory.models import Service
 from pont.people.models import Person
 
-from .actors import Actor, provider_organisation_ids, referrer_controller_ids
+from .actors import Actor, names_shown, provider_organisation_ids, referrer_controller_ids
 from .models import (
     Appointment,
     ClosureReason,
     ContactAttempt,
     Referral,
+    ReferralEvent,
     ReferralSla,
     WebhookEndpoint,
 )
@@ -125,6 +126,15 @@ def referral_locked_for(*, actor: Actor, referral_id: Any, side: str) -> Referra
 def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") -> Referral | None:
     """Return the referral if the actor may see it (and act on `side`), else None (404)."""
     return first_by_pk(referral_scope(actor=actor, side=side), referral_id)
+
+
+def referral_timeline(referral: Referral) -> list[ReferralEvent]:
+    """The referral's steps, each with `by`: who took it, as a page names them."""
+    events = list(referral.events.all())
+    shown = names_shown(e.actor_label for e in events)
+    for event in events:
+        event.by = shown[event.actor_label]  # type: ignore[attr-defined]  # for the page only
+    return events
 
 
 def provider_history_with(*, referral: Referral) -> QuerySet[Referral]:

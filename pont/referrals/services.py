@@ -113,6 +113,12 @@ def _locked(actor: Actor, referral_id: Any, side: str) -> Referral:
     return found
 
 
+def _not_stale(referral: Referral, expected_version: int | None) -> None:
+    # A stale version is answered as such, before anything about the state.
+    if expected_version is not None and expected_version != referral.version:
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+
+
 def _check(referral: Referral, action: str) -> str | None:
     sources, target = TRANSITIONS[action]
     if referral.status not in sources:
@@ -138,9 +144,7 @@ def _apply(
     event_type: str = "referral.updated",
 ) -> Referral:
     """Check, change, record: the one path every transition takes."""
-    if expected_version is not None and expected_version != referral.version:
-        # A stale version is answered as such, before anything about the state.
-        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+    _not_stale(referral, expected_version)
     target = _check(referral, action)
     if target is not None and "status" not in fields:
         fields["status"] = target
@@ -327,12 +331,15 @@ def referral_reject(
     referral = _locked(actor, referral_id, "provider")
     if not reason.strip():
         _refuse_at("reason", REASON_NEEDED)
+    _not_stale(referral, expected_version)
+    _check(referral, "rejected")
     _apply(
         referral,
         actor=actor,
         action="rejected",
         fields={"rejected_at": timezone.now(), "rejection_reason": reason.strip()},
         expected_version=expected_version,
+        detail=_appointments_cancelled(referral),
     )
     notifications.referral_rejected(referral)
     return referral
@@ -346,6 +353,8 @@ def referral_cancel(
     if not reason.strip():
         _refuse_at("reason", REASON_NEEDED)
     was_sent = referral.status != Status.DRAFT
+    _not_stale(referral, expected_version)
+    _check(referral, "cancelled")
     return _apply(
         referral,
         actor=actor,
@@ -353,6 +362,7 @@ def referral_cancel(
         fields={"cancelled_at": timezone.now(), "cancellation_reason": reason.strip()},
         expected_version=expected_version,
         event_type="referral.cancelled" if was_sent else "",
+        detail=_appointments_cancelled(referral),
     )
 
 
@@ -591,7 +601,10 @@ def attendance_record(
     appointment = referral.appointments.select_for_update().filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFoundError(str(_("Appointment not found.")))
-    recordable = set(Appointment.Attendance.values) - {Appointment.Attendance.PENDING}
+    recordable = set(Appointment.Attendance.values) - {
+        Appointment.Attendance.PENDING,
+        Appointment.Attendance.CANCELLED,
+    }
     if attendance not in recordable:
         raise ApplicationError(
             str(_("Select whether they came.")), {"fields": {"attendance": ["invalid"]}}
@@ -626,6 +639,42 @@ def attendance_record(
     if attendance == Appointment.Attendance.DID_NOT_ATTEND:
         notifications.did_not_attend(referral)
     return appointment
+
+
+def _pending_appointments(referral: Referral) -> list[Appointment]:
+    return list(referral.appointments.filter(attendance=Appointment.Attendance.PENDING))
+
+
+def appointments_unrecorded(referral: Referral) -> list[Appointment]:
+    """The referral's appointments that have started and wait for their attendance: a
+    provider records what happened at them before closing the referral (the funnel and a
+    Required Assessment both rest on that answer)."""
+    now = timezone.now()
+    return [a for a in _pending_appointments(referral) if a.starts_at <= now]
+
+
+def appointments_to_cancel(referral: Referral) -> list[Appointment]:
+    """The referral's appointments still to come: ending the referral (closed, rejected or
+    cancelled) cancels them."""
+    now = timezone.now()
+    return [a for a in _pending_appointments(referral) if a.starts_at > now]
+
+
+def _appointments_cancelled(referral: Referral) -> dict[str, Any]:
+    """Cancel the appointments still to come of a referral that is ending (its row is locked,
+    so no appointment changes meanwhile), and say which for the timeline's detail. Called
+    once the transition's own checks have passed: a refusal after it rolls it back."""
+    ending = appointments_to_cancel(referral)
+    if not ending:
+        return {}
+    now = timezone.now()
+    for appointment in ending:
+        update_if_version(
+            appointment,
+            expected_version=appointment.version,
+            fields={"attendance": Appointment.Attendance.CANCELLED, "attendance_recorded_at": now},
+        )
+    return {"appointments_cancelled": [a.pk for a in ending]}
 
 
 @transaction.atomic
@@ -664,6 +713,7 @@ def referral_close(
             str(_("Select a closure reason from the list.")),
             {"fields": {"closure_reason": [closure_reason]}},
         )
+    _not_stale(referral, expected_version)
     _check(referral, "closed")
     if reason.needs_treatment_start and referral.treatment_started_at is None:
         _refuse_at(
@@ -673,6 +723,19 @@ def referral_close(
                 "first, or choose another reason."
             )
             % {"reason": reason.label},
+        )
+    unrecorded = appointments_unrecorded(referral)
+    if unrecorded:
+        raise ApplicationError(
+            str(
+                _(
+                    "Record whether they came to the appointment on %(when)s before closing "
+                    "the referral."
+                )
+                % {"when": _shown_moment(unrecorded[0].starts_at)}
+            ),
+            {"appointments": [a.pk for a in unrecorded]},
+            status=409,
         )
     return _apply(
         referral,
@@ -685,7 +748,7 @@ def referral_close(
             "closure_note": note.strip(),
         },
         expected_version=expected_version,
-        detail={"closure_reason": reason.code},
+        detail={"closure_reason": reason.code, **_appointments_cancelled(referral)},
     )
 
 

@@ -195,7 +195,7 @@ def _detail_context(
         "referral": referral,
         "person": referral.person,
         "routes": contact_routes_of(person=referral.person),
-        "events": referral.events.all(),
+        "events": selectors.referral_timeline(referral),
         "attempts": referral.contact_attempts.all(),
         "appointments": referral.appointments.all(),
         "history": selectors.provider_history_with(referral=referral) if is_provider else [],
@@ -218,6 +218,13 @@ def _detail_context(
         "attendance_form": AttendanceForm(),
         "treatment_form": TreatmentStartForm(initial={"day": timezone.localdate()}),
         "close_form": CloseForm(),
+        # What ending the referral would do to its appointments (services.referral_close).
+        "appointments_to_cancel": services.appointments_to_cancel(referral)
+        if allowed & {"closed", "rejected", "cancelled"}
+        else [],
+        "appointments_unrecorded": services.appointments_unrecorded(referral)
+        if "closed" in allowed and is_provider
+        else [],
     }
     context.update(forms)
     # One attendance form for each appointment waiting for its answer, each with its own ids;

@@ -269,6 +269,36 @@ def test_outcomes_record_attendance_treatment_and_closure(world):
     assert missing.status_code == 400
 
 
+def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(world):
+    referral = referral_in(world, "in-progress")
+    headers = _key(world)
+    booked = [
+        _post(
+            _url(referral, "/appointments"),
+            {"starts_at": when.isoformat(), "place": "Hub"},
+            headers,
+            key=f"b{n}",
+        ).json()["id"]
+        for n, when in enumerate(
+            (timezone.now() - timedelta(hours=1), timezone.now() + timedelta(days=1))
+        )
+    ]
+    close = {"type": "closed", "closure_reason": "dna_before_assessment"}
+    refused = _post(_url(referral, "/outcomes"), close, headers, key="c1")
+    assert refused.status_code == 409
+    assert refused.json()["extra"] == {"appointments": [booked[0]]}
+    assert refused.json()["message"].startswith("Record whether they came to the appointment")
+    _post(
+        _url(referral, "/outcomes"),
+        {"type": "attendance", "appointment_id": booked[0], "attendance": "did_not_attend"},
+        headers,
+        key="a1",
+    )
+    assert _post(_url(referral, "/outcomes"), close, headers, key="c2").status_code == 201
+    shown = Client().get(_url(referral), headers=headers).json()
+    assert [a["attendance"] for a in shown["appointments"]] == ["did_not_attend", "cancelled"]
+
+
 def test_the_list_pages_with_a_cursor_and_filters_by_updated_since(world):
     for name in ("Ann", "Bea", "Cai"):
         referral_in(world, "requested", person=reachable_person(world, given_name=name))

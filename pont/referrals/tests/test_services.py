@@ -509,3 +509,103 @@ def test_a_closure_reason_that_says_treatment_happened_needs_a_treatment_start(w
         actor=worker, referral_id=referral.pk, closure_reason="planned_complete"
     )
     assert closed.status == Status.COMPLETED
+
+
+def _book(world, referral, starts_at):
+    return services.appointment_book(
+        actor=world.users[PROV_A], referral_id=referral.pk, starts_at=starts_at, place="Llanelli"
+    )
+
+
+def test_closing_waits_for_the_attendance_of_started_appointments_and_cancels_those_to_come(
+    world,
+):
+    referral = referral_in(world, "in-progress")
+    worker = world.users[PROV_A]
+    now = timezone.now()
+    started = _book(world, referral, now - timedelta(minutes=30))
+    to_come = _book(world, referral, now + timedelta(days=2))
+    assert services.appointments_unrecorded(referral) == [started]
+    assert services.appointments_to_cancel(referral) == [to_come]
+    version = Referral.objects.get(pk=referral.pk).version
+    with pytest.raises(ApplicationError) as refused:
+        services.referral_close(
+            actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+        )
+    assert refused.value.status == 409
+    assert refused.value.extra == {"appointments": [started.pk]}
+    assert refused.value.message.startswith("Record whether they came to the appointment on")
+    assert Referral.objects.get(pk=referral.pk).version == version
+    to_come.refresh_from_db()
+    assert to_come.attendance == "pending"
+    # "Cancelled" is the referral's ending, never an answer a worker gives.
+    with pytest.raises(ApplicationError) as not_an_answer:
+        services.attendance_record(
+            actor=worker, referral_id=referral.pk, appointment_id=started.pk, attendance="cancelled"
+        )
+    assert list(not_an_answer.value.extra["fields"]) == ["attendance"]
+
+    services.attendance_record(
+        actor=worker,
+        referral_id=referral.pk,
+        appointment_id=started.pk,
+        attendance="did_not_attend",
+    )
+    closed = services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+    )
+    assert closed.status == Status.FAILED
+    to_come.refresh_from_db()
+    started.refresh_from_db()
+    assert (started.attendance, to_come.attendance) == ("did_not_attend", "cancelled")
+    assert to_come.attendance_recorded_at is not None
+    assert closed.events.get(kind="closed").detail == {
+        "closure_reason": "dna_before_assessment",
+        "appointments_cancelled": [to_come.pk],
+    }
+    event = AuditEvent.objects.filter(detail__action="closed").get()
+    assert event.detail["appointments_cancelled"] == [to_come.pk]
+
+
+def test_a_stale_version_is_answered_before_the_appointments_waiting(world):
+    referral = referral_in(world, "in-progress")
+    _book(world, referral, timezone.now() - timedelta(minutes=30))
+    with pytest.raises(ConflictError):
+        services.referral_close(
+            actor=world.users[PROV_A],
+            referral_id=referral.pk,
+            closure_reason="dna_before_assessment",
+            expected_version=referral.version - 1,
+        )
+
+
+def test_rejecting_or_cancelling_a_referral_cancels_only_its_appointments_to_come(world):
+    officer, worker = world.users[CUSTODY], world.users[PROV_A]
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    services.referral_send(actor=officer, referral_id=statutory.pk)
+    set_by_officer = services.statutory_appointment_set(
+        actor=officer,
+        referral_id=statutory.pk,
+        starts_at=timezone.now() + timedelta(days=3),
+        place="Dyfed Drug and Alcohol Service, Carmarthen",
+    )
+    rejected = services.referral_reject(actor=worker, referral_id=statutory.pk, reason="Full")
+    set_by_officer.refresh_from_db()
+    assert set_by_officer.attendance == "cancelled"
+    assert rejected.events.get(kind="rejected").detail == {
+        "appointments_cancelled": [set_by_officer.pk]
+    }
+
+    referral = referral_in(world, "in-progress")
+    past = _book(world, referral, timezone.now() - timedelta(hours=1))
+    future = _book(world, referral, timezone.now() + timedelta(days=1))
+    cancelled = services.referral_cancel(actor=officer, referral_id=referral.pk, reason="Moved")
+    past.refresh_from_db()
+    future.refresh_from_db()
+    # The referrer cannot say whether they came to the one that has started: it stays unknown.
+    assert (past.attendance, future.attendance) == ("pending", "cancelled")
+    assert cancelled.events.get(kind="cancelled").detail == {"appointments_cancelled": [future.pk]}
+    # An ending with nothing to cancel says nothing about appointments.
+    plain = referral_in(world, "requested")
+    services.referral_reject(actor=worker, referral_id=plain.pk, reason="Full")
+    assert Referral.objects.get(pk=plain.pk).events.get(kind="rejected").detail == {}

@@ -409,3 +409,60 @@ def test_the_referral_page_shows_no_heading_with_nothing_under_it(world, as_pers
     draft = referral_in(world, "draft", person=reachable_person(world, given_name="Drafft"))
     page = as_persona(CUSTODY).get(f"/referrals/{draft.pk}").content.decode()
     assert "copied from their record when the referral is sent" in page
+
+
+def test_ending_a_referral_says_first_what_happens_to_its_appointments(world, as_persona):
+    """The close form lists the appointments that wait for their attendance (closing is
+    refused until it is recorded) and those still to come (closing cancels them)."""
+    from pont.referrals import services
+
+    referral = referral_in(world, "in-progress")
+    worker = world.users[PROV_A]
+    now = timezone.localtime()
+    for starts_at, place in (
+        (now - timedelta(hours=2), "Started hub"),
+        (now + timedelta(days=3), "Later hub"),
+    ):
+        services.appointment_book(
+            actor=worker, referral_id=referral.pk, starts_at=starts_at, place=place
+        )
+    provider = as_persona(PROV_A)
+    page = provider.get(f"/referrals/{referral.pk}").content.decode()
+    waiting = page.split('id="close-unrecorded"')[1].split("</div>")[0]
+    assert "Started hub" in waiting
+    assert "Later hub" not in waiting
+    assert "Closing the referral cancels the appointments still to come" in page
+    officer_page = as_persona(CUSTODY).get(f"/referrals/{referral.pk}").content.decode()
+    assert "Cancelling the referral cancels the appointments still to come" in officer_page
+    assert "close-unrecorded" not in officer_page
+
+    refused = post_form(
+        provider,
+        f"/referrals/{referral.pk}/close",
+        {
+            "closure_reason": "dna_before_assessment",
+            "version": str(Referral.objects.get(pk=referral.pk).version),
+        },
+    )
+    assert refused.status_code == 302
+    shown = provider.get(refused["Location"]).content.decode()
+    assert "Record whether they came to the appointment on" in shown
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.IN_PROGRESS
+
+
+def test_the_timeline_names_people_and_partner_systems(world, as_persona):
+    from pont.referrals.models import ReferralEvent
+
+    referral = referral_in(world, "accepted")
+    ReferralEvent.objects.create(
+        referral=referral, kind="assigned", at=timezone.now(), actor_label="api-client:7:Caseworx"
+    )
+    ReferralEvent.objects.create(
+        referral=referral, kind="assigned", at=timezone.now(), actor_label="left-the-service"
+    )
+    page = as_persona(PROV_A).get(f"/referrals/{referral.pk}").content.decode()
+    assert "by Custody Tester" in page  # sent it
+    assert "by Prov_A Tester" in page  # accepted it
+    assert "by custody<" not in page
+    assert "by Caseworx (partner system)" in page
+    assert "by left-the-service" in page  # a user name no longer known is shown as it was
