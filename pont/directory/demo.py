@@ -66,6 +66,15 @@ ORGANIZATIONS: dict[str, tuple[str, str, str, str, str]] = {
     ),
 }
 
+# The organisations' names in Welsh (HSDS alternate_name).
+ORGANIZATION_NAMES_CY = {
+    "ddas": "Gwasanaeth Cyffuriau ac Alcohol Dyfed",
+    "kaleidoscope": "Prosiect Kaleidoscope (Powys)",
+    "cdat": "Tîm Cyffuriau ac Alcohol Cymunedol Hywel Dda",
+    "ceredigion": "Cyngor Sir Ceredigion",
+    "pembrokeshire": "Cyngor Sir Penfro",
+}
+
 # key -> (organisation, name, address line, town, county, postcode, latitude, longitude)
 LOCATIONS: dict[str, tuple[str, str, str, str, str, str, float, float]] = {
     "ddas-llanelli": (
@@ -369,6 +378,7 @@ def _organization(key: str) -> dict[str, Any]:
     return {
         "id": _id("organization", key),
         "name": name,
+        "alternate_name": ORGANIZATION_NAMES_CY[key],
         "description": description,
         "email": email,
         "website": website,

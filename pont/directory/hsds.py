@@ -213,6 +213,7 @@ def organization_to_hsds(organization: DirectoryOrganization) -> dict[str, Any]:
         {
             "id": str(organization.pk),
             "name": organization.name,
+            "alternate_name": organization.name_cy,
             "description": organization.description,
             "email": organization.email,
             "website": organization.website,
@@ -533,12 +534,16 @@ class _Reader:
             pk,
             {
                 "name": data["name"].strip(),
+                "name_cy": data.get("alternate_name", "").strip(),
                 "description": data.get("description", "").strip(),
                 "email": data.get("email", "").strip(),
                 "website": data.get("website", "").strip(),
             },
             path,
-            {k: f"{path}.{k}" for k in ("name", "description", "email", "website")},
+            {
+                **{k: f"{path}.{k}" for k in ("name", "description", "email", "website")},
+                "name_cy": f"{path}.alternate_name",
+            },
             source=self.source,
             phones=phones,
         )

@@ -52,6 +52,8 @@ class DirectoryOrganization(TimeStampedModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
+    # HSDS's alternate_name, as for a service: the name in Welsh.
+    name_cy = models.CharField(_("Welsh name"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     email = models.EmailField(_("email address"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -71,6 +73,11 @@ class DirectoryOrganization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the English one when there is no Welsh)."""
+        return self.name_cy if (_welsh() and self.name_cy) else self.name
 
 
 class Service(TimeStampedModel):

@@ -138,6 +138,7 @@ class HsdsServiceAtLocationOut(Schema):
 class HsdsOrganizationOut(Schema):
     id: str
     name: str
+    alternate_name: str | None = Field(None, description="Pont: the Welsh name.")
     description: str
     email: str | None = None
     website: str | None = None

@@ -51,7 +51,7 @@ from pont.people.selectors import person_get_for_user
 from pont.referrals import services as referrals
 from pont.referrals.actors import Actor, actor_label
 from pont.referrals.completeness import check_completeness
-from pont.referrals.models import Appointment, Referral
+from pont.referrals.models import REQUIRED_ASSESSMENT_POWER, Appointment, Referral
 
 from . import documents, selectors
 from .eligibility import ARREST, CHARGE, Eligibility, Facts, assess
@@ -68,7 +68,7 @@ from .models import (
 )
 
 Operation = audit.Operation
-STATUTORY_BASIS = "Drugs Act 2005 s.9 (Required Assessment)"
+STATUTORY_BASIS = REQUIRED_ASSESSMENT_POWER
 
 TEST_NOT_FOUND = _("Test record not found.")
 CHECK_THE_TEST = _("Check the test details.")

@@ -13,7 +13,7 @@ from .models import Appointment, ClosureReason, ContactAttempt, Referral
 
 class ServiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name} ({obj.organization.name})"
+        return f"{obj.display_name} ({obj.organization.display_name})"
 
 
 class ReferralCreateForm(forms.Form):

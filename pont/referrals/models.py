@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pont.core.models import (
     ReferenceData,
@@ -56,6 +57,19 @@ class ReferralSla(ReferenceData):
         verbose_name = _("referral time limit")
         verbose_name_plural = _("referral time limits")
         constraints = reference_data_constraints("referral_sla")
+
+
+# The statutory powers Pont's own sources write into referrals, marked for the translation
+# catalogue (a power an officer types is shown as typed): Test on Arrest's Required Assessment,
+# and the conditions of a conditional caution (the disposals reference data).
+REQUIRED_ASSESSMENT_POWER = gettext_noop("Drugs Act 2005 s.9 (Required Assessment)")
+STATUTORY_POWERS = (
+    REQUIRED_ASSESSMENT_POWER,
+    gettext_noop(
+        "Criminal Justice Act 2003 ss.22-23 (conditions of a conditional caution, agreed by "
+        "the person)"
+    ),
+)
 
 
 class Referral(TimeStampedModel, VersionedModel):
@@ -131,6 +145,8 @@ class Referral(TimeStampedModel, VersionedModel):
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
     )
     legal_basis = models.CharField(_("legal basis"), max_length=10, choices=LegalBasis.choices)
+    # As written by the referrer or by the source that made the referral; a page shows it
+    # through the translation catalogue, so that the powers in STATUTORY_POWERS read in Welsh.
     statutory_basis = models.CharField(_("statutory power"), max_length=200, blank=True)
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -299,7 +299,7 @@ def _services() -> list[tuple[Any, str]]:
     from pont.directory.models import Service
 
     return [
-        (s.pk, f"{s.display_name} ({s.organization.name})")
+        (s.pk, f"{s.display_name} ({s.organization.display_name})")
         for s in Service.objects.select_related("organization").order_by("name")
         if s.can_receive_referrals
     ]

@@ -67,6 +67,7 @@ def test_the_demo_services_are_bilingual_and_valid_hsds(db):
         assert service.description_cy
         assert service.eligibility_description_cy
         assert service.application_process_cy
+        assert service.organization.name_cy
     assert hsds.schema_problems(selectors.hsds_export(), "page") == []
     welsh = Service.objects.filter(languages__code="cy").count()
     assert 0 < welsh < Service.objects.count()

@@ -26,6 +26,7 @@ def test_every_exported_service_validates_against_the_official_schema(full_direc
 def test_the_export_carries_needs_and_welsh_texts_as_pont_attributes(full_directory):
     hub = next(s for s in selectors.hsds_export()["contents"] if s["name"].startswith("Llanelli"))
     assert hub["alternate_name"] == "Hyb adfer Llanelli"
+    assert hub["organization"]["alternate_name"] == "Adferiad Cymru (enghraifft)"
     terms = {
         (a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"]): a.get("value")
         for a in hub["attributes"]

@@ -193,6 +193,9 @@ def test_the_public_list_is_in_welsh_after_the_language_switch(directory):
     assert "Cymraeg" in html  # the language's name in Welsh
     # A service with no Welsh name keeps its English one rather than showing nothing.
     assert "Family support" in names
+    # The organisation that runs it, by its Welsh name (HSDS alternate_name) when it has one.
+    assert "Gwasanaeth Cyffuriau ac Alcohol Dyfed" in html
+    assert "Dyfed Drug and Alcohol Service" not in html
 
 
 def test_the_public_list_is_in_english_by_default(directory):

@@ -466,3 +466,36 @@ def test_the_timeline_names_people_and_partner_systems(world, as_persona):
     assert "by custody<" not in page
     assert "by Caseworx (partner system)" in page
     assert "by left-the-service" in page  # a user name no longer known is shown as it was
+
+
+def test_a_statutory_power_written_by_pont_reads_in_welsh_and_a_typed_one_as_typed(
+    world, as_persona
+):
+    from django.utils import translation
+
+    from pont.disposals.models import DisposalScheme
+    from pont.referrals import services
+    from pont.referrals.models import REQUIRED_ASSESSMENT_POWER, STATUTORY_POWERS
+    from pont.testing.referrals import draft_referral
+
+    # The conditional caution's power is the disposals reference data's, word for word.
+    assert DisposalScheme.objects.get(code="conditional_caution").statutory_basis in (
+        STATUTORY_POWERS
+    )
+    officer = as_persona(CUSTODY)
+    ours = draft_referral(world, legal_basis="statutory", statutory_basis=REQUIRED_ASSESSMENT_POWER)
+    typed = draft_referral(
+        world,
+        person=reachable_person(world, given_name="Teipio"),
+        legal_basis="statutory",
+        statutory_basis="Misuse of Drugs Act 1971 <s.23>",
+    )
+    for referral in (ours, typed):
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    with translation.override("cy"):
+        welsh = officer.get(f"/referrals/{ours.pk}", headers={"accept-language": "cy"})
+        typed_page = officer.get(f"/referrals/{typed.pk}", headers={"accept-language": "cy"})
+    assert "Deddf Cyffuriau 2005 a.9 (Asesiad Gofynnol)" in welsh.content.decode()
+    assert "Misuse of Drugs Act 1971 &lt;s.23&gt;" in typed_page.content.decode()
+    english = officer.get(f"/referrals/{ours.pk}").content.decode()
+    assert "Drugs Act 2005 s.9 (Required Assessment)" in english
