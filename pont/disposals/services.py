@@ -481,13 +481,17 @@ def disposal_authorise(
 
 
 def _referral_reason(disposal: Disposal, condition: DisposalCondition) -> str:
-    """What the provider is told: the condition and its deadline, not the offence."""
+    """What the provider is told: the condition and its deadline, not the offence. Stored
+    text read by the provider's staff in either language, so written in both (the officer's
+    details as the officer wrote them)."""
     scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
-    text = (
-        f"Condition of a {scheme.label_en} ({disposal.reference}): "
-        f"{condition.condition_type.label_en}, by {condition.deadline:%d/%m/%Y}."
+    kind, deadline = condition.condition_type, f"{condition.deadline:%d/%m/%Y}"
+    english = (
+        f"Condition of a {scheme.label_en} ({disposal.reference}): {kind.label_en}, "
+        f"by {deadline}."
     )
-    return f"{text} {condition.details}".strip()
+    welsh = f"Amod {scheme.label_cy} ({disposal.reference}): {kind.label_cy}, erbyn {deadline}."
+    return "\n".join(line for line in (english, welsh, condition.details.strip()) if line)
 
 
 def _notice_data(disposal: Disposal, issued_at: Any, issued_by: str) -> documents.NoticeData:

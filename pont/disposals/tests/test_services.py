@@ -216,6 +216,10 @@ def test_issue_makes_one_referral_per_deliverable_condition_and_none_for_the_oth
     for referral in made:
         assert "Punched" not in referral.reason
         assert disposal.reference in referral.reason
+        # Written in both languages: the provider's staff read it in either.
+        english, welsh = referral.reason.splitlines()[:2]
+        assert english.startswith(f"Condition of a Conditional Caution ({disposal.reference}): ")
+        assert welsh.startswith(f"Amod Rhybudd Amodol ({disposal.reference}): ")
         assert referral.legal_basis == Referral.LegalBasis.STATUTORY
     assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
     operations = events_since(before)
