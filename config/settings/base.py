@@ -296,6 +296,12 @@ PONT_WEBHOOKS_ALLOW_LOCAL_HTTP = False
 # demo-webhook-receiver`) and the tests. Never in production. Local plain HTTP
 # (PONT_WEBHOOKS_ALLOW_LOCAL_HTTP) needs this too.
 PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+# Where the network lets Pont out only through a proxy: its address
+# (`http://proxy.example:3128`, with `user:password@` if it asks for them). Deliveries go
+# through it as a CONNECT tunnel to the address Pont checked, never to the name, so the
+# proxy cannot be made to resolve it elsewhere. Empty: straight to the endpoint. Pont does
+# not read HTTP(S)_PROXY for webhooks.
+PONT_WEBHOOKS_PROXY = env_str("PONT_WEBHOOKS_PROXY", "")
 
 # The address people use to reach Pont, for links in emails (never personal data in them).
 PONT_BASE_URL = env_str("PONT_BASE_URL", "http://127.0.0.1:8000")

@@ -487,8 +487,7 @@ def _referral_reason(disposal: Disposal, condition: DisposalCondition) -> str:
     scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
     kind, deadline = condition.condition_type, f"{condition.deadline:%d/%m/%Y}"
     english = (
-        f"Condition of a {scheme.label_en} ({disposal.reference}): {kind.label_en}, "
-        f"by {deadline}."
+        f"Condition of a {scheme.label_en} ({disposal.reference}): {kind.label_en}, by {deadline}."
     )
     welsh = f"Amod {scheme.label_cy} ({disposal.reference}): {kind.label_cy}, erbyn {deadline}."
     return "\n".join(line for line in (english, welsh, condition.details.strip()) if line)

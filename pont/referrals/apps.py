@@ -26,6 +26,7 @@ class ReferralsConfig(AppConfig):
             register_person_relationship,
         )
 
+        from . import checks  # noqa: F401 - registers the settings' checks
         from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
         from .models import ClosureReason, ReferralSla
 

@@ -15,6 +15,7 @@ that says nothing about what answers inside the network. The demo and the tests 
 private addresses (PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES).
 """
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpcore
 import httpx
@@ -313,6 +315,10 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
     return [ip for ip in inner if ip is not None]
 
 
+# The most of a proxy's answer to CONNECT that is read before giving up on it.
+_PROXY_ANSWER_LIMIT = 16 * 1024
+
+
 class NonPublicAddressError(Exception):
     """The endpoint's name resolves to an address that is not on the public internet."""
 
@@ -345,9 +351,12 @@ class _CheckedBackend(httpcore.SyncBackend):
             refused = [a for a in addresses if not address_is_public(ipaddress.ip_address(a))]
             if refused or not addresses:
                 raise NonPublicAddressError(host, refused)
+        proxy = settings.PONT_WEBHOOKS_PROXY
         failure: Exception = httpcore.ConnectError(f"{host}: no address")
         for address in addresses:
             try:
+                if proxy:
+                    return self._tunnel(proxy, address, port, timeout, socket_options)
                 return super().connect_tcp(
                     address,
                     port,
@@ -355,16 +364,58 @@ class _CheckedBackend(httpcore.SyncBackend):
                     local_address=local_address,
                     socket_options=socket_options,
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, httpcore.ProxyError) as exc:
                 failure = exc  # the next address, as socket.create_connection would
         raise failure
+
+    def _tunnel(
+        self,
+        proxy: str,
+        address: str,
+        port: int,
+        timeout: float | None,
+        socket_options: Iterable[Any] | None,
+    ) -> httpcore.NetworkStream:
+        """A connection to the checked address through the network's outbound proxy: asked
+        to CONNECT to the address, not the name, so the proxy never resolves the name itself
+        (and TLS, started over the tunnel by httpcore, still checks the name)."""
+        parts = urlsplit(proxy)
+        stream = super().connect_tcp(
+            parts.hostname or "",
+            parts.port or 80,
+            timeout=timeout,
+            socket_options=socket_options,
+        )
+        target = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            lines.append(f"Proxy-Authorization: Basic {base64.b64encode(pair.encode()).decode()}")
+        try:
+            stream.write(("\r\n".join(lines) + "\r\n\r\n").encode("ascii"), timeout=timeout)
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = stream.read(4096, timeout=timeout)
+                if not chunk or len(answer) > _PROXY_ANSWER_LIMIT:
+                    raise httpcore.ProxyError("the proxy closed the connection or said too much")
+                answer += chunk
+            status = answer.split(b"\r\n", 1)[0].split(b" ", 2)
+            if len(status) < 2 or status[1] != b"200":
+                raise httpcore.ProxyError(
+                    "the proxy refused the tunnel: " + b" ".join(status[1:]).decode("latin-1")
+                )
+        except BaseException:
+            stream.close()
+            raise
+        return stream
 
 
 def checked_transport() -> httpx.HTTPTransport:
     """httpx's own transport, connecting through _CheckedBackend. httpx takes no network
     backend, so its connection pool is replaced by one built the same way with ours
     (test_webhooks.py proves the connection goes where the check said). Having a transport
-    of its own, the client ignores HTTP(S)_PROXY: deliveries go straight to the endpoint."""
+    of its own, the client ignores HTTP(S)_PROXY: deliveries go straight to the endpoint, or
+    through PONT_WEBHOOKS_PROXY when it is set (_CheckedBackend._tunnel)."""
     transport = httpx.HTTPTransport()
     transport._pool = httpcore.ConnectionPool(  # noqa: SLF001 - see above
         ssl_context=httpx.create_ssl_context(),

@@ -1,6 +1,7 @@
 """Webhooks: signed, retried with backoff, given up after a day, delivered at least once even
 when the worker dies, against a real HTTP receiver on this machine."""
 
+import base64
 import hashlib
 import hmac
 import html
@@ -566,3 +567,153 @@ def test_the_new_secret_is_shown_once_and_a_reload_adds_nothing(world, as_person
     assert post_form(client, page).status_code == 405  # it only shows; a reload adds nothing
     assert WebhookEndpoint.objects.count() == 1
     assert endpoint.secret not in client.get("/referrals/webhooks").content.decode()
+
+
+class ConnectProxy:
+    """A network's outbound proxy: answers CONNECT, records what it was asked to reach (and
+    the credentials), and pipes the tunnel; or refuses every tunnel with `refuse`."""
+
+    def __init__(self, refuse: bytes = b"") -> None:
+        self.targets: list[str] = []
+        self.authorizations: list[str] = []
+        self.refuse = refuse
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            asked = b""
+            while b"\r\n\r\n" not in asked:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                asked += chunk
+            lines = asked.decode("latin-1").split("\r\n")
+            method, target, _version = lines[0].split(" ")
+            assert method == "CONNECT"
+            self.targets.append(target)
+            self.authorizations += [
+                line.split(": ", 1)[1] for line in lines if line.startswith("Proxy-Authorization")
+            ]
+            if self.refuse:
+                client.sendall(b"HTTP/1.1 " + self.refuse + b"\r\n\r\n")
+                return
+            host, port = target.rsplit(":", 1)
+            with socket.create_connection((host.strip("[]"), int(port))) as upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+                self._pipe(client, upstream)
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+            sink.shutdown(socket.SHUT_WR)  # one side finished: tell the other
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def proxy():
+    made: list[ConnectProxy] = []
+
+    def make(**kwargs) -> ConnectProxy:
+        p = ConnectProxy(**kwargs)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.close()
+
+
+def test_through_the_networks_proxy_the_tunnel_goes_to_the_address_checked(
+    world, receiver, proxy, monkeypatch
+):
+    r = receiver()
+    port = r.server.server_address[1]
+    looked_up = _resolving(monkeypatch, NAME, "127.0.0.1")
+    p = proxy()
+    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    referral_in(world, "requested")
+    with override_settings(
+        PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True,
+        PONT_WEBHOOKS_PROXY=f"http://pont%40force:s%3Acret@{p.address}",
+    ):
+        assert outbox.deliver_due()["delivered"] == 1
+    # Pont looked the name up once and asked the proxy for the address it checked, so the
+    # proxy had no name to resolve; the request inside the tunnel still names the endpoint.
+    assert looked_up == [NAME]
+    assert p.targets == [f"127.0.0.1:{port}"]
+    assert p.authorizations == ["Basic " + base64.b64encode(b"pont@force:s:cret").decode()]
+    assert r.requests[0]["headers"]["Host"] == f"{NAME}:{port}"
+    assert _verify("whsec_test_secret", r.requests[0]["headers"], r.requests[0]["body"])
+
+
+def test_through_the_proxy_an_address_off_the_public_internet_is_still_refused(
+    world, receiver, proxy, public_only, monkeypatch
+):
+    r = receiver()
+    _resolving(monkeypatch, NAME, "10.1.2.3")
+    p = proxy()
+    _endpoint(world, f"https://{NAME}/pont-events")
+    referral_in(world, "requested")
+    with override_settings(PONT_WEBHOOKS_PROXY=f"http://{p.address}"):
+        assert outbox.deliver_due()["gave_up"] == 1
+    assert p.targets == []  # the proxy was never asked
+    assert r.requests == []
+    assert OutboxMessage.objects.get().last_error == NEUTRAL
+
+
+def test_a_tunnel_the_proxy_refuses_is_tried_again_later(world, receiver, proxy, monkeypatch):
+    r = receiver()
+    port = r.server.server_address[1]
+    _resolving(monkeypatch, NAME, "127.0.0.1")
+    p = proxy(refuse=b"403 Forbidden")
+    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    referral_in(world, "requested")
+    with override_settings(
+        PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True, PONT_WEBHOOKS_PROXY=f"http://{p.address}"
+    ):
+        assert outbox.deliver_due()["failed"] == 1
+    message = OutboxMessage.objects.get()
+    assert message.status == "pending"
+    assert message.last_error == "ProxyError: the proxy refused the tunnel: 403 Forbidden"
+    assert r.requests == []
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", None),
+        ("http://proxy.example:3128", None),
+        ("http://user:pa%40ss@10.0.0.5:8080/", None),
+        ("https://proxy.example:3128", "it must start http://"),
+        ("http://proxy.example", "it must name the proxy's host and port"),
+        ("http://proxy.example:99999", "Port out of range"),
+        ("http://proxy.example:3128/path", "it must be the proxy's address only"),
+    ],
+)
+def test_the_proxy_setting_is_checked_at_start_up(settings, value, problem):
+    from django.core.checks import run_checks
+
+    from pont.referrals.checks import proxy_problem
+
+    found = proxy_problem(value)
+    assert (found is None) if problem is None else found.startswith(problem)
+    settings.PONT_WEBHOOKS_PROXY = value
+    ids = [message.id for message in run_checks()]
+    assert ("referrals.E001" in ids) == (problem is not None)
