@@ -190,7 +190,8 @@ def _detail_context(
     is_provider = referral.receiving_organisation_id in provider_organisation_ids(user, write=True)
     is_referrer = referral.referring_controller_id in referrer_controller_ids(user)
     allowed = services.allowed_actions(referral)
-    pending = [a for a in referral.appointments.all() if a.attendance == a.Attendance.PENDING]
+    # Attendance is asked for once an appointment has started (the service refuses it before).
+    started = services.appointments_unrecorded(referral) if is_provider else []
     context: dict[str, Any] = {
         "referral": referral,
         "person": referral.person,
@@ -222,9 +223,7 @@ def _detail_context(
         "appointments_to_cancel": services.appointments_to_cancel(referral)
         if allowed & {"closed", "rejected", "cancelled"}
         else [],
-        "appointments_unrecorded": services.appointments_unrecorded(referral)
-        if "closed" in allowed and is_provider
-        else [],
+        "appointments_unrecorded": started if "closed" in allowed else [],
     }
     context.update(forms)
     # One attendance form for each appointment waiting for its answer, each with its own ids;
@@ -237,7 +236,7 @@ def _detail_context(
             if sent is not None and sent.data.get("appointment") == str(appointment.pk)
             else AttendanceForm(auto_id=_attendance_ids(appointment.pk)),
         )
-        for appointment in pending
+        for appointment in started
     ]
     return context
 

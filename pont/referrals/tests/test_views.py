@@ -432,6 +432,8 @@ def test_ending_a_referral_says_first_what_happens_to_its_appointments(world, as
     assert "Started hub" in waiting
     assert "Later hub" not in waiting
     assert "Closing the referral cancels the appointments still to come" in page
+    # Attendance is asked for only at the appointment that has started.
+    assert page.count("Record attendance at the appointment on") == 1
     officer_page = as_persona(CUSTODY).get(f"/referrals/{referral.pk}").content.decode()
     assert "Cancelling the referral cancels the appointments still to come" in officer_page
     assert "close-unrecorded" not in officer_page

@@ -95,6 +95,23 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
     assert appointment.attendance == Appointment.Attendance.DID_NOT_ATTEND
     assert Referral.objects.get(pk=referral.pk).contact_attempts.count() == 1
 
+    # A second appointment, next week; then the worker closes the referral: the form says
+    # first that closing cancels it, and afterwards the page shows it cancelled.
+    page.click("summary:has-text('Book an appointment')")
+    fill_day(booking, "day", timezone.localdate() + timedelta(days=7))
+    booking.locator("input[name=at]").fill("11:00")
+    booking.locator("input[name=place]").fill("Llanelli hub, 12 Stepney Street")
+    booking.locator("button").click()
+    journey.check()
+    page.click("summary:has-text('Close the referral')")
+    closing = page.locator(f"form[action='{reverse('referrals:close', args=[referral.pk])}']")
+    assert "Closing the referral cancels the appointments still to come" in journey.text()
+    closing.locator("select[name=closure_reason]").select_option("dna_before_assessment")
+    closing.locator("button").click()
+    journey.check()
+    assert "Cancelled: the referral ended" in journey.text()
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.FAILED
+
 
 def test_the_public_read_the_stop_search_figures_and_the_services_in_welsh(journey, world):
     from pont.testing.referrals import provider_service
