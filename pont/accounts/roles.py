@@ -169,6 +169,11 @@ ROLE_DESCRIPTIONS: dict[str, StrOrPromise] = {
 }
 
 
+def roles_with(capability: str) -> frozenset[str]:
+    """The roles that give the capability."""
+    return frozenset(role for role, held in ROLE_CAPABILITIES.items() if capability in held)
+
+
 def capabilities_for_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
     """Return the union of the capabilities of the given roles."""
     result: set[str] = set()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .models import ApiClient, Membership, Organisation, User
-from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS
+from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, roles_with
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
@@ -136,3 +136,19 @@ def organisations_for_api_clients(*, user: User) -> QuerySet[Organisation]:
         own = memberships_of(user=user).values_list("organisation_id", flat=True)
         return Organisation.objects.filter(pk__in=list(own), is_active=True)
     return Organisation.objects.none()
+
+
+def users_able_to(*, capability: str, organisation_id: int) -> QuerySet[User]:
+    """The active users who hold, in the organisation itself, a role that gives the capability
+    (by name; a membership that has ended, or an organisation closed, gives nothing)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=organisation_id,
+            memberships__organisation__is_active=True,
+            memberships__ended_at__isnull=True,
+            memberships__role__in=roles_with(capability),
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )

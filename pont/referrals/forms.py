@@ -89,6 +89,28 @@ class ReasonForm(forms.Form):
     )
 
 
+class AssignForm(_OwnIds, forms.Form):
+    """Give the referral to a colleague (or to nobody): the people who work referrals at the
+    receiving organisation."""
+
+    id_prefix = "assign"
+    worker = forms.TypedChoiceField(
+        label=_("Assign to"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose someone from the list")},
+    )
+
+    def __init__(self, *args: Any, workers: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["worker"])
+        field.choices = [
+            ("", _("Nobody")),
+            *((w.pk, w.get_full_name() or w.username) for w in workers),
+        ]
+
+
 class AcceptForm(_OwnIds, forms.Form):
     id_prefix = "accept"
     already_known = forms.ChoiceField(

@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from pont.accounts.models import User
+
 from .models import Referral
 
 logger = logging.getLogger("pont.notifications")
@@ -81,3 +83,17 @@ def did_not_attend(referral: Referral) -> None:
         link=_link(referral),
     )
     _send(subject.replace("\n\n", " / "), body, referral.referred_by.email)
+
+
+def referral_assigned(referral: Referral, worker: User) -> None:
+    """Tell a worker that a colleague gave them a referral (a link, nothing else)."""
+    subject = _both_languages(
+        gettext_noop("Referral %(ref)s assigned to you"), ref=referral.reference
+    )
+    body = _both_languages(
+        gettext_noop(
+            "A colleague has assigned a referral to you. Sign in to Pont to see it: %(link)s"
+        ),
+        link=_link(referral),
+    )
+    _send(subject.replace("\n\n", " / "), body, worker.email)

@@ -15,8 +15,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import User
-from pont.accounts.roles import MAKE_REFERRAL, MANAGE_WEBHOOKS
-from pont.accounts.selectors import memberships_of, primary_controller_for
+from pont.accounts.roles import MAKE_REFERRAL, MANAGE_WEBHOOKS, WORK_REFERRAL
+from pont.accounts.selectors import memberships_of, primary_controller_for, users_able_to
 from pont.audit import services as audit
 from pont.core import rows
 from pont.core.concurrency import STALE_VERSION, update_if_version
@@ -370,18 +370,19 @@ def referral_cancel(
 def referral_assign(
     *, actor: User, referral_id: Any, worker: User | None, expected_version: int | None = None
 ) -> Referral:
-    """Give the referral to a worker of the receiving organisation (or to nobody)."""
+    """Give the referral to a worker of the receiving organisation (or to nobody): someone who
+    works referrals there. A worker given it by someone else is told by email (a link)."""
     referral = _locked(actor, referral_id, "provider")
     if (
         worker is not None
-        and not worker.active_memberships()
-        .filter(organisation_id=referral.receiving_organisation_id)
+        and not users_able_to(
+            capability=WORK_REFERRAL, organisation_id=referral.receiving_organisation_id
+        )
+        .filter(pk=worker.pk)
         .exists()
     ):
-        raise ApplicationError(
-            str(_("Choose a worker of the receiving service.")), {"fields": {"worker": ["invalid"]}}
-        )
-    return _apply(
+        _refuse_at("worker", _("Choose someone who works referrals at the receiving service."))
+    _apply(
         referral,
         actor=actor,
         action="assigned",
@@ -389,6 +390,9 @@ def referral_assign(
         expected_version=expected_version,
         detail={"worker": worker.get_username() if worker else None},
     )
+    if worker is not None and worker != actor:
+        notifications.referral_assigned(referral, worker)
+    return referral
 
 
 def _shown_moment(moment: datetime) -> str:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<uuid:referral_id>/accept", views.referral_accept, name="accept"),
     path("<uuid:referral_id>/reject", views.referral_reject, name="reject"),
     path("<uuid:referral_id>/assign-to-me", views.referral_assign_to_me, name="assign_to_me"),
+    path("<uuid:referral_id>/assign", views.referral_assign, name="assign"),
     path("<uuid:referral_id>/contact-attempts", views.contact_attempt_log, name="contact_attempt"),
     path("<uuid:referral_id>/appointments", views.appointment_book, name="appointment"),
     path("<uuid:referral_id>/attendance", views.attendance_record, name="attendance"),

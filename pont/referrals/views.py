@@ -24,6 +24,7 @@ from pont.accounts.roles import (
     VIEW_REFERRAL_FUNNEL,
     WORK_REFERRAL,
 )
+from pont.accounts.selectors import users_able_to
 from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
@@ -39,6 +40,7 @@ from .completeness import check_completeness
 from .forms import (
     AcceptForm,
     AppointmentForm,
+    AssignForm,
     AttendanceForm,
     CloseForm,
     ContactAttemptForm,
@@ -212,6 +214,11 @@ def _detail_context(
         else None,
         "source_links": sources.links_for(referral, user),
         "accept_form": AcceptForm(),
+        "assign_form": AssignForm(
+            workers=_assignable(referral), initial={"worker": referral.assigned_worker_id}
+        )
+        if is_provider and "assigned" in allowed
+        else None,
         "reject_form": ReasonForm(prefix="reject"),
         "cancel_form": ReasonForm(prefix="cancel"),
         "contact_form": ContactAttemptForm(initial={"day": timezone.localdate()}),
@@ -409,7 +416,7 @@ def referral_assign_to_me(request: AuthenticatedRequest, referral_id: Any) -> Ht
     return _act(
         request,
         referral_id,
-        form_name="assign_form",
+        form_name="assign_to_me_form",
         form=_NoFields(),
         run=lambda f: services.referral_assign(
             actor=request.user,
@@ -418,6 +425,38 @@ def referral_assign_to_me(request: AuthenticatedRequest, referral_id: Any) -> Ht
             expected_version=_version(request),
         ),
         done=_("The referral is now assigned to you."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def referral_assign(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    """Give the referral to a colleague, or to nobody."""
+    referral = selectors.referral_get_for_actor(
+        actor=request.user, referral_id=referral_id, side="provider"
+    )
+    if referral is None:
+        raise Http404
+    workers = {w.pk: w for w in _assignable(referral)}
+    return _act(
+        request,
+        referral_id,
+        form_name="assign_form",
+        form=AssignForm(request.POST, workers=workers.values()),
+        run=lambda f: services.referral_assign(
+            actor=request.user,
+            referral_id=referral_id,
+            worker=workers.get(f.cleaned_data["worker"]),
+            expected_version=_version(request),
+        ),
+        done=_("The referral's assignment has been changed."),
+    )
+
+
+def _assignable(referral: Referral) -> list[Any]:
+    """Who may be given the referral: the people who work referrals at its provider."""
+    return list(
+        users_able_to(capability=WORK_REFERRAL, organisation_id=referral.receiving_organisation_id)
     )
 
 

@@ -95,6 +95,8 @@ RULES = [
     Rule("referrals:accept", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),
     Rule("referrals:reject", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:assign_to_me", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),
+    # Nobody chosen: the referral is left unassigned.
+    Rule("referrals:assign", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),
     Rule("referrals:contact_attempt", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:appointment", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:attendance", _provider_action(400), kwargs={"referral_id": "referral"}),

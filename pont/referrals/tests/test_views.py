@@ -501,3 +501,52 @@ def test_a_statutory_power_written_by_pont_reads_in_welsh_and_a_typed_one_as_typ
     assert "Misuse of Drugs Act 1971 &lt;s.23&gt;" in typed_page.content.decode()
     english = officer.get(f"/referrals/{ours.pk}").content.decode()
     assert "Drugs Act 2005 s.9 (Required Assessment)" in english
+
+
+def test_a_worker_gives_the_referral_to_a_colleague_who_is_told_by_a_link(
+    world, as_persona, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Only people who work referrals at the receiving provider can be chosen; the colleague
+    gets an email with a link and nothing else."""
+    from pont.referrals.models import ReferralEvent
+
+    referral = referral_in(world, "requested")  # not yet accepted: no one has it
+    colleague, manager = world.users[PROV_A], world.users["prov_a_mgr"]
+    worker = as_persona("prov_a_mgr")
+    page = worker.get(f"/referrals/{referral.pk}").content.decode()
+    choices = page.split('id="assign_worker"')[1].split("</select>")[0]
+    assert "Prov_A Tester" in choices
+    assert "Prov_B Tester" not in choices  # another provider's worker
+    assert "Custody Tester" not in choices  # the referrer's side
+    url = f"/referrals/{referral.pk}/assign"
+    version = Referral.objects.get(pk=referral.pk).version
+    other = world.users[PROV_B]
+    refused = post_form(worker, url, {"worker": str(other.pk), "version": str(version)})
+    assert refused.status_code == 400
+    assert "Choose someone from the list" in refused.content.decode()
+    assert Referral.objects.get(pk=referral.pk).assigned_worker is None
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        given = post_form(worker, url, {"worker": str(colleague.pk), "version": str(version)})
+    assert given.status_code == 302
+    assert Referral.objects.get(pk=referral.pk).assigned_worker == colleague
+    assert [m.to for m in mailoutbox] == [[colleague.email]]
+    body = mailoutbox[0].body
+    assert referral.get_absolute_url() in body
+    assert referral.person.family_name not in body
+    assert ReferralEvent.objects.filter(referral=referral, kind="assigned").last().detail == {
+        "worker": colleague.get_username()
+    }
+    # Taking it yourself tells nobody; giving it to nobody clears it.
+    mailoutbox.clear()
+    version = Referral.objects.get(pk=referral.pk).version
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(worker, url, {"worker": str(manager.pk), "version": str(version)})
+    assert Referral.objects.get(pk=referral.pk).assigned_worker == manager
+    assert mailoutbox == []
+    version = Referral.objects.get(pk=referral.pk).version
+    post_form(worker, url, {"worker": "", "version": str(version)})
+    assert Referral.objects.get(pk=referral.pk).assigned_worker is None
+    assert post_form(as_persona(PROV_B), url, {"worker": ""}).status_code == 404
+    assert post_form(as_persona(PANEL), url, {"worker": ""}).status_code == 403
