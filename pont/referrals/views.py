@@ -680,6 +680,14 @@ def _funnel(
 def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The funnel page: a chart and tables of the figures, or (filters not valid) the error."""
     form, result = _funnel(request)
+    return _funnel_page(request, form, result)
+
+
+def _funnel_page(
+    request: AuthenticatedRequest,
+    form: FunnelFilterForm,
+    result: funnel_module.Funnel | None,
+) -> HttpResponse:
     chart = ""
     if result is not None:
         chart = horizontal_bar_chart(
@@ -715,8 +723,7 @@ def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
     form can be corrected where the link was followed."""
     form, result = _funnel(request)
     if result is None:
-        context = {"form": form, "funnel": None, "chart": "", "query": request.GET.urlencode()}
-        return render(request, "referrals/funnel.html", context, status=400)
+        return _funnel_page(request, form, result)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pont-referral-funnel.csv"'
     writer = csv.writer(response)
