@@ -129,11 +129,16 @@ def referral_get_for_actor(*, actor: Actor, referral_id: Any, side: str = "") ->
 
 
 def referral_timeline(referral: Referral) -> list[ReferralEvent]:
-    """The referral's steps, each with `by`: who took it, as a page names them."""
+    """The referral's steps, each with `by`: who took it, as a page names them (and, for an
+    assignment, `to`: whom it was given, "" for nobody)."""
     events = list(referral.events.all())
-    shown = names_shown(e.actor_label for e in events)
+    given = [e.detail.get("worker") or "" for e in events if e.kind == "assigned"]
+    shown = names_shown([*(e.actor_label for e in events), *filter(None, given)])
     for event in events:
         event.by = shown[event.actor_label]  # type: ignore[attr-defined]  # for the page only
+        if event.kind == "assigned":
+            worker = event.detail.get("worker") or ""
+            event.to = shown[worker] if worker else ""  # type: ignore[attr-defined]
     return events
 
 

@@ -548,5 +548,9 @@ def test_a_worker_gives_the_referral_to_a_colleague_who_is_told_by_a_link(
     version = Referral.objects.get(pk=referral.pk).version
     post_form(worker, url, {"worker": "", "version": str(version)})
     assert Referral.objects.get(pk=referral.pk).assigned_worker is None
+    timeline = worker.get(f"/referrals/{referral.pk}").content.decode()
+    assert "Given to Prov_A Tester." in timeline
+    assert "Given to Prov_A_Mgr Tester." in timeline
+    assert "No one has it now." in timeline
     assert post_form(as_persona(PROV_B), url, {"worker": ""}).status_code == 404
     assert post_form(as_persona(PANEL), url, {"worker": ""}).status_code == 403
