@@ -44,56 +44,59 @@ def _send(subject: str, body: str, recipient: str) -> None:
     transaction.on_commit(deliver)
 
 
+def _tell(recipient: str, referral: Referral, subject: str, body: str) -> None:
+    """Email `recipient` about the referral, in both languages: the subject names its reference,
+    the body ends with the link (`%(ref)s`, `%(link)s`)."""
+    _send(
+        _both_languages(subject, ref=referral.reference).replace("\n\n", " / "),
+        _both_languages(body, link=_link(referral)),
+        recipient,
+    )
+
+
 def referral_arrived(referral: Referral) -> None:
     """Tell the service's referral inbox that a referral has arrived (a link, nothing else)."""
     service = referral.service
-    recipient = service.referral_inbox_email or service.organization.email
-    subject = _both_languages(gettext_noop("New referral in Pont %(ref)s"), ref=referral.reference)
-    body = _both_languages(
+    _tell(
+        service.referral_inbox_email or service.organization.email,
+        referral,
+        gettext_noop("New referral in Pont %(ref)s"),
         gettext_noop(
             "A new referral has been sent to your service. Sign in to Pont to see it: %(link)s"
         ),
-        link=_link(referral),
     )
-    _send(subject.replace("\n\n", " / "), body, recipient)
 
 
 def referral_rejected(referral: Referral) -> None:
-    subject = _both_languages(
-        gettext_noop("Referral %(ref)s was not accepted"), ref=referral.reference
-    )
-    body = _both_languages(
+    _tell(
+        referral.referred_by.email,
+        referral,
+        gettext_noop("Referral %(ref)s was not accepted"),
         gettext_noop(
             "The service did not accept a referral you made. Sign in to Pont to see why: %(link)s"
         ),
-        link=_link(referral),
     )
-    _send(subject.replace("\n\n", " / "), body, referral.referred_by.email)
 
 
 def did_not_attend(referral: Referral) -> None:
-    subject = _both_languages(
-        gettext_noop("Missed appointment on referral %(ref)s"), ref=referral.reference
-    )
-    body = _both_languages(
+    _tell(
+        referral.referred_by.email,
+        referral,
+        gettext_noop("Missed appointment on referral %(ref)s"),
         gettext_noop(
             "The person did not attend an appointment on a referral you made. "
             "Sign in to Pont to see what happens next: %(link)s"
         ),
-        link=_link(referral),
     )
-    _send(subject.replace("\n\n", " / "), body, referral.referred_by.email)
 
 
 def referral_assigned(referral: Referral, worker: User) -> None:
     """Tell a worker that a colleague gave them a referral (a link, nothing else)."""
-    subject = _both_languages(
-        gettext_noop("Referral %(ref)s assigned to you"), ref=referral.reference
-    )
-    body = _both_languages(
+    _tell(
+        worker.email,
+        referral,
+        gettext_noop("Referral %(ref)s assigned to you"),
         gettext_noop(
             "A colleague has assigned a referral to you. Sign in to Pont to see it: %(link)s"
         ),
-        link=_link(referral),
     )
-    _send(subject.replace("\n\n", " / "), body, worker.email)
