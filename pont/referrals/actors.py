@@ -24,13 +24,14 @@ def is_client(actor: Any) -> bool:
     return isinstance(actor, ApiClient)
 
 
+# How a partner system is named where its actions are kept (as the audit log names it too).
+_CLIENT_LABEL = "api-client:"
+
+
 def actor_label(actor: Actor) -> str:
     if isinstance(actor, ApiClient):
         return f"{_CLIENT_LABEL}{actor.pk}:{actor.name}"
     return actor.get_username()
-
-
-_CLIENT_LABEL = "api-client:"
 
 
 def names_shown(labels: Iterable[str]) -> dict[str, str]:
