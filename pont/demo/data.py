@@ -264,6 +264,9 @@ REFERRAL_PEOPLE = [
     ("Jac", "Powell", date(1996, 4, 4), "029 2018 0509", "cancelled", 9, "ddas"),
     ("Lowri", "Thomas", date(1991, 8, 8), "029 2018 0510", "in-progress", 25, "kaleidoscope"),
     ("Mared", "James", date(2002, 5, 5), "029 2018 0511", "requested", 1, "kaleidoscope"),
+    # Cancelled by the officer after the provider booked an appointment (still to come: the
+    # cancelling cancels it too).
+    ("Nia", "Hughes", date(1994, 11, 3), "029 2018 0512", "withdrawn", 2, "ddas"),
 ]
 
 
@@ -321,7 +324,15 @@ def _referrals(users: dict[str, User]) -> int:
         # Demo only: move the sending back in time so queues and the funnel have history.
         Referral.objects.filter(pk=referral.pk).update(requested_at=sent)
         worker = workers[slug]
-        _work_referral(referral, state, sent, worker, given)
+        _work_referral(
+            referral, "in-progress" if state == "withdrawn" else state, sent, worker, given
+        )
+        if state == "withdrawn":
+            referrals.referral_cancel(
+                actor=officer,
+                referral_id=referral.pk,
+                reason="Moved to Cardiff; referred to a service there.",
+            )
         _backdate(referral.pk, sent)
     return created
 
@@ -396,6 +407,7 @@ _STEP_OFFSETS = {
     "attendance_recorded": timedelta(days=5, hours=2),
     "treatment_started": timedelta(days=9),
     "closed": timedelta(days=9, hours=1),
+    "cancelled": timedelta(days=2, hours=3),
 }
 
 

@@ -41,9 +41,13 @@ def demo(db, settings, monkeypatch):
 
 def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and_custody(demo):
     assert demo["users"] == len(PERSONAS) == 13
-    assert demo["referrals"] == 11
+    assert demo["referrals"] == 12
     voluntary = Referral.objects.filter(source_kind="voluntary")
     assert set(voluntary.values_list("status", flat=True)) == set(Referral.Status.values)
+    # One cancelled after the provider booked an appointment: the appointment with it.
+    withdrawn = voluntary.get(person__given_name="Nia")
+    assert withdrawn.status == Referral.Status.CANCELLED
+    assert list(withdrawn.appointments.values_list("attendance", flat=True)) == ["cancelled"]
     again = load_demo()
     assert again == {
         "organisations": 0,
