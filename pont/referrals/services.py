@@ -407,6 +407,8 @@ def _not_future(moment: datetime, field: str) -> None:
 
 # How far a partner system's clock may be from Pont's before a time is refused.
 _CLOCKS_DIFFER = timedelta(minutes=5)
+# The furthest ahead an appointment can be booked.
+_FURTHEST_APPOINTMENT = timedelta(days=366)
 
 
 def _not_before_sent(referral: Referral, moment: datetime, field: str, *, by_day: bool) -> None:
@@ -502,6 +504,11 @@ def appointment_book(
             str(_("Enter where the appointment is.")), {"fields": {"place": ["required"]}}
         )
     _check(referral, "appointment_booked")
+    # Booked as it is arranged, or recorded after it happened: never before the referral
+    # reached the provider, nor so far ahead that the year was surely mistyped.
+    _not_before_sent(referral, starts_at, "starts_at", by_day=False)
+    if starts_at > timezone.now() + _FURTHEST_APPOINTMENT:
+        _refuse_at("starts_at", _("That is more than a year ahead: check the date."))
     appointment = Appointment.objects.create(
         referral=referral, starts_at=starts_at, place=place.strip(), kind=kind
     )

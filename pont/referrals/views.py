@@ -497,6 +497,7 @@ def appointment_book(request: AuthenticatedRequest, referral_id: Any) -> HttpRes
             kind=f.cleaned_data["kind"],
         ),
         done=_("The appointment has been booked."),
+        fields={"starts_at": "day"},
     )
 
 

@@ -270,7 +270,7 @@ def test_outcomes_record_attendance_treatment_and_closure(world):
 
 
 def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(world):
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"))
     headers = _key(world)
     booked = [
         _post(

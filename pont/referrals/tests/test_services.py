@@ -520,7 +520,7 @@ def _book(world, referral, starts_at):
 def test_closing_waits_for_the_attendance_of_started_appointments_and_cancels_those_to_come(
     world,
 ):
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"))
     worker = world.users[PROV_A]
     now = timezone.now()
     started = _book(world, referral, now - timedelta(minutes=30))
@@ -568,7 +568,7 @@ def test_closing_waits_for_the_attendance_of_started_appointments_and_cancels_th
 
 
 def test_a_stale_version_is_answered_before_the_appointments_waiting(world):
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"))
     _book(world, referral, timezone.now() - timedelta(minutes=30))
     with pytest.raises(ConflictError):
         services.referral_close(
@@ -596,7 +596,7 @@ def test_rejecting_or_cancelling_a_referral_cancels_only_its_appointments_to_com
         "appointments_cancelled": [set_by_officer.pk]
     }
 
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"))
     past = _book(world, referral, timezone.now() - timedelta(hours=1))
     future = _book(world, referral, timezone.now() + timedelta(days=1))
     cancelled = services.referral_cancel(actor=officer, referral_id=referral.pk, reason="Moved")
@@ -609,3 +609,21 @@ def test_rejecting_or_cancelling_a_referral_cancels_only_its_appointments_to_com
     plain = referral_in(world, "requested")
     services.referral_reject(actor=worker, referral_id=plain.pk, reason="Full")
     assert Referral.objects.get(pk=plain.pk).events.get(kind="rejected").detail == {}
+
+
+def test_an_appointment_is_not_before_the_referral_was_sent_nor_over_a_year_ahead(world):
+    referral = referral_in(world, "accepted")
+    sent = Referral.objects.get(pk=referral.pk).requested_at
+    for starts_at, says in (
+        (sent - timedelta(days=1), "It cannot be before the referral was sent"),
+        (timezone.now() + timedelta(days=400), "more than a year ahead"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            _book(world, referral, starts_at)
+        assert list(refused.value.extra["fields"]) == ["starts_at"]
+        assert says in refused.value.message
+    assert not Appointment.objects.filter(referral=referral).exists()
+    # Recorded after it happened, or booked months ahead: both fine.
+    _book(world, referral, timezone.now() - timedelta(minutes=1))
+    _book(world, referral, timezone.now() + timedelta(days=300))
+    assert Appointment.objects.filter(referral=referral).count() == 2

@@ -342,7 +342,7 @@ def test_the_referral_page_gives_every_field_its_own_id(world, as_persona):
     its field, and every link of the error summary reaches the field it names."""
     from pont.referrals import services
 
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"), days=10)
     worker = world.users[PROV_A]
     for days in (2, 9):
         services.appointment_book(
@@ -416,7 +416,7 @@ def test_ending_a_referral_says_first_what_happens_to_its_appointments(world, as
     refused until it is recorded) and those still to come (closing cancels them)."""
     from pont.referrals import services
 
-    referral = referral_in(world, "in-progress")
+    referral = sent_earlier(referral_in(world, "in-progress"))
     worker = world.users[PROV_A]
     now = timezone.localtime()
     for starts_at, place in (
@@ -554,3 +554,17 @@ def test_a_worker_gives_the_referral_to_a_colleague_who_is_told_by_a_link(
     assert "No one has it now." in timeline
     assert post_form(as_persona(PROV_B), url, {"worker": ""}).status_code == 404
     assert post_form(as_persona(PANEL), url, {"worker": ""}).status_code == 403
+
+
+def test_an_appointment_years_ahead_is_refused_at_its_date(world, as_persona):
+    referral = referral_in(world, "accepted")
+    later = timezone.localdate() + timedelta(days=800)
+    refused = post_form(
+        as_persona(PROV_A),
+        f"/referrals/{referral.pk}/appointments",
+        {"kind": "assessment", "at": "10:00", "place": "Llanelli hub", **_date("day", later)},
+    )
+    assert refused.status_code == 400
+    _ids, _labels, links = _ids_and_targets(refused.content.decode())
+    assert links == ["appointment_day_0"]
+    assert "more than a year ahead" in refused.content.decode()
