@@ -369,7 +369,8 @@ def book_appointment(
 @router.post(
     "/{uuid:referral_id}/outcomes",
     response={201: ReferralOut, **ERRORS},
-    summary="Record an outcome: attendance, treatment started, or closure (needs Idempotency-Key)",
+    summary="Record an outcome: attendance, an appointment cancelled, treatment started, or "
+    "closure (needs Idempotency-Key)",
     openapi_extra=IDEMPOTENCY_KEY,
 )
 def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) -> HttpResponse:
@@ -387,6 +388,14 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
                 referral_id=referral_id,
                 appointment_id=payload.appointment_id,
                 attendance=payload.attendance,
+            )
+        elif payload.type == "appointment_cancelled":
+            if payload.appointment_id is None:
+                raise ApplicationError(
+                    str(_("Give appointment_id.")), {"fields": {"appointment_id": ["required"]}}
+                )
+            services.appointment_cancel(
+                actor=client, referral_id=referral_id, appointment_id=payload.appointment_id
             )
         elif payload.type == "treatment_started":
             if payload.started_at is None:

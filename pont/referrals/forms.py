@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
@@ -194,6 +194,34 @@ class AttendanceForm(_OwnIds, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Select whether they came")},
     )
+
+
+class CancelAppointmentForm(_OwnIds, forms.Form):
+    """Which appointment to cancel (those the provider booked and has not recorded)."""
+
+    id_prefix = "cancel_appointment"
+    appointment = forms.TypedChoiceField(
+        label=_("Which appointment?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("To rearrange an appointment, cancel it, then book the new time."),
+        error_messages={
+            "required": _("Choose the appointment to cancel"),
+            "invalid_choice": _("Choose the appointment to cancel"),
+        },
+    )
+
+    def __init__(self, *args: Any, appointments: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["appointment"])
+        field.choices = [
+            (
+                a.pk,
+                f"{formats.date_format(timezone.localtime(a.starts_at), 'j M Y H:i')}, "
+                f"{a.get_kind_display()}, {a.place}",
+            )
+            for a in appointments
+        ]
 
 
 class TreatmentStartForm(_OwnIds, forms.Form):

@@ -307,8 +307,9 @@ class Appointment(TimeStampedModel, VersionedModel):
         ATTENDED = "attended", _("Attended")
         DID_NOT_ATTEND = "did_not_attend", _("Did not attend")
         LEFT_EARLY = "left_early", _("Attended but left")
-        # Set by the referral ending (closed, rejected, cancelled) before the appointment came.
-        CANCELLED = "cancelled", _("Cancelled: the referral ended")
+        # By the provider (appointment_cancel), or by the referral ending (closed, rejected,
+        # cancelled) before the appointment came; never an answer to "did they come?".
+        CANCELLED = "cancelled", _("Cancelled")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="appointments")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ASSESSMENT)

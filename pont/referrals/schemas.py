@@ -44,8 +44,8 @@ class AppointmentOut(Schema):
     starts_at: datetime
     place: str
     attendance: Literal["pending", "attended", "did_not_attend", "left_early", "cancelled"] = Field(
-        description="`cancelled`: the referral ended (closed, rejected or cancelled) before "
-        "the appointment."
+        description="`cancelled`: cancelled by the provider (outcome `appointment_cancelled`), "
+        "or by the referral ending (closed, rejected or cancelled) before the appointment."
     )
 
 
@@ -139,10 +139,15 @@ class AppointmentIn(Schema):
 
 
 class OutcomeIn(Schema):
-    """An outcome: attendance at an appointment, treatment started, or closure."""
+    """An outcome: attendance at an appointment, an appointment cancelled, treatment started,
+    or closure."""
 
-    type: Literal["attendance", "treatment_started", "closed"]
-    appointment_id: int | None = Field(None, description="For attendance.")
+    type: Literal["attendance", "appointment_cancelled", "treatment_started", "closed"]
+    appointment_id: int | None = Field(
+        None,
+        description="For attendance and appointment_cancelled (to rearrange an appointment, "
+        "cancel it and book the new time; one the referrer set is theirs to change: 409).",
+    )
     attendance: Literal["attended", "did_not_attend", "left_early"] | None = None
     started_at: UtcDateTime | None = Field(None, description="For treatment_started.")
     closure_reason: str = Field("", description="For closed: a WNDSM closure reason code.")

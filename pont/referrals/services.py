@@ -82,6 +82,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # Attending moves an accepted referral on, as contact would (a statutory appointment is
     # fixed by the officer, so the person may come before any contact attempt).
     "attendance_recorded": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.IN_PROGRESS),
+    # The provider cancels one appointment it booked (to rearrange it: cancel, then book).
+    "appointment_cancelled": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),
     "treatment_started": (frozenset({Status.IN_PROGRESS}), None),
     "closed": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),  # completed or failed
     # The referrer fixes (and varies) the appointment of a statutory referral (Required
@@ -652,6 +654,52 @@ def attendance_record(
     return appointment
 
 
+@transaction.atomic
+def appointment_cancel(*, actor: Actor, referral_id: Any, appointment_id: int) -> Appointment:
+    """The provider cancels an appointment it booked that has not been recorded, whether or
+    not its time has come (to rearrange one: cancel it, then book the new time). One the
+    referrer set (a statutory requirement) is theirs to vary."""
+    referral = _locked(actor, referral_id, "provider")
+    appointment = referral.appointments.select_for_update().filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFoundError(str(_("Appointment not found.")))
+    _check(referral, "appointment_cancelled")
+    if appointment.attendance != Appointment.Attendance.PENDING:
+        raise ApplicationError(
+            str(_("What happened at this appointment has been recorded already.")), status=409
+        )
+    if appointment.pk in set_by_referrer(referral):
+        raise ApplicationError(
+            str(_("The referrer set this appointment: ask them to change it.")), status=409
+        )
+    update_if_version(
+        appointment,
+        expected_version=appointment.version,
+        fields={
+            "attendance": Appointment.Attendance.CANCELLED,
+            "attendance_recorded_at": timezone.now(),
+        },
+    )
+    _apply(
+        referral,
+        actor=actor,
+        action="appointment_cancelled",
+        fields={},
+        expected_version=None,
+        obj=appointment,
+        detail={"appointment": appointment.pk},
+    )
+    return appointment
+
+
+def set_by_referrer(referral: Referral) -> set[int]:
+    """The referral's appointments that the referrer set (statutory: `appointment_set`)."""
+    return {
+        e.detail.get("appointment")
+        for e in referral.events.filter(kind="appointment_set").only("detail")
+    }
+
+
 def _pending_appointments(referral: Referral) -> list[Appointment]:
     return list(referral.appointments.filter(attendance=Appointment.Attendance.PENDING))
 
@@ -740,8 +788,8 @@ def referral_close(
         raise ApplicationError(
             str(
                 _(
-                    "Record whether they came to the appointment on %(when)s before closing "
-                    "the referral."
+                    "Record whether they came to the appointment on %(when)s, or cancel it, "
+                    "before closing the referral."
                 )
                 % {"when": _shown_moment(unrecorded[0].starts_at)}
             ),

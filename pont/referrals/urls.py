@@ -26,6 +26,11 @@ urlpatterns = [
     path("<uuid:referral_id>/assign", views.referral_assign, name="assign"),
     path("<uuid:referral_id>/contact-attempts", views.contact_attempt_log, name="contact_attempt"),
     path("<uuid:referral_id>/appointments", views.appointment_book, name="appointment"),
+    path(
+        "<uuid:referral_id>/appointments/cancel",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
     path("<uuid:referral_id>/attendance", views.attendance_record, name="attendance"),
     path("<uuid:referral_id>/treatment-start", views.treatment_start, name="treatment_start"),
     path("<uuid:referral_id>/close", views.referral_close, name="close"),

@@ -42,6 +42,7 @@ from .forms import (
     AppointmentForm,
     AssignForm,
     AttendanceForm,
+    CancelAppointmentForm,
     CloseForm,
     ContactAttemptForm,
     FunnelFilterForm,
@@ -231,6 +232,9 @@ def _detail_context(
         if allowed & {"closed", "rejected", "cancelled"}
         else [],
         "appointments_unrecorded": started if "closed" in allowed else [],
+        "cancel_appointment_form": CancelAppointmentForm(appointments=_cancellable(referral))
+        if is_provider and "appointment_cancelled" in allowed
+        else None,
     }
     context.update(forms)
     # One attendance form for each appointment waiting for its answer, each with its own ids;
@@ -498,6 +502,39 @@ def appointment_book(request: AuthenticatedRequest, referral_id: Any) -> HttpRes
         ),
         done=_("The appointment has been booked."),
         fields={"starts_at": "day"},
+    )
+
+
+def _cancellable(referral: Referral) -> list[Any]:
+    """The appointments the provider may cancel: not yet recorded, and not set by the
+    referrer."""
+    theirs = services.set_by_referrer(referral)
+    return [
+        a
+        for a in referral.appointments.all()
+        if a.attendance == a.Attendance.PENDING and a.pk not in theirs
+    ]
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def appointment_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    referral = selectors.referral_get_for_actor(
+        actor=request.user, referral_id=referral_id, side="provider"
+    )
+    if referral is None:
+        raise Http404
+    return _act(
+        request,
+        referral_id,
+        form_name="cancel_appointment_form",
+        form=CancelAppointmentForm(request.POST, appointments=_cancellable(referral)),
+        run=lambda f: services.appointment_cancel(
+            actor=request.user,
+            referral_id=referral_id,
+            appointment_id=f.cleaned_data["appointment"],
+        ),
+        done=_("The appointment has been cancelled."),
     )
 
 

@@ -58,7 +58,7 @@ from pont.testing.personas import (
     SYSADMIN,
     World,
 )
-from pont.testing.referrals import provider_service, referral_in
+from pont.testing.referrals import provider_service, referral_in, sent_earlier
 from pont.testing.stop_search import (
     officer,
     other_force,
@@ -100,7 +100,8 @@ class Foreign:
 
 
 def _appointment(world: World, which: str) -> tuple[Referral, Appointment]:
-    referral = referral_in(world, "accepted", which=which)
+    # Sent two days ago: the appointment, yesterday, came after it.
+    referral = sent_earlier(referral_in(world, "accepted", which=which))
     worker = world.users[PROV_A if which == "a" else "prov_b"]
     appointment = referrals.appointment_book(
         actor=worker,

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                     ("attended", "Attended"),
                     ("did_not_attend", "Did not attend"),
                     ("left_early", "Attended but left"),
-                    ("cancelled", "Cancelled: the referral ended"),
+                    ("cancelled", "Cancelled"),
                 ],
                 default="pending",
                 max_length=15,

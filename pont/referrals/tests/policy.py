@@ -99,6 +99,8 @@ RULES = [
     Rule("referrals:assign", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),
     Rule("referrals:contact_attempt", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:appointment", _provider_action(400), kwargs={"referral_id": "referral"}),
+    # No appointment chosen: the form comes back with its error.
+    Rule("referrals:appointment_cancel", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:attendance", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:treatment_start", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:close", _provider_action(400), kwargs={"referral_id": "referral"}),

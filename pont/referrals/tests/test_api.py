@@ -288,15 +288,19 @@ def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(wo
     assert refused.status_code == 409
     assert refused.json()["extra"] == {"appointments": [booked[0]]}
     assert refused.json()["message"].startswith("Record whether they came to the appointment")
-    _post(
+    # The one that has started: cancelled (it did not take place), which a partner may say.
+    cancelled = _post(
         _url(referral, "/outcomes"),
-        {"type": "attendance", "appointment_id": booked[0], "attendance": "did_not_attend"},
+        {"type": "appointment_cancelled", "appointment_id": booked[0]},
         headers,
         key="a1",
     )
+    assert cancelled.status_code == 201
+    missing = {"type": "appointment_cancelled"}
+    assert _post(_url(referral, "/outcomes"), missing, headers, key="a2").status_code == 400
     assert _post(_url(referral, "/outcomes"), close, headers, key="c2").status_code == 201
     shown = Client().get(_url(referral), headers=headers).json()
-    assert [a["attendance"] for a in shown["appointments"]] == ["did_not_attend", "cancelled"]
+    assert [a["attendance"] for a in shown["appointments"]] == ["cancelled", "cancelled"]
 
 
 def test_the_list_pages_with_a_cursor_and_filters_by_updated_since(world):

@@ -627,3 +627,53 @@ def test_an_appointment_is_not_before_the_referral_was_sent_nor_over_a_year_ahea
     _book(world, referral, timezone.now() - timedelta(minutes=1))
     _book(world, referral, timezone.now() + timedelta(days=300))
     assert Appointment.objects.filter(referral=referral).count() == 2
+
+
+def test_the_provider_cancels_an_appointment_it_booked_but_not_one_the_referrer_set(world):
+    """To rearrange: cancel, then book. Before or after its time, while nothing is recorded;
+    an appointment the officer set (a statutory requirement) is theirs to vary."""
+    officer, worker = world.users[CUSTODY], world.users[PROV_A]
+    referral = sent_earlier(referral_in(world, "in-progress"))
+    past = _book(world, referral, timezone.now() - timedelta(hours=1))
+    later = _book(world, referral, timezone.now() + timedelta(days=2))
+    for appointment in (past, later):
+        services.appointment_cancel(
+            actor=worker, referral_id=referral.pk, appointment_id=appointment.pk
+        )
+        appointment.refresh_from_db()
+        assert appointment.attendance == "cancelled"
+    event = referral.events.filter(kind="appointment_cancelled").last()
+    assert event.detail == {"appointment": later.pk}
+    assert AuditEvent.objects.filter(detail__action="appointment_cancelled").count() == 2
+    # Nothing waits now: the referral can be closed.
+    services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="dna_before_assessment"
+    )
+    with pytest.raises(ApplicationError) as closed:
+        services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=past.pk)
+    assert closed.value.status == 409
+
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    services.referral_send(actor=officer, referral_id=statutory.pk)
+    services.referral_accept(actor=worker, referral_id=statutory.pk)
+    theirs = services.statutory_appointment_set(
+        actor=officer,
+        referral_id=statutory.pk,
+        starts_at=timezone.now() + timedelta(days=3),
+        place="Carmarthen",
+    )
+    with pytest.raises(ApplicationError) as refused:
+        services.appointment_cancel(
+            actor=worker, referral_id=statutory.pk, appointment_id=theirs.pk
+        )
+    assert (refused.value.status, refused.value.message) == (
+        409,
+        "The referrer set this appointment: ask them to change it.",
+    )
+    theirs.refresh_from_db()
+    assert theirs.attendance == "pending"
+    # Another provider's worker: not found, as for any record they cannot see.
+    with pytest.raises(NotFoundError):
+        services.appointment_cancel(
+            actor=world.users[PROV_B], referral_id=statutory.pk, appointment_id=theirs.pk
+        )

@@ -568,3 +568,34 @@ def test_an_appointment_years_ahead_is_refused_at_its_date(world, as_persona):
     _ids, _labels, links = _ids_and_targets(refused.content.decode())
     assert links == ["appointment_day_0"]
     assert "more than a year ahead" in refused.content.decode()
+
+
+def test_a_worker_cancels_an_appointment_to_rearrange_it(world, as_persona):
+    from pont.referrals import services
+    from pont.referrals.models import Appointment
+
+    referral = referral_in(world, "in-progress")
+    booked = services.appointment_book(
+        actor=world.users[PROV_A],
+        referral_id=referral.pk,
+        starts_at=timezone.now() + timedelta(days=2),
+        place="Llanelli hub",
+    )
+    provider = as_persona(PROV_A)
+    page = provider.get(f"/referrals/{referral.pk}").content.decode()
+    assert "Cancel an appointment" in page
+    assert "To rearrange an appointment, cancel it, then book the new time." in page
+    url = f"/referrals/{referral.pk}/appointments/cancel"
+    refused = post_form(provider, url, {})
+    assert refused.status_code == 400
+    _ids, _labels, links = _ids_and_targets(refused.content.decode())
+    assert links == ["cancel_appointment_appointment_0"]
+    done = post_form(provider, url, {"appointment": str(booked.pk)})
+    assert done.status_code == 302
+    assert Appointment.objects.get(pk=booked.pk).attendance == "cancelled"
+    after = provider.get(done["Location"]).content.decode()
+    assert "The appointment has been cancelled." in after
+    assert "Appointment cancelled" in after  # the timeline
+    assert "Cancel an appointment" not in after  # nothing left to cancel
+    assert post_form(as_persona(PROV_B), url, {}).status_code == 404
+    assert post_form(as_persona(PANEL), url, {}).status_code == 403

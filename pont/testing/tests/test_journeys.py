@@ -109,7 +109,11 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
     closing.locator("select[name=closure_reason]").select_option("dna_before_assessment")
     closing.locator("button").click()
     journey.check()
-    assert "Cancelled: the referral ended" in journey.text()
+    table = " ".join(
+        page.locator("table:has(caption:has-text('Appointments'))").inner_text().split()
+    )
+    assert "Llanelli hub, 12 Stepney Street Cancelled" in table
+    assert Appointment.objects.filter(referral=referral, attendance="cancelled").count() == 1
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.FAILED
 
 
