@@ -436,11 +436,7 @@ def referral_assign_to_me(request: AuthenticatedRequest, referral_id: Any) -> Ht
 @require_POST
 def referral_assign(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
     """Give the referral to a colleague, or to nobody."""
-    referral = selectors.referral_get_for_actor(
-        actor=request.user, referral_id=referral_id, side="provider"
-    )
-    if referral is None:
-        raise Http404
+    referral = _worked_by(request, referral_id)
     workers = {w.pk: w for w in _assignable(referral)}
     return _act(
         request,
@@ -455,6 +451,17 @@ def referral_assign(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         ),
         done=_("The referral's assignment has been changed."),
     )
+
+
+def _worked_by(request: AuthenticatedRequest, referral_id: Any) -> Referral:
+    """The referral, if the user works it for its provider (a form's choices come from it);
+    404 otherwise, as for one that does not exist."""
+    referral = selectors.referral_get_for_actor(
+        actor=request.user, referral_id=referral_id, side="provider"
+    )
+    if referral is None:
+        raise Http404
+    return referral
 
 
 def _assignable(referral: Referral) -> list[Any]:
@@ -519,11 +526,7 @@ def _cancellable(referral: Referral) -> list[Any]:
 @capability_required(WORK_REFERRAL)
 @require_POST
 def appointment_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
-    referral = selectors.referral_get_for_actor(
-        actor=request.user, referral_id=referral_id, side="provider"
-    )
-    if referral is None:
-        raise Http404
+    referral = _worked_by(request, referral_id)
     return _act(
         request,
         referral_id,
