@@ -7,6 +7,7 @@ referral's timeline, writes its audit event, and queues the webhook events
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -341,7 +342,7 @@ def referral_reject(
         action="rejected",
         fields={"rejected_at": timezone.now(), "rejection_reason": reason.strip()},
         expected_version=expected_version,
-        detail=_appointments_cancelled(referral),
+        detail=_appointments_cancelled(pending_appointments(referral).to_come),
     )
     notifications.referral_rejected(referral)
     return referral
@@ -364,7 +365,7 @@ def referral_cancel(
         fields={"cancelled_at": timezone.now(), "cancellation_reason": reason.strip()},
         expected_version=expected_version,
         event_type="referral.cancelled" if was_sent else "",
-        detail=_appointments_cancelled(referral),
+        detail=_appointments_cancelled(pending_appointments(referral).to_come),
     )
 
 
@@ -668,7 +669,7 @@ def appointment_cancel(*, actor: Actor, referral_id: Any, appointment_id: int) -
         raise ApplicationError(
             str(_("What happened at this appointment has been recorded already.")), status=409
         )
-    if appointment.pk in set_by_referrer(referral):
+    if appointment.pk in _set_by_referrer(referral):
         raise ApplicationError(
             str(_("The referrer set this appointment: ask them to change it.")), status=409
         )
@@ -692,7 +693,7 @@ def appointment_cancel(*, actor: Actor, referral_id: Any, appointment_id: int) -
     return appointment
 
 
-def set_by_referrer(referral: Referral) -> set[int]:
+def _set_by_referrer(referral: Referral) -> set[int]:
     """The referral's appointments that the referrer set (statutory: `appointment_set`)."""
     return {
         e.detail.get("appointment")
@@ -700,30 +701,35 @@ def set_by_referrer(referral: Referral) -> set[int]:
     }
 
 
-def _pending_appointments(referral: Referral) -> list[Appointment]:
-    return list(referral.appointments.filter(attendance=Appointment.Attendance.PENDING))
+@dataclass(frozen=True)
+class PendingAppointments:
+    """A referral's appointments whose attendance is not recorded, read once, by time."""
+
+    # Started: a provider records what happened at them (or cancels them) before closing
+    # the referral (the funnel and a Required Assessment both rest on that answer).
+    started: list[Appointment]
+    # Still to come: ending the referral (closed, rejected or cancelled) cancels them.
+    to_come: list[Appointment]
+
+    def cancellable(self, referral: Referral) -> list[Appointment]:
+        """Those the provider may cancel (appointment_cancel): all but the referrer's."""
+        theirs = _set_by_referrer(referral)
+        return [a for a in (*self.started, *self.to_come) if a.pk not in theirs]
 
 
-def appointments_unrecorded(referral: Referral) -> list[Appointment]:
-    """The referral's appointments that have started and wait for their attendance: a
-    provider records what happened at them before closing the referral (the funnel and a
-    Required Assessment both rest on that answer)."""
+def pending_appointments(referral: Referral) -> PendingAppointments:
     now = timezone.now()
-    return [a for a in _pending_appointments(referral) if a.starts_at <= now]
+    pending = list(referral.appointments.filter(attendance=Appointment.Attendance.PENDING))
+    return PendingAppointments(
+        started=[a for a in pending if a.starts_at <= now],
+        to_come=[a for a in pending if a.starts_at > now],
+    )
 
 
-def appointments_to_cancel(referral: Referral) -> list[Appointment]:
-    """The referral's appointments still to come: ending the referral (closed, rejected or
-    cancelled) cancels them."""
-    now = timezone.now()
-    return [a for a in _pending_appointments(referral) if a.starts_at > now]
-
-
-def _appointments_cancelled(referral: Referral) -> dict[str, Any]:
+def _appointments_cancelled(ending: list[Appointment]) -> dict[str, Any]:
     """Cancel the appointments still to come of a referral that is ending (its row is locked,
     so no appointment changes meanwhile), and say which for the timeline's detail. Called
     once the transition's own checks have passed: a refusal after it rolls it back."""
-    ending = appointments_to_cancel(referral)
     if not ending:
         return {}
     now = timezone.now()
@@ -783,7 +789,8 @@ def referral_close(
             )
             % {"reason": reason.label},
         )
-    unrecorded = appointments_unrecorded(referral)
+    pending = pending_appointments(referral)
+    unrecorded = pending.started
     if unrecorded:
         raise ApplicationError(
             str(
@@ -807,7 +814,7 @@ def referral_close(
             "closure_note": note.strip(),
         },
         expected_version=expected_version,
-        detail={"closure_reason": reason.code, **_appointments_cancelled(referral)},
+        detail={"closure_reason": reason.code, **_appointments_cancelled(pending.to_come)},
     )
 
 

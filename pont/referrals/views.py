@@ -193,8 +193,9 @@ def _detail_context(
     is_provider = referral.receiving_organisation_id in provider_organisation_ids(user, write=True)
     is_referrer = referral.referring_controller_id in referrer_controller_ids(user)
     allowed = services.allowed_actions(referral)
+    pending = services.pending_appointments(referral)
     # Attendance is asked for once an appointment has started (the service refuses it before).
-    started = services.appointments_unrecorded(referral) if is_provider else []
+    started = pending.started if is_provider else []
     context: dict[str, Any] = {
         "referral": referral,
         "person": referral.person,
@@ -228,11 +229,11 @@ def _detail_context(
         "treatment_form": TreatmentStartForm(initial={"day": timezone.localdate()}),
         "close_form": CloseForm(),
         # What ending the referral would do to its appointments (services.referral_close).
-        "appointments_to_cancel": services.appointments_to_cancel(referral)
+        "appointments_to_cancel": pending.to_come
         if allowed & {"closed", "rejected", "cancelled"}
         else [],
         "appointments_unrecorded": started if "closed" in allowed else [],
-        "cancel_appointment_form": CancelAppointmentForm(appointments=_cancellable(referral))
+        "cancel_appointment_form": CancelAppointmentForm(appointments=pending.cancellable(referral))
         if is_provider and "appointment_cancelled" in allowed
         else None,
     }
@@ -512,17 +513,6 @@ def appointment_book(request: AuthenticatedRequest, referral_id: Any) -> HttpRes
     )
 
 
-def _cancellable(referral: Referral) -> list[Any]:
-    """The appointments the provider may cancel: not yet recorded, and not set by the
-    referrer."""
-    theirs = services.set_by_referrer(referral)
-    return [
-        a
-        for a in referral.appointments.all()
-        if a.attendance == a.Attendance.PENDING and a.pk not in theirs
-    ]
-
-
 @capability_required(WORK_REFERRAL)
 @require_POST
 def appointment_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
@@ -531,7 +521,9 @@ def appointment_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpR
         request,
         referral_id,
         form_name="cancel_appointment_form",
-        form=CancelAppointmentForm(request.POST, appointments=_cancellable(referral)),
+        form=CancelAppointmentForm(
+            request.POST, appointments=services.pending_appointments(referral).cancellable(referral)
+        ),
         run=lambda f: services.appointment_cancel(
             actor=request.user,
             referral_id=referral_id,

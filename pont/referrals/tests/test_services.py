@@ -525,8 +525,8 @@ def test_closing_waits_for_the_attendance_of_started_appointments_and_cancels_th
     now = timezone.now()
     started = _book(world, referral, now - timedelta(minutes=30))
     to_come = _book(world, referral, now + timedelta(days=2))
-    assert services.appointments_unrecorded(referral) == [started]
-    assert services.appointments_to_cancel(referral) == [to_come]
+    pending = services.pending_appointments(referral)
+    assert (pending.started, pending.to_come) == ([started], [to_come])
     version = Referral.objects.get(pk=referral.pk).version
     with pytest.raises(ApplicationError) as refused:
         services.referral_close(
