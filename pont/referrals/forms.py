@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
@@ -214,14 +214,7 @@ class CancelAppointmentForm(_OwnIds, forms.Form):
     def __init__(self, *args: Any, appointments: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["appointment"])
-        field.choices = [
-            (
-                a.pk,
-                f"{formats.date_format(timezone.localtime(a.starts_at), 'j M Y H:i')}, "
-                f"{a.get_kind_display()}, {a.place}",
-            )
-            for a in appointments
-        ]
+        field.choices = [(a.pk, a.described) for a in appointments]
 
 
 class TreatmentStartForm(_OwnIds, forms.Form):

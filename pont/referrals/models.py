@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -325,6 +326,12 @@ class Appointment(TimeStampedModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def described(self) -> str:
+        """When (UK local time), what and where, as the referral page lists it."""
+        when = formats.date_format(timezone.localtime(self.starts_at), "j M Y H:i")
+        return f"{when}, {self.get_kind_display()}, {self.place}"
 
 
 class ReferralEvent(models.Model):
