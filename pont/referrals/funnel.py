@@ -230,8 +230,8 @@ def compute_funnel(
     overdue: Counter[str] = Counter()
     limits = sla_limits_by_day()
     for r in rows:
-        for milestone in overdue_milestones(r, limits=limits):
-            overdue[milestone] += 1
+        for missed in overdue_milestones(r, limits=limits):
+            overdue[missed.code] += 1
     months: Counter[str] = Counter(
         timezone.localdate(r.requested_at).strftime("%Y-%m") for r in rows if r.requested_at
     )

@@ -1,6 +1,7 @@
 """Reads of referrals. Every function returns only what the actor may see."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from pont.accounts.models import ApiClient, Organisation
 from pont.core import rows as sql
@@ -177,23 +179,47 @@ def due_dates(referral: Referral, limits: Limits = sla_limits) -> dict[str, date
     return {code: add_working_days(sent, sla.working_days) for code, sla in limits(sent).items()}
 
 
+# What each time limit waits for: the referral's own timestamp of that milestone, and how a
+# page names it when it is late. A limit whose code is not here is not a milestone Pont
+# records, so it is never counted late (neither by the queues' condition nor by a page).
+MILESTONE_FIELDS: dict[str, str] = {
+    "accepted": "accepted_at",
+    "first_contact_attempt": "first_contact_attempt_at",
+    "treatment_start": "treatment_started_at",
+}
+MILESTONE_LATE: dict[str, Any] = {
+    "accepted": gettext_lazy("acceptance"),
+    "first_contact_attempt": gettext_lazy("the first contact attempt"),
+    "treatment_start": gettext_lazy("starting treatment"),
+}
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A time limit this referral is past: which milestone, and the day it was due."""
+
+    code: str
+    due: date
+
+    @property
+    def label(self) -> Any:
+        return MILESTONE_LATE[self.code]
+
+
 def overdue_milestones(
     referral: Referral, today: date | None = None, limits: Limits = sla_limits
-) -> list[str]:
-    """The milestones this referral has missed, as of today (`limits`: `sla_limits_by_day()`
-    when looking at many)."""
+) -> list[Missed]:
+    """The milestones this referral has missed, as of today, with the day each was due
+    (`limits`: `sla_limits_by_day()` when looking at many)."""
     if referral.status not in Referral.OPEN_STATUSES:
         return []
     today = today or timezone.localdate()
-    reached: dict[str, datetime | None] = {
-        "accepted": referral.accepted_at,
-        "first_contact_attempt": referral.first_contact_attempt_at,
-        "treatment_start": referral.treatment_started_at,
-    }
     return [
-        code
+        Missed(code, due)
         for code, due in due_dates(referral, limits).items()
-        if reached.get(code) is None and today > due
+        if code in MILESTONE_FIELDS
+        and getattr(referral, MILESTONE_FIELDS[code]) is None
+        and today > due
     ]
 
 
@@ -202,11 +228,7 @@ def overdue_condition(today: date | None = None) -> Q:
     today = today or timezone.localdate()
     condition = Q(pk__in=[])
     for code, sla in sla_limits(today).items():
-        field = {
-            "accepted": "accepted_at",
-            "first_contact_attempt": "first_contact_attempt_at",
-            "treatment_start": "treatment_started_at",
-        }.get(code)
+        field = MILESTONE_FIELDS.get(code)
         if field is None:
             continue
         # Overdue when sent + N working days < today, i.e. sent before the day that

@@ -112,6 +112,10 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         for code, (text, _f) in queues.items()
     ]
     limits = selectors.sla_limits_by_day()
+    for referral in page.object_list:  # what each is late for, and since when
+        referral.missed = selectors.overdue_milestones(  # type: ignore[attr-defined]
+            referral, limits=limits
+        )
     return render(
         request,
         "referrals/list.html",
@@ -122,9 +126,6 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "queue_label": label,
             "provider": provider,
             "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
-            "overdue_ids": {
-                r.pk for r in page.object_list if selectors.overdue_milestones(r, limits=limits)
-            },
         },
     )
 

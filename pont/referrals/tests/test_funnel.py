@@ -13,7 +13,7 @@ from django.utils import timezone
 from pont.core import figures
 from pont.core.working_days import add_working_days
 from pont.referrals import funnel, selectors
-from pont.referrals.models import Referral
+from pont.referrals.models import Referral, ReferralSla
 from pont.testing.personas import INSPECTOR, OPCC, PROV_A, PROV_A_MGR, PROV_B_MGR
 from pont.testing.referrals import reachable_person, referral_in
 
@@ -406,6 +406,28 @@ def test_overdue_in_python_and_in_the_database_agree(world):
             if selectors.overdue_milestones(r, today)
         }
         assert by_query == by_python, today
+
+
+def test_a_time_limit_pont_records_no_milestone_for_is_never_late(world):
+    """Reference data may hold a limit no referral field answers: neither the queues'
+    condition nor a page counts it (they agree, as the test above holds them to)."""
+    referral = referral_in(world, "accepted")
+    sent = date(2026, 3, 2)
+    Referral.objects.filter(pk=referral.pk).update(
+        requested_at=_at(sent), first_contact_attempt_at=_at(sent)
+    )
+    referral.refresh_from_db()
+    ReferralSla.objects.create(
+        code="appointment_offered",
+        label_en="Appointment offered",
+        label_cy="Apwyntiad wedi'i gynnig",
+        working_days=1,
+        effective_from=date(2020, 1, 1),
+        source="test",
+    )
+    today = sent + timedelta(days=10)  # past the new limit; the 20 days are not yet up
+    assert selectors.overdue_milestones(referral, today) == []
+    assert not Referral.objects.filter(selectors.overdue_condition(today), pk=referral.pk).exists()
 
 
 def test_due_dates_count_working_days_from_sending(world):

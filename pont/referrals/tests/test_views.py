@@ -228,6 +228,29 @@ def test_queues_show_new_mine_overdue_and_closed(world, as_persona):
     assert new.pk != mine.pk != closed.pk
 
 
+def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, as_persona):
+    """On the queue and on its page, for the provider and the referrer alike."""
+    from pont.referrals import selectors
+
+    old = referral_in(world, "requested", person=reachable_person(world, given_name="Hen"))
+    Referral.objects.filter(pk=old.pk).update(requested_at=timezone.now() - timedelta(days=14))
+    old.refresh_from_db()
+    due = selectors.due_dates(old)
+    accept_by = f"acceptance (due {due['accepted']:%-d %b %Y})"
+    contact_by = f"the first contact attempt (due {due['first_contact_attempt']:%-d %b %Y})"
+    on_time = referral_in(world, "requested")
+    for persona, queue in ((PROV_A, "overdue"), (CUSTODY, "overdue"), (PROV_A, "new")):
+        page = as_persona(persona).get(f"/referrals/?queue={queue}").content.decode()
+        assert f"Overdue: {accept_by}, {contact_by}" in page, (persona, queue)
+        assert page.count("Overdue:") == 1  # the referral on time says nothing
+    detail = as_persona(PROV_A).get(old.get_absolute_url()).content.decode()
+    assert f"past its time limit for: {accept_by}, {contact_by}." in detail
+    assert (
+        "past its time limit"
+        not in as_persona(PROV_A).get(on_time.get_absolute_url()).content.decode()
+    )
+
+
 def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed(world, as_persona):
     referral = referral_in(world, "accepted")
     referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Other"))
