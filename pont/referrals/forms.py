@@ -44,13 +44,17 @@ class ReferralCreateForm(forms.Form):
     )
     consent_confirmed = forms.BooleanField(
         label=_("The person has agreed to be referred and to their details being shared"),
+        help_text=_("For a referral by consent."),
         required=False,
     )
     statutory_basis = forms.CharField(
-        label=_("Statutory power (if not consent)"),
+        label=_("Statutory power"),
         required=False,
         max_length=200,
-        help_text=_("For example, Drugs Act 2005 s.9 (Required Assessment)"),
+        help_text=_(
+            "For a statutory referral: the power it is made under, for example Drugs Act 2005"
+            " s.9 (Required Assessment)."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

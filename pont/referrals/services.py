@@ -54,8 +54,10 @@ CONTACT_DETAILS_INCOMPLETE = _(
 )
 SERVICE_CANNOT_RECEIVE = _("This service does not take referrals through Pont. Choose another.")
 CONSENT_NEEDED = _(
-    "Confirm that the person has agreed to the referral, or give the statutory power."
+    "Confirm that the person has agreed to be referred and to their details being shared."
 )
+POWER_NEEDED = _("Give the statutory power the referral is made under.")
+BASIS_NEEDED = _("Select consent or a statutory power")
 REASON_NEEDED = _("Give a reason.")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
 IN_FUTURE = _("The time cannot be in the future.")
@@ -207,9 +209,9 @@ def referral_create(
     if legal_basis == Referral.LegalBasis.CONSENT and not consent_confirmed:
         errors["consent_confirmed"] = [str(CONSENT_NEEDED)]
     if legal_basis == Referral.LegalBasis.STATUTORY and not statutory_basis.strip():
-        errors["statutory_basis"] = [str(CONSENT_NEEDED)]
+        errors["statutory_basis"] = [str(POWER_NEEDED)]
     if legal_basis not in Referral.LegalBasis.values:
-        errors["legal_basis"] = [str(CONSENT_NEEDED)]
+        errors["legal_basis"] = [str(BASIS_NEEDED)]
     if errors:
         raise ApplicationError(str(_("Check the referral details.")), {"fields": errors})
     assert service is not None  # noqa: S101 - checked above

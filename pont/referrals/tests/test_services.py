@@ -323,9 +323,19 @@ def test_referral_details_are_validated_naming_each_field(world):
     with pytest.raises(ApplicationError) as refused:
         draft_referral(world, reason="  ", consent_confirmed=False)
     assert set(refused.value.extra["fields"]) == {"reason", "consent_confirmed"}
+    assert refused.value.extra["fields"]["consent_confirmed"] == [
+        "Confirm that the person has agreed to be referred and to their details being shared."
+    ]
     with pytest.raises(ApplicationError) as statutory:
         draft_referral(world, legal_basis="statutory", statutory_basis="")
-    assert set(statutory.value.extra["fields"]) == {"statutory_basis"}
+    assert statutory.value.extra["fields"] == {
+        "statutory_basis": ["Give the statutory power the referral is made under."]
+    }
+    with pytest.raises(ApplicationError) as neither:
+        draft_referral(world, legal_basis="hunch")
+    assert neither.value.extra["fields"] == {
+        "legal_basis": ["Select consent or a statutory power"]
+    }
     assert not Referral.objects.exists()
 
 
