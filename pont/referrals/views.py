@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Case, When
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,6 +64,14 @@ PROVIDER_QUEUES = {
     "open": (gettext_lazy("All open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
     "closed": (gettext_lazy("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
 }
+# The queues a worker triages: urgent referrals first, then the longest waiting (the ones
+# nearest to, or furthest past, their time limits). The others: the latest sent first.
+_TRIAGED = {"new", "overdue"}
+_TRIAGE_ORDER = (
+    Case(When(urgency=Referral.Urgency.URGENT, then=0), default=1),
+    "requested_at",
+    "created_at",
+)
 REFERRER_QUEUES = {
     "drafts": (gettext_lazy("Drafts"), lambda q: q.filter(status=Status.DRAFT)),
     "open": (gettext_lazy("Sent, open"), lambda q: q.filter(status__in=Referral.OPEN_STATUSES)),
@@ -91,9 +100,8 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     else:
         assert select is not None  # noqa: S101 - every other queue has a filter
         referrals = select(base)
-    page = Paginator(referrals.order_by("-requested_at", "-created_at"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    order = _TRIAGE_ORDER if queue in _TRIAGED else ("-requested_at", "-created_at")
+    page = Paginator(referrals.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
     # The list shows names: each person on the page has been consulted.
     audit.record_read(
         [
@@ -124,6 +132,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "tabs": tabs,
             "queue": queue,
             "queue_label": label,
+            "triaged": queue in _TRIAGED,
             "provider": provider,
             "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
         },

@@ -333,9 +333,7 @@ def test_referral_details_are_validated_naming_each_field(world):
     }
     with pytest.raises(ApplicationError) as neither:
         draft_referral(world, legal_basis="hunch")
-    assert neither.value.extra["fields"] == {
-        "legal_basis": ["Select consent or a statutory power"]
-    }
+    assert neither.value.extra["fields"] == {"legal_basis": ["Select consent or a statutory power"]}
     assert not Referral.objects.exists()
 
 

@@ -228,6 +228,29 @@ def test_queues_show_new_mine_overdue_and_closed(world, as_persona):
     assert new.pk != mine.pk != closed.pk
 
 
+def test_new_and_overdue_queues_put_urgent_referrals_first_then_the_longest_waiting(
+    world, as_persona
+):
+    """The queues a worker triages; the others show the latest sent first."""
+    import re
+
+    ages = {"Hen": 20, "Canol": 15, "Brys": 12, "Ifanc": 10}  # days since sent
+    for name, days in ages.items():
+        referral = referral_in(world, "requested", person=reachable_person(world, given_name=name))
+        Referral.objects.filter(pk=referral.pk).update(
+            requested_at=timezone.now() - timedelta(days=days),
+            urgency="urgent" if name == "Brys" else "routine",
+        )
+
+    def order(queue):
+        page = as_persona(PROV_A).get(f"/referrals/?queue={queue}").content.decode()
+        return re.findall(r">(\w+) Parry</a>", page)
+
+    assert order("new") == ["Brys", "Hen", "Canol", "Ifanc"]
+    assert order("overdue") == ["Brys", "Hen", "Canol", "Ifanc"]
+    assert order("open") == ["Ifanc", "Brys", "Canol", "Hen"]
+
+
 def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, as_persona):
     """On the queue and on its page, for the provider and the referrer alike."""
     from pont.referrals import selectors
