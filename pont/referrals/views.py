@@ -617,6 +617,8 @@ CASELOAD_COLUMNS = [
     "treatment_started",
     "closed",
     "closure_reason",
+    "urgency",
+    "overdue",
 ]
 
 
@@ -658,9 +660,12 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
         ]
     )
 
+    limits = selectors.sla_limits_by_day()
+
     def rows() -> Iterator[list[str]]:
         yield CASELOAD_COLUMNS
         for r in referrals:
+            missed = selectors.overdue_milestones(r, limits=limits)
             yield [
                 _csv_safe(v)
                 for v in (
@@ -680,6 +685,8 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
                     r.treatment_started_at,
                     r.closed_at,
                     r.closure_reason.code if r.closure_reason else "",
+                    r.urgency,
+                    " ".join(m.code for m in missed),
                 )
             ]
 

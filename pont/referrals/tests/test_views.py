@@ -266,6 +266,10 @@ def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, a
         page = as_persona(persona).get(f"/referrals/?queue={queue}").content.decode()
         assert f"Overdue: {accept_by}, {contact_by}" in page, (persona, queue)
         assert page.count("Overdue:") == 1  # the referral on time says nothing
+    export = as_persona(PROV_A).get("/referrals/caseload.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    overdue = {row[0]: row[-1] for row in rows[1:]}
+    assert overdue == {old.reference: "accepted first_contact_attempt", on_time.reference: ""}
     detail = as_persona(PROV_A).get(old.get_absolute_url()).content.decode()
     assert f"past its time limit for: {accept_by}, {contact_by}." in detail
     assert (
@@ -281,6 +285,8 @@ def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:4] == ["reference", "status", "sent", "service"]
+    assert rows[0][-2:] == ["urgency", "overdue"]
+    assert rows[1][-2:] == ["routine", ""]
     assert [row[5] for row in rows[1:]] == ["Dylan"]  # provider B's referral is not in it
     # Moments in UK local time with their offset, to the second, as the pages show them.
     sent = timezone.localtime(referral.requested_at).isoformat(timespec="seconds")
