@@ -195,32 +195,43 @@ MILESTONE_LATE: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
-class Missed:
-    """A time limit this referral is past: which milestone, and the day it was due."""
+class TimeLimit:
+    """One of a referral's time limits: its milestone, the last day allowed, and the day
+    (UK local) the milestone was reached, if it was."""
 
     code: str
     due: date
+    reached: date | None
 
     @property
     def label(self) -> Any:
         return MILESTONE_LATE[self.code]
 
+    @property
+    def late(self) -> bool:
+        """Reached, but after the last day allowed."""
+        return self.reached is not None and self.reached > self.due
+
+
+def time_limits(referral: Referral, limits: Limits = sla_limits) -> list[TimeLimit]:
+    """The referral's time limits (none before it is sent), each with when it was met."""
+    shown = []
+    for code, due in due_dates(referral, limits).items():
+        if code in MILESTONE_FIELDS:
+            reached = getattr(referral, MILESTONE_FIELDS[code])
+            shown.append(TimeLimit(code, due, reached and timezone.localdate(reached)))
+    return shown
+
 
 def overdue_milestones(
     referral: Referral, today: date | None = None, limits: Limits = sla_limits
-) -> list[Missed]:
-    """The milestones this referral has missed, as of today, with the day each was due
+) -> list[TimeLimit]:
+    """The time limits this referral is past with its milestone not reached, as of today
     (`limits`: `sla_limits_by_day()` when looking at many)."""
     if referral.status not in Referral.OPEN_STATUSES:
         return []
     today = today or timezone.localdate()
-    return [
-        Missed(code, due)
-        for code, due in due_dates(referral, limits).items()
-        if code in MILESTONE_FIELDS
-        and getattr(referral, MILESTONE_FIELDS[code]) is None
-        and today > due
-    ]
+    return [t for t in time_limits(referral, limits) if t.reached is None and today > t.due]
 
 
 def overdue_condition(today: date | None = None) -> Q:

@@ -214,7 +214,7 @@ def _detail_context(
         "attempts": referral.contact_attempts.all(),
         "appointments": referral.appointments.all(),
         "history": selectors.provider_history_with(referral=referral) if is_provider else [],
-        "due": selectors.due_dates(referral),
+        "time_limits": selectors.time_limits(referral),
         "overdue": selectors.overdue_milestones(referral),
         "is_provider": is_provider,
         "is_referrer": is_referrer,

@@ -278,6 +278,24 @@ def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, a
     )
 
 
+def test_a_referral_page_says_which_time_limits_were_met_and_which_late(world, as_persona):
+    from pont.referrals import selectors
+
+    referral = referral_in(world, "accepted")  # sent and accepted today: in time
+    page = as_persona(PROV_A).get(referral.get_absolute_url()).content.decode()
+    today = f"{timezone.localdate():%-d %b %Y}"
+    due = selectors.due_dates(referral)
+    assert f"Accept by {due['accepted']:%-d %b %Y}: done on {today}" in page
+    assert f"Treatment start by {due['treatment_start']:%-d %b %Y}<" in page  # not yet
+    Referral.objects.filter(pk=referral.pk).update(requested_at=timezone.now() - timedelta(days=14))
+    referral.refresh_from_db()
+    due = selectors.due_dates(referral)
+    page = as_persona(CUSTODY).get(referral.get_absolute_url()).content.decode()
+    assert f"Accept by {due['accepted']:%-d %b %Y}: done late, on {today}" in page
+    # Not yet reached and past its day: the warning says so, the row gives the day.
+    assert "past its time limit for: the first contact attempt" in page
+
+
 def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed(world, as_persona):
     referral = referral_in(world, "accepted")
     referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Other"))
