@@ -394,6 +394,7 @@ class Year:
             appointment_id=appointment.pk,
             attendance=attendance,
         )
+        referral_id = assessment.referral_id
         if attendance != "attended":
             if awaiting:
                 return  # the inspector has not decided yet
@@ -401,17 +402,31 @@ class Year:
                 timezone.now() + timedelta(days=self.rng.randint(2, 9)),
                 lambda: self.decide(assessment_id),
             )
+            # The provider closes the referral once the person stays away.
+            gone = "dna_before_treatment" if follow_up else "dna_before_assessment"
+            self.close_later(referral_id, worker, (20, 45), [(gone, 1)])
             return
         if follow_up:
             if self.rng.random() < 0.4:
+                started = timezone.now() + timedelta(days=self.rng.randint(7, 20))
                 self.at(
-                    timezone.now() + timedelta(days=self.rng.randint(7, 20)),
+                    started,
                     lambda: referrals.treatment_start(
                         actor=worker,
-                        referral_id=assessment.referral_id,
+                        referral_id=referral_id,
                         started_at=timezone.now() - timedelta(hours=1),
                     ),
                 )
+                ended = (
+                    ("planned_complete", 40),
+                    ("planned_substance_free", 15),
+                    ("planned_gp_prescribing", 20),
+                    ("dna_during_treatment", 25),
+                )
+                self.close_later(referral_id, worker, (40, 120), list(ended), after=started)
+            else:
+                # A planned closure needs treatment to have started (the engine's rule).
+                self.close_later(referral_id, worker, (10, 30), [("client_declined", 1)])
             return
         assessment.refresh_from_db()
         if self.rng.random() < 0.6:
@@ -430,6 +445,32 @@ class Year:
             )
         else:
             drug_testing.follow_up_cease(actor=worker, assessment_id=assessment_id)
+            # The assessment found no need of treatment, or the person wants none.
+            assessed = [("inappropriate_referral", 40), ("client_declined", 60)]
+            self.close_later(referral_id, worker, (3, 15), assessed)
+
+    def close_later(
+        self,
+        referral_id: Any,
+        worker: User,
+        days: tuple[int, int],
+        reasons: list[tuple[str, int]],
+        *,
+        after: datetime | None = None,
+    ) -> None:
+        """The provider closes the referral some days on (if it is still open then): a year
+        of referrals does not leave every one open."""
+        when = (after or timezone.now()) + timedelta(days=self.rng.randint(*days))
+        reason = _weighted(self.rng, reasons)
+        self.at(when, lambda: self.close(referral_id, worker, reason))
+
+    def close(self, referral_id: Any, worker: User, reason: str) -> None:
+        referral = Referral.objects.get(pk=referral_id)
+        if referral.status not in (Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS):
+            return
+        if referrals.pending_appointments(referral).started:
+            return  # an attendance still to record: the provider leaves it open
+        referrals.referral_close(actor=worker, referral_id=referral_id, closure_reason=reason)
 
     def decide(self, assessment_id: Any) -> None:
         from pont.drug_testing.models import BreachCase
