@@ -37,6 +37,17 @@ STAGES = [
     ("treatment", _("Started treatment"), "treatment_started_at"),
 ]
 
+
+def furthest_stage(referral: Referral) -> tuple[Any, datetime] | None:
+    """The furthest stage after sending that this referral has reached, and when: what a
+    queue shows of its progress (None before the provider has done anything)."""
+    for _code, label, reached in reversed(STAGES[1:]):
+        when = getattr(referral, reached)
+        if when is not None:
+            return label, when
+    return None
+
+
 DURATIONS = [
     ("to_accept", _("Sent to accepted"), "requested_at", "accepted_at"),
     (

@@ -120,7 +120,8 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         for code, (text, _f) in queues.items()
     ]
     limits = selectors.sla_limits_by_day()
-    for referral in page.object_list:  # what each is late for, and since when
+    for referral in page.object_list:  # how far each has come; what it is late for, since when
+        referral.furthest = funnel_module.furthest_stage(referral)  # type: ignore[attr-defined]
         referral.missed = selectors.overdue_milestones(  # type: ignore[attr-defined]
             referral, limits=limits
         )

@@ -251,6 +251,37 @@ def test_new_and_overdue_queues_put_urgent_referrals_first_then_the_longest_wait
     assert order("open") == ["Ifanc", "Brys", "Canol", "Hen"]
 
 
+def test_the_queues_show_how_far_each_referral_has_come(world, as_persona):
+    """The furthest stage reached and its day; a closed referral's closure reason; nothing
+    before the provider has acted. For the referrer as for the provider."""
+    import re
+
+    today = f"{timezone.localdate():%-d %b %Y}"
+    for state, name in (
+        ("requested", "Anfon"),
+        ("accepted", "Derbyn"),
+        ("in-progress", "Cyrraedd"),
+        ("failed", "Methu"),
+    ):
+        referral_in(world, state, person=reachable_person(world, given_name=name))
+
+    def furthest(persona, queue):
+        page = as_persona(persona).get(f"/referrals/?queue={queue}").content.decode()
+        shown = {}
+        for row in page.split("<tr")[2:]:  # after the header's row
+            name = re.search(r">(\w+) Parry</a>", row).group(1)
+            last = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]
+            shown[name] = re.sub(r"<[^>]+>|\s+", " ", last).split()
+        return {name: " ".join(words) for name, words in shown.items()}
+
+    assert furthest(PROV_A, "open") == {
+        "Anfon": "–",
+        "Derbyn": f"Accepted on {today}",
+        "Cyrraedd": f"Reached by the service on {today}",
+    }
+    assert furthest(CUSTODY, "closed") == {"Methu": "Did not attend before assessment"}
+
+
 def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, as_persona):
     """On the queue and on its page, for the provider and the referrer alike."""
     from pont.referrals import selectors
