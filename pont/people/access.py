@@ -57,3 +57,34 @@ def person_actions_for(user: Any, person_id: int) -> list[dict[str, str]]:
         for action in _actions.values()
         if user.has_perm(action.capability)
     ]
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A part of a person's record that another module shows (their referrals...).
+
+    `rows(user, person)` returns what the user may see of it (an empty list hides the
+    section); `template` renders them, given `rows` and `person`. The record's own view is
+    audited as a consultation of the person, which covers what the sections show of them.
+    """
+
+    key: str
+    template: str
+    rows: Callable[[Any, Any], list[Any]]
+
+
+_sections: dict[str, PersonSection] = {}
+
+
+def register_person_section(section: PersonSection) -> None:
+    _sections[section.key] = section
+
+
+def person_sections_for(user: Any, person: Any) -> list[dict[str, Any]]:
+    """The other modules' parts of this person's record that the user may see."""
+    shown = []
+    for section in _sections.values():
+        rows = section.rows(user, person)
+        if rows:
+            shown.append({"template": section.template, "rows": rows})
+    return shown

@@ -14,7 +14,7 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
-from .access import person_actions_for
+from .access import person_actions_for, person_sections_for
 from .forms import (
     ContactRouteForm,
     ContactRouteKindForm,
@@ -111,6 +111,7 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
             "routes": selectors.contact_routes_of(person=person),
             "may_change": request.user.has_perm(CHANGE_PERSON),
             "actions": person_actions_for(request.user, person.pk),
+            "sections": person_sections_for(request.user, person),
         },
     )
 

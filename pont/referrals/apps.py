@@ -22,13 +22,16 @@ class ReferralsConfig(AppConfig):
         from pont.core.reference import register_reference_table
         from pont.people.access import (
             PersonAction,
+            PersonSection,
             register_person_action,
             register_person_relationship,
+            register_person_section,
         )
 
         from . import checks  # noqa: F401 - registers the settings' checks
         from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
         from .models import ClosureReason, ReferralSla
+        from .selectors import person_referrals
 
         # A provider's staff may see the people referred to their provider: by a referral that
         # was sent (never a draft, nor a draft cancelled), both conditions on the same referral.
@@ -41,6 +44,13 @@ class ReferralsConfig(AppConfig):
             )
 
         register_person_relationship("referred_to_provider", referred_to_my_provider)
+        register_person_section(
+            PersonSection(
+                key="referrals",
+                template="referrals/_person_referrals.html",
+                rows=lambda user, person: person_referrals(actor=user, person=person),
+            )
+        )
         register_person_action(
             PersonAction(
                 key="refer",

@@ -26,27 +26,7 @@ from pont.core.figures import MEDIAN_MINIMUM, NOT_AVAILABLE, SUPPRESSED, Countin
 from pont.core.working_days import working_days_between
 
 from .models import Referral
-from .selectors import overdue_milestones, sla_limits_by_day
-
-STAGES = [
-    ("requested", _("Sent"), "requested_at"),
-    ("accepted", _("Accepted"), "accepted_at"),
-    ("contacted", _("Reached by the service"), "first_contacted_at"),
-    ("appointment", _("Appointment booked"), "first_appointment_booked_at"),
-    ("attended", _("Attended"), "first_attended_at"),
-    ("treatment", _("Started treatment"), "treatment_started_at"),
-]
-
-
-def furthest_stage(referral: Referral) -> tuple[Any, datetime] | None:
-    """The furthest stage after sending that this referral has reached, and when: what a
-    queue shows of its progress (None before the provider has done anything)."""
-    for _code, label, reached in reversed(STAGES[1:]):
-        when = getattr(referral, reached)
-        if when is not None:
-            return label, when
-    return None
-
+from .selectors import STAGES, overdue_milestones, sla_limits_by_day
 
 DURATIONS = [
     ("to_accept", _("Sent to accepted"), "requested_at", "accepted_at"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -142,6 +142,41 @@ def referral_timeline(referral: Referral) -> list[ReferralEvent]:
             worker = event.detail.get("worker") or ""
             event.to = shown[worker] if worker else ""  # type: ignore[attr-defined]
     return events
+
+
+# The stages a referral passes from being sent, in order (the funnel's, and a queue's
+# "furthest step"): code, label, the referral's own time of reaching it.
+STAGES = [
+    ("requested", gettext_lazy("Sent"), "requested_at"),
+    ("accepted", gettext_lazy("Accepted"), "accepted_at"),
+    ("contacted", gettext_lazy("Reached by the service"), "first_contacted_at"),
+    ("appointment", gettext_lazy("Appointment booked"), "first_appointment_booked_at"),
+    ("attended", gettext_lazy("Attended"), "first_attended_at"),
+    ("treatment", gettext_lazy("Started treatment"), "treatment_started_at"),
+]
+
+
+def furthest_stage(referral: Referral) -> tuple[Any, datetime] | None:
+    """The furthest stage after sending that this referral has reached, and when: what a
+    queue shows of its progress (None before the provider has done anything)."""
+    for _code, label, reached in reversed(STAGES[1:]):
+        when = getattr(referral, reached)
+        if when is not None:
+            return label, when
+    return None
+
+
+def person_referrals(*, actor: Actor, person: Person) -> list[Referral]:
+    """The person's referrals the actor may see, latest first, with how far each has come:
+    for their record's page (a provider sees only those sent to it)."""
+    referrals = list(
+        referral_list_visible_to(actor=actor)
+        .filter(person=person)
+        .order_by(F("requested_at").desc(nulls_first=True), "-created_at")
+    )
+    for referral in referrals:
+        referral.furthest = furthest_stage(referral)  # type: ignore[attr-defined]
+    return referrals
 
 
 def provider_history_with(*, referral: Referral) -> QuerySet[Referral]:

@@ -121,7 +121,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     ]
     limits = selectors.sla_limits_by_day()
     for referral in page.object_list:  # how far each has come; what it is late for, since when
-        referral.furthest = funnel_module.furthest_stage(referral)  # type: ignore[attr-defined]
+        referral.furthest = selectors.furthest_stage(referral)  # type: ignore[attr-defined]
         referral.missed = selectors.overdue_milestones(  # type: ignore[attr-defined]
             referral, limits=limits
         )

@@ -191,6 +191,35 @@ def test_another_providers_referral_page_is_not_found(world, as_persona):
     assert as_persona(PANEL).get(referral.get_absolute_url()).status_code == 403
 
 
+def test_a_persons_record_lists_the_referrals_its_reader_may_see(world, as_persona):
+    """The referrer's force sees every referral of the person, a draft too; a provider only
+    those sent to it; another provider, none of them (the record itself is not found); a
+    panel member may not read records at all."""
+    to_a = referral_in(world, "in-progress")
+    person = to_a.person
+    to_b = referral_in(world, "requested", which="b", person=person)
+    draft = referral_in(world, "draft", person=person)
+    record = person.get_absolute_url()
+
+    officer = as_persona(CUSTODY).get(record).content.decode()
+    for referral in (to_a, to_b, draft):
+        assert f'href="{referral.get_absolute_url()}"' in officer
+    assert "Reached by the service" in officer  # how far it has come
+    provider_a = as_persona(PROV_A).get(record).content.decode()
+    assert f'href="{to_a.get_absolute_url()}"' in provider_a
+    assert to_b.reference not in provider_a
+    assert draft.reference not in provider_a
+    provider_b = as_persona(PROV_B).get(record).content.decode()
+    assert to_b.reference in provider_b
+    assert to_a.reference not in provider_b
+    assert as_persona(PANEL).get(record).status_code == 403
+    alone = reachable_person(world, given_name="Neb")  # never referred: no section
+    assert (
+        ">Referrals</h2>" not in as_persona(CUSTODY).get(alone.get_absolute_url()).content.decode()
+    )
+    assert as_persona(PROV_A).get(alone.get_absolute_url()).status_code == 404
+
+
 def test_viewing_a_referral_or_a_queue_is_audited(world, as_persona):
     referral = referral_in(world, "requested")
     before = AuditEvent.objects.count()
