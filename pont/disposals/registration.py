@@ -10,7 +10,12 @@ def register() -> None:
     from pont.accounts.roles import AUTHORISE_DISPOSAL, DECIDE_DISPOSAL
     from pont.core.navigation import NavItem, register_nav_item
     from pont.core.reference import register_reference_table
-    from pont.people.access import PersonAction, register_person_action
+    from pont.people.access import (
+        PersonAction,
+        PersonSection,
+        register_person_action,
+        register_person_section,
+    )
     from pont.referrals.models import Referral
     from pont.referrals.sources import SourceHooks, SourceLink, register_source
 
@@ -41,6 +46,17 @@ def register() -> None:
             label=_("Record an out-of-court disposal"),
             url_name="disposals:create",
             capability=DECIDE_DISPOSAL,
+        )
+    )
+    register_person_section(
+        PersonSection(
+            key="disposals",
+            template="disposals/_person_disposals.html",
+            rows=lambda user, person: list(
+                selectors.disposals_visible_to(user=user)
+                .filter(person=person)
+                .order_by("-decided_on", "-created_at")
+            ),
         )
     )
     register_nav_item(

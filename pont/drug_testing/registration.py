@@ -14,7 +14,12 @@ def register() -> None:
         VIEW_DRUG_TESTING_DASHBOARD,
     )
     from pont.core.navigation import NavItem, register_nav_item
-    from pont.people.access import PersonAction, register_person_action
+    from pont.people.access import (
+        PersonAction,
+        PersonSection,
+        register_person_action,
+        register_person_section,
+    )
     from pont.referrals.models import Referral
     from pont.referrals.sources import SourceHooks, SourceLink, register_source
 
@@ -59,6 +64,17 @@ def register() -> None:
             label=_("Record a drug test"),
             url_name="drug_testing:create",
             capability=RECORD_DRUG_TEST,
+        )
+    )
+    register_person_section(
+        PersonSection(
+            key="drug_tests",
+            template="drug_testing/_person_tests.html",
+            rows=lambda user, person: list(
+                selectors.drug_test_list_visible_to(user=user)
+                .filter(person=person)
+                .order_by("-arrested_at")
+            ),
         )
     )
     register_nav_item(

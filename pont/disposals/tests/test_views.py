@@ -224,3 +224,24 @@ def test_another_forces_officer_gets_404_and_other_roles_403(world, as_persona, 
     colleague = as_persona(CUSTODY)
     assert colleague.get(page(disposal)).status_code == 200
     assert colleague.get(page(disposal, "condition_add")).status_code == 403
+
+
+def test_a_persons_record_lists_their_disposals_for_the_force_only(world, as_persona, signed_in):
+    """The force's officers see the person's disposals on their record; the provider their
+    condition was referred to sees the record and the referral, never the disposal."""
+    from django.test import Client
+
+    disposal = issued_conditional_caution(world)
+    record = disposal.person.get_absolute_url()
+    for persona in (FRONTLINE, CUSTODY):
+        page_text = as_persona(persona).get(record).content.decode()
+        assert f'href="{reverse("disposals:detail", args=[disposal.pk])}"' in page_text
+    referral = disposal.conditions.exclude(referral=None).get().referral
+    provider = as_persona(PROV_A).get(record)
+    assert provider.status_code == 200
+    assert referral.reference in provider.content.decode()
+    assert disposal.reference not in provider.content.decode()
+    assert as_persona(PROV_B).get(record).status_code == 404
+    force, area = other_force()
+    outsider = signed_in(Client(), officer(world, "gwent", organisation=area))
+    assert outsider.get(record).status_code == 404

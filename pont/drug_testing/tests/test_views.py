@@ -182,3 +182,26 @@ def test_the_inspector_sees_the_force_tests_and_the_person_page_offers_a_test(wo
     assert test.person.full_name in listing
     person_page = as_persona(CUSTODY).get(f"/people/{test.person_id}").content.decode()
     assert f"/custody/drug-tests/new?person={test.person_id}" in person_page
+
+
+def test_a_persons_record_lists_their_drug_tests_for_the_police_who_read_tests_only(
+    world, as_persona
+):
+    """Custody officers and inspectors see the person's tests on their record; the provider
+    the person was referred to sees the record and the referral, never the tests; an
+    officer without the drug-test capability sees no such section."""
+    assessment = imposed_assessment(world)
+    test = assessment.test
+    record = f"/people/{test.person_id}"
+    for persona in (CUSTODY, INSPECTOR):
+        page = as_persona(persona).get(record).content.decode()
+        assert f'href="/custody/drug-tests/{test.pk}"' in page, persona
+        assert test.custody_record_number in page
+    provider = as_persona(PROV_A).get(record)
+    assert provider.status_code == 200
+    assert test.custody_record_number not in provider.content.decode()
+    assert assessment.referral.reference in provider.content.decode()
+    officer = as_persona(FRONTLINE).get(record)
+    assert officer.status_code == 200
+    assert test.custody_record_number not in officer.content.decode()
+    assert as_persona(PROV_B).get(record).status_code == 404
