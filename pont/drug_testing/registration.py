@@ -73,6 +73,7 @@ def register() -> None:
             rows=lambda user, person: list(
                 selectors.drug_test_list_visible_to(user=user)
                 .filter(person=person)
+                .prefetch_related("results__substance")
                 .order_by("-arrested_at")
             ),
         )

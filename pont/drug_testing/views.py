@@ -57,7 +57,9 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def test_list(request: AuthenticatedRequest) -> HttpResponse:
     tests = list(
-        selectors.drug_test_list_visible_to(user=request.user).order_by("-created_at")[:RECENT]
+        selectors.drug_test_list_visible_to(user=request.user)
+        .prefetch_related("results__substance")
+        .order_by("-created_at")[:RECENT]
     )
     with transaction.atomic():
         people_shown(actor=request.user, people=[t.person for t in tests], context="drug test list")

@@ -197,6 +197,8 @@ def test_a_persons_record_lists_their_drug_tests_for_the_police_who_read_tests_o
         page = as_persona(persona).get(record).content.decode()
         assert f'href="/custody/drug-tests/{test.pk}"' in page, persona
         assert test.custody_record_number in page
+        positive = ", ".join(r.substance.label_en for r in test.positive_results())
+        assert f"Positive: {positive}" in page  # what the test found, not only that it was taken
     provider = as_persona(PROV_A).get(record)
     assert provider.status_code == 200
     assert test.custody_record_number not in provider.content.decode()
