@@ -264,9 +264,19 @@ def overdue_milestones(
     """The time limits this referral is past with its milestone not reached, as of today
     (`limits`: `sla_limits_by_day()` when looking at many)."""
     if referral.status not in Referral.OPEN_STATUSES:
+        return []  # closed: its limits are not worked out at all
+    return past_due(referral, time_limits(referral, limits), today)
+
+
+def past_due(
+    referral: Referral, shown: list[TimeLimit], today: date | None = None
+) -> list[TimeLimit]:
+    """Of the referral's time limits (`time_limits`, already worked out for its page), those
+    it is past with the milestone not reached, as of today; none once it is closed."""
+    if referral.status not in Referral.OPEN_STATUSES:
         return []
     today = today or timezone.localdate()
-    return [t for t in time_limits(referral, limits) if t.reached is None and today > t.due]
+    return [t for t in shown if t.reached is None and today > t.due]
 
 
 def overdue_condition(today: date | None = None) -> Q:

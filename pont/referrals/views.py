@@ -205,6 +205,7 @@ def _detail_context(
     is_referrer = referral.referring_controller_id in referrer_controller_ids(user)
     allowed = services.allowed_actions(referral)
     pending = services.pending_appointments(referral)
+    time_limits = selectors.time_limits(referral)
     # Attendance is asked for once an appointment has started (the service refuses it before).
     started = pending.started if is_provider else []
     context: dict[str, Any] = {
@@ -215,8 +216,8 @@ def _detail_context(
         "attempts": referral.contact_attempts.all(),
         "appointments": referral.appointments.all(),
         "history": selectors.provider_history_with(referral=referral) if is_provider else [],
-        "time_limits": selectors.time_limits(referral),
-        "overdue": selectors.overdue_milestones(referral),
+        "time_limits": time_limits,
+        "overdue": selectors.past_due(referral, time_limits),
         "is_provider": is_provider,
         "is_referrer": is_referrer,
         "can": {action: action in allowed for action in services.TRANSITIONS},
