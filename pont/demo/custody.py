@@ -462,15 +462,7 @@ class Year:
         of referrals does not leave every one open."""
         when = (after or timezone.now()) + timedelta(days=self.rng.randint(*days))
         reason = _weighted(self.rng, reasons)
-        self.at(when, lambda: self.close(referral_id, worker, reason))
-
-    def close(self, referral_id: Any, worker: User, reason: str) -> None:
-        referral = Referral.objects.get(pk=referral_id)
-        if referral.status not in (Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS):
-            return
-        if referrals.pending_appointments(referral).started:
-            return  # an attendance still to record: the provider leaves it open
-        referrals.referral_close(actor=worker, referral_id=referral_id, closure_reason=reason)
+        self.at(when, lambda: close_if_open(referral_id, worker, reason))
 
     def decide(self, assessment_id: Any) -> None:
         from pont.drug_testing.models import BreachCase
@@ -533,6 +525,18 @@ def _drama_number(index: int) -> str:
     """A unique number from Ofcom's ranges for drama (valid, but never anyone's)."""
     prefix = ["0117 496 0", "0113 496 0", "0121 496 0", "0161 496 0"][index // 1000 % 4]
     return f"{prefix}{index % 1000:03d}"
+
+
+def close_if_open(referral_id: Any, worker: User, reason: str) -> bool:
+    """The provider closes a referral it is still working, unless an attendance waits to be
+    recorded (then it leaves it open, as the engine would refuse); whether it closed it."""
+    referral = Referral.objects.get(pk=referral_id)
+    if referral.status not in (Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS):
+        return False
+    if referrals.pending_appointments(referral).started:
+        return False
+    referrals.referral_close(actor=worker, referral_id=referral_id, closure_reason=reason)
+    return True
 
 
 def _weighted(rng: random.Random, options: list[tuple[str, int]]) -> str:

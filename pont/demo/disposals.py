@@ -67,7 +67,7 @@ from pont.people.models import Person
 from pont.referrals import services as referrals
 from pont.referrals.models import Appointment, Referral
 
-from .custody import FAMILY, GIVEN, LONDON, demo_clock
+from .custody import FAMILY, GIVEN, LONDON, close_if_open, demo_clock
 
 SEED = 20191101  # Pathfinder's launch in Dyfed-Powys
 COUNT = 130  # disposals over the last year, before the walk-through's own
@@ -1025,11 +1025,8 @@ class Pathfinder:
             referrals.treatment_start(actor=worker, referral_id=referral_id, started_at=self.now())
 
     def close(self, referral_id: Any, worker: User, reason: str) -> None:
-        if not Referral.objects.filter(
-            pk=referral_id, status__in=(Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS)
-        ).exists():
+        if not close_if_open(referral_id, worker, reason):
             return
-        referrals.referral_close(actor=worker, referral_id=referral_id, closure_reason=reason)
         condition = DisposalCondition.objects.filter(referral_id=referral_id).first()
         if condition is not None:
             self.follow(condition.disposal_id)
