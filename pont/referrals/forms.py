@@ -134,6 +134,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
     method = forms.ChoiceField(
         label=_("How did you try?"),
         choices=ContactAttempt.Method.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": _("Select how you tried to contact them")},
     )
     day = DateInputField(
@@ -150,6 +151,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
     result = forms.ChoiceField(
         label=_("What happened?"),
         choices=ContactAttempt.Result.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": _("Select what happened")},
     )
     note = forms.CharField(

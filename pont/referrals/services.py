@@ -626,6 +626,7 @@ def attendance_record(
             str(_("Select whether they came.")), {"fields": {"attendance": ["invalid"]}}
         )
     _check(referral, "attendance_recorded")
+    _still_pending(appointment)
     now = timezone.now()
     if appointment.starts_at > now + _CLOCKS_DIFFER:
         _refuse_at(
@@ -667,10 +668,7 @@ def appointment_cancel(*, actor: Actor, referral_id: Any, appointment_id: int) -
     if appointment is None:
         raise NotFoundError(str(_("Appointment not found.")))
     _check(referral, "appointment_cancelled")
-    if appointment.attendance != Appointment.Attendance.PENDING:
-        raise ApplicationError(
-            str(_("What happened at this appointment has been recorded already.")), status=409
-        )
+    _still_pending(appointment)
     if appointment.pk in _set_by_referrer(referral):
         raise ApplicationError(
             str(_("The referrer set this appointment: ask them to change it.")), status=409
@@ -693,6 +691,18 @@ def appointment_cancel(*, actor: Actor, referral_id: Any, appointment_id: int) -
         detail={"appointment": appointment.pk},
     )
     return appointment
+
+
+def _still_pending(appointment: Appointment) -> None:
+    """An appointment's answer is given once: recorded or cancelled, it is not changed again
+    (a second answer would leave the milestones, the referrer's email and the statutory
+    source's reaction to the first one standing)."""
+    if appointment.attendance == Appointment.Attendance.CANCELLED:
+        raise ApplicationError(str(_("This appointment was cancelled.")), status=409)
+    if appointment.attendance != Appointment.Attendance.PENDING:
+        raise ApplicationError(
+            str(_("What happened at this appointment has been recorded already.")), status=409
+        )
 
 
 def _set_by_referrer(referral: Referral) -> set[int]:

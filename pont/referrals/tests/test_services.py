@@ -11,7 +11,13 @@ from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.people import services as people
 from pont.referrals import services
-from pont.referrals.models import Appointment, OutboxMessage, Referral, WebhookEndpoint
+from pont.referrals.models import (
+    Appointment,
+    OutboxMessage,
+    Referral,
+    ReferralEvent,
+    WebhookEndpoint,
+)
 from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
 from pont.testing.referrals import (
     draft_referral,
@@ -486,6 +492,43 @@ def test_attendance_is_recorded_only_once_the_appointment_has_started(world):
     )
     soon.refresh_from_db()
     assert soon.attendance == "attended"
+
+
+def test_an_appointment_is_answered_once_and_a_cancelled_one_not_at_all(world):
+    """A second answer would leave the first one's milestone, email and (for a statutory
+    referral) the source's reaction standing, so it is refused, as cancelling is."""
+    referral = sent_earlier(referral_in(world, "accepted"))
+    worker = world.users[PROV_A]
+    met = _book(world, referral, timezone.now() - timedelta(hours=2))
+    dropped = _book(world, referral, timezone.now() - timedelta(hours=1))
+    services.attendance_record(
+        actor=worker, referral_id=referral.pk, appointment_id=met.pk, attendance="attended"
+    )
+    services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=dropped.pk)
+    before = Referral.objects.get(pk=referral.pk)
+    events = ReferralEvent.objects.filter(referral=referral).count()
+    mail.outbox.clear()
+    for appointment, message in (
+        (met, "has been recorded already"),
+        (dropped, "was cancelled"),
+    ):
+        for attendance in ("did_not_attend", "attended", "left_early"):
+            with pytest.raises(ApplicationError) as refused:
+                services.attendance_record(
+                    actor=worker,
+                    referral_id=referral.pk,
+                    appointment_id=appointment.pk,
+                    attendance=attendance,
+                )
+            assert refused.value.status == 409
+            assert message in refused.value.message
+    met.refresh_from_db()
+    dropped.refresh_from_db()
+    assert (met.attendance, dropped.attendance) == ("attended", "cancelled")
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.version, after.first_attended_at) == (before.version, before.first_attended_at)
+    assert ReferralEvent.objects.filter(referral=referral).count() == events
+    assert mail.outbox == []
 
 
 def test_a_closure_reason_that_says_treatment_happened_needs_a_treatment_start(world):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -167,8 +168,20 @@ def test_a_bad_contact_attempt_shows_the_errors_on_the_referral_page(world, as_p
         "Select how you tried to contact them",
         "Enter the date of the attempt",
         "Enter a time like 09:30",
+        "Select what happened",
     ):
         assert message in html
+
+
+def test_the_contact_attempt_form_chooses_nothing_for_the_worker(world, as_persona):
+    """"Reached the person" feeds the funnel's "reached" stage: never a default answer."""
+    referral = referral_in(world, "accepted")
+    html = as_persona(PROV_A).get(referral.get_absolute_url()).content.decode()
+    for value in ("phone", "reached"):
+        radio = re.search(rf'<input[^>]*value="{value}"[^>]*>', html)
+        assert radio is not None, value
+        assert 'type="radio"' in radio.group(0)
+        assert "checked" not in radio.group(0)
 
 
 def test_a_stale_form_says_someone_else_changed_it(world, as_persona):
