@@ -2,8 +2,12 @@
 
 The commissioner's office and its panels see counts through `suppress` (0 stays
 0, 1 to 7 become *, others round to 5), shares only when neither part is
-suppressed, and medians only of 8 or more values. Each dashboard builds its
-tables (`Section`s of `Figure`s) through one `Counting`, suppressed or not.
+suppressed, and medians only of 8 or more values. A share they see is worked out
+from the rounded counts they see, never the exact ones: a percentage of exact
+counts would let a reader recover them (27 of 63 is the only pair shown as "65"
+and "25" that makes 43%), and with them, by subtraction, a suppressed cell. Each
+dashboard builds its tables (`Section`s of `Figure`s) through one `Counting`,
+suppressed or not.
 """
 
 import statistics
@@ -85,8 +89,23 @@ class Counting:
             suppress(whole - part),
         ):
             return None, SUPPRESSED
+        if self.suppressed:
+            part, whole = int(suppress(part)), int(suppress(whole))
         share = part / whole
         return share, f"{round(share * 100)}%"
+
+    def average(self, total: int, n: int) -> tuple[float | None, str]:
+        """An average per person (e.g. contact attempts) to one place. For those who see
+        aggregates only, like a median only of 8 or more people, and (like a share) of the
+        rounded total and number they would see, never the exact ones."""
+        if n == 0:
+            return None, NOT_AVAILABLE
+        if self.suppressed:
+            if n < MEDIAN_MINIMUM or SUPPRESSED in (suppress(total), suppress(n)):
+                return None, SUPPRESSED
+            total, n = int(suppress(total)), int(suppress(n))
+        average = total / n
+        return average, f"{average:.1f}"
 
     def figure(self, code: str, label: StrOrPromise, count: int, base: int | None = None) -> Figure:
         if base is None:

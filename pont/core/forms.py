@@ -108,8 +108,9 @@ def apply_application_error(form: forms.BaseForm, error: Any) -> None:
 
 
 # A month written like 2026-11. Years 1000 to 2999 only: year 0000 is no date, and
-# December 9999 has no next month.
-MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
+# December 9999 has no next month. ASCII digits only, and nothing after (`$` would let a
+# trailing newline through; `\d` other scripts' digits).
+MONTH_PATTERN = r"\A[12][0-9]{3}-(0[1-9]|1[0-2])\Z"
 
 
 def month_field(
@@ -123,6 +124,7 @@ def month_field(
         label=label,
         required=required,
         regex=MONTH_PATTERN,
+        strip=True,
         help_text=_("For example, 2026-11"),
         error_messages=error_messages,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),

@@ -15,30 +15,51 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
 from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
-from pont.core.figures import MEDIAN_MINIMUM, NOT_AVAILABLE, SUPPRESSED, Counting, suppress
+from pont.core.figures import NOT_AVAILABLE, SUPPRESSED, Counting
 from pont.core.working_days import working_days_between
 
-from .models import Referral
+from .models import ContactAttempt, Referral
 from .selectors import STAGES, overdue_milestones, sla_limits_by_day
 
+# Each step's end: a stage's code (reached as `reached_at` says) or a referral's field.
 DURATIONS = [
-    ("to_accept", _("Sent to accepted"), "requested_at", "accepted_at"),
-    (
-        "to_first_attempt",
-        _("Sent to first contact attempt"),
-        "requested_at",
-        "first_contact_attempt_at",
-    ),
-    ("to_contact", _("Sent to reached"), "requested_at", "first_contacted_at"),
-    ("to_treatment", _("Sent to treatment start"), "requested_at", "treatment_started_at"),
+    ("to_accept", _("Sent to accepted"), "accepted"),
+    ("to_first_attempt", _("Sent to first contact attempt"), "first_contact_attempt_at"),
+    ("to_contact", _("Sent to reached"), "contacted"),
+    ("to_treatment", _("Sent to treatment start"), "treatment"),
 ]
+
+
+def _reached_by() -> dict[str, list[str]]:
+    """For each stage, the fields that say a referral got at least that far: its own, and those
+    of the stages after it. Only a booked appointment says nothing of the stages before it: a
+    Required Assessment's appointment is booked by the custody officer when the referral is
+    sent, before the service has accepted it or reached the person; but a person who came to
+    an appointment, or started treatment, was reached. So each stage counts no more than the
+    one before it, except that an appointment can be booked for someone not yet reached."""
+    fields = [field_name for _code, _label, field_name in STAGES]
+    appointment = fields.index("first_appointment_booked_at")
+    return {
+        code: [f for j, f in enumerate(fields) if j >= i and not (j == appointment and j > i)]
+        for i, (code, _label, _field) in enumerate(STAGES)
+    }
+
+
+REACHED_BY = _reached_by()
+
+
+def reached_at(referral: Referral, code: str) -> datetime | None:
+    """When the referral got as far as the stage: the earliest of the fields that say so."""
+    moments = [getattr(referral, f) for f in REACHED_BY[code]]
+    return min((m for m in moments if m is not None), default=None)
+
 
 # The time limits (ReferralSla codes) an open referral can be past.
 OVERDUE = [
@@ -77,17 +98,6 @@ def median_shown(median: float) -> str:
     """A median of working days as the page and the CSV print it: whole days without a decimal
     point (10, never 10.0), a half day with one place (10.5); the same in both."""
     return str(int(median)) if median == int(median) else f"{median:.1f}"
-
-
-def _average(total: int, n: int, counting: Counting) -> tuple[float | None, str]:
-    """An average per person (e.g. contact attempts), like a median: only of 8 or more people,
-    and only when the total it divides can be shown, for those who see aggregates only."""
-    if n == 0:
-        return None, NOT_AVAILABLE
-    if counting.suppressed and (n < MEDIAN_MINIMUM or suppress(total) == SUPPRESSED):
-        return None, SUPPRESSED
-    average = total / n
-    return average, f"{average:.1f}"
 
 
 def funnel_scope(*, user: User) -> QuerySet[Referral]:
@@ -139,10 +149,17 @@ def _rows(referrals: QuerySet[Referral]) -> list[Referral]:
     return list(
         referrals.select_related(
             "referring_organisation__parent__parent", "closure_reason", "receiving_organisation"
-        )
-        .annotate(attempts=Count("contact_attempts"))
-        .order_by("requested_at")
+        ).order_by("requested_at")
     )
+
+
+def _attempts_until(referrals: QuerySet[Referral], reached: dict[Any, datetime]) -> int:
+    """The contact attempts it took to reach each person: those made up to the moment they
+    were reached (follow-ups after, e.g. after a missed appointment, are not counted)."""
+    times = ContactAttempt.objects.filter(referral__in=referrals).values_list(
+        "referral_id", "attempted_at"
+    )
+    return sum(1 for referral, at in times if referral in reached and at <= reached[referral])
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -172,8 +189,8 @@ def compute_funnel(
     shown = counting.shown
 
     stages = []
-    for code, label, field_name in STAGES:
-        count = sum(1 for r in rows if getattr(r, field_name) is not None)
+    for code, label, _field_name in STAGES:
+        count = sum(1 for r in rows if reached_at(r, code) is not None)
         share, share_shown = counting.share(count, total)
         stages.append(
             {
@@ -186,11 +203,11 @@ def compute_funnel(
             }
         )
     durations = []
-    for code, label, start, end in DURATIONS:
+    for code, label, end in DURATIONS:
         days = [
-            working_days_between(_day(getattr(r, start)), _day(getattr(r, end)))  # type: ignore[arg-type]
+            working_days_between(_day(r.requested_at), _day(ended))  # type: ignore[arg-type]
             for r in rows
-            if getattr(r, start) and getattr(r, end)
+            if (ended := reached_at(r, end) if end in REACHED_BY else getattr(r, end))
         ]
         median = counting.median(days)
         durations.append(
@@ -211,9 +228,19 @@ def compute_funnel(
         r.closure_reason.code: r.closure_reason.label for r in rows if r.closure_reason
     }
     closures = Counter(r.closure_reason.code for r in rows if r.closure_reason is not None)
-    reached = [r for r in rows if r.first_contacted_at is not None]
-    attempts = sum(r.attempts for r in reached)  # type: ignore[attr-defined]
-    per_person, per_person_shown = _average(attempts, len(reached), counting)
+    # Largest first; those who see suppressed counts get them in the order of what they see
+    # (equal ones by name), so that the order of the * rows says nothing of their sizes.
+    closure_order = sorted(
+        closures.items(),
+        key=lambda item: (
+            -(int(shown(item[1])) if shown(item[1]) != SUPPRESSED else 0),
+            -item[1] if not suppressed else 0,
+            str(closure_labels[item[0]]),
+        ),
+    )
+    reached = {r.pk: when for r in rows if (when := reached_at(r, "contacted")) is not None}
+    attempts = _attempts_until(referrals, reached)
+    per_person, per_person_shown = counting.average(attempts, len(reached))
     attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
     complete, complete_shown = counting.share(
         sum(1 for r in attempted_send if r.complete_at_first_attempt), len(attempted_send)
@@ -232,7 +259,7 @@ def compute_funnel(
         durations=durations,
         closures=[
             {"code": code, "label": closure_labels[code], "count": n, "shown": shown(n)}
-            for code, n in closures.most_common()
+            for code, n in closure_order
         ],
         attempts_per_person_reached=per_person,
         attempts_per_person_reached_shown=per_person_shown,
@@ -250,12 +277,19 @@ def compute_funnel(
 def filter_choices(
     referrals: QuerySet[Referral],
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The providers and counties present in the user's scope, named in the active language."""
+    """The providers present in the user's scope and the counties of its forces, named in
+    the active language."""
     providers = {
         str(o.pk): o.display_name
         for o in Organisation.objects.filter(pk__in=referrals.values("receiving_organisation_id"))
     }
-    counties: dict[str, str] = {}
+    # Every county of the forces counted, a county with no referrals too (it shows 0).
+    counties = {
+        area.name: area.display_name
+        for area in Organisation.objects.filter(
+            kind=Organisation.Kind.AREA, parent_id__in=referrals.values("referring_controller_id")
+        )
+    }
     for referrer in Organisation.objects.filter(
         pk__in=referrals.values("referring_organisation_id")
     ).select_related("parent__parent"):

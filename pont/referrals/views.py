@@ -287,6 +287,13 @@ def referral_detail(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
+CHANGED_SINCE_OPENED = gettext_lazy(
+    "This referral changed after you opened the page (in another tab, or by someone else), "
+    "so nothing was saved. It is shown below as it is now: check it, and send what you "
+    "entered again if it still applies."
+)
+
+
 def _act(
     request: AuthenticatedRequest,
     referral_id: Any,
@@ -301,19 +308,22 @@ def _act(
 
     `fields` names the form's field for each of the service's own (a contact attempt's
     `attempted_at` is the form's date), so that its errors are shown at that field."""
+    status = 400
     if form.is_valid():
         try:
             run(form)
         except NotFoundError:
             raise Http404 from None
-        except ConflictError as error:
-            messages.error(request, error.message)
-            return redirect("referrals:detail", referral_id=referral_id)
+        except ConflictError:
+            # The page is shown again as the referral now is, with what the user entered
+            # kept in its form, to send again if it still applies.
+            form.add_error(None, str(CHANGED_SINCE_OPENED))
+            status = 409
         except ApplicationError as error:
-            if error.status == 409 and "missing" not in error.extra:
-                messages.error(request, error.message)
-                return redirect("referrals:detail", referral_id=referral_id)
-            if "missing" in error.extra:
+            if error.status == 409 and "missing" not in error.extra and "fields" not in error.extra:
+                form.add_error(None, error.message)
+                status = 409
+            elif "missing" in error.extra:
                 form.add_error(None, error.message)
                 for missing in error.extra["missing"]:
                     form.add_error(None, missing)
@@ -331,8 +341,8 @@ def _act(
     return render(
         request,
         "referrals/detail.html",
-        _detail_context(request, referral, **{form_name: form}),
-        status=400,
+        _detail_context(request, referral, has_errors=True, **{form_name: form}),
+        status=status,
     )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pont.core import figures
 from pont.core.working_days import add_working_days
 from pont.referrals import funnel, selectors
-from pont.referrals.models import Referral, ReferralSla
+from pont.referrals.models import ContactAttempt, Referral, ReferralSla
 from pont.testing.personas import INSPECTOR, OPCC, PROV_A, PROV_A_MGR, PROV_B_MGR
 from pont.testing.referrals import reachable_person, referral_in
 
@@ -33,6 +33,7 @@ def test_the_funnel_counts_each_stage_and_times_each_step_in_working_days(world)
         first_contacted_at=_at(wednesday),
         treatment_started_at=_at(date(2026, 11, 16)),
     )
+    ContactAttempt.objects.filter(referral=done).update(attempted_at=_at(wednesday))
     referral_in(world, "requested", person=reachable_person(world, given_name="Nia"))
     referral_in(world, "failed", person=reachable_person(world, given_name="Gwen"))
     referral_in(world, "draft", person=reachable_person(world, given_name="Drafft"))  # not counted
@@ -46,8 +47,10 @@ def test_the_funnel_counts_each_stage_and_times_each_step_in_working_days(world)
         "requested": 3,
         "accepted": 2,
         "contacted": 2,
-        "appointment": 0,
-        "attended": 0,
+        # Treatment started: so they came, to an appointment (a referral counts at every
+        # stage up to the furthest it reached).
+        "appointment": 1,
+        "attended": 1,
         "treatment": 1,
     }
     medians = {d["code"]: d["median"] for d in result.durations}
@@ -58,6 +61,58 @@ def test_the_funnel_counts_each_stage_and_times_each_step_in_working_days(world)
     }
     assert result.attempts_per_person_reached == 1.0
     assert result.complete_at_first_send == 1.0
+
+
+def test_a_referral_counts_at_every_stage_up_to_the_furthest_it_reached(world):
+    """A person who came to a custody-booked appointment (Required Assessment) with no contact
+    attempt recorded was reached; an appointment booked for someone not yet reached says
+    nothing of reaching them. "Sent to reached" ends when they were first reached either way,
+    and the attempts it took are those made up to then."""
+    monday = date(2026, 11, 2)
+    came = referral_in(world, "in-progress")
+    Referral.objects.filter(pk=came.pk).update(
+        requested_at=_at(monday),
+        accepted_at=_at(monday, 11),
+        first_contacted_at=None,
+        first_appointment_booked_at=_at(monday, 10),
+        first_attended_at=_at(date(2026, 11, 5)),
+    )
+    ContactAttempt.objects.filter(referral=came).delete()
+    booked = referral_in(world, "accepted", person=reachable_person(world, given_name="Nia"))
+    Referral.objects.filter(pk=booked.pk).update(
+        requested_at=_at(monday),
+        accepted_at=_at(monday, 11),
+        first_contacted_at=None,
+        first_appointment_booked_at=_at(monday, 10),
+    )
+    ContactAttempt.objects.filter(referral=booked).delete()
+    reached = referral_in(world, "in-progress", person=reachable_person(world, given_name="Gwen"))
+    Referral.objects.filter(pk=reached.pk).update(
+        requested_at=_at(monday), accepted_at=_at(monday, 11), first_contacted_at=_at(monday, 14)
+    )
+    ContactAttempt.objects.filter(referral=reached).delete()
+    for hour, result in ((12, "no_answer"), (14, "reached"), (16, "message_left")):
+        ContactAttempt.objects.create(
+            referral=reached, method="phone", attempted_at=_at(monday, hour), result=result
+        )
+    result = funnel.compute_funnel(
+        funnel.funnel_scope(user=world.users[INSPECTOR]),
+        filters=funnel.FunnelFilters(),
+        suppressed=False,
+    )
+    counts = {s["code"]: s["count"] for s in result.stages}
+    assert counts == {
+        "requested": 3,
+        "accepted": 3,
+        "contacted": 2,  # the one who came, and the one reached by phone
+        "appointment": 2,
+        "attended": 1,
+        "treatment": 0,
+    }
+    medians = {d["code"]: (d["median"], d["n"]) for d in result.durations}
+    assert medians["to_contact"] == (1.5, "2")  # 3 working days and 0 working days
+    # Two attempts before the reached one was reached; the one who came needed none.
+    assert result.attempts_per_person_reached == 1.0
 
 
 def test_the_commissioners_office_sees_suppressed_aggregates_only(world):
@@ -79,6 +134,66 @@ def test_the_commissioners_office_sees_suppressed_aggregates_only(world):
 )
 def test_small_numbers_are_suppressed_and_others_rounded_to_five(count, shown):
     assert figures.suppress(count) == shown
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    # 27 of 63 is the only pair shown as "25" and "65" that makes 43%: the share of the counts
+    # shown (25 of 65) says no more than they do.
+    [(27, 63, "38%"), (21, 51, "40%"), (40, 51, "80%"), (50, 50, "100%"), (0, 12, "0%")],
+)
+def test_a_share_the_office_sees_is_of_the_rounded_counts_it_sees(part, whole, shown):
+    counting = figures.Counting(suppressed=True)
+    assert counting.share(part, whole)[1] == shown
+    assert figures.Counting(suppressed=False).share(27, 63)[1] == "43%"
+    # An average likewise: 23 attempts over 9 people is shown as 25 over 10.
+    assert counting.average(23, 9) == (2.5, "2.5")
+    assert counting.average(23, 7) == (None, "*")  # too few people
+    assert figures.Counting(suppressed=False).average(23, 9)[1] == "2.6"
+
+
+def test_the_office_sees_closure_reasons_in_an_order_that_does_not_rank_the_hidden_ones(world):
+    """Largest first, but the suppressed (*) rows by name: their order would rank them."""
+    from pont.referrals.models import ClosureReason
+
+    for n in range(9):
+        referral_in(world, "completed", person=reachable_person(world, given_name=f"Cwbl{n}"))
+    failed = [
+        referral_in(world, "failed", person=reachable_person(world, given_name=f"Heb{n}"))
+        for n in range(7)
+    ]
+    # Five did not attend; two (fewer) declined.
+    declined = ClosureReason.objects.current().get(code="client_declined")
+    Referral.objects.filter(pk__in=[r.pk for r in failed[:2]]).update(closure_reason=declined)
+    scope = funnel.funnel_scope(user=world.users[INSPECTOR])
+    exact = funnel.compute_funnel(scope, filters=funnel.FunnelFilters(), suppressed=False)
+    assert [c["code"] for c in exact.closures] == [
+        "planned_complete",
+        "dna_before_assessment",
+        "client_declined",
+    ]
+    office = funnel.compute_funnel(scope, filters=funnel.FunnelFilters(), suppressed=True)
+    assert [c["shown"] for c in office.closures] == ["10", "*", "*"]
+    hidden = [str(c["label"]) for c in office.closures[1:]]
+    assert hidden == sorted(hidden)
+
+
+def test_every_county_of_the_force_can_be_chosen_and_one_with_no_referrals_counts_0(
+    world, as_persona
+):
+    from pont.accounts.models import Organisation
+
+    referral_in(world, "requested")  # from Carmarthenshire
+    Organisation.objects.create(
+        name="Powys", slug="powys", kind=Organisation.Kind.AREA, parent=world.force
+    )
+    client = as_persona(INSPECTOR)
+    page = client.get("/referrals/funnel")
+    counties = [value for value, _label in page.context["form"].fields["county"].choices]
+    assert {"Carmarthenshire", "Powys"} <= set(counties)
+    powys = client.get("/referrals/funnel", {"county": "Powys"})
+    assert powys.status_code == 200
+    assert powys.context["funnel"].total == 0
 
 
 def test_a_provider_manager_counts_only_their_own_referrals(world):
@@ -298,6 +413,7 @@ def test_medians_are_written_alike_on_the_page_and_in_the_csv(world, as_persona)
             first_contacted_at=_at(date(2026, 11, 4)),
             treatment_started_at=_at(treatment_day),
         )
+        ContactAttempt.objects.filter(referral=referral).update(attempted_at=_at(date(2026, 11, 4)))
     assert funnel.median_shown(10) == funnel.median_shown(10.0) == "10"
     assert funnel.median_shown(10.5) == "10.5"
     client = as_persona(INSPECTOR)
@@ -317,7 +433,17 @@ def test_medians_are_written_alike_on_the_page_and_in_the_csv(world, as_persona)
 
 
 @pytest.mark.parametrize(
-    "month", ["2026-13", "2026-00", "2026-1", "0000-01", "9999-12", "November", "2026-11-01"]
+    "month",
+    [
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "0000-01",
+        "9999-12",
+        "November",
+        "2026-11-01",
+        "\u0662\u0660\u0662\u0666-11",  # Arabic-Indic digits: `\d` would have matched
+    ],
 )
 def test_a_month_that_does_not_exist_is_refused_and_named(world, as_persona, month):
     referral_in(world, "requested")
@@ -340,6 +466,11 @@ def test_a_real_month_is_accepted(world, as_persona):
     assert "<table" in response.content.decode()
     december = as_persona(INSPECTOR).get("/referrals/funnel", {"month": "2026-12"})
     assert december.status_code == 200
+    # Pasted with spaces around it: the same month.
+    for pasted_month in (f" {month} ", f"{month}\n"):  # a newline once counted nothing
+        pasted = as_persona(INSPECTOR).get("/referrals/funnel", {"month": pasted_month})
+        assert pasted.status_code == 200
+        assert pasted.context["funnel"].total == 1
     # Provider A as a filter is another organisation for provider B's manager: refused, named.
     other = as_persona(PROV_B_MGR).get("/referrals/funnel", {"provider": world.provider_a.pk})
     assert other.status_code == 400

@@ -174,7 +174,7 @@ def test_a_bad_contact_attempt_shows_the_errors_on_the_referral_page(world, as_p
 
 
 def test_the_contact_attempt_form_chooses_nothing_for_the_worker(world, as_persona):
-    """"Reached the person" feeds the funnel's "reached" stage: never a default answer."""
+    """ "Reached the person" feeds the funnel's "reached" stage: never a default answer."""
     referral = referral_in(world, "accepted")
     html = as_persona(PROV_A).get(referral.get_absolute_url()).content.decode()
     for value in ("phone", "reached"):
@@ -184,18 +184,31 @@ def test_the_contact_attempt_form_chooses_nothing_for_the_worker(world, as_perso
         assert "checked" not in radio.group(0)
 
 
-def test_a_stale_form_says_someone_else_changed_it(world, as_persona):
-    referral = referral_in(world, "requested")
-    worker = as_persona(PROV_A)
-    post_form(worker, f"/referrals/{referral.pk}/accept", {"version": referral.version})
-    again = post_form(
-        worker,
-        f"/referrals/{referral.pk}/reject",
-        {"reject-reason": "x", "version": referral.version},
+def test_a_stale_form_says_the_referral_changed_and_keeps_what_was_typed(world, as_persona):
+    from pont.referrals import services
+
+    referral = referral_in(world, "accepted")
+    opened = Referral.objects.get(pk=referral.pk).version
+    # A colleague logs an attempt while the form is open.
+    services.contact_attempt_log(
+        actor=world.users[PROV_A],
+        referral_id=referral.pk,
+        method="phone",
+        attempted_at=timezone.now(),
+        result="no_answer",
     )
-    assert again.status_code == 302
-    page = worker.get(again["Location"]).content.decode()
-    assert "Someone else changed this record" in page
+    again = post_form(
+        as_persona(PROV_A),
+        f"/referrals/{referral.pk}/close",
+        {"closure_reason": "client_declined", "note": "Said no on the phone", "version": opened},
+    )
+    # Nothing saved, and nothing typed lost: the page as the referral now is, the form kept.
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert "This referral changed after you opened the page" in page
+    assert "Said no on the phone</textarea>" in page
+    assert '<option value="client_declined" selected>' in page
+    assert Referral.objects.get(pk=referral.pk).closed_at is None
 
 
 def test_another_providers_referral_page_is_not_found(world, as_persona):
@@ -589,9 +602,12 @@ def test_ending_a_referral_says_first_what_happens_to_its_appointments(world, as
             "version": str(Referral.objects.get(pk=referral.pk).version),
         },
     )
-    assert refused.status_code == 302
-    shown = provider.get(refused["Location"]).content.decode()
+    # The page again, the refusal in its error summary and the reason chosen still chosen.
+    assert refused.status_code == 409
+    shown = refused.content.decode()
     assert "Record whether they came to the appointment on" in shown
+    assert '<option value="dna_before_assessment" selected>' in shown
+    assert "<title>Error: " in shown
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.IN_PROGRESS
 
 
