@@ -17,8 +17,19 @@ POSTCODE_INVALID = _("Enter a real postcode, like SA31 2PF.")
 
 # The UK postcode format: outward code (area, district) and inward code
 # (sector, unit). GIR 0AA is the one historic exception still in use.
+# The letters each place of a UK postcode may hold (the Royal Mail's rules, as the UK
+# government's data standard gives them): no Q, V or X first; no I, J or Z second; a
+# restricted set after the digit in A9A and AA9A districts; never C, I, K, M, O or V in
+# the inward code. So "XX99 9XX" and "QQ1 1QQ", well shaped, are refused.
+_FIRST, _SECOND = "[A-PR-UWYZ]", "[A-HK-Y]"
+_OUTWARD = (
+    f"{_FIRST}[0-9]{{1,2}}"  # A9, A99
+    f"|{_FIRST}{_SECOND}[0-9]{{1,2}}"  # AA9, AA99
+    f"|{_FIRST}[0-9][A-HJKPSTUW]"  # A9A
+    f"|{_FIRST}{_SECOND}[0-9][ABEHMNPRV-Y]"  # AA9A
+)
 _POSTCODE_RE = re.compile(
-    r"^(?:(?P<outward>[A-Z]{1,2}[0-9][A-Z0-9]?) ?(?P<inward>[0-9][A-Z]{2})|(?P<gir>GIR ?0AA))$"
+    rf"^(?:(?P<outward>{_OUTWARD}) ?(?P<inward>[0-9][ABD-HJLNP-UW-Z]{{2}})|(?P<gir>GIR ?0AA))$"
 )
 
 

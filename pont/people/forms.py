@@ -106,6 +106,7 @@ class ContactRouteForm(forms.Form):
     use = forms.ChoiceField(
         label=_("What is it?"),
         choices=ContactRoute.Use.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": _("Select what the contact route is")},
     )
     phone = forms.CharField(
@@ -153,6 +154,20 @@ class ContactRouteForm(forms.Form):
             "or they showed a letter to this address."
         ),
     )
+
+    # What each kind of route can be (nothing chosen for the officer: a guess is worse).
+    USES = {
+        ContactRoute.Kind.PHONE: ("mobile", "home", "work", "temporary", "care_of"),
+        ContactRoute.Kind.EMAIL: ("home", "work", "care_of"),
+        ContactRoute.Kind.ADDRESS: ("home", "release", "temporary", "care_of", "work"),
+    }
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, initial={"kind": kind}, **kwargs)
+        field = self.fields["use"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        uses = self.USES.get(ContactRoute.Kind(kind), ())
+        field.choices = [(value, ContactRoute.Use(value).label) for value in uses]
 
     def values(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(key) or "" for key in ContactRoute.VALUE_FIELDS}

@@ -265,6 +265,7 @@ def contact_route_add(
     """Add a validated contact route to a person; a new preferred route replaces the old one."""
     person = _person_to_change(actor, person_id)
     cleaned = _route_values(kind, values)
+    _not_recorded_already(person, kind, cleaned)
     if is_preferred:
         person.contact_routes.filter(is_preferred=True, ended_at__isnull=True).update(
             is_preferred=False, updated_at=timezone.now()
@@ -288,6 +289,24 @@ def contact_route_add(
         detail={"kind": kind, "use": use},
     )
     return route
+
+
+def _not_recorded_already(person: Person, kind: str, cleaned: dict[str, str]) -> None:
+    """Refuse a route the person has already (in use): the same number, email address, or
+    first line and postcode. A second copy would only lengthen the list a worker rings down."""
+    current = person.contact_routes.filter(kind=kind, ended_at__isnull=True)
+    if kind == ContactRoute.Kind.PHONE:
+        field, same = "phone", current.filter(phone=cleaned["phone"])
+    elif kind == ContactRoute.Kind.EMAIL:
+        field, same = "email", current.filter(email=cleaned["email"])
+    else:
+        field = "address_line_1"
+        same = current.filter(
+            postcode=cleaned["postcode"], address_line_1__iexact=cleaned["address_line_1"]
+        )
+    if same.exists():
+        message = str(_("They have this one already: it is on their record."))
+        raise ApplicationError(message, {"fields": {field: [message]}})
 
 
 @transaction.atomic

@@ -164,14 +164,17 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
         back = ""
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in ContactRoute.Kind.values:
-        choice = ContactRouteKindForm(request.GET if "kind" in request.GET else None)
+        # Bound once Continue was pressed (its `asked` field), even with nothing chosen.
+        asked = "kind" in request.GET or "asked" in request.GET
+        choice = ContactRouteKindForm(request.GET if asked else None)
         choice.is_valid()
         return render(
             request,
             "people/contact_route_kind.html",
             {"form": choice, "person": person, "next": back},
+            status=form_status(choice),
         )
-    form = ContactRouteForm(request.POST or None, initial={"kind": kind})
+    form = ContactRouteForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_route_add(

@@ -71,6 +71,18 @@ class ReferralCreateForm(forms.Form):
             .order_by("organization__name", "name")
         )
 
+    def clean(self) -> dict[str, Any]:
+        """What the legal basis needs, said with the other errors (the service checks it too)."""
+        from .services import CONSENT_NEEDED, POWER_NEEDED
+
+        data = super().clean() or {}
+        basis = data.get("legal_basis")
+        if basis == Referral.LegalBasis.CONSENT and not data.get("consent_confirmed"):
+            self.add_error("consent_confirmed", str(CONSENT_NEEDED))
+        if basis == Referral.LegalBasis.STATUTORY and not data.get("statutory_basis", "").strip():
+            self.add_error("statutory_basis", str(POWER_NEEDED))
+        return data
+
 
 class _OwnIds:
     """The referral page shows several of these forms at once: each names its fields' ids after

@@ -101,23 +101,27 @@ def median_shown(median: float) -> str:
 
 
 def funnel_scope(*, user: User) -> QuerySet[Referral]:
-    """Sent referrals the user may count: their force's, their provider's, or (a commissioner's
+    """The referrals the user may count: their force's, their provider's, or (a commissioner's
     office) those of the forces it oversees."""
     if not user.has_perm(VIEW_REFERRAL_FUNNEL):
         return Referral.objects.none()
-    # Sent ones only: a draft, or a draft cancelled before sending, never entered the funnel.
-    sent = Referral.objects.filter(requested_at__isnull=False)
+    # Sent ones, which the stages count; and, for the force's side, drafts whose sending was
+    # tried and refused (their contact details incomplete), which only the share "complete
+    # at the first attempt to send" counts: leaving them out would make it 100%. A provider
+    # never saw those drafts, so it counts only what was sent to it.
+    sent = Q(requested_at__isnull=False)
+    tried = sent | Q(first_send_attempt_at__isnull=False)
     condition = Q(pk__in=[])
     for membership in memberships_of(user=user):
         kind = membership.organisation.kind
         if kind == Organisation.Kind.TREATMENT_PROVIDER:
-            condition |= Q(receiving_organisation_id=membership.organisation_id)
+            condition |= sent & Q(receiving_organisation_id=membership.organisation_id)
         elif kind in Organisation.POLICE_KINDS:
-            condition |= Q(referring_controller_id__in=controller_ids_for(user=user))
+            condition |= tried & Q(referring_controller_id__in=controller_ids_for(user=user))
         elif kind in (Organisation.Kind.COMMISSIONER, Organisation.Kind.PANEL):
             # Oversight of the force area, in aggregate.
-            condition |= Q(referring_controller_id__in=overseen_force_ids_for(user=user))
-    return sent.filter(condition)
+            condition |= tried & Q(referring_controller_id__in=overseen_force_ids_for(user=user))
+    return Referral.objects.filter(condition)
 
 
 def aggregate_only(user: User) -> bool:
@@ -178,12 +182,14 @@ def compute_funnel(
             continue
         if filters.county and county_of(referral.referring_organisation) != filters.county:
             continue
+        tried_at = referral.requested_at or referral.first_send_attempt_at
         if filters.month and (
-            referral.requested_at is None
-            or timezone.localdate(referral.requested_at).strftime("%Y-%m") != filters.month
+            tried_at is None or timezone.localdate(tried_at).strftime("%Y-%m") != filters.month
         ):
             continue
         rows.append(referral)
+    attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
+    rows = [r for r in rows if r.requested_at is not None]
     total = len(rows)
     counting = Counting(suppressed)
     shown = counting.shown
@@ -241,7 +247,6 @@ def compute_funnel(
     reached = {r.pk: when for r in rows if (when := reached_at(r, "contacted")) is not None}
     attempts = _attempts_until(referrals, reached)
     per_person, per_person_shown = counting.average(attempts, len(reached))
-    attempted_send = [r for r in rows if r.complete_at_first_attempt is not None]
     complete, complete_shown = counting.share(
         sum(1 for r in attempted_send if r.complete_at_first_attempt), len(attempted_send)
     )

@@ -53,6 +53,10 @@ CONTACT_DETAILS_INCOMPLETE = _(
     "The referral cannot be sent until the person's contact details are complete."
 )
 SERVICE_CANNOT_RECEIVE = _("This service does not take referrals through Pont. Choose another.")
+SERVICE_NO_LONGER = _(
+    "%(service)s no longer takes referrals through Pont, so this referral cannot be sent. "
+    "Cancel it and refer them to another service."
+)
 CONSENT_NEEDED = _(
     "Confirm that the person has agreed to be referred and to their details being shared."
 )
@@ -270,6 +274,8 @@ def referral_send(
     """
     with transaction.atomic():
         referral = _locked(actor, referral_id, "referrer")
+        if referral.status == Status.DRAFT:
+            _still_receiving(referral)
         result = check_completeness(referral.person, source_kind=referral.source_kind)
         if referral.first_send_attempt_at is None and referral.status == Status.DRAFT:
             Referral.objects.filter(pk=referral.pk).update(
@@ -283,9 +289,26 @@ def referral_send(
     return _send(actor=actor, referral_id=referral_id, expected_version=expected_version)
 
 
+def _still_receiving(referral: Referral) -> None:
+    """The service chosen for a draft may have closed, or stopped taking referrals through
+    Pont (or moved to another provider), since the draft was made: checked again on sending."""
+    service = Service.objects.select_related("organization").get(pk=referral.service_id)
+    if (
+        not service.can_receive_referrals
+        or service.organization.pont_organisation_id != referral.receiving_organisation_id
+    ):
+        raise ApplicationError(
+            str(SERVICE_NO_LONGER % {"service": service.display_name}),
+            {"service": str(service.pk)},
+            status=409,
+        )
+
+
 @transaction.atomic
 def _send(*, actor: User, referral_id: Any, expected_version: int | None) -> Referral:
     referral = _locked(actor, referral_id, "referrer")
+    if referral.status == Status.DRAFT:
+        _still_receiving(referral)
     result = check_completeness(referral.person, source_kind=referral.source_kind)
     if not result.complete:  # changed since the check above
         raise ContactDetailsIncomplete(str(CONTACT_DETAILS_INCOMPLETE), {"missing": result.missing})

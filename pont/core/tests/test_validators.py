@@ -156,6 +156,16 @@ def test_postcodes_are_upper_cased_with_one_space_before_the_inward_code(entered
         "1SA 2PF",  # area must start with a letter
         "SAA31 2PF",  # area of three letters
         "SA31-2PF",  # a hyphen is not a space
+        # Well shaped, but letters no postcode holds in those places:
+        "XX99 9XX",  # X never starts one
+        "QQ1 1QQ",  # nor Q
+        "VA1 1AA",  # nor V
+        "AJ1 1AA",  # J is never second
+        "SA31 2CI",  # C and I never in the inward code
+        "SA31 2KM",  # nor K or M
+        "SA31 2OV",  # nor O or V
+        "W1I 1AA",  # I never after the digit of an A9A district
+        "EC1C 1BB",  # C never after the digit of an AA9A district
     ],
 )
 def test_text_that_is_not_a_postcode_is_refused(entered):

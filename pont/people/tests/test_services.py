@@ -218,6 +218,43 @@ def test_incomplete_or_invalid_routes_are_refused_naming_each_field(world, kind,
     assert not ContactRoute.objects.exists()
 
 
+def test_a_route_the_person_has_already_is_refused_once_ended_it_may_come_back(world):
+    person = _create(world)
+    officer = world.users[CUSTODY]
+    address = {"address_line_1": "1 Stryd Fawr", "town": "Aberystwyth", "postcode": "SY23 1AB"}
+    firsts = [
+        services.contact_route_add(
+            actor=officer, person_id=person.pk, kind=kind, use=use, values=values
+        )
+        for kind, use, values in (
+            ("phone", "mobile", {"phone": "07812 345678"}),
+            ("email", "home", {"email": "gwen@example.org"}),
+            ("address", "home", address),
+        )
+    ]
+    for kind, values, field in (
+        ("phone", {"phone": "+44 7812 345678"}, "phone"),  # the same number, written otherwise
+        ("email", {"email": "Gwen@Example.org"}, "email"),
+        ("address", {**address, "address_line_1": "1 STRYD FAWR", "postcode": "sy231ab"}, None),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            services.contact_route_add(
+                actor=officer, person_id=person.pk, kind=kind, use="work", values=values
+            )
+        assert list(refused.value.extra["fields"]) == [field or "address_line_1"]
+    assert person.contact_routes.count() == 3
+    # Ended, a number is no longer "on their record": it may be added again.
+    services.contact_route_end(actor=officer, person_id=person.pk, route_id=firsts[0].pk)
+    again = services.contact_route_add(
+        actor=officer,
+        person_id=person.pk,
+        kind="phone",
+        use="mobile",
+        values={"phone": "07812345678"},
+    )
+    assert again.phone == "+447812345678"
+
+
 def test_a_new_preferred_route_replaces_the_old_preferred_one(world):
     person = _create(world)
     first = services.contact_route_add(

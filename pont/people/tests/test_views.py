@@ -198,6 +198,44 @@ def test_adding_a_phone_number_from_the_page(world, as_persona, rhys):
     assert "Preferred" in page
 
 
+def test_the_contact_route_pages_guess_nothing_and_say_what_is_missing(world, as_persona, rhys):
+    url = reverse("people:contact_route_add", args=[rhys.pk])
+    client = as_persona(CUSTODY)
+    # Continue with no kind chosen: said, not silently asked again.
+    nothing = client.get(url, {"asked": "1"})
+    assert nothing.status_code == 400
+    assert 'class="govuk-error-summary"' in nothing.content.decode()
+    # What the route is: radios for what fits its kind, none chosen.
+    for kind, fits, does_not in (
+        ("address", "release", "mobile"),
+        ("phone", "mobile", "release"),
+        ("email", "work", "mobile"),
+    ):
+        page = client.get(url, {"kind": kind}).content.decode()
+        uses = re.findall(r'<input[^>]*name="use"[^>]*>', page)
+        assert uses
+        assert all('type="radio"' in u and "checked" not in u for u in uses)
+        assert any(f'value="{fits}"' in u for u in uses)
+        assert not any(f'value="{does_not}"' in u for u in uses)
+    unchosen = post_form(client, f"{url}?kind=phone", {"kind": "phone", "phone": "07812 345678"})
+    assert unchosen.status_code == 400
+    assert "Select what the contact route is" in unchosen.content.decode()
+    wrong = post_form(
+        client,
+        f"{url}?kind=address",
+        {
+            "kind": "address",
+            "use": "mobile",
+            "address_line_1": "1 Stryd Fawr",
+            "town": "Aberystwyth",
+            "postcode": "SY23 1AB",
+        },
+    )
+    assert wrong.status_code == 400
+    assert not rhys.contact_routes.exists()
+    assert as_persona(PANEL).get(url, {"asked": "1"}).status_code == 403
+
+
 @pytest.mark.parametrize(
     ("next_url", "back_to"),
     [

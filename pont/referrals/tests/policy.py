@@ -80,10 +80,10 @@ RULES = [
         ),
         kwargs={"referral_id": "referral"},
     ),
-    # Already sent: sending again is refused with a message on the referral page.
+    # Already sent: sending again is refused, the referral page shown with why (409).
     Rule(
         "referrals:send",
-        staff_view(post=same_for(POLICE_OFFICERS, REDIRECT), capable=POLICE_OFFICERS),
+        staff_view(post=same_for(POLICE_OFFICERS, 409), capable=POLICE_OFFICERS),
         kwargs={"referral_id": "referral"},
     ),
     # No reason given: the form comes back with its error.

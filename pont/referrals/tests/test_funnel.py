@@ -14,7 +14,7 @@ from pont.core import figures
 from pont.core.working_days import add_working_days
 from pont.referrals import funnel, selectors
 from pont.referrals.models import ContactAttempt, Referral, ReferralSla
-from pont.testing.personas import INSPECTOR, OPCC, PROV_A, PROV_A_MGR, PROV_B_MGR
+from pont.testing.personas import CUSTODY, INSPECTOR, OPCC, PROV_A, PROV_A_MGR, PROV_B_MGR
 from pont.testing.referrals import reachable_person, referral_in
 
 
@@ -194,6 +194,32 @@ def test_every_county_of_the_force_can_be_chosen_and_one_with_no_referrals_count
     powys = client.get("/referrals/funnel", {"county": "Powys"})
     assert powys.status_code == 200
     assert powys.context["funnel"].total == 0
+
+
+def test_a_draft_refused_for_missing_details_counts_in_the_share_complete_at_first_send(world):
+    """Left out, the share could only ever be 100%: the drafts it is about are those whose
+    sending was refused (and perhaps never sent). The stages count sent referrals only, and
+    a provider never saw the draft."""
+    from pont.referrals import services
+    from pont.testing.referrals import draft_referral
+
+    referral_in(world, "requested")
+    unreachable = draft_referral(world, person=reachable_person(world, given_name="Neb", phone=""))
+    with pytest.raises(services.ContactDetailsIncomplete):
+        services.referral_send(actor=world.users[CUSTODY], referral_id=unreachable.pk)
+    month = timezone.localdate().strftime("%Y-%m")
+    for filters in (funnel.FunnelFilters(), funnel.FunnelFilters(month=month)):
+        result = funnel.compute_funnel(
+            funnel.funnel_scope(user=world.users[INSPECTOR]), filters=filters, suppressed=False
+        )
+        assert result.total == 1
+        assert result.complete_at_first_send == 0.5
+    provider = funnel.compute_funnel(
+        funnel.funnel_scope(user=world.users[PROV_A_MGR]),
+        filters=funnel.FunnelFilters(),
+        suppressed=False,
+    )
+    assert (provider.total, provider.complete_at_first_send) == (1, 1.0)
 
 
 def test_a_provider_manager_counts_only_their_own_referrals(world):

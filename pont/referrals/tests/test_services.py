@@ -352,6 +352,24 @@ def test_a_service_outside_pont_cannot_receive_a_referral(world):
     assert "service" in refused.value.extra["fields"]
 
 
+def test_a_draft_is_not_sent_to_a_service_that_has_since_stopped_taking_referrals(world):
+    """Checked again on sending: the directory may have changed since the draft was made (an
+    HSDS import closing the service, its manager stopping referrals through Pont)."""
+    referral = draft_referral(world)
+    service = provider_service(world)
+    officer = world.users[CUSTODY]
+    for change in ({"status": "temporarily closed"}, {"accepts_referrals": False}):
+        type(service).objects.filter(pk=service.pk).update(**change)
+        with pytest.raises(ApplicationError) as refused:
+            services.referral_send(actor=officer, referral_id=referral.pk)
+        assert refused.value.status == 409
+        assert "no longer takes referrals through Pont" in refused.value.message
+        after = Referral.objects.get(pk=referral.pk)
+        assert (after.status, after.first_send_attempt_at) == ("draft", None)
+        type(service).objects.filter(pk=service.pk).update(status="active", accepts_referrals=True)
+    assert services.referral_send(actor=officer, referral_id=referral.pk).status == "requested"
+
+
 def test_consent_is_recorded_with_who_and_when(world):
     referral = draft_referral(world)
     assert referral.legal_basis == "consent"

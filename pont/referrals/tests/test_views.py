@@ -48,10 +48,16 @@ def test_an_officer_refers_from_the_persons_record_and_sends_when_details_are_co
     page = officer.get(created["Location"]).content.decode()
     assert "This referral cannot be sent yet" in page
     assert "Add a UK phone number or a postal address" in page
+    # Adding them comes back here.
+    assert f"/contact-routes/new?next=/referrals/{referral.pk}" in page.replace("%2F", "/")
+    # Send is offered all the same: Pont refuses it, naming what is missing, and remembers
+    # that the first try was incomplete (the funnel's share).
+    assert f'action="/referrals/{referral.pk}/send"' in page
     refused = post_form(officer, f"/referrals/{referral.pk}/send", {"version": referral.version})
     assert refused.status_code == 400
     assert "Add a UK phone number" in refused.content.decode()
     assert Referral.objects.get().status == "draft"
+    assert Referral.objects.get().complete_at_first_attempt is False
     post_form(
         officer,
         f"/people/{person.pk}/contact-routes/new",
@@ -73,6 +79,13 @@ def test_the_referral_form_names_each_missing_answer(world, as_persona):
     assert response.status_code == 400
     assert "Choose the service to refer to" in html
     assert "Give the reason for the referral" in html
+    # What the basis needs is said at once, not once the rest is right.
+    assert "Confirm that the person has agreed to be referred" in html
+    statutory = post_form(
+        as_persona(CUSTODY), f"/referrals/new?person={person.pk}", {"legal_basis": "statutory"}
+    ).content.decode()
+    assert "Give the statutory power the referral is made under." in statutory
+    assert "Choose the service to refer to" in statutory
     assert not Referral.objects.exists()
 
 
