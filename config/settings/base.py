@@ -256,6 +256,11 @@ PONT_SCHEDULE = [
     ("pont.audit.tasks.audit_checkpoint_write", env_int("PONT_AUDIT_CHECKPOINT_SECONDS", 300)),
     # Retries of failed webhook deliveries (new events are delivered at once).
     ("pont.referrals.tasks.deliver_webhooks", env_int("PONT_WEBHOOK_RETRY_SECONDS", 15)),
+    # The partner API's idempotency keys, and the responses they keep, after their 24 hours.
+    (
+        "pont.referrals.tasks.purge_idempotency_keys",
+        env_int("PONT_IDEMPOTENCY_PURGE_SECONDS", 3600),
+    ),
     # Last month's audit sample of searches, drawn on the 1st (hourly runs: once per month,
     # a missed 1st caught up at the next run).
     (

@@ -33,6 +33,11 @@ _TEXT_FIELDS = (
     "eligibility_description",
     "eligibility_description_cy",
     "organization__name",
+    "organization__name_cy",
+    # Where it is: a place's name, its town, its postcode ("Llanelli", "SA15").
+    "service_at_locations__location__name",
+    "service_at_locations__location__city",
+    "service_at_locations__location__postal_code",
 )
 
 

@@ -56,6 +56,7 @@ EVENT_ID_HEADER = "Pont-Event-Id"
 
 # Kept in the delivery log in English and translated when shown (webhook_deliveries.html).
 # It says no more than this: which ports answer inside the network is nobody's business.
+ENDPOINT_DISABLED = gettext_noop("The endpoint was disabled; nothing was sent.")
 NOT_PUBLIC = gettext_noop("The endpoint's address is not on the public internet; nothing was sent.")
 INTERNAL_NAME_SUFFIXES = (".localhost", ".local", ".internal")
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -180,7 +181,8 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
     started = time.monotonic()
     status_code, error, permanent = None, "", False
     if not endpoint.is_active:
-        error = "endpoint disabled"
+        # Disabled by its manager: not retried for a day, given up now.
+        error, permanent = ENDPOINT_DISABLED, True
     else:
         try:
             response = http.post(

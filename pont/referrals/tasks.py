@@ -9,3 +9,12 @@ from .outbox import deliver_due
 def deliver_webhooks() -> dict[str, int]:
     """Deliver due webhook messages (new ones at once; retries on the schedule)."""
     return deliver_due()
+
+
+@task()
+def purge_idempotency_keys() -> dict[str, int]:
+    """Forget the partner API's idempotency keys once their 24 hours are over: the responses
+    they keep for retries hold the person's details, kept no longer than retries need."""
+    from .http_semantics import purge_expired_keys
+
+    return {"purged": purge_expired_keys()}

@@ -72,6 +72,13 @@ def test_with_no_search_every_open_or_temporarily_closed_service_is_listed(direc
         ),
         ({"q": "tenantiaeth"}, ["Housing options and homelessness advice"]),  # Welsh text too
         ({"q": "Kaleidoscope"}, ["Powys drug and alcohol service"]),  # the organisation's name
+        ({"q": "Cyngor Sir Penfro"}, ["Young people's drug and alcohol service"]),  # in Welsh
+        ({"q": "Newtown"}, ["Powys drug and alcohol service"]),  # the town it is delivered in
+        ({"q": "SA61"}, ["Harm reduction drop-in, Haverfordwest"]),  # its postcode
+        (
+            {"q": "DDAS"},  # a place's name
+            ["Adult drug and alcohol service", "Arrest referral and Required Assessment"],
+        ),
     ],
 )
 def test_officers_search_by_need_county_language_and_words(directory, as_persona, query, expected):

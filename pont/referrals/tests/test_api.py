@@ -347,8 +347,26 @@ def test_idempotency_keys_expire_after_a_day(world):
         {"starts_at": timezone.now().isoformat(), "place": "Hub"},
         headers,
     )
-    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    _post(
+        _url(referral, "/contact-attempts"),
+        {"method": "phone", "attempted_at": timezone.now().isoformat(), "result": "no_answer"},
+        headers,
+        key="k-2",
+    )
+    IdempotencyRecord.objects.filter(pk=IdempotencyRecord.objects.order_by("pk").first().pk).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
     assert purge_expired_keys() == 1
+    assert IdempotencyRecord.objects.count() == 1  # the recent one is kept
+    # The scheduler runs the purge (hourly by default).
+    from django.conf import settings
+
+    from pont.referrals.tasks import purge_idempotency_keys
+
+    assert "pont.referrals.tasks.purge_idempotency_keys" in dict(settings.PONT_SCHEDULE)
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_idempotency_keys.call() == {"purged": 1}
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flushable):

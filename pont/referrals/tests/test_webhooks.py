@@ -218,6 +218,18 @@ def test_a_disabled_endpoint_receives_nothing(world, receiver):
     assert not OutboxMessage.objects.exists()
 
 
+def test_events_waiting_when_their_endpoint_is_disabled_are_given_up_not_retried(world, receiver):
+    r = receiver()
+    endpoint = _endpoint(world, r.url)
+    referral_in(world, "requested")  # written to the outbox, not yet delivered
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    assert outbox.deliver_due()["gave_up"] == 1
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxMessage.Status.GAVE_UP
+    assert message.last_error == outbox.ENDPOINT_DISABLED
+    assert r.requests == []
+
+
 @pytest.mark.parametrize(
     ("url", "allowed"),
     [
