@@ -113,6 +113,19 @@ def _test_for_police(actor: User, test_id: Any, *, lock: bool = False) -> DrugTe
 # Recording a test ------------------------------------------------------------
 
 
+def _assessment_reason(test: DrugTest, now: Any) -> str:
+    """The referral's reason when the officer gives none: stored text the provider's staff
+    read in either language, so written in both (as a disposal's condition is)."""
+    positive = list(test.positive_results())
+    day = f"{_local_day(test.sample_taken_at or now):%d/%m/%Y}"
+    english = ", ".join(r.substance.label_en for r in positive)
+    welsh = ", ".join(r.substance.label_cy or r.substance.label_en for r in positive)
+    return (
+        f"Required Assessment after a positive test ({english}) on {day}.\n"
+        f"Asesiad Gofynnol ar ôl prawf positif ({welsh}) ar {day}."
+    )
+
+
 def _local_day(moment: datetime) -> date:
     return timezone.localdate(moment)
 
@@ -637,15 +650,11 @@ def required_assessment_impose(
         test = _test_for_police(actor, test.pk, lock=True)
         if RequiredAssessment.objects.filter(test=test).exists():
             raise ApplicationError(str(ALREADY_IMPOSED), status=409)
-        with override("en"):
-            substances = ", ".join(r.substance.label_en for r in test.positive_results())
         referral = referrals.referral_create(
             actor=actor,
             person_id=test.person_id,
             service_id=service.pk,
-            reason=reason.strip()
-            or f"Required Assessment after a positive test ({substances}) on "
-            f"{_local_day(test.sample_taken_at or now):%d/%m/%Y}.",
+            reason=reason.strip() or _assessment_reason(test, now),
             source_kind=Referral.Source.TEST_ON_ARREST,
             source_id=str(test.pk),
             urgency=Referral.Urgency.URGENT,

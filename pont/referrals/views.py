@@ -217,6 +217,7 @@ def _detail_context(
         "appointments": referral.appointments.all(),
         "history": selectors.provider_history_with(referral=referral) if is_provider else [],
         "time_limits": time_limits,
+        "ended": referral.status in Referral.CLOSED_STATUSES,
         "overdue": selectors.past_due(referral, time_limits),
         "is_provider": is_provider,
         "is_referrer": is_referrer,
@@ -627,6 +628,8 @@ CASELOAD_COLUMNS = [
     "first_reached",
     "first_attended",
     "treatment_started",
+    "rejected",
+    "cancelled",
     "closed",
     "closure_reason",
     "urgency",
@@ -675,7 +678,8 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     limits = selectors.sla_limits_by_day()
 
     def rows() -> Iterator[list[str]]:
-        yield CASELOAD_COLUMNS
+        # A byte order mark first: Excel then reads the file as UTF-8 (Welsh names intact).
+        yield ["\ufeff" + CASELOAD_COLUMNS[0], *CASELOAD_COLUMNS[1:]]
         for r in referrals:
             missed = selectors.overdue_milestones(r, limits=limits)
             yield [
@@ -695,6 +699,8 @@ def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
                     r.first_contacted_at,
                     r.first_attended_at,
                     r.treatment_started_at,
+                    r.rejected_at,
+                    r.cancelled_at,
                     r.closed_at,
                     r.closure_reason.code if r.closure_reason else "",
                     r.urgency,

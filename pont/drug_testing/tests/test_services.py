@@ -500,3 +500,18 @@ def test_the_arrest_condition_is_refused_once_the_person_has_been_charged(world)
     assert "use the charge condition" in refused.value.extra["fields"]["condition"][0]
     test = positive_test(world, condition="charge", charged_at=charged)
     assert test.charged_at == charged
+
+
+def test_the_required_assessments_referral_gives_its_reason_in_english_and_welsh(world):
+    """Stored text that the provider's staff read in either language (as a disposal's)."""
+    assessment = imposed_assessment(world)
+    reason = assessment.referral.reason
+    day = f"{timezone.localdate(assessment.test.sample_taken_at):%d/%m/%Y}"
+    english, welsh = reason.split("\n")
+    assert english.startswith("Required Assessment after a positive test (")
+    assert english.endswith(f") on {day}.")
+    assert welsh.startswith("Asesiad Gofynnol ar ôl prawf positif (")
+    assert welsh.endswith(f") ar {day}.")
+    # The officer's own words, when given, are kept as written.
+    other = imposed_assessment(world, test=positive_test(world), reason="Asked for help")
+    assert other.referral.reason == "Asked for help"

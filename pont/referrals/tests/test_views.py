@@ -366,7 +366,7 @@ def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, a
         assert f"Overdue: {accept_by}, {contact_by}" in page, (persona, queue)
         assert page.count("Overdue:") == 1  # the referral on time says nothing
     export = as_persona(PROV_A).get("/referrals/caseload.csv")
-    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     overdue = {row[0]: row[-1] for row in rows[1:]}
     assert overdue == {old.reference: "accepted first_contact_attempt", on_time.reference: ""}
     detail = as_persona(PROV_A).get(old.get_absolute_url()).content.decode()
@@ -393,6 +393,15 @@ def test_a_referral_page_says_which_time_limits_were_met_and_which_late(world, a
     assert f"Accept by {due['accepted']:%-d %b %Y}: done late, on {today}" in page
     # Not yet reached and past its day: the warning says so, the row gives the day.
     assert "past its time limit for: the first contact attempt" in page
+    # Ended: a limit not reached no longer applies, and the page says so.
+    ended = referral_in(world, "rejected", person=reachable_person(world, given_name="Ann"))
+    due = selectors.due_dates(ended)
+    page = as_persona(PROV_A).get(ended.get_absolute_url()).content.decode()
+    assert (
+        f"Treatment start by {due['treatment_start']:%-d %b %Y}: "
+        "no longer applies (the referral has ended)" in page
+    )
+    assert "past its time limit" not in page
 
 
 def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed(world, as_persona):
@@ -400,7 +409,9 @@ def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed
     referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Other"))
     response = as_persona(PROV_A).get("/referrals/caseload.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeffreference,".encode())  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["reference", "status", "sent", "service"]
     assert rows[0][-2:] == ["urgency", "overdue"]
     assert rows[1][-2:] == ["routine", ""]
@@ -411,6 +422,29 @@ def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed
     assert sent[-6:] in ("+00:00", "+01:00")
     disclosure = AuditEvent.objects.filter(operation="disclosure", recipient="prov-a").get()
     assert disclosure.subject_person_id == referral.person_id
+
+
+def test_the_caseload_export_says_when_a_referral_was_rejected_or_cancelled(world, as_persona):
+    from pont.referrals import services
+
+    rejected = referral_in(world, "rejected")
+    cancelled = referral_in(world, "requested", person=reachable_person(world, given_name="Sam"))
+    services.referral_cancel(
+        actor=world.users[CUSTODY], referral_id=cancelled.pk, reason="Arranged elsewhere"
+    )
+    export = as_persona(PROV_A).get("/referrals/caseload.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    by_reference = {row["reference"]: row for row in rows}
+    for referral, column in ((rejected, "rejected"), (cancelled, "cancelled")):
+        referral.refresh_from_db()
+        moment = getattr(referral, f"{column}_at")
+        assert by_reference[referral.reference][column] == timezone.localtime(moment).isoformat(
+            timespec="seconds"
+        )
+        assert by_reference[referral.reference]["closed"] == ""
+    assert as_persona(PROV_B).get("/referrals/caseload.csv").status_code == 200
+    other = b"".join(as_persona(PROV_B).get("/referrals/caseload.csv").streaming_content)
+    assert rejected.reference not in other.decode("utf-8-sig")
 
 
 def test_a_draft_cancelled_before_it_was_sent_never_reaches_the_provider(world, as_persona):
