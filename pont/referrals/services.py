@@ -537,6 +537,16 @@ def appointment_book(
     _not_before_sent(referral, starts_at, "starts_at", by_day=False)
     if starts_at > timezone.now() + _FURTHEST_APPOINTMENT:
         _refuse_at("starts_at", _("That is more than a year ahead: check the date."))
+    # The same appointment booked twice (a double click, a retry with a new key) would have to
+    # be answered twice, or cancelled, before the referral could close.
+    same = referral.appointments.filter(
+        starts_at=starts_at, attendance=Appointment.Attendance.PENDING
+    ).first()
+    if same is not None:
+        _refuse_at(
+            "starts_at",
+            _("They have an appointment at that time already (%(place)s).") % {"place": same.place},
+        )
     appointment = Appointment.objects.create(
         referral=referral, starts_at=starts_at, place=place.strip(), kind=kind
     )

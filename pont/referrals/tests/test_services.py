@@ -512,6 +512,24 @@ def test_attendance_is_recorded_only_once_the_appointment_has_started(world):
     assert soon.attendance == "attended"
 
 
+def test_the_same_appointment_is_not_booked_twice(world):
+    referral = referral_in(world, "accepted")
+    at = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    first = _book(world, referral, at)
+    with pytest.raises(ApplicationError) as refused:
+        _book(world, referral, at)
+    assert list(refused.value.extra["fields"]) == ["starts_at"]
+    assert "already (Llanelli)" in refused.value.message
+    assert referral.appointments.count() == 1
+    # Once that one is cancelled, the time is free again; another time always is.
+    services.appointment_cancel(
+        actor=world.users[PROV_A], referral_id=referral.pk, appointment_id=first.pk
+    )
+    _book(world, referral, at)
+    _book(world, referral, at + timedelta(minutes=30))
+    assert referral.appointments.filter(attendance="pending").count() == 2
+
+
 def test_an_appointment_is_answered_once_and_a_cancelled_one_not_at_all(world):
     """A second answer would leave the first one's milestone, email and (for a statutory
     referral) the source's reaction standing, so it is refused, as cancelling is."""
