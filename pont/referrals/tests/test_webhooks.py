@@ -729,3 +729,24 @@ def test_the_proxy_setting_is_checked_at_start_up(settings, value, problem):
     settings.PONT_WEBHOOKS_PROXY = value
     ids = [message.id for message in run_checks()]
     assert ("referrals.E001" in ids) == (problem is not None)
+
+
+def test_the_provider_guides_verify_function_checks_a_real_delivery(world, receiver):
+    """The guide's code, as printed, accepts a delivered event and refuses the rest, a
+    malformed header included (without raising)."""
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "provider-guide.md").read_text()
+    code = guide.split("Check it like this (Python):", 1)[1].split("```python", 1)[1]
+    namespace: dict = {}
+    exec(code.split("```", 1)[0], namespace)  # noqa: S102 - our own documentation's code
+    verify = namespace["verify"]
+    r = receiver()
+    endpoint = _endpoint(world, r.url)
+    referral_in(world, "requested")
+    outbox.deliver_due()
+    request = r.requests[0]
+    header = request["headers"]["Pont-Signature"]
+    assert verify(endpoint.secret, header, request["body"])
+    assert not verify("another-secret", header, request["body"])
+    assert not verify(endpoint.secret, header, request["body"] + b" ")
+    for malformed in ("", "garbage", "t=abc,v1=00", "v1=00", "t=123"):
+        assert not verify(endpoint.secret, malformed, request["body"])

@@ -71,10 +71,10 @@ def test_a_provider_worker_accepts_a_referral_tries_to_call_and_records_non_atte
         f"form[action='{reverse('referrals:contact_attempt', args=[referral.pk])}']"
     )
     page.click("summary:has-text('Record a contact attempt')")
-    attempt.locator("select[name=method]").select_option("phone")
+    attempt.locator("input[name=method][value=phone]").check()
     fill_day(attempt, "day", yesterday)
     attempt.locator("input[name=at]").fill("10:00")
-    attempt.locator("select[name=result]").select_option("no_answer")
+    attempt.locator("input[name=result][value=no_answer]").check()
     attempt.locator("button").click()
     journey.check()
     assert "No answer" in journey.text()
@@ -234,7 +234,7 @@ def test_a_custody_officer_records_a_positive_test_and_prints_the_ra1(journey, w
         journey.click("main form button[type=submit]")
         for name, value in values.items():
             page.fill(f"input[name={name}]", value)
-        page.select_option("select[name=use]", value=use)
+        page.check(f"input[name=use][value={use}]")
         journey.click("main form button[type=submit]")
     journey.go(reverse("drug_testing:test_detail", args=[test.pk]))
     impose()
