@@ -163,7 +163,8 @@ class ContactRouteForm(forms.Form):
     }
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"kind": kind}, **kwargs)
+        kwargs["initial"] = {**(kwargs.get("initial") or {}), "kind": kind}
+        super().__init__(*args, **kwargs)
         field = self.fields["use"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
         uses = self.USES.get(ContactRoute.Kind(kind), ())
