@@ -240,7 +240,6 @@ def compute_funnel(
         closures.items(),
         key=lambda item: (
             -(int(shown(item[1])) if shown(item[1]) != SUPPRESSED else 0),
-            -item[1] if not suppressed else 0,
             str(closure_labels[item[0]]),
         ),
     )

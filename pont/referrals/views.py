@@ -217,7 +217,6 @@ def _detail_context(
         "appointments": referral.appointments.all(),
         "history": selectors.provider_history_with(referral=referral) if is_provider else [],
         "time_limits": time_limits,
-        "ended": referral.status in Referral.CLOSED_STATUSES,
         "overdue": selectors.past_due(referral, time_limits),
         "is_provider": is_provider,
         "is_referrer": is_referrer,
