@@ -8,8 +8,13 @@ a place finer than a county. Figures use either the outcome at the time of the s
 current one (after amendments): the caller says which.
 
 Public views disclose counts through `core.figures.suppress` (1 to 7 shown
-as *, the rest rounded to 5), and show a rate, a share or a ratio only when
-none of the counts it is made from would be suppressed.
+as *, the rest rounded to 5). A rate, a ratio or a share they show is worked out
+from the counts as shown (`shown_count`: rounded, never the exact ones), and is
+itself shown as * when a count it is made from is suppressed: a rate per 1,000
+people to two places of an exact count, against a published Census population,
+gives the exact count back (9 searches among 1,286 people is 7.00, and 7.00 x
+1.286 is 9.00, behind a count shown as 10), and a share or a ratio of exact
+counts narrows it down in the same way.
 
 Searches imported from police.uk for Dyfed-Powys carry no location, so they
 count for the force but for no county; counties are those of searches recorded
@@ -189,6 +194,10 @@ def disclosed(count: int, *, public: bool) -> str:
     return suppress(count) if public else str(count)
 
 
-def showable(*counts: int, public: bool) -> bool:
-    """Whether a rate made from these counts may be shown: never one giving a small count away."""
-    return not public or all(suppress(count) != SUPPRESSED for count in counts)
+def shown_count(count: int, *, public: bool) -> int | None:
+    """The count a page shows, as the number its rates are worked out from: exact for those who
+    see exact figures; in public views rounded to 5, or None when it is suppressed."""
+    if not public:
+        return count
+    shown = suppress(count)
+    return None if shown == SUPPRESSED else int(shown)

@@ -23,6 +23,7 @@ from pont.accounts.selectors import overseen_force_ids_for
 from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
+from pont.core.figures import NOT_AVAILABLE, SUPPRESSED, Counting
 from pont.core.forms import first_day_of, month_field, next_month
 from pont.referrals.funnel import aggregate_only
 
@@ -58,32 +59,51 @@ def _number(value: float, places: int) -> str:
 
 
 def _group_lines(result: figures.rates.Disproportionality, public: bool) -> list[GroupLine]:
+    """Each group's line: its rate, its ratio to the White rate and the outcome test worked out
+    again from the counts as the page shows them (rounded in public views, never the exact
+    ones, which a rate and the published population would give back), and * where a count
+    they come from is suppressed."""
+    rates = figures.rates
     names = dict(SelfDefinedEthnicity.Group.choices)
+
+    def shown(count: int) -> int | None:
+        return figures.shown_count(count, public=public)
+
+    # A suppressed count counts as 0 here; whatever is made from it is shown as * below.
+    on_shown = {
+        row.group: row
+        for row in rates.disproportionality(
+            {row.group: shown(row.searches) or 0 for row in result.groups},
+            {row.group: shown(row.linked) or 0 for row in result.groups},
+            {row.group: row.population for row in result.groups},
+        ).groups
+    }
+    white = next(row for row in result.groups if row.group == rates.REFERENCE_GROUP)
     lines = []
-    white = next(row for row in result.groups if row.group == figures.rates.REFERENCE_GROUP)
     for row in result.groups:
-        rate = ratio = linked = "–"
-        if row.rate is not None and figures.showable(row.searches, public=public):
-            rate = _number(row.rate, 2)
-        if (
-            row.ratio is not None
-            and row.ratio_interval is not None
-            and figures.showable(row.searches, white.searches, public=public)
-        ):
+        worked = on_shown[row.group]
+        searches_hidden = shown(row.searches) is None
+        rate = ratio = linked = NOT_AVAILABLE
+        if searches_hidden:
+            rate = SUPPRESSED
+        elif worked.rate is not None:
+            rate = _number(worked.rate, 2)
+        if searches_hidden or shown(white.searches) is None:
+            ratio = SUPPRESSED
+        elif worked.ratio is not None and worked.ratio_interval is not None:
             ratio = _("%(ratio)s (%(low)s to %(high)s)") % {
-                "ratio": _number(row.ratio, 1),
-                "low": _number(row.ratio_interval.low, 1),
-                "high": _number(row.ratio_interval.high, 1),
+                "ratio": _number(worked.ratio, 1),
+                "low": _number(worked.ratio_interval.low, 1),
+                "high": _number(worked.ratio_interval.high, 1),
             }
-        if (
-            row.linked_share is not None
-            and row.linked_interval is not None
-            and figures.showable(row.searches, row.linked, row.searches - row.linked, public=public)
-        ):
+        # Those linked, and those not: a share of 100% less a suppressed few gives them away.
+        if None in (shown(row.searches), shown(row.linked), shown(row.searches - row.linked)):
+            linked = SUPPRESSED
+        elif worked.linked_share is not None and worked.linked_interval is not None:
             linked = _("%(share)s%% (%(low)s%% to %(high)s%%)") % {
-                "share": round(row.linked_share * 100),
-                "low": round(row.linked_interval.low * 100),
-                "high": round(row.linked_interval.high * 100),
+                "share": round(worked.linked_share * 100),
+                "low": round(worked.linked_interval.low * 100),
+                "high": round(worked.linked_interval.high * 100),
             }
         lines.append(
             GroupLine(
@@ -104,14 +124,15 @@ def _chart(
     bars = []
     for label, count in items:
         shown = figures.disclosed(count, public=public)
-        value = 0.0 if shown == figures.SUPPRESSED else float(shown)
+        value = 0.0 if shown == SUPPRESSED else float(shown)
         bars.append(Bar(label=label, value=value, shown=shown))
     return horizontal_bar_chart(bars, title=title, description=description, chart_id=chart_id)
 
 
 def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
     """What the figures pages show of the figures: counts disclosed (suppressed if public),
-    rates only where the counts they come from are shown, and charts with their tables."""
+    rates, ratios and shares worked out from the counts as shown (* where one is suppressed),
+    and charts with their tables."""
     months = [
         (
             row.label,
@@ -137,11 +158,8 @@ def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
         for label, key in areas
         if key in result.disproportionality
     ]
-    linked_share = (
-        f"{round(result.linked * 100 / result.total)}%"
-        if result.total and figures.showable(result.linked, result.total, public=public)
-        else "–"
-    )
+    # Of the rounded counts shown in public views, never the exact ones (`core.figures`).
+    _share, linked_share = Counting(suppressed=public).share(result.linked, result.total)
     county_names = [name for name, _count in result.by_county]
     trend = [
         (label, [figures.disclosed(counts.get(name, 0), public=public) for name in county_names])

@@ -17,7 +17,10 @@ of each group (TS021, usual residents), this module computes:
 Searches whose self-defined ethnicity is not stated, or not recorded, have no
 population to compare with: they are counted, and left out of the rates.
 Nothing here reads the database or rounds for display; suppression of small
-numbers for public views is the caller's job (`disclosed`).
+numbers for public views is the caller's job (`disclosed`), and so is passing
+the counts as shown (`shown_count`): a public page works these out from the
+rounded counts, never the exact ones, which a rate and a published population
+would give back.
 """
 
 import math

@@ -192,3 +192,150 @@ def test_the_staff_page_names_a_bad_month_and_refuses_a_backwards_range(searches
 def test_the_staff_page_is_refused_to_those_who_do_not_read_searches(searches, as_persona):
     assert as_persona("frontline").get(STAFF).status_code == 403
     assert as_persona("panel").get(STAFF).status_code == 403
+
+
+# Disclosure: no exact count from a rate, a ratio or a share ---------------------------------
+#
+# A count shown as 10 may be 8 to 12 searches; a rate per 1,000 people to two places of the
+# exact count, against the published Census population, gives it back (9 Black people
+# searched among 1,286 is 7.00 per 1,000, and 7.00 x 1.286 is 9.00), and so do a ratio or a
+# share of exact counts. In public every one of them is of the counts as shown.
+
+BLACK_RATE_OF_9 = f"{9 * 1000 / BLACK_POPULATION:.2f}"  # 7.00: the leak
+
+
+def _group_rows(html: str, table: int = 1) -> dict[str, list[str]]:
+    """A disproportionality table (1 = the force) by group: searches, population, rate,
+    ratio and outcome test, as shown."""
+    body = html.split(f'id="table-disproportionality-{table}"', 1)[1].split("</table>", 1)[0]
+    rows = body.split("<tbody", 1)[1].split("<tr")[1:]
+    cells = [
+        [cell.split(">", 1)[1].split("<", 1)[0] for cell in row.split("<td")[1:]] for row in rows
+    ]
+    return dict(zip(rates.GROUPS, cells, strict=True))
+
+
+def _figures_shown(html: str) -> str:
+    """The page's figures, from the totals to the last table of rates."""
+    start = html.index('id="total-searches"')
+    return html[start : html.index("</table>", html.rindex('id="table-disproportionality-'))]
+
+
+def _ratio_shown(a: int, n1: int, b: int, n2: int) -> str:
+    found = rates.rate_ratio(a, n1, b, n2)
+    assert found is not None
+    ratio, interval = found
+    return f"{ratio:.1f} ({interval.low:.1f} to {interval.high:.1f})"
+
+
+def _outcome_test_shown(linked: int, searches: int) -> str:
+    interval = rates.wilson_interval(linked, searches)
+    assert interval is not None
+    return (
+        f"{round(linked * 100 / searches)}% "
+        f"({round(interval.low * 100)}% to {round(interval.high * 100)}%)"
+    )
+
+
+def test_the_count_a_page_works_rates_from():
+    assert [figures.shown_count(n, public=True) for n in (0, 1, 7, 8, 9, 12, 13)] == [
+        0,
+        None,
+        None,
+        10,
+        10,
+        10,
+        15,
+    ]
+    assert figures.shown_count(9, public=False) == 9
+
+
+def test_a_public_rate_is_that_of_the_rounded_count_so_the_exact_one_is_not_recoverable(
+    searches,
+):
+    black = _group_rows(Client().get("/stop-search/public").content.decode())["black"]
+    searched, population, rate, ratio, _linked = black
+    assert (searched, population) == ("10", f"{BLACK_POPULATION:,}")  # 9 searches
+    assert rate == f"{10 * 1000 / BLACK_POPULATION:.2f}" == "7.78"
+    assert rate != BLACK_RATE_OF_9
+    # What a reader works back from the rate is the count shown, not the 9 behind it.
+    assert round(float(rate) * BLACK_POPULATION / 1000) == 10
+    # The ratio to the White rate (10 searches, shown as 10), of the counts shown too.
+    assert ratio == _ratio_shown(10, BLACK_POPULATION, 10, WHITE_POPULATION)
+    assert ratio != _ratio_shown(9, BLACK_POPULATION, 10, WHITE_POPULATION)
+
+
+def test_every_public_rate_is_of_the_count_shown_or_suppressed_with_it(searches):
+    html = Client().get("/stop-search/public").content.decode()
+    tables = html.count('id="table-disproportionality-')
+    assert tables == 2  # the force and Carmarthenshire
+    for table in range(1, tables + 1):
+        for group, (searched, population, rate, ratio, linked) in _group_rows(html, table).items():
+            people = int(population.replace(",", ""))
+            if searched == "*":
+                assert (rate, ratio, linked) == ("*", "*", "*"), group
+            else:
+                assert rate == f"{int(searched) * 1000 / people:.2f}", group
+
+
+def test_the_public_figures_are_the_same_for_exact_counts_that_round_alike(searches, world):
+    """The page is a function of the counts as shown: one more search that rounds to the same
+    counts everywhere changes nothing on it, so nothing on it tells 9 from 10."""
+    before = Client().get("/stop-search/public").content.decode()
+    _search(world, date(2026, 10, 10), BLACK, "no_further_action", False, world.carmarthenshire)
+    tallies.rebuild()
+    black = next(
+        g for g in figures.compute().disproportionality[figures.FORCE].groups if g.group == "black"
+    )
+    assert black.searches == 10  # was 9
+    after = Client().get("/stop-search/public").content.decode()
+    assert _figures_shown(after) == _figures_shown(before)
+    assert BLACK_RATE_OF_9 not in _figures_shown(before)
+
+
+def test_the_forces_own_staff_still_see_rates_of_the_exact_counts(searches, as_persona):
+    black = _group_rows(as_persona("inspector").get(STAFF).content.decode())["black"]
+    assert black[:3] == ["9", f"{BLACK_POPULATION:,}", BLACK_RATE_OF_9]
+    assert black[3] == _ratio_shown(9, BLACK_POPULATION, 10, WHITE_POPULATION)
+    # The commissioner's office, which sees aggregates only, gets the public arithmetic.
+    office = _group_rows(as_persona("opcc").get(STAFF).content.decode())["black"]
+    assert office[:3] == ["10", f"{BLACK_POPULATION:,}", "7.78"]
+
+
+@pytest.fixture
+def linked_searches(world):
+    """23 White people searched, 12 with a linked outcome (shown as 25 and 10), and 3 Asian
+    people (shown as *)."""
+    for n in range(23):
+        _search(world, date(2026, 9, 1 + n), WHITE, "arrest", n < 12, world.carmarthenshire)
+    for n in range(3):
+        _search(world, date(2026, 9, 1 + n), "asian_indian", "arrest", True, world.carmarthenshire)
+    tallies.rebuild()
+
+
+def test_public_shares_are_of_the_rounded_counts_and_suppressed_with_them(linked_searches):
+    html = Client().get("/stop-search/public").content.decode()
+    # 15 linked of 26 searches (58%) shown as 15 of 25: the share shown is 60%.
+    assert 'id="linked-share">60%</dd>' in html
+    rows = _group_rows(html)
+    white = rows["white"]
+    assert white[0] == "25"
+    assert white[2] == f"{25 * 1000 / WHITE_POPULATION:.2f}"
+    # 12 of 23 (52%) shown as 10 of 25: the outcome test is 40%, its interval of 10 and 25.
+    assert white[4] == _outcome_test_shown(10, 25)
+    assert white[4] != _outcome_test_shown(12, 23)
+    # 3 Asian people searched: the count, its rate, ratio and outcome test are all *.
+    assert rows["asian"] == ["*", f"{5_823:,}", "*", "*", "*"]
+    # No one of the other groups: a rate of 0, no ratio, no outcome test.
+    assert rows["mixed"][2:] == ["0.00", "–", "–"]
+
+
+def test_a_share_is_suppressed_when_those_left_out_of_it_are_few(searches, world):
+    # 21 searches of which 10 linked: 11 not linked, both shown. Then the few not linked.
+    for n in range(9):
+        _search(world, date(2026, 9, 11 + n), WHITE, "arrest", True, world.carmarthenshire)
+    tallies.rebuild()
+    html = Client().get("/stop-search/public").content.decode()
+    white = _group_rows(html)["white"]
+    # 19 White searches, 14 linked (at present), 5 not: a share would give the 5 away.
+    assert (white[0], white[4]) == ("20", "*")
