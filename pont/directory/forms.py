@@ -35,9 +35,18 @@ class ServiceSearchForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Shows services that help with everything you select."),
+        error_messages={"invalid_choice": _("Select what the person needs help with from the list")},
     )
-    county = forms.ChoiceField(label=_("County"), required=False)
-    language = forms.ChoiceField(label=_("Offered in"), required=False)
+    county = forms.ChoiceField(
+        label=_("County"),
+        required=False,
+        error_messages={"invalid_choice": _("Select a county from the list")},
+    )
+    language = forms.ChoiceField(
+        label=_("Offered in"),
+        required=False,
+        error_messages={"invalid_choice": _("Select a language from the list")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,8 +64,16 @@ class ServiceSearchForm(forms.Form):
 class PublicServiceFilterForm(forms.Form):
     """The public list's filters: what the service helps with, and where."""
 
-    need = forms.ChoiceField(label=_("Help with"), required=False)
-    county = forms.ChoiceField(label=_("Where you live"), required=False)
+    need = forms.ChoiceField(
+        label=_("Help with"),
+        required=False,
+        error_messages={"invalid_choice": _("Select what you need help with from the list")},
+    )
+    county = forms.ChoiceField(
+        label=_("Where you live"),
+        required=False,
+        error_messages={"invalid_choice": _("Select where you live from the list")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -47,6 +47,8 @@ def service_search(request: AuthenticatedRequest) -> HttpResponse:
         services = selectors.service_search(
             text=data["q"], needs=data["need"], county=data["county"], language=data["language"]
         )
+    elif form.is_bound:  # a filter that is not one of the choices: said so, nothing listed
+        services = services.none()
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -77,6 +79,8 @@ def public_service_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         need, county = form.cleaned_data["need"], form.cleaned_data["county"]
     services = selectors.public_service_list(need=need, county=county)
+    if form.is_bound and not form.is_valid():  # said so at the field; nothing listed
+        services = services.none()
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

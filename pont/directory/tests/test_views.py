@@ -95,7 +95,7 @@ def test_each_result_says_what_an_officer_needs_to_refer(directory, as_persona):
         "Welsh, English",
         "Monday to Friday, 10:00 to 16:00",
         "Saturday, 10:00 to 12:30 (Family morning)",
-        "029 2018 0901 extension 12 (Hub desk)",
+        '<a class="govuk-link" href="tel:02920180901">029 2018 0901</a> extension 12 (Hub desk)',
         "Call in, phone, or ask an officer to refer you through Pont.",
         "Takes referrals through Pont",
         "Drugs",
@@ -123,6 +123,35 @@ def test_a_search_that_is_not_valid_shows_the_error_summary(directory, as_person
     html = response.content.decode()
     assert "There is a problem" in html
     assert 'href="#id_county"' in html
+    # It says what to do, in words, and lists nothing (not every service, as if it matched).
+    assert "Select a county from the list" in html
+    assert "is not one of the available choices" not in html
+    assert _found(response) == []
+
+
+def test_a_public_filter_that_is_not_one_of_the_choices_says_so_and_lists_nothing(directory):
+    response = Client().get(PUBLIC, {"need": "<b>x</b>", "county": "ceredigion"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "Select what you need help with from the list" in html
+    assert _found(response) == []
+    assert "<b>x</b>" not in html
+
+
+def test_a_services_phone_email_and_website_can_be_used_from_the_page(directory, as_persona):
+    service = Service.objects.filter(status="active", phones__isnull=False).first()
+    phone = service.phones.first()
+    email = service.email or service.organization.email
+    website = service.url or service.organization.website
+    assert email and website  # the demo directory gives both
+    for html in (
+        Client().get(PUBLIC).content.decode(),
+        as_persona(CUSTODY).get(service.get_absolute_url()).content.decode(),
+    ):
+        assert f'href="tel:{phone.number.replace(" ", "")}"' in html
+        assert f'href="mailto:{email}"' in html
+        assert f'href="{website}"' in html
 
 
 def test_searches_are_not_audited_the_directory_holds_no_personal_data(directory, as_persona):
