@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pont.core.models import TimeStampedModel, VersionedModel
-from pont.core.validators import format_uk_phone
+from pont.core.validators import format_uk_phone, normalise_postcode, normalise_uk_phone
 
 
 class Person(TimeStampedModel, VersionedModel):
@@ -178,3 +179,19 @@ class ContactRoute(TimeStampedModel):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def reaches_the_person(self) -> bool:
+        """Whether a service can reach the person by this route on its own: a UK phone number
+        that parses, or a postal address with a first line and a valid postcode. An email
+        address is not enough (the referral's completeness gate)."""
+        try:
+            if self.kind == self.Kind.PHONE:
+                normalise_uk_phone(self.phone)
+                return True
+            if self.kind == self.Kind.ADDRESS:
+                normalise_postcode(self.postcode)
+                return bool(self.address_line_1)
+        except ValidationError:
+            return False
+        return False

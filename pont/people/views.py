@@ -118,12 +118,14 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
     person = services.person_consult(actor=request.user, person_id=person_id)
     if person is None:
         raise Http404
+    routes = list(selectors.contact_routes_of(person=person))
     return render(
         request,
         "people/detail.html",
         {
             "person": person,
-            "routes": selectors.contact_routes_of(person=person),
+            "routes": routes,
+            "reachable": any(route.reaches_the_person for route in routes),
             "may_change": request.user.has_perm(CHANGE_PERSON),
             "actions": person_actions_for(request.user, person.pk),
             "sections": person_sections_for(request.user, person),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.validators import normalise_postcode, normalise_uk_phone
+from pont.core.validators import normalise_postcode
 from pont.people.models import ContactRoute, Person
 
 NEED_A_ROUTE = _("Add a UK phone number or a postal address with a valid postcode for this person.")
@@ -37,20 +37,17 @@ class Completeness:
 
 
 def _usable(route: ContactRoute) -> tuple[bool, str | None]:
-    """Whether a route can be used to reach the person, and why not."""
-    if route.kind == ContactRoute.Kind.PHONE:
-        try:
-            normalise_uk_phone(route.phone)
-        except ValidationError:
-            return False, str(PHONE_DOES_NOT_PARSE % {"number": route.phone})
+    """Whether a route can be used to reach the person (`reaches_the_person`), and why not."""
+    if route.reaches_the_person:
         return True, None
+    if route.kind == ContactRoute.Kind.PHONE:
+        return False, str(PHONE_DOES_NOT_PARSE % {"number": route.phone})
     if route.kind == ContactRoute.Kind.ADDRESS:
         try:
             normalise_postcode(route.postcode)
         except ValidationError:
             return False, str(POSTCODE_INVALID % {"postcode": route.postcode})
-        return bool(route.address_line_1), None
-    return False, None  # email alone is not enough to reach someone leaving custody
+    return False, None  # an address without its first line; email alone is not enough
 
 
 def check_completeness(person: Person, *, source_kind: str) -> Completeness:

@@ -276,3 +276,27 @@ def test_removing_a_route_from_the_page(world, as_persona, rhys):
     route.refresh_from_db()
     assert route.ended_at is not None
     assert "01970 612345" not in client.get(rhys.get_absolute_url()).content.decode()
+
+
+def test_a_record_with_only_an_email_warns_that_a_referral_cannot_be_sent(world, as_persona, rhys):
+    warning = "A service could not reach this person with these details alone."
+    services.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=rhys.pk,
+        kind="email",
+        use="home",
+        values={"email": "rhys@example.test"},
+    )
+    officer = as_persona(CUSTODY)
+    assert warning in officer.get(rhys.get_absolute_url()).content.decode()
+    services.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=rhys.pk,
+        kind="phone",
+        use="mobile",
+        values={"phone": "07812 345678"},
+    )
+    assert warning not in officer.get(rhys.get_absolute_url()).content.decode()
+    # Another organisation's worker, with no relationship to him: as if there were no record.
+    assert as_persona(PROV_A).get(rhys.get_absolute_url()).status_code == 404
+    assert as_persona(PANEL).get(rhys.get_absolute_url()).status_code == 403
