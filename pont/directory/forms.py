@@ -47,6 +47,11 @@ class ServiceSearchForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Select a language from the list")},
     )
+    open_now = forms.BooleanField(
+        label=_("Open now"),
+        required=False,
+        help_text=_("By the opening times the service gives (bank holidays are not known)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,6 +25,7 @@ from pont.core.exceptions import ApplicationError, ConflictError
 from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
+from .opening import open_at
 from .forms import PublicServiceFilterForm, ServiceReferralSettingsForm, ServiceSearchForm
 from .models import Service
 
@@ -47,6 +48,8 @@ def service_search(request: AuthenticatedRequest) -> HttpResponse:
         services = selectors.service_search(
             text=data["q"], needs=data["need"], county=data["county"], language=data["language"]
         )
+        if data["open_now"]:  # worked out from the schedules already fetched with them
+            services = [s for s in services if open_at(s.schedules.all())]  # type: ignore[assignment]
     elif form.is_bound:  # a filter that is not one of the choices: said so, nothing listed
         services = services.none()
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -7,6 +7,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from pont.directory.models import Schedule, Service, ServiceLanguage
+from pont.directory.opening import open_at
 
 register = template.Library()
 
@@ -85,3 +86,9 @@ def language_name(language: ServiceLanguage) -> str:
 @register.filter
 def counties(service: Service) -> str:
     return ", ".join(str(area.get_county_display()) for area in service.service_areas.all())
+
+
+@register.filter
+def open_now(service: Service) -> bool | None:
+    """Whether the service is open now by its schedules (None: they do not say)."""
+    return open_at(service.schedules.all())
