@@ -35,8 +35,6 @@ def _person_to_change_or_404(request: AuthenticatedRequest, person_id: int) -> P
     return person
 
 
-@capability_required(VIEW_PERSON)
-@require_http_methods(["GET", "POST"])
 def _refer_to(request: AuthenticatedRequest) -> Any:
     """The service an officer came from ("Refer someone to this service"), if they may refer
     and it takes referrals through Pont; each person found then offers a referral to it."""
@@ -49,6 +47,8 @@ def _refer_to(request: AuthenticatedRequest) -> Any:
     return service if service is not None and service.can_receive_referrals else None
 
 
+@capability_required(VIEW_PERSON)
+@require_http_methods(["GET", "POST"])
 def person_search(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonSearchForm(request.POST or None)
     results = None
