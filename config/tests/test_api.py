@@ -147,13 +147,17 @@ def test_api_client_pages_show_the_key_once(world, as_persona):
     from pont.testing.http import post_form
 
     admin = as_persona(SYSADMIN)
-    response = post_form(
+    created = post_form(
         admin,
         "/accounts/api-clients/new",
-        {"name": "DDAS case system", "organisation": world.provider_a.pk},
+        {
+            "name": "DDAS case system",
+            "organisation": world.provider_a.pk,
+            "scopes": ["referrals:read"],
+        },
     )
-    assert response.status_code == 200
-    page = response.content.decode()
+    assert created.status_code == 302  # to the page that shows the key, once
+    page = admin.get(created["Location"]).content.decode()
     client = world.provider_a.api_clients.get()
     assert f"pont_{client.key_prefix}_" in page
     listing = admin.get("/accounts/api-clients").content.decode()

@@ -81,14 +81,18 @@ class ApiClientCreateForm(forms.Form):
         label=_("Name of the partner system"),
         max_length=120,
         help_text=_("For example, the provider's case management system."),
+        error_messages={"required": _("Enter the name of the partner system")},
     )
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none()
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        error_messages={"required": _("Select the organisation whose records the client sees")},
     )
     scopes = forms.MultipleChoiceField(
         label=_("What it may do"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one scope: what the partner system may do")},
     )
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
@@ -97,3 +101,6 @@ class ApiClientCreateForm(forms.Form):
         scopes = self.fields["scopes"]
         assert isinstance(scopes, forms.MultipleChoiceField)  # noqa: S101 - narrows the type
         scopes.choices = list(known_scopes().items())
+        # A client with no scope can only check its key: when there are scopes to give, one
+        # at least is needed (with none registered, the page says so and asks for none).
+        scopes.required = bool(scopes.choices)

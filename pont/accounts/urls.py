@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     path("api-clients", views.api_client_list, name="api_client_list"),
     path("api-clients/new", views.api_client_create, name="api_client_create"),
+    path("api-clients/<int:client_id>/added", views.api_client_created, name="api_client_created"),
     path("api-clients/<int:client_id>/revoke", views.api_client_revoke, name="api_client_revoke"),
 ]

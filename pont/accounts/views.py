@@ -27,6 +27,7 @@ from . import otp, selectors, services
 from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
 from .http import AuthenticatedRequest
 from .middleware import AUTH_TIME_KEY, second_factor_not_required
+from .models import ApiClient
 from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS
 
 security_log = logging.getLogger("pont.security")
@@ -289,6 +290,18 @@ def api_client_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/api_client_list.html", {"clients": clients})
 
 
+def _new_key_session_key(client_id: int) -> str:
+    """Where the session keeps a new client's key until its page shows it, once."""
+    return f"accounts.api_client_key.{client_id}"
+
+
+def _api_client_or_404(request: AuthenticatedRequest, client_id: int) -> ApiClient:
+    client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)
+    if client is None:
+        raise Http404
+    return client
+
+
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def api_client_create(request: AuthenticatedRequest) -> HttpResponse:
@@ -305,20 +318,36 @@ def api_client_create(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            return render(
-                request, "accounts/api_client_created.html", {"client": client, "key": key}
-            )
+            # POST-redirect-GET: reloading the page that shows the key creates nothing more.
+            request.session[_new_key_session_key(client.pk)] = key
+            return redirect("accounts:api_client_created", client_id=client.pk)
     return render(
         request, "accounts/api_client_create.html", {"form": form}, status=form_status(form)
     )
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
-@require_POST
+@require_http_methods(["GET"])
+def api_client_created(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
+    """The new client's key, shown once: taken out of the session as it is shown, so a reload
+    (or another manager) is told it was shown and how to get a new one."""
+    client = _api_client_or_404(request, client_id)
+    key = request.session.pop(_new_key_session_key(client.pk), None)
+    return render(request, "accounts/api_client_created.html", {"client": client, "key": key})
+
+
+@capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
+@require_http_methods(["GET", "POST"])
 def api_client_revoke(request: AuthenticatedRequest, client_id: int) -> HttpResponse:
-    client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)
-    if client is None:
-        raise Http404
+    """Revoke a client's key: a page asks to confirm (GET), its button revokes (POST)."""
+    client = _api_client_or_404(request, client_id)
+    if request.method == "GET":
+        if not client.is_active:
+            messages.info(
+                request, _("The key for %(name)s is already revoked.") % {"name": client.name}
+            )
+            return redirect("accounts:api_client_list")
+        return render(request, "accounts/api_client_revoke.html", {"client": client})
     services.api_client_revoke(actor=request.user, client=client)
     messages.success(request, _("The key for %(name)s no longer works.") % {"name": client.name})
     return redirect("accounts:api_client_list")

@@ -2,16 +2,19 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api import not_found_body
+from .api import not_found_body, too_large_body
+from .middleware import with_api_headers
 from .navigation import nav_items_for
-from .web_middleware import is_partner_api_request
+from .web_middleware import API_PREFIX, is_partner_api_request
 
 
 @login_not_required
@@ -91,6 +94,13 @@ def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        # Refused by Django before the API saw it: answered in the API's error shape. A body
+        # over DATA_UPLOAD_MAX_MEMORY_SIZE is 413 (Content Too Large), not a bare 400.
+        if isinstance(exception, RequestDataTooBig):
+            return with_api_headers(JsonResponse(too_large_body(), status=413))
+        body = {"message": _("The request is not valid."), "extra": {}}
+        return with_api_headers(JsonResponse(body, status=400))
     return _error(request, "errors/400.html", 400)
 
 

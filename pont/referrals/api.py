@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.db import transaction
@@ -20,7 +20,7 @@ from ninja import Query, Router
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
-from pont.core.api import in_utc
+from pont.core.api import IsoDateTime, in_utc
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 
@@ -112,13 +112,17 @@ ERRORS: dict[int, Any] = {
     409: ErrorOut,
     422: ErrorOut,
 }
+# A write's body over the size Pont accepts (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 413: ErrorOut}
 
 
 def _client(request: HttpRequest, scope: str) -> ApiClient:
     client = request.auth  # type: ignore[attr-defined]
     if not isinstance(client, ApiClient) or not client.has_scope(scope):
         raise ApplicationError(
-            f"This API key does not have the {scope} scope.", {"scope": scope}, status=403
+            str(_("This API key does not have the %(scope)s scope.") % {"scope": scope}),
+            {"scope": scope},
+            status=403,
         )
     return client
 
@@ -173,10 +177,30 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 )
 def list_referrals(
     request: HttpRequest,
-    cursor: str = "",
-    updated_since: datetime | None = None,
-    status: str = "",
-    limit: int = Query(50, ge=1, le=MAX_PAGE),
+    cursor: str = Query(
+        "",
+        description="The `next_cursor` of the page before, to get the next page. Send the same "
+        "`updated_since`, `status` and `limit` with it: the cursor holds only the position.",
+    ),
+    updated_since: Annotated[
+        IsoDateTime | None,
+        Query(
+            description="Only referrals changed at or after this moment: ISO 8601 with its "
+            "offset from UTC, such as `2026-11-01T00:00:00Z` (URL-encode a `+` as `%2B`); one "
+            "without an offset is read as UK time. Poll with the latest `updated_at` you have "
+            "seen.",
+            examples=["2026-11-01T00:00:00Z"],
+        ),
+    ] = None,
+    status: str = Query(
+        "",
+        description="Only referrals in this status: `requested`, `accepted`, `rejected`, "
+        "`in-progress`, `completed`, `failed` or `cancelled`. Empty: every status.",
+        examples=["requested"],
+    ),
+    limit: int = Query(
+        50, ge=1, le=MAX_PAGE, description="How many referrals a page holds: 1 to 100."
+    ),
 ) -> HttpResponse:
     """Referrals in the order they last changed, oldest first: poll with `updated_since`, page with
     `cursor`. A referral never sent (a draft, or a draft cancelled) is never shown."""
@@ -239,7 +263,7 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 
 @router.patch(
     "/{uuid:referral_id}",
-    response={200: ReferralOut, 412: ErrorOut, 428: ErrorOut, **ERRORS},
+    response={200: ReferralOut, 412: ErrorOut, 428: ErrorOut, **WRITE_ERRORS},
     summary="Change a referral's status (needs If-Match)",
     operation_id=UPDATE_OPERATION,
     openapi_extra={**IF_MATCH, **WITH_ETAG},
@@ -303,7 +327,7 @@ def update_referral(
 
 @router.post(
     "/{uuid:referral_id}/contact-attempts",
-    response={201: ContactAttemptOut, **ERRORS},
+    response={201: ContactAttemptOut, **WRITE_ERRORS},
     summary="Record an attempt to contact the person (needs Idempotency-Key)",
     openapi_extra=IDEMPOTENCY_KEY,
 )
@@ -335,7 +359,7 @@ def record_contact_attempt(
 
 @router.post(
     "/{uuid:referral_id}/appointments",
-    response={201: AppointmentOut, **ERRORS},
+    response={201: AppointmentOut, **WRITE_ERRORS},
     summary="Book an appointment (needs Idempotency-Key)",
     openapi_extra=IDEMPOTENCY_KEY,
 )
@@ -368,7 +392,7 @@ def book_appointment(
 
 @router.post(
     "/{uuid:referral_id}/outcomes",
-    response={201: ReferralOut, **ERRORS},
+    response={201: ReferralOut, **WRITE_ERRORS},
     summary="Record an outcome: attendance, an appointment cancelled, treatment started, or "
     "closure (needs Idempotency-Key)",
     openapi_extra=IDEMPOTENCY_KEY,

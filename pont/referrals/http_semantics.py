@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import ApiClient
 from pont.core import rows
+from pont.core.api import api_status
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError
 
@@ -89,7 +90,7 @@ def idempotent(
                 status, body = handler()
         except ApplicationError as error:
             # A refused request is a result too: a retry gets the same refusal.
-            status, body = error.status, error.as_payload()
+            status, body = api_status(error), error.as_payload()
         _store(client, key, status, body)
     return json_response(body, status=status)
 

@@ -4,8 +4,15 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from pont.core.api import UtcDateTime
+
+DATE_TIME = (
+    "ISO 8601 text with its offset from UTC, such as `2026-11-27T10:15:00Z` or "
+    "`2026-11-27T10:15:00+00:00`; one without an offset is read as UK time. A number "
+    "(Unix time) or a date alone is refused."
+)
 
 
 class PersonOut(Schema):
@@ -98,47 +105,85 @@ class ReferralPageOut(Schema):
     )
 
 
-class ReferralPatchIn(Schema):
+# The longest reason for rejecting and closure note, as the portal's forms allow (ReasonForm,
+# CloseForm): the API takes no more than a person can type on the page. A closure reason is a
+# reference data code (core.models: at most 64 characters).
+REASON_MAX = 2000
+NOTE_MAX = 2000
+CODE_MAX = 64
+
+
+class InSchema(Schema):
+    """A request body: a field Pont does not know is refused (422, naming it), never ignored,
+    so a misspelt field cannot lose its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReferralPatchIn(InSchema):
     """A status change. Accept; reject with a reason; or close with a closure reason code."""
 
     status: Literal["accepted", "rejected", "completed", "failed"]
-    reason: str = Field("", description="Required when rejecting.")
-    closure_reason: str = Field("", description="Required when closing (completed or failed).")
-    note: str = ""
-    already_known_to_provider: bool | None = None
+    reason: str = Field(
+        "", max_length=REASON_MAX, description="Required when rejecting (at most 2,000 characters)."
+    )
+    closure_reason: str = Field(
+        "",
+        max_length=CODE_MAX,
+        description="Required when closing (completed or failed): a WNDSM closure reason code.",
+    )
+    note: str = Field(
+        "", max_length=NOTE_MAX, description="When closing: a note (at most 2,000 characters)."
+    )
+    already_known_to_provider: bool | None = Field(
+        None, description="When accepting: was the person already known to your service?"
+    )
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
-                {"status": "accepted"},
+                {"status": "accepted", "already_known_to_provider": False},
                 {"status": "rejected", "reason": "Outside our area"},
+                {"status": "completed", "closure_reason": "planned_complete"},
             ]
-        }
-    }
+        },
+    )
 
 
-class ContactAttemptIn(Schema):
+class ContactAttemptIn(InSchema):
     method: Literal["phone", "text", "email", "letter", "visit", "in_person"]
-    attempted_at: UtcDateTime
+    attempted_at: UtcDateTime = Field(description=DATE_TIME)
     result: Literal["reached", "no_answer", "message_left", "wrong_details", "declined"]
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=NOTE_MAX)
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {"method": "phone", "attempted_at": "2026-11-27T10:15:00Z", "result": "no_answer"}
             ]
-        }
-    }
+        },
+    )
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(InSchema):
     kind: Literal["assessment", "follow_up", "treatment"] = "assessment"
-    starts_at: UtcDateTime
+    starts_at: UtcDateTime = Field(description=DATE_TIME)
     place: str = Field(min_length=1, max_length=300)
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "assessment",
+                    "starts_at": "2026-12-01T14:00:00Z",
+                    "place": "Llanelli hub, 2 Stepney Street",
+                }
+            ]
+        },
+    )
 
-class OutcomeIn(Schema):
+
+class OutcomeIn(InSchema):
     """An outcome: attendance at an appointment, an appointment cancelled, treatment started,
     or closure."""
 
@@ -149,9 +194,24 @@ class OutcomeIn(Schema):
         "cancel it and book the new time; one the referrer set is theirs to change: 409).",
     )
     attendance: Literal["attended", "did_not_attend", "left_early"] | None = None
-    started_at: UtcDateTime | None = Field(None, description="For treatment_started.")
-    closure_reason: str = Field("", description="For closed: a WNDSM closure reason code.")
-    note: str = ""
+    started_at: UtcDateTime | None = Field(None, description=f"For treatment_started. {DATE_TIME}")
+    closure_reason: str = Field(
+        "", max_length=CODE_MAX, description="For closed: a WNDSM closure reason code."
+    )
+    note: str = Field(
+        "", max_length=NOTE_MAX, description="For closed: a note (at most 2,000 characters)."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "attendance", "appointment_id": 12, "attendance": "did_not_attend"},
+                {"type": "appointment_cancelled", "appointment_id": 13},
+                {"type": "treatment_started", "started_at": "2026-12-01T14:30:00Z"},
+                {"type": "closed", "closure_reason": "planned_complete", "note": "Finished"},
+            ]
+        },
+    )
 
 
 class ErrorOut(Schema):

@@ -139,12 +139,21 @@ RULES = [
         "accounts:api_client_create",
         staff_view(get=same_for(_MANAGERS, 200), post=same_for(_MANAGERS, 200), capable=_MANAGERS),
     ),
-    # A client of provider A: provider B's manager is told it does not exist.
+    # A client of provider A: provider B's manager is told it does not exist. Revoking asks
+    # first (GET, the confirmation page), then revokes (POST).
     Rule(
         "accounts:api_client_revoke",
         staff_view(
-            post={PROV_A_MGR: REDIRECT, SYSADMIN: REDIRECT, PROV_B_MGR: 404}, capable=_MANAGERS
+            get={PROV_A_MGR: 200, SYSADMIN: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: REDIRECT, SYSADMIN: REDIRECT, PROV_B_MGR: 404},
+            capable=_MANAGERS,
         ),
+        kwargs={"client_id": "client_a"},
+    ),
+    # The page that shows a new client's key once (here: that it was shown already).
+    Rule(
+        "accounts:api_client_created",
+        staff_view(get={PROV_A_MGR: 200, SYSADMIN: 200, PROV_B_MGR: 404}, capable=_MANAGERS),
         kwargs={"client_id": "client_a"},
     ),
     # Dated reference data: the system administrator only.

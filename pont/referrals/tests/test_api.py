@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -123,7 +123,7 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
         content_type="application/json",
         headers=headers,
     )
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     assert unknown.json()["extra"] == {"fields": {"closure_reason": ["nonsense"]}}
     # An unplanned reason fails a referral: asked to complete with it, nothing changes.
     mismatched = Client().patch(
@@ -132,7 +132,7 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
         content_type="application/json",
         headers=headers,
     )
-    assert mismatched.status_code == 400
+    assert mismatched.status_code == 422
     assert mismatched.json()["extra"]["fields"]["status"] == ["completed"]
     unchanged = Referral.objects.get(pk=referral.pk)
     assert (unchanged.status, unchanged.version) == ("in-progress", referral.version)
@@ -144,7 +144,7 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
         content_type="application/json",
         headers=headers,
     )
-    assert early.status_code == 400
+    assert early.status_code == 422
     assert list(early.json()["extra"]["fields"]) == ["closure_reason"]
     assert Referral.objects.get(pk=referral.pk).status == "in-progress"
     from pont.referrals import services
@@ -266,7 +266,7 @@ def test_outcomes_record_attendance_treatment_and_closure(world):
     )
     assert closed.json()["status"] == "completed"
     missing = _post(_url(referral, "/outcomes"), {"type": "attendance"}, headers, key="o4")
-    assert missing.status_code == 400
+    assert missing.status_code == 422
 
 
 def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(world):
@@ -297,7 +297,7 @@ def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(wo
     )
     assert cancelled.status_code == 201
     missing = {"type": "appointment_cancelled"}
-    assert _post(_url(referral, "/outcomes"), missing, headers, key="a2").status_code == 400
+    assert _post(_url(referral, "/outcomes"), missing, headers, key="a2").status_code == 422
     assert _post(_url(referral, "/outcomes"), close, headers, key="c2").status_code == 201
     shown = Client().get(_url(referral), headers=headers).json()
     assert [a["attendance"] for a in shown["appointments"]] == ["cancelled", "cancelled"]
@@ -325,7 +325,7 @@ def test_the_list_pages_with_a_cursor_and_filters_by_updated_since(world):
     )
     assert none["items"] == []
     bad = Client().get("/api/v1/referrals/?cursor=not-a-cursor", headers=headers)
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.json()["extra"] == {"fields": {"cursor": ["invalid"]}}
     too_big = Client().get("/api/v1/referrals/?limit=1000", headers=headers)
     assert too_big.status_code == 422
@@ -478,6 +478,293 @@ def test_a_contact_attempt_before_the_referral_was_sent_is_refused_at_its_field(
         "result": "no_answer",
     }
     refused = _post(_url(referral, "/contact-attempts"), attempt, _key(world))
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert list(refused.json()["extra"]["fields"]) == ["attempted_at"]
     assert ContactAttempt.objects.filter(referral=referral).count() == 0
+
+
+# The walkthrough's defects: unknown fields, sizes, date-times, one status for field errors,
+# JSON for what Django refuses itself, the schema's examples and parameters.
+
+
+def _patch(referral, body, headers, version=None):
+    return Client().patch(
+        _url(referral),
+        json.dumps(body),
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{version or referral.version}"'},
+    )
+
+
+def _refused_to_others(world, referral, send):
+    """The same valid request, from another provider's key (404, as for no referral) and from
+    a key of the right provider without referrals:write (403): nothing is written."""
+    other_key, read_only_key = _key(world, "b"), _key(world, scopes=["referrals:read"])
+    referral = Referral.objects.get(pk=referral.pk)
+    before = AuditEvent.objects.count()
+    other = send(other_key)
+    assert other.status_code == 404
+    assert other.json() == {"message": "Referral not found.", "extra": {}}
+    read_only = send(read_only_key)
+    assert read_only.status_code == 403
+    assert read_only.json()["extra"] == {"scope": "referrals:write"}
+    assert AuditEvent.objects.filter(sequence__gt=before).count() == 0
+    unchanged = Referral.objects.get(pk=referral.pk)
+    assert (unchanged.status, unchanged.version) == (referral.status, referral.version)
+
+
+UNKNOWN_FIELD = "Pont does not know this field: check its spelling, or leave it out."
+
+
+@pytest.mark.parametrize(
+    ("tail", "body", "typo"),
+    [
+        ("", {"status": "rejected", "reason": "Outside our area", "reasn": "typo"}, "reasn"),
+        (
+            "/contact-attempts",
+            {"method": "phone", "attempted_at": "NOW", "result": "no_answer", "notes": "x"},
+            "notes",
+        ),
+        ("/appointments", {"starts_at": "NOW", "place": "Hub", "plce": "Hub"}, "plce"),
+        (
+            "/outcomes",
+            {"type": "closed", "closure_reason": "client_declined", "not": "Moved away"},
+            "not",
+        ),
+    ],
+)
+def test_an_unknown_field_in_a_body_is_refused_naming_it(world, tail, body, typo):
+    referral = sent_earlier(referral_in(world, "requested" if not tail else "accepted"))
+    now = timezone.now().isoformat()
+    body = {key: now if value == "NOW" else value for key, value in body.items()}
+    headers = _key(world)
+
+    def send(headers, body=body):
+        if tail:
+            return _post(_url(referral, tail), body, headers, key=str(len(body)))
+        return _patch(referral, body, headers)
+
+    before = AuditEvent.objects.count()
+    refused = send(headers)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "message": "The request is not valid.",
+        "extra": {"fields": {typo: [UNKNOWN_FIELD]}},
+    }
+    assert AuditEvent.objects.filter(sequence__gt=before).count() == 0
+    assert Referral.objects.get(pk=referral.pk).version == referral.version
+    valid = {key: value for key, value in body.items() if key != typo}
+    _refused_to_others(world, referral, lambda h: send(h, valid))
+    assert send(headers, valid).status_code in (200, 201)
+
+
+def test_every_request_body_forbids_unknown_fields_in_the_schema():
+    from config.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    for name in ("ReferralPatchIn", "ContactAttemptIn", "AppointmentIn", "OutcomeIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_a_reason_or_note_longer_than_the_portal_allows_is_refused_at_its_field(world):
+    from pont.referrals.forms import CloseForm, ReasonForm
+
+    limit = 2000
+    assert ReasonForm().fields["reason"].max_length == CloseForm.base_fields["note"].max_length
+    assert ReasonForm().fields["reason"].max_length == limit
+    headers = _key(world)
+    referral = referral_in(world, "requested")
+    long_reason = _patch(referral, {"status": "rejected", "reason": "x" * (limit + 1)}, headers)
+    assert long_reason.status_code == 422
+    assert list(long_reason.json()["extra"]["fields"]) == ["reason"]
+    open_one = referral_in(world, "in-progress", person=reachable_person(world, given_name="Ann"))
+    close = {"status": "failed", "closure_reason": "client_declined", "note": "n" * (limit + 1)}
+    long_note = _patch(open_one, close, headers)
+    assert long_note.status_code == 422
+    assert list(long_note.json()["extra"]["fields"]) == ["note"]
+    outcome = {"type": "closed", "closure_reason": "client_declined", "note": "n" * (limit + 1)}
+    long_outcome = _post(_url(open_one, "/outcomes"), outcome, headers)
+    assert long_outcome.status_code == 422
+    assert list(long_outcome.json()["extra"]["fields"]) == ["note"]
+    unchanged = Referral.objects.get(pk=open_one.pk)
+    assert (unchanged.status, unchanged.version) == ("in-progress", open_one.version)
+    # At the limit: taken, and kept whole.
+    at_limit = {"status": "rejected", "reason": "r" * limit}
+    _refused_to_others(world, referral, lambda h: _patch(referral, at_limit, h))
+    rejected = _patch(referral, at_limit, headers)
+    assert rejected.status_code == 200
+    assert Referral.objects.get(pk=referral.pk).rejection_reason == "r" * limit
+
+
+@pytest.mark.parametrize("when", [1764238500, "1764238500", 1764238500.5, "2026-11-27", "", True])
+def test_a_date_time_that_is_not_iso_8601_text_is_refused_at_its_field(world, when):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    attempt = {"method": "phone", "attempted_at": when, "result": "no_answer"}
+    refused = _post(_url(referral, "/contact-attempts"), attempt, headers, key="a")
+    assert refused.status_code == 422
+    assert list(refused.json()["extra"]["fields"]) == ["attempted_at"]
+    appointment = {"starts_at": when, "place": "Hub"}
+    refused = _post(_url(referral, "/appointments"), appointment, headers, key="b")
+    assert list(refused.json()["extra"]["fields"]) == ["starts_at"]
+    started = {"type": "treatment_started", "started_at": when}
+    refused = _post(_url(referral, "/outcomes"), started, headers, key="c")
+    assert list(refused.json()["extra"]["fields"]) == ["started_at"]
+    if not isinstance(when, bool):
+        listed = Client().get("/api/v1/referrals/", {"updated_since": when}, headers=headers)
+        assert listed.status_code == 422
+        assert list(listed.json()["extra"]["fields"]) == ["updated_since"]
+    assert not ContactAttempt.objects.filter(referral=referral).exists()
+
+
+def test_a_date_time_with_an_offset_or_without_one_is_taken_as_documented(world):
+    referral = sent_earlier(referral_in(world, "accepted"))
+    headers = _key(world)
+    moment = timezone.localtime(timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    attempt = {"method": "phone", "result": "no_answer"}
+    sent = [
+        moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        moment.isoformat(),  # with the UK offset
+        moment.replace(tzinfo=None).isoformat(),  # naive: UK time
+    ]
+    for n, when in enumerate(sent):
+        _refused_to_others(
+            world,
+            referral,
+            lambda h, when=when: _post(
+                _url(referral, "/contact-attempts"), {**attempt, "attempted_at": when}, h
+            ),
+        )
+        made = _post(
+            _url(referral, "/contact-attempts"), {**attempt, "attempted_at": when}, headers, str(n)
+        )
+        assert made.status_code == 201, made.content
+    kept = ContactAttempt.objects.filter(referral=referral).values_list("attempted_at", flat=True)
+    assert set(kept) == {moment}
+
+
+def test_a_field_error_is_422_on_every_path_whichever_layer_refuses_it(world):
+    """Refused by the schema (a missing field) or by the service (a reason that is only
+    spaces, a time before the referral was sent, an unknown closure code), in a PATCH, a
+    POST and a list: always 422 with the field named. A replayed refusal keeps its 422."""
+    headers = _key(world)
+    referral = referral_in(world, "requested")
+    answers = {
+        "schema": _patch(referral, {"reason": "no status"}, headers),
+        "service (PATCH)": _patch(referral, {"status": "rejected", "reason": "   "}, headers),
+        "list": Client().get("/api/v1/referrals/", {"status": "nonsense"}, headers=headers),
+        "cursor": Client().get("/api/v1/referrals/", {"cursor": "!"}, headers=headers),
+    }
+    accepted = referral_in(world, "accepted", person=reachable_person(world, given_name="Bea"))
+    early = {
+        "method": "phone",
+        "attempted_at": (accepted.requested_at - timedelta(days=3)).isoformat(),
+        "result": "no_answer",
+    }
+    answers["service (POST)"] = _post(_url(accepted, "/contact-attempts"), early, headers, "e")
+    answers["replayed"] = _post(_url(accepted, "/contact-attempts"), early, headers, "e")
+    assert answers["replayed"]["Idempotent-Replayed"] == "true"
+    for name, answer in answers.items():
+        assert answer.status_code == 422, name
+        assert answer.json()["extra"]["fields"], name
+    assert Referral.objects.get(pk=referral.pk).status == "requested"
+    # Not about a field: a body that is not JSON at all is 400.
+    unparsable = Client().post(
+        _url(accepted, "/contact-attempts"),
+        "{not json",
+        content_type="application/json",
+        headers={**headers, "Idempotency-Key": "u"},
+    )
+    assert unparsable.status_code == 400
+    assert unparsable.json() == {"message": "The request body is not valid JSON.", "extra": {}}
+    # Nor is a missing Idempotency-Key header: 400 (its draft standard's).
+    no_key = Client().post(
+        _url(accepted, "/contact-attempts"),
+        json.dumps(early),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert no_key.status_code == 400
+    assert no_key.json()["extra"] == {"header": "Idempotency-Key"}
+
+
+def test_a_body_over_the_upload_limit_is_413_in_the_api_error_shape(world, settings):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 2_621_440
+    note = "x" * (limit + 1)
+    body = {"method": "phone", "attempted_at": timezone.now().isoformat(), "result": "reached"}
+    posted = _post(_url(referral, "/contact-attempts"), {**body, "note": note}, headers)
+    patched = _patch(referral, {"status": "rejected", "reason": note}, headers)
+    for answer in (posted, patched):
+        assert answer.status_code == 413
+        assert answer["Content-Type"] == "application/json"
+        # The API's headers, though Django refused it before they are usually given.
+        assert answer["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert answer["Cache-Control"] == "no-store, max-age=0"
+        assert answer.json() == {
+            "message": f"The request body is too large: send at most {limit} bytes.",
+            "extra": {"max_bytes": limit},
+        }
+    assert not ContactAttempt.objects.filter(referral=referral).exists()
+    assert Referral.objects.get(pk=referral.pk).version == referral.version
+    # The same limit refuses other organisations' keys alike, before anything is looked up.
+    other = _post(_url(referral, "/contact-attempts"), {**body, "note": note}, _key(world, "b"))
+    assert other.status_code == 413
+    # A page (not the API) keeps its HTML 400 page.
+    page = Client().post("/accounts/sign-in", {"username": note})
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("method", "tail", "allowed"),
+    [
+        ("put", "", ["GET", "PATCH"]),
+        ("delete", "", ["GET", "PATCH"]),
+        ("delete", "/contact-attempts", ["POST"]),
+        ("put", "/outcomes", ["POST"]),
+        ("post", "LIST", ["GET"]),
+    ],
+)
+def test_a_method_an_api_address_does_not_take_is_405_in_the_api_error_shape(
+    world, method, tail, allowed
+):
+    referral = referral_in(world, "requested")
+    url = "/api/v1/referrals/" if tail == "LIST" else _url(referral, tail)
+    for headers in (_key(world), _key(world, "b"), {}):
+        answer = getattr(Client(), method)(
+            url, "{}", content_type="application/json", headers=headers
+        )
+        assert answer.status_code == 405
+        assert answer["Allow"] == ", ".join(allowed)
+        assert answer["Content-Type"] == "application/json"
+        assert answer.json() == {
+            "message": f"This address does not take {method.upper()}. Use {', '.join(allowed)}.",
+            "extra": {"allowed": allowed},
+        }
+    assert Referral.objects.get(pk=referral.pk).version == referral.version
+
+
+def test_the_schema_and_the_api_reference_page_give_every_body_an_example(world):
+    from config.api import api
+
+    document = api.get_openapi_schema()
+    schemas = document["components"]["schemas"]
+    for name in ("ReferralPatchIn", "ContactAttemptIn", "AppointmentIn", "OutcomeIn"):
+        assert schemas[name]["examples"], name
+    # Each example is a body the schema takes.
+    from pont.referrals import schemas as referral_schemas
+
+    for name in ("ReferralPatchIn", "ContactAttemptIn", "AppointmentIn", "OutcomeIn"):
+        for example in schemas[name]["examples"]:
+            getattr(referral_schemas, name).model_validate(example)
+    listing = document["paths"]["/api/v1/referrals/"]["get"]["parameters"]
+    described = {p["name"]: p.get("description", "") for p in listing}
+    assert set(described) == {"cursor", "updated_since", "status", "limit"}
+    assert all(described.values()), described
+    for path in ("/api/v1/referrals/{referral_id}/outcomes", "/api/v1/referrals/{referral_id}"):
+        operations = document["paths"][path]
+        write = operations.get("post") or operations["patch"]
+        assert "413" in {str(code) for code in write["responses"]}

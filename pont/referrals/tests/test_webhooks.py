@@ -575,7 +575,7 @@ def test_the_new_secret_is_shown_once_and_a_reload_adds_nothing(world, as_person
     text = html.unescape(reloaded.content.decode())
     assert endpoint.secret not in text
     assert "The signing secret has already been shown" in text
-    assert "add the endpoint again to get a new secret, then disable this one" in text
+    assert "disable this endpoint, then add it again to get a new secret" in text
     assert post_form(client, page).status_code == 405  # it only shows; a reload adds nothing
     assert WebhookEndpoint.objects.count() == 1
     assert endpoint.secret not in client.get("/referrals/webhooks").content.decode()
@@ -750,3 +750,98 @@ def test_the_provider_guides_verify_function_checks_a_real_delivery(world, recei
     assert not verify(endpoint.secret, header, request["body"] + b" ")
     for malformed in ("", "garbage", "t=abc,v1=00", "v1=00", "t=123"):
         assert not verify(endpoint.secret, malformed, request["body"])
+
+
+# Managing endpoints: a confirmation before disabling, who added each and when, one active
+# endpoint per address.
+
+HOOK = "https://partner.example.org/pont-webhooks"
+
+
+def _added(as_persona, persona=PROV_A_MGR, url=HOOK):
+    return post_form(as_persona(persona), "/referrals/webhooks/new", {"url": url})
+
+
+def test_disabling_an_endpoint_asks_first_and_only_its_own_managers_may(world, as_persona):
+    from pont.audit.models import AuditEvent
+
+    assert _added(as_persona).status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    page = f"/referrals/webhooks/{endpoint.pk}/disable"
+    manager = as_persona(PROV_A_MGR)
+    listing = manager.get("/referrals/webhooks").content.decode()
+    # The list links to the question; it has no button that disables at once.
+    assert f'href="{page}"' in listing
+    assert f'action="{page}"' not in listing
+    asked = manager.get(page)
+    assert asked.status_code == 200
+    text = html.unescape(asked.content.decode())
+    assert "Disable the webhook endpoint?" in text
+    assert HOOK in text
+    assert "Disable the endpoint" in text
+    assert "Cancel" in text
+    assert WebhookEndpoint.objects.get().is_active  # asking changes nothing
+    # Another provider's manager: no such endpoint; a worker without the capability: refused.
+    before = AuditEvent.objects.count()
+    for persona, status in ((PROV_B_MGR, 404), (PROV_A, 403)):
+        assert as_persona(persona).get(page).status_code == status
+        assert post_form(as_persona(persona), page).status_code == status
+    assert WebhookEndpoint.objects.get().is_active
+    assert AuditEvent.objects.count() == before
+    done = post_form(manager, page)
+    assert (done.status_code, done["Location"]) == (302, "/referrals/webhooks")
+    disabled = WebhookEndpoint.objects.get()
+    assert not disabled.is_active
+    assert disabled.disabled_at is not None
+    event = AuditEvent.objects.get(sequence=before + 1)
+    assert (event.operation, event.object_id, event.detail) == (
+        "alteration",
+        str(endpoint.pk),
+        {"disabled": True},
+    )
+    # Asked again once disabled: back to the list, which says so.
+    again = manager.get(page, follow=True)
+    assert "Pont already sends no events to" in html.unescape(again.content.decode())
+    assert f'href="{page}"' not in manager.get("/referrals/webhooks").content.decode()
+
+
+def test_the_list_shows_when_and_by_whom_each_endpoint_was_added(world, as_persona):
+    assert _added(as_persona).status_code == 302
+    assert _added(as_persona, url=HOOK + "/second").status_code == 302
+    manager = world.users[PROV_A_MGR]
+    listing = html.unescape(as_persona(PROV_A_MGR).get("/referrals/webhooks").content.decode())
+    assert listing.count(f"by {manager.get_full_name()}") == 2
+    for endpoint in WebhookEndpoint.objects.all():
+        assert timezone.localtime(endpoint.created_at).strftime("%-d %b %Y %H:%M") in listing
+    # Another provider's manager sees neither; a worker without the capability is refused.
+    other = as_persona(PROV_B_MGR).get("/referrals/webhooks").content.decode()
+    assert HOOK not in other
+    assert as_persona(PROV_A).get("/referrals/webhooks").status_code == 403
+
+
+def test_a_second_active_endpoint_at_the_same_address_is_refused_at_its_field(world, as_persona):
+    message = (
+        "Your organisation already has an active endpoint at this address. To get a new "
+        "signing secret, disable that endpoint first, then add it again."
+    )
+    assert _added(as_persona).status_code == 302
+    refused = _added(as_persona)
+    page = html.unescape(refused.content.decode())
+    assert refused.status_code == 400
+    assert f'<a href="#id_url">{message}</a>' in page  # in the summary, linked to the field
+    assert page.count(message) == 2  # and at the field
+    assert WebhookEndpoint.objects.count() == 1
+    with pytest.raises(ApplicationError) as error:
+        services.webhook_endpoint_register(actor=world.users[PROV_A_MGR], url=HOOK)
+    assert error.value.extra == {"fields": {"url": [message]}}
+    # A worker without the capability is refused before any question of addresses.
+    assert _added(as_persona, PROV_A).status_code == 403
+    # Another organisation may use the same address for its own endpoint.
+    assert _added(as_persona, PROV_B_MGR).status_code == 302
+    # Once the first is disabled, the address can be added again (a new secret).
+    first = WebhookEndpoint.objects.get(organisation=world.provider_a)
+    post_form(as_persona(PROV_A_MGR), f"/referrals/webhooks/{first.pk}/disable")
+    assert _added(as_persona).status_code == 302
+    active = WebhookEndpoint.objects.filter(organisation=world.provider_a, is_active=True)
+    assert active.count() == 1
+    assert active.get().pk != first.pk
