@@ -32,18 +32,29 @@ def _label_lines(label: str) -> list[str]:
 
 
 def horizontal_bar_chart(
-    bars: list[Bar], *, title: str, description: str, chart_id: str, width: int = 640
+    bars: list[Bar],
+    *,
+    title: str,
+    description: str,
+    chart_id: str,
+    width: int = 640,
+    scale_to_fit: bool = True,
 ) -> str:
-    """Return SVG markup for a horizontal bar chart (labels left, wrapped; values right)."""
+    """Return SVG markup for a horizontal bar chart (labels left, wrapped; values right).
+
+    Scaled to fit, it is as wide as its container, and its text shrinks with it (to 7px at
+    320px). Not scaled (`scale_to_fit=False`), it is drawn at its own size, text at 16px: put
+    it in a container that scrolls sideways on a narrow screen (`pont-table-scroll`)."""
     row_height, label_width, value_width, top = 34, 220, 60, 8
     labels = [_label_lines(bar.label) for bar in bars]
     heights = [row_height + LINE_HEIGHT * (len(lines) - 1) for lines in labels]
     height = top + sum(heights) + 8
     plot = width - label_width - value_width
     largest = max((bar.value for bar in bars), default=0) or 1
+    size = 'width="100%"' if scale_to_fit else f'width="{width}" height="{height}"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" {size} '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'class="pont-chart" id="{chart_id}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',

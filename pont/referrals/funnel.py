@@ -5,17 +5,18 @@ working days (Wales bank holidays). For the commissioner's office, which sees
 aggregates only, small numbers are suppressed (1 to 7 shown as *, others
 rounded to the nearest 5: the NHS Digital HES rule) so that no person can be
 picked out. Every figure shown goes through one `Counting` (pont.core.figures):
-each count (stages, overdue, closures, months, how many referrals a median is
-of), each share (shown only when neither the part, the whole nor their
+each count (stages, overdue, where referrals are now, closures, months, how many
+referrals a median is of), each share (shown only when neither the part, the whole nor their
 difference is suppressed), and each median or average (only of 8 or more).
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q, QuerySet
+from django.forms import ChoiceField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,18 +24,51 @@ from pont.accounts.models import Organisation, User
 from pont.accounts.roles import VIEW_REFERRAL_FUNNEL
 from pont.accounts.selectors import controller_ids_for, memberships_of, overseen_force_ids_for
 from pont.core.figures import NOT_AVAILABLE, SUPPRESSED, Counting
+from pont.core.forms import first_day_of, month_shown, next_month
 from pont.core.working_days import working_days_between
 
 from .models import ContactAttempt, Referral
 from .selectors import STAGES, overdue_milestones, sla_limits_by_day
 
-# Each step's end: a stage's code (reached as `reached_at` says) or a referral's field.
+if TYPE_CHECKING:
+    from .forms import FunnelFilterForm
+
+# The time from sending to each stage: the step's end, a stage's code (reached as `reached_at`
+# says) or a referral's field. Every one starts at sending, so they are not the time between
+# one stage and the next (STEPS are).
 DURATIONS = [
     ("to_accept", _("Sent to accepted"), "accepted"),
     ("to_first_attempt", _("Sent to first contact attempt"), "first_contact_attempt_at"),
     ("to_contact", _("Sent to reached"), "contacted"),
     ("to_treatment", _("Sent to treatment start"), "treatment"),
 ]
+
+# The time from one stage to the next (stages' codes). Each stage reached implies the one
+# before it (REACHED_BY), so each step is timed for every referral that got to its end and
+# never runs backwards; the booked appointment, which implies nothing before it, is left out.
+STEPS = [
+    ("sent_to_accepted", _("Sent to accepted"), "requested", "accepted"),
+    ("accepted_to_reached", _("Accepted to reached"), "accepted", "contacted"),
+    ("reached_to_attended", _("Reached to attended"), "contacted", "attended"),
+    ("attended_to_treatment", _("Attended to treatment start"), "attended", "treatment"),
+]
+
+# Where a sent referral is now, by its status: open, or how it ended. Closed ones (completed
+# or failed) are counted by their closure reason instead, so that the rows add up to the
+# referrals sent.
+OPEN_STATUSES = {
+    Referral.Status.REQUESTED,
+    Referral.Status.ACCEPTED,
+    Referral.Status.IN_PROGRESS,
+}
+CLOSED_STATUSES = {Referral.Status.COMPLETED, Referral.Status.FAILED}
+NOW = [
+    ("open", _("Still open")),
+    ("rejected", _("Rejected by the service")),
+    ("cancelled", _("Cancelled by the referrer")),
+]
+# A closed referral with no closure reason recorded (none should be: closing needs one).
+NO_CLOSURE_REASON = "not_recorded"
 
 
 def _reached_by() -> dict[str, list[str]]:
@@ -90,6 +124,9 @@ class Funnel:
     overdue: list[dict[str, Any]]
     suppressed: bool
     by_month: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    now: list[dict[str, Any]] = field(default_factory=list)
+    total_shown: str = "0"
     attempts_per_person_reached_shown: str = NOT_AVAILABLE
     complete_at_first_send_shown: str = NOT_AVAILABLE
 
@@ -98,6 +135,30 @@ def median_shown(median: float) -> str:
     """A median of working days as the page and the CSV print it: whole days without a decimal
     point (10, never 10.0), a half day with one place (10.5); the same in both."""
     return str(int(median)) if median == int(median) else f"{median:.1f}"
+
+
+def _median_row(code: str, label: Any, days: list[int], counting: Counting) -> dict[str, Any]:
+    """A median of working days, with how many referrals it is of, as the page shows it."""
+    median = counting.median(days)
+    return {
+        "code": code,
+        "label": label,
+        "n": median.shown,
+        "median": median.median,
+        "median_shown": NOT_AVAILABLE
+        if not days
+        else SUPPRESSED
+        if median.median is None
+        else median_shown(median.median),
+    }
+
+
+def _months(first: date, last: date) -> list[date]:
+    """The first day of each month from `first`'s to `last`'s, both included."""
+    months = [first.replace(day=1)]
+    while months[-1] < last.replace(day=1):
+        months.append(next_month(months[-1]))
+    return months
 
 
 def funnel_scope(*, user: User) -> QuerySet[Referral]:
@@ -215,25 +276,31 @@ def compute_funnel(
             for r in rows
             if (ended := reached_at(r, end) if end in REACHED_BY else getattr(r, end))
         ]
-        median = counting.median(days)
-        durations.append(
-            {
-                "code": code,
-                "label": label,
-                "n": median.shown,
-                "median": median.median,
-                "median_shown": NOT_AVAILABLE
-                if not days
-                else SUPPRESSED
-                if median.median is None
-                else median_shown(median.median),
-            }
-        )
-    # By code: a reason's versions (reference data rows) are one reason.
-    closure_labels = {
-        r.closure_reason.code: r.closure_reason.label for r in rows if r.closure_reason
+        durations.append(_median_row(code, label, days, counting))
+    steps = []
+    for code, label, start, end in STEPS:
+        days = [
+            working_days_between(_day(reached_at(r, start)), _day(ended))  # type: ignore[arg-type]
+            for r in rows
+            if (ended := reached_at(r, end))
+        ]
+        steps.append(_median_row(code, label, days, counting))
+    # By code: a reason's versions (reference data rows) are one reason. Only closed referrals
+    # count, each once, so that with the open, rejected and cancelled ones they make the total.
+    closed = [r for r in rows if r.status in CLOSED_STATUSES]
+    closure_labels: dict[str, Any] = {
+        r.closure_reason.code: r.closure_reason.label for r in closed if r.closure_reason
     }
-    closures = Counter(r.closure_reason.code for r in rows if r.closure_reason is not None)
+    closures = Counter(
+        r.closure_reason.code if r.closure_reason else NO_CLOSURE_REASON for r in closed
+    )
+    if NO_CLOSURE_REASON in closures:
+        closure_labels[NO_CLOSURE_REASON] = _("Closed with no reason recorded")
+    now = Counter(
+        "open" if r.status in OPEN_STATUSES else r.status
+        for r in rows
+        if r.status not in CLOSED_STATUSES
+    )
     # Largest first; those who see suppressed counts get them in the order of what they see
     # (equal ones by name), so that the order of the * rows says nothing of their sizes.
     closure_order = sorted(
@@ -254,13 +321,20 @@ def compute_funnel(
     for r in rows:
         for missed in overdue_milestones(r, limits=limits):
             overdue[missed.code] += 1
-    months: Counter[str] = Counter(
-        timezone.localdate(r.requested_at).strftime("%Y-%m") for r in rows if r.requested_at
-    )
+    sent_days = [timezone.localdate(r.requested_at) for r in rows if r.requested_at]
+    months: Counter[str] = Counter(day.strftime("%Y-%m") for day in sent_days)
+    # Every month from the first referral's to the last's, one with none too (it shows 0).
+    month_range = _months(min(sent_days), max(sent_days)) if sent_days else []
     return Funnel(
         total=total,
+        total_shown=shown(total),
         stages=stages,
         durations=durations,
+        steps=steps,
+        now=[
+            {"code": code, "label": label, "count": now[code], "shown": shown(now[code])}
+            for code, label in NOW
+        ],
         closures=[
             {"code": code, "label": closure_labels[code], "count": n, "shown": shown(n)}
             for code, n in closure_order
@@ -274,7 +348,15 @@ def compute_funnel(
             for code, label in OVERDUE
         ],
         suppressed=suppressed,
-        by_month=[{"month": m, "count": n, "shown": shown(n)} for m, n in sorted(months.items())],
+        by_month=[
+            {
+                "month": (code := month.strftime("%Y-%m")),
+                "date": month,
+                "count": months[code],
+                "shown": shown(months[code]),
+            }
+            for month in month_range
+        ],
     )
 
 
@@ -316,6 +398,39 @@ def _csv_value(shown: str) -> str:
     return "" if shown == NOT_AVAILABLE else shown
 
 
+def csv_context(
+    form: "FunnelFilterForm", *, suppressed: bool, produced: datetime
+) -> list[tuple[str, Any, str]]:
+    """The rows that say what the figures are of, in the same three columns, before them: when
+    they were produced, whether small numbers are suppressed, and each filter (its value as the
+    query gives it, empty for all, and what it names in the reader's language)."""
+    rows: list[tuple[str, Any, str]] = [
+        ("produced_at", produced, str(_("Date and time produced"))),
+        (
+            "small_numbers_suppressed",
+            "yes" if suppressed else "no",
+            str(
+                _(
+                    "Figures from 1 to 7 are shown as * and others are rounded to the nearest 5, "
+                    "so that no one can be identified."
+                )
+                if suppressed
+                else _("Exact figures")
+            ),
+        ),
+    ]
+    data = form.cleaned_data if form.is_bound else {}
+    for name in ("source", "provider", "county"):
+        value = data.get(name) or ""
+        names = dict(cast(list[tuple[str, Any]], cast(ChoiceField, form.fields[name]).choices))
+        rows.append((f"filter:{name}", value, str(names.get(value, value))))
+    month = data.get("month") or ""
+    rows.append(
+        ("filter:month", month, month_shown(first_day_of(month)) if month else str(_("All months")))
+    )
+    return rows
+
+
 def csv_rows(result: Funnel) -> list[tuple[str, str, str]]:
     """The funnel as (measure, value, label) rows: exactly the figures the page shows, the
     measure in codes (the same in every language), the label in the reader's language."""
@@ -329,7 +444,7 @@ def csv_rows(result: Funnel) -> list[tuple[str, str, str]]:
                 str(stage["label"]),
             )
         )
-    for duration in result.durations:
+    for duration in [*result.durations, *result.steps]:
         measure = f"median_working_days:{duration['code']}"
         rows.append((measure, _csv_value(duration["median_shown"]), str(duration["label"])))
         rows.append((f"{measure}:referrals", duration["n"], str(duration["label"])))
@@ -349,8 +464,10 @@ def csv_rows(result: Funnel) -> list[tuple[str, str, str]]:
     )
     for overdue in result.overdue:
         rows.append((f"overdue:{overdue['code']}", overdue["shown"], str(overdue["label"])))
+    for now in result.now:
+        rows.append((f"now:{now['code']}", now["shown"], str(now["label"])))
     for closure in result.closures:
         rows.append((f"closure:{closure['code']}", closure["shown"], str(closure["label"])))
     for month in result.by_month:
-        rows.append((f"sent_in_month:{month['month']}", month["shown"], ""))
+        rows.append((f"sent_in_month:{month['month']}", month["shown"], month_shown(month["date"])))
     return rows

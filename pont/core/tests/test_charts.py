@@ -55,3 +55,18 @@ def test_a_long_label_wraps_onto_lines_that_fit_and_the_chart_grows_to_hold_them
 def test_no_bars_gives_an_empty_chart_not_an_error():
     svg = _chart()
     assert list(svg.iter(f"{SVG}rect")) == []
+
+
+def test_a_chart_not_scaled_to_fit_keeps_its_own_size_so_its_text_stays_16px():
+    """Scaled to a 320px screen a 640-wide chart's 16px text would be 7px: drawn at its own
+    size instead (in a region that scrolls sideways), width and height match its viewBox."""
+    fitted = _chart(Bar("A", 1, "1"))
+    assert fitted.get("width") == "100%"
+    fixed = ET.fromstring(  # noqa: S314 - our own markup
+        horizontal_bar_chart(
+            [Bar("A", 1, "1")], title="t", description="d", chart_id="c2", scale_to_fit=False
+        )
+    )
+    _x, _y, width, height = fixed.get("viewBox").split()
+    assert (fixed.get("width"), fixed.get("height")) == (width, height) == ("640", height)
+    assert {t.get("font-size") for t in fixed.iter(f"{SVG}text")} == {"16"}

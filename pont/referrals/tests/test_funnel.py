@@ -288,7 +288,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
 
 
 def _figures_section(page: str) -> str:
-    start = page.index('<h2 class="govuk-heading-m">')
+    start = page.index('<h2 class="govuk-heading-m"')
     return page[start : page.index("/referrals/funnel.csv", start)]
 
 
@@ -307,6 +307,11 @@ def _csv(response) -> dict[str, tuple[str, str]]:
     reader = csv.reader(io.StringIO(response.content.decode()))
     assert next(reader) == ["measure", "value", "label"]
     return {measure: (value, label) for measure, value, label in reader}
+
+
+def _says_what_of(measure: str) -> bool:
+    """Whether a CSV row says what the figures are of (when produced, the filters), not one."""
+    return measure in ("produced_at", "small_numbers_suppressed") or measure.startswith("filter:")
 
 
 def _sent_days_ago(referral: Referral, days: int) -> date:
@@ -347,7 +352,8 @@ def test_a_filter_leaving_small_numbers_shows_none_of_them_anywhere(world, as_pe
     assert "acceptance: *" in section
     assert "treatment start: *" in section
     rows = _csv(client.get("/referrals/funnel.csv", query))
-    assert {value for value, _label in rows.values()} <= {"0", "*", ""}, rows
+    figures_ = {value for measure, (value, _label) in rows.items() if not _says_what_of(measure)}
+    assert figures_ <= {"0", "*", ""}, rows
     for measure in (
         "stage:requested",
         "stage:requested:share",
@@ -407,7 +413,7 @@ def test_the_commissioners_office_sees_every_count_rounded_and_no_share_that_rev
         for measure, (value, _label) in rows.items()
         if measure.endswith(":referrals")
         or (
-            measure.split(":")[0] in ("stage", "overdue", "closure", "sent_in_month")
+            measure.split(":")[0] in ("stage", "overdue", "now", "closure", "sent_in_month")
             and not measure.endswith(":share")
         )
     }
@@ -423,7 +429,9 @@ def test_the_commissioners_office_sees_every_count_rounded_and_no_share_that_rev
     assert "treatment start: 9" in exact
     assert "89%" in exact
     # Provider B's manager counts none of provider A's referrals; a worker gets 403.
-    assert "treatment start: 0" in as_persona(PROV_B_MGR).get("/referrals/funnel").content.decode()
+    none = as_persona(PROV_B_MGR).get("/referrals/funnel").content.decode()
+    assert "No referrals have been sent yet" in none
+    assert "treatment start" not in none
     assert as_persona(PROV_A).get("/referrals/funnel").status_code == 403
 
 
@@ -596,3 +604,239 @@ def test_due_dates_count_working_days_from_sending(world):
     # Christmas, Boxing Day (substitute Monday 28th) and the weekend are not working days.
     assert due["accepted"] == add_working_days(date(2026, 12, 24), 1) == date(2026, 12, 29)
     assert due["treatment_start"] == add_working_days(date(2026, 12, 24), 20)
+
+
+def _sent_then(world, state: str, name: str) -> Referral:
+    """A referral sent, then rejected by the service or cancelled by the officer."""
+    from pont.referrals import services
+
+    referral = referral_in(world, "requested", person=reachable_person(world, given_name=name))
+    if state == "rejected":
+        return services.referral_reject(
+            actor=world.users[PROV_A], referral_id=referral.pk, reason="Outside our area"
+        )
+    return services.referral_cancel(
+        actor=world.users[CUSTODY], referral_id=referral.pk, reason="Entered in error"
+    )
+
+
+def test_the_medians_are_labelled_from_sending_and_each_step_is_timed_from_the_one_before(
+    world, as_persona
+):
+    """Each of the first table's medians runs from sending (so they are not the time between
+    stages, as the page once said); the second table times each stage from the one before."""
+    monday = date(2026, 11, 2)
+    referral = referral_in(world, "completed")
+    Referral.objects.filter(pk=referral.pk).update(
+        requested_at=_at(monday),
+        accepted_at=_at(monday, 15),
+        first_contact_attempt_at=_at(date(2026, 11, 4)),
+        first_contacted_at=_at(date(2026, 11, 4)),  # Wednesday: 2 working days after
+        first_attended_at=_at(date(2026, 11, 6)),  # Friday: 2 after that
+        treatment_started_at=_at(date(2026, 11, 16)),  # Monday week: 6 after that
+    )
+    result = _inspectors(world)
+    assert {d["code"]: d["median"] for d in result.durations} == {
+        "to_accept": 0,
+        "to_first_attempt": 2,
+        "to_contact": 2,
+        "to_treatment": 10,
+    }
+    assert {d["code"]: d["median"] for d in result.steps} == {
+        "sent_to_accepted": 0,
+        "accepted_to_reached": 2,
+        "reached_to_attended": 2,
+        "attended_to_treatment": 6,
+    }
+    client = as_persona(INSPECTOR)
+    page = client.get("/referrals/funnel").content.decode()
+    assert "Median time between stages" not in page
+    assert "Median working days from sending to each stage" in page
+    assert "Median working days from one stage to the next" in page
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    assert rows["median_working_days:attended_to_treatment"] == ("6", "Attended to treatment start")
+    assert rows["median_working_days:attended_to_treatment:referrals"][0] == "1"
+    # One referral: the commissioner's office sees no median of it, from sending or between.
+    office = _csv(as_persona(OPCC).get("/referrals/funnel.csv"))
+    assert office["median_working_days:accepted_to_reached"][0] == "*"
+    assert office["median_working_days:accepted_to_reached:referrals"][0] == "*"
+
+
+def test_where_referrals_are_now_adds_up_to_those_sent(world, as_persona):
+    """Open, rejected, cancelled and closed (by reason): each referral sent once, so the rows
+    reconcile with the number sent. A draft never sent is not among them."""
+    for state, name in (("requested", "Un"), ("accepted", "Dau"), ("in-progress", "Tri")):
+        referral_in(world, state, person=reachable_person(world, given_name=name))
+    _sent_then(world, "rejected", "Pedwar")
+    _sent_then(world, "cancelled", "Pump")
+    referral_in(world, "completed", person=reachable_person(world, given_name="Chwech"))
+    referral_in(world, "failed", person=reachable_person(world, given_name="Saith"))
+    referral_in(world, "cancelled", person=reachable_person(world, given_name="Drafft"))
+    result = _inspectors(world)
+    now = {n["code"]: n["count"] for n in result.now}
+    closed = {c["code"]: c["count"] for c in result.closures}
+    assert now == {"open": 3, "rejected": 1, "cancelled": 1}
+    assert closed == {"planned_complete": 1, "dna_before_assessment": 1}
+    assert sum(now.values()) + sum(closed.values()) == result.total == 7
+
+    client = as_persona(INSPECTOR)
+    page = client.get("/referrals/funnel").content.decode()
+    where = page[
+        page.index("Where referrals are now</h2>") : page.index("Referrals sent each month")
+    ]
+    assert re.search(r"Still open</th><td[^>]*>3</td>", where)
+    assert re.search(r"Rejected by the service</th><td[^>]*>1</td>", where)
+    assert re.search(r"Cancelled by the referrer</th><td[^>]*>1</td>", where)
+    assert re.search(r"Closed: Planned closure: treatment complete</th><td[^>]*>1</td>", where)
+    assert re.search(r"All referrals sent</th><td[^>]*>7</td>", where)
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    assert rows["now:open"] == ("3", "Still open")
+    assert rows["now:rejected"][0] == rows["now:cancelled"][0] == "1"
+    # The commissioner's office: each row suppressed like every other count.
+    office = _csv(as_persona(OPCC).get("/referrals/funnel.csv"))
+    assert {office[f"now:{code}"][0] for code in now} == {"*"}
+    office_page = as_persona(OPCC).get("/referrals/funnel").content.decode()
+    assert "may not add up to the total" in office_page
+    assert set(_page_numbers(office_page)) <= {"0", "*"}
+
+
+def test_the_office_sees_where_referrals_are_now_rounded(world):
+    made = [
+        referral_in(world, "requested", person=reachable_person(world, given_name=f"Ar{n}"))
+        for n in range(9)
+    ]
+    assert made
+    _sent_then(world, "rejected", "Gwrthod")
+    office = funnel.compute_funnel(
+        funnel.funnel_scope(user=world.users[OPCC]), filters=funnel.FunnelFilters(), suppressed=True
+    )
+    assert {n["code"]: n["shown"] for n in office.now} == {
+        "open": "10",
+        "rejected": "*",
+        "cancelled": "0",
+    }
+    assert office.total_shown == "10"
+
+
+def test_the_csv_says_when_it_was_produced_and_what_it_is_filtered_by(world, as_persona):
+    """Before the figures, in the same three columns: when, whether suppressed, each filter
+    (its value as in the query, and what it names in the reader's language)."""
+    referral = referral_in(world, "completed")
+    Referral.objects.filter(pk=referral.pk).update(requested_at=_at(date(2026, 3, 10)))
+    query = {"source": "voluntary", "provider": world.provider_a.pk, "month": "2026-03"}
+    before = timezone.now().replace(microsecond=0)
+    response = as_persona(INSPECTOR).get("/referrals/funnel.csv", query)
+    today = timezone.localdate()
+    assert f'filename="pont-referral-funnel-{today:%Y%m%d}.csv"' in response["Content-Disposition"]
+    reader = list(csv.reader(io.StringIO(response.content.decode())))
+    assert reader[0] == ["measure", "value", "label"]
+    assert [row[0] for row in reader[1:7]] == [
+        "produced_at",
+        "small_numbers_suppressed",
+        "filter:source",
+        "filter:provider",
+        "filter:county",
+        "filter:month",
+    ]
+    assert all(len(row) == 3 for row in reader)  # one table: every row the same three columns
+    rows = _csv(response)
+    assert before <= datetime.fromisoformat(rows["produced_at"][0]) <= timezone.now()
+    assert rows["small_numbers_suppressed"][0] == "no"
+    assert rows["filter:source"][0] == "voluntary"
+    assert rows["filter:provider"] == (str(world.provider_a.pk), world.provider_a.display_name)
+    assert rows["filter:county"] == ("", "All counties")
+    assert rows["filter:month"] == ("2026-03", "March 2026")
+    assert rows["stage:requested"][0] == "1"
+
+    office = _csv(as_persona(OPCC).get("/referrals/funnel.csv"))
+    assert office["small_numbers_suppressed"][0] == "yes"
+    assert office["filter:month"] == ("", "All months")
+    welsh = _csv(_welsh(as_persona(INSPECTOR)).get("/referrals/funnel.csv", query))
+    assert welsh["filter:month"] == ("2026-03", "Mawrth 2026")
+
+
+def test_names_in_the_csv_never_run_as_formulas(world, as_persona):
+    """A provider's or a closure reason's name is typed by people: a spreadsheet must not run
+    one that starts like a formula."""
+    from pont.referrals.models import ClosureReason
+
+    referral_in(world, "completed")
+    type(world.provider_a).objects.filter(pk=world.provider_a.pk).update(
+        name='=HYPERLINK("http://example.com","Click")'
+    )
+    ClosureReason.objects.filter(code="planned_complete").update(label_en="@SUM(1+1)")
+    rows = _csv(
+        as_persona(INSPECTOR).get("/referrals/funnel.csv", {"provider": world.provider_a.pk})
+    )
+    assert rows["filter:provider"][1] == '\'=HYPERLINK("http://example.com","Click")'
+    assert rows["closure:planned_complete"] == ("1", "'@SUM(1+1)")
+
+
+def test_months_are_named_and_an_empty_month_in_the_range_counts_0(world, as_persona):
+    for name, day in (("Un", date(2026, 8, 12)), ("Dau", date(2026, 10, 5))):
+        referral = referral_in(world, "requested", person=reachable_person(world, given_name=name))
+        Referral.objects.filter(pk=referral.pk).update(requested_at=_at(day))
+    result = _inspectors(world)
+    assert [(m["month"], m["count"]) for m in result.by_month] == [
+        ("2026-08", 1),
+        ("2026-09", 0),
+        ("2026-10", 1),
+    ]
+    client = as_persona(INSPECTOR)
+    page = client.get("/referrals/funnel").content.decode()
+    months = page[page.index("Referrals sent each month</h2>") :]
+    assert re.search(r"August 2026</th><td[^>]*>1</td>", months)
+    assert re.search(r"September 2026</th><td[^>]*>0</td>", months)
+    assert "2026-09" not in months
+    welsh = _welsh(as_persona(INSPECTOR)).get("/referrals/funnel").content.decode()
+    assert "Medi 2026</th>" in welsh
+    # The CSV keeps the code, the label names the month; the office sees 1 as * and 0 as 0.
+    rows = _csv(client.get("/referrals/funnel.csv"))
+    assert rows["sent_in_month:2026-09"] == ("0", "September 2026")
+    office = _csv(as_persona(OPCC).get("/referrals/funnel.csv"))
+    assert [office[f"sent_in_month:2026-{m}"][0] for m in ("08", "09", "10")] == ["*", "0", "*"]
+
+
+def test_filters_matching_nothing_say_so_instead_of_empty_tables(world, as_persona):
+    referral_in(world, "requested")
+    client = as_persona(INSPECTOR)
+    response = client.get("/referrals/funnel", {"source": "stop_search"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No referrals match these filters" in page
+    assert 'role="img"' not in page
+    assert "<table" not in page
+    assert "/referrals/funnel.csv?source=stop_search" in page  # a file of zeros, if wanted
+    # With no filters and nothing sent: said plainly, not as a filter's fault.
+    none = as_persona(PROV_B_MGR).get("/referrals/funnel").content.decode()
+    assert "No referrals have been sent yet" in none
+    assert "No referrals match these filters" not in none
+    assert "<table" not in none
+    # Something to show: no such message.
+    assert "No referrals" not in client.get("/referrals/funnel").content.decode()
+
+
+def test_each_section_has_its_heading_and_the_chart_keeps_readable_text(world, as_persona):
+    referral_in(world, "completed")
+    page = as_persona(INSPECTOR).get("/referrals/funnel").content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    headings = re.findall(r"<h2 [^>]*>([^<]*)</h2>", main)
+    assert headings == [
+        "From referral to treatment",
+        "How long each step takes",
+        "Contact and time limits",
+        "Where referrals are now",
+        "Referrals sent each month",
+        "Download",
+    ]
+    # Drawn at its own size (text 16px), in a region that scrolls sideways and takes focus,
+    # named by its section's heading; never shrunk to fit a narrow screen.
+    region = re.search(
+        r'<div class="pont-table-scroll" tabindex="0" role="region" '
+        r'aria-labelledby="funnel-stages"><svg [^>]*>',
+        page,
+    )
+    assert region
+    assert 'width="640"' in region.group(0)
+    assert 'width="100%"' not in region.group(0)
+    assert 'font-size="16"' in page
