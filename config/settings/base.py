@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pont.core.web_middleware.CSPMiddleware",
     "pont.core.middleware.SecurityHeadersMiddleware",
+    # A method an address does not take: 405 in the API's JSON error shape with Allow, or a
+    # page saying what to do (Django's is empty).
+    "pont.core.middleware.MethodNotAllowedMiddleware",
     # A lost database connection: 503 and a fresh connection next time, not a 500.
     "pont.core.middleware.DatabaseUnavailableMiddleware",
     # django-axes must be last: it turns a lockout signal into the lockout page.

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +26,17 @@ PERMISSIONS_POLICY = (
 # A partner API answer is data, never a page: nothing in it may load or frame anything.
 # (Pages get theirs from django-csp, which partner API calls go past: web_middleware.)
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def with_api_headers(response: HttpResponse) -> HttpResponse:
+    """The headers SecurityHeadersMiddleware (and X-Frame-Options) give a partner API answer,
+    for one made before they run (Django's refusal of a request, answered by its handler)."""
+    response.setdefault("Cache-Control", "no-store, max-age=0")
+    response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+    response.setdefault("X-Frame-Options", "DENY")
+    return response
 
 
 class RequestIdMiddleware:
@@ -70,6 +82,43 @@ class SecurityHeadersMiddleware:
         if is_partner_api_request(request):
             response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         return response
+
+
+class MethodNotAllowedMiddleware:
+    """A method that an address does not take (405): in the API's error shape with the Allow
+    header on an API address, rather than the plain text (ninja) or empty body (Django) they
+    give; a page that says what to do on any other (a form's address opened as a link, or
+    reloaded after signing in again: Django's answer is an empty page).
+
+    Placed inside SecurityHeadersMiddleware and the CSP's, so the answer gets their headers.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        allowed = sorted({m.strip() for m in response.get("Allow", "").split(",") if m.strip()})
+        if not request.path.startswith(API_PREFIX):
+            if response.content:  # a page of its own already
+                return response
+            page = render(request, "errors/405.html", status=405)
+            page["Allow"] = ", ".join(allowed)
+            return page
+        refused = JsonResponse(
+            {
+                "message": _("This address does not take %(method)s. Use %(allowed)s.")
+                % {"method": request.method, "allowed": ", ".join(allowed)},
+                "extra": {"allowed": allowed},
+            },
+            status=405,
+        )
+        refused["Allow"] = ", ".join(allowed)
+        return refused
 
 
 logger = logging.getLogger("pont.database")

@@ -449,6 +449,11 @@ def _backdate(referral_id: Any, sent: Any) -> None:
         },
         **({"closed_at": closed_at} if closed_at else {}),
     )
+    if "created" in step_times:  # the draft, and the consent recorded with it, came first
+        Referral.objects.filter(pk=referral_id).update(created_at=step_times["created"])
+        Referral.objects.filter(pk=referral_id, consent_recorded_at__isnull=False).update(
+            consent_recorded_at=step_times["created"]
+        )
     if "attendance_recorded" in step_times:
         Appointment.objects.filter(
             referral_id=referral_id, attendance_recorded_at__isnull=False

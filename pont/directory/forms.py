@@ -35,7 +35,9 @@ class ServiceSearchForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Shows services that help with everything you select."),
-        error_messages={"invalid_choice": _("Select what the person needs help with from the list")},
+        error_messages={
+            "invalid_choice": _("Select what the person needs help with from the list")
+        },
     )
     county = forms.ChoiceField(
         label=_("County"),

@@ -25,9 +25,9 @@ from pont.core.exceptions import ApplicationError, ConflictError
 from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
-from .opening import open_at
 from .forms import PublicServiceFilterForm, ServiceReferralSettingsForm, ServiceSearchForm
 from .models import Service
+from .opening import open_at
 
 PAGE_SIZE = 20
 

@@ -88,3 +88,37 @@ def person_sections_for(user: Any, person: Any) -> list[dict[str, Any]]:
         if rows:
             shown.append({"template": section.template, "rows": rows})
     return shown
+
+
+@dataclass(frozen=True)
+class SearchPurpose:
+    """Why an officer is finding a person, when another module sent them to the search (to
+    refer them to a service...): a caption and a hint for the page, and for each person found
+    a link to go on with."""
+
+    caption: str
+    hint: str
+    link_label: str
+    link: Callable[[int], str]
+
+
+# A query parameter of the search page -> resolve(user, value): the purpose, or None when the
+# value or the user does not allow it (the search is then a plain one).
+_purposes: dict[str, Callable[[Any, str], SearchPurpose | None]] = {}
+
+
+def register_search_purpose(
+    parameter: str, resolve: Callable[[Any, str], SearchPurpose | None]
+) -> None:
+    _purposes[parameter] = resolve
+
+
+def search_purpose_for(user: Any, query: Any) -> SearchPurpose | None:
+    """The purpose the search page's query gives, if any registered one applies."""
+    for parameter, resolve in _purposes.items():
+        value = query.get(parameter, "")
+        if value:
+            found = resolve(user, value)
+            if found is not None:
+                return found
+    return None

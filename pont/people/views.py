@@ -1,7 +1,5 @@
 """Finding, recording and viewing people, with every view of a record audited."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,13 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pont.accounts.http import AuthenticatedRequest
-from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL, VIEW_PERSON
+from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, VIEW_PERSON
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
-from .access import person_actions_for, person_sections_for
+from .access import person_actions_for, person_sections_for, search_purpose_for
 from .forms import (
     ContactRouteForm,
     ContactRouteKindForm,
@@ -35,18 +33,6 @@ def _person_to_change_or_404(request: AuthenticatedRequest, person_id: int) -> P
     return person
 
 
-def _refer_to(request: AuthenticatedRequest) -> Any:
-    """The service an officer came from ("Refer someone to this service"), if they may refer
-    and it takes referrals through Pont; each person found then offers a referral to it."""
-    from pont.directory.selectors import service_get
-
-    service_id = request.GET.get("refer_to", "")
-    if not service_id or not request.user.has_perm(MAKE_REFERRAL):
-        return None
-    service = service_get(service_id=service_id)
-    return service if service is not None and service.can_receive_referrals else None
-
-
 @capability_required(VIEW_PERSON)
 @require_http_methods(["GET", "POST"])
 def person_search(request: AuthenticatedRequest) -> HttpResponse:
@@ -60,6 +46,10 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
             pnc_id=form.cleaned_data["pnc_id"],
         )
         services.people_shown(actor=request.user, people=results, context="search")
+    purpose = search_purpose_for(request.user, request.GET)
+    if purpose is not None and results:
+        for person in results:
+            person.purpose_link = purpose.link(person.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "people/search.html",
@@ -68,7 +58,7 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
             "results": results,
             "limit": selectors.SEARCH_LIMIT,
             "may_add": request.user.has_perm(ADD_PERSON),
-            "refer_to": _refer_to(request),
+            "purpose": purpose,
         },
         status=form_status(form),
     )

@@ -26,12 +26,13 @@ class ReferralsConfig(AppConfig):
             register_person_action,
             register_person_relationship,
             register_person_section,
+            register_search_purpose,
         )
 
         from . import checks  # noqa: F401 - registers the settings' checks
         from .actors import READ_SCOPE, WRITE_SCOPE, provider_organisation_ids
         from .models import ClosureReason, ReferralSla
-        from .selectors import person_referrals
+        from .selectors import person_referrals, referral_search_purpose
 
         # A provider's staff may see the people referred to their provider: by a referral that
         # was sent (never a draft, nor a draft cancelled), both conditions on the same referral.
@@ -59,6 +60,8 @@ class ReferralsConfig(AppConfig):
                 capability=MAKE_REFERRAL,
             )
         )
+        # "Refer someone to this service" (a service's page): find the person, then refer.
+        register_search_purpose("refer_to", referral_search_purpose)
         register_scope(READ_SCOPE, _("Read referrals sent to your organisation"))
         register_scope(
             WRITE_SCOPE, _("Update referrals sent to your organisation and record outcomes")

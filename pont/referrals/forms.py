@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,6 +15,14 @@ from .models import Appointment, ClosureReason, ContactAttempt, Referral
 class ServiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.organization.display_name})"
+
+
+def _referable(services: Any, service_id: Any) -> bool:
+    """Whether the id (from a link, so anything) is one of the services offered."""
+    try:
+        return bool(services.filter(pk=uuid.UUID(str(service_id))).exists())
+    except ValueError:
+        return False
 
 
 class ReferralCreateForm(forms.Form):
@@ -70,6 +79,9 @@ class ReferralCreateForm(forms.Form):
             .select_related("organization")
             .order_by("organization__name", "name")
         )
+        chosen = self.initial.get("service")
+        if chosen and not _referable(field.queryset, chosen):
+            self.initial.pop("service")
 
     def clean(self) -> dict[str, Any]:
         """What the legal basis needs, said with the other errors (the service checks it too)."""

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from pont.accounts.models import ApiClient, Organisation
 from pont.core import rows as sql
 from pont.core.working_days import add_working_days
-from pont.directory.models import Service
+from pont.directory.models import County, Service
 from pont.people.models import Person
 
 from .actors import Actor, names_shown, provider_organisation_ids, referrer_controller_ids
@@ -136,12 +136,103 @@ def referral_timeline(referral: Referral) -> list[ReferralEvent]:
     events = list(referral.events.all())
     given = [e.detail.get("worker") or "" for e in events if e.kind == "assigned"]
     shown = names_shown([*(e.actor_label for e in events), *filter(None, given)])
+    appointments = {a.pk: a for a in referral.appointments.all()}
+    closures = {r.code: r.label for r in ClosureReason.objects.all()}
     for event in events:
         event.by = shown[event.actor_label]  # type: ignore[attr-defined]  # for the page only
         if event.kind == "assigned":
             worker = event.detail.get("worker") or ""
             event.to = shown[worker] if worker else ""  # type: ignore[attr-defined]
+        event.says = _event_says(event, appointments, closures)  # type: ignore[attr-defined]
     return events
+
+
+def _choice_label(choices: Any, value: Any) -> str:
+    return str(dict(choices.choices).get(value, value or ""))
+
+
+def _event_says(
+    event: ReferralEvent, appointments: dict[int, Appointment], closures: dict[str, str]
+) -> str:
+    """What the step was, in a line under its title: how and with what result a contact
+    attempt went, which appointment (when, what, where), the answer to "did they come?", the
+    closure reason."""
+    detail = event.detail or {}
+    if event.kind == "contact_attempt_logged":
+        return "{}: {}".format(
+            _choice_label(ContactAttempt.Method, detail.get("method")),
+            _choice_label(ContactAttempt.Result, detail.get("result")),
+        )
+    if event.kind == "closed":
+        code = detail.get("closure_reason", "")
+        return str(closures.get(code, code))
+    if event.kind == "draft_changed" and detail.get("changed"):
+        fields = {f.name: f.verbose_name for f in Referral._meta.concrete_fields}
+        names = [str(fields.get(name, name)) for name in detail["changed"]]
+        return gettext("Changed: %(fields)s") % {"fields": ", ".join(names)}
+    appointment = appointments.get(detail.get("appointment"))  # type: ignore[arg-type]
+    if appointment is None:
+        return ""
+    if event.kind == "attendance_recorded":
+        return "{}: {}".format(
+            appointment.described,
+            _choice_label(Appointment.Attendance, detail.get("attendance")),
+        )
+    if event.kind in ("appointment_booked", "appointment_set", "appointment_cancelled"):
+        return appointment.described
+    return ""
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def service_fit(referral: Referral, today: date | None = None) -> list[str]:
+    """Where the service, by its directory entry, may not fit the person: their age outside
+    its ages, a Welsh speaker and a service not offered in Welsh, an address in a county it
+    does not cover. Said to the referrer before sending; never a refusal (the entry may be
+    out of date, and the provider decides)."""
+    from pont.directory.templatetags.directory import counties
+
+    service, person = referral.service, referral.person
+    today = today or timezone.localdate()
+    name = person.given_name
+    said: list[str] = []
+    age = _age_on(person.date_of_birth, today)
+    low, high = service.minimum_age, service.maximum_age
+    if (low is not None and age < low) or (high is not None and age > high):
+        if low is not None and high is not None:
+            ages = gettext(
+                "%(name)s is %(age)s; the service is for people aged %(low)s to %(high)s."
+            )
+        elif low is not None:
+            ages = gettext("%(name)s is %(age)s; the service is for people aged %(low)s and over.")
+        else:
+            ages = gettext("%(name)s is %(age)s; the service is for people aged up to %(high)s.")
+        said.append(ages % {"name": name, "age": age, "low": low, "high": high})
+    codes = {language.code for language in service.languages.all()}
+    if person.preferred_language == "cy" and codes and "cy" not in codes:
+        said.append(
+            str(
+                gettext("%(name)s prefers Welsh; the service does not say it is offered in Welsh.")
+                % {"name": name}
+            )
+        )
+    covered = {area.county for area in service.service_areas.all()}
+    known = {str(label).casefold(): code for code, label in County.choices}
+    lives = {
+        known[route.county.strip().casefold()]
+        for route in person.contact_routes.filter(ended_at__isnull=True, kind="address")
+        if route.county.strip().casefold() in known
+    }
+    if covered and lives and not lives & covered:
+        said.append(
+            str(
+                gettext("%(name)s's address is outside the counties it covers (%(areas)s).")
+                % {"name": name, "areas": counties(service)}
+            )
+        )
+    return said
 
 
 # The stages a referral passes from being sent, in order (the funnel's, and a queue's
@@ -494,3 +585,31 @@ def referral_api_rows(
         }
         for row in found
     ]
+
+
+def referral_search_purpose(user: Any, service_id: str) -> Any:
+    """Finding a person to refer to this service (`people.access.SearchPurpose`), if the user
+    may refer and the service takes referrals through Pont; otherwise None."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from pont.accounts.roles import MAKE_REFERRAL
+    from pont.directory.selectors import service_get
+    from pont.people.access import SearchPurpose
+
+    if not user.has_perm(MAKE_REFERRAL):
+        return None
+    service = service_get(service_id=service_id)
+    if service is None or not service.can_receive_referrals:
+        return None
+    start, chosen = reverse("referrals:create"), str(service.pk)
+
+    def link(person_id: int) -> str:
+        return f"{start}?{urlencode({'person': str(person_id), 'service': chosen})}"
+
+    return SearchPurpose(
+        caption=gettext("Referring to %(service)s") % {"service": service.display_name},
+        hint=gettext("Find the person you are referring, then choose “Refer” beside their name."),
+        link_label=gettext("Refer"),
+        link=link,
+    )

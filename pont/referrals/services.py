@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.accounts.models import User
+from pont.accounts.models import Organisation, User
 from pont.accounts.roles import MAKE_REFERRAL, MANAGE_WEBHOOKS, WORK_REFERRAL
 from pont.accounts.selectors import memberships_of, primary_controller_for, users_able_to
 from pont.audit import services as audit
@@ -74,6 +74,8 @@ _NEW_ATTEMPT = rows.Insert(ContactAttempt)
 # action -> (states it may start from, state it leads to; None = stays where it is)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "sent": (frozenset({Status.DRAFT}), Status.REQUESTED),
+    # The referrer corrects the draft (service, reason, urgency, legal basis) before sending.
+    "draft_changed": (frozenset({Status.DRAFT}), None),
     "accepted": (frozenset({Status.REQUESTED}), Status.ACCEPTED),
     "rejected": (frozenset({Status.REQUESTED}), Status.REJECTED),
     "cancelled": (
@@ -128,11 +130,49 @@ def _not_stale(referral: Referral, expected_version: int | None) -> None:
         raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
 
 
+# What a refusal of an action in the wrong state tells the user to do instead.
+_ENDED = _(
+    "The referral has ended: nothing more can be recorded on it. If the person needs help "
+    "again, make a new referral."
+)
+_SENT_ALREADY = _("It has been sent already.")
+_ANSWERED_ALREADY = _("It has been accepted or rejected already.")
+_ACCEPT_FIRST = _("Accept the referral first.")
+_SEND_FIRST = _("Send the referral first.")
+_CONTACT_FIRST = _("Record a contact attempt, an appointment or the person's attendance first.")
+
+
+def _next_step(referral: Referral, action: str) -> str:
+    """What to do instead of an action the referral's status does not allow ("" if nothing
+    useful can be said)."""
+    status = referral.status
+    if status in Referral.CLOSED_STATUSES:
+        return str(_ENDED)
+    if action in ("sent", "draft_changed"):
+        return str(_SENT_ALREADY)
+    if action in ("accepted", "rejected"):
+        return str(_ANSWERED_ALREADY)
+    if status == Status.DRAFT:
+        return str(_SEND_FIRST)
+    if status == Status.REQUESTED:
+        return str(_ACCEPT_FIRST)
+    if action == "treatment_started" and status == Status.ACCEPTED:
+        return str(_CONTACT_FIRST)
+    return ""
+
+
+def next_step_message(referral: Referral, action: str) -> str:
+    """The refusal of an action the referral's status does not allow, with what to do."""
+    message = str(INVALID_TRANSITION % {"status": referral.get_status_display().lower()})
+    hint = _next_step(referral, action)
+    return f"{message} {hint}" if hint else message
+
+
 def _check(referral: Referral, action: str) -> str | None:
     sources, target = TRANSITIONS[action]
     if referral.status not in sources:
         raise ApplicationError(
-            str(INVALID_TRANSITION % {"status": referral.get_status_display().lower()}),
+            next_step_message(referral, action),
             {"status": referral.status, "action": action},
             status=409,
         )
@@ -203,22 +243,16 @@ def referral_create(
     if person is None:
         raise NotFoundError(str(_("Person not found.")))
     errors: dict[str, list[str]] = {}
-    service = Service.objects.select_related("organization").filter(pk=service_id).first()
-    if service is None or not service.can_receive_referrals:
-        errors["service"] = [str(SERVICE_CANNOT_RECEIVE)]
-    if not reason.strip():
-        errors["reason"] = [str(REASON_NEEDED)]
     if source_kind not in Referral.Source.values:
         errors["source_kind"] = [str(_("Select where the referral comes from."))]
-    if legal_basis == Referral.LegalBasis.CONSENT and not consent_confirmed:
-        errors["consent_confirmed"] = [str(CONSENT_NEEDED)]
-    if legal_basis == Referral.LegalBasis.STATUTORY and not statutory_basis.strip():
-        errors["statutory_basis"] = [str(POWER_NEEDED)]
-    if legal_basis not in Referral.LegalBasis.values:
-        errors["legal_basis"] = [str(BASIS_NEEDED)]
-    if errors:
-        raise ApplicationError(str(_("Check the referral details.")), {"fields": errors})
-    assert service is not None  # noqa: S101 - checked above
+    service = _checked_details(
+        service_id=service_id,
+        reason=reason,
+        legal_basis=legal_basis,
+        statutory_basis=statutory_basis,
+        consent_confirmed=consent_confirmed,
+        errors=errors,
+    )
     membership = memberships_of(user=actor).order_by("created_at", "pk").first()
     controller = primary_controller_for(user=actor)
     if membership is None or controller is None:
@@ -255,6 +289,87 @@ def referral_create(
         detail={"service": str(service.pk), "source": source_kind, "legal_basis": legal_basis},
     )
     return referral
+
+
+def _checked_details(
+    *,
+    service_id: Any,
+    reason: str,
+    legal_basis: str,
+    statutory_basis: str,
+    consent_confirmed: bool,
+    errors: dict[str, list[str]],
+) -> Service:
+    """The service a referral is made to, once what a referral says has been checked (with
+    any `errors` found already): refused naming every field that is wrong."""
+    service = Service.objects.select_related("organization").filter(pk=service_id).first()
+    if service is None or not service.can_receive_referrals:
+        errors["service"] = [str(SERVICE_CANNOT_RECEIVE)]
+    if not reason.strip():
+        errors["reason"] = [str(REASON_NEEDED)]
+    if legal_basis == Referral.LegalBasis.CONSENT and not consent_confirmed:
+        errors["consent_confirmed"] = [str(CONSENT_NEEDED)]
+    if legal_basis == Referral.LegalBasis.STATUTORY and not statutory_basis.strip():
+        errors["statutory_basis"] = [str(POWER_NEEDED)]
+    if legal_basis not in Referral.LegalBasis.values:
+        errors["legal_basis"] = [str(BASIS_NEEDED)]
+    if errors:
+        raise ApplicationError(str(_("Check the referral details.")), {"fields": errors})
+    assert service is not None  # noqa: S101 - checked above
+    return service
+
+
+@transaction.atomic
+def referral_draft_change(
+    *,
+    actor: User,
+    referral_id: Any,
+    service_id: Any,
+    reason: str,
+    urgency: str,
+    legal_basis: str,
+    statutory_basis: str = "",
+    consent_confirmed: bool = False,
+    expected_version: int | None = None,
+) -> Referral:
+    """Correct a draft before it is sent: its service, reason, urgency or legal basis (the
+    person and the source stay). Consent is recorded again, by whoever confirms it now."""
+    referral = _locked(actor, referral_id, "referrer")
+    _not_stale(referral, expected_version)
+    _check(referral, "draft_changed")
+    service = _checked_details(
+        service_id=service_id,
+        reason=reason,
+        legal_basis=legal_basis,
+        statutory_basis=statutory_basis,
+        consent_confirmed=consent_confirmed,
+        errors={},
+    )
+    consent = legal_basis == Referral.LegalBasis.CONSENT
+    fields: dict[str, Any] = {
+        "service": service,
+        "receiving_organisation": service.organization.pont_organisation,
+        "reason": reason.strip(),
+        "urgency": urgency if urgency in Referral.Urgency.values else referral.urgency,
+        "legal_basis": legal_basis,
+        "statutory_basis": "" if consent else statutory_basis.strip(),
+        "consent_recorded_by": actor if consent else None,
+        "consent_recorded_at": timezone.now() if consent else None,
+    }
+    changed = sorted(
+        name
+        for name in ("service", "reason", "urgency", "legal_basis", "statutory_basis")
+        if getattr(referral, name) != fields[name]
+    )
+    return _apply(
+        referral,
+        actor=actor,
+        action="draft_changed",
+        fields=fields,
+        expected_version=expected_version,
+        detail={"changed": changed},
+        event_type="",  # a draft is the referrer's own: no provider hears of it
+    )
 
 
 class ContactDetailsIncomplete(ApplicationError):
@@ -428,15 +543,22 @@ def _shown_moment(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "j F Y H:i")
 
 
-def _not_future(moment: datetime, field: str) -> None:
+def _not_future(moment: datetime, field: str, message: Any = IN_FUTURE) -> None:
     if moment > timezone.now() + _CLOCKS_DIFFER:
-        _refuse_at(field, IN_FUTURE)
+        _refuse_at(field, message)
 
 
 # How far a partner system's clock may be from Pont's before a time is refused.
 _CLOCKS_DIFFER = timedelta(minutes=5)
-# The furthest ahead an appointment can be booked.
-_FURTHEST_APPOINTMENT = timedelta(days=366)
+
+
+def _a_year_after(moment: datetime) -> datetime:
+    """The same moment a calendar year later (29 February: the 28th), the furthest ahead an
+    appointment can be booked."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
 
 
 def _not_before_sent(referral: Referral, moment: datetime, field: str, *, by_day: bool) -> None:
@@ -535,7 +657,7 @@ def appointment_book(
     # Booked as it is arranged, or recorded after it happened: never before the referral
     # reached the provider, nor so far ahead that the year was surely mistyped.
     _not_before_sent(referral, starts_at, "starts_at", by_day=False)
-    if starts_at > timezone.now() + _FURTHEST_APPOINTMENT:
+    if starts_at > _a_year_after(timezone.now()):
         _refuse_at("starts_at", _("That is more than a year ahead: check the date."))
     # The same appointment booked twice (a double click, a retry with a new key) would have to
     # be answered twice, or cancelled, before the referral could close.
@@ -790,7 +912,7 @@ def _appointments_cancelled(ending: list[Appointment]) -> dict[str, Any]:
 @transaction.atomic
 def treatment_start(*, actor: Actor, referral_id: Any, started_at: datetime) -> Referral:
     referral = _locked(actor, referral_id, "provider")
-    _not_future(started_at, "started_at")
+    _not_future(started_at, "started_at", _("The date treatment started cannot be in the future."))
     _check(referral, "treatment_started")  # a closed referral says so first
     if referral.treatment_started_at is not None:
         raise ApplicationError(str(_("Treatment start has already been recorded.")), status=409)
@@ -879,6 +1001,20 @@ def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint
     organisations = sorted(provider_organisation_ids(actor))
     if not organisations:
         raise NotFoundError(str(NO_ORGANISATION))
+    # One active endpoint per address and organisation (two would receive every event twice
+    # and look the same in the list). The organisation's row is locked first, so two managers
+    # adding the same address at once cannot both pass (PostgreSQL; SQLite's writers queue).
+    list(Organisation.objects.select_for_update().filter(pk=organisations[0]).values("pk"))
+    if WebhookEndpoint.objects.filter(
+        organisation_id=organisations[0], url=url, is_active=True
+    ).exists():
+        _refuse_at(
+            "url",
+            _(
+                "Your organisation already has an active endpoint at this address. To get a "
+                "new signing secret, disable that endpoint first, then add it again."
+            ),
+        )
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     endpoint = WebhookEndpoint.objects.create(
         organisation_id=organisations[0], url=url, secret=secret, created_by=actor

@@ -18,6 +18,7 @@ urlpatterns = [
         "webhooks/<int:endpoint_id>/deliveries", views.webhook_deliveries, name="webhook_deliveries"
     ),
     path("<uuid:referral_id>", views.referral_detail, name="detail"),
+    path("<uuid:referral_id>/change", views.referral_draft_change, name="change"),
     path("<uuid:referral_id>/send", views.referral_send, name="send"),
     path("<uuid:referral_id>/cancel", views.referral_cancel, name="cancel"),
     path("<uuid:referral_id>/accept", views.referral_accept, name="accept"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Case, When
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -95,12 +95,19 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     else:
         base = base.filter(referring_controller_id__in=referrer_controller_ids(request.user))
     label, select = queues[queue]
+    # A referrer's queues are the whole force's (a colleague's draft is finished on the next
+    # shift); "only yours" narrows them to the referrals this officer made.
+    only_mine = not provider and request.GET.get("by") == "me"
+    if only_mine:
+        base = base.filter(referred_by=request.user)
     if queue == "mine":
         referrals = base.filter(assigned_worker=request.user, status__in=Referral.OPEN_STATUSES)
     else:
         assert select is not None  # noqa: S101 - every other queue has a filter
         referrals = select(base)
     order = _TRIAGE_ORDER if queue in _TRIAGED else ("-requested_at", "-created_at")
+    if not provider:
+        referrals = referrals.select_related("referred_by")
     page = Paginator(referrals.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
     # The list shows names: each person on the page has been consulted.
     audit.record_read(
@@ -135,6 +142,8 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "queue_label": label,
             "triaged": queue in _TRIAGED,
             "provider": provider,
+            "only_mine": only_mine,
+            "by": "me" if only_mine else "",
             "may_export": provider and request.user.has_perm(EXPORT_CASELOAD),
         },
     )
@@ -152,7 +161,9 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     )
     if person is None:
         raise Http404
-    form = ReferralCreateForm(request.POST or None)
+    # From a service's page ("Refer someone to this service"): that service chosen already,
+    # if it takes referrals through Pont (the field's choices); otherwise none is.
+    form = ReferralCreateForm(request.POST or None, initial={"service": request.GET.get("service")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -179,6 +190,73 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
         "referrals/create.html",
         {"form": form, "person": person},
         status=form_status(form),
+    )
+
+
+@capability_required(MAKE_REFERRAL)
+@require_http_methods(["GET", "POST"])
+@transaction.atomic
+def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    """Correct a draft before sending it: service, reason, urgency, legal basis."""
+    referral = selectors.referral_get_for_actor(
+        actor=request.user, referral_id=referral_id, side="referrer"
+    )
+    if referral is None:
+        raise Http404
+    if referral.status != Status.DRAFT:
+        messages.error(request, services.next_step_message(referral, "draft_changed"))
+        return redirect(referral)
+    if request.method == "GET":  # the form shows what the referral says: a consultation
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            subject=referral.person_id,
+            obj=referral,
+            detail={"shown_in": "draft change form"},
+        )
+    initial = {
+        "service": referral.service_id,
+        "reason": referral.reason,
+        "urgency": referral.urgency,
+        "legal_basis": referral.legal_basis,
+        "statutory_basis": referral.statutory_basis,
+    }
+    form = ReferralCreateForm(request.POST or None, initial=initial)
+    status = form_status(form)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_draft_change(
+                actor=request.user,
+                referral_id=referral.pk,
+                service_id=data["service"].pk,
+                reason=data["reason"],
+                urgency=data["urgency"],
+                legal_basis=data["legal_basis"],
+                statutory_basis=data["statutory_basis"],
+                consent_confirmed=data["consent_confirmed"],
+                expected_version=_version(request),
+            )
+        except NotFoundError:
+            raise Http404 from None
+        except ConflictError:
+            form.add_error(None, str(CHANGED_SINCE_OPENED))
+            status = 409
+        except ApplicationError as error:
+            if "fields" in error.extra:
+                apply_application_error(form, error)
+                status = form_status(form)
+            else:
+                form.add_error(None, error.message)
+                status = error.status
+        else:
+            messages.success(request, _("The draft has been changed. Check it, then send it."))
+            return redirect(referral)
+    return render(
+        request,
+        "referrals/create.html",
+        {"form": form, "person": referral.person, "referral": referral},
+        status=status,
     )
 
 
@@ -226,6 +304,9 @@ def _detail_context(
         "completeness": check_completeness(referral.person, source_kind=referral.source_kind)
         if referral.status == Status.DRAFT
         else None,
+        "fit": selectors.service_fit(referral)
+        if referral.status == Status.DRAFT and is_referrer
+        else [],
         "source_links": sources.links_for(referral, user),
         "accept_form": AcceptForm(),
         "assign_form": AssignForm(
@@ -301,7 +382,7 @@ def _act(
     form_name: str,
     form: Any,
     run: Callable[[Any], Any],
-    done: str,
+    done: str | Callable[[Any], str],
     fields: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Validate the action's form, run its service, and come back to the referral page.
@@ -311,7 +392,7 @@ def _act(
     status = 400
     if form.is_valid():
         try:
-            run(form)
+            result = run(form)
         except NotFoundError:
             raise Http404 from None
         except ConflictError:
@@ -333,7 +414,7 @@ def _act(
                     error.extra["fields"] = {fields.get(k, k): v for k, v in named.items()}
                 apply_application_error(form, error)
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect("referrals:detail", referral_id=referral_id)
     referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
     if referral is None:
@@ -415,8 +496,26 @@ def referral_accept(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
             expected_version=_version(request),
             already_known=f.value(),
         ),
-        done=_("You have accepted the referral. Try to contact the person within 2 working days."),
+        done=_accepted_message,
     )
+
+
+def _accepted_message(referral: Referral) -> str:
+    """What to do next, by the first contact attempt's time limit (reference data), which may
+    have passed already when an overdue referral is accepted."""
+    due = selectors.due_dates(referral).get("first_contact_attempt")
+    if due is None:
+        return _("You have accepted the referral.")
+    day = formats.date_format(due, "j F Y")
+    if due < timezone.localdate():
+        return _(
+            "You have accepted the referral. The first attempt to contact the person was due "
+            "by %(day)s: try to contact them today."
+        ) % {"day": day}
+    return _(
+        "You have accepted the referral. Try to contact the person by %(day)s (the time limit "
+        "for the first contact attempt)."
+    ) % {"day": day}
 
 
 @capability_required(WORK_REFERRAL)
@@ -756,7 +855,7 @@ def _funnel_page(
     result: funnel_module.Funnel | None,
 ) -> HttpResponse:
     chart = ""
-    if result is not None:
+    if result is not None and result.total:
         chart = horizontal_bar_chart(
             [
                 Bar(
@@ -770,6 +869,9 @@ def _funnel_page(
             title=_("Referral funnel"),
             description=_("How many referrals reached each stage, from sent to started treatment."),
             chart_id="funnel-chart",
+            # At its own size (its text 16px), scrolling sideways on a narrow screen: scaled to
+            # fit 320px its text would be 7px. The table below it gives the same figures.
+            scale_to_fit=False,
         )
     query = request.GET.urlencode()
     return render(
@@ -785,24 +887,35 @@ def _funnel_page(
 @capability_required(VIEW_REFERRAL_FUNNEL)
 @require_GET
 def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
-    """The page's figures as (measure, value, label) rows. With filters that are not valid, the
-    page itself (400): its error summary names each field in the reader's language, and its
-    form can be corrected where the link was followed."""
+    """The page's figures as (measure, value, label) rows, after rows saying when they were
+    produced, whether small numbers are suppressed and what they are filtered by. With filters
+    that are not valid, the page itself (400): its error summary names each field in the
+    reader's language, and its form can be corrected where the link was followed."""
     form, result = _funnel(request)
     if result is None:
         return _funnel_page(request, form, result)
+    produced = timezone.now()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pont-referral-funnel.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="pont-referral-funnel-{timezone.localdate(produced):%Y%m%d}.csv"'
+    )
     writer = csv.writer(response)
     writer.writerow(["measure", "value", "label"])
-    writer.writerows(funnel_module.csv_rows(result))
+    rows = [
+        *funnel_module.csv_context(form, suppressed=result.suppressed, produced=produced),
+        *funnel_module.csv_rows(result),
+    ]
+    # Names (of providers, counties, closure reasons) come from people: none runs as a formula.
+    writer.writerows([_csv_safe(cell) for cell in row] for row in rows)
     return response
 
 
 @capability_required(MANAGE_WEBHOOKS)
 @require_GET
 def webhook_list(request: AuthenticatedRequest) -> HttpResponse:
-    endpoints = selectors.webhook_endpoints_for(actor=request.user).select_related("organisation")
+    endpoints = selectors.webhook_endpoints_for(actor=request.user).select_related(
+        "organisation", "created_by"
+    )
     return render(request, "referrals/webhook_list.html", {"endpoints": endpoints})
 
 
@@ -853,9 +966,17 @@ def webhook_created(request: AuthenticatedRequest, endpoint_id: int) -> HttpResp
 
 
 @capability_required(MANAGE_WEBHOOKS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook_disable(request: AuthenticatedRequest, endpoint_id: int) -> HttpResponse:
+    """Disable an endpoint: a page asks to confirm (GET), its button disables (POST)."""
     endpoint = _endpoint_or_404(request, endpoint_id)
+    if request.method == "GET":
+        if not endpoint.is_active:
+            messages.info(
+                request, _("Pont already sends no events to %(url)s.") % {"url": endpoint.url}
+            )
+            return redirect("referrals:webhook_list")
+        return render(request, "referrals/webhook_disable.html", {"endpoint": endpoint})
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             is_active=False, disabled_at=timezone.now()

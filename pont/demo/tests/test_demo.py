@@ -48,6 +48,9 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     withdrawn = voluntary.get(person__given_name="Nia")
     assert withdrawn.status == Referral.Status.CANCELLED
     assert list(withdrawn.appointments.values_list("attendance", flat=True)) == ["cancelled"]
+    # Backdated as a whole: consent was recorded with the draft, before it was sent.
+    for referral in voluntary.exclude(requested_at=None):
+        assert referral.created_at <= referral.consent_recorded_at <= referral.requested_at
     again = load_demo()
     assert again == {
         "organisations": 0,

@@ -62,9 +62,14 @@ RULES = [
         staff_view(get={PROV_A_MGR: 200, PROV_B_MGR: 404}, capable=_MANAGERS),
         kwargs={"endpoint_id": "endpoint"},
     ),
+    # Disabling asks first (GET, the confirmation page), then disables (POST).
     Rule(
         "referrals:webhook_disable",
-        staff_view(post={PROV_A_MGR: REDIRECT, PROV_B_MGR: 404}, capable=_MANAGERS),
+        staff_view(
+            get={PROV_A_MGR: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: REDIRECT, PROV_B_MGR: 404},
+            capable=_MANAGERS,
+        ),
         kwargs={"endpoint_id": "endpoint"},
     ),
     Rule(
@@ -77,6 +82,16 @@ RULES = [
         staff_view(
             get={**same_for(POLICE_OFFICERS, 200), **same_for(_A, 200), **same_for(_B, 404)},
             capable=_REFERRAL_USERS,
+        ),
+        kwargs={"referral_id": "referral"},
+    ),
+    # Already sent, so no longer a draft to change: back to the referral page, saying why.
+    Rule(
+        "referrals:change",
+        staff_view(
+            get=same_for(POLICE_OFFICERS, REDIRECT),
+            post=same_for(POLICE_OFFICERS, REDIRECT),
+            capable=POLICE_OFFICERS,
         ),
         kwargs={"referral_id": "referral"},
     ),

@@ -44,6 +44,7 @@ STATES = [
 # What each action may start from (the engine's rule table, restated here so a change is noticed).
 ALLOWED_FROM = {
     "accept": {"requested"},
+    "change": {"draft"},
     "reject": {"requested"},
     "cancel": {"draft", "requested", "accepted", "in-progress"},
     "contact": {"accepted", "in-progress"},
@@ -62,6 +63,16 @@ def _do(world, action, referral):
         return services.referral_reject(actor=worker, referral_id=referral.pk, reason="Full")
     if action == "cancel":
         return services.referral_cancel(actor=officer, referral_id=referral.pk, reason="Moved away")
+    if action == "change":
+        return services.referral_draft_change(
+            actor=officer,
+            referral_id=referral.pk,
+            service_id=referral.service_id,
+            reason="Also drinking heavily",
+            urgency="urgent",
+            legal_basis="consent",
+            consent_confirmed=True,
+        )
     if action == "contact":
         return services.contact_attempt_log(
             actor=worker,
@@ -88,7 +99,7 @@ def _do(world, action, referral):
 @pytest.mark.parametrize("action", sorted(ALLOWED_FROM))
 def test_each_action_is_allowed_only_from_the_right_states(world, action, state):
     referral = referral_in(world, state)
-    if referral.requested_at is None and action != "cancel":
+    if referral.requested_at is None and action not in ("cancel", "change"):
         # Providers never see a referral that was not sent (a draft, or a draft cancelled):
         # for them it does not exist.
         with pytest.raises(NotFoundError):
@@ -107,7 +118,7 @@ def test_each_action_is_allowed_only_from_the_right_states(world, action, state)
         assert (after.status, after.version) == (before.status, before.version)
 
 
-@pytest.mark.parametrize("action", sorted(set(ALLOWED_FROM) - {"cancel"}))
+@pytest.mark.parametrize("action", sorted(set(ALLOWED_FROM) - {"cancel", "change"}))
 def test_a_referral_cancelled_after_it_was_sent_refuses_every_provider_action(world, action):
     """Sent, then cancelled: the provider sees it, and is told it is cancelled (409)."""
     referral = referral_in(world, "requested")
@@ -701,9 +712,15 @@ def test_rejecting_or_cancelling_a_referral_cancels_only_its_appointments_to_com
 def test_an_appointment_is_not_before_the_referral_was_sent_nor_over_a_year_ahead(world):
     referral = referral_in(world, "accepted")
     sent = Referral.objects.get(pk=referral.pk).requested_at
+    now = timezone.now()
+    a_year_on = now.replace(
+        year=now.year + 1, day=28 if (now.month, now.day) == (2, 29) else now.day
+    )
     for starts_at, says in (
         (sent - timedelta(days=1), "It cannot be before the referral was sent"),
-        (timezone.now() + timedelta(days=400), "more than a year ahead"),
+        (now + timedelta(days=400), "more than a year ahead"),
+        # A calendar year, not 366 days.
+        (a_year_on + timedelta(hours=1), "more than a year ahead"),
     ):
         with pytest.raises(ApplicationError) as refused:
             _book(world, referral, starts_at)
@@ -713,7 +730,22 @@ def test_an_appointment_is_not_before_the_referral_was_sent_nor_over_a_year_ahea
     # Recorded after it happened, or booked months ahead: both fine.
     _book(world, referral, timezone.now() - timedelta(minutes=1))
     _book(world, referral, timezone.now() + timedelta(days=300))
-    assert Appointment.objects.filter(referral=referral).count() == 2
+    _book(world, referral, a_year_on - timedelta(hours=1))
+    assert Appointment.objects.filter(referral=referral).count() == 3
+
+
+def test_a_treatment_start_in_the_future_is_refused_as_a_date(world):
+    referral = referral_in(world, "in-progress")
+    with pytest.raises(ApplicationError) as refused:
+        services.treatment_start(
+            actor=world.users[PROV_A],
+            referral_id=referral.pk,
+            started_at=timezone.now() + timedelta(days=1),
+        )
+    assert refused.value.extra["fields"] == {
+        "started_at": ["The date treatment started cannot be in the future."]
+    }
+    assert Referral.objects.get(pk=referral.pk).treatment_started_at is None
 
 
 def test_the_provider_cancels_an_appointment_it_booked_but_not_one_the_referrer_set(world):
@@ -763,4 +795,79 @@ def test_the_provider_cancels_an_appointment_it_booked_but_not_one_the_referrer_
     with pytest.raises(NotFoundError):
         services.appointment_cancel(
             actor=world.users[PROV_B], referral_id=statutory.pk, appointment_id=theirs.pk
+        )
+
+
+def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(world):
+    officer = world.users[CUSTODY]
+    draft = draft_referral(world)
+    other = provider_service(world, "b")
+    before = AuditEvent.objects.count()
+    changed = services.referral_draft_change(
+        actor=world.users[FRONTLINE],  # a colleague of the same force, next shift
+        referral_id=draft.pk,
+        service_id=other.pk,
+        reason="  Cocaine and alcohol  ",
+        urgency="urgent",
+        legal_basis="statutory",
+        statutory_basis="Drugs Act 2005 s.9",
+        expected_version=draft.version,
+    )
+    changed = Referral.objects.get(pk=draft.pk)
+    assert (changed.service, changed.receiving_organisation) == (other, world.provider_b)
+    assert (changed.reason, changed.urgency, changed.legal_basis) == (
+        "Cocaine and alcohol",
+        "urgent",
+        "statutory",
+    )
+    assert changed.statutory_basis == "Drugs Act 2005 s.9"
+    assert changed.consent_recorded_by is None
+    assert changed.consent_recorded_at is None
+    assert changed.status == "draft"
+    assert changed.version == draft.version + 1
+    event = changed.events.get(kind="draft_changed")
+    assert event.detail == {
+        "changed": ["legal_basis", "reason", "service", "statutory_basis", "urgency"]
+    }
+    audit_event = AuditEvent.objects.filter(sequence__gt=before).get()
+    assert audit_event.operation == Operation.ALTERATION
+    assert audit_event.subject_person_id == draft.person_id
+    # Nothing reaches a provider: no webhook event for a draft.
+    from pont.referrals.models import OutboxMessage
+
+    assert not OutboxMessage.objects.exists()
+    # Checked as when made: every field at once.
+    with pytest.raises(ApplicationError) as refused:
+        services.referral_draft_change(
+            actor=officer,
+            referral_id=draft.pk,
+            service_id=other.pk,
+            reason=" ",
+            urgency="routine",
+            legal_basis="consent",
+        )
+    assert set(refused.value.extra["fields"]) == {"reason", "consent_confirmed"}
+    # A stale version: refused, nothing changed.
+    with pytest.raises(ConflictError):
+        services.referral_draft_change(
+            actor=officer,
+            referral_id=draft.pk,
+            service_id=draft.service_id,
+            reason="x",
+            urgency="routine",
+            legal_basis="consent",
+            consent_confirmed=True,
+            expected_version=draft.version,
+        )
+    assert Referral.objects.get(pk=draft.pk).version == changed.version
+    # A provider, or another force's... the provider cannot see a draft at all.
+    with pytest.raises(NotFoundError):
+        services.referral_draft_change(
+            actor=world.users[PROV_A],
+            referral_id=draft.pk,
+            service_id=draft.service_id,
+            reason="x",
+            urgency="routine",
+            legal_basis="consent",
+            consent_confirmed=True,
         )

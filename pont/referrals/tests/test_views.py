@@ -8,10 +8,16 @@ from datetime import timedelta
 from django.utils import timezone
 
 from pont.audit.models import AuditEvent
-from pont.referrals.models import Referral
+from pont.referrals.models import ClosureReason, Referral
 from pont.testing.http import post_form
-from pont.testing.personas import CUSTODY, PANEL, PROV_A, PROV_B
-from pont.testing.referrals import provider_service, reachable_person, referral_in, sent_earlier
+from pont.testing.personas import CUSTODY, FRONTLINE, PANEL, PROV_A, PROV_B
+from pont.testing.referrals import (
+    draft_referral,
+    provider_service,
+    reachable_person,
+    referral_in,
+    sent_earlier,
+)
 
 
 def _date(prefix: str, day) -> dict[str, str]:
@@ -168,6 +174,15 @@ def test_a_provider_works_the_referral_through_the_portal(world, as_persona):
         "Closed",
     ):
         assert step in timeline
+    # Each step says what it was: how the attempt went, which appointment and the answer,
+    # why it closed.
+    timeline = timeline.split(">Timeline<", 1)[1]
+    assert "Phone call: Reached the person" in timeline
+    when = timezone.localtime(appointment.starts_at)
+    booked = f"{when.day} {when:%b %Y} 14:00, Assessment, Llanelli hub"
+    assert timeline.count(booked) == 2  # booked, then attended
+    assert f"{booked}: Attended" in timeline
+    assert ClosureReason.objects.get(code="planned_complete").label in timeline
 
 
 def test_a_bad_contact_attempt_shows_the_errors_on_the_referral_page(world, as_persona):
@@ -805,3 +820,292 @@ def test_a_worker_cancels_an_appointment_to_rearrange_it(world, as_persona):
     assert "Cancel an appointment" not in after  # nothing left to cancel
     assert post_form(as_persona(PROV_B), url, {}).status_code == 404
     assert post_form(as_persona(PANEL), url, {}).status_code == 403
+
+
+def test_a_referrers_queues_are_the_forces_with_who_made_each_and_only_yours_one_click_away(
+    world, as_persona
+):
+    mine = draft_referral(world, person=reachable_person(world, given_name="Mererid"))
+    theirs = draft_referral(
+        world,
+        person=reachable_person(world, given_name="Tudur"),
+        actor=world.users[FRONTLINE],
+    )
+    officer = as_persona(CUSTODY)
+    everyone = officer.get("/referrals/?queue=drafts").content.decode()
+    assert "Referrals your force has made" in everyone
+    assert "Mererid" in everyone
+    assert "Tudur" in everyone
+    assert "Made by" in everyone
+    assert "Frontline Tester" in everyone  # the colleague who made it is named
+    assert 'href="?queue=drafts&amp;by=me"' in everyone
+    only = officer.get("/referrals/?queue=drafts&by=me").content.decode()
+    assert "Mererid" in only
+    assert "Tudur" not in only
+    assert "Showing only the referrals you made." in only
+    # The tabs keep the choice.
+    assert 'href="?queue=open&amp;by=me"' in only
+    # The colleague sees theirs as "only yours".
+    colleague = as_persona(FRONTLINE).get("/referrals/?queue=drafts&by=me").content.decode()
+    assert "Tudur" in colleague
+    assert "Mererid" not in colleague
+    assert mine.referred_by != theirs.referred_by
+    # A provider's queues are not narrowed by it (its referrals are made by others).
+    for state in ("requested",):
+        referral_in(world, state, person=reachable_person(world, given_name="Sioned"))
+    provider = as_persona(PROV_A).get("/referrals/?queue=new&by=me").content.decode()
+    assert "Sioned" in provider
+    assert "Made by" not in provider
+    # Without the capability: refused.
+    assert as_persona(PANEL).get("/referrals/?queue=drafts&by=me").status_code == 403
+
+
+def test_accepting_says_when_the_first_contact_attempt_is_due_and_if_it_has_passed(
+    world, as_persona
+):
+    from pont.referrals.selectors import due_dates
+
+    worker = as_persona(PROV_A)
+    fresh = referral_in(world, "requested", person=reachable_person(world, given_name="Nia"))
+    done = post_form(worker, f"/referrals/{fresh.pk}/accept", {"version": fresh.version})
+    accepted = worker.get(done["Location"]).content.decode()
+    due = due_dates(fresh)["first_contact_attempt"]
+    assert f"Try to contact the person by {due.day} {due:%B %Y}" in accepted
+    assert "2 working days" not in accepted
+    late = sent_earlier(
+        referral_in(world, "requested", person=reachable_person(world, given_name="Osian")),
+        days=20,
+    )
+    done = post_form(worker, f"/referrals/{late.pk}/accept", {"version": late.version})
+    page = worker.get(done["Location"]).content.decode()
+    due = due_dates(late)["first_contact_attempt"]
+    assert f"was due by {due.day} {due:%B %Y}: try to contact them today" in page
+    # Another provider's worker: the same answer as for no referral at all.
+    other = referral_in(world, "requested", person=reachable_person(world, given_name="Pryderi"))
+    refused = {"version": other.version}
+    assert (
+        post_form(as_persona(PROV_B), f"/referrals/{other.pk}/accept", refused).status_code == 404
+    )
+    assert post_form(as_persona(PANEL), f"/referrals/{other.pk}/accept", refused).status_code == 403
+
+
+def test_an_action_the_status_does_not_allow_says_what_to_do_instead(world, as_persona):
+    worker = as_persona(PROV_A)
+    requested = referral_in(world, "requested", person=reachable_person(world, given_name="Nia"))
+    refused = post_form(
+        worker,
+        f"/referrals/{requested.pk}/contact-attempts",
+        {
+            "method": "phone",
+            **_date("day", timezone.localdate()),
+            "at": "00:00",
+            "result": "reached",
+        },
+    )
+    assert refused.status_code == 409
+    assert "Accept the referral first." in refused.content.decode()
+    accepted = referral_in(world, "accepted", person=reachable_person(world, given_name="Osian"))
+    refused = post_form(
+        worker,
+        f"/referrals/{accepted.pk}/treatment-start",
+        {**_date("day", timezone.localdate())},
+    )
+    assert refused.status_code == 409
+    assert "Record a contact attempt, an appointment" in refused.content.decode()
+    ended = referral_in(world, "failed", person=reachable_person(world, given_name="Rhian"))
+    refused = post_form(
+        worker,
+        f"/referrals/{ended.pk}/contact-attempts",
+        {
+            "method": "phone",
+            **_date("day", timezone.localdate()),
+            "at": "00:00",
+            "result": "reached",
+        },
+    )
+    assert refused.status_code == 409
+    assert "The referral has ended" in refused.content.decode()
+    assert "make a new referral" in refused.content.decode()
+
+
+def test_an_officer_refers_someone_from_a_services_page(world, as_persona):
+    service = provider_service(world)
+    person = reachable_person(world, given_name="Gwenllian")
+    officer = as_persona(FRONTLINE)
+    page = officer.get(service.get_absolute_url()).content.decode()
+    search = f"/people/?refer_to={service.pk}"
+    assert f'href="{search}"' in page
+    assert "Refer someone to this service" in page
+    found = post_form(officer, search, {"name": "Gwenllian"}).content.decode()
+    assert f"Referring to {service.display_name}" in found
+    link = f"/referrals/new?person={person.pk}&amp;service={service.pk}"
+    assert link in found
+    form = officer.get(link.replace("&amp;", "&")).content.decode()
+    assert re.search(rf'<option value="{service.pk}"[^>]*selected', form)
+    # A service id that is not one of the choices chooses nothing (and is not an error).
+    other = officer.get(f"/referrals/new?person={person.pk}&service=not-a-uuid")
+    assert other.status_code == 200
+    assert (
+        " selected"
+        not in other.content.decode().split('name="service"', 1)[1].split("</select>", 1)[0]
+    )
+    # Without the capability to refer: no button, no "Refer" links; a provider worker may
+    # not open the form at all.
+    panel_page = as_persona(PANEL).get(service.get_absolute_url()).content.decode()
+    assert "Refer someone to this service" not in panel_page
+    assert as_persona(PROV_A).get(link.replace("&amp;", "&")).status_code == 403
+    closed = provider_service(world, "b")
+    closed.accepts_referrals = False
+    closed.save()
+    assert (
+        "Referring to"
+        not in post_form(
+            officer, f"/people/?refer_to={closed.pk}", {"name": "Gwenllian"}
+        ).content.decode()
+    )
+
+
+def test_a_draft_says_where_the_service_may_not_fit_the_person_but_may_still_be_sent(
+    world, as_persona
+):
+    from pont.directory.models import ServiceArea, ServiceLanguage
+    from pont.people import services as people
+    from pont.people.models import Person
+
+    service = provider_service(world)
+    person = reachable_person(world, given_name="Elen")  # born 30 July 1995
+    referral = draft_referral(world, person=person)
+    officer = as_persona(CUSTODY)
+    page = officer.get(referral.get_absolute_url()).content.decode()
+    assert "Check that the service fits the person" not in page  # nothing known against it
+    service.maximum_age = 25
+    service.save()
+    ServiceLanguage.objects.create(service=service, code="en", name="English")
+    ServiceArea.objects.create(service=service, county="carmarthenshire")
+    Person.objects.filter(pk=person.pk).update(preferred_language="cy")
+    people.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=person.pk,
+        kind="address",
+        use="home",
+        values={
+            "address_line_1": "1 Stryd y Bont",
+            "town": "Llandrindod Wells",
+            "county": "Powys",
+            "postcode": "LD1 5AA",
+        },
+    )
+    page = officer.get(referral.get_absolute_url()).content.decode()
+    today = timezone.localdate()
+    age = today.year - 1995 - (today < today.replace(month=7, day=30))
+    for line in (
+        "Check that the service fits the person",
+        f"Elen is {age}; the service is for people aged up to 25.",
+        "Elen prefers Welsh; the service does not say it is offered in Welsh.",
+        "Elen&#x27;s address is outside the counties it covers (Carmarthenshire).",
+    ):
+        assert line in page, line
+    # A warning, not a refusal: it is sent.
+    sent = post_form(officer, f"/referrals/{referral.pk}/send", {"version": referral.version})
+    assert sent.status_code == 302
+    assert Referral.objects.get(pk=referral.pk).status == "requested"
+    # The provider's page does not carry it (the referrer's check, before sending).
+    assert (
+        "Check that the service fits"
+        not in as_persona(PROV_A).get(referral.get_absolute_url()).content.decode()
+    )
+    assert as_persona(PROV_B).get(referral.get_absolute_url()).status_code == 404
+
+
+def test_an_officer_changes_a_draft_from_its_page_before_sending(world, as_persona):
+    draft = draft_referral(world, person=reachable_person(world, given_name="Llinos"))
+    other = provider_service(world, "b")
+    officer = as_persona(CUSTODY)
+    page = officer.get(draft.get_absolute_url()).content.decode()
+    change = f"/referrals/{draft.pk}/change"
+    assert f'href="{change}"' in page
+    before = AuditEvent.objects.count()
+    form = officer.get(change)
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "Change the draft referral" in html
+    assert "Cocaine use; wants help" in html  # what it says now, to correct
+    assert re.search(rf'<option value="{draft.service_id}"[^>]*selected', html)
+    viewed = AuditEvent.objects.filter(sequence__gt=before).get()
+    assert viewed.detail["shown_in"] == "draft change form"
+    # Consent is confirmed again; what is missing is named.
+    refused = post_form(
+        officer,
+        change,
+        {
+            "service": str(other.pk),
+            "reason": "",
+            "urgency": "urgent",
+            "legal_basis": "consent",
+            "version": draft.version,
+        },
+    )
+    assert refused.status_code == 400
+    assert "Give the reason for the referral" in refused.content.decode()
+    assert "Confirm that the person has agreed" in refused.content.decode()
+    done = post_form(
+        officer,
+        change,
+        {
+            "service": str(other.pk),
+            "reason": "Cocaine and alcohol",
+            "urgency": "urgent",
+            "legal_basis": "consent",
+            "consent_confirmed": "on",
+            "version": draft.version,
+        },
+    )
+    assert done.status_code == 302
+    changed = Referral.objects.get(pk=draft.pk)
+    assert (changed.service_id, changed.reason, changed.urgency) == (
+        other.pk,
+        "Cocaine and alcohol",
+        "urgent",
+    )
+    timeline = officer.get(draft.get_absolute_url()).content.decode()
+    assert "Draft changed" in timeline
+    assert "Changed: reason for referral, service, urgency" in timeline
+    # Opened before that change: refused, the typed answers kept.
+    stale = post_form(
+        officer,
+        change,
+        {
+            "service": str(other.pk),
+            "reason": "Typed on the old page",
+            "urgency": "routine",
+            "legal_basis": "consent",
+            "consent_confirmed": "on",
+            "version": draft.version,
+        },
+    )
+    assert stale.status_code == 409
+    assert "Typed on the old page" in stale.content.decode()
+    # Once sent it is not a draft: the page says so and goes back.
+    services_sent = post_form(officer, f"/referrals/{draft.pk}/send", {"version": changed.version})
+    assert services_sent.status_code == 302
+    after = officer.get(change)
+    assert after.status_code == 302
+    assert "It has been sent already." in officer.get(after["Location"]).content.decode()
+    # A provider cannot change it (not a referrer: 403), another force's... nor see a draft.
+    assert as_persona(PROV_B).get(change).status_code == 403
+    assert as_persona(PANEL).get(change).status_code == 403
+    unsent = draft_referral(world, person=reachable_person(world, given_name="Mabon"))
+    assert as_persona(FRONTLINE).get(f"/referrals/{unsent.pk}/change").status_code == 200
+
+
+def test_a_forms_address_opened_as_a_link_says_what_to_do_in_both_languages(world, as_persona):
+    referral = referral_in(world, "requested")
+    response = as_persona(CUSTODY).get(f"/referrals/{referral.pk}/send")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "This page cannot be opened like this" in html
+    assert "Nothing has been saved or changed." in html
+    assert 'lang="cy"' in html
+    # Still refused first for whoever may not use it at all.
+    assert as_persona(PANEL).get(f"/referrals/{referral.pk}/send").status_code == 403
