@@ -36,8 +36,12 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < _SATURDAY and day not in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=4096)
 def add_working_days(start: date, days: int) -> date:
-    """Return the date `days` working days after start (before it when negative)."""
+    """Return the date `days` working days after start (before it when negative).
+
+    Kept for the days asked again (a page or an API list works out each referral's time
+    limits from its day of sending: a few days, asked many times)."""
     step = 1 if days >= 0 else -1
     remaining = abs(days)
     current = start

@@ -64,6 +64,21 @@ class ContactAttemptOut(Schema):
     note: str
 
 
+class TimeLimitOut(Schema):
+    milestone: Literal["accepted", "first_contact_attempt", "treatment_start"] = Field(
+        description="What the limit waits for: accepting (or rejecting), the first contact "
+        "attempt, the start of treatment."
+    )
+    due: date = Field(
+        description="The last day allowed: working days from sending (Wales bank holidays), "
+        "by the limits in force on the day it was sent."
+    )
+    met_on: date | None = Field(description="The day (UK) the milestone was reached, if it was.")
+    overdue: bool = Field(
+        description="Still open, the milestone not reached, and today is past `due`."
+    )
+
+
 class ReferralOut(Schema):
     id: str
     reference: str = Field(examples=["R-1A2B3C4D"])
@@ -95,6 +110,9 @@ class ReferralOut(Schema):
     already_known_to_provider: bool | None
     appointments: list[AppointmentOut]
     contact_attempts: list[ContactAttemptOut]
+    time_limits: list[TimeLimitOut] = Field(
+        description="The referral's time limits (reference data), each with its last day."
+    )
     updated_at: datetime
 
 

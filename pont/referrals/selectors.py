@@ -292,9 +292,19 @@ Limits = Callable[[date], dict[str, ReferralSla]]
 
 
 def sla_limits_by_day() -> Limits:
-    """`sla_limits`, each day read once: for a page or a figure that looks at many referrals
-    (one query a day sent, not one a referral)."""
-    return cache(sla_limits)
+    """`sla_limits` for any day, from every row read once (a handful): for a page, a figure or
+    an API list that looks at many referrals sent on many days (one query in all)."""
+    rows = list(ReferralSla.objects.order_by("code", "effective_from"))
+
+    @cache
+    def on(day: date) -> dict[str, ReferralSla]:
+        return {
+            row.code: row
+            for row in rows
+            if row.effective_from <= day and (row.effective_to is None or day <= row.effective_to)
+        }
+
+    return on
 
 
 def due_dates(referral: Referral, limits: Limits = sla_limits) -> dict[str, date]:
@@ -346,6 +356,31 @@ def time_limits(referral: Referral, limits: Limits = sla_limits) -> list[TimeLim
         if code in MILESTONE_FIELDS:
             reached = getattr(referral, MILESTONE_FIELDS[code])
             shown.append(TimeLimit(code, due, reached and timezone.localdate(reached)))
+    return shown
+
+
+def api_time_limits(row: dict[str, Any], limits: Limits, today: date) -> list[dict[str, Any]]:
+    """A referral's time limits as the partner API gives them, from its row (`requested_at`,
+    `status` and the milestones' fields): each milestone, its last day, the day it was met,
+    and whether it is overdue now (still open, not met, past its last day)."""
+    if row["requested_at"] is None:
+        return []
+    sent = timezone.localdate(row["requested_at"])
+    shown = []
+    for code, sla in limits(sent).items():
+        field = MILESTONE_FIELDS.get(code)
+        if field is None:
+            continue
+        due = add_working_days(sent, sla.working_days)
+        met = row[field] and timezone.localdate(row[field])
+        shown.append(
+            {
+                "milestone": code,
+                "due": due,
+                "met_on": met or None,
+                "overdue": row["status"] in Referral.OPEN_STATUSES and not met and today > due,
+            }
+        )
     return shown
 
 
@@ -566,6 +601,7 @@ def referral_api_rows(
         query = _api_history_query(connection.vendor, model, order, len(keys))
         for row in select.rows(query, keys):
             into[row.pop("referral_id")].append(row)
+    limits, today = sla_limits_by_day(), timezone.localdate()
     return [
         {
             "id": str(row["id"]),
@@ -581,6 +617,7 @@ def referral_api_rows(
             "closure_reason": row["closure_reason"],
             "appointments": appointments[row["id"]],
             "contact_attempts": attempts[row["id"]],
+            "time_limits": api_time_limits(row, limits, today),
             "_person_id": row["person_id"],
         }
         for row in found

@@ -768,3 +768,33 @@ def test_the_schema_and_the_api_reference_page_give_every_body_an_example(world)
         operations = document["paths"][path]
         write = operations.get("post") or operations["patch"]
         assert "413" in {str(code) for code in write["responses"]}
+
+
+def test_a_referral_carries_its_time_limits_with_the_day_each_is_due(world):
+    from pont.core.working_days import add_working_days
+    from pont.referrals import services as engine
+    from pont.testing.personas import PROV_A
+
+    late = sent_earlier(referral_in(world, "requested"), days=14)
+    headers = _key(world)
+    response = Client().get(_url(late), headers=headers)
+    assert response.status_code == 200, response.content[:3000]
+    body = response.json()
+    sent = timezone.localdate(late.requested_at)
+    limits = {limit["milestone"]: limit for limit in body["time_limits"]}
+    assert set(limits) == {"accepted", "first_contact_attempt", "treatment_start"}
+    assert limits["accepted"] == {
+        "milestone": "accepted",
+        "due": add_working_days(sent, 1).isoformat(),
+        "met_on": None,
+        "overdue": True,
+    }
+    assert limits["treatment_start"]["due"] == add_working_days(sent, 20).isoformat()
+    assert limits["treatment_start"]["overdue"] is False  # 14 days ago: 20 working days not past
+    engine.referral_accept(actor=world.users[PROV_A], referral_id=late.pk)
+    listed = Client().get("/api/v1/referrals/", headers=headers).json()["items"]
+    accepted = {limit["milestone"]: limit for limit in listed[0]["time_limits"]}["accepted"]
+    assert accepted["met_on"] == timezone.localdate().isoformat()
+    assert accepted["overdue"] is False  # met, though late
+    # Another provider's key: as if there were no such referral.
+    assert Client().get(_url(late), headers=_key(world, "b")).status_code == 404

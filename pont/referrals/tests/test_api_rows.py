@@ -61,6 +61,16 @@ def _orm_rows(referrals) -> list[dict[str, Any]]:
                         *selectors.API_ATTEMPT_FIELDS
                     )
                 ),
+                # As the referral's page works them out (`time_limits`, `overdue_milestones`).
+                "time_limits": [
+                    {
+                        "milestone": limit.code,
+                        "due": limit.due,
+                        "met_on": limit.reached,
+                        "overdue": limit in selectors.overdue_milestones(referral),
+                    }
+                    for limit in selectors.time_limits(referral)
+                ],
                 "_person_id": referral.person_id,
             }
         )
