@@ -75,6 +75,16 @@ ORGANIZATION_NAMES_CY = {
     "pembrokeshire": "Cyngor Sir Penfro",
 }
 
+# The places' names in Welsh (HSDS alternate_name), as the organisations' are.
+LOCATION_NAMES_CY = {
+    "ddas-llanelli": "DDAS Llanelli",
+    "ddas-aberystwyth": "DDAS Aberystwyth",
+    "kaleidoscope-newtown": "Kaleidoscope Y Drenewydd",
+    "cdat-carmarthen": "CDAT Caerfyrddin",
+    "cdat-haverfordwest": "Sesiwn galw heibio Hwlffordd",
+    "ceredigion-aberaeron": "Swyddfa opsiynau tai",
+}
+
 # key -> (organisation, name, address line, town, county, postcode, latitude, longitude)
 LOCATIONS: dict[str, tuple[str, str, str, str, str, str, float, float]] = {
     "ddas-llanelli": (
@@ -393,6 +403,7 @@ def _location(key: str) -> dict[str, Any]:
         "location_type": "physical",
         "organization_id": _id("organization", organization),
         "name": name,
+        "alternate_name": LOCATION_NAMES_CY[key],
         "latitude": latitude,
         "longitude": longitude,
         "addresses": [

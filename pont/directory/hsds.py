@@ -255,6 +255,7 @@ def location_to_hsds(location: Location) -> dict[str, Any]:
             "location_type": location.location_type,
             "organization_id": str(location.organization_id),
             "name": location.name,
+            "alternate_name": location.name_cy,
             "latitude": float(location.latitude) if location.latitude is not None else None,
             "longitude": float(location.longitude) if location.longitude is not None else None,
             "addresses": [address] if address else [],
@@ -566,6 +567,7 @@ class _Reader:
             chosen, address_path = addresses[index], f"{path}.addresses[{index}]"
         values: dict[str, Any] = {
             "name": data.get("name", "").strip(),
+            "name_cy": data.get("alternate_name", "").strip(),
             "location_type": data["location_type"],
             "address_1": chosen.get("address_1", "").strip(),
             "address_2": chosen.get("address_2", "").strip(),
@@ -576,7 +578,11 @@ class _Reader:
             "latitude": None,
             "longitude": None,
         }
-        paths = {"name": f"{path}.name", "location_type": f"{path}.location_type"}
+        paths = {
+            "name": f"{path}.name",
+            "name_cy": f"{path}.alternate_name",
+            "location_type": f"{path}.location_type",
+        }
         for key in ("address_1", "address_2", "city", "state_province", "postal_code", "country"):
             paths[key] = f"{address_path}.{key}"
         for key, limit in (("latitude", 90), ("longitude", 180)):

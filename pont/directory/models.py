@@ -200,6 +200,8 @@ class Location(TimeStampedModel):
         DirectoryOrganization, on_delete=models.CASCADE, related_name="locations"
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # HSDS's alternate_name, as for a service and an organisation: the name in Welsh.
+    name_cy = models.CharField(_("Welsh name"), max_length=200, blank=True)
     location_type = models.CharField(
         _("type"), max_length=10, choices=LocationType.choices, default=LocationType.PHYSICAL
     )
@@ -218,7 +220,13 @@ class Location(TimeStampedModel):
         verbose_name_plural = _("locations")
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.name, self.address_1, self.city, self.postal_code) if p)
+        parts = (self.display_name, self.address_1, self.city, self.postal_code)
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the English one when there is no Welsh)."""
+        return self.name_cy if (_welsh() and self.name_cy) else self.name
 
 
 class ServiceAtLocation(models.Model):

@@ -122,6 +122,7 @@ class HsdsLocationOut(Schema):
     location_type: str
     organization_id: str | None = None
     name: str | None = None
+    alternate_name: str | None = Field(None, description="Pont: the Welsh name.")
     latitude: float | None = None
     longitude: float | None = None
     addresses: list[HsdsAddressOut] | None = None

@@ -36,6 +36,7 @@ _TEXT_FIELDS = (
     "organization__name_cy",
     # Where it is: a place's name, its town, its postcode ("Llanelli", "SA15").
     "service_at_locations__location__name",
+    "service_at_locations__location__name_cy",
     "service_at_locations__location__city",
     "service_at_locations__location__postal_code",
 )

@@ -27,6 +27,7 @@ def test_the_export_carries_needs_and_welsh_texts_as_pont_attributes(full_direct
     hub = next(s for s in selectors.hsds_export()["contents"] if s["name"].startswith("Llanelli"))
     assert hub["alternate_name"] == "Hyb adfer Llanelli"
     assert hub["organization"]["alternate_name"] == "Adferiad Cymru (enghraifft)"
+    assert hub["service_at_locations"][0]["location"]["alternate_name"] == "Yr Hyb"
     terms = {
         (a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"]): a.get("value")
         for a in hub["attributes"]

@@ -61,6 +61,8 @@ def test_a_service_is_imported_with_its_organisation_places_phones_times_areas_l
     assert service.last_modified == datetime(2026, 9, 1, 10, 30, 45, 123000, tzinfo=UTC)
     assert service.organization.name == "Recovery Cymru (example)"
     assert service.organization.name_cy == "Adferiad Cymru (enghraifft)"  # its alternate_name
+    place = service.service_at_locations.get().location
+    assert (place.name, place.name_cy) == ("The Hub", "Yr Hyb")  # a location's too
     assert list(service.organization.phones.values_list("number", flat=True)) == ["029 2018 0900"]
     assert sorted(service.needs.values_list("code", flat=True)) == ["alcohol", "drugs"]
     # County names match whatever their case, in English or Welsh.

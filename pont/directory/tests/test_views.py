@@ -233,6 +233,9 @@ def test_the_public_list_is_in_welsh_after_the_language_switch(directory):
     # The organisation that runs it, by its Welsh name (HSDS alternate_name) when it has one.
     assert "Gwasanaeth Cyffuriau ac Alcohol Dyfed" in html
     assert "Dyfed Drug and Alcohol Service" not in html
+    # And the places it is delivered at, by theirs (HSDS alternate_name of a location).
+    assert "CDAT Caerfyrddin" in html
+    assert "CDAT Carmarthen" not in html
 
 
 def test_the_public_list_is_in_english_by_default(directory):
