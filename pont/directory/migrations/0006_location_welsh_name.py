@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0005_organization_name_cy'),
+        ("directory", "0005_organization_name_cy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='location',
-            name='name_cy',
-            field=models.CharField(blank=True, max_length=200, verbose_name='Welsh name'),
+            model_name="location",
+            name="name_cy",
+            field=models.CharField(blank=True, max_length=200, verbose_name="Welsh name"),
         ),
     ]
