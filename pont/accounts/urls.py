@@ -14,6 +14,12 @@ urlpatterns = [
     path("users", views.user_list, name="user_list"),
     path("users/new", views.user_create, name="user_create"),
     path("users/<int:user_id>/deactivate", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:user_id>/password", views.user_password_shown, name="user_password_shown"),
+    path(
+        "users/<int:user_id>/password/reset",
+        views.user_password_reset,
+        name="user_password_reset",
+    ),
     path(
         "users/<int:user_id>/reset-second-factor",
         views.user_second_factor_reset,

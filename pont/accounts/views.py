@@ -239,12 +239,42 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            return render(
-                request,
-                "accounts/user_created.html",
-                {"new_user": user, "initial_password": initial},
-            )
+            # POST-redirect-GET: the temporary password is shown once, and a reload adds nothing.
+            request.session[_password_session_key(user.pk)] = initial
+            return redirect("accounts:user_password_shown", user_id=user.pk)
     return render(request, "accounts/user_create.html", {"form": form}, status=form_status(form))
+
+
+def _password_session_key(user_id: int) -> str:
+    """Where the session keeps a temporary password until its page shows it, once."""
+    return f"accounts.temporary_password.{user_id}"
+
+
+@capability_required(MANAGE_USERS)
+@require_http_methods(["GET"])
+def user_password_shown(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """A new or reset temporary password, shown once: taken out of the session as it is shown;
+    a reload says it was shown and how to give the user another."""
+    target = _managed_user_or_404(request, user_id)
+    initial = request.session.pop(_password_session_key(target.pk), None)
+    return render(
+        request,
+        "accounts/user_created.html",
+        {"new_user": target, "initial_password": initial},
+    )
+
+
+@capability_required(MANAGE_USERS)
+@require_POST
+def user_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    target = _managed_user_or_404(request, user_id)
+    try:
+        initial = services.user_password_reset(actor=request.user, user=target)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:user_list")
+    request.session[_password_session_key(target.pk)] = initial
+    return redirect("accounts:user_password_shown", user_id=target.pk)
 
 
 def _managed_user_or_404(request: AuthenticatedRequest, user_id: int):

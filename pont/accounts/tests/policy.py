@@ -134,6 +134,18 @@ RULES = [
         staff_view(post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
         kwargs={"user_id": "managed_user"},
     ),
+    # A temporary password: reset (to the page that shows it once), then shown (or, once
+    # shown, the page saying so).
+    Rule(
+        "accounts:user_password_reset",
+        staff_view(post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
+        kwargs={"user_id": "managed_user"},
+    ),
+    Rule(
+        "accounts:user_password_shown",
+        staff_view(get={SYSADMIN: 200}, capable={SYSADMIN}),
+        kwargs={"user_id": "managed_user"},
+    ),
     Rule("accounts:api_client_list", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
     Rule(
         "accounts:api_client_create",

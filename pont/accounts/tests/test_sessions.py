@@ -200,3 +200,60 @@ def test_the_system_check_refuses_demo_tools_under_production_settings(settings)
     assert [e.id for e in demo_tools_off_in_production()] == ["accounts.E001"]
     settings.PONT_DEMO_TOOLS = False
     assert demo_tools_off_in_production() == []
+
+
+def test_a_forgotten_password_is_reset_to_a_temporary_one_shown_once(world, as_persona):
+    import re
+
+    officer = as_persona(FRONTLINE)
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    reset = post_form(admin, reverse("accounts:user_password_reset", args=[target.pk]))
+    shown = reverse("accounts:user_password_shown", args=[target.pk])
+    assert (reset.status_code, reset["Location"]) == (302, shown)
+    page = admin.get(shown).content.decode()
+    temporary = re.search(r'id="initial-password">([^<]+)<', page).group(1)
+    target.refresh_from_db()
+    assert target.check_password(temporary)
+    assert target.must_change_password
+    assert officer.get(PEOPLE).status_code == 302  # their sessions have ended
+    event = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(target.pk)).last()
+    assert event.detail["password_reset"] is True
+    assert temporary not in str(event.detail)
+    # Shown once: a reload says so, and changes nothing.
+    again = admin.get(shown).content.decode()
+    assert temporary not in again
+    assert "The temporary password has already been shown" in again
+    assert target.__class__.objects.get(pk=target.pk).check_password(temporary)
+    # Not one's own (the account page does that); not without the capability.
+    own = post_form(admin, reverse("accounts:user_password_reset", args=[world.users[SYSADMIN].pk]))
+    assert own.status_code == 302
+    assert "from your account page" in admin.get(own["Location"]).content.decode()
+    refused = post_form(
+        as_persona(CUSTODY), reverse("accounts:user_password_reset", args=[target.pk])
+    )
+    assert refused.status_code == 403
+
+
+def test_a_new_users_temporary_password_is_shown_once_and_a_reload_adds_no_one(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    created = post_form(
+        admin,
+        reverse("accounts:user_create"),
+        {
+            "username": "nerys",
+            "given_name": "Nerys",
+            "family_name": "Prosser",
+            "email": "nerys@example.test",
+            "preferred_language": "cy",
+            "organisation": world.carmarthenshire.pk,
+            "role": "frontline_officer",
+        },
+    )
+    assert created.status_code == 302, created.content.decode()[:2000]
+    user = world.users[SYSADMIN].__class__.objects.get(username="nerys")
+    assert created["Location"] == reverse("accounts:user_password_shown", args=[user.pk])
+    assert 'id="initial-password"' in admin.get(created["Location"]).content.decode()
+    assert 'id="initial-password"' not in admin.get(created["Location"]).content.decode()
+    assert admin.get(created["Location"]).status_code == 200
+    assert world.users[SYSADMIN].__class__.objects.filter(username="nerys").count() == 1
