@@ -6,10 +6,11 @@ than sent as null, because HSDS types have no null.
 """
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+
+from pont.core.api import IsoDateTime
 
 from .models import County
 
@@ -37,8 +38,10 @@ class HsdsServiceQueryIn(Schema):
     organization_id: uuid.UUID | None = Field(
         None, description="Only the services of this organization."
     )
-    modified_after: datetime | None = Field(
-        None, description="Only services changed on or after this date and time (ISO 8601)."
+    modified_after: IsoDateTime | None = Field(
+        None,
+        description="Only services changed on or after this date and time: ISO 8601 text "
+        "(a number, Unix time, is refused); without an offset, UTC.",
     )
     taxonomy_term_id: str = Field(
         "", max_length=36, description="Only services with this taxonomy term (a pont-needs term)."

@@ -148,6 +148,8 @@ def test_modified_after_returns_only_services_changed_since(directory):
         ({"need": "knitting"}, "need"),
         ({"organization_id": "nope"}, "organization_id"),
         ({"modified_after": "yesterday"}, "modified_after"),
+        ({"modified_after": "1700000000"}, "modified_after"),  # Unix time: not ISO 8601
+        ({"modified_after": "2026-11-30"}, "modified_after"),  # a date without its time
     ],
 )
 def test_bad_filters_are_422_naming_the_field(db, query, field):
