@@ -65,6 +65,10 @@ BASIS_NEEDED = _("Select consent or a statutory power")
 REASON_NEEDED = _("Give a reason.")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
 IN_FUTURE = _("The time cannot be in the future.")
+MADE_BY_ITS_SOURCE = _(
+    "This referral was made from another record (a Required Assessment or a disposal's "
+    "condition): change it there."
+)
 
 # The rows every transition and every contact attempt adds, written out (docs/adr/0004):
 # the ORM's create builds and compiles its INSERT each time, inside the writers' lock.
@@ -337,6 +341,10 @@ def referral_draft_change(
     referral = _locked(actor, referral_id, "referrer")
     _not_stale(referral, expected_version)
     _check(referral, "draft_changed")
+    if referral.source_kind != Referral.Source.VOLUNTARY:
+        # Made by its source (a Required Assessment, a disposal's condition), which holds the
+        # service and the power too: changed there, never here.
+        raise ApplicationError(str(MADE_BY_ITS_SOURCE), status=409)
     service = _checked_details(
         service_id=service_id,
         reason=reason,

@@ -871,3 +871,22 @@ def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(worl
             legal_basis="consent",
             consent_confirmed=True,
         )
+
+
+def test_a_draft_made_by_its_source_is_not_changed_here(world):
+    from pont.referrals.models import Referral as Model
+
+    draft = draft_referral(world, source_kind=Model.Source.DISPOSAL)
+    with pytest.raises(ApplicationError) as refused:
+        services.referral_draft_change(
+            actor=world.users[CUSTODY],
+            referral_id=draft.pk,
+            service_id=draft.service_id,
+            reason="x",
+            urgency="routine",
+            legal_basis="consent",
+            consent_confirmed=True,
+        )
+    assert refused.value.status == 409
+    assert "change it there" in refused.value.message
+    assert Referral.objects.get(pk=draft.pk).version == draft.version
