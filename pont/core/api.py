@@ -83,7 +83,7 @@ NINJA_UNPARSABLE = "Cannot parse request body"
 
 def not_found_body() -> dict[str, Any]:
     """The API's answer to a record or a path that is not there (or not the caller's)."""
-    return {"message": "Not found.", "extra": {}}
+    return {"message": _("Not found."), "extra": {}}
 
 
 def api_status(error: ApplicationError) -> int:

@@ -798,3 +798,29 @@ def test_a_referral_carries_its_time_limits_with_the_day_each_is_due(world):
     assert accepted["overdue"] is False  # met, though late
     # Another provider's key: as if there were no such referral.
     assert Client().get(_url(late), headers=_key(world, "b")).status_code == 404
+
+
+def test_pont_writes_its_messages_in_welsh_when_asked_and_codes_stay_the_same(world):
+    headers = {**_key(world), "Accept-Language": "cy"}
+    missing = Client().get(
+        "/api/v1/referrals/00000000-0000-0000-0000-000000000000", headers=headers
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {"message": "Heb ddod o hyd i'r atgyfeiriad.", "extra": {}}
+    no_such_path = Client().get("/api/v1/no-such-thing", headers=headers)
+    assert no_such_path.json() == {"message": "Heb ddod o hyd iddo.", "extra": {}}
+    referral = referral_in(world, "requested")
+    unknown = _post(
+        _url(referral, "/contact-attempts"),
+        {"method": "phone", "attempted_at": "2026-11-27T10:15:00Z", "result": "reached", "x": 1},
+        headers,
+    )
+    assert unknown.status_code == 422
+    body = unknown.json()
+    assert body["message"] == "Nid yw'r cais yn ddilys."
+    assert body["extra"]["fields"]["x"] == [
+        "Nid yw Pont yn adnabod y maes hwn: gwiriwch ei sillafu, neu gadewch ef allan."
+    ]
+    # Another provider's key, in Welsh too: as if there were no such referral.
+    other = Client().get(_url(referral), headers={**_key(world, "b"), "Accept-Language": "cy"})
+    assert other.json() == missing.json()
