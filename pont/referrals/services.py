@@ -262,6 +262,10 @@ def referral_create(
     if membership is None or controller is None:
         raise ApplicationError(str(NO_ORGANISATION), status=403)
     now = timezone.now()
+    if source_kind == Referral.Source.VOLUNTARY:
+        twin = _twin_draft(actor, person, service, reason.strip(), now)
+        if twin is not None:
+            return twin
     referral = Referral(
         person=person,
         source_kind=source_kind,
@@ -293,6 +297,33 @@ def referral_create(
         detail={"service": str(service.pk), "source": source_kind, "legal_basis": legal_basis},
     )
     return referral
+
+
+# How close together two posts of the same referral form count as one (a form sent twice: a
+# double click past the button's guard, a reload, a retry on a slow connection).
+_TWIN_WINDOW = timedelta(minutes=1)
+
+
+def _twin_draft(
+    actor: User, person: Any, service: Service, reason: str, now: datetime
+) -> Referral | None:
+    """The draft this officer made a moment ago for the same person, service and reason, if
+    any: the same form sent twice makes one draft. The person's row is locked first, so two
+    posts at once are taken one after the other (on SQLite every writing transaction is)."""
+    type(person).objects.select_for_update().filter(pk=person.pk).exists()
+    return (
+        Referral.objects.filter(
+            person=person,
+            referred_by=actor,
+            service=service,
+            reason=reason,
+            source_kind=Referral.Source.VOLUNTARY,
+            status=Status.DRAFT,
+            created_at__gte=now - _TWIN_WINDOW,
+        )
+        .order_by("created_at")
+        .first()
+    )
 
 
 def _checked_details(

@@ -890,3 +890,20 @@ def test_a_draft_made_by_its_source_is_not_changed_here(world):
     assert refused.value.status == 409
     assert "change it there" in refused.value.message
     assert Referral.objects.get(pk=draft.pk).version == draft.version
+
+
+def test_the_same_referral_form_sent_twice_makes_one_draft(world):
+    person = reachable_person(world, given_name="Eirlys")
+    first = draft_referral(world, person=person)
+    before = AuditEvent.objects.count()
+    again = draft_referral(world, person=person)  # the same officer, service and reason
+    assert again.pk == first.pk
+    assert AuditEvent.objects.count() == before  # nothing more recorded
+    assert Referral.objects.filter(person=person).count() == 1
+    # A different reason, or a colleague's, is a referral of its own.
+    draft_referral(world, person=person, reason="Alcohol as well")
+    draft_referral(world, person=person, actor=world.users[FRONTLINE])
+    assert Referral.objects.filter(person=person).count() == 3
+    # Once sent, the same form again starts a new draft (a new referral, later).
+    services.referral_send(actor=world.users[CUSTODY], referral_id=first.pk)
+    assert draft_referral(world, person=person).pk != first.pk
