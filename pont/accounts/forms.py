@@ -57,17 +57,54 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
             "that is easy to remember."
         )
         self.fields["new_password2"].label = _("Confirm new password")
+        for name, message in (
+            ("old_password", _("Enter your current password")),
+            ("new_password1", _("Enter a new password")),
+            ("new_password2", _("Enter the new password again")),
+        ):
+            self.fields[name].error_messages["required"] = message
+
+    def clean_new_password1(self) -> str:
+        """A new password, not the one in use (above all a temporary one an administrator has
+        seen: changing it to itself would keep it)."""
+        new = self.cleaned_data.get("new_password1", "")
+        if new and self.user.check_password(new):
+            raise forms.ValidationError(
+                _("Choose a new password, different from the one you use now.")
+            )
+        return new
 
 
 class UserCreateForm(forms.Form):
-    username = forms.SlugField(label=_("Username"), max_length=150)
-    given_name = forms.CharField(label=_("First name"), max_length=150)
-    family_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Email address"))
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
+    username = forms.SlugField(
+        label=_("Username"),
+        max_length=150,
+        error_messages={
+            "required": _("Enter a username"),
+            "invalid": _("A username can have only letters, numbers, hyphens and underscores"),
+        },
     )
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    given_name = forms.CharField(
+        label=_("First name"), max_length=150, error_messages={"required": _("Enter a first name")}
+    )
+    family_name = forms.CharField(
+        label=_("Last name"), max_length=150, error_messages={"required": _("Enter a last name")}
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        error_messages={
+            "required": _("Enter an email address"),
+            "invalid": _("Enter an email address like name@example.org"),
+        },
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(is_active=True),
+        error_messages={"required": _("Select an organisation")},
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Role.choices, error_messages={"required": _("Select a role")}
+    )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=User.Language.choices,

@@ -53,14 +53,11 @@ def organisation_create(
     _require(actor, MANAGE_USERS)
     allowed = PARENT_KINDS.get(kind)
     if allowed is None:
-        raise ApplicationError(
-            str(_("Select a kind of organisation.")), {"fields": {"kind": ["invalid"]}}
-        )
+        message = str(_("Select a kind of organisation."))
+        raise ApplicationError(message, {"fields": {"kind": [message]}})
     if (parent.kind if parent else None) not in allowed:
-        raise ApplicationError(
-            str(_("This kind of organisation cannot be part of that one.")),
-            {"fields": {"parent": ["invalid"]}},
-        )
+        message = str(_("This kind of organisation cannot be part of that one."))
+        raise ApplicationError(message, {"fields": {"parent": [message]}})
     organisation = Organisation(name=name, name_cy=name_cy, slug=slug, kind=kind, parent=parent)
     organisation.full_clean()
     organisation.save()
@@ -87,9 +84,8 @@ def user_create(
     _require(actor, MANAGE_USERS)
     username = username.strip().lower()
     if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(
-            str(_("That username is already taken.")), {"fields": {"username": ["taken"]}}
-        )
+        message = str(_("That username is already taken."))
+        raise ApplicationError(message, {"fields": {"username": [message]}})
     initial = None
     if password is None:
         initial = secrets.token_urlsafe(15)
@@ -123,12 +119,11 @@ def membership_create(
     _require(actor, MANAGE_USERS)
     kinds = ROLE_ORGANISATION_KINDS.get(role)
     if kinds is None:
-        raise ApplicationError(str(_("Select a role.")), {"fields": {"role": ["invalid"]}})
+        message = str(_("Select a role."))
+        raise ApplicationError(message, {"fields": {"role": [message]}})
     if organisation.kind not in kinds:
-        raise ApplicationError(
-            str(_("This role cannot be held in that kind of organisation.")),
-            {"fields": {"organisation": ["invalid"]}},
-        )
+        message = str(_("This role cannot be held in that kind of organisation."))
+        raise ApplicationError(message, {"fields": {"organisation": [message]}})
     if Membership.objects.filter(
         user=user, organisation=organisation, role=role, ended_at__isnull=True
     ).exists():

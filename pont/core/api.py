@@ -110,6 +110,8 @@ def _validation_message(error: dict[str, Any]) -> str:
     to do."""
     if error.get("type") == "extra_forbidden":
         return _("Pont does not know this field: check its spelling, or leave it out.")
+    if error.get("type") == "value_error" and error.get("ctx", {}).get("error"):
+        return str(error["ctx"]["error"])  # Pont's own words, without pydantic's "Value error, "
     return str(error.get("msg", ""))
 
 
@@ -138,7 +140,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = api.create_response(
             request,
-            {"message": "A valid API key is required.", "extra": {}},
+            {"message": _("A valid API key is required."), "extra": {}},
             status=401,
         )
         response["WWW-Authenticate"] = 'Bearer realm="pont"'

@@ -49,7 +49,11 @@ def service_search(request: AuthenticatedRequest) -> HttpResponse:
             text=data["q"], needs=data["need"], county=data["county"], language=data["language"]
         )
         if data["open_now"]:  # worked out from the schedules already fetched with them
-            services = [s for s in services if open_at(s.schedules.all())]  # type: ignore[assignment]
+            services = [  # type: ignore[assignment]
+                s
+                for s in services
+                if s.status == Service.Status.ACTIVE and open_at(s.schedules.all())
+            ]
     elif form.is_bound:  # a filter that is not one of the choices: said so, nothing listed
         services = services.none()
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 from django.db import transaction
@@ -159,15 +159,60 @@ def _encode_cursor(row: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# The fields each status (PATCH) and each outcome type uses besides itself.
+PATCH_FIELDS: dict[str, set[str]] = {
+    "accepted": {"already_known_to_provider"},
+    "rejected": {"reason"},
+    "completed": {"closure_reason", "note"},
+    "failed": {"closure_reason", "note"},
+}
+OUTCOME_FIELDS: dict[str, set[str]] = {
+    "attendance": {"appointment_id", "attendance"},
+    "appointment_cancelled": {"appointment_id"},
+    "treatment_started": {"started_at"},
+    "closed": {"closure_reason", "note"},
+}
+
+
+def _only_what_applies(payload: Any, chosen: str, applies: dict[str, set[str]]) -> None:
+    """Refuse a field given a value that the chosen status or type does not use (a `reason`
+    when accepting, an `appointment_id` with a treatment start): 422 naming it, never dropped
+    without a word, as a field Pont does not know is not."""
+    value = getattr(payload, chosen)
+    unused = sorted(
+        name
+        for name in payload.model_fields_set
+        if name != chosen
+        and name not in applies[value]
+        and getattr(payload, name) not in ("", None)
+    )
+    if unused:
+        message = _("Not used when %(field)s is %(value)s: leave it out.") % {
+            "field": chosen,
+            "value": value,
+        }
+        raise ApplicationError(
+            str(_("The request is not valid.")), {"fields": {name: [message] for name in unused}}
+        )
+
+
+def _required(*names: str) -> NoReturn:
+    """Refuse a request missing a field its status or type needs, naming each."""
+    message = str(_("Required here."))
+    raise ApplicationError(
+        str(_("Give %(fields)s.") % {"fields": ", ".join(names)}),
+        {"fields": {name: [message] for name in names}},
+    )
+
+
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, pk = json.loads(raw)
         return in_utc(datetime.fromisoformat(when)), str(UUID(pk))
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise ApplicationError(
-            str(_("The cursor is not valid.")), {"fields": {"cursor": ["invalid"]}}
-        ) from None
+        message = str(_("The cursor is not valid: use the next_cursor of the page before."))
+        raise ApplicationError(message, {"fields": {"cursor": [message]}}) from None
 
 
 @router.get(
@@ -206,7 +251,11 @@ def list_referrals(
     `cursor`. A referral never sent (a draft, or a draft cancelled) is never shown."""
     client = _client(request, READ_SCOPE)
     if status and status not in Referral.Status.values:
-        raise ApplicationError(str(_("Unknown status.")), {"fields": {"status": [status]}})
+        message = str(
+            _("Unknown status: use one of %(statuses)s.")
+            % {"statuses": ", ".join(s for s in Referral.Status.values if s != "draft")}
+        )
+        raise ApplicationError(message, {"fields": {"status": [message]}})
     page = referral_api_rows(
         client=client,
         status=status,
@@ -276,6 +325,7 @@ def update_referral(
     Send the ETag you read as `If-Match`: a stale one gets 412 and changes nothing; none gets 428.
     """
     client = _client(request, WRITE_SCOPE)
+    _only_what_applies(payload, "status", PATCH_FIELDS)
     version = expected_version(request)
     try:
         # One transaction: a closure whose reason gives another status is undone, not kept.
@@ -296,10 +346,7 @@ def update_referral(
                 )
             else:
                 if not payload.closure_reason:
-                    raise ApplicationError(
-                        str(_("Give a closure_reason to close the referral.")),
-                        {"fields": {"closure_reason": ["required"]}},
-                    )
+                    _required("closure_reason")
                 referral = services.referral_close(
                     actor=client,
                     referral_id=referral_id,
@@ -308,14 +355,13 @@ def update_referral(
                     expected_version=version,
                 )
                 if referral.status != payload.status:
+                    message = str(
+                        _("That closure reason makes the referral %(status)s, not %(asked)s.")
+                        % {"status": referral.status, "asked": payload.status}
+                    )
                     raise ApplicationError(
                         str(_("That closure reason gives a different status.")),
-                        {
-                            "fields": {
-                                "status": [payload.status],
-                                "closure_reason": [payload.closure_reason],
-                            }
-                        },
+                        {"fields": {"status": [message], "closure_reason": [message]}},
                     )
     except ConflictError:
         current = _shown(client, referral_id, disclose=False)
@@ -399,13 +445,13 @@ def book_appointment(
 )
 def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) -> HttpResponse:
     client = _client(request, WRITE_SCOPE)
+    _only_what_applies(payload, "type", OUTCOME_FIELDS)
 
     def run() -> tuple[int, dict[str, Any]]:
         if payload.type == "attendance":
             if payload.appointment_id is None or payload.attendance is None:
-                raise ApplicationError(
-                    str(_("Give appointment_id and attendance.")),
-                    {"fields": {"appointment_id": ["required"], "attendance": ["required"]}},
+                _required(
+                    *(n for n in ("appointment_id", "attendance") if getattr(payload, n) is None)
                 )
             services.attendance_record(
                 actor=client,
@@ -415,17 +461,13 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
             )
         elif payload.type == "appointment_cancelled":
             if payload.appointment_id is None:
-                raise ApplicationError(
-                    str(_("Give appointment_id.")), {"fields": {"appointment_id": ["required"]}}
-                )
+                _required("appointment_id")
             services.appointment_cancel(
                 actor=client, referral_id=referral_id, appointment_id=payload.appointment_id
             )
         elif payload.type == "treatment_started":
             if payload.started_at is None:
-                raise ApplicationError(
-                    str(_("Give started_at.")), {"fields": {"started_at": ["required"]}}
-                )
+                _required("started_at")
             services.treatment_start(
                 actor=client, referral_id=referral_id, started_at=payload.started_at
             )

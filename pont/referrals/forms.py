@@ -291,6 +291,13 @@ class WebhookCreateForm(forms.Form):
     )
 
 
+FUNNEL_FILTERS = ("source", "provider", "county", "month")
+ONE_FILTER_AT_A_TIME = _(
+    "Choose one filter at a time: you see these figures rounded, and figures filtered two ways "
+    "at once could be compared with each way alone to reveal the small numbers rounding hides."
+)
+
+
 class FunnelFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Source"),
@@ -317,6 +324,7 @@ class FunnelFilterForm(forms.Form):
         *args: Any,
         providers: list[tuple[str, str]],
         counties: list[tuple[str, str]],
+        one_at_a_time: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -324,3 +332,15 @@ class FunnelFilterForm(forms.Form):
         county = cast(forms.ChoiceField, self.fields["county"])
         provider.choices = [("", _("All providers")), *providers]
         county.choices = [("", _("All counties")), *counties]
+        self.one_at_a_time = one_at_a_time
+
+    def clean(self) -> dict[str, Any]:
+        """For those who see the figures suppressed, one filter at a time: figures filtered two
+        ways at once (a county and a source) could be set beside the figures of each way alone
+        and differenced, through the exact zeros, to a small number the suppression hides."""
+        data = super().clean() or {}
+        chosen = [name for name in FUNNEL_FILTERS if data.get(name)]
+        if self.one_at_a_time and len(chosen) > 1:
+            for name in chosen:
+                self.add_error(name, ONE_FILTER_AT_A_TIME)
+        return data

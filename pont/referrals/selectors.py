@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from pont.accounts.models import ApiClient, Organisation
@@ -144,6 +144,12 @@ def referral_timeline(referral: Referral) -> list[ReferralEvent]:
             worker = event.detail.get("worker") or ""
             event.to = shown[worker] if worker else ""  # type: ignore[attr-defined]
         event.says = _event_says(event, appointments, closures)  # type: ignore[attr-defined]
+        if event.kind == "treatment_started" and referral.treatment_started_at:
+            event.says = gettext("Started on %(day)s") % {  # type: ignore[attr-defined]
+                "day": formats.date_format(
+                    timezone.localtime(referral.treatment_started_at), "j M Y"
+                )
+            }
     return events
 
 
@@ -187,6 +193,19 @@ def _age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _county_names() -> dict[str, str]:
+    """Each county's code by its name as an address may give it, in English or Welsh
+    ("Pembrokeshire", "Sir Benfro"), whatever the language of the page."""
+    from django.utils import translation
+
+    names: dict[str, str] = {}
+    for language in ("en", "cy"):
+        with translation.override(language):
+            names.update({str(label).casefold(): code for code, label in County.choices})
+    names.update({code: code for code in County.values})
+    return names
+
+
 def service_fit(referral: Referral, today: date | None = None) -> list[str]:
     """Where the service, by its directory entry, may not fit the person: their age outside
     its ages, a Welsh speaker and a service not offered in Welsh, an address in a county it
@@ -219,7 +238,7 @@ def service_fit(referral: Referral, today: date | None = None) -> list[str]:
             )
         )
     covered = {area.county for area in service.service_areas.all()}
-    known = {str(label).casefold(): code for code, label in County.choices}
+    known = _county_names()
     lives = {
         known[route.county.strip().casefold()]
         for route in person.contact_routes.filter(ended_at__isnull=True, kind="address")

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -135,10 +136,7 @@ def _not_stale(referral: Referral, expected_version: int | None) -> None:
 
 
 # What a refusal of an action in the wrong state tells the user to do instead.
-_ENDED = _(
-    "The referral has ended: nothing more can be recorded on it. If the person needs help "
-    "again, make a new referral."
-)
+_ENDED = _("The referral has ended: nothing more can be recorded on it.")
 _SENT_ALREADY = _("It has been sent already.")
 _ANSWERED_ALREADY = _("It has been accepted or rejected already.")
 _ACCEPT_FIRST = _("Accept the referral first.")
@@ -400,6 +398,8 @@ def referral_draft_change(
         for name in ("service", "reason", "urgency", "legal_basis", "statutory_basis")
         if getattr(referral, name) != fields[name]
     )
+    if not changed:  # saved as it was: nothing written, the consent recorded first kept
+        return referral
     return _apply(
         referral,
         actor=actor,
@@ -685,9 +685,8 @@ def appointment_book(
 ) -> Appointment:
     referral = _locked(actor, referral_id, "provider")
     if kind not in Appointment.Kind.values:
-        raise ApplicationError(
-            str(_("Select the kind of appointment.")), {"fields": {"kind": ["invalid"]}}
-        )
+        message = str(_("Select the kind of appointment."))
+        raise ApplicationError(message, {"fields": {"kind": [message]}})
     if not place.strip():
         raise ApplicationError(
             str(_("Enter where the appointment is.")), {"fields": {"place": ["required"]}}
@@ -755,9 +754,8 @@ def statutory_appointment_set(
             str(_("Enter where the appointment is.")), {"fields": {"place": ["required"]}}
         )
     if kind not in Appointment.Kind.values:
-        raise ApplicationError(
-            str(_("Select the kind of appointment.")), {"fields": {"kind": ["invalid"]}}
-        )
+        message = str(_("Select the kind of appointment."))
+        raise ApplicationError(message, {"fields": {"kind": [message]}})
     detail: dict[str, Any]
     if appointment_id is None:
         _check(referral, "appointment_set")
@@ -816,9 +814,8 @@ def attendance_record(
         Appointment.Attendance.CANCELLED,
     }
     if attendance not in recordable:
-        raise ApplicationError(
-            str(_("Select whether they came.")), {"fields": {"attendance": ["invalid"]}}
-        )
+        message = str(_("Select whether they came."))
+        raise ApplicationError(message, {"fields": {"attendance": [message]}})
     _check(referral, "attendance_recorded")
     _still_pending(appointment)
     now = timezone.now()
@@ -980,10 +977,8 @@ def referral_close(
         ClosureReason.objects.effective_on(timezone.localdate()).filter(code=closure_reason).first()
     )
     if reason is None:
-        raise ApplicationError(
-            str(_("Select a closure reason from the list.")),
-            {"fields": {"closure_reason": [closure_reason]}},
-        )
+        message = str(_("Select a closure reason from the list."))
+        raise ApplicationError(message, {"fields": {"closure_reason": [message]}})
     _not_stale(referral, expected_version)
     _check(referral, "closed")
     if reason.needs_treatment_start and referral.treatment_started_at is None:
@@ -1025,6 +1020,15 @@ def referral_close(
 
 
 @transaction.atomic
+def _same_address(url: str) -> tuple[str, str, str, str]:
+    """An address as a receiver sees it: the scheme and host in any case, the host's final dot,
+    the port HTTPS takes by default and a fragment (never sent) make no difference."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".").lower()
+    port = parts.port if parts.port not in (None, 443) else ""
+    return (parts.scheme.lower(), f"{host}:{port}", parts.path or "/", parts.query)
+
+
 def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint, str]:
     """Register where the actor's provider wants referral events sent, with a new signing
     secret. Return the endpoint and the secret, which the caller shows once (Pont keeps it
@@ -1044,9 +1048,13 @@ def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint
     # and look the same in the list). The organisation's row is locked first, so two managers
     # adding the same address at once cannot both pass (PostgreSQL; SQLite's writers queue).
     list(Organisation.objects.select_for_update().filter(pk=organisations[0]).values("pk"))
-    if WebhookEndpoint.objects.filter(
-        organisation_id=organisations[0], url=url, is_active=True
-    ).exists():
+    same = _same_address(url)
+    if any(
+        _same_address(other) == same
+        for other in WebhookEndpoint.objects.filter(
+            organisation_id=organisations[0], is_active=True
+        ).values_list("url", flat=True)
+    ):
         _refuse_at(
             "url",
             _(

@@ -86,9 +86,10 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     """Queues: for a provider (new, overdue, mine, all open) or for referrers (drafts, sent...)."""
     provider = bool(provider_organisation_ids(request.user))
     queues = PROVIDER_QUEUES if provider else REFERRER_QUEUES
-    queue = request.GET.get("queue") or ("new" if provider else "open")
-    if queue not in queues:
-        queue = next(iter(queues))
+    default = "new" if provider else "open"
+    queue = request.GET.get("queue") or default
+    if queue not in queues:  # an old or mistyped link: the usual queue
+        queue = default
     base = selectors.referral_list_visible_to(actor=request.user)
     if provider:
         base = base.filter(receiving_organisation_id__in=provider_organisation_ids(request.user))
@@ -223,10 +224,16 @@ def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> Ht
     }
     form = ReferralCreateForm(request.POST or None, initial=initial)
     status = form_status(form)
+    # The version the page was first opened with, kept through its error pages, so that a
+    # colleague's change in between is caught however many times the form comes back.
+    opened = referral.version if request.method == "GET" else _version(request)
+    now_says = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.referral_draft_change(
+            if opened is None:  # no version sent (or not a number): as if stale
+                raise ConflictError(str(CHANGED_SINCE_OPENED))
+            changed = services.referral_draft_change(
                 actor=request.user,
                 referral_id=referral.pk,
                 service_id=data["service"].pk,
@@ -235,13 +242,15 @@ def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> Ht
                 legal_basis=data["legal_basis"],
                 statutory_basis=data["statutory_basis"],
                 consent_confirmed=data["consent_confirmed"],
-                expected_version=_version(request),
+                expected_version=opened,
             )
         except NotFoundError:
             raise Http404 from None
         except ConflictError:
-            form.add_error(None, str(CHANGED_SINCE_OPENED))
-            status = 409
+            # Someone changed it since: what it says now, beside what this user typed; saving
+            # again (having seen it) goes on from the version now.
+            form.add_error(None, str(DRAFT_CHANGED_SINCE_OPENED))
+            status, opened, now_says = 409, referral.version, referral
         except ApplicationError as error:
             if "fields" in error.extra:
                 apply_application_error(form, error)
@@ -250,14 +259,30 @@ def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> Ht
                 form.add_error(None, error.message)
                 status = error.status
         else:
-            messages.success(request, _("The draft has been changed. Check it, then send it."))
+            if changed.version == opened:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, _("The draft has been changed. Check it, then send it."))
             return redirect(referral)
     return render(
         request,
         "referrals/create.html",
-        {"form": form, "person": referral.person, "referral": referral},
+        {
+            "form": form,
+            "person": referral.person,
+            "referral": referral,
+            "version": opened,
+            "now_says": now_says,
+        },
         status=status,
     )
+
+
+DRAFT_CHANGED_SINCE_OPENED = gettext_lazy(
+    "Someone changed this draft after you opened this page, so nothing was saved. What it says "
+    "now is shown below; your answers are still in the form. Check them against it, then save "
+    "again."
+)
 
 
 # What a provider may do from the referral page (the rest are the referrer's, or the engine's).
@@ -384,6 +409,7 @@ def _act(
     run: Callable[[Any], Any],
     done: str | Callable[[Any], str],
     fields: dict[str, str] | None = None,
+    action: str = "",
 ) -> HttpResponse:
     """Validate the action's form, run its service, and come back to the referral page.
 
@@ -397,8 +423,13 @@ def _act(
             raise Http404 from None
         except ConflictError:
             # The page is shown again as the referral now is, with what the user entered
-            # kept in its form, to send again if it still applies.
-            form.add_error(None, str(CHANGED_SINCE_OPENED))
+            # kept in its form, to send again if it still applies; if its status no longer
+            # allows the action at all, the refusal says so and what to do instead.
+            current = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
+            if action and current is not None and action not in services.allowed_actions(current):
+                form.add_error(None, services.next_step_message(current, action))
+            else:
+                form.add_error(None, str(CHANGED_SINCE_OPENED))
             status = 409
         except ApplicationError as error:
             if error.status == 409 and "missing" not in error.extra and "fields" not in error.extra:
@@ -456,6 +487,7 @@ def referral_send(request: AuthenticatedRequest, referral_id: Any) -> HttpRespon
         request,
         referral_id,
         form_name="send_form",
+        action="sent",
         form=_NoFields(),
         run=lambda f: services.referral_send(
             actor=request.user, referral_id=referral_id, expected_version=_version(request)
@@ -471,6 +503,7 @@ def referral_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         request,
         referral_id,
         form_name="cancel_form",
+        action="cancelled",
         form=ReasonForm(request.POST, prefix="cancel"),
         run=lambda f: services.referral_cancel(
             actor=request.user,
@@ -489,6 +522,7 @@ def referral_accept(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         request,
         referral_id,
         form_name="accept_form",
+        action="accepted",
         form=AcceptForm(request.POST),
         run=lambda f: services.referral_accept(
             actor=request.user,
@@ -525,6 +559,7 @@ def referral_reject(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         request,
         referral_id,
         form_name="reject_form",
+        action="rejected",
         form=ReasonForm(request.POST, prefix="reject"),
         run=lambda f: services.referral_reject(
             actor=request.user,
@@ -543,6 +578,7 @@ def referral_assign_to_me(request: AuthenticatedRequest, referral_id: Any) -> Ht
         request,
         referral_id,
         form_name="assign_to_me_form",
+        action="assigned",
         form=_NoFields(),
         run=lambda f: services.referral_assign(
             actor=request.user,
@@ -564,6 +600,7 @@ def referral_assign(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         request,
         referral_id,
         form_name="assign_form",
+        action="assigned",
         form=AssignForm(request.POST, workers=workers.values()),
         run=lambda f: services.referral_assign(
             actor=request.user,
@@ -600,6 +637,7 @@ def contact_attempt_log(request: AuthenticatedRequest, referral_id: Any) -> Http
         request,
         referral_id,
         form_name="contact_form",
+        action="contact_attempt_logged",
         form=ContactAttemptForm(request.POST),
         run=lambda f: services.contact_attempt_log(
             actor=request.user,
@@ -621,6 +659,7 @@ def appointment_book(request: AuthenticatedRequest, referral_id: Any) -> HttpRes
         request,
         referral_id,
         form_name="appointment_form",
+        action="appointment_booked",
         form=AppointmentForm(request.POST),
         run=lambda f: services.appointment_book(
             actor=request.user,
@@ -642,6 +681,7 @@ def appointment_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpR
         request,
         referral_id,
         form_name="cancel_appointment_form",
+        action="appointment_cancelled",
         form=CancelAppointmentForm(
             request.POST, appointments=services.pending_appointments(referral).cancellable(referral)
         ),
@@ -661,6 +701,7 @@ def attendance_record(request: AuthenticatedRequest, referral_id: Any) -> HttpRe
         request,
         referral_id,
         form_name="attendance_form",
+        action="attendance_recorded",
         form=AttendanceForm(
             request.POST, auto_id=_attendance_ids(request.POST.get("appointment", ""))
         ),
@@ -681,6 +722,7 @@ def treatment_start(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
         request,
         referral_id,
         form_name="treatment_form",
+        action="treatment_started",
         form=TreatmentStartForm(request.POST),
         run=lambda f: services.treatment_start(
             actor=request.user,
@@ -699,6 +741,7 @@ def referral_close(request: AuthenticatedRequest, referral_id: Any) -> HttpRespo
         request,
         referral_id,
         form_name="close_form",
+        action="closed",
         form=CloseForm(request.POST),
         run=lambda f: services.referral_close(
             actor=request.user,
@@ -823,7 +866,10 @@ def _funnel(
     figures are better than figures that look filtered and are not)."""
     scope = funnel_module.funnel_scope(user=request.user)
     providers, counties = funnel_module.filter_choices(scope)
-    form = FunnelFilterForm(request.GET or None, providers=providers, counties=counties)
+    suppressed = funnel_module.aggregate_only(request.user)
+    form = FunnelFilterForm(
+        request.GET or None, providers=providers, counties=counties, one_at_a_time=suppressed
+    )
     filters = funnel_module.FunnelFilters()
     if form.is_bound:
         if not form.is_valid():
@@ -835,9 +881,7 @@ def _funnel(
             county=data["county"],
             month=data["month"] or "",
         )
-    result = funnel_module.compute_funnel(
-        scope, filters=filters, suppressed=funnel_module.aggregate_only(request.user)
-    )
+    result = funnel_module.compute_funnel(scope, filters=filters, suppressed=suppressed)
     return form, result
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from pont.accounts.http import AuthenticatedRequest
+from pont.accounts.models import Organisation
 from pont.accounts.roles import VIEW_SEARCH_AUDIT, VIEW_SEARCHES
 from pont.accounts.selectors import overseen_force_ids_for
 from pont.audit import services as audit
@@ -126,7 +127,10 @@ def _chart(
         shown = figures.disclosed(count, public=public)
         value = 0.0 if shown == SUPPRESSED else float(shown)
         bars.append(Bar(label=label, value=value, shown=shown))
-    return horizontal_bar_chart(bars, title=title, description=description, chart_id=chart_id)
+    # At its own size (text 16px), in a region that scrolls sideways on a narrow screen.
+    return horizontal_bar_chart(
+        bars, title=title, description=description, chart_id=chart_id, scale_to_fit=False
+    )
 
 
 def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
@@ -142,12 +146,19 @@ def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
         )
         for row in result.by_month
     ]
+    # Counties by their names in the page's language ("Sir Gaerfyrddin" on a Welsh page).
+    shown_names = {
+        area.name: area.display_name
+        for area in Organisation.objects.filter(
+            kind=Organisation.Kind.AREA, name__in=[name for name, _n in result.by_county if name]
+        )
+    }
     counties = [
-        (name or _("No county recorded (police.uk data)"), count)
+        (shown_names.get(name, name) or _("No county recorded (police.uk data)"), count)
         for name, count in result.by_county
     ]
     areas = [(_("Dyfed-Powys (the four counties)"), figures.FORCE)] + [
-        (name, name) for name, _count in result.by_county if name
+        (shown_names.get(name, name), name) for name, _count in result.by_county if name
     ]
     disproportionality = [
         (
@@ -165,6 +176,15 @@ def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
         (label, [figures.disclosed(counts.get(name, 0), public=public) for name in county_names])
         for _month, label, counts in result.by_county_month
     ]
+    # Outcomes, largest first by what the page shows: suppressed ones by name, so that their
+    # order says nothing of their sizes; one with no outcome recorded named as such.
+    outcomes = sorted(
+        (
+            (label or _("Not recorded"), n, figures.disclosed(n, public=public))
+            for _code, label, n in result.outcomes
+        ),
+        key=lambda row: (-int(row[2]) if row[2].isdigit() else 0, str(row[0])),
+    )
     return {
         "result": result,
         "trend_counties": [name for name, _count in counties],
@@ -180,14 +200,12 @@ def figures_context(result: figures.Figures, *, public: bool) -> dict[str, Any]:
             public,
         ),
         "counties": [(name, figures.disclosed(n, public=public)) for name, n in counties],
-        "outcomes": [
-            (label, figures.disclosed(n, public=public)) for _code, label, n in result.outcomes
-        ],
+        "outcomes": [(label, shown) for label, _n, shown in outcomes],
         "outcome_chart": _chart(
             _("Outcomes of searches"),
             _("What happened after each search."),
             "chart-outcomes",
-            [(str(label), n) for _code, label, n in result.outcomes],
+            [(str(label), n) for label, n, _shown in outcomes],
             public,
         ),
         "disproportionality": disproportionality,

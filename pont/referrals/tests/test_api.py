@@ -124,7 +124,9 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
         headers=headers,
     )
     assert unknown.status_code == 422
-    assert unknown.json()["extra"] == {"fields": {"closure_reason": ["nonsense"]}}
+    assert unknown.json()["extra"] == {
+        "fields": {"closure_reason": ["Select a closure reason from the list."]}
+    }
     # An unplanned reason fails a referral: asked to complete with it, nothing changes.
     mismatched = Client().patch(
         _url(referral),
@@ -133,7 +135,9 @@ def test_patch_closing_needs_a_known_closure_reason_of_the_right_kind(world):
         headers=headers,
     )
     assert mismatched.status_code == 422
-    assert mismatched.json()["extra"]["fields"]["status"] == ["completed"]
+    assert mismatched.json()["extra"]["fields"]["status"] == [
+        "That closure reason makes the referral failed, not completed."
+    ]
     unchanged = Referral.objects.get(pk=referral.pk)
     assert (unchanged.status, unchanged.version) == ("in-progress", referral.version)
     assert not ReferralEvent.objects.filter(referral=referral, kind="closed").exists()
@@ -326,7 +330,9 @@ def test_the_list_pages_with_a_cursor_and_filters_by_updated_since(world):
     assert none["items"] == []
     bad = Client().get("/api/v1/referrals/?cursor=not-a-cursor", headers=headers)
     assert bad.status_code == 422
-    assert bad.json()["extra"] == {"fields": {"cursor": ["invalid"]}}
+    assert bad.json()["extra"] == {
+        "fields": {"cursor": ["The cursor is not valid: use the next_cursor of the page before."]}
+    }
     too_big = Client().get("/api/v1/referrals/?limit=1000", headers=headers)
     assert too_big.status_code == 422
 
@@ -824,3 +830,42 @@ def test_pont_writes_its_messages_in_welsh_when_asked_and_codes_stay_the_same(wo
     # Another provider's key, in Welsh too: as if there were no such referral.
     other = Client().get(_url(referral), headers={**_key(world, "b"), "Accept-Language": "cy"})
     assert other.json() == missing.json()
+
+
+def test_a_field_the_status_or_type_does_not_use_is_refused_not_dropped(world):
+    headers = _key(world)
+    referral = referral_in(world, "requested")
+    refused = Client().patch(
+        _url(referral),
+        json.dumps({"status": "accepted", "reason": "Will ring tomorrow", "note": "x"}),
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{referral.version}"'},
+    )
+    assert refused.status_code == 422
+    fields = refused.json()["extra"]["fields"]
+    assert set(fields) == {"reason", "note"}
+    assert fields["reason"] == ["Not used when status is accepted: leave it out."]
+    assert Referral.objects.get(pk=referral.pk).status == "requested"  # nothing done
+    # Empty values of fields not used are no value at all: taken.
+    taken = Client().patch(
+        _url(referral),
+        json.dumps({"status": "accepted", "reason": "", "note": ""}),
+        content_type="application/json",
+        headers={**headers, "If-Match": f'"{referral.version}"'},
+    )
+    assert taken.status_code == 200
+    started = _post(
+        _url(referral, "/outcomes"),
+        {"type": "treatment_started", "started_at": "2026-11-27T10:00:00Z", "appointment_id": 5},
+        headers,
+    )
+    assert started.status_code == 422
+    assert set(started.json()["extra"]["fields"]) == {"appointment_id"}
+    missing = _post(_url(referral, "/outcomes"), {"type": "attendance"}, headers, key="k-2")
+    assert missing.status_code == 422
+    assert missing.json()["extra"]["fields"] == {
+        "appointment_id": ["Required here."],
+        "attendance": ["Required here."],
+    }
+    # Another provider's key: as if there were no such referral.
+    assert Client().get(_url(referral), headers=_key(world, "b")).status_code == 404

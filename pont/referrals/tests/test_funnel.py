@@ -333,7 +333,9 @@ def test_a_filter_leaving_small_numbers_shows_none_of_them_anywhere(world, as_pe
     ]
     for referral in made:
         day = _sent_days_ago(referral, 60)
-    query = {"source": "voluntary", "month": day.strftime("%Y-%m")}
+    # One filter: the commissioner's office filters one way at a time (and these four are the
+    # month's only referrals, all voluntary).
+    query = {"month": day.strftime("%Y-%m")}
 
     # The control: the force's inspector sees the exact small numbers, overdue ones included.
     exact = as_persona(INSPECTOR).get("/referrals/funnel", query).content.decode()
@@ -840,3 +842,26 @@ def test_each_section_has_its_heading_and_the_chart_keeps_readable_text(world, a
     assert 'width="640"' in region.group(0)
     assert 'width="100%"' not in region.group(0)
     assert 'font-size="16"' in page
+
+
+def test_those_who_see_figures_rounded_filter_one_way_at_a_time(world, as_persona):
+    """A county's figures by source, beside the county's and each source's, differenced
+    through the exact zeros, gave back a hidden cell exactly (a walk's solver did)."""
+    referral_in(world, "requested")
+    office = as_persona(OPCC)
+    both = {"source": "voluntary", "county": "Carmarthenshire"}
+    for path in ("/referrals/funnel", "/referrals/funnel.csv"):
+        refused = office.get(path, both)
+        assert refused.status_code == 400
+        assert "Choose one filter at a time" in refused.content.decode()
+    assert office.get("/referrals/funnel", {"source": "voluntary"}).status_code == 200
+    assert office.get("/referrals/funnel", {"county": "Carmarthenshire"}).status_code == 200
+    assert "Filter by one thing at a time." in office.get("/referrals/funnel").content.decode()
+    # Those who see exact figures combine them as they like.
+    inspector = as_persona(INSPECTOR)
+    assert inspector.get("/referrals/funnel", both).status_code == 200
+    assert (
+        "Filter by one thing at a time." not in inspector.get("/referrals/funnel").content.decode()
+    )
+    # Without the capability: refused.
+    assert as_persona(CUSTODY).get("/referrals/funnel", both).status_code == 403

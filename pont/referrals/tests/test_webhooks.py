@@ -834,6 +834,17 @@ def test_a_second_active_endpoint_at_the_same_address_is_refused_at_its_field(wo
     with pytest.raises(ApplicationError) as error:
         services.webhook_endpoint_register(actor=world.users[PROV_A_MGR], url=HOOK)
     assert error.value.extra == {"fields": {"url": [message]}}
+    # The same address written another way is the same address.
+    scheme, rest = HOOK.split("://", 1)
+    host, path = rest.split("/", 1)
+    for same in (
+        f"{scheme.upper()}://{host.upper()}/{path}",
+        f"{scheme}://{host}.:443/{path}",
+        f"{HOOK}#events",
+    ):
+        with pytest.raises(ApplicationError):
+            services.webhook_endpoint_register(actor=world.users[PROV_A_MGR], url=same)
+    assert WebhookEndpoint.objects.count() == 1
     # A worker without the capability is refused before any question of addresses.
     assert _added(as_persona, PROV_A).status_code == 403
     # Another organisation may use the same address for its own endpoint.

@@ -339,3 +339,21 @@ def test_a_share_is_suppressed_when_those_left_out_of_it_are_few(searches, world
     white = _group_rows(html)["white"]
     # 19 White searches, 14 linked (at present), 5 not: a share would give the 5 away.
     assert (white[0], white[4]) == ("20", "*")
+
+
+def test_suppressed_outcomes_are_listed_by_name_not_by_their_hidden_sizes(searches, world):
+    for n in range(4):
+        _search(world, date(2026, 10, 10 + n), WHITE, "community_resolution", True, None)
+    for n in range(2):
+        _search(world, date(2026, 10, 15 + n), WHITE, "caution", True, None)
+    tallies.rebuild()
+    public = Client().get("/stop-search/public").content.decode()
+    table = public.split("Outcomes of searches")[-1]
+    assert table.index("Caution (simple or conditional)") < table.index("Community resolution")
+    world.carmarthenshire.name_cy = "Sir Gaerfyrddin"
+    world.carmarthenshire.save()
+    client = Client()
+    client.cookies["pont_language"] = "cy"
+    welsh = client.get("/stop-search/public").content.decode()
+    assert "Sir Gaerfyrddin" in welsh  # the county by its Welsh name on a Welsh page
+    assert ">Carmarthenshire<" not in welsh
