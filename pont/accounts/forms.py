@@ -110,6 +110,7 @@ class UserCreateForm(forms.Form):
         choices=User.Language.choices,
         widget=forms.RadioSelect,
         initial=User.Language.ENGLISH,
+        error_messages={"required": _("Select the language they prefer")},
     )
 
 

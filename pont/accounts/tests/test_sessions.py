@@ -257,3 +257,45 @@ def test_a_new_users_temporary_password_is_shown_once_and_a_reload_adds_no_one(w
     assert 'id="initial-password"' not in admin.get(created["Location"]).content.decode()
     assert admin.get(created["Location"]).status_code == 200
     assert world.users[SYSADMIN].__class__.objects.filter(username="nerys").count() == 1
+
+
+def test_a_temporary_password_cannot_be_changed_to_itself(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    temporary = services.user_password_reset(actor=world.users[SYSADMIN], user=target)
+    assert admin.get(reverse("accounts:user_list")).status_code == 200
+    officer = as_persona(FRONTLINE)
+    kept = post_form(
+        officer,
+        reverse("accounts:password_change"),
+        {"old_password": temporary, "new_password1": temporary, "new_password2": temporary},
+    )
+    assert kept.status_code == 400
+    assert "different from the one you use now" in kept.content.decode()
+    target.refresh_from_db()
+    assert target.must_change_password
+
+
+def test_the_add_user_form_says_what_is_wrong_in_words(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    taken = post_form(
+        admin,
+        reverse("accounts:user_create"),
+        {
+            "username": world.users[CUSTODY].username,
+            "given_name": "A",
+            "family_name": "B",
+            "email": "a@example.test",
+            "preferred_language": "en",
+            "organisation": world.provider_a.pk,
+            "role": "frontline_officer",
+        },
+    )
+    page = taken.content.decode()
+    assert "That username is already taken." in page
+    assert ">taken<" not in page
+    empty = post_form(admin, reverse("accounts:user_create"), {}).content.decode()
+    for message in ("Enter a username", "Enter a first name", "Select an organisation"):
+        assert message in empty
+    assert "This field is required." not in empty
+    assert post_form(as_persona(CUSTODY), reverse("accounts:user_create"), {}).status_code == 403
