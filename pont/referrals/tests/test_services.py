@@ -798,6 +798,21 @@ def test_the_provider_cancels_an_appointment_it_booked_but_not_one_the_referrer_
         )
 
 
+def _change(world, draft, *, actor=CUSTODY, **values):
+    """Change the draft through the engine, with a plain consent referral's answers."""
+    answers = {
+        "service_id": draft.service_id,
+        "reason": "x",
+        "urgency": "routine",
+        "legal_basis": "consent",
+        "consent_confirmed": True,
+        **values,
+    }
+    return services.referral_draft_change(
+        actor=world.users[actor], referral_id=draft.pk, **answers
+    )
+
+
 def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(world):
     officer = world.users[CUSTODY]
     draft = draft_referral(world)
@@ -849,28 +864,11 @@ def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(worl
     assert set(refused.value.extra["fields"]) == {"reason", "consent_confirmed"}
     # A stale version: refused, nothing changed.
     with pytest.raises(ConflictError):
-        services.referral_draft_change(
-            actor=officer,
-            referral_id=draft.pk,
-            service_id=draft.service_id,
-            reason="x",
-            urgency="routine",
-            legal_basis="consent",
-            consent_confirmed=True,
-            expected_version=draft.version,
-        )
+        _change(world, draft, expected_version=draft.version)
     assert Referral.objects.get(pk=draft.pk).version == changed.version
     # A provider, or another force's... the provider cannot see a draft at all.
     with pytest.raises(NotFoundError):
-        services.referral_draft_change(
-            actor=world.users[PROV_A],
-            referral_id=draft.pk,
-            service_id=draft.service_id,
-            reason="x",
-            urgency="routine",
-            legal_basis="consent",
-            consent_confirmed=True,
-        )
+        _change(world, draft, actor=PROV_A)
 
 
 def test_a_draft_made_by_its_source_is_not_changed_here(world):
@@ -878,15 +876,7 @@ def test_a_draft_made_by_its_source_is_not_changed_here(world):
 
     draft = draft_referral(world, source_kind=Model.Source.DISPOSAL)
     with pytest.raises(ApplicationError) as refused:
-        services.referral_draft_change(
-            actor=world.users[CUSTODY],
-            referral_id=draft.pk,
-            service_id=draft.service_id,
-            reason="x",
-            urgency="routine",
-            legal_basis="consent",
-            consent_confirmed=True,
-        )
+        _change(world, draft)
     assert refused.value.status == 409
     assert "change it there" in refused.value.message
     assert Referral.objects.get(pk=draft.pk).version == draft.version
