@@ -808,9 +808,7 @@ def _change(world, draft, *, actor=CUSTODY, **values):
         "consent_confirmed": True,
         **values,
     }
-    return services.referral_draft_change(
-        actor=world.users[actor], referral_id=draft.pk, **answers
-    )
+    return services.referral_draft_change(actor=world.users[actor], referral_id=draft.pk, **answers)
 
 
 def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(world):
