@@ -126,7 +126,7 @@ def test_an_unknown_api_path_answers_in_the_api_error_shape(db):
 
 def test_api_errors_are_still_in_the_language_asked_for(world):
     headers = api_key_headers(world, scopes=["referrals:read"])
-    for language, message in (("en", "The cursor is not valid."), ("cy", "Nid yw'r cyrchwr")):
+    for language, message in (("en", "The cursor is not valid"), ("cy", "Nid yw'r cyrchwr")):
         response = Client().get(
             "/api/v1/referrals/?cursor=not-a-cursor",
             headers={**headers, "Accept-Language": language},
