@@ -24,6 +24,7 @@ from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error, form_status
 
 from . import otp, selectors, services
+from .api_scopes import known_scopes
 from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
 from .http import AuthenticatedRequest
 from .middleware import AUTH_TIME_KEY, second_factor_not_required
@@ -316,7 +317,12 @@ def user_second_factor_reset(request: AuthenticatedRequest, user_id: int) -> Htt
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)
 @require_http_methods(["GET"])
 def api_client_list(request: AuthenticatedRequest) -> HttpResponse:
-    clients = selectors.api_client_list_visible_to(user=request.user)
+    clients = list(selectors.api_client_list_visible_to(user=request.user))
+    labels = known_scopes()
+    for client in clients:  # what each key may do, as the form that made it said
+        client.scope_labels = [  # type: ignore[attr-defined]
+            str(labels.get(scope, scope)) for scope in client.scopes or []
+        ]
     return render(request, "accounts/api_client_list.html", {"clients": clients})
 
 

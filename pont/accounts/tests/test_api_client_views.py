@@ -125,3 +125,16 @@ def test_revoking_a_client_asks_first_and_only_its_own_managers_may(world, as_pe
     again = html.unescape(manager.get(page, follow=True).content.decode())
     assert "The key for Case system is already revoked." in again
     assert f'href="{page}"' not in manager.get(LIST).content.decode()
+
+
+def test_the_list_says_what_each_key_may_do(world, as_persona):
+    from pont.accounts.api_scopes import known_scopes
+
+    manager = as_persona(PROV_A_MGR)
+    assert post_form(manager, CREATE, _form(world, name="Reader")).status_code == 302
+    listing = manager.get(LIST).content.decode()
+    assert str(known_scopes()["referrals:read"]) in listing
+    assert str(known_scopes()["referrals:write"]) not in listing
+    # Another provider's manager does not see it; a worker may not open the list.
+    assert "Reader" not in as_persona(PROV_B_MGR).get(LIST).content.decode()
+    assert as_persona(PROV_A).get(LIST).status_code == 403
