@@ -266,9 +266,20 @@ def user_password_shown(request: AuthenticatedRequest, user_id: int) -> HttpResp
 
 
 @capability_required(MANAGE_USERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     target = _managed_user_or_404(request, user_id)
+    if request.method == "GET":
+        return _confirm_user_action(
+            request,
+            target,
+            question=_("Reset the password of %(name)s?") % {"name": target},
+            warning=_(
+                "Do this only once you are sure who is asking. Their password stops working "
+                "at once and they are signed out; you will see a temporary one to give them."
+            ),
+            button=_("Reset the password"),
+        )
     try:
         initial = services.user_password_reset(actor=request.user, user=target)
     except ApplicationError as error:
@@ -285,10 +296,32 @@ def _managed_user_or_404(request: AuthenticatedRequest, user_id: int):
     return target
 
 
+def _confirm_user_action(
+    request: AuthenticatedRequest, target: Any, *, question: str, warning: str, button: str
+) -> HttpResponse:
+    """The page that asks before an action on an account (GET); its button does it (POST)."""
+    return render(
+        request,
+        "accounts/user_confirm.html",
+        {"target": target, "question": question, "warning": warning, "button": button},
+    )
+
+
 @capability_required(MANAGE_USERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_deactivate(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     target = _managed_user_or_404(request, user_id)
+    if request.method == "GET":
+        return _confirm_user_action(
+            request,
+            target,
+            question=_("Deactivate the account of %(name)s?") % {"name": target},
+            warning=_(
+                "They will be signed out at once and cannot sign in again. Their records and "
+                "what they did in Pont are kept."
+            ),
+            button=_("Deactivate the account"),
+        )
     try:
         services.user_deactivate(actor=request.user, user=target)
     except ApplicationError as error:

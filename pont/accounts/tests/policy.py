@@ -124,9 +124,10 @@ RULES = [
         "accounts:user_create",
         staff_view(get={SYSADMIN: 200}, post={SYSADMIN: 200}, capable={SYSADMIN}),
     ),
+    # Asks first (GET, the confirmation page), then acts (POST).
     Rule(
         "accounts:user_deactivate",
-        staff_view(post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
+        staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
         kwargs={"user_id": "managed_user"},
     ),
     Rule(
@@ -138,7 +139,7 @@ RULES = [
     # shown, the page saying so).
     Rule(
         "accounts:user_password_reset",
-        staff_view(post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
+        staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
         kwargs={"user_id": "managed_user"},
     ),
     Rule(

@@ -299,3 +299,25 @@ def test_the_add_user_form_says_what_is_wrong_in_words(world, as_persona):
         assert message in empty
     assert "This field is required." not in empty
     assert post_form(as_persona(CUSTODY), reverse("accounts:user_create"), {}).status_code == 403
+
+
+def test_resetting_a_password_or_deactivating_an_account_asks_first(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    officer = as_persona(FRONTLINE)
+    for name, question in (
+        ("accounts:user_password_reset", "Reset the password of"),
+        ("accounts:user_deactivate", "Deactivate the account of"),
+    ):
+        url = reverse(name, args=[target.pk])
+        assert f'href="{url}"' in admin.get(reverse("accounts:user_list")).content.decode()
+        page = admin.get(url)
+        assert page.status_code == 200
+        assert question in page.content.decode()
+        # Asking changes nothing: the account still signs in, its sessions go on.
+        target.refresh_from_db()
+        assert target.is_active
+        assert not target.must_change_password
+        assert officer.get(PEOPLE).status_code == 200
+        # Without the capability: refused.
+        assert as_persona(CUSTODY).get(url).status_code == 403
