@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error, form_status
+from pont.core.shown_once import keep_to_show_once, take_to_show
 
 from . import otp, selectors, services
 from .api_scopes import known_scopes
@@ -241,14 +242,10 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
             apply_application_error(form, error)
         else:
             # POST-redirect-GET: the temporary password is shown once, and a reload adds nothing.
-            request.session[_password_session_key(user.pk)] = initial
+            if initial is not None:  # always here: this form sets no password of its own
+                keep_to_show_once(request, "temporary_password", user.pk, initial)
             return redirect("accounts:user_password_shown", user_id=user.pk)
     return render(request, "accounts/user_create.html", {"form": form}, status=form_status(form))
-
-
-def _password_session_key(user_id: int) -> str:
-    """Where the session keeps a temporary password until its page shows it, once."""
-    return f"accounts.temporary_password.{user_id}"
 
 
 @capability_required(MANAGE_USERS)
@@ -257,7 +254,7 @@ def user_password_shown(request: AuthenticatedRequest, user_id: int) -> HttpResp
     """A new or reset temporary password, shown once: taken out of the session as it is shown;
     a reload says it was shown and how to give the user another."""
     target = _managed_user_or_404(request, user_id)
-    initial = request.session.pop(_password_session_key(target.pk), None)
+    initial = take_to_show(request, "temporary_password", target.pk)
     return render(
         request,
         "accounts/user_created.html",
@@ -285,7 +282,7 @@ def user_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResp
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("accounts:user_list")
-    request.session[_password_session_key(target.pk)] = initial
+    keep_to_show_once(request, "temporary_password", target.pk, initial)
     return redirect("accounts:user_password_shown", user_id=target.pk)
 
 
@@ -359,11 +356,6 @@ def api_client_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/api_client_list.html", {"clients": clients})
 
 
-def _new_key_session_key(client_id: int) -> str:
-    """Where the session keeps a new client's key until its page shows it, once."""
-    return f"accounts.api_client_key.{client_id}"
-
-
 def _api_client_or_404(request: AuthenticatedRequest, client_id: int) -> ApiClient:
     client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)
     if client is None:
@@ -388,7 +380,7 @@ def api_client_create(request: AuthenticatedRequest) -> HttpResponse:
             apply_application_error(form, error)
         else:
             # POST-redirect-GET: reloading the page that shows the key creates nothing more.
-            request.session[_new_key_session_key(client.pk)] = key
+            keep_to_show_once(request, "api_key", client.pk, key)
             return redirect("accounts:api_client_created", client_id=client.pk)
     return render(
         request, "accounts/api_client_create.html", {"form": form}, status=form_status(form)
@@ -401,7 +393,7 @@ def api_client_created(request: AuthenticatedRequest, client_id: int) -> HttpRes
     """The new client's key, shown once: taken out of the session as it is shown, so a reload
     (or another manager) is told it was shown and how to get a new one."""
     client = _api_client_or_404(request, client_id)
-    key = request.session.pop(_new_key_session_key(client.pk), None)
+    key = take_to_show(request, "api_key", client.pk)
     return render(request, "accounts/api_client_created.html", {"client": client, "key": key})
 
 

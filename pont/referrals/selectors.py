@@ -143,13 +143,9 @@ def referral_timeline(referral: Referral) -> list[ReferralEvent]:
         if event.kind == "assigned":
             worker = event.detail.get("worker") or ""
             event.to = shown[worker] if worker else ""  # type: ignore[attr-defined]
-        event.says = _event_says(event, appointments, closures)  # type: ignore[attr-defined]
-        if event.kind == "treatment_started" and referral.treatment_started_at:
-            event.says = gettext("Started on %(day)s") % {  # type: ignore[attr-defined]
-                "day": formats.date_format(
-                    timezone.localtime(referral.treatment_started_at), "j M Y"
-                )
-            }
+        event.says = _event_says(  # type: ignore[attr-defined]
+            event, referral, appointments, closures
+        )
     return events
 
 
@@ -158,12 +154,18 @@ def _choice_label(choices: Any, value: Any) -> str:
 
 
 def _event_says(
-    event: ReferralEvent, appointments: dict[int, Appointment], closures: dict[str, str]
+    event: ReferralEvent,
+    referral: Referral,
+    appointments: dict[int, Appointment],
+    closures: dict[str, str],
 ) -> str:
     """What the step was, in a line under its title: how and with what result a contact
     attempt went, which appointment (when, what, where), the answer to "did they come?", the
-    closure reason."""
+    closure reason, the day treatment started."""
     detail = event.detail or {}
+    if event.kind == "treatment_started" and referral.treatment_started_at:
+        day = formats.date_format(timezone.localtime(referral.treatment_started_at), "j M Y")
+        return gettext("Started on %(day)s") % {"day": day}
     if event.kind == "contact_attempt_logged":
         return "{}: {}".format(
             _choice_label(ContactAttempt.Method, detail.get("method")),
@@ -367,40 +369,49 @@ class TimeLimit:
         """Reached, but after the last day allowed."""
         return self.reached is not None and self.reached > self.due
 
+    def overdue(self, status: str, today: date) -> bool:
+        """Past its last day with the milestone not reached, the referral (in `status`) still
+        open: a closed one is overdue for nothing."""
+        return status in Referral.OPEN_STATUSES and self.reached is None and today > self.due
 
-def time_limits(referral: Referral, limits: Limits = sla_limits) -> list[TimeLimit]:
-    """The referral's time limits (none before it is sent), each with when it was met."""
+
+def _time_limits_of(
+    requested_at: datetime | None, reached_at: Callable[[str], Any], limits: Limits
+) -> list[TimeLimit]:
+    """The time limits of a referral sent at `requested_at` (none before it is sent), each
+    with the day its milestone was reached (`reached_at(field)`: a model's or a row's)."""
+    if requested_at is None:
+        return []
+    sent = timezone.localdate(requested_at)
     shown = []
-    for code, due in due_dates(referral, limits).items():
-        if code in MILESTONE_FIELDS:
-            reached = getattr(referral, MILESTONE_FIELDS[code])
+    for code, sla in limits(sent).items():
+        field = MILESTONE_FIELDS.get(code)
+        if field is not None:
+            reached = reached_at(field)
+            due = add_working_days(sent, sla.working_days)
             shown.append(TimeLimit(code, due, reached and timezone.localdate(reached)))
     return shown
 
 
+def time_limits(referral: Referral, limits: Limits = sla_limits) -> list[TimeLimit]:
+    """The referral's time limits (none before it is sent), each with when it was met."""
+    return _time_limits_of(referral.requested_at, lambda field: getattr(referral, field), limits)
+
+
 def api_time_limits(row: dict[str, Any], limits: Limits, today: date) -> list[dict[str, Any]]:
     """A referral's time limits as the partner API gives them, from its row (`requested_at`,
-    `status` and the milestones' fields): each milestone, its last day, the day it was met,
-    and whether it is overdue now (still open, not met, past its last day)."""
-    if row["requested_at"] is None:
-        return []
-    sent = timezone.localdate(row["requested_at"])
-    shown = []
-    for code, sla in limits(sent).items():
-        field = MILESTONE_FIELDS.get(code)
-        if field is None:
-            continue
-        due = add_working_days(sent, sla.working_days)
-        met = row[field] and timezone.localdate(row[field])
-        shown.append(
-            {
-                "milestone": code,
-                "due": due,
-                "met_on": met or None,
-                "overdue": row["status"] in Referral.OPEN_STATUSES and not met and today > due,
-            }
-        )
-    return shown
+    `status` and the milestones' fields), worked out as the portal's (`time_limits`,
+    `past_due`): each milestone, its last day, the day it was met, and whether it is overdue
+    now."""
+    return [
+        {
+            "milestone": limit.code,
+            "due": limit.due,
+            "met_on": limit.reached,
+            "overdue": limit.overdue(row["status"], today),
+        }
+        for limit in _time_limits_of(row["requested_at"], row.__getitem__, limits)
+    ]
 
 
 def overdue_milestones(
@@ -418,10 +429,8 @@ def past_due(
 ) -> list[TimeLimit]:
     """Of the referral's time limits (`time_limits`, already worked out for its page), those
     it is past with the milestone not reached, as of today; none once it is closed."""
-    if referral.status not in Referral.OPEN_STATUSES:
-        return []
     today = today or timezone.localdate()
-    return [t for t in shown if t.reached is None and today > t.due]
+    return [t for t in shown if t.overdue(referral.status, today)]
 
 
 def overdue_condition(today: date | None = None) -> Q:

@@ -32,6 +32,7 @@ from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
+from pont.core.shown_once import keep_to_show_once, take_to_show
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
@@ -415,22 +416,14 @@ def _act(
 
     `fields` names the form's field for each of the service's own (a contact attempt's
     `attempted_at` is the form's date), so that its errors are shown at that field."""
-    status = 400
+    status, stale = 400, False
     if form.is_valid():
         try:
             result = run(form)
         except NotFoundError:
             raise Http404 from None
         except ConflictError:
-            # The page is shown again as the referral now is, with what the user entered
-            # kept in its form, to send again if it still applies; if its status no longer
-            # allows the action at all, the refusal says so and what to do instead.
-            current = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
-            if action and current is not None and action not in services.allowed_actions(current):
-                form.add_error(None, services.next_step_message(current, action))
-            else:
-                form.add_error(None, str(CHANGED_SINCE_OPENED))
-            status = 409
+            stale, status = True, 409
         except ApplicationError as error:
             if error.status == 409 and "missing" not in error.extra and "fields" not in error.extra:
                 form.add_error(None, error.message)
@@ -450,6 +443,14 @@ def _act(
     referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
     if referral is None:
         raise Http404
+    if stale:
+        # The page is shown again as the referral now is, with what the user entered kept in
+        # its form, to send again if it still applies; if its status no longer allows the
+        # action at all, the refusal says so and what to do instead.
+        if action and action not in services.allowed_actions(referral):
+            form.add_error(None, services.next_step_message(referral, action))
+        else:
+            form.add_error(None, str(CHANGED_SINCE_OPENED))
     return render(
         request,
         "referrals/detail.html",
@@ -963,11 +964,6 @@ def webhook_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "referrals/webhook_list.html", {"endpoints": endpoints})
 
 
-def _new_secret_key(endpoint_id: int) -> str:
-    """Where the session keeps a new endpoint's secret until its page shows it, once."""
-    return f"referrals.webhook_secret.{endpoint_id}"
-
-
 @capability_required(MANAGE_WEBHOOKS)
 @require_http_methods(["GET", "POST"])
 def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
@@ -983,7 +979,7 @@ def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
             apply_application_error(form, error)
         else:
             # POST-redirect-GET: reloading the page that shows the secret adds nothing.
-            request.session[_new_secret_key(endpoint.pk)] = secret
+            keep_to_show_once(request, "webhook_secret", endpoint.pk, secret)
             return redirect("referrals:webhook_created", endpoint_id=endpoint.pk)
     return render(
         request, "referrals/webhook_create.html", {"form": form}, status=form_status(form)
@@ -1003,7 +999,7 @@ def webhook_created(request: AuthenticatedRequest, endpoint_id: int) -> HttpResp
     """The new endpoint's secret, shown once: taken out of the session as it is shown, so a
     reload (or another manager) is told it was shown and how to get a new one."""
     endpoint = _endpoint_or_404(request, endpoint_id)
-    secret = request.session.pop(_new_secret_key(endpoint.pk), None)
+    secret = take_to_show(request, "webhook_secret", endpoint.pk)
     return render(
         request, "referrals/webhook_created.html", {"endpoint": endpoint, "secret": secret}
     )
