@@ -190,6 +190,18 @@ def prepare(entries: list[dict[str, Any]]) -> PreparedEvents:
     return PreparedEvents(rows)
 
 
+def _in_operation_transaction() -> bool:
+    """Whether a transaction other than a test case's own is open on the connection.
+
+    A test case (django.test.TestCase, pytest-django's `db`) runs each test inside
+    transactions of its own, which would satisfy a bare `in_atomic_block` and hide a
+    service that forgot its `transaction.atomic` until it ran for real (a webhook endpoint
+    saved, then a 500 with no audit event). Django marks those blocks `_from_testcase`;
+    outside the tests no block carries the mark, so this is `in_atomic_block`.
+    """
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str, Any]]:
     """Append several events at once (a page of search results, an API list), in order.
 
@@ -198,7 +210,7 @@ def record_many(entries: list[dict[str, Any]] | PreparedEvents) -> list[dict[str
     people costs a few statements, not a few hundred; the chain is exactly as if
     record() had been called for each. Returns the rows written, as column -> value.
     """
-    if not connection.in_atomic_block:
+    if not _in_operation_transaction():
         raise AuditOutsideTransactionError(
             "audit.record() must be called inside the transaction of the operation it logs."
         )
@@ -242,7 +254,7 @@ def record_read(entries: list[dict[str, Any]] | PreparedEvents) -> None:
     """
     if not isinstance(entries, PreparedEvents):
         entries = prepare(entries)
-    if connection.in_atomic_block:
+    if _in_operation_transaction():
         record_many(entries)
     elif entries.rows:
         _READS.record(entries)

@@ -65,6 +65,22 @@ def test_record_refuses_to_write_outside_a_transaction(django_db_setup, django_d
 
 
 @pytest.mark.django_db
+def test_the_tests_own_transaction_is_not_the_operations():
+    # Each test runs inside a transaction of its own; a service that forgot its
+    # transaction.atomic must still be caught here, not first in production (a webhook
+    # endpoint saved, then a 500 and no audit event).
+    assert connection.in_atomic_block
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(AuditOutsideTransactionError):
+        record(actor=None, operation=Operation.COLLECTION)
+    with transaction.atomic():
+        record(actor=None, operation=Operation.COLLECTION)
+
+    assert AuditEvent.objects.count() == before + 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("operation", ["read", "CONSULTATION", "", "delete"])
 def test_record_refuses_an_operation_that_is_not_one_of_the_six_in_section_62(operation):
     before = head()
