@@ -24,6 +24,9 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _CLIENT = sql.Instances(ApiClient, "c")
 
 
+KEY_PREFIX_MAX = 16  # ApiClient.key_prefix max_length
+
+
 @cache
 def _active_client_by_prefix(vendor: str) -> str:
     q = sql.quoted
@@ -43,6 +46,9 @@ def api_client_for_key(key: str) -> ApiClient | None:
     if len(parts) < 3:
         return None
     prefix = parts[1]
+    if not (prefix.isascii() and prefix.isalnum() and len(prefix) <= KEY_PREFIX_MAX):
+        # Not a prefix Pont makes (hex): not worth a query, and a NUL in it would fail one.
+        return None
     client = _CLIENT.get(_active_client_by_prefix(connection.vendor), [prefix, True, True])
     if client is None:
         # Spend the same work as a real check, so timing does not reveal valid prefixes.

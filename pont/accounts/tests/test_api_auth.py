@@ -43,6 +43,9 @@ def test_the_right_key_finds_its_client_read_as_the_orm_reads_it(client_and_key)
         lambda key: key.replace(key.split("_")[1], "0" * 12),  # an unknown prefix
         lambda key: key.split("_")[0],  # no prefix or secret at all
         lambda key: "",
+        lambda key: key.replace(key.split("_")[1], key.split("_")[1][:6] + "\x00"),  # a NUL
+        lambda key: key.replace(key.split("_")[1], "é" * 12),  # not what Pont makes
+        lambda key: key.replace(key.split("_")[1], "a" * 17),  # longer than any prefix
     ],
 )
 def test_a_wrong_key_finds_nothing(client_and_key, wrong):
