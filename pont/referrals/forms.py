@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,11 +11,38 @@ from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month
 from pont.directory.models import Service
 
 from .models import Appointment, ClosureReason, ContactAttempt, Referral
+from .services import (
+    BASIS_NEEDED,
+    CONSENT_NEEDED,
+    POWER_NEEDED,
+    POWER_NOT_LISTED,
+    POWERS_BY_HAND,
+)
+
+
+def _choose(message: Any) -> dict[str, Any]:
+    """A choice's error messages: the same words, naming what to choose, whether nothing was
+    chosen or a value not among its choices was sent (a page altered, or one out of date),
+    in place of Django's "Select a valid choice" (kept here, not in pont.core.forms, which
+    another module's helper may grow for the same purpose)."""
+    return {"required": message, "invalid_choice": message}
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.organization.display_name})"
+
+    def to_python(self, value: Any) -> Any:
+        # A value that is no service's id at all (not a UUID) is refused as any value not
+        # offered, rather than with the id field's own "is not a valid UUID".
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code == "invalid_choice":
+                raise
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
 
 
 def _referable(services: Any, service_id: Any) -> bool:
@@ -30,7 +58,10 @@ class ReferralCreateForm(forms.Form):
         label=_("Service"),
         queryset=Service.objects.none(),
         empty_label=_("Choose a service"),
-        error_messages={"required": _("Choose the service to refer to")},
+        error_messages={
+            "required": _("Choose the service to refer to"),
+            "invalid_choice": _("Choose the service to refer to from the list"),
+        },
     )
     reason = forms.CharField(
         label=_("Why are you referring them?"),
@@ -44,26 +75,30 @@ class ReferralCreateForm(forms.Form):
         choices=Referral.Urgency.choices,
         widget=forms.RadioSelect,
         initial=Referral.Urgency.ROUTINE,
+        error_messages=_choose(_("Select how urgent the referral is")),
     )
     legal_basis = forms.ChoiceField(
         label=_("On what basis is it made?"),
         choices=Referral.LegalBasis.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select consent or a statutory power")},
+        error_messages=_choose(BASIS_NEEDED),
     )
     consent_confirmed = forms.BooleanField(
         label=_("The person has agreed to be referred and to their details being shared"),
         help_text=_("For a referral by consent."),
         required=False,
     )
-    statutory_basis = forms.CharField(
+    # One of the powers a referral made by hand may name (services.POWERS_BY_HAND), stored in
+    # English as the sources store theirs and shown through the translation catalogue.
+    statutory_basis = forms.ChoiceField(
         label=_("Statutory power"),
         required=False,
-        max_length=200,
+        choices=[("", _("Choose a power")), *((power, _(power)) for power in POWERS_BY_HAND)],
         help_text=_(
-            "For a statutory referral: the power it is made under, for example Drugs Act 2005"
-            " s.9 (Required Assessment)."
+            "For a statutory referral: the power it is made under. A Required Assessment is "
+            "not made here: imposing it in custody (Test on arrest) makes its referral."
         ),
+        error_messages={"invalid_choice": POWER_NOT_LISTED},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -82,16 +117,27 @@ class ReferralCreateForm(forms.Form):
         chosen = self.initial.get("service")
         if chosen and not _referable(field.queryset, chosen):
             self.initial.pop("service")
+        typed = self.initial.get("statutory_basis")
+        if typed and typed not in POWERS_BY_HAND:
+            # A draft from before the powers were a choice, with the power typed: said beside
+            # the choice, which the officer makes again.
+            self.initial.pop("statutory_basis")
+            self.fields["statutory_basis"].help_text = _(
+                "The draft says “%(typed)s”, which is not one of the powers listed. Select "
+                "the power it is made under, or make it by consent."
+            ) % {"typed": typed}
 
     def clean(self) -> dict[str, Any]:
         """What the legal basis needs, said with the other errors (the service checks it too)."""
-        from .services import CONSENT_NEEDED, POWER_NEEDED
-
         data = super().clean() or {}
         basis = data.get("legal_basis")
         if basis == Referral.LegalBasis.CONSENT and not data.get("consent_confirmed"):
             self.add_error("consent_confirmed", str(CONSENT_NEEDED))
-        if basis == Referral.LegalBasis.STATUTORY and not data.get("statutory_basis", "").strip():
+        if (
+            basis == Referral.LegalBasis.STATUTORY
+            and not data.get("statutory_basis")
+            and "statutory_basis" not in self.errors  # a power not listed is said already
+        ):
             self.add_error("statutory_basis", str(POWER_NEEDED))
         return data
 
@@ -147,6 +193,7 @@ class AcceptForm(_OwnIds, forms.Form):
         widget=forms.RadioSelect,
         initial="unknown",
         required=False,
+        error_messages=_choose(_("Select whether the person is already known to your service")),
     )
 
     def value(self) -> bool | None:
@@ -159,7 +206,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
         label=_("How did you try?"),
         choices=ContactAttempt.Method.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select how you tried to contact them")},
+        error_messages=_choose(_("Select how you tried to contact them")),
     )
     day = DateInputField(
         label=_("Date"), error_messages={"required": _("Enter the date of the attempt")}
@@ -176,7 +223,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
         label=_("What happened?"),
         choices=ContactAttempt.Result.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select what happened")},
+        error_messages=_choose(_("Select what happened")),
     )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea, max_length=2000
@@ -193,7 +240,11 @@ class ContactAttemptForm(_OwnIds, forms.Form):
 
 class AppointmentForm(_OwnIds, forms.Form):
     id_prefix = "appointment"
-    kind = forms.ChoiceField(label=_("Kind of appointment"), choices=Appointment.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of appointment"),
+        choices=Appointment.Kind.choices,
+        error_messages=_choose(_("Select the kind of appointment")),
+    )
     day = DateInputField(
         label=_("Date"), error_messages={"required": _("Enter the date of the appointment")}
     )
@@ -213,7 +264,14 @@ class AppointmentForm(_OwnIds, forms.Form):
 
 class AttendanceForm(_OwnIds, forms.Form):
     id_prefix = "attendance"
-    appointment = forms.IntegerField(widget=forms.HiddenInput)
+    # Hidden: sent by the form of each appointment; anything else is a page altered or old.
+    appointment = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Record attendance from the form under the appointment"),
+            "invalid": _("Record attendance from the form under the appointment"),
+        },
+    )
     attendance = forms.ChoiceField(
         label=_("Did they come?"),
         choices=[
@@ -222,7 +280,7 @@ class AttendanceForm(_OwnIds, forms.Form):
             if c[0] not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select whether they came")},
+        error_messages=_choose(_("Select whether they came")),
     )
 
 
@@ -257,7 +315,11 @@ class TreatmentStartForm(_OwnIds, forms.Form):
 class CloseForm(_OwnIds, forms.Form):
     id_prefix = "close"
     closure_reason = forms.ChoiceField(
-        label=_("Why is it closing?"), error_messages={"required": _("Select a closure reason")}
+        label=_("Why is it closing?"),
+        error_messages={
+            "required": _("Select a closure reason"),
+            "invalid_choice": _("Select a closure reason from the list"),
+        },
     )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea, max_length=2000

@@ -35,6 +35,8 @@ from . import notifications, outbox, sources
 from .actors import Actor, actor_label, is_client, provider_organisation_ids
 from .completeness import check_completeness, snapshot
 from .models import (
+    REQUIRED_ASSESSMENT_POWER,
+    STATUTORY_POWERS,
     Appointment,
     ClosureReason,
     ContactAttempt,
@@ -61,7 +63,21 @@ SERVICE_NO_LONGER = _(
 CONSENT_NEEDED = _(
     "Confirm that the person has agreed to be referred and to their details being shared."
 )
-POWER_NEEDED = _("Give the statutory power the referral is made under.")
+POWER_NEEDED = _("Select the statutory power the referral is made under.")
+POWER_NOT_LISTED = _("Select the statutory power the referral is made under from the list.")
+REQUIRED_ASSESSMENT_BY_HAND = _(
+    "A Required Assessment is imposed in custody (Test on arrest), which gives the person "
+    "its notice and makes its referral. Select another statutory power, or make the "
+    "referral by consent."
+)
+# The statutory powers an officer may name for a referral made by hand (a voluntary one): the
+# known powers (models.STATUTORY_POWERS) but the Required Assessment's. That power (Drugs Act
+# 2005 s.9) binds the person only through the notice given in custody with the appointment
+# the officer fixes (s.11), which Test on Arrest makes together with its own referral; a
+# hand-made one would claim a requirement no one imposed (missing it is an offence, s.12,
+# that could not be pursued), and Test on Arrest would never hear of its outcome. A
+# referral made by its source keeps the power its source gives (and is changed there only).
+POWERS_BY_HAND = tuple(power for power in STATUTORY_POWERS if power != REQUIRED_ASSESSMENT_POWER)
 BASIS_NEEDED = _("Select consent or a statutory power")
 REASON_NEEDED = _("Give a reason.")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
@@ -253,6 +269,7 @@ def referral_create(
         legal_basis=legal_basis,
         statutory_basis=statutory_basis,
         consent_confirmed=consent_confirmed,
+        by_hand=source_kind == Referral.Source.VOLUNTARY,
         errors=errors,
     )
     membership = memberships_of(user=actor).order_by("created_at", "pk").first()
@@ -331,10 +348,12 @@ def _checked_details(
     legal_basis: str,
     statutory_basis: str,
     consent_confirmed: bool,
+    by_hand: bool,
     errors: dict[str, list[str]],
 ) -> Service:
     """The service a referral is made to, once what a referral says has been checked (with
-    any `errors` found already): refused naming every field that is wrong."""
+    any `errors` found already): refused naming every field that is wrong. A referral made
+    `by_hand` (voluntary) names one of POWERS_BY_HAND; a source names its own."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None or not service.can_receive_referrals:
         errors["service"] = [str(SERVICE_CANNOT_RECEIVE)]
@@ -342,8 +361,14 @@ def _checked_details(
         errors["reason"] = [str(REASON_NEEDED)]
     if legal_basis == Referral.LegalBasis.CONSENT and not consent_confirmed:
         errors["consent_confirmed"] = [str(CONSENT_NEEDED)]
-    if legal_basis == Referral.LegalBasis.STATUTORY and not statutory_basis.strip():
+    power = statutory_basis.strip()
+    if legal_basis == Referral.LegalBasis.STATUTORY and not power:
         errors["statutory_basis"] = [str(POWER_NEEDED)]
+    elif legal_basis == Referral.LegalBasis.STATUTORY and by_hand and power not in POWERS_BY_HAND:
+        refused = (
+            REQUIRED_ASSESSMENT_BY_HAND if power == REQUIRED_ASSESSMENT_POWER else POWER_NOT_LISTED
+        )
+        errors["statutory_basis"] = [str(refused)]
     if legal_basis not in Referral.LegalBasis.values:
         errors["legal_basis"] = [str(BASIS_NEEDED)]
     if errors:
@@ -380,6 +405,7 @@ def referral_draft_change(
         legal_basis=legal_basis,
         statutory_basis=statutory_basis,
         consent_confirmed=consent_confirmed,
+        by_hand=True,  # only a voluntary draft is changed here
         errors={},
     )
     consent = legal_basis == Referral.LegalBasis.CONSENT
@@ -962,6 +988,85 @@ def treatment_start(*, actor: Actor, referral_id: Any, started_at: datetime) -> 
     )
 
 
+# What the record can show of a referral, against which a closure reason is checked.
+ATTENDED = "attended"  # an appointment they came to and stayed at (attendance "attended")
+CAME = "came"  # an appointment they came to, stayed or not (`first_attended_at`)
+TREATMENT_STARTED = "treatment_started"  # `treatment_started_at`
+NEVER_REACHED = "never_reached"  # no contact attempt reached them, no appointment, no treatment
+
+# The closure reasons (WNDSM codes, reference data) that a fact on the referral's record
+# contradicts, checked in this order (docs/referrals.md, "Lifecycle"). The opposite rule, a
+# reason that needs treatment to have started, is the reference data's own flag
+# (ClosureReason.needs_treatment_start). Left out, because nothing recorded contradicts
+# them for certain: planned_referred_on (referred on after assessment, or after treatment),
+# closed_at_centre (meaning not defined here), inappropriate_referral and no_information
+# (true at any point), and dna_before_assessment or dna_before_treatment with no
+# appointment recorded (an assessment may be offered, or done, outside one booked in Pont).
+CLOSURE_CONTRADICTED_BY: dict[str, tuple[str, ...]] = {
+    # They did attend: an assessment, or the treatment that follows one. "Attended but left"
+    # does not count: the assessment may not have been done.
+    "dna_before_assessment": (ATTENDED, TREATMENT_STARTED),
+    "dna_before_treatment": (TREATMENT_STARTED,),
+    # Someone who came to an appointment of this referral, or started its treatment, knew of it.
+    "client_unaware": (CAME, TREATMENT_STARTED),
+    # Declining is said to someone: in a contact that reached them, or at an appointment.
+    "client_declined": (NEVER_REACHED,),
+}
+CLOSURE_DOES_NOT_FIT = {
+    ATTENDED: _(
+        "“%(reason)s” does not fit this referral: they attended the appointment on %(when)s. "
+        "Choose another closure reason."
+    ),
+    CAME: _(
+        "“%(reason)s” does not fit this referral: they came to the appointment on %(when)s, so "
+        "they knew of the referral. Choose another closure reason."
+    ),
+    TREATMENT_STARTED: _(
+        "“%(reason)s” does not fit this referral: treatment started on %(when)s. Choose another "
+        "closure reason."
+    ),
+    NEVER_REACHED: _(
+        "“%(reason)s” does not fit this referral: no contact attempt has reached them and they "
+        "have come to no appointment. Record the contact in which they declined first, or "
+        "choose another closure reason."
+    ),
+}
+
+
+def _fact_on_record(referral: Referral, fact: str) -> str | None:
+    """When the fact is true of the referral, its moment as a refusal shows it ("" if it has
+    none); None when it is not."""
+    if fact == ATTENDED:
+        came = (
+            referral.appointments.filter(attendance=Appointment.Attendance.ATTENDED)
+            .order_by("starts_at")
+            .first()
+        )
+        return _shown_moment(came.starts_at) if came is not None else None
+    if fact == CAME:
+        moment = referral.first_attended_at
+        return _shown_moment(moment) if moment is not None else None
+    if fact == TREATMENT_STARTED:
+        started = referral.treatment_started_at
+        return formats.date_format(timezone.localtime(started), "j F Y") if started else None
+    reached = (
+        referral.first_contacted_at or referral.first_attended_at or referral.treatment_started_at
+    )
+    return "" if reached is None else None
+
+
+def _closure_fits(referral: Referral, reason: ClosureReason) -> None:
+    """Refuse a closure reason that the referral's record contradicts, at `closure_reason`,
+    saying what the record shows (`extra.contradicted_by` names the fact for a partner system)."""
+    for fact in CLOSURE_CONTRADICTED_BY.get(reason.code, ()):
+        when = _fact_on_record(referral, fact)
+        if when is not None:
+            message = str(CLOSURE_DOES_NOT_FIT[fact] % {"reason": reason.label, "when": when})
+            raise ApplicationError(
+                message, {"fields": {"closure_reason": [message]}, "contradicted_by": fact}
+            )
+
+
 @transaction.atomic
 def referral_close(
     *,
@@ -1004,6 +1109,7 @@ def referral_close(
             {"appointments": [a.pk for a in unrecorded]},
             status=409,
         )
+    _closure_fits(referral, reason)  # once every appointment that has started is answered
     return _apply(
         referral,
         actor=actor,
@@ -1019,7 +1125,6 @@ def referral_close(
     )
 
 
-@transaction.atomic
 def _same_address(url: str) -> tuple[str, str, str, str]:
     """An address as a receiver sees it: the scheme and host in any case, the host's final dot,
     the port HTTPS takes by default and a fragment (never sent) make no difference."""
@@ -1029,6 +1134,7 @@ def _same_address(url: str) -> tuple[str, str, str, str]:
     return (parts.scheme.lower(), f"{host}:{port}", parts.path or "/", parts.query)
 
 
+@transaction.atomic
 def webhook_endpoint_register(*, actor: User, url: str) -> tuple[WebhookEndpoint, str]:
     """Register where the actor's provider wants referral events sent, with a new signing
     secret. Return the endpoint and the secret, which the caller shows once (Pont keeps it

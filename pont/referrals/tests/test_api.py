@@ -534,7 +534,7 @@ UNKNOWN_FIELD = "Pont does not know this field: check its spelling, or leave it 
         ("/appointments", {"starts_at": "NOW", "place": "Hub", "plce": "Hub"}, "plce"),
         (
             "/outcomes",
-            {"type": "closed", "closure_reason": "client_declined", "not": "Moved away"},
+            {"type": "closed", "closure_reason": "no_information", "not": "Moved away"},
             "not",
         ),
     ],
@@ -727,11 +727,11 @@ def test_a_body_over_the_upload_limit_is_413_in_the_api_error_shape(world, setti
 @pytest.mark.parametrize(
     ("method", "tail", "allowed"),
     [
-        ("put", "", ["GET", "PATCH"]),
-        ("delete", "", ["GET", "PATCH"]),
+        ("put", "", ["GET", "HEAD", "PATCH"]),
+        ("delete", "", ["GET", "HEAD", "PATCH"]),
         ("delete", "/contact-attempts", ["POST"]),
         ("put", "/outcomes", ["POST"]),
-        ("post", "LIST", ["GET"]),
+        ("post", "LIST", ["GET", "HEAD"]),
     ],
 )
 def test_a_method_an_api_address_does_not_take_is_405_in_the_api_error_shape(

@@ -29,6 +29,8 @@ from pont.testing.referrals import (
 
 Status = Referral.Status
 Operation = AuditEvent.Operation
+# A statutory power an officer may choose for a referral made by hand (the conditional caution's).
+HAND_POWER = services.POWERS_BY_HAND[0]
 
 STATES = [
     "draft",
@@ -346,7 +348,7 @@ def test_referral_details_are_validated_naming_each_field(world):
     with pytest.raises(ApplicationError) as statutory:
         draft_referral(world, legal_basis="statutory", statutory_basis="")
     assert statutory.value.extra["fields"] == {
-        "statutory_basis": ["Give the statutory power the referral is made under."]
+        "statutory_basis": ["Select the statutory power the referral is made under."]
     }
     with pytest.raises(ApplicationError) as neither:
         draft_referral(world, legal_basis="hunch")
@@ -386,9 +388,9 @@ def test_consent_is_recorded_with_who_and_when(world):
     assert referral.legal_basis == "consent"
     assert referral.consent_recorded_by == world.users[CUSTODY]
     assert referral.consent_recorded_at is not None
-    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis=HAND_POWER)
     assert statutory.consent_recorded_at is None
-    assert statutory.statutory_basis == "Drugs Act 2005 s.9"
+    assert statutory.statutory_basis == HAND_POWER
 
 
 def test_the_provider_sees_the_referred_person_once_sent_but_not_a_draft(world):
@@ -679,7 +681,7 @@ def test_a_stale_version_is_answered_before_the_appointments_waiting(world):
 
 def test_rejecting_or_cancelling_a_referral_cancels_only_its_appointments_to_come(world):
     officer, worker = world.users[CUSTODY], world.users[PROV_A]
-    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis=HAND_POWER)
     services.referral_send(actor=officer, referral_id=statutory.pk)
     set_by_officer = services.statutory_appointment_set(
         actor=officer,
@@ -772,7 +774,7 @@ def test_the_provider_cancels_an_appointment_it_booked_but_not_one_the_referrer_
         services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=past.pk)
     assert closed.value.status == 409
 
-    statutory = draft_referral(world, legal_basis="statutory", statutory_basis="Drugs Act 2005 s.9")
+    statutory = draft_referral(world, legal_basis="statutory", statutory_basis=HAND_POWER)
     services.referral_send(actor=officer, referral_id=statutory.pk)
     services.referral_accept(actor=worker, referral_id=statutory.pk)
     theirs = services.statutory_appointment_set(
@@ -823,7 +825,7 @@ def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(worl
         reason="  Cocaine and alcohol  ",
         urgency="urgent",
         legal_basis="statutory",
-        statutory_basis="Drugs Act 2005 s.9",
+        statutory_basis=HAND_POWER,
         expected_version=draft.version,
     )
     changed = Referral.objects.get(pk=draft.pk)
@@ -833,7 +835,7 @@ def test_a_draft_is_changed_before_sending_checked_as_when_made_and_audited(worl
         "urgent",
         "statutory",
     )
-    assert changed.statutory_basis == "Drugs Act 2005 s.9"
+    assert changed.statutory_basis == HAND_POWER
     assert changed.consent_recorded_by is None
     assert changed.consent_recorded_at is None
     assert changed.status == "draft"

@@ -90,7 +90,7 @@ def test_the_referral_form_names_each_missing_answer(world, as_persona):
     statutory = post_form(
         as_persona(CUSTODY), f"/referrals/new?person={person.pk}", {"legal_basis": "statutory"}
     ).content.decode()
-    assert "Give the statutory power the referral is made under." in statutory
+    assert "Select the statutory power the referral is made under." in statutory
     assert "Choose the service to refer to" in statutory
     assert not Referral.objects.exists()
 
@@ -701,20 +701,29 @@ def test_a_statutory_power_written_by_pont_reads_in_welsh_and_a_typed_one_as_typ
     from pont.disposals.models import DisposalScheme
     from pont.referrals import services
     from pont.referrals.models import REQUIRED_ASSESSMENT_POWER, STATUTORY_POWERS
-    from pont.testing.referrals import draft_referral
+    from pont.testing.referrals import draft_referral, released_person
 
     # The conditional caution's power is the disposals reference data's, word for word.
     assert DisposalScheme.objects.get(code="conditional_caution").statutory_basis in (
         STATUTORY_POWERS
     )
     officer = as_persona(CUSTODY)
-    ours = draft_referral(world, legal_basis="statutory", statutory_basis=REQUIRED_ASSESSMENT_POWER)
+    # Made by its source (Test on arrest): the only way a Required Assessment's power is given.
+    ours = draft_referral(
+        world,
+        person=released_person(world),
+        source_kind=Referral.Source.TEST_ON_ARREST,
+        legal_basis="statutory",
+        statutory_basis=REQUIRED_ASSESSMENT_POWER,
+    )
     typed = draft_referral(
         world,
         person=reachable_person(world, given_name="Teipio"),
         legal_basis="statutory",
-        statutory_basis="Misuse of Drugs Act 1971 <s.23>",
+        statutory_basis=services.POWERS_BY_HAND[0],
     )
+    # Typed by hand before the power was a choice: kept, and shown as typed.
+    Referral.objects.filter(pk=typed.pk).update(statutory_basis="Misuse of Drugs Act 1971 <s.23>")
     for referral in (ours, typed):
         services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
     with translation.override("cy"):
@@ -937,7 +946,7 @@ def test_an_officer_refers_someone_from_a_services_page(world, as_persona):
     search = f"/people/?refer_to={service.pk}"
     assert f'href="{search}"' in page
     assert "Refer someone to this service" in page
-    found = post_form(officer, search, {"name": "Gwenllian"}).content.decode()
+    found = post_form(officer, search, {"name": "Gwenllian"}, follow=True).content.decode()
     assert f"Referring to {service.display_name}" in found
     link = f"/referrals/new?person={person.pk}&amp;service={service.pk}"
     assert link in found
@@ -961,7 +970,7 @@ def test_an_officer_refers_someone_from_a_services_page(world, as_persona):
     assert (
         "Referring to"
         not in post_form(
-            officer, f"/people/?refer_to={closed.pk}", {"name": "Gwenllian"}
+            officer, f"/people/?refer_to={closed.pk}", {"name": "Gwenllian"}, follow=True
         ).content.decode()
     )
 
