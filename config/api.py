@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
-from ninja import NinjaAPI, Router, Schema
+from django.views.decorators.http import require_safe
+from ninja import Router, Schema
 from ninja.openapi.views import openapi_json
 
 from pont.accounts.api_auth import ApiKeyAuth
-from pont.core.api import install_error_handlers
+from pont.core.api import PontApi, install_error_handlers
 from pont.core.api_json import JsonRenderer
 from pont.core.api_reference import Reference
 from pont.directory.api import router as directory_router
@@ -27,10 +27,10 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     holds no data, and partners generate their clients from it.
     """
     if getattr(view, "func", None) is openapi_json:
-        return require_GET(view)
+        return require_safe(view)  # GET, and HEAD as every GET of the API
 
     @wraps(view)
-    @require_GET
+    @require_safe
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not (user.is_authenticated and user.is_verified()):
@@ -40,7 +40,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapped
 
 
-api = NinjaAPI(
+api = PontApi(  # HEAD wherever GET, and chunked bodies: pont/core/api.py
     title="Pont API",
     version="1",
     description=(
@@ -48,7 +48,8 @@ api = NinjaAPI(
         "systems) use to exchange referrals and outcomes with Pont. Every call needs "
         "`Authorization: Bearer <key>`; a key belongs to one organisation and sees only its "
         "records. The services directory (Open Referral HSDS 3.0, under `/hsds/`) is public "
-        'and needs no key. Every error has the shape `{"message": ..., "extra": {...}}`.'
+        'and needs no key. Every error has the shape `{"message": ..., "extra": {...}}`. '
+        "Every GET also answers HEAD: the status and headers GET gives, without the body."
     ),
     urls_namespace="api",
     auth=ApiKeyAuth(),

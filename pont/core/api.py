@@ -2,21 +2,28 @@
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from io import BytesIO
 from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.request import RawPostDataException
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from pydantic import AfterValidator, BeforeValidator
 
 from .exceptions import ApplicationError
-from .middleware import database_unavailable
+from .middleware import RefuseNulMiddleware, database_unavailable
 
 logger = logging.getLogger("pont.api")
 
@@ -86,6 +93,11 @@ def not_found_body() -> dict[str, Any]:
     return {"message": _("Not found."), "extra": {}}
 
 
+def not_json_body() -> dict[str, Any]:
+    """The API's answer to a body that is not JSON at all (400: no field to name)."""
+    return {"message": _("The request body is not valid JSON."), "extra": {}}
+
+
 def api_status(error: ApplicationError) -> int:
     """The status the API answers a refusal with. A refusal naming fields (the input is not
     valid) is 422, as for a body or query that fails its schema, whichever layer refused it:
@@ -113,6 +125,146 @@ def _validation_message(error: dict[str, Any]) -> str:
     if error.get("type") == "value_error" and error.get("ctx", {}).get("error"):
         return str(error["ctx"]["error"])  # Pont's own words, without pydantic's "Value error, "
     return str(error.get("msg", ""))
+
+
+def body_sent(request: HttpRequest) -> bool:
+    """Whether the answer to this request carries its body: not for a HEAD, which gets the
+    GET's status and headers only (PontApi)."""
+    return request.method != "HEAD"
+
+
+# Django's words for a body over the limit (HttpRequest.body), for its security log.
+CHUNKED_TOO_LARGE = "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
+# The methods whose body the API reads (as RefuseNulMiddleware checks it).
+_METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
+
+
+def _sent_in_chunks(request: HttpRequest) -> bool:
+    """Whether the request's body comes in chunks (`Transfer-Encoding: chunked`), without a
+    Content-Length, on a method whose body the API reads."""
+    meta = request.META
+    return (
+        request.method in _METHODS_WITH_BODY
+        and not meta.get("CONTENT_LENGTH")
+        and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and "wsgi.input" in meta
+    )
+
+
+def _chunked_body_read(request: HttpRequest) -> bool:
+    """Read a body sent in chunks as the request's body; False when it is over
+    DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+    Under WSGI, Django reads only as many bytes as Content-Length says: without one, it
+    reads none, and such a body was taken as empty (a 422 naming every field, even for a
+    body far over the limit). At most the limit and one byte more are read, so a body over
+    the limit is refused (413, as with a Content-Length over it) without being read whole;
+    one within it is the request's body, as if its length had been sent.
+    """
+    meta = request.META
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    stream = meta["wsgi.input"]
+    parts: list[bytes] = []
+    size = 0
+    # A read may give less than it was asked for before the end: read until the end, or
+    # until one byte past the limit.
+    while limit is None or size <= limit:
+        try:
+            part = stream.read(65_536 if limit is None else min(65_536, limit + 1 - size))
+        except OSError as error:  # the client went away: as HttpRequest.body says it
+            raise UnreadablePostError(*error.args) from error
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if limit is not None and size > limit:
+        return False
+    body = b"".join(parts)
+    # The body as Django would have kept it had Content-Length been sent; what was parsed
+    # from the empty body before (a form, by RefuseNulMiddleware) is parsed again.
+    meta["CONTENT_LENGTH"] = str(len(body))
+    request._body = body  # HttpRequest.body's own cache
+    request._stream = BytesIO(body)  # what read() reads
+    for parsed in ("_post", "_files"):
+        if hasattr(request, parsed):
+            delattr(request, parsed)
+    return True
+
+
+def _without_body(response: HttpResponseBase) -> None:
+    """The answer to a HEAD: the GET's status and headers, Content-Length the length of the
+    body GET sends (RFC 9110 9.3.2, 8.6), and no body."""
+    if isinstance(response, HttpResponse):
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+    # A streamed answer (the API has none) keeps its body for the server to drop, as Django
+    # and gunicorn do for HEAD.
+
+
+def _with_http_semantics(run: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+    """Wrap an operation's run (before its key is checked, as Django's own size check
+    comes first): a chunked body read or refused, and a HEAD answered without a body."""
+
+    @wraps(run)
+    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        def answered(request: HttpRequest) -> HttpResponseBase:
+            response = run(request, *args, **kwargs)
+            if not body_sent(request):
+                _without_body(response)
+            return response
+
+        if not _sent_in_chunks(request):
+            return answered(request)
+        if not _chunked_body_read(request):
+            # Answered where Django's own refusal of a Content-Length over the limit is
+            # (pont.core.views.bad_request): the same 413, the same body and headers.
+            raise RequestDataTooBig(CHUNKED_TOO_LARGE)
+        # RefuseNulMiddleware checked the body Django had read (none): check this one.
+        # ninja's operations answer an HttpResponseBase; the middleware passes it on as is.
+        return RefuseNulMiddleware(answered)(request)  # type: ignore[arg-type]
+
+    return answer
+
+
+class PontApi(NinjaAPI):
+    """django-ninja's API, with the parts of HTTP that ninja leaves to the application.
+
+    - **HEAD wherever GET** (RFC 9110 9.1, 9.3.2): every GET operation answers HEAD too,
+      run as the GET is (the same key, scope, 404 for a record the key may not see, and
+      the same status and headers: ETag, Content-Type, Content-Length of the body that GET
+      sends), without the body; a 405 lists HEAD in Allow wherever GET is. A HEAD is kept
+      out of the OpenAPI document: it is the GET described there, and one operation cannot
+      be listed twice under its operationId. An operation that records a disclosure records
+      none for a HEAD (`body_sent`): nothing of the record is sent (docs/provider-guide.md).
+    - **A chunked body** (Transfer-Encoding: chunked, no Content-Length) is read as the
+      request's body, up to the limit; over it, 413 as for a Content-Length over it
+      (`_chunked_body_read`).
+
+    Routers are mounted with `add_router` once their operations are declared (as
+    config/api.py does), so that their GET operations are found.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_decorator(_with_http_semantics, mode="view")
+
+    def add_router(self, prefix: str, router: Router | str, **kwargs: Any) -> None:
+        if isinstance(router, str):
+            router = import_string(router)
+        assert isinstance(router, Router)  # noqa: S101 - ninja takes a Router or its path
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if "GET" in operation.methods and "HEAD" not in operation.methods:
+                    operation.methods.append("HEAD")
+        super().add_router(prefix, router, **kwargs)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in document["paths"].values():
+            operations.pop("head", None)  # the GET beside it, without its body
+        return document
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -151,10 +303,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = str(exc.message)
         if exc.status_code == 400 and message == NINJA_UNPARSABLE:
             # A body that is not JSON at all: no field to name, so 400, in Pont's words.
-            message = _("The request body is not valid JSON.")
+            return api.create_response(request, not_json_body(), status=400)
         return api.create_response(
             request, {"message": message, "extra": {}}, status=exc.status_code
         )
+
+    @api.exception_handler(RawPostDataException)
+    def body_read_as_a_form(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+        # A POST sent as multipart/form-data: its parts were read as a form (for the NUL
+        # check), so there is no body left to read as JSON, which it is not.
+        return api.create_response(request, not_json_body(), status=400)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -3,7 +3,10 @@
 Every call is made by an API client of the receiving organisation, with the
 scopes `referrals:read` (list, get) and `referrals:write` (patch, post).
 Another organisation's referral answers 404, exactly like one that does not
-exist. Every referral returned is recorded as a disclosure to the client.
+exist. Every referral returned is recorded as a disclosure to the client. A HEAD
+(answered as the GET, without its body: pont.core.api.PontApi) records none: it
+sends nothing of the referral, only that the key may read it and its version
+(docs/provider-guide.md, "Read referrals").
 """
 
 import base64
@@ -20,7 +23,7 @@ from ninja import Query, Router
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
-from pont.core.api import IsoDateTime, in_utc
+from pont.core.api import IsoDateTime, body_sent, in_utc
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 
@@ -127,11 +130,17 @@ def _client(request: HttpRequest, scope: str) -> ApiClient:
     return client
 
 
-def _disclosed(client: ApiClient, rows: list[dict[str, Any]]) -> None:
-    """Record each referral returned as disclosed to the client (and drop the private keys).
+def _disclosed(client: ApiClient, rows: list[dict[str, Any]], *, record: bool = True) -> None:
+    """Record each referral returned as disclosed to the client, unless told not to (a HEAD
+    sends none of it; a write's own event names what its answer shows), and drop the
+    private keys.
 
     The events are prepared before the transaction, so that the writers' lock is held only
     to chain and insert them."""
+    if not record:
+        for row in rows:
+            del row["_person_id"]
+        return
     if not rows:
         return
     object_type = Referral._meta.label_lower
@@ -209,6 +218,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, pk = json.loads(raw)
+        if not isinstance(pk, str):  # UUID() fails on a number or a list with AttributeError
+            raise TypeError(pk)
         return in_utc(datetime.fromisoformat(when)), str(UUID(pk))
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         message = str(_("The cursor is not valid: use the next_cursor of the page before."))
@@ -265,7 +276,7 @@ def list_referrals(
     )
     more = len(page) > limit
     page = page[:limit]
-    _disclosed(client, page)
+    _disclosed(client, page, record=body_sent(request))
     # Built from the same dicts the schema describes; answered directly, without a second
     # validation pass over every item (the schema tests check the shape).
     body = {
@@ -284,10 +295,7 @@ def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dic
     rows = referral_api_rows(client=client, referral_id=referral_id)
     if not rows:
         raise NotFoundError(str(_("Referral not found.")))
-    if disclose:
-        _disclosed(client, rows)
-    else:
-        del rows[0]["_person_id"]
+    _disclosed(client, rows, record=disclose)
     return rows[0]
 
 
@@ -307,7 +315,7 @@ def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -
 )
 def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     client = _client(request, READ_SCOPE)
-    return _referral_response(client, referral_id, disclose=True)
+    return _referral_response(client, referral_id, disclose=body_sent(request))
 
 
 @router.patch(

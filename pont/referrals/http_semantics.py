@@ -5,8 +5,8 @@
 - draft-ietf-httpapi-idempotency-key-header: a POST carries an
   Idempotency-Key; the first request is processed and its response stored;
   a retry with the same key gets the stored response and changes nothing; the
-  same key with a different body gets 422; a missing key gets 400. Keys are
-  kept for 24 hours.
+  same key with a different body gets 422; a missing key, or one that is not at
+  most 255 printable characters, gets 400. Keys are kept for 24 hours.
 """
 
 import hashlib
@@ -32,8 +32,15 @@ KEY_LIFETIME = timedelta(hours=24)
 IF_MATCH_MISSING = _("This request needs an If-Match header with the referral's ETag.")
 IF_MATCH_STALE = _("The referral has changed since you read it. Read it again, then retry.")
 KEY_MISSING = _("This request needs an Idempotency-Key header (a unique value per operation).")
+KEY_NOT_VALID = _(
+    "The Idempotency-Key header must be at most 255 printable characters: use a UUID, say."
+)
 KEY_REUSED = _("This Idempotency-Key was already used for a different request.")
 KEY_IN_FLIGHT = _("A request with this Idempotency-Key is still being processed.")
+
+
+# The most digits a version has (a 64-bit integer has 19; 18 keeps within it).
+_VERSION_DIGITS = 18
 
 
 def etag(version: int) -> str:
@@ -46,7 +53,10 @@ def expected_version(request: HttpRequest) -> int:
     if not header:
         raise ApplicationError(str(IF_MATCH_MISSING), {"header": "If-Match"}, status=428)
     value = header.removeprefix("W/").strip().strip('"')
-    if not value.isdigit():
+    # Only ASCII digits ("²" is a digit to str.isdigit, not to int), and no more than a
+    # version can have (a 5,000-digit number is past what int() reads): any other value
+    # names no version the referral has, so it is stale.
+    if not (value.isascii() and value.isdigit()) or len(value) > _VERSION_DIGITS:
         raise ApplicationError(str(IF_MATCH_STALE), {"header": "If-Match"}, status=412)
     return int(value)
 
@@ -69,8 +79,12 @@ def idempotent(
     Concurrent duplicates wait on the key's unique index and then replay.
     """
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 255:
+    if not key:
         raise ApplicationError(str(KEY_MISSING), {"header": "Idempotency-Key"}, status=400)
+    # Kept in a text column of 255: a control character (NUL, which PostgreSQL cannot store,
+    # among them) or a longer key is refused, not failed on.
+    if len(key) > 255 or not key.isprintable():
+        raise ApplicationError(str(KEY_NOT_VALID), {"header": "Idempotency-Key"}, status=400)
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         found = _claim(client, key, fingerprint)

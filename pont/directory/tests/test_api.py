@@ -198,3 +198,20 @@ def test_modified_after_with_any_iso_offset_is_compared_in_utc(db):
 
     response = Client().get("/api/v1/hsds/services", {"modified_after": "2021-12-04T19:48+23:44"})
     assert response.status_code == 200
+
+
+def test_head_answers_as_get_with_its_headers_and_no_body(directory):
+    """RFC 9110 9.3.2: wherever GET answers, HEAD does, with the same status and headers."""
+    service = Service.objects.order_by("name").first()
+    for path, status in (
+        (LIST + "?per_page=5", 200),
+        (f"{LIST}/{service.pk}", 200),
+        (f"{LIST}/no-such-service", 404),
+        (LIST + "?need=nonsense", 422),
+    ):
+        get = Client().get(path)
+        head = Client().head(path)
+        assert head.status_code == get.status_code == status, path
+        assert head.content == b""
+        assert head["Content-Type"] == get["Content-Type"]
+        assert head["Content-Length"] == str(len(get.content)), path
