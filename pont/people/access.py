@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 Relationship = Callable[[Any], Q]
 
@@ -103,22 +104,57 @@ class SearchPurpose:
 
 
 # A query parameter of the search page -> resolve(user, value): the purpose, or None when the
-# value or the user does not allow it (the search is then a plain one).
+# value or the user does not allow it (the search is then a plain one, and the page says so).
 _purposes: dict[str, Callable[[Any, str], SearchPurpose | None]] = {}
+# A query parameter -> what the page says when its value gives no purpose.
+_not_found: dict[str, str | Promise] = {}
+
+# A purpose's value is an id; anything longer is not one (and is not kept in a session).
+PURPOSE_VALUE_MAX_LENGTH = 100
+
+PURPOSE_NOT_FOUND = _(
+    "The page that sent you here asked for something that could not be found. "
+    "Search for the person, then choose what to do from their record."
+)
 
 
 def register_search_purpose(
-    parameter: str, resolve: Callable[[Any, str], SearchPurpose | None]
+    parameter: str,
+    resolve: Callable[[Any, str], SearchPurpose | None],
+    *,
+    not_found: str | Promise = PURPOSE_NOT_FOUND,
 ) -> None:
+    """Add a purpose: `parameter` in the search page's query, resolved by `resolve`; the page
+    shows `not_found` when the value gives no purpose (unknown, or not for this user: the
+    same words either way, so that they reveal nothing)."""
     _purposes[parameter] = resolve
+    _not_found[parameter] = not_found
+
+
+def search_purpose_parameters(query: Any) -> dict[str, str]:
+    """The registered purposes' parameters in a query (to carry through a form or a redirect)."""
+    asked = {}
+    for parameter in _purposes:
+        value = query.get(parameter, "")
+        if isinstance(value, str) and value:
+            asked[parameter] = value[: PURPOSE_VALUE_MAX_LENGTH + 1]
+    return asked
 
 
 def search_purpose_for(user: Any, query: Any) -> SearchPurpose | None:
     """The purpose the search page's query gives, if any registered one applies."""
     for parameter, resolve in _purposes.items():
         value = query.get(parameter, "")
-        if value:
+        if value and len(value) <= PURPOSE_VALUE_MAX_LENGTH:
             found = resolve(user, value)
             if found is not None:
                 return found
     return None
+
+
+def search_purpose_not_found(query: Any) -> str:
+    """What the page says when the query asked for a purpose that gives none for this user."""
+    for parameter in _purposes:
+        if query.get(parameter, ""):
+            return str(_not_found[parameter])
+    return ""

@@ -4,14 +4,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pont.core.exceptions import ApplicationError
 from pont.core.forms import DateInputField
 
+from . import services
 from .models import ContactRoute, Person
 from .validators import normalise_pnc_id
 
 
 def _pnc(value: str) -> str:
     return normalise_pnc_id(value) if value.strip() else ""
+
+
+def _choose(message: Any) -> dict[str, Any]:
+    """The same words for a choice not made and for a value that is not one of the choices
+    (a changed page), in place of Django's "Select a valid choice. xx is not one of..."."""
+    return {"required": message, "invalid_choice": message}
 
 
 class PersonSearchForm(forms.Form):
@@ -56,7 +64,7 @@ class PersonForm(forms.Form):
         label=_("Gender"),
         choices=Person.Gender.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select a gender")},
+        error_messages=_choose(_("Select the person's gender")),
     )
     pnc_id = forms.CharField(
         label=_("PNC ID (optional)"),
@@ -69,7 +77,7 @@ class PersonForm(forms.Form):
         label=_("Which language would they like Pont's letters and notices in?"),
         choices=Person.Language.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select a language")},
+        error_messages=_choose(_("Select the person's preferred language")),
     )
 
     def clean_pnc_id(self) -> str:
@@ -92,22 +100,23 @@ class ContactRouteKindForm(forms.Form):
         label=_("How can they be contacted?"),
         choices=ContactRoute.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": _("Select phone, email or address"),
-            "invalid_choice": _("Select phone, email or address"),
-        },
+        error_messages=_choose(_("Select phone, email or address")),
     )
 
 
 class ContactRouteForm(forms.Form):
     """The details of one kind of route; the kind was chosen on the page before."""
 
-    kind = forms.ChoiceField(choices=ContactRoute.Kind.choices, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        choices=ContactRoute.Kind.choices,
+        widget=forms.HiddenInput,
+        error_messages=_choose(_("Select phone, email or address")),
+    )
     use = forms.ChoiceField(
         label=_("What is it?"),
         choices=ContactRoute.Use.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select what the contact route is")},
+        error_messages=_choose(_("Select what the contact route is")),
     )
     phone = forms.CharField(
         label=_("UK phone number"),
@@ -169,6 +178,24 @@ class ContactRouteForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
         uses = self.USES.get(ContactRoute.Kind(kind), ())
         field.choices = [(value, ContactRoute.Use(value).label) for value in uses]
+
+    def clean(self) -> dict[str, Any]:
+        """Check the details as the service will, so that one submit shows every error (what
+        the route is, and its details), each at its field; the service checks again as it
+        saves, and only it knows whether the person has this route already."""
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind:
+            try:
+                # The service's own check (not a copy of its rules): the same words, always.
+                services._route_values(kind, self.values())
+            except ApplicationError as error:
+                # A field that has its own error already (too long...) keeps that one alone.
+                for name, problems in (error.extra or {}).get("fields", {}).items():
+                    if name in self.fields and name not in self.errors:
+                        for problem in problems:
+                            self.add_error(name, problem)
+        return data
 
     def values(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(key) or "" for key in ContactRoute.VALUE_FIELDS}

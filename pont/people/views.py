@@ -1,9 +1,12 @@
 """Finding, recording and viewing people, with every view of a record audited."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,7 +17,14 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error, form_status
 
 from . import selectors, services
-from .access import person_actions_for, person_sections_for, search_purpose_for
+from .access import (
+    SearchPurpose,
+    person_actions_for,
+    person_sections_for,
+    search_purpose_for,
+    search_purpose_not_found,
+    search_purpose_parameters,
+)
 from .forms import (
     ContactRouteForm,
     ContactRouteKindForm,
@@ -22,6 +32,7 @@ from .forms import (
     PersonEditForm,
     PersonSearchForm,
 )
+from .kept_searches import keep_search, kept_search
 from .models import ContactRoute, Person
 
 
@@ -33,23 +44,33 @@ def _person_to_change_or_404(request: AuthenticatedRequest, person_id: int) -> P
     return person
 
 
-@capability_required(VIEW_PERSON)
-@require_http_methods(["GET", "POST"])
-def person_search(request: AuthenticatedRequest) -> HttpResponse:
-    form = PersonSearchForm(request.POST or None)
-    results = None
-    if request.method == "POST" and form.is_valid():
-        results = selectors.person_search(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-            pnc_id=form.cleaned_data["pnc_id"],
-        )
-        services.people_shown(actor=request.user, people=results, context="search")
-    purpose = search_purpose_for(request.user, request.GET)
+# The search page's query parameter that names the kept search to show (see kept_searches).
+RESULTS_PARAMETER = "results"
+
+
+def _purpose_of(
+    request: AuthenticatedRequest, asked: dict[str, str]
+) -> tuple[SearchPurpose | None, str, str]:
+    """The search purpose asked for, the query that carries it on (if it was found), and what
+    the page says if it was not."""
+    purpose = search_purpose_for(request.user, asked)
+    if purpose is None:
+        return None, "", search_purpose_not_found(asked)
+    return purpose, urlencode(asked), ""
+
+
+def _search_page(
+    request: AuthenticatedRequest,
+    form: PersonSearchForm,
+    asked: dict[str, str],
+    *,
+    results: list[Person] | None = None,
+    expired: bool = False,
+) -> HttpResponse:
+    purpose, purpose_query, purpose_not_found = _purpose_of(request, asked)
     if purpose is not None and results:
         for person in results:
-            person.purpose_link = purpose.link(person.pk)  # type: ignore[attr-defined]
+            person.purpose_link = purpose.link(person.pk)  # type: ignore[attr-defined]  # for the page
     return render(
         request,
         "people/search.html",
@@ -59,14 +80,59 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
             "limit": selectors.SEARCH_LIMIT,
             "may_add": request.user.has_perm(ADD_PERSON),
             "purpose": purpose,
+            "purpose_query": purpose_query,
+            "purpose_not_found": purpose_not_found,
+            "expired": expired,
         },
         status=form_status(form),
     )
 
 
+@capability_required(VIEW_PERSON)
+@require_http_methods(["GET", "POST"])
+def person_search(request: AuthenticatedRequest) -> HttpResponse:
+    """Search by POST (names stay out of addresses and logs), then show the results by GET.
+
+    The POST keeps the terms in the session and redirects to this page with only their token
+    (POST/redirect/GET), so that Back from a person's record shows the results again without
+    asking to send the form again. Each showing of the results is audited.
+    """
+    if request.method == "POST":
+        asked = search_purpose_parameters(request.GET)
+        form = PersonSearchForm(request.POST or None)
+        if not form.is_valid():
+            return _search_page(request, form, asked)
+        token = keep_search(
+            request,
+            name=form.cleaned_data["name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            pnc_id=form.cleaned_data["pnc_id"],
+            purpose=asked,
+        )
+        return redirect(f"{reverse('people:search')}?{urlencode({RESULTS_PARAMETER: token})}")
+    token = request.GET.get(RESULTS_PARAMETER, "")
+    if not token:
+        return _search_page(request, PersonSearchForm(), search_purpose_parameters(request.GET))
+    kept = kept_search(request, token)
+    if kept is None:
+        return _search_page(request, PersonSearchForm(), {}, expired=True)
+    results = selectors.person_search(
+        user=request.user, name=kept.name, date_of_birth=kept.date_of_birth, pnc_id=kept.pnc_id
+    )
+    services.people_shown(actor=request.user, people=results, context="search")
+    form = PersonSearchForm(
+        initial={"name": kept.name, "date_of_birth": kept.date_of_birth, "pnc_id": kept.pnc_id}
+    )
+    return _search_page(request, form, kept.purpose, results=results)
+
+
 @capability_required(ADD_PERSON)
 @require_http_methods(["GET", "POST"])
 def person_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Record a person; when the search had a purpose (refer them...), go on to it afterwards."""
+    purpose, purpose_query, purpose_not_found = _purpose_of(
+        request, search_purpose_parameters(request.GET)
+    )
     form = PersonCreateForm(request.POST or None, initial={"preferred_language": "en"})
     matches = None
     if request.method == "POST" and form.is_valid():
@@ -89,15 +155,25 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
                 people=[m.person for m in matches],
                 context="possible duplicates",
             )
+            if purpose is not None:
+                for match in matches:
+                    link = purpose.link(match.person.pk)
+                    match.person.purpose_link = link  # type: ignore[attr-defined]  # for the page
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
             messages.success(request, _("%(name)s has been recorded.") % {"name": person.full_name})
-            return redirect(person)
+            return redirect(purpose.link(person.pk) if purpose is not None else person)
     return render(
         request,
         "people/create.html",
-        {"form": form, "matches": matches},
+        {
+            "form": form,
+            "matches": matches,
+            "purpose": purpose,
+            "purpose_query": purpose_query,
+            "purpose_not_found": purpose_not_found,
+        },
         status=400 if matches else form_status(form),
     )
 
@@ -137,7 +213,7 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
         "version": person.version,
     }
     form = PersonEditForm(request.POST or None, initial=initial)
-    status = 200
+    status: int | None = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -155,7 +231,12 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The details have been saved."))
             return redirect(person)
-    return render(request, "people/edit.html", {"form": form, "person": person}, status=status)
+    return render(
+        request,
+        "people/edit.html",
+        {"form": form, "person": person},
+        status=status or form_status(form),
+    )
 
 
 @capability_required(CHANGE_PERSON)
@@ -171,9 +252,14 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
         back = ""
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in ContactRoute.Kind.values:
-        # Bound once Continue was pressed (its `asked` field), even with nothing chosen.
-        asked = "kind" in request.GET or "asked" in request.GET
-        choice = ContactRouteKindForm(request.GET if asked else None)
+        # Bound once Continue was pressed (its `asked` field), even with nothing chosen, and
+        # when the details came back without a kind Pont knows (a changed page): said, then.
+        data: Any = None
+        if request.method == "POST":
+            data = {"kind": kind}
+        elif "kind" in request.GET or "asked" in request.GET:
+            data = request.GET
+        choice = ContactRouteKindForm(data)
         choice.is_valid()
         return render(
             request,

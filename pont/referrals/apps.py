@@ -61,7 +61,14 @@ class ReferralsConfig(AppConfig):
             )
         )
         # "Refer someone to this service" (a service's page): find the person, then refer.
-        register_search_purpose("refer_to", referral_search_purpose)
+        register_search_purpose(
+            "refer_to",
+            referral_search_purpose,
+            not_found=_(
+                "The service you chose to refer to could not be found. Find the person, "
+                "then choose the service on the referral form."
+            ),
+        )
         register_scope(READ_SCOPE, _("Read referrals sent to your organisation"))
         register_scope(
             WRITE_SCOPE, _("Update referrals sent to your organisation and record outcomes")

@@ -17,9 +17,13 @@ _READERS = POLICE_READERS | PROVIDERS
 _CHANGERS = POLICE_OFFICERS | PROVIDERS
 
 RULES = [
+    # A search is kept in the session and shown on the page it redirects to (POST/redirect/GET).
     Rule(
         "people:search",
-        staff_view(get=same_for(_READERS, 200), post=same_for(_READERS, 200), capable=_READERS),
+        staff_view(
+            get=same_for(_READERS, 200), post=same_for(_READERS, REDIRECT), capable=_READERS
+        ),
+        data=lambda scene: {"name": "Policy"},
     ),
     Rule(
         "people:create",
@@ -48,11 +52,12 @@ RULES = [
         ),
         kwargs={"person_id": "person"},
     ),
+    # A POST without a kind of route (a changed page) is asked the kind again, with the error.
     Rule(
         "people:contact_route_add",
         staff_view(
             get={**same_for(POLICE_OFFICERS, 200), **same_for(PROVIDERS, 404)},
-            post={**same_for(POLICE_OFFICERS, 200), **same_for(PROVIDERS, 404)},
+            post={**same_for(POLICE_OFFICERS, 400), **same_for(PROVIDERS, 404)},
             capable=_CHANGERS,
         ),
         kwargs={"person_id": "person"},

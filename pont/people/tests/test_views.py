@@ -1,7 +1,10 @@
-"""Person pages: search by POST, duplicate check, the audited record page, versioned edits."""
+"""Person pages: search by POST, duplicate check, the audited record page, versioned edits.
+
+The search's POST/redirect/GET, its kept terms and its purposes: test_search.py."""
 
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -35,7 +38,8 @@ def _dob(day: int, month: int, year: int, name: str = "date_of_birth") -> dict[s
 def test_search_finds_a_person_by_name_and_audits_each_person_shown(world, as_persona, rhys):
     client = as_persona(FRONTLINE)
     before = AuditEvent.objects.count()
-    response = post_form(client, reverse("people:search"), {"name": "owen"})
+    response = post_form(client, reverse("people:search"), {"name": "owen"}, follow=True)
+    assert response.redirect_chain[0][1] == 302
     assert response.status_code == 200
     assert "Rhys Owen" in response.content.decode()
     shown = AuditEvent.objects.filter(sequence__gt=before).get()
@@ -47,7 +51,9 @@ def test_search_finds_a_person_by_name_and_audits_each_person_shown(world, as_pe
 
 
 def test_search_by_pnc_id_accepts_the_short_form(world, as_persona, rhys):
-    response = post_form(as_persona(CUSTODY), reverse("people:search"), {"pnc_id": "09/123456C"})
+    response = post_form(
+        as_persona(CUSTODY), reverse("people:search"), {"pnc_id": "09/123456C"}, follow=True
+    )
     assert "Rhys Owen" in response.content.decode()
 
 
@@ -66,7 +72,9 @@ def test_an_empty_search_says_what_to_enter(world, as_persona):
 def test_a_provider_search_does_not_find_people_it_has_no_relationship_with(
     world, as_persona, rhys
 ):
-    response = post_form(as_persona(PROV_A), reverse("people:search"), {"name": "owen"})
+    response = post_form(
+        as_persona(PROV_A), reverse("people:search"), {"name": "owen"}, follow=True
+    )
     assert response.status_code == 200
     assert "Rhys Owen" not in response.content.decode()
     assert "0 people found" in response.content.decode()
@@ -140,6 +148,8 @@ def test_creating_a_look_alike_shows_possible_matches_before_saving(world, as_pe
     confirmed = post_form(client, reverse("people:create"), {**form, "confirmed_new": "on"})
     assert confirmed.status_code == 302
     assert Person.objects.count() == 2
+    # With no purpose to go on to, to the new record.
+    assert confirmed["Location"] == Person.objects.latest("pk").get_absolute_url()
 
 
 def test_creating_with_errors_shows_the_error_summary_naming_each_field(world, as_persona):
@@ -149,13 +159,13 @@ def test_creating_with_errors_shows_the_error_summary_naming_each_field(world, a
         {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"},
     )
     assert response.status_code == 400
-    html = response.content.decode()
+    html = unescape(response.content.decode())
     assert "There is a problem" in html
     for message in (
         "Enter a first name",
         "Enter a last name",
         "The date must be a real date",
-        "Select a gender",
+        "Select the person's gender",
     ):
         assert message in html
     assert 'href="#id_date_of_birth_0"' in html
@@ -300,3 +310,141 @@ def test_a_record_with_only_an_email_warns_that_a_referral_cannot_be_sent(world,
     # Another organisation's worker, with no relationship to him: as if there were no record.
     assert as_persona(PROV_A).get(rhys.get_absolute_url()).status_code == 404
     assert as_persona(PANEL).get(rhys.get_absolute_url()).status_code == 403
+
+
+def _summary_links(html: str) -> dict[str, str]:
+    """The error summary's messages, each with the field it links to."""
+    summary = html.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    return {
+        unescape(text).strip(): href
+        for href, text in re.findall(r'<a href="#([\w-]+)"[^>]*>(.*?)</a>', summary, re.S)
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "expected"),
+    [
+        (
+            "address",
+            {},
+            {
+                "Select what the contact route is": "id_use_0",
+                "Enter address line 1, typically the building and street.": "id_address_line_1",
+                "Enter the town or city.": "id_town",
+                "Enter a real postcode": "id_postcode",
+            },
+        ),
+        (
+            "phone",
+            {"phone": "123"},
+            {"Select what the contact route is": "id_use_0", "Enter a UK phone number": "id_phone"},
+        ),
+        (
+            "email",
+            {"email": "not an address"},
+            {
+                "Select what the contact route is": "id_use_0",
+                "Enter an email address in the correct format, like name@example.com.": "id_email",
+            },
+        ),
+    ],
+)
+def test_one_submit_of_the_contact_details_shows_every_error_at_once(
+    world, as_persona, rhys, kind, data, expected
+):
+    url = reverse("people:contact_route_add", args=[rhys.pk])
+    response = post_form(as_persona(CUSTODY), f"{url}?kind={kind}", {"kind": kind, **data})
+    assert response.status_code == 400
+    links = _summary_links(response.content.decode())
+    for message, anchor in expected.items():
+        found = [href for text, href in links.items() if text.startswith(message)]
+        assert found == [anchor], (message, links)
+    assert len(links) == len(expected)
+    assert not rhys.contact_routes.exists()
+
+
+def test_a_route_they_have_already_is_said_after_the_rest_is_right(world, as_persona, rhys):
+    services.contact_route_add(
+        actor=world.users[CUSTODY],
+        person_id=rhys.pk,
+        kind="phone",
+        use="home",
+        values={"phone": "01970 612345"},
+    )
+    url = reverse("people:contact_route_add", args=[rhys.pk])
+    again = post_form(
+        as_persona(CUSTODY),
+        f"{url}?kind=phone",
+        {"kind": "phone", "use": "home", "phone": "01970 612345"},
+    )
+    assert again.status_code == 400
+    assert _summary_links(again.content.decode()) == {
+        "They have this one already: it is on their record.": "id_phone"
+    }
+    assert rhys.contact_routes.count() == 1
+
+
+_PERSON = {
+    "given_name": "Nia",
+    "family_name": "Prys",
+    "date_of_birth_0": "1",
+    "date_of_birth_1": "2",
+    "date_of_birth_2": "1990",
+    "gender": "female",
+    "preferred_language": "en",
+}
+
+
+@pytest.mark.parametrize(
+    ("page", "changed", "message", "anchor"),
+    [
+        ("create", {"gender": "zz"}, "Select the person's gender", "id_gender_0"),
+        (
+            "create",
+            {"preferred_language": "xx"},
+            "Select the person's preferred language",
+            "id_preferred_language_0",
+        ),
+        ("edit", {"gender": "zz"}, "Select the person's gender", "id_gender_0"),
+        (
+            "edit",
+            {"preferred_language": "xx"},
+            "Select the person's preferred language",
+            "id_preferred_language_0",
+        ),
+        ("route", {"kind": "phone", "use": "zz"}, "Select what the contact route is", "id_use_0"),
+        (
+            "route",
+            {"kind": "phone", "use": "release"},
+            "Select what the contact route is",
+            "id_use_0",
+        ),
+        ("route", {"kind": "zz"}, "Select phone, email or address", "id_kind_0"),
+        ("kind", {"kind": "zz"}, "Select phone, email or address", "id_kind_0"),
+    ],
+)
+def test_a_changed_choice_is_refused_in_words_naming_the_field(
+    world, as_persona, rhys, page, changed, message, anchor
+):
+    officer = as_persona(CUSTODY)
+    if page == "kind":
+        response = officer.get(reverse("people:contact_route_add", args=[rhys.pk]), changed)
+    else:
+        url, data = {
+            "create": (reverse("people:create"), _PERSON),
+            "edit": (reverse("people:edit", args=[rhys.pk]), {**_PERSON, "version": "1"}),
+            "route": (
+                reverse("people:contact_route_add", args=[rhys.pk]),
+                {"phone": "07812 345678"},
+            ),
+        }[page]
+        response = post_form(officer, url, {**data, **changed})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not one of the available choices" not in html
+    assert "Select a valid choice" not in html
+    assert _summary_links(html) == {message: anchor}
+    rhys.refresh_from_db()
+    assert (rhys.given_name, rhys.version) == ("Rhys", 1)
+    assert Person.objects.count() == 1
+    assert not rhys.contact_routes.exists()
