@@ -102,5 +102,8 @@ class SecondFactorRequiredMiddleware:
         if getattr(user, "must_change_password", False) and not getattr(
             view_func, "allowed_before_password_change", False
         ):
-            return redirect("accounts:password_change")
+            change = reverse("accounts:password_change")
+            if request.method in ("GET", "HEAD"):  # back to this page once it is changed
+                change = f"{change}?{urlencode({'next': request.get_full_path()})}"
+            return redirect(change)
         return None

@@ -44,6 +44,15 @@ def _safe_next(request: HttpRequest, fallback: str = "core:home") -> str:
     return reverse(fallback)
 
 
+def _after_sign_in(request: HttpRequest) -> str:
+    """Where a signed-in user goes next: on to `next`, but first to change a temporary password
+    (kept `next` for after the change), so no page is seen before it is changed."""
+    target = _safe_next(request)
+    if getattr(request.user, "must_change_password", False):
+        return f"{reverse('accounts:password_change')}?{urlencode({'next': target})}"
+    return target
+
+
 def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
@@ -54,7 +63,7 @@ def _client_ip(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: username and password. django-axes locks out repeated failures."""
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(_after_sign_in(request))
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -85,7 +94,7 @@ def _signed_in(request: AuthenticatedRequest, device: Any, event: str) -> HttpRe
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     security_log.info("%s for %s", event, request.user.get_username())
-    return redirect(_safe_next(request))
+    return redirect(_after_sign_in(request))
 
 
 @second_factor_not_required
@@ -95,7 +104,7 @@ def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
     """Step two: the code from the user's authenticator app."""
     user = request.user
     if user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(_after_sign_in(request))
     device = otp.confirmed_device_for(user)
     if device is None:
         return redirect("accounts:otp_setup")
@@ -183,7 +192,9 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(
             request, _("Your password has been changed. Any other sessions have been signed out.")
         )
-        return redirect("accounts:account")
+        # On to the page the user was going to when sent here (after signing in with a
+        # temporary password), if it is on this site; else their account page.
+        return redirect(_safe_next(request, fallback="accounts:account"))
     return render(
         request,
         "accounts/password_change.html",
@@ -332,9 +343,21 @@ def user_deactivate(request: AuthenticatedRequest, user_id: int) -> HttpResponse
 
 
 @capability_required(MANAGE_USERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_second_factor_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     target = _managed_user_or_404(request, user_id)
+    if request.method == "GET":
+        return _confirm_user_action(
+            request,
+            target,
+            question=_("Reset the authenticator app of %(name)s?") % {"name": target},
+            warning=_(
+                "Do this only once you are sure who is asking, for example for a lost phone. "
+                "The codes from their authenticator app stop working at once and they are "
+                "signed out; when they next sign in, they set up an authenticator app again."
+            ),
+            button=_("Reset the authenticator app"),
+        )
     services.user_second_factor_reset(actor=request.user, user=target)
     messages.success(
         request,

@@ -130,9 +130,10 @@ RULES = [
         staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
         kwargs={"user_id": "managed_user"},
     ),
+    # Asks first (GET, the confirmation page), then resets (POST), as for deactivating.
     Rule(
         "accounts:user_second_factor_reset",
-        staff_view(post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
+        staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable={SYSADMIN}),
         kwargs={"user_id": "managed_user"},
     ),
     # A temporary password: reset (to the page that shows it once), then shown (or, once

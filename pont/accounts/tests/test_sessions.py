@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from pont.accounts import services
 from pont.accounts.middleware import AUTH_TIME_KEY, LAST_SEEN_KEY
@@ -321,3 +322,44 @@ def test_resetting_a_password_or_deactivating_an_account_asks_first(world, as_pe
         assert officer.get(PEOPLE).status_code == 200
         # Without the capability: refused.
         assert as_persona(CUSTODY).get(url).status_code == 403
+
+
+def test_resetting_the_authenticator_asks_first_and_resets_only_on_the_button(world, as_persona):
+    admin = as_persona(SYSADMIN)
+    target = world.users[FRONTLINE]
+    officer = as_persona(FRONTLINE)  # enrols the officer's authenticator
+    url = reverse("accounts:user_second_factor_reset", args=[target.pk])
+    # The list of users links to the question; it holds no form that resets at once.
+    listed = admin.get(reverse("accounts:user_list")).content.decode()
+    assert f'href="{url}"' in listed
+    assert f'action="{url}"' not in listed
+    # Asking changes nothing: the authenticator stays, the officer's session goes on.
+    page = admin.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"Reset the authenticator app of {escape(str(target))}?" in html
+    assert "set up an authenticator app again" in html
+    assert target.totpdevice_set.exists()
+    assert officer.get(PEOPLE).status_code == 200
+    events = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(target.pk))
+    assert not [e for e in events if e.detail.get("second_factor_reset")]
+    # Without the capability: refused, by either method, and nothing changes.
+    custody = as_persona(CUSTODY)
+    assert custody.get(url).status_code == 403
+    assert post_form(custody, url).status_code == 403
+    assert target.totpdevice_set.exists()
+    # An account that does not exist: not found (only the system administrator manages
+    # accounts, all of them: there is no other organisation's account to hide).
+    missing = reverse("accounts:user_second_factor_reset", args=[target.pk + 10_000])
+    assert admin.get(missing).status_code == 404
+    assert post_form(admin, missing).status_code == 404
+    # The button resets: the authenticator goes, sessions end, one audit event.
+    done = post_form(admin, url)
+    assert (done.status_code, done["Location"]) == (302, reverse("accounts:user_list"))
+    assert not target.totpdevice_set.exists()
+    assert officer.get(PEOPLE).status_code == 302
+    resets = [e for e in events.all() if e.detail.get("second_factor_reset")]
+    assert len(resets) == 1
+    assert resets[0].actor_id == world.users[SYSADMIN].pk
+    assert resets[0].operation == "alteration"
+    assert resets[0].detail == {"second_factor_reset": True}

@@ -232,17 +232,74 @@ def test_an_initial_password_must_be_changed_before_anything_else(world, signed_
     client = signed_in(Client(enforce_csrf_checks=True), user)
     response = client.get("/people/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password_change")
+    # The change page keeps the page asked for, to go on to once the password is changed.
+    change = f"{reverse('accounts:password_change')}?next=%2Fpeople%2F"
+    assert response["Location"] == change
     changed = post_form(
         client,
-        reverse("accounts:password_change"),
+        change,
         {
             "old_password": initial,
             "new_password1": "Afon-Teifi-yn-llifo-99",
             "new_password2": "Afon-Teifi-yn-llifo-99",
         },
     )
-    assert changed.status_code == 302
+    assert (changed.status_code, changed["Location"]) == (302, "/people/")
     user.refresh_from_db()
     assert not user.must_change_password
     assert client.get("/people/").status_code == 200
+
+
+def test_signing_in_with_a_temporary_password_goes_straight_to_the_change_page(officer, world):
+    """Not to the page asked for (the public home page would show, unchanged, until the next
+    click): `next` is kept for after the change, if it is on this site."""
+    user, device = officer
+    temporary = services.user_password_reset(actor=world.users["sysadmin"], user=user)
+    change = reverse("accounts:password_change")
+    client = Client(enforce_csrf_checks=True)
+    password = post_form(
+        client, f"{SIGN_IN}?next=/people/", {"username": user.username, "password": temporary}
+    )
+    assert password["Location"] == f"{CODE}?next=%2Fpeople%2F"
+    signed = post_form(client, password["Location"], {"token": _code(device.key)})
+    assert (signed.status_code, signed["Location"]) == (302, f"{change}?next=%2Fpeople%2F")
+    page = client.get(signed["Location"])
+    assert page.status_code == 200
+    assert "You signed in with a temporary password" in page.content.decode()
+    changed = post_form(
+        client,
+        signed["Location"],
+        {
+            "old_password": temporary,
+            "new_password1": "Afon-Teifi-yn-llifo-99",
+            "new_password2": "Afon-Teifi-yn-llifo-99",
+        },
+    )
+    assert (changed.status_code, changed["Location"]) == (302, "/people/")
+    user.refresh_from_db()
+    assert not user.must_change_password
+    # Signed in again with the new password: on to the page asked for, no change page.
+    post_form(client, reverse("accounts:logout"))
+    _password(client, user.username, "Afon-Teifi-yn-llifo-99")
+    again = post_form(client, CODE, {"token": _code(device.key, 1), "next": "/people/"})
+    assert again["Location"] == "/people/"
+
+
+def test_after_changing_a_temporary_password_another_site_is_not_the_next_page(officer, world):
+    user, device = officer
+    temporary = services.user_password_reset(actor=world.users["sysadmin"], user=user)
+    change = reverse("accounts:password_change")
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username, temporary)
+    signed = post_form(client, CODE, {"token": _code(device.key), "next": "https://evil.example/"})
+    assert signed["Location"] == f"{change}?next=%2F"
+    changed = post_form(
+        client,
+        f"{change}?next=https://evil.example/",
+        {
+            "old_password": temporary,
+            "new_password1": "Afon-Teifi-yn-llifo-99",
+            "new_password2": "Afon-Teifi-yn-llifo-99",
+        },
+    )
+    assert (changed.status_code, changed["Location"]) == (302, reverse("accounts:account"))
