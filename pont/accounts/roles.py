@@ -34,7 +34,11 @@ class Role(models.TextChoices):
 # Capabilities, named once so that code and tests share the spelling.
 VIEW_PERSON = "people.view_person"
 ADD_PERSON = "people.add_person"
+# Identity (name, date of birth, gender, PNC ID) of a record the force controls: officers only.
 CHANGE_PERSON = "people.change_person"
+# How to reach the person (contact routes, preferred language): officers and providers, who are
+# the first to find a number wrong. See docs/security.md, "Who may change a person's record".
+CHANGE_CONTACT_ROUTES = "people.change_contact_routes"
 SEARCH_AUDIT_LOG = "audit.search_audit_log"
 EXPORT_AUDIT_LOG = "audit.export_audit_log"
 MANAGE_USERS = "accounts.manage_users"
@@ -66,8 +70,10 @@ VIEW_DISPOSAL_DASHBOARD = "disposals.view_disposal_dashboard"
 SCRUTINISE_DISPOSALS = "disposals.scrutinise_disposals"
 ARRANGE_SCRUTINY = "disposals.arrange_scrutiny"
 
-_OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, MAKE_REFERRAL})
-_PROVIDER = frozenset({VIEW_PERSON, CHANGE_PERSON, WORK_REFERRAL, EXPORT_CASELOAD})
+_OFFICER = frozenset({VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, CHANGE_CONTACT_ROUTES, MAKE_REFERRAL})
+# A provider keeps the contact details current but never changes the police's identity of a
+# person (the force is the controller of the record; a PNC ID is the force's identifier).
+_PROVIDER = frozenset({VIEW_PERSON, CHANGE_CONTACT_ROUTES, WORK_REFERRAL, EXPORT_CASELOAD})
 
 _CUSTODY = frozenset({RECORD_DRUG_TEST, VIEW_DRUG_TESTING_DASHBOARD, DECIDE_BREACH})
 # Officers decide out-of-court disposals; an inspector authorises them.

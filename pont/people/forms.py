@@ -95,6 +95,13 @@ class PersonEditForm(PersonForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class PreferredLanguageForm(forms.Form):
+    """The language to write to the person in: how to reach them, not who they are."""
+
+    preferred_language = PersonForm.base_fields["preferred_language"]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class ContactRouteKindForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("How can they be contacted?"),

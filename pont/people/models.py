@@ -57,7 +57,15 @@ class Person(TimeStampedModel, VersionedModel):
         ordering = ["family_name", "given_name", "date_of_birth"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # change_person is the identity (name, date of birth, gender, PNC ID): the force's.
+        # change_contact_routes is how to reach them (routes, preferred language): providers too.
         default_permissions = ("add", "change", "view")
+        permissions = [
+            (
+                "change_contact_routes",
+                _("Add and end a person's contact details and set their preferred language"),
+            ),
+        ]
         indexes = [models.Index(fields=["date_of_birth", "name_key"], name="person_dob_name")]
         constraints = [
             models.UniqueConstraint(

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from pont.accounts.models import User
-from pont.accounts.roles import CHANGE_PERSON, VIEW_PERSON
+from pont.accounts.roles import CHANGE_CONTACT_ROUTES, CHANGE_PERSON, VIEW_PERSON
 from pont.accounts.selectors import controller_ids_for
 
 from .access import relationship_conditions
@@ -25,14 +25,23 @@ def person_list_visible_to(*, user: User) -> QuerySet[Person]:
     return Person.objects.filter(condition).distinct()
 
 
-def person_get_for_user(*, user: User, person_id: int, write: bool = False) -> Person | None:
-    """Return the person if the user may see (and, with write, change) the record; else None.
+# What a write may need: the identity of the record, or the ways to reach the person.
+WRITE_CAPABILITIES = frozenset({CHANGE_PERSON, CHANGE_CONTACT_ROUTES})
 
-    A record the user may not see is reported exactly like one that does
-    not exist, so an outsider learns nothing from the answer.
+
+def person_get_for_user(*, user: User, person_id: int, write: str | None = None) -> Person | None:
+    """Return the person if the user may see (and, with write, make that change to) the record.
+
+    `write` names the capability the change needs: CHANGE_PERSON for the identity (name, date
+    of birth, gender, PNC ID), CHANGE_CONTACT_ROUTES for contact routes and preferred language.
+    A record the user may not see is reported exactly like one that does not exist (None), so
+    an outsider learns nothing from the answer.
     """
-    if write and not user.has_perm(CHANGE_PERSON):
-        return None
+    if write is not None:
+        if write not in WRITE_CAPABILITIES:
+            raise ValueError(f"write must name a change capability, not {write!r}")
+        if not user.has_perm(write):
+            return None
     return person_list_visible_to(user=user).filter(pk=person_id).first()
 
 

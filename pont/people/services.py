@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pont.accounts.models import User
-from pont.accounts.roles import ADD_PERSON
+from pont.accounts.roles import ADD_PERSON, CHANGE_CONTACT_ROUTES, CHANGE_PERSON
 from pont.accounts.selectors import primary_controller_for
 from pont.audit import services as audit
 from pont.core.concurrency import update_if_version
@@ -74,8 +74,9 @@ def _clean_identity(
     }
 
 
-def _person_to_change(actor: User, person_id: int) -> Person:
-    person = person_get_for_user(user=actor, person_id=person_id, write=True)
+def _person_to_change(actor: User, person_id: int, *, capability: str) -> Person:
+    """Return the person if the actor may make this change; NotFoundError otherwise."""
+    person = person_get_for_user(user=actor, person_id=person_id, write=capability)
     if person is None:
         raise NotFoundError(str(PERSON_NOT_FOUND))
     return person
@@ -142,7 +143,7 @@ _EDITABLE = ("given_name", "family_name", "date_of_birth", "gender", "pnc_id", "
 @transaction.atomic
 def person_update(*, actor: User, person_id: int, expected_version: int, **changes: Any) -> Person:
     """Change a person's details if nobody else has changed them since expected_version."""
-    person = _person_to_change(actor, person_id)
+    person = _person_to_change(actor, person_id, capability=CHANGE_PERSON)
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise ApplicationError(
@@ -178,6 +179,38 @@ def person_update(*, actor: User, person_id: int, expected_version: int, **chang
         subject=person,
         obj=person,
         detail={"fields": sorted(k for k in changed if k != "name_key")},
+    )
+    return person
+
+
+LANGUAGE_NOT_KNOWN = _("Select English or Welsh as the person's preferred language.")
+
+
+@transaction.atomic
+def person_language_set(
+    *, actor: User, person_id: int, expected_version: int, preferred_language: str
+) -> Person:
+    """Set the language the person would like to be written to in (part of how to reach them,
+    so providers may set it too), if nobody has changed the record since expected_version."""
+    person = _person_to_change(actor, person_id, capability=CHANGE_CONTACT_ROUTES)
+    if preferred_language not in Person.Language.values:
+        raise ApplicationError(
+            str(LANGUAGE_NOT_KNOWN), {"fields": {"preferred_language": [str(LANGUAGE_NOT_KNOWN)]}}
+        )
+    if person.preferred_language == preferred_language:
+        return person
+    update_if_version(
+        person,
+        expected_version=expected_version,
+        fields={"preferred_language": preferred_language},
+    )
+    # The same event person_update writes when only the language changes.
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        subject=person,
+        obj=person,
+        detail={"fields": ["preferred_language"]},
     )
     return person
 
@@ -263,7 +296,7 @@ def contact_route_add(
     is_verified: bool = False,
 ) -> ContactRoute:
     """Add a validated contact route to a person; a new preferred route replaces the old one."""
-    person = _person_to_change(actor, person_id)
+    person = _person_to_change(actor, person_id, capability=CHANGE_CONTACT_ROUTES)
     cleaned = _route_values(kind, values)
     _not_recorded_already(person, kind, cleaned)
     if is_preferred:
@@ -312,7 +345,7 @@ def _not_recorded_already(person: Person, kind: str, cleaned: dict[str, str]) ->
 @transaction.atomic
 def contact_route_end(*, actor: User, person_id: int, route_id: int) -> ContactRoute:
     """Mark a contact route as no longer in use (kept for history)."""
-    person = _person_to_change(actor, person_id)
+    person = _person_to_change(actor, person_id, capability=CHANGE_CONTACT_ROUTES)
     route = person.contact_routes.select_for_update().filter(pk=route_id).first()
     if route is None:
         raise NotFoundError(str(_("Contact route not found.")))

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pont.accounts.http import AuthenticatedRequest
-from pont.accounts.roles import ADD_PERSON, CHANGE_PERSON, VIEW_PERSON
+from pont.accounts.roles import ADD_PERSON, CHANGE_CONTACT_ROUTES, CHANGE_PERSON, VIEW_PERSON
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error, form_status
@@ -31,17 +32,27 @@ from .forms import (
     PersonCreateForm,
     PersonEditForm,
     PersonSearchForm,
+    PreferredLanguageForm,
 )
 from .kept_searches import keep_search, kept_search
 from .models import ContactRoute, Person
 
 
-def _person_to_change_or_404(request: AuthenticatedRequest, person_id: int) -> Person:
-    """Return the person if the user may change the record; otherwise 404, as if missing."""
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, write=True)
-    if person is None:
+def _person_to_change_or_refuse(
+    request: AuthenticatedRequest, person_id: int, capability: str
+) -> Person:
+    """Return the person if the user may make this change to the record.
+
+    404 when the user may not see the person (as if missing); 403 when they see the person
+    but their role may not make this change (a provider and the identity, say).
+    """
+    user = request.user
+    person = selectors.person_get_for_user(user=user, person_id=person_id, write=capability)
+    if person is not None:
+        return person
+    if selectors.person_get_for_user(user=user, person_id=person_id) is None:
         raise Http404
-    return person
+    raise PermissionDenied
 
 
 # The search page's query parameter that names the kept search to show (see kept_searches).
@@ -192,17 +203,22 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
             "person": person,
             "routes": routes,
             "reachable": any(route.reaches_the_person for route in routes),
-            "may_change": request.user.has_perm(CHANGE_PERSON),
+            "may_change_identity": request.user.has_perm(CHANGE_PERSON),
+            "may_change_contact": request.user.has_perm(CHANGE_CONTACT_ROUTES),
             "actions": person_actions_for(request.user, person.pk),
             "sections": person_sections_for(request.user, person),
         },
     )
 
 
-@capability_required(CHANGE_PERSON)
+# VIEW_PERSON, not CHANGE_PERSON, at the door: a provider asking for someone they cannot see
+# is answered 404 (as if missing) and for someone referred to them 403 (the identity is the
+# force's to change), the answers every other refusal gives.
+@capability_required(VIEW_PERSON)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    person = _person_to_change_or_404(request, person_id)
+    """Change the identity of the record (name, date of birth, gender, PNC ID): officers only."""
+    person = _person_to_change_or_refuse(request, person_id, CHANGE_PERSON)
     initial = {
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -239,11 +255,11 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     )
 
 
-@capability_required(CHANGE_PERSON)
+@capability_required(CHANGE_CONTACT_ROUTES)
 @require_http_methods(["GET", "POST"])
 def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     """One question per page: first how they can be contacted, then those details."""
-    person = _person_to_change_or_404(request, person_id)
+    person = _person_to_change_or_refuse(request, person_id, CHANGE_CONTACT_ROUTES)
     # Where to go back to afterwards (e.g. the drug test waiting for these details): ours only.
     back = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -298,7 +314,7 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
     )
 
 
-@capability_required(CHANGE_PERSON)
+@capability_required(CHANGE_CONTACT_ROUTES)
 @require_POST
 def contact_route_end(request: AuthenticatedRequest, person_id: int, route_id: int) -> HttpResponse:
     try:
@@ -310,3 +326,39 @@ def contact_route_end(request: AuthenticatedRequest, person_id: int, route_id: i
     else:
         messages.success(request, _("The contact route has been removed."))
     return redirect("people:detail", person_id=person_id)
+
+
+@capability_required(CHANGE_CONTACT_ROUTES)
+@require_http_methods(["GET", "POST"])
+def person_language_change(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    """Set the language to write to the person in: officers and providers alike."""
+    person = _person_to_change_or_refuse(request, person_id, CHANGE_CONTACT_ROUTES)
+    form = PreferredLanguageForm(
+        request.POST or None,
+        initial={"preferred_language": person.preferred_language, "version": person.version},
+    )
+    status: int | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_language_set(
+                actor=request.user,
+                person_id=person.pk,
+                expected_version=form.cleaned_data["version"],
+                preferred_language=form.cleaned_data["preferred_language"],
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
+        except NotFoundError:
+            raise Http404 from None
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The preferred language has been saved."))
+            return redirect(person)
+    return render(
+        request,
+        "people/language.html",
+        {"form": form, "person": person},
+        status=status or form_status(form),
+    )
