@@ -268,6 +268,22 @@ REFERRAL_PEOPLE = [
     # cancelling cancels it too).
     ("Nia", "Hughes", date(1994, 11, 3), "029 2018 0512", "withdrawn", 2, "ddas"),
 ]
+# Referrals the officer first tried to send before recording how to reach the person: the
+# completeness gate refused them, the officer added the phone number, and they were sent.
+# They make the funnel's "contact details complete at first attempt to send" an honest figure
+# below 100%; nine, so that the commissioner's office (which sees no difference from 1 to 7)
+# sees it too.
+DETAILS_ADDED_AFTER_REFUSAL = [
+    ("Osian", "Price", date(1989, 3, 17), "029 2018 0513", "requested", 3, "ddas"),
+    ("Rhian", "Jenkins", date(1997, 7, 1), "029 2018 0514", "accepted", 7, "ddas"),
+    ("Sioned", "Evans", date(1985, 1, 26), "029 2018 0515", "in-progress", 30, "kaleidoscope"),
+    ("Tomos", "Owen", date(1999, 10, 9), "029 2018 0516", "completed", 60, "ddas"),
+    ("Gwenllian", "Davies", date(1992, 12, 12), "029 2018 0517", "failed", 90, "ddas"),
+    ("Iestyn", "Harries", date(1981, 5, 30), "029 2018 0518", "rejected", 120, "kaleidoscope"),
+    ("Ffion", "Morgan", date(2001, 2, 14), "029 2018 0519", "completed", 150, "kaleidoscope"),
+    ("Emyr", "Roberts", date(1976, 8, 21), "029 2018 0520", "in-progress", 45, "ddas"),
+    ("Cerys", "Llewellyn", date(1995, 4, 6), "029 2018 0521", "completed", 200, "ddas"),
+]
 
 
 def _referrals(users: dict[str, User]) -> int:
@@ -276,7 +292,9 @@ def _referrals(users: dict[str, User]) -> int:
         return 0
     officer, created = users["custody"], 0
     workers = {"ddas": users["provider"], "kaleidoscope": users["providerb"]}
-    for given, family, born, phone, state, days_ago, slug in REFERRAL_PEOPLE:
+    stories = [(row, False) for row in REFERRAL_PEOPLE]
+    stories += [(row, True) for row in DETAILS_ADDED_AFTER_REFUSAL]
+    for (given, family, born, phone, state, days_ago, slug), details_late in stories:
         person = people.person_create(
             actor=officer,
             given_name=given,
@@ -285,15 +303,20 @@ def _referrals(users: dict[str, User]) -> int:
             gender="not_known",
             confirmed_new=True,
         )
-        people.contact_route_add(
-            actor=officer,
-            person_id=person.pk,
-            kind="phone",
-            use="mobile",
-            values={"phone": phone},
-            is_preferred=True,
-            is_verified=True,
-        )
+
+        def add_phone(person_id: Any = person.pk, phone: str = phone) -> None:
+            people.contact_route_add(
+                actor=officer,
+                person_id=person_id,
+                kind="phone",
+                use="mobile",
+                values={"phone": phone},
+                is_preferred=True,
+                is_verified=True,
+            )
+
+        if not details_late:
+            add_phone()
         service = (
             Service.objects.filter(
                 organization__pont_organisation__slug=slug, accepts_referrals=True
@@ -319,6 +342,13 @@ def _referrals(users: dict[str, User]) -> int:
                 actor=officer, referral_id=referral.pk, reason="Recorded twice in error"
             )
             continue
+        if details_late:
+            try:  # through the real gate, which remembers the refused first attempt
+                referrals.referral_send(actor=officer, referral_id=referral.pk)
+            except referrals.ContactDetailsIncomplete:
+                add_phone()
+            else:  # pragma: no cover - the demo's story depends on the refusal
+                raise AssertionError(f"{given} {family}'s first send was not refused.")
         referrals.referral_send(actor=officer, referral_id=referral.pk)
         sent = timezone.now() - timedelta(days=days_ago)
         # Demo only: move the sending back in time so queues and the funnel have history.
@@ -444,11 +474,20 @@ def _backdate(referral_id: Any, sent: Any) -> None:
                 ("rejected", "rejected_at"),
                 ("accepted", "accepted_at"),
                 ("appointment_booked", "first_appointment_booked_at"),
+                ("cancelled", "cancelled_at"),  # the closed queue's order
             )
             if kind in step_times
         },
         **({"closed_at": closed_at} if closed_at else {}),
     )
+    if "sent" in step_times:  # tried once: when it was sent; refused first: before that
+        tried = Referral.objects.filter(pk=referral_id, first_send_attempt_at__isnull=False)
+        tried.filter(complete_at_first_attempt=True).update(
+            first_send_attempt_at=step_times["sent"]
+        )
+        tried.filter(complete_at_first_attempt=False).update(
+            first_send_attempt_at=step_times["sent"] - timedelta(minutes=5)
+        )
     if "created" in step_times:  # the draft, and the consent recorded with it, came first
         Referral.objects.filter(pk=referral_id).update(created_at=step_times["created"])
         Referral.objects.filter(pk=referral_id, consent_recorded_at__isnull=False).update(

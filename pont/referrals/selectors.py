@@ -256,6 +256,22 @@ def service_fit(referral: Referral, today: date | None = None) -> list[str]:
     return said
 
 
+def open_referrals_to_same_service(*, actor: Actor, referral: Referral) -> list[Referral]:
+    """The person's other referrals to the same service that are still open (sent and not yet
+    ended), latest sent first, among those the actor may see: said to the referrer on a
+    draft's page, so that a second referral for the same episode is not sent by mistake."""
+    return list(
+        referral_list_visible_to(actor=actor)
+        .filter(
+            person_id=referral.person_id,
+            service_id=referral.service_id,
+            status__in=Referral.OPEN_STATUSES,
+        )
+        .exclude(pk=referral.pk)
+        .order_by("-requested_at", "-created_at")
+    )
+
+
 # The stages a referral passes from being sent, in order (the funnel's, and a queue's
 # "furthest step"): code, label, the referral's own time of reaching it.
 STAGES = [

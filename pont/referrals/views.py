@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, When
+from django.db.models import Case, F, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -33,10 +34,11 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
 from pont.core.shown_once import keep_to_show_once, take_to_show
+from pont.core.templatetags.govuk import field_anchor
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
-from . import selectors, services, sources
+from . import outbox, selectors, services, sources
 from .actors import provider_organisation_ids, referrer_controller_ids
 from .completeness import check_completeness
 from .forms import (
@@ -53,7 +55,7 @@ from .forms import (
     TreatmentStartForm,
     WebhookCreateForm,
 )
-from .models import Referral, WebhookEndpoint
+from .models import DeliveryAttempt, Referral, WebhookEndpoint
 
 Status = Referral.Status
 PAGE_SIZE = 25
@@ -66,8 +68,16 @@ PROVIDER_QUEUES = {
     "closed": (gettext_lazy("Closed"), lambda q: q.filter(status__in=Referral.CLOSED_STATUSES)),
 }
 # The queues a worker triages: urgent referrals first, then the longest waiting (the ones
-# nearest to, or furthest past, their time limits). The others: the latest sent first.
+# nearest to, or furthest past, their time limits). "Closed": the latest ended first (a draft
+# cancelled before it was sent has no time sent, and was put last). The others: the latest
+# sent first. Times not yet set go last on every database (PostgreSQL puts NULL first in a
+# descending order, SQLite last).
 _TRIAGED = {"new", "overdue"}
+_LATEST_SENT = (F("requested_at").desc(nulls_last=True), F("created_at").desc())
+_LATEST_ENDED = (
+    Coalesce("closed_at", "cancelled_at", "rejected_at").desc(nulls_last=True),
+    *_LATEST_SENT,
+)
 _TRIAGE_ORDER = (
     Case(When(urgency=Referral.Urgency.URGENT, then=0), default=1),
     "requested_at",
@@ -107,7 +117,11 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     else:
         assert select is not None  # noqa: S101 - every other queue has a filter
         referrals = select(base)
-    order = _TRIAGE_ORDER if queue in _TRIAGED else ("-requested_at", "-created_at")
+    order: tuple[Any, ...] = _LATEST_SENT
+    if queue in _TRIAGED:
+        order = _TRIAGE_ORDER
+    elif queue == "closed":
+        order = _LATEST_ENDED
     if not provider:
         referrals = referrals.select_related("referred_by")
     page = Paginator(referrals.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -331,6 +345,9 @@ def _detail_context(
         if referral.status == Status.DRAFT
         else None,
         "fit": selectors.service_fit(referral)
+        if referral.status == Status.DRAFT and is_referrer
+        else [],
+        "open_elsewhere": selectors.open_referrals_to_same_service(actor=user, referral=referral)
         if referral.status == Status.DRAFT and is_referrer
         else [],
         "source_links": sources.links_for(referral, user),
@@ -894,6 +911,20 @@ def funnel_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return _funnel_page(request, form, result)
 
 
+def _error_summary_once(form: FunnelFilterForm) -> list[dict[str, str]]:
+    """The filter form's error summary in the fields' order, each message said once, linked to
+    the first field that has it (two filters at once is one problem, though both fields show
+    it); a field's own message stays at the field."""
+    items = [{"href": "", "text": str(message)} for message in form.non_field_errors()]
+    said = {item["text"] for item in items}
+    for name in form.fields:
+        for message in form.errors.get(name, []):
+            if str(message) not in said:
+                said.add(str(message))
+                items.append({"href": f"#{field_anchor(form[name])}", "text": str(message)})
+    return items
+
+
 def _funnel_page(
     request: AuthenticatedRequest,
     form: FunnelFilterForm,
@@ -922,7 +953,13 @@ def _funnel_page(
     return render(
         request,
         "referrals/funnel.html",
-        {"form": form, "funnel": result, "chart": chart, "query": query},
+        {
+            "form": form,
+            "error_summary": _error_summary_once(form) if form.is_bound else [],
+            "funnel": result,
+            "chart": chart,
+            "query": query,
+        },
         # A filter that is not valid (a month that does not exist, a provider outside the
         # user's scope) is named in the error summary, with no figures: 400.
         status=200 if result is not None else 400,
@@ -1033,6 +1070,40 @@ def webhook_disable(request: AuthenticatedRequest, endpoint_id: int) -> HttpResp
     return redirect("referrals:webhook_list")
 
 
+# What went wrong, by the kind of error the outbox stored ("<httpx class>: <detail>"): a short
+# sentence in the reader's language, with the stored text after it as technical detail.
+_TIMED_OUT = ("ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout", "TimeoutException")
+_TLS_MARKS = ("[SSL", "SSL:", "certificate", "TLS")
+
+
+def delivery_attempt_said(attempt: DeliveryAttempt) -> tuple[str, str]:
+    """What one delivery attempt came to, in plain words, and its technical detail ("" if none)."""
+    error = attempt.error
+    if attempt.status_code is not None:
+        if not error:
+            return _("Delivered: the endpoint answered with HTTP %(code)s.") % {
+                "code": attempt.status_code
+            }, ""
+        return _("Not delivered: the endpoint answered with HTTP %(code)s.") % {
+            "code": attempt.status_code
+        }, ""
+    if error in (outbox.ENDPOINT_DISABLED, outbox.NOT_PUBLIC):  # stored untranslated
+        return _(error), ""
+    kind = error.split(":", 1)[0]
+    if kind in _TIMED_OUT:
+        said = _("Not delivered: the endpoint did not answer in time.")
+    elif any(mark in error for mark in _TLS_MARKS):
+        said = _(
+            "Not delivered: the secure connection (TLS) failed. Check the endpoint's "
+            "certificate, and that its address is https:// on a port that speaks TLS."
+        )
+    elif kind == "ConnectError":
+        said = _("Not delivered: Pont could not connect to the endpoint.")
+    else:
+        said = _("Not delivered: the connection failed while the event was being sent.")
+    return said, error
+
+
 @capability_required(MANAGE_WEBHOOKS)
 @require_GET
 def webhook_deliveries(request: AuthenticatedRequest, endpoint_id: int) -> HttpResponse:
@@ -1040,8 +1111,10 @@ def webhook_deliveries(request: AuthenticatedRequest, endpoint_id: int) -> HttpR
     messages_page = Paginator(
         endpoint.messages.order_by("-created_at").prefetch_related("delivery_attempts"), 50
     )
+    page = messages_page.get_page(request.GET.get("page"))
+    for message in page.object_list:
+        for attempt in message.delivery_attempts.all():
+            attempt.said, attempt.detail = delivery_attempt_said(attempt)  # type: ignore[attr-defined]
     return render(
-        request,
-        "referrals/webhook_deliveries.html",
-        {"endpoint": endpoint, "page": messages_page.get_page(request.GET.get("page"))},
+        request, "referrals/webhook_deliveries.html", {"endpoint": endpoint, "page": page}
     )
