@@ -135,10 +135,25 @@ class ApiClientCreateForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        organisation.queryset = organisations
+        # With one organisation to choose (a provider manager's own), it is chosen: the page
+        # names it as text and posts nothing for it. Another organisation posted for it (a
+        # tampered form) is refused at the field, like one that does not exist.
+        choices = list(organisations[:2])
+        self.only_organisation = choices[0] if len(choices) == 1 else None
+        if self.only_organisation is not None:
+            organisation.required = False
+            organisation.error_messages["invalid_choice"] = _(
+                "You can add an API client for %(organisation)s only"
+            ) % {"organisation": self.only_organisation.name}
         scopes = self.fields["scopes"]
         assert isinstance(scopes, forms.MultipleChoiceField)  # noqa: S101 - narrows the type
         scopes.choices = list(known_scopes().items())
         # A client with no scope can only check its key: when there are scopes to give, one
         # at least is needed (with none registered, the page says so and asks for none).
         scopes.required = bool(scopes.choices)
+
+    def clean_organisation(self) -> Organisation | None:
+        return self.cleaned_data["organisation"] or self.only_organisation

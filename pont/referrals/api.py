@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
+from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
@@ -45,6 +46,26 @@ from .schemas import (
 from .selectors import referral_api_rows
 
 router = Router(tags=["referrals"])
+
+# A `+` in a query string is a space once decoded, so `...T10:00:00+00:00` sent as typed
+# arrives as `...T10:00:00 00:00`; pydantic's words for it speak of a date, which this
+# parameter refuses. Said here in Pont's words, naming the parameter and the cure.
+UPDATED_SINCE_NOT_A_DATE_TIME = _(
+    "updated_since must be an ISO 8601 date and time with its offset from UTC, such as "
+    "2026-11-27T10:00:00Z. In the query string send the + of an offset as %2B "
+    "(2026-11-27T10:00:00%2B00:00): a + on its own is read as a space. Or give the time in "
+    "UTC, ending in Z."
+)
+
+
+def _updated_since_in_words(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(str(UPDATED_SINCE_NOT_A_DATE_TIME)) from None
+
+
+UpdatedSince = Annotated[IsoDateTime, WrapValidator(_updated_since_in_words)]
 
 MAX_PAGE = 100
 # The status change's operation id, named here for the link to it below.
@@ -226,6 +247,16 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ApplicationError(message, {"fields": {"cursor": [message]}}) from None
 
 
+# /api/v1/referrals answers as /api/v1/referrals/ does, rather than Django's redirect to the
+# address with the slash (a 301 with no body, which a client may follow as a GET or not at
+# all). The schema lists only the address with the slash.
+@router.get(
+    "",
+    response={200: ReferralPageOut, **ERRORS},
+    summary="List referrals sent to your organisation",
+    include_in_schema=False,
+    url_name="list_referrals_without_slash",
+)
 @router.get(
     "/",
     response={200: ReferralPageOut, **ERRORS},
@@ -239,7 +270,7 @@ def list_referrals(
         "`updated_since`, `status` and `limit` with it: the cursor holds only the position.",
     ),
     updated_since: Annotated[
-        IsoDateTime | None,
+        UpdatedSince | None,
         Query(
             description="Only referrals changed at or after this moment: ISO 8601 with its "
             "offset from UTC, such as `2026-11-01T00:00:00Z` (URL-encode a `+` as `%2B`); one "

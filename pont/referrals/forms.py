@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -351,6 +352,35 @@ class WebhookCreateForm(forms.Form):
             "max_length": _("The address must be 500 characters or fewer"),
         },
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["url"].help_text = webhook_address_hint()
+
+
+def webhook_address_hint() -> str:
+    """What this installation accepts as an endpoint's address, as endpoint_url_problem
+    decides it (the demo and the tests also take addresses on this machine)."""
+    if settings.PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES and settings.PONT_WEBHOOKS_ALLOW_LOCAL_HTTP:
+        hint = _(
+            "It must start with https://, for example https://example.org/pont-webhooks. "
+            "This is a demo, so it also accepts an address on the computer Pont runs on or "
+            "on a private network, and http:// on the computer Pont runs on, such as "
+            "http://127.0.0.1:8001/events. A live Pont accepts only https:// addresses on "
+            "the public internet."
+        )
+    elif settings.PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+        hint = _(
+            "It must start with https://, for example https://example.org/pont-webhooks. "
+            "This installation also accepts an address on a private network or on the "
+            "computer Pont runs on."
+        )
+    else:
+        hint = _(
+            "It must start with https:// and be on the public internet, "
+            "for example https://example.org/pont-webhooks"
+        )
+    return str(hint)
 
 
 FUNNEL_FILTERS = ("source", "provider", "county", "month")

@@ -74,14 +74,48 @@ def test_a_client_needs_at_least_one_scope_and_the_page_says_so(world, as_person
     empty = html.unescape(post_form(as_persona(PROV_A_MGR), CREATE, {"name": ""}).content.decode())
     assert "This field is required." not in empty
     assert "Enter the name of the partner system" in empty
-    assert "Select the organisation whose records the client sees" in empty
+    assert "Select the organisation" not in empty  # their only organisation is chosen
     assert not ApiClient.objects.exists()
     # A worker without the capability is refused; another provider's manager cannot make a
-    # client for provider A (its organisation is not a choice).
+    # client for provider A (its organisation is not theirs to choose).
     assert post_form(as_persona(PROV_A), CREATE, _form(world)).status_code == 403
-    assert post_form(as_persona(PROV_B_MGR), CREATE, _form(world)).status_code == 400
+    refused = post_form(as_persona(PROV_B_MGR), CREATE, _form(world))
+    assert refused.status_code == 400
+    message = f"You can add an API client for {world.provider_b.name} only"
+    assert f'<a href="#id_organisation">{message}</a>' in html.unescape(refused.content.decode())
     assert not ApiClient.objects.exists()
     assert post_form(as_persona(PROV_A_MGR), CREATE, _form(world)).status_code == 302
+
+
+def test_a_manager_of_one_organisation_sees_it_named_not_a_select(world, as_persona):
+    page = html.unescape(as_persona(PROV_A_MGR).get(CREATE).content.decode())
+    assert f'<span id="only-organisation">{world.provider_a.name}</span>' in page
+    assert 'name="organisation"' not in page
+    assert world.provider_b.name not in page
+    created = post_form(as_persona(PROV_A_MGR), CREATE, _form(world, organisation=""))
+    assert created.status_code == 302
+    assert ApiClient.objects.get().organisation == world.provider_a
+
+
+def test_whoever_may_choose_among_organisations_gets_the_select_with_nothing_chosen(
+    world, as_persona
+):
+    admin = as_persona(SYSADMIN)
+    page = html.unescape(admin.get(CREATE).content.decode())
+    assert '<select class="govuk-select" id="id_organisation" name="organisation"' in page
+    assert 'id="only-organisation"' not in page
+    assert f">{world.provider_a.name}</option>" in page
+    assert f">{world.provider_b.name}</option>" in page
+    refused = post_form(admin, CREATE, _form(world, organisation=""))
+    assert refused.status_code == 400
+    assert "Select the organisation whose records the client sees" in html.unescape(
+        refused.content.decode()
+    )
+    assert not ApiClient.objects.exists()
+    assert (
+        post_form(admin, CREATE, _form(world, organisation=world.provider_b.pk)).status_code == 302
+    )
+    assert ApiClient.objects.get().organisation == world.provider_b
 
 
 def test_revoking_a_client_asks_first_and_only_its_own_managers_may(world, as_persona):

@@ -137,6 +137,7 @@ def _api(get: dict, patch: dict | None = None, post: dict | None = None) -> dict
 # fails validation (422) before the referral is looked up, which reveals nothing either way.
 RULES += [
     Rule("api:list_referrals", _api(get={API_A: 200, API_B: 200})),
+    Rule("api:list_referrals_without_slash", _api(get={API_A: 200, API_B: 200})),
     Rule(
         "api:get_referral",
         _api(get={API_A: 200, API_B: 404}, patch={API_A: 422, API_B: 422}),

@@ -1,0 +1,132 @@
+"""`pont demo-webhook-receiver`: checks each delivery's signature with the secret it is given,
+by the provider guide's own verify(), against what Pont's outbox signs."""
+
+import importlib
+import inspect
+import io
+import json
+import re
+import threading
+import time
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError, OutputWrapper
+
+from pont.referrals import outbox
+from pont.referrals.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
+from pont.testing.personas import PROV_A_MGR
+from pont.testing.referrals import referral_in
+
+receiver = importlib.import_module("pont.demo.management.commands.demo-webhook-receiver")
+
+GUIDE = Path(__file__).resolve().parents[3] / "docs" / "provider-guide.md"
+SECRET = "whsec_the_endpoints_own"
+BODY = b'{"id":"5b0e","type":"referral.updated","data":{"referral_id":"9c1f","status":"accepted"}}'
+
+
+def test_the_receiver_checks_with_the_guides_verify_word_for_word():
+    guide = GUIDE.read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", guide, flags=re.DOTALL)
+    assert inspect.getsource(receiver.verify) in block
+
+
+def test_a_delivery_signed_by_the_outbox_with_the_endpoints_secret_is_valid():
+    header = outbox.sign(SECRET, int(time.time()), BODY)
+    assert receiver.verify(SECRET, header, BODY)
+    assert receiver.signature_check(SECRET, header, BODY) == receiver.VALID
+
+
+def test_a_tampered_body_is_invalid():
+    header = outbox.sign(SECRET, int(time.time()), BODY)
+    tampered = BODY.replace(b"accepted", b"cancelled")
+    assert not receiver.verify(SECRET, header, tampered)
+    assert "does not match" in receiver.signature_check(SECRET, header, tampered)
+
+
+def test_another_secret_is_invalid():
+    header = outbox.sign("whsec_another_endpoints", int(time.time()), BODY)
+    assert not receiver.verify(SECRET, header, BODY)
+    assert "the secret is not this endpoint's" in receiver.signature_check(SECRET, header, BODY)
+
+
+@pytest.mark.parametrize("age", [301, 3600, -3600])
+def test_a_timestamp_more_than_five_minutes_away_is_invalid(age):
+    header = outbox.sign(SECRET, int(time.time()) - age, BODY)
+    assert not receiver.verify(SECRET, header, BODY)
+    assert "more than 5 minutes" in receiver.signature_check(SECRET, header, BODY)
+
+
+@pytest.mark.parametrize("header", ["", "v1=abc", "t=now,v1=abc", "t=1764238500", "garbage"])
+def test_a_missing_or_malformed_header_is_invalid_not_an_error(header):
+    assert not receiver.verify(SECRET, header, BODY)
+    assert "no Pont-Signature header" in receiver.signature_check(SECRET, header, BODY)
+
+
+@pytest.fixture
+def running_receiver():
+    """The receiver's handler listening on a free port, writing what it prints to `printed`."""
+    printed = io.StringIO()
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), receiver.delivery_handler(SECRET, OutputWrapper(printed))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/events", printed
+    server.shutdown()
+    server.server_close()
+
+
+def _endpoint(world, url: str, secret: str) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        organisation=world.provider_a, url=url, secret=secret, created_by=world.users[PROV_A_MGR]
+    )
+
+
+def test_a_delivery_from_the_outbox_is_printed_valid_and_answered_200(world, running_receiver):
+    url, printed = running_receiver
+    _endpoint(world, url, SECRET)
+    referral = referral_in(world, "requested")
+    assert outbox.deliver_due()["delivered"] == 1
+    event_id = OutboxMessage.objects.get().event_id
+    assert printed.getvalue() == (
+        f"referral.requested {referral.pk} status=requested event={event_id} signature valid\n"
+    )
+    assert DeliveryAttempt.objects.get().status_code == 200
+
+
+def test_a_delivery_signed_with_another_secret_is_printed_invalid_and_refused(
+    world, running_receiver
+):
+    url, printed = running_receiver
+    _endpoint(world, url, "whsec_not_the_one_given_to_the_receiver")
+    referral_in(world, "requested")
+    assert outbox.deliver_due()["failed"] == 1  # refused: Pont retries it
+    line = printed.getvalue()
+    assert line.startswith("referral.requested ")
+    assert "signature invalid: the signature does not match" in line
+    assert DeliveryAttempt.objects.get().status_code == 400
+
+
+def test_a_tampered_request_is_printed_invalid(running_receiver):
+    url, printed = running_receiver
+    header = outbox.sign(SECRET, int(time.time()), BODY)
+    tampered = BODY.replace(b"accepted", b"cancelled")
+    answered = httpx.post(url, content=tampered, headers={"Pont-Signature": header})
+    assert answered.status_code == 400
+    assert printed.getvalue().endswith(
+        "signature invalid: the signature does not match "
+        "(the secret is not this endpoint's, or the body was "
+        "changed on the way)\n"
+    )
+    event = json.loads(tampered)
+    assert printed.getvalue().startswith(f"{event['type']} 9c1f status=cancelled ")
+
+
+def test_the_receiver_is_refused_where_demo_tools_are_off(settings):
+    settings.PONT_DEMO_TOOLS = False
+    with pytest.raises(CommandError, match="disabled in this deployment"):
+        call_command("demo-webhook-receiver", "--secret", SECRET, stdout=io.StringIO())
