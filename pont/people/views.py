@@ -1,7 +1,9 @@
 """Finding, recording and viewing people, with every view of a record audited."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -214,6 +216,35 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
 # VIEW_PERSON, not CHANGE_PERSON, at the door: a provider asking for someone they cannot see
 # is answered 404 (as if missing) and for someone referred to them 403 (the identity is the
 # force's to change), the answers every other refusal gives.
+def _versioned_change(
+    request: AuthenticatedRequest,
+    form: forms.Form,
+    person: Person,
+    save: Callable[[dict[str, Any]], None],
+    template: str,
+    saved: str,
+) -> HttpResponse:
+    """A form that changes the record at the version it was opened with: saved (then back to
+    the record), or shown again with what went wrong (409 when the record changed meanwhile)."""
+    status: int | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
+        except NotFoundError:
+            raise Http404 from None
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect(person)
+    return render(
+        request, template, {"form": form, "person": person}, status=status or form_status(form)
+    )
+
+
 @capability_required(VIEW_PERSON)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
@@ -229,29 +260,15 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
         "version": person.version,
     }
     form = PersonEditForm(request.POST or None, initial=initial)
-    status: int | None = None
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data: dict[str, Any]) -> None:
         version = data.pop("version")
-        try:
-            services.person_update(
-                actor=request.user, person_id=person.pk, expected_version=version, **data
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            status = 409
-        except NotFoundError:
-            raise Http404 from None
-        except ApplicationError as error:
-            apply_application_error(form, error)
-        else:
-            messages.success(request, _("The details have been saved."))
-            return redirect(person)
-    return render(
-        request,
-        "people/edit.html",
-        {"form": form, "person": person},
-        status=status or form_status(form),
+        services.person_update(
+            actor=request.user, person_id=person.pk, expected_version=version, **data
+        )
+
+    return _versioned_change(
+        request, form, person, save, "people/edit.html", _("The details have been saved.")
     )
 
 
@@ -337,28 +354,20 @@ def person_language_change(request: AuthenticatedRequest, person_id: int) -> Htt
         request.POST or None,
         initial={"preferred_language": person.preferred_language, "version": person.version},
     )
-    status: int | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_language_set(
-                actor=request.user,
-                person_id=person.pk,
-                expected_version=form.cleaned_data["version"],
-                preferred_language=form.cleaned_data["preferred_language"],
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            status = 409
-        except NotFoundError:
-            raise Http404 from None
-        except ApplicationError as error:
-            apply_application_error(form, error)
-        else:
-            messages.success(request, _("The preferred language has been saved."))
-            return redirect(person)
-    return render(
+
+    def save(data: dict[str, Any]) -> None:
+        services.person_language_set(
+            actor=request.user,
+            person_id=person.pk,
+            expected_version=data["version"],
+            preferred_language=data["preferred_language"],
+        )
+
+    return _versioned_change(
         request,
+        form,
+        person,
+        save,
         "people/language.html",
-        {"form": form, "person": person},
-        status=status or form_status(form),
+        _("The preferred language has been saved."),
     )
