@@ -197,6 +197,13 @@ def user_second_factor_reset(*, actor: User, user: User) -> int:
     (ASVS 6.4.4). Their sessions end too.
     """
     _require(actor, MANAGE_USERS)
+    if user.pk == actor.pk:
+        # Signed out at once with no app: another administrator confirms who is asking.
+        raise ApplicationError(
+            str(_("Ask another administrator to reset your own authenticator app.")), status=409
+        )
+    if not user.is_active:
+        raise ApplicationError(str(_("That account has been deactivated.")), status=409)
     count, _deleted = TOTPDevice.objects.filter(user=user).delete()
     _end_sessions(user)
     audit.record(

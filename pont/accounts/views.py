@@ -358,12 +358,16 @@ def user_second_factor_reset(request: AuthenticatedRequest, user_id: int) -> Htt
             ),
             button=_("Reset the authenticator app"),
         )
-    services.user_second_factor_reset(actor=request.user, user=target)
-    messages.success(
-        request,
-        _("%(name)s will set up a new authenticator app when they next sign in.")
-        % {"name": target},
-    )
+    try:
+        services.user_second_factor_reset(actor=request.user, user=target)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s will set up a new authenticator app when they next sign in.")
+            % {"name": target},
+        )
     return redirect("accounts:user_list")
 
 

@@ -363,3 +363,26 @@ def test_resetting_the_authenticator_asks_first_and_resets_only_on_the_button(wo
     assert resets[0].actor_id == world.users[SYSADMIN].pk
     assert resets[0].operation == "alteration"
     assert resets[0].detail == {"second_factor_reset": True}
+
+
+def test_an_administrator_cannot_reset_their_own_or_a_deactivated_accounts_authenticator(
+    world, as_persona
+):
+    admin = as_persona(SYSADMIN)
+    himself = world.users[SYSADMIN]
+    own = post_form(admin, reverse("accounts:user_second_factor_reset", args=[himself.pk]))
+    assert own.status_code == 302
+    assert himself.totpdevice_set.exists()
+    shown = admin.get(own["Location"]).content.decode()
+    assert "Ask another administrator to reset your own authenticator app." in shown
+    assert admin.get(reverse("accounts:user_list")).status_code == 200  # still signed in
+
+    target = world.users[FRONTLINE]
+    as_persona(FRONTLINE)  # enrols the officer's authenticator
+    services.user_deactivate(actor=himself, user=target)
+    refused = post_form(admin, reverse("accounts:user_second_factor_reset", args=[target.pk]))
+    assert refused.status_code == 302
+    assert target.totpdevice_set.exists()
+    assert "That account has been deactivated." in admin.get(refused["Location"]).content.decode()
+    events = AuditEvent.objects.filter(object_type="accounts.user")
+    assert not [e for e in events if e.detail.get("second_factor_reset")]
