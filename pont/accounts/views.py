@@ -2,6 +2,7 @@
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -315,60 +316,70 @@ def _confirm_user_action(
     )
 
 
-@capability_required(MANAGE_USERS)
-@require_http_methods(["GET", "POST"])
-def user_deactivate(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+def _asked_then_done(
+    request: AuthenticatedRequest,
+    user_id: int,
+    *,
+    question: str,
+    warning: str,
+    button: str,
+    act: Callable[..., Any],
+    done: str,
+) -> HttpResponse:
+    """An action on an account that asks first: GET shows the question (`question` and `done`
+    take the account as %(name)s), its button's POST does `act` and goes back to the list,
+    saying what was done or why it was refused."""
     target = _managed_user_or_404(request, user_id)
     if request.method == "GET":
         return _confirm_user_action(
             request,
             target,
-            question=_("Deactivate the account of %(name)s?") % {"name": target},
-            warning=_(
-                "They will be signed out at once and cannot sign in again. Their records and "
-                "what they did in Pont are kept."
-            ),
-            button=_("Deactivate the account"),
+            question=question % {"name": target},
+            warning=warning,
+            button=button,
         )
     try:
-        services.user_deactivate(actor=request.user, user=target)
+        act(actor=request.user, user=target)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("%(name)s can no longer sign in. Their sessions have ended.") % {"name": target},
-        )
+        messages.success(request, done % {"name": target})
     return redirect("accounts:user_list")
+
+
+@capability_required(MANAGE_USERS)
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    return _asked_then_done(
+        request,
+        user_id,
+        question=_("Deactivate the account of %(name)s?"),
+        warning=_(
+            "They will be signed out at once and cannot sign in again. Their records and "
+            "what they did in Pont are kept."
+        ),
+        button=_("Deactivate the account"),
+        act=services.user_deactivate,
+        done=_("%(name)s can no longer sign in. Their sessions have ended."),
+    )
 
 
 @capability_required(MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_second_factor_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
-    target = _managed_user_or_404(request, user_id)
-    if request.method == "GET":
-        return _confirm_user_action(
-            request,
-            target,
-            question=_("Reset the authenticator app of %(name)s?") % {"name": target},
-            warning=_(
-                "Do this only once you are sure who is asking, for example for a lost phone. "
-                "The codes from their authenticator app stop working at once and they are "
-                "signed out; when they next sign in, they set up an authenticator app again."
-            ),
-            button=_("Reset the authenticator app"),
-        )
-    try:
-        services.user_second_factor_reset(actor=request.user, user=target)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s will set up a new authenticator app when they next sign in.")
-            % {"name": target},
-        )
-    return redirect("accounts:user_list")
+    return _asked_then_done(
+        request,
+        user_id,
+        question=_("Reset the authenticator app of %(name)s?"),
+        warning=_(
+            "Do this only once you are sure who is asking, for example for a lost phone. "
+            "The codes from their authenticator app stop working at once and they are "
+            "signed out; when they next sign in, they set up an authenticator app again."
+        ),
+        button=_("Reset the authenticator app"),
+        act=services.user_second_factor_reset,
+        done=_("%(name)s will set up a new authenticator app when they next sign in."),
+    )
 
 
 @capability_required(MANAGE_API_CLIENTS, MANAGE_ALL_API_CLIENTS)

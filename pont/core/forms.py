@@ -164,6 +164,13 @@ def yes_no_field(label: Any, **kwargs: Any) -> forms.TypedChoiceField:
     )
 
 
+def choice_messages(message: Any) -> dict[str, Any]:
+    """A choice field's error messages: the same words, naming what to choose, whether nothing
+    was chosen or a value not among its choices was sent (a page altered, or out of date), in
+    place of Django's "Select a valid choice. xx is not one of the available choices."."""
+    return {"required": message, "invalid_choice": message}
+
+
 def radio_field(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
     """Radios for a choice, without the empty choice; unanswered reaches the service."""
     return forms.ChoiceField(

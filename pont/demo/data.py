@@ -286,6 +286,19 @@ DETAILS_ADDED_AFTER_REFUSAL = [
 ]
 
 
+def _add_phone(officer: User, person_id: Any, phone: str) -> None:
+    """The person's mobile number, as the officer records it (preferred, checked with them)."""
+    people.contact_route_add(
+        actor=officer,
+        person_id=person_id,
+        kind="phone",
+        use="mobile",
+        values={"phone": phone},
+        is_preferred=True,
+        is_verified=True,
+    )
+
+
 def _referrals(users: dict[str, User]) -> int:
     """Referrals in every state, sent at different times, some overdue (demo only)."""
     if Referral.objects.filter(source_kind="voluntary").exists():
@@ -303,20 +316,8 @@ def _referrals(users: dict[str, User]) -> int:
             gender="not_known",
             confirmed_new=True,
         )
-
-        def add_phone(person_id: Any = person.pk, phone: str = phone) -> None:
-            people.contact_route_add(
-                actor=officer,
-                person_id=person_id,
-                kind="phone",
-                use="mobile",
-                values={"phone": phone},
-                is_preferred=True,
-                is_verified=True,
-            )
-
         if not details_late:
-            add_phone()
+            _add_phone(officer, person.pk, phone)
         service = (
             Service.objects.filter(
                 organization__pont_organisation__slug=slug, accepts_referrals=True
@@ -346,7 +347,7 @@ def _referrals(users: dict[str, User]) -> int:
             try:  # through the real gate, which remembers the refused first attempt
                 referrals.referral_send(actor=officer, referral_id=referral.pk)
             except referrals.ContactDetailsIncomplete:
-                add_phone()
+                _add_phone(officer, person.pk, phone)
             else:  # pragma: no cover - the demo's story depends on the refusal
                 raise AssertionError(f"{given} {family}'s first send was not refused.")
         referrals.referral_send(actor=officer, referral_id=referral.pk)

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField, TimeOfDayField, combine_local
+from pont.core.forms import DateInputField, TimeOfDayField, choice_messages, combine_local
 from pont.people.models import Person
 
 from .eligibility import AUTHORISING_RANKS
@@ -323,7 +323,7 @@ class QaReviewForm(forms.Form):
         label=_("Finding"),
         choices=[c for c in QaReview.Finding.choices if c[0]],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select a finding"), "invalid_choice": _("Select a finding")},
+        error_messages=choice_messages(_("Select a finding")),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})

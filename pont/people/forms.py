@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.exceptions import ApplicationError
-from pont.core.forms import DateInputField
+from pont.core.forms import DateInputField, choice_messages
 
 from . import services
 from .models import ContactRoute, Person
@@ -14,12 +14,6 @@ from .validators import normalise_pnc_id
 
 def _pnc(value: str) -> str:
     return normalise_pnc_id(value) if value.strip() else ""
-
-
-def _choose(message: Any) -> dict[str, Any]:
-    """The same words for a choice not made and for a value that is not one of the choices
-    (a changed page), in place of Django's "Select a valid choice. xx is not one of..."."""
-    return {"required": message, "invalid_choice": message}
 
 
 class PersonSearchForm(forms.Form):
@@ -64,7 +58,7 @@ class PersonForm(forms.Form):
         label=_("Gender"),
         choices=Person.Gender.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select the person's gender")),
+        error_messages=choice_messages(_("Select the person's gender")),
     )
     pnc_id = forms.CharField(
         label=_("PNC ID (optional)"),
@@ -77,7 +71,7 @@ class PersonForm(forms.Form):
         label=_("Which language would they like Pont's letters and notices in?"),
         choices=Person.Language.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select the person's preferred language")),
+        error_messages=choice_messages(_("Select the person's preferred language")),
     )
 
     def clean_pnc_id(self) -> str:
@@ -107,7 +101,7 @@ class ContactRouteKindForm(forms.Form):
         label=_("How can they be contacted?"),
         choices=ContactRoute.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select phone, email or address")),
+        error_messages=choice_messages(_("Select phone, email or address")),
     )
 
 
@@ -117,13 +111,13 @@ class ContactRouteForm(forms.Form):
     kind = forms.ChoiceField(
         choices=ContactRoute.Kind.choices,
         widget=forms.HiddenInput,
-        error_messages=_choose(_("Select phone, email or address")),
+        error_messages=choice_messages(_("Select phone, email or address")),
     )
     use = forms.ChoiceField(
         label=_("What is it?"),
         choices=ContactRoute.Use.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select what the contact route is")),
+        error_messages=choice_messages(_("Select what the contact route is")),
     )
     phone = forms.CharField(
         label=_("UK phone number"),
@@ -195,7 +189,7 @@ class ContactRouteForm(forms.Form):
         if kind:
             try:
                 # The service's own check (not a copy of its rules): the same words, always.
-                services._route_values(kind, self.values())
+                services.route_values(kind, self.values())
             except ApplicationError as error:
                 # A field that has its own error already (too long...) keeps that one alone.
                 for name, problems in (error.extra or {}).get("fields", {}).items():

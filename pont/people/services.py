@@ -244,8 +244,9 @@ def people_shown(*, actor: User, people: list[Person], context: str) -> None:
     )
 
 
-def _route_values(kind: str, values: dict[str, str]) -> dict[str, str]:
-    """Validate and normalise one kind of route's fields; raise ApplicationError naming them."""
+def route_values(kind: str, values: dict[str, str]) -> dict[str, str]:
+    """Validate and normalise one kind of route's fields; raise ApplicationError naming them.
+    The contact details form runs it too, so that one submit shows every error in these words."""
     errors: dict[str, list[str]] = {}
     cleaned = {key: (values.get(key) or "").strip() for key in ContactRoute.VALUE_FIELDS}
     result: dict[str, str] = {}
@@ -297,7 +298,7 @@ def contact_route_add(
 ) -> ContactRoute:
     """Add a validated contact route to a person; a new preferred route replaces the old one."""
     person = _person_to_change(actor, person_id, capability=CHANGE_CONTACT_ROUTES)
-    cleaned = _route_values(kind, values)
+    cleaned = route_values(kind, values)
     _not_recorded_already(person, kind, cleaned)
     if is_preferred:
         person.contact_routes.filter(is_preferred=True, ended_at__isnull=True).update(

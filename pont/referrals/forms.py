@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pont.core.forms import DateInputField, TimeOfDayField, combine_local, month_field
+from pont.core.forms import (
+    DateInputField,
+    TimeOfDayField,
+    choice_messages,
+    combine_local,
+    month_field,
+)
 from pont.directory.models import Service
 
 from .models import Appointment, ClosureReason, ContactAttempt, Referral
@@ -19,14 +25,6 @@ from .services import (
     POWER_NOT_LISTED,
     POWERS_BY_HAND,
 )
-
-
-def _choose(message: Any) -> dict[str, Any]:
-    """A choice's error messages: the same words, naming what to choose, whether nothing was
-    chosen or a value not among its choices was sent (a page altered, or one out of date),
-    in place of Django's "Select a valid choice" (kept here, not in pont.core.forms, which
-    another module's helper may grow for the same purpose)."""
-    return {"required": message, "invalid_choice": message}
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
@@ -76,13 +74,13 @@ class ReferralCreateForm(forms.Form):
         choices=Referral.Urgency.choices,
         widget=forms.RadioSelect,
         initial=Referral.Urgency.ROUTINE,
-        error_messages=_choose(_("Select how urgent the referral is")),
+        error_messages=choice_messages(_("Select how urgent the referral is")),
     )
     legal_basis = forms.ChoiceField(
         label=_("On what basis is it made?"),
         choices=Referral.LegalBasis.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(BASIS_NEEDED),
+        error_messages=choice_messages(BASIS_NEEDED),
     )
     consent_confirmed = forms.BooleanField(
         label=_("The person has agreed to be referred and to their details being shared"),
@@ -194,7 +192,9 @@ class AcceptForm(_OwnIds, forms.Form):
         widget=forms.RadioSelect,
         initial="unknown",
         required=False,
-        error_messages=_choose(_("Select whether the person is already known to your service")),
+        error_messages=choice_messages(
+            _("Select whether the person is already known to your service")
+        ),
     )
 
     def value(self) -> bool | None:
@@ -207,7 +207,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
         label=_("How did you try?"),
         choices=ContactAttempt.Method.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select how you tried to contact them")),
+        error_messages=choice_messages(_("Select how you tried to contact them")),
     )
     day = DateInputField(
         label=_("Date"), error_messages={"required": _("Enter the date of the attempt")}
@@ -224,7 +224,7 @@ class ContactAttemptForm(_OwnIds, forms.Form):
         label=_("What happened?"),
         choices=ContactAttempt.Result.choices,
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select what happened")),
+        error_messages=choice_messages(_("Select what happened")),
     )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea, max_length=2000
@@ -244,7 +244,7 @@ class AppointmentForm(_OwnIds, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of appointment"),
         choices=Appointment.Kind.choices,
-        error_messages=_choose(_("Select the kind of appointment")),
+        error_messages=choice_messages(_("Select the kind of appointment")),
     )
     day = DateInputField(
         label=_("Date"), error_messages={"required": _("Enter the date of the appointment")}
@@ -281,7 +281,7 @@ class AttendanceForm(_OwnIds, forms.Form):
             if c[0] not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
         ],
         widget=forms.RadioSelect,
-        error_messages=_choose(_("Select whether they came")),
+        error_messages=choice_messages(_("Select whether they came")),
     )
 
 

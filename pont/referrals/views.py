@@ -321,6 +321,7 @@ def _detail_context(
     user = request.user
     is_provider = referral.receiving_organisation_id in provider_organisation_ids(user, write=True)
     is_referrer = referral.referring_controller_id in referrer_controller_ids(user)
+    referrers_draft = referral.status == Status.DRAFT and is_referrer
     allowed = services.allowed_actions(referral)
     pending = services.pending_appointments(referral)
     time_limits = selectors.time_limits(referral)
@@ -344,11 +345,10 @@ def _detail_context(
         "completeness": check_completeness(referral.person, source_kind=referral.source_kind)
         if referral.status == Status.DRAFT
         else None,
-        "fit": selectors.service_fit(referral)
-        if referral.status == Status.DRAFT and is_referrer
-        else [],
+        # What the referrer is warned of before sending a draft.
+        "fit": selectors.service_fit(referral) if referrers_draft else [],
         "open_elsewhere": selectors.open_referrals_to_same_service(actor=user, referral=referral)
-        if referral.status == Status.DRAFT and is_referrer
+        if referrers_draft
         else [],
         "source_links": sources.links_for(referral, user),
         "accept_form": AcceptForm(),
