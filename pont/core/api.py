@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import ValidationError as PydanticValidationError
 
 from .exceptions import ApplicationError
 from .middleware import RefuseNulMiddleware, database_unavailable
@@ -77,6 +78,21 @@ def _iso_8601_text(value: Any) -> Any:
 
 # A date-time of an API query: ISO 8601 text only (see _iso_8601_text).
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601_text)]
+
+
+def refused_in_words(message: Any) -> WrapValidator:
+    """A validator that says one message of Pont's (lazy, so in the reader's language) for
+    any value the type refuses, in place of pydantic's words: a query parameter whose
+    usual mistake needs its cure named (a + sent raw in a query string is a space)."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except PydanticValidationError:
+            raise ValueError(str(message)) from None
+
+    return WrapValidator(validate)
+
 
 # A date-time field of an API body: ISO 8601 text only, kept in UTC, so every offset ISO 8601
 # allows is stored (PostgreSQL refuses offsets beyond 15:59) and a naive one does not fail a

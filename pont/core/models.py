@@ -102,3 +102,19 @@ def reference_data_constraints(prefix: str) -> list[models.BaseConstraint]:
             name=f"{prefix}_period_valid",
         ),
     ]
+
+
+class ReferenceDataCapability(models.Model):
+    """No table: the one place the capability to manage dated reference data is declared
+    (`core.manage_reference_data`), since each module keeps its own reference data models
+    and none of them owns the capability the administrator holds for them all."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("manage_reference_data", _("Manage dated reference data")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

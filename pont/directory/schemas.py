@@ -6,11 +6,12 @@ than sent as null, because HSDS types have no null.
 """
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
-from pont.core.api import IsoDateTime
+from pont.core.api import IsoDateTime, refused_in_words
 
 from .models import County
 
@@ -23,6 +24,15 @@ class ErrorOut(Schema):
 class HsdsRootOut(Schema):
     version: str = Field(description="The HSDS version of this API.")
     openapi_url: str = Field(description="URL of the OpenAPI document that defines this API.")
+
+
+# A raw + in a query string is a space once decoded (...T10:00:00+01:00 arrives as
+# ...T10:00:00 01:00): said with its cure, as the referral API's updated_since says it.
+MODIFIED_AFTER_NOT_A_DATE_TIME = _(
+    "modified_after must be an ISO 8601 date and time, such as 2026-11-27T10:00:00Z; without "
+    "an offset it is read as UTC. In the query string send the + of an offset as %2B "
+    "(2026-11-27T10:00:00%2B01:00): a + on its own is read as a space."
+)
 
 
 class HsdsServiceQueryIn(Schema):
@@ -38,7 +48,9 @@ class HsdsServiceQueryIn(Schema):
     organization_id: uuid.UUID | None = Field(
         None, description="Only the services of this organization."
     )
-    modified_after: IsoDateTime | None = Field(
+    modified_after: (
+        Annotated[IsoDateTime, refused_in_words(MODIFIED_AFTER_NOT_A_DATE_TIME)] | None
+    ) = Field(
         None,
         description="Only services changed on or after this date and time: ISO 8601 text "
         "(a number, Unix time, is refused); without an offset, UTC.",

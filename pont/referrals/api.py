@@ -20,11 +20,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
-from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from pont.accounts.models import ApiClient
 from pont.audit import services as audit
-from pont.core.api import IsoDateTime, body_sent, in_utc
+from pont.core.api import IsoDateTime, body_sent, in_utc, refused_in_words
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 
@@ -57,15 +56,7 @@ UPDATED_SINCE_NOT_A_DATE_TIME = _(
     "UTC, ending in Z."
 )
 
-
-def _updated_since_in_words(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    try:
-        return handler(value)
-    except ValidationError:
-        raise ValueError(str(UPDATED_SINCE_NOT_A_DATE_TIME)) from None
-
-
-UpdatedSince = Annotated[IsoDateTime, WrapValidator(_updated_since_in_words)]
+UpdatedSince = Annotated[IsoDateTime, refused_in_words(UPDATED_SINCE_NOT_A_DATE_TIME)]
 
 MAX_PAGE = 100
 # The status change's operation id, named here for the link to it below.

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from pont.accounts.roles import (
     CHANGE_CONTACT_ROUTES,
     CHANGE_PERSON,
+    ROLE_CAPABILITIES,
     Role,
     roles_with,
 )
@@ -24,7 +25,9 @@ def test_officers_and_providers_keep_the_contact_details_current():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("capability", [CHANGE_PERSON, CHANGE_CONTACT_ROUTES])
-def test_the_person_change_capabilities_are_declared_permissions(capability):
+@pytest.mark.parametrize("capability", sorted(set().union(*ROLE_CAPABILITIES.values())))
+def test_every_capability_a_role_gives_is_a_declared_permission(capability):
+    """Each is a Permission row (a model's Meta declares it), so it has a name in the admin
+    and a role's capability cannot be a misspelling that no check ever asks for."""
     app_label, codename = capability.split(".")
     assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists()

@@ -82,3 +82,24 @@ def test_a_405_lists_head_in_allow_beside_get(db, path, allowed):
     assert refused.status_code == 405
     assert refused["Allow"] == allowed
     assert refused.json()["extra"] == {"allowed": allowed.split(", ")}
+
+
+def test_a_head_refused_with_405_has_the_refusals_headers_and_no_body(world):
+    """A HEAD at an address that takes only POST: the 405 Pont writes (JSON on the API, a page
+    elsewhere) with its headers, Content-Length its body's length. The body itself is dropped
+    by the server (gunicorn and Django's own handlers do, for any HEAD; checked against
+    gunicorn on 2026-12-01), as the test client drops it here."""
+    referral = referral_in(world, "requested")
+    api_address = f"/api/v1/referrals/{referral.pk}/contact-attempts"
+    refused = ((api_address, "application/json"), ("/accounts/sign-out", "text/html"))
+    for path, content_type in refused:
+        get = Client().get(path)
+        head = Client().head(path)
+        assert get.status_code == head.status_code == 405, path
+        assert get.content, path
+        assert head.content == b"", path
+        # The API's refusal names the method it was asked with ("does not take HEAD").
+        said_to_head = get.content.replace(b"take GET", b"take HEAD")
+        assert head["Content-Length"] == str(len(said_to_head)), path
+        assert head["Allow"] == get["Allow"] == "POST", path
+        assert head["Content-Type"].startswith(content_type), path

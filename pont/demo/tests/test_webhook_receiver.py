@@ -130,3 +130,116 @@ def test_the_receiver_is_refused_where_demo_tools_are_off(settings):
     settings.PONT_DEMO_TOOLS = False
     with pytest.raises(CommandError, match="disabled in this deployment"):
         call_command("demo-webhook-receiver", "--secret", SECRET, stdout=io.StringIO())
+
+
+class _NotListening:
+    """Stands for the HTTP server: keeps the handler it was given and stops at once (Ctrl-C)."""
+
+    made: list = []
+
+    def __init__(self, address, handler):
+        self.address, self.handler = address, handler
+        _NotListening.made.append(self)
+
+    def serve_forever(self):
+        raise KeyboardInterrupt
+
+    def server_close(self):
+        pass
+
+
+@pytest.fixture
+def not_listening(monkeypatch):
+    _NotListening.made = []
+    monkeypatch.setattr(receiver, "HTTPServer", _NotListening)
+    return _NotListening.made
+
+
+def _run(*args, **environ):
+    out = io.StringIO()
+    call_command("demo-webhook-receiver", *args, stdout=out)
+    return out.getvalue()
+
+
+def _checks_with(made, secret):
+    """Whether the handler the command made answers 200 to a delivery signed with `secret`
+    (served for real here, on a free port, for one request)."""
+    (server,) = made[-1:]
+    serving = ThreadingHTTPServer(("127.0.0.1", 0), server.handler)
+    thread = threading.Thread(target=serving.handle_request, daemon=True)
+    thread.start()
+    header = outbox.sign(secret, int(time.time()), BODY)
+    url = f"http://127.0.0.1:{serving.server_address[1]}/events"
+    answered = httpx.post(url, content=BODY, headers={"Pont-Signature": header})
+    thread.join(5)
+    serving.server_close()
+    return answered.status_code == 200
+
+
+def test_a_secret_given_is_the_one_checked_with_on_the_port_given(db, not_listening):
+    printed = _run("--secret", SECRET, "--port", "8123")
+    assert _checks_with(not_listening, SECRET)
+    assert not _checks_with(not_listening, "whsec_another_endpoints")
+    assert not_listening[0].address == ("127.0.0.1", 8123)
+    assert "http://127.0.0.1:8123/" in printed
+    assert not WebhookEndpoint.objects.exists()  # nothing registered on the user's behalf
+
+
+def test_the_secret_is_read_from_the_environment_when_not_given(db, not_listening, monkeypatch):
+    monkeypatch.setenv(receiver.SECRET_ENV, f"  {SECRET}\n")  # pasted with spaces around it
+    _run()
+    assert _checks_with(not_listening, SECRET)
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("given", ["the_endpoints_own", "Bearer whsec_x", "pont_live_abc"])
+def test_a_value_that_is_not_a_signing_secret_is_refused_in_words(db, not_listening, given):
+    with pytest.raises(CommandError, match="not an endpoint's signing secret"):
+        _run("--secret", given)
+    assert not_listening == []
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "-1"])
+def test_a_port_out_of_range_is_refused_naming_it(db, not_listening, port):
+    with pytest.raises(CommandError, match=f"--port must be .* not {port}"):
+        _run("--secret", SECRET, "--port", port)
+
+
+def test_a_port_already_in_use_is_said_not_a_traceback(db):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(CommandError, match=f"Cannot listen on port {port}"):
+            _run("--secret", SECRET, "--port", str(port))
+    finally:
+        taken.close()
+
+
+def test_without_a_secret_it_registers_once_as_the_demo_providers_endpoint(world, not_listening):
+    from pont.accounts.models import Organisation
+
+    world.provider_a.slug = "ddas"
+    world.provider_a.save(update_fields=["slug"])
+    manager = world.users[PROV_A_MGR]
+    manager.username = "providermgr"
+    manager.save(update_fields=["username"])
+    first = _run("--port", "8124")
+    (endpoint,) = WebhookEndpoint.objects.all()
+    assert endpoint.organisation == Organisation.objects.get(slug="ddas")
+    assert endpoint.url == "http://127.0.0.1:8124/events"
+    assert endpoint.secret.startswith(receiver.SECRET_PREFIX)
+    assert endpoint.secret in first  # shown, so a user can check by hand (demo only)
+    assert _checks_with(not_listening, endpoint.secret)
+    _run("--port", "8124")  # again: the same endpoint, not a second
+    assert WebhookEndpoint.objects.get() == endpoint
+    assert _checks_with(not_listening, endpoint.secret)
+    assert not _checks_with(not_listening, SECRET)
+
+
+def test_without_a_secret_or_the_demo_data_it_says_to_load_it(db, not_listening):
+    with pytest.raises(CommandError, match="Load the demo data first"):
+        _run()

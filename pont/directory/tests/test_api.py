@@ -215,3 +215,24 @@ def test_head_answers_as_get_with_its_headers_and_no_body(directory):
         assert head.content == b""
         assert head["Content-Type"] == get["Content-Type"]
         assert head["Content-Length"] == str(len(get.content)), path
+
+
+@pytest.mark.parametrize(
+    "modified_after",
+    [
+        "2026-11-27T10:00:00 01:00",  # a raw + in the query string, decoded as a space
+        "2026-11-27",  # a date alone
+        "1700000000",  # Unix time
+    ],
+)
+def test_an_unreadable_modified_after_is_refused_naming_it_and_the_cure(db, modified_after):
+    from pont.directory.schemas import MODIFIED_AFTER_NOT_A_DATE_TIME
+
+    refused = Client().get(LIST, {"modified_after": modified_after})
+    assert refused.status_code == 422
+    assert refused.json()["extra"] == {
+        "fields": {"modified_after": [str(MODIFIED_AFTER_NOT_A_DATE_TIME)]}
+    }
+    assert "%2B" in str(MODIFIED_AFTER_NOT_A_DATE_TIME)
+    sent_right = Client().get(LIST, {"modified_after": "2026-11-27T10:00:00+01:00"})
+    assert sent_right.status_code == 200

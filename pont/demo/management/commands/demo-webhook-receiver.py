@@ -24,6 +24,7 @@ from pont.accounts.otp import demo_tools_enabled
 from pont.referrals.models import WebhookEndpoint
 
 SECRET_ENV = "PONT_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 - how every endpoint's secret begins, not a secret
 TOLERANCE_SECONDS = 300
 VALID = "valid"
 
@@ -112,7 +113,14 @@ class Command(BaseCommand):
         if not demo_tools_enabled():
             raise CommandError("demo-webhook-receiver is disabled in this deployment.")
         port = options["port"]
-        secret = options["secret"] or os.environ.get(SECRET_ENV, "")
+        if not 1 <= port <= 65535:
+            raise CommandError(f"--port must be a port number from 1 to 65535, not {port}.")
+        secret = (options["secret"] or os.environ.get(SECRET_ENV, "")).strip()
+        if secret and not secret.startswith(SECRET_PREFIX):
+            raise CommandError(
+                f"That is not an endpoint's signing secret: Pont's begin {SECRET_PREFIX} "
+                "(shown once when the endpoint was added, on the Webhooks page)."
+            )
         if secret:
             self.stdout.write(
                 f"Receiving webhooks at http://127.0.0.1:{port}/ (any path; Ctrl-C to stop)."
@@ -125,7 +133,12 @@ class Command(BaseCommand):
         else:
             secret = self._registered_secret(options["organisation"], port)
         self.stdout.write("Accept, update or send a referral to this provider in Pont.")
-        server = HTTPServer(("127.0.0.1", port), delivery_handler(secret, self.stdout))
+        try:
+            server = HTTPServer(("127.0.0.1", port), delivery_handler(secret, self.stdout))
+        except OSError as error:
+            raise CommandError(
+                f"Cannot listen on port {port} ({error.strerror}): choose another with --port."
+            ) from None
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -147,7 +160,7 @@ class Command(BaseCommand):
             endpoint = WebhookEndpoint.objects.create(
                 organisation=organisation,
                 url=url,
-                secret=f"whsec_{secrets.token_urlsafe(32)}",
+                secret=f"{SECRET_PREFIX}{secrets.token_urlsafe(32)}",
                 created_by=manager,
             )
         self.stdout.write(
