@@ -12,6 +12,8 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pont.core.numbers import whole_number
+
 from .models import User
 
 DEVICE_NAME = "Authenticator app"
@@ -56,7 +58,7 @@ def verify_enrolment(user: User, key_hex: str, token: str) -> TOTPDevice | None:
     half-finished enrolment leaves no device behind.
     """
     token = (token or "").replace(" ", "")
-    if not (token.isdigit() and len(token) == 6):
+    if not (len(token) == 6 and whole_number(token) is not None):
         return None
     totp = _totp(key_hex)
     if not totp.verify(int(token), tolerance=1):
@@ -72,7 +74,7 @@ def verify_enrolment(user: User, key_hex: str, token: str) -> TOTPDevice | None:
 def verify_sign_in(user: User, device: TOTPDevice, token: str) -> bool:
     """Check a code against the user's device: throttled, and each code works once."""
     token = (token or "").replace(" ", "")
-    if not (token.isdigit() and len(token) == 6):
+    if not (len(token) == 6 and whole_number(token) is not None):
         # Count malformed codes as failures too, so guessing is throttled either way.
         device.throttle_increment(commit=True)
         return False

@@ -38,7 +38,9 @@ security_log = logging.getLogger("pont.security")
 
 def _safe_next(request: HttpRequest, fallback: str = "core:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: "NaN" or "a:b" is not an address, and redirect() would take
+    # it for the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

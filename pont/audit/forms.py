@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField
+from pont.core.numbers import whole_number
 
 from .models import AuditEvent
 from .selectors import AuditSearch
@@ -33,9 +34,10 @@ class AuditSearchForm(forms.Form):
         value = (self.cleaned_data.get("person") or "").strip().upper().removeprefix("P")
         if not value:
             return None
-        if not value.isdigit():
+        number = whole_number(value)
+        if number is None:
             raise forms.ValidationError(_("Enter a Pont reference like P000123."))
-        return int(value)
+        return number
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -14,6 +14,9 @@ STALE_VERSION = _(
     "Your changes have not been saved: reload the page to see the latest version."
 )
 
+# The highest version a row can reach: a signed 64-bit column's largest value.
+MAX_VERSION = 2**63 - 1
+
 
 def update_if_version(
     instance: models.Model, *, expected_version: int, fields: dict[str, Any]
@@ -24,6 +27,10 @@ def update_if_version(
     row matches and ConflictError is raised, so no update is ever lost.
     """
     model = type(instance)
+    if not 0 <= expected_version <= MAX_VERSION:
+        # No row has it (a tampered form's 99999999999999999999 is past what the database
+        # compares with a column): stale, said as any other, not an overflow.
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
     fields = dict(fields)
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
         # QuerySet.update() skips auto_now, so stamp the change here.

@@ -35,6 +35,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from pont.core.numbers import whole_number
+
 from .models import (
     County,
     DirectoryOrganization,
@@ -191,7 +193,7 @@ def _compact(values: dict[str, Any], required: Iterable[str] = ()) -> dict[str, 
 
 
 def _phone(phone: Phone, **owner: str) -> dict[str, Any]:
-    extension = int(phone.extension) if phone.extension.isdigit() else None
+    extension = whole_number(phone.extension)
     return _compact(
         {
             "id": str(phone.pk),

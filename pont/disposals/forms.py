@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, radio_field, yes_no_field
+from pont.core.numbers import whole_number
 
 from .models import Disposal, DisposalCondition
 
@@ -82,7 +83,7 @@ class DecisionForm(forms.Form):
         details = data["offence_details"] or ""
         area = data["area"]
         return {
-            "area_id": int(area) if area and str(area).isdigit() else 0,
+            "area_id": whole_number(area) or 0,
             "offences": [(code, details) for code in data["offences"]],
             "offence_date": data["offence_date"],
             "admission": bool(data["admission"]),
@@ -151,7 +152,8 @@ class ConditionForm(forms.Form):
             raise forms.ValidationError(
                 _("Enter the amount in pounds, like 45 or 45.50.")
             ) from None
-        if pounds <= 0 or pounds > 100000 or pounds.as_tuple().exponent < -2:  # type: ignore[operator]
+        exponent = pounds.as_tuple().exponent  # a letter for NaN and Infinity, else a number
+        if not isinstance(exponent, int) or exponent < -2 or not 0 < pounds <= 100000:
             raise forms.ValidationError(_("Enter the amount in pounds, like 45 or 45.50."))
         return int(pounds * 100)
 

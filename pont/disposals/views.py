@@ -21,6 +21,7 @@ from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
+from pont.core.numbers import whole_number
 from pont.directory.selectors import service_search
 from pont.people.selectors import person_get_for_user
 from pont.referrals.models import Referral
@@ -201,7 +202,8 @@ def _recommended_label(code: str) -> str:
 def disposal_create(request: AuthenticatedRequest) -> HttpResponse:
     """The facts, Pont's recommendation with its reasons, then the officer's decision."""
     raw = request.GET.get("person") or request.POST.get("person") or ""
-    person = person_get_for_user(user=request.user, person_id=int(raw)) if raw.isdigit() else None
+    number = whole_number(raw)
+    person = None if number is None else person_get_for_user(user=request.user, person_id=number)
     if person is None:
         if raw:
             raise Http404

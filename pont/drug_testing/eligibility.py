@@ -30,6 +30,7 @@ respect of a specified Class A drug".
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from django_stubs_ext import StrOrPromise
 
 ARREST = "arrest"
@@ -93,7 +94,8 @@ class Condition:
     citation: str
 
     def as_record(self) -> dict[str, object]:
-        """For keeping with the test record (JSON): the wording of the day, in English."""
+        """For keeping with the test record (JSON): the wording of the day, in the language
+        active (`Eligibility.as_record` keeps it in each of Pont's languages)."""
         return {
             "code": self.code,
             "met": self.met,
@@ -105,6 +107,9 @@ class Condition:
 @dataclass(frozen=True)
 class Eligibility:
     conditions: tuple[Condition, ...] = field(default_factory=tuple)
+    # What they were assessed from, so the record can be written in each language.
+    facts: Facts | None = field(default=None, compare=False)
+    rules: Rules | None = field(default=None, compare=False)
 
     @property
     def allowed(self) -> bool:
@@ -115,7 +120,25 @@ class Eligibility:
         return [c for c in self.conditions if not c.met]
 
     def as_record(self) -> list[dict[str, object]]:
-        return [c.as_record() for c in self.conditions]
+        """The conditions as kept with the test record: `explanation` in English, the wording
+        of the day whatever language the officer used, and `explanation_cy` in Welsh, so each
+        reader sees it in theirs (the explanations carry the case's values, an age or an
+        offence, so they are kept as written, not looked up again)."""
+        if self.facts is None or self.rules is None:  # made by hand, not by assess()
+            return [c.as_record() for c in self.conditions]
+        with override("en"):  # each made into text while its language is the one active
+            english = [c.as_record() for c in assess(self.facts, self.rules).conditions]
+        with override("cy"):
+            welsh = [str(c.explanation) for c in assess(self.facts, self.rules).conditions]
+        return [{**c, "explanation_cy": cy} for c, cy in zip(english, welsh, strict=True)]
+
+
+def explanation_in(condition: dict[str, object], language: str) -> tuple[object, str]:
+    """A kept condition's explanation in the reader's language if it was kept in it (tests
+    recorded before the Welsh was kept have English only), and the language it is in."""
+    if language == "cy" and condition.get("explanation_cy"):
+        return condition["explanation_cy"], "cy"
+    return condition.get("explanation", ""), "en"
 
 
 def _offence_basis(facts: Facts) -> Condition:
@@ -282,4 +305,4 @@ def assess(facts: Facts, rules: Rules) -> Eligibility:
     adult = _appropriate_adult(facts, rules)
     if adult is not None:
         conditions.append(adult)
-    return Eligibility(tuple(conditions))
+    return Eligibility(tuple(conditions), facts=facts, rules=rules)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,11 +18,13 @@ from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error
+from pont.core.numbers import whole_number
 from pont.people.selectors import person_get_for_user
 from pont.people.services import DuplicateSuspected, people_shown
 from pont.referrals.services import ContactDetailsIncomplete
 
 from . import selectors, services
+from .eligibility import explanation_in
 from .forms import (
     BreachDecisionForm,
     ConfirmationForm,
@@ -40,7 +43,8 @@ RECENT = 50
 
 def _version(request: HttpRequest) -> int:
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else -1
+    number = whole_number(value)
+    return -1 if number is None else number
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -194,8 +198,15 @@ def _test_or_404(request: AuthenticatedRequest, test_id: Any) -> DrugTest:
 def _detail_context(request: AuthenticatedRequest, test: DrugTest, **forms: Any) -> dict[str, Any]:
     assessment = RequiredAssessment.objects.filter(test=test).first()
     appointment = assessment.initial_appointment if assessment else None
+    language = get_language()
     context: dict[str, Any] = {
         "test": test,
+        # Why the law allowed it, in the reader's language where it was kept in it.
+        "eligibility": [
+            {**c, "text": text, "lang": lang}
+            for c in test.eligibility
+            for text, lang in [explanation_in(c, language)]
+        ],
         "results": test.results.select_related("substance"),
         "assessment": assessment,
         "notices": assessment.notices.all() if assessment else [],

@@ -25,6 +25,7 @@ from pont.core import rows
 from pont.core.api import api_status
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError
+from pont.core.numbers import whole_number
 
 from .models import IdempotencyRecord
 
@@ -39,10 +40,6 @@ KEY_REUSED = _("This Idempotency-Key was already used for a different request.")
 KEY_IN_FLIGHT = _("A request with this Idempotency-Key is still being processed.")
 
 
-# The most digits a version has (a 64-bit integer has 19; 18 keeps within it).
-_VERSION_DIGITS = 18
-
-
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -54,11 +51,12 @@ def expected_version(request: HttpRequest) -> int:
         raise ApplicationError(str(IF_MATCH_MISSING), {"header": "If-Match"}, status=428)
     value = header.removeprefix("W/").strip().strip('"')
     # Only ASCII digits ("²" is a digit to str.isdigit, not to int), and no more than a
-    # version can have (a 5,000-digit number is past what int() reads): any other value
-    # names no version the referral has, so it is stale.
-    if not (value.isascii() and value.isdigit()) or len(value) > _VERSION_DIGITS:
+    # version can have (a 5,000-digit number is past what int() reads; whole_number): any
+    # other value names no version the referral has, so it is stale.
+    version = whole_number(value)
+    if version is None:
         raise ApplicationError(str(IF_MATCH_STALE), {"header": "If-Match"}, status=412)
-    return int(value)
+    return version
 
 
 def _fingerprint(request: HttpRequest) -> str:

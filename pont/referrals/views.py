@@ -33,6 +33,7 @@ from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
+from pont.core.numbers import whole_number
 from pont.core.shown_once import keep_to_show_once, take_to_show
 from pont.core.templatetags.govuk import field_anchor
 from pont.people.selectors import contact_routes_of, person_get_for_user
@@ -170,10 +171,9 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
 def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     """Start a referral for a person (from their record): service, reason, legal basis."""
     person_id = request.GET.get("person") or request.POST.get("person") or ""
+    number = whole_number(person_id)
     person = (
-        person_get_for_user(user=request.user, person_id=int(person_id))
-        if person_id.isdigit()
-        else None
+        person_get_for_user(user=request.user, person_id=number) if number is not None else None
     )
     if person is None:
         raise Http404
@@ -478,7 +478,7 @@ def _act(
 
 def _version(request: HttpRequest) -> int | None:
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 class _NoFields:

@@ -153,7 +153,8 @@ def _coordinate(value: Any, bounds: tuple[Decimal, Decimal]) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     low, high = bounds
-    return number if low <= number <= high else None
+    # A NaN is no place, and comparing one raises: refused like a place out of bounds.
+    return number if number.is_finite() and low <= number <= high else None
 
 
 def _registration(value: str) -> str:

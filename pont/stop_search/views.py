@@ -26,6 +26,7 @@ from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.core.forms import apply_application_error
+from pont.core.numbers import whole_number
 from pont.people.selectors import person_get_for_user, person_search
 from pont.people.services import people_shown
 from pont.referrals.models import Referral
@@ -130,7 +131,8 @@ def _chosen_person(request: AuthenticatedRequest) -> Any:
     raw = request.GET.get("person") or request.POST.get("person") or ""
     if not raw:
         return None
-    person = person_get_for_user(user=request.user, person_id=int(raw)) if raw.isdigit() else None
+    number = whole_number(raw)
+    person = None if number is None else person_get_for_user(user=request.user, person_id=number)
     if person is None:
         raise Http404
     return person

@@ -181,6 +181,72 @@ def collect_scenes() -> list[Scene]:
     return scenes
 
 
+def policy_scene(world: Any, rule: Rule) -> dict[str, Any]:
+    """The objects that a rule's URL arguments refer to, and the partner API keys: the
+    common ones, and those of the modules' own scenes (SCENE) that the rule needs."""
+    from datetime import date
+
+    from pont.accounts import services as accounts
+    from pont.directory import services as directory
+    from pont.people import services as people
+    from pont.referrals.models import WebhookEndpoint
+
+    from .referrals import referral_in
+
+    custody = world.users["custody"]
+    person = people.person_create(
+        actor=custody,
+        given_name="Policy",
+        family_name="Subject",
+        date_of_birth=date(1990, 5, 17),
+        gender="female",
+        confirmed_new=True,
+    )
+    route = people.contact_route_add(
+        actor=custody,
+        person_id=person.pk,
+        kind="phone",
+        use="mobile",
+        values={"phone": "07812 345678"},
+    )
+    sysadmin = world.users[SYSADMIN]
+    scopes = ["referrals:read", "referrals:write"]
+    client_a, key_a = accounts.api_client_create(
+        actor=sysadmin, organisation=world.provider_a, name="A", scopes=scopes
+    )
+    _client_b, key_b = accounts.api_client_create(
+        actor=sysadmin, organisation=world.provider_b, name="B", scopes=scopes
+    )
+    referral = referral_in(world, "requested")
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=world.provider_a,
+        url="http://127.0.0.1:9/hook",
+        secret="s",  # noqa: S106 - a test endpoint's, never used to sign
+        created_by=world.users["prov_a_mgr"],
+    )
+    service = directory.service_create(
+        actor=None,
+        organization=directory.directory_organization_create(actor=None, name="Policy services"),
+        name="Policy service",
+        needs=["drugs"],
+        counties=["powys"],
+    )
+    scene = {
+        "service": service,
+        "referral": referral,
+        "endpoint": endpoint,
+        "person": person,
+        "route": route,
+        "managed_user": world.users["frontline"],
+        "client_a": client_a,
+        "keys": {API_A: key_a, API_B: key_b},
+    }
+    for extra in collect_scenes():
+        if extra.provides & set(rule.kwargs.values()):
+            scene.update(extra.build(world))
+    return scene
+
+
 def url_names() -> list[str]:
     """Return the name of every URL pattern, namespaced ("people:detail")."""
     names: list[str] = []

@@ -89,11 +89,12 @@ def test_a_wrong_code_is_refused_and_then_even_the_right_code_must_wait(officer)
     assert client.get("/people/").status_code == 302
 
 
-def test_a_malformed_code_counts_as_a_failure(officer):
+@pytest.mark.parametrize("token", ["12ab", "²²²²²²", "١٢٣٤٥٦"])  # digits to isdigit(), not codes
+def test_a_malformed_code_counts_as_a_failure(officer, token):
     user, device = officer
     client = Client(enforce_csrf_checks=True)
     _password(client, user.username)
-    response = post_form(client, CODE, {"token": "12ab"})
+    response = post_form(client, CODE, {"token": token})
     assert "The code is not right" in response.content.decode()
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
@@ -177,6 +178,18 @@ def test_sign_in_refuses_to_redirect_to_another_site(officer):
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["NaN", "2026-02-30T25:61", "-1", "people:list"])
+def test_a_next_that_is_not_a_path_goes_home_not_to_a_view_of_that_name(officer, target):
+    """redirect() takes "a:b" or "NaN" for the name of a view (a 500 when there is none)."""
+    user, device = officer
+    client = Client(enforce_csrf_checks=True)
+    _password(client, user.username)
+    response = post_form(client, CODE, {"token": _code(device.key), "next": target})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    again = client.get(reverse("accounts:login"), {"next": target})
+    assert (again.status_code, again["Location"]) == (302, "/")
 
 
 def test_the_session_key_changes_when_the_second_factor_is_given(officer):

@@ -6,7 +6,6 @@ Every request is sent with CSRF enforced and a valid token, so what is
 measured is authorisation, not a missing token.
 """
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,11 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from pont.accounts import services as accounts
-from pont.directory import services as directory
-from pont.people import services as people
-from pont.referrals.models import WebhookEndpoint
-from pont.testing.personas import ANON, SYSADMIN, UNVERIFIED, World, sign_in
+from pont.testing.personas import ANON, UNVERIFIED, World, sign_in
 from pont.testing.policy import (
     API_A,
     API_B,
@@ -32,13 +27,11 @@ from pont.testing.policy import (
     REDIRECT,
     Rule,
     collect_rules,
-    collect_scenes,
+    policy_scene,
     url_names,
 )
-from pont.testing.referrals import referral_in
 
 RULES = collect_rules()
-SCENES = collect_scenes()
 
 
 def test_every_url_pattern_has_exactly_one_policy_rule():
@@ -63,58 +56,6 @@ def test_every_rule_covers_every_method_and_persona():
     assert not gaps, f"Policy cells with no expectation: {gaps[:20]} ..."
 
 
-def _scene(world: World) -> dict[str, Any]:
-    """The objects that URL arguments refer to, and the partner API keys."""
-    custody = world.users["custody"]
-    person = people.person_create(
-        actor=custody,
-        given_name="Policy",
-        family_name="Subject",
-        date_of_birth=date(1990, 5, 17),
-        gender="female",
-        confirmed_new=True,
-    )
-    route = people.contact_route_add(
-        actor=custody,
-        person_id=person.pk,
-        kind="phone",
-        use="mobile",
-        values={"phone": "07812 345678"},
-    )
-    sysadmin = world.users[SYSADMIN]
-    scopes = ["referrals:read", "referrals:write"]
-    client_a, key_a = accounts.api_client_create(
-        actor=sysadmin, organisation=world.provider_a, name="A", scopes=scopes
-    )
-    _client_b, key_b = accounts.api_client_create(
-        actor=sysadmin, organisation=world.provider_b, name="B", scopes=scopes
-    )
-    referral = referral_in(world, "requested")
-    endpoint = WebhookEndpoint.objects.create(
-        organisation=world.provider_a,
-        url="http://127.0.0.1:9/hook",
-        secret="s",
-        created_by=world.users["prov_a_mgr"],
-    )
-    service = directory.service_create(
-        actor=None,
-        organization=directory.directory_organization_create(actor=None, name="Policy services"),
-        name="Policy service",
-        needs=["drugs"],
-        counties=["powys"],
-    )
-    return {
-        "service": service,
-        "referral": referral,
-        "endpoint": endpoint,
-        "person": person,
-        "route": route,
-        "managed_user": world.users["frontline"],
-        "client_a": client_a,
-        "keys": {API_A: key_a, API_B: key_b},
-    }
-
-
 def _check(expected: Any, response: Any) -> bool:
     location = response.get("Location", "")
     login, otp = reverse("accounts:login"), reverse("accounts:otp_verify")
@@ -129,10 +70,7 @@ def _check(expected: Any, response: Any) -> bool:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world: World):
-    scene = _scene(world)
-    for extra in SCENES:
-        if extra.provides & set(rule.kwargs.values()):
-            scene.update(extra.build(world))
+    scene = policy_scene(world, rule)
     url = reverse(rule.name, kwargs={arg: scene[ref].pk for arg, ref in rule.kwargs.items()})
     data = rule.data(scene) if rule.data else {}
     csrf = get_random_string(32)

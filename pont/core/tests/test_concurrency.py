@@ -56,6 +56,14 @@ def test_successive_updates_each_bump_the_version(person):
     assert (stored.given_name, stored.family_name, stored.version) == ("Rhŷs", "Owens", 3)
 
 
+@pytest.mark.parametrize("version", [-1, 2**63, 10**26])
+def test_a_version_no_row_can_have_is_stale_not_an_overflow(person, version):
+    with pytest.raises(ConflictError) as refused:
+        update_if_version(person, expected_version=version, fields={"given_name": "Rhŷs"})
+    assert refused.value.message == str(STALE_VERSION)
+    assert Person.objects.get(pk=person.pk).version == 1
+
+
 def test_an_update_from_a_stale_version_is_refused_and_changes_nothing(person):
     # Someone else saves first, from the same version 1.
     update_if_version(

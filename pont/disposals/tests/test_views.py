@@ -245,3 +245,12 @@ def test_a_persons_record_lists_their_disposals_for_the_force_only(world, as_per
     force, area = other_force()
     outsider = signed_in(Client(), officer(world, "gwent", organisation=area))
     assert outsider.get(record).status_code == 404
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-0", "1e400"])
+def test_an_amount_that_is_not_money_is_refused_at_the_amount(amount):
+    from pont.disposals.forms import ConditionForm
+
+    form = ConditionForm({"amount": amount, "version": "1"}, condition_types=[], services=[])
+    assert not form.is_valid()
+    assert form.errors["amount"] == ["Enter the amount in pounds, like 45 or 45.50."]

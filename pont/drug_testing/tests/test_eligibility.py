@@ -187,4 +187,8 @@ def test_the_record_kept_with_a_test_is_plain_json():
             "of a specified Class A drug caused or contributed to the offence."
         ),
         "citation": "PACE 1984 s.63B(1A)(b)",
+        "explanation_cy": (
+            "Wedi'i awdurdodi gan swyddog o reng arolygydd o leiaf, sy'n amau bod camddefnyddio "
+            "cyffur Dosbarth A penodedig wedi achosi'r drosedd neu wedi cyfrannu ati."
+        ),
     }

@@ -515,3 +515,23 @@ def test_the_required_assessments_referral_gives_its_reason_in_english_and_welsh
     # The officer's own words, when given, are kept as written.
     other = imposed_assessment(world, test=positive_test(world), reason="Asked for help")
     assert other.referral.reason == "Asked for help"
+
+
+def test_why_the_law_allowed_it_is_kept_in_english_and_welsh_whatever_the_officers_language(
+    world,
+):
+    from django.utils.translation import override
+
+    with override("cy"):  # an officer who uses Pont in Welsh
+        test = positive_test(world)
+    kept = {c["code"]: c for c in test.eligibility}
+    assert kept["arrest_condition"]["explanation"] == "Arrested for an offence and not yet charged."
+    assert kept["arrest_condition"]["explanation_cy"] not in (
+        "",
+        kept["arrest_condition"]["explanation"],
+    )
+    # The case's own values are in both: the age on the day, the offence.
+    age = str(test.age_on_day)
+    assert kept["age"]["explanation"].startswith(f"Aged {age}")
+    assert age in kept["age"]["explanation_cy"]
+    assert kept["age"]["explanation_cy"] != kept["age"]["explanation"]

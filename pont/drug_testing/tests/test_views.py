@@ -207,3 +207,27 @@ def test_a_persons_record_lists_their_drug_tests_for_the_police_who_read_tests_o
     assert officer.status_code == 200
     assert test.custody_record_number not in officer.content.decode()
     assert as_persona(PROV_B).get(record).status_code == 404
+
+
+def test_why_the_law_allowed_the_test_is_shown_in_the_readers_language(world, as_persona):
+    from django.conf import settings
+    from django.utils.html import escape
+
+    test = positive_test(world)
+    url = f"/custody/drug-tests/{test.pk}"
+    english = as_persona(CUSTODY).get(url).content.decode()
+    assert "Arrested for an offence and not yet charged." in english
+    welsh_reader = as_persona(CUSTODY)
+    welsh_reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    welsh = welsh_reader.get(url).content.decode()
+    kept = next(c for c in test.eligibility if c["code"] == "arrest_condition")
+    assert escape(kept["explanation_cy"]) in welsh
+    assert "Arrested for an offence" not in welsh
+    # A test kept before the Welsh was: its English, marked as English for a screen reader.
+    DrugTest.objects.filter(pk=test.pk).update(
+        eligibility=[
+            {k: v for k, v in c.items() if k != "explanation_cy"} for c in test.eligibility
+        ]
+    )
+    older = welsh_reader.get(url).content.decode()
+    assert '<span lang="en">Arrested for an offence and not yet charged.</span>' in older

@@ -185,6 +185,16 @@ def test_reversed_coordinates_are_refused_as_outside_the_united_kingdom(world, c
     }
 
 
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_a_coordinate_that_is_not_a_number_is_refused_naming_it(world, codes, value):
+    with pytest.raises(ApplicationError) as excinfo:
+        services.search_record(**search_values(world, latitude=value, longitude=value))
+    assert excinfo.value.extra["fields"] == {
+        "latitude": [str(services.LATITUDE_RANGE)],
+        "longitude": [str(services.LONGITUDE_RANGE)],
+    }
+
+
 def test_the_area_must_be_one_of_the_officers_own_force(world, codes):
     _force, newport = other_force()
     for area in (newport, world.llanelli, world.force):  # another force's; a suite; the force

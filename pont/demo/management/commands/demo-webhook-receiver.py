@@ -34,7 +34,7 @@ VALID = "valid"
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
     parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
     timestamp, signature = parts.get("t", ""), parts.get("v1", "")
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         return False  # a malformed header is a failed check, not an error
     expected = hmac.new(
         secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
@@ -50,7 +50,7 @@ def signature_check(secret: str, header: str, body: bytes) -> str:
         return VALID
     parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
     timestamp = parts.get("t", "")
-    if not timestamp.isdigit() or not parts.get("v1"):
+    if not (timestamp.isascii() and timestamp.isdigit()) or not parts.get("v1"):
         return "invalid: no Pont-Signature header of the form t=<unix seconds>,v1=<hex>"
     if abs(time.time() - int(timestamp)) >= TOLERANCE_SECONDS:
         return (
