@@ -57,6 +57,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
             "that is easy to remember."
         )
         self.fields["new_password2"].label = _("Confirm new password")
+        self.fields["new_password2"].help_text = _("Type the new password again, exactly.")
         for name, message in (
             ("old_password", _("Enter your current password")),
             ("new_password1", _("Enter a new password")),

@@ -58,9 +58,16 @@ class _Code:
 
 
 def _display(row: ReferenceData, model_field: Any) -> str:
+    """A value as the reference data pages show it: a choice by its label in the reader's
+    language, a list a model spells out itself (`shown_<field>`), other values as stored."""
+    shown = getattr(row, f"shown_{model_field.name}", None)
+    if callable(shown):
+        return str(shown())
     value = getattr(row, model_field.name)
     if reference_field_kind(model_field) == BOOLEAN:
         return _("Yes") if value else _("No")
+    if model_field.choices and value not in (None, ""):
+        return str(dict(model_field.flatchoices).get(value, value))
     return "" if value is None else str(value)
 
 

@@ -85,6 +85,11 @@ class DisposalScheme(ReferenceData):
     def categories(self) -> frozenset[str]:
         return frozenset(c for c in self.condition_categories.split(",") if c)
 
+    def shown_condition_categories(self) -> str:
+        """The categories by their labels, for the reference data pages."""
+        labels = dict(ConditionCategory.choices)
+        return ", ".join(str(labels.get(c, c)) for c in self.condition_categories.split(",") if c)
+
 
 class Offence(ReferenceData):
     """An offence an out-of-court disposal may be considered for, with its adult gravity score."""

@@ -305,6 +305,16 @@ class OfficerTask(TimeStampedModel):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    @property
+    def done_said(self) -> str:
+        """What was done, in the reader's language: a breach decision is kept as its code
+        (tasks done before were kept as the label in the decider's language, shown as kept)."""
+        if self.kind == self.Kind.BREACH_DECISION:
+            labels = dict(BreachCase.Decision.choices)
+            if self.done_note and self.done_note in labels:
+                return str(labels[self.done_note])
+        return self.done_note
+
 
 class RequiredAssessment(TimeStampedModel, VersionedModel):
     """A Required Assessment imposed after a positive test (Drugs Act 2005 ss.9-10)."""

@@ -1083,7 +1083,7 @@ def breach_decide(
     )
     OfficerTask.objects.filter(
         test=breach.assessment.test, kind=OfficerTask.Kind.BREACH_DECISION, done_at__isnull=True
-    ).update(done_at=now, done_note=str(breach.get_decision_display()))
+    ).update(done_at=now, done_note=decision)  # the code: shown in the reader's language
     audit.record(
         actor=actor,
         operation=Operation.ALTERATION,

@@ -369,3 +369,20 @@ def test_a_code_with_spaces_and_a_negative_position_are_named_before_anything_is
     assert f'<a href="#id_code">{CODE_INVALID}</a>' in summary
     assert f'<a href="#id_sort_order">{POSITION_INVALID}</a>' in summary
     assert not NeedCategory.objects.filter(label_en="Two").exists()
+
+
+def test_a_choice_is_shown_by_its_label_in_the_readers_language(world, as_persona):
+    """The disposal schemes and condition types (loaded by the migrations) keep codes:
+    "npcc_2017", "rehabilitative,reparative"; the page shows what they mean."""
+    from django.conf import settings
+
+    schemes = _text(as_persona(SYSADMIN).get(_table("disposals.disposalscheme")))
+    assert "Two-tier framework (NPCC, non-statutory)" in schemes
+    assert "npcc_2017" not in schemes
+    assert "Rehabilitative, Reparative" in schemes or "Reparative, Rehabilitative" in schemes
+    assert "rehabilitative,reparative" not in schemes
+    kinds = _text(as_persona(SYSADMIN).get(_table("disposals.conditiontype")))
+    assert " reparative " not in kinds
+    welsh = as_persona(SYSADMIN)
+    welsh.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    assert "Two-tier framework (NPCC" not in _text(welsh.get(_table("disposals.disposalscheme")))

@@ -181,3 +181,36 @@ def test_welsh_dates_spell_july_correctly_over_djangos_catalogue():
     with translation.override("cy"):
         assert date_format(date(2026, 7, 3), "j F Y") == "3 Gorffennaf 2026"
         assert date_format(date(2026, 7, 3), "j E Y") == "3 Gorffennaf 2026"
+
+
+def test_a_password_refused_by_djangos_validators_is_refused_in_welsh():
+    """Django's Welsh catalogue has no words for its password validators (completed in
+    pont/core/welsh_corrections.py); a Welsh reader was told in English."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from pont.accounts.forms import PasswordChangeForm
+    from pont.accounts.models import User
+
+    user = User(username="glyndwr", first_name="Owain", last_name="Glyndwr")
+    with translation.override("cy"):
+        with pytest.raises(ValidationError) as refused:
+            validate_password("12345", user)
+        said = " ".join(refused.value.messages)
+        assert "too short" not in said
+        assert "entirely numeric" not in said
+        assert "12" in said  # the length asked for, in the Welsh sentence
+        with pytest.raises(ValidationError) as common:
+            validate_password("passwordpassword", user)
+        assert "too common" not in " ".join(common.value.messages)
+        form = PasswordChangeForm(
+            user,
+            {
+                "old_password": "x",
+                "new_password1": "Afon-Teifi-yn-llifo-99",
+                "new_password2": "Afon-Teifi-yn-llifo-98",
+            },
+        )
+        form.is_valid()
+        assert "didn’t match" not in str(form.errors)
+        assert "Enter the same password" not in str(form["new_password2"].help_text)

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 
 from pont.accounts import services as accounts
 from pont.accounts.roles import Role
@@ -425,7 +426,12 @@ def test_a_breach_is_decided_with_a_reason_and_then_gets_its_court_result(world)
         reason="No good cause given; second failure this year.",
         expected_version=breach.version,
     )
-    assert OfficerTask.objects.get(kind="breach_decision").done_at is not None
+    task = OfficerTask.objects.get(kind="breach_decision")
+    assert task.done_at is not None
+    assert task.done_note == "charge"  # the code, so each reader sees it in their language
+    with override("cy"):
+        assert task.done_said == "Cyhuddo"
+    assert task.done_said == "Charge"
     breach.refresh_from_db()
     breach = services.breach_court_result_record(
         actor=world.users[INSPECTOR],
@@ -520,8 +526,6 @@ def test_the_required_assessments_referral_gives_its_reason_in_english_and_welsh
 def test_why_the_law_allowed_it_is_kept_in_english_and_welsh_whatever_the_officers_language(
     world,
 ):
-    from django.utils.translation import override
-
     with override("cy"):  # an officer who uses Pont in Welsh
         test = positive_test(world)
     kept = {c["code"]: c for c in test.eligibility}
@@ -535,3 +539,11 @@ def test_why_the_law_allowed_it_is_kept_in_english_and_welsh_whatever_the_office
     assert kept["age"]["explanation"].startswith(f"Aged {age}")
     assert age in kept["age"]["explanation_cy"]
     assert kept["age"]["explanation_cy"] != kept["age"]["explanation"]
+
+
+def test_cocaine_has_its_welsh_name_in_the_reference_data(db):
+    from pont.drug_testing.models import TestedSubstance
+
+    assert set(
+        TestedSubstance.objects.filter(code="cocaine").values_list("label_cy", flat=True)
+    ) == {"Cocên"}

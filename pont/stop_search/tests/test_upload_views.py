@@ -79,6 +79,21 @@ def test_the_analyst_sees_the_upload_and_download_forms_and_a_menu_entry(world, 
     assert f'href="{PAGE}"' in html  # the menu entry
 
 
+def test_the_file_picker_speaks_welsh_to_a_welsh_reader(world, as_persona):
+    """GOV.UK Frontend's file picker writes its own words ("Choose file", "No file chosen")
+    in English unless the page gives them (data-i18n.*)."""
+    from django.conf import settings
+
+    client = as_persona(ANALYST)
+    english = client.get(PAGE).content.decode()
+    assert 'data-i18n.choose-files-button="Choose files"' in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    welsh = client.get(PAGE).content.decode()
+    assert 'data-i18n.choose-files-button="Dewis ffeiliau"' in welsh
+    assert 'data-i18n.no-file-chosen="Dim ffeil wedi\'i dewis"' in welsh
+    assert 'data-i18n.multiple-files-chosen.other="%{count} o ffeiliau' in welsh
+
+
 def test_a_front_line_officer_may_neither_see_nor_upload_nor_download(world, as_persona, kept):
     client = as_persona(FRONTLINE)
     assert client.get(PAGE).status_code == 403
