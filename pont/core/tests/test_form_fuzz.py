@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from pont.testing.personas import UNVERIFIED, World, sign_in
-from pont.testing.policy import LOGIN, NOT_SIGNED_IN, OTP, Rule, collect_rules, policy_scene
+from pont.testing.personas import ANON, UNVERIFIED, World, sign_in
+from pont.testing.policy import API_CLIENTS, LOGIN, OTP, Rule, collect_rules, policy_scene
 
 RULES = collect_rules()
 REFUSED = (LOGIN, OTP, 401, 403, 404, 405)
@@ -65,24 +65,30 @@ def _field_names(html: bytes) -> set[str]:
 
 
 def _allowed(rule: Rule, method: str) -> list[str]:
-    """The signed-in personas the table lets use the URL by this method."""
+    """The personas the table lets use the URL by this method: signed in, or anyone (a
+    public page, the sign-in form), never a partner's API key (the API is fuzzed apart)."""
     return [
         persona
         for persona, expected in rule.expect.get(method, {}).items()
-        if persona not in NOT_SIGNED_IN and persona != UNVERIFIED and expected not in REFUSED
+        if persona not in API_CLIENTS and persona != UNVERIFIED and expected not in REFUSED
     ]
 
 
+def _opens(rule: Rule, persona: str) -> bool:
+    return persona in _allowed(rule, "GET") and rule.expect["GET"][persona] == 200
+
+
 def _hosts(rule: Rule, persona: str) -> list[Rule]:
-    """The pages the persona may open with the objects the rule's URL names: the rule's own
-    page, and the pages that carry its form."""
-    wanted = dict(rule.kwargs)
+    """The pages that carry the rule's forms, as the persona may open them: its own page;
+    for an address that names objects, every page that names the same ones (a referral's
+    page carries accept, reject, close...); for an action with no page and no objects
+    (sign out, the language), every page without objects."""
+    if _opens(rule, persona) and not rule.kwargs:
+        return [rule]
     return [
         other
         for other in RULES
-        if dict(other.kwargs) == wanted
-        and persona in _allowed(other, "GET")
-        and other.expect["GET"][persona] == 200
+        if dict(other.kwargs) == dict(rule.kwargs) and _opens(other, persona)
     ]
 
 
@@ -94,7 +100,8 @@ def _client(cookie: str, csrf: str) -> Client:
     # rule's is listed, not only the first.
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.cookies[settings.CSRF_COOKIE_NAME] = csrf
-    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    if cookie:
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie
     return client
 
 
@@ -106,10 +113,16 @@ def test_every_field_of_every_form_refuses_hostile_values_in_words(rule: Rule, w
     csrf = get_random_string(32)
     server_errors = []
     sent = 0
-    # One persona: the forms are the same for everyone allowed to use them.
-    personas = list(dict.fromkeys(_allowed(rule, "POST") + _allowed(rule, "GET")))[:1]
+    # One persona signed in (the forms are the same for everyone allowed to use them), and
+    # anyone not signed in where they may use it too (the sign-in form, public pages).
+    allowed = list(dict.fromkeys(_allowed(rule, "POST") + _allowed(rule, "GET")))
+    personas = [p for p in allowed if p != ANON][:1] + [p for p in allowed if p == ANON]
     for persona in personas:
-        cookie = sign_in(Client(), world.user(persona)).cookies[settings.SESSION_COOKIE_NAME].value
+        cookie = (
+            ""
+            if persona == ANON
+            else sign_in(Client(), world.user(persona)).cookies[settings.SESSION_COOKIE_NAME].value
+        )
         names: set[str] = set()
         for host in _hosts(rule, persona):
             page = _client(cookie, csrf).get(reverse(host.name, kwargs=kwargs))
