@@ -1,9 +1,9 @@
 """Whole numbers from a request: an id, a version, a form's choice written as digits.
 
 `str.isdigit()` is true of "²" and "٣", which `int()` refuses or reads; and a number of a
-thousand digits is a digit string that no database column stores. Every number Pont reads
-from a request or an import goes through `whole_number`, which takes ASCII digits only, up
-to what a 64-bit column holds.
+thousand digits is a digit string that no database column stores. Where Pont reads a number
+from text itself (not through a form's IntegerField, which has its own bounds), it uses
+`whole_number`, which takes ASCII digits only, up to what a 64-bit column holds.
 """
 
 # A 64-bit integer has 19 digits; 18 keeps every value within it.

@@ -29,8 +29,8 @@ respect of a specified Class A drug".
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 from django_stubs_ext import StrOrPromise
 
 ARREST = "arrest"
@@ -52,8 +52,15 @@ _RANK_CODES = frozenset(code for code, _label in AUTHORISING_RANKS)
 @dataclass(frozen=True)
 class Trigger:
     code: str
-    label: str
+    label_en: str
     class_a_only: bool
+    label_cy: str = ""
+
+    @property
+    def label(self) -> str:
+        """The offence's name in the active language (an explanation is written in each)."""
+        welsh = (get_language() or "en").startswith("cy")
+        return self.label_cy if welsh and self.label_cy else self.label_en
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,12 @@ def trigger_offences_on(day: date | None = None) -> QuerySet[TriggerOffence]:
 def trigger_for(offence: TriggerOffence | None) -> Trigger | None:
     if offence is None:
         return None
-    return Trigger(code=offence.code, label=offence.label, class_a_only=offence.class_a_only)
+    return Trigger(
+        code=offence.code,
+        label_en=offence.label_en,
+        label_cy=offence.label_cy,
+        class_a_only=offence.class_a_only,
+    )
 
 
 def substances_on(day: date | None = None) -> QuerySet[TestedSubstance]:

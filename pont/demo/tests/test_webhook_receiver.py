@@ -158,7 +158,7 @@ def not_listening(monkeypatch):
     return _NotListening.made
 
 
-def _run(*args, **environ):
+def _run(*args):
     out = io.StringIO()
     call_command("demo-webhook-receiver", *args, stdout=out)
     return out.getvalue()

@@ -534,7 +534,11 @@ def test_why_the_law_allowed_it_is_kept_in_english_and_welsh_whatever_the_office
         "",
         kept["arrest_condition"]["explanation"],
     )
-    # The case's own values are in both: the age on the day, the offence.
+    # The case's own values are in both: the age on the day, the offence by its name in each.
+    offence = test.trigger_offence
+    assert kept["trigger_offence"]["explanation"].startswith(f"{offence.label_en} is")
+    assert offence.label_cy in kept["trigger_offence"]["explanation_cy"]
+    assert offence.label_en not in kept["trigger_offence"]["explanation_cy"]
     age = str(test.age_on_day)
     assert kept["age"]["explanation"].startswith(f"Aged {age}")
     assert age in kept["age"]["explanation_cy"]
