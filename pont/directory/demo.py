@@ -421,12 +421,12 @@ def _location(key: str) -> dict[str, Any]:
     }
 
 
-def _welsh(service_id: str, code: str, text: str) -> dict[str, Any]:
+def _welsh(owner_id: str, code: str, text: str, entity: str = "service") -> dict[str, Any]:
     term_id = _id("term", "pont-welsh", code)
     return {
-        "id": _id("attribute", service_id, code),
-        "link_id": service_id,
-        "link_entity": "service",
+        "id": _id("attribute", owner_id, code),
+        "link_id": owner_id,
+        "link_entity": entity,
         "taxonomy_term_id": term_id,
         "taxonomy_term": {
             "id": term_id,
@@ -437,6 +437,21 @@ def _welsh(service_id: str, code: str, text: str) -> dict[str, Any]:
         },
         "value": text,
     }
+
+
+# The Welsh of the demo's phone and opening time notes (HSDS carries one language; Pont the
+# Welsh as a pont-welsh attribute of the phone or schedule).
+NOTES_CY = {
+    "Self-referral and advice": "Hunanatgyfeirio a chyngor",
+    "Late clinic": "Clinig hwyr",
+    "Arrest referral workers": "Gweithwyr atgyfeirio ar ôl arestio",
+    "Housing options": "Opsiynau tai",
+    "Out of hours": "Y tu allan i oriau swyddfa",
+}
+
+
+def _welsh_note(owner_id: str, note: str, entity: str) -> list[dict[str, Any]]:
+    return [_welsh(owner_id, "description", NOTES_CY[note], entity)] if note else []
 
 
 def _need(service_id: str, code: str) -> dict[str, Any]:
@@ -471,19 +486,27 @@ def service_document(entry: dict[str, Any]) -> dict[str, Any]:
         "minimum_age": entry["minimum_age"],
         "organization": _organization(entry["organization"]),
         "phones": [
-            {"id": _id("phone", key, number), "number": number, "description": note}
+            {
+                "id": phone_id,
+                "number": number,
+                "description": note,
+                "attributes": _welsh_note(phone_id, note, "phone"),
+            }
             for number, note in entry["phones"]
+            for phone_id in [_id("phone", key, number)]
         ],
         "schedules": [
             {
-                "id": _id("schedule", key, str(index)),
+                "id": schedule_id,
                 "freq": "WEEKLY",
                 "byday": days,
                 "opens_at": opens,
                 "closes_at": closes,
                 "description": note,
+                "attributes": _welsh_note(schedule_id, note, "schedule"),
             }
             for index, (days, opens, closes, note) in enumerate(entry["schedules"])
+            for schedule_id in [_id("schedule", key, str(index))]
         ],
         "service_areas": [{"id": _id("area", key, area), "name": area} for area in entry["areas"]],
         "languages": [

@@ -201,9 +201,28 @@ def _phone(phone: Phone, **owner: str) -> dict[str, Any]:
             "number": phone.number,
             "extension": extension,
             "description": phone.description,
+            "attributes": _welsh_description(phone, "phone"),
         },
         required=("id", "number"),
     )
+
+
+def _welsh_description(owner: Phone | Schedule, entity: str) -> list[dict[str, Any]]:
+    """A phone's or schedule's Welsh description, as the service's Welsh texts are carried:
+    a pont-welsh attribute (HSDS has one language)."""
+    if not owner.description_cy:
+        return []
+    term_name = WELSH_TEXTS["description"][1]
+    return [
+        _attribute(
+            owner,
+            WELSH_TAXONOMY,
+            "description",
+            term_name,
+            entity=entity,
+            value=owner.description_cy,
+        )
+    ]
 
 
 def _phones(phones: Iterable[Phone], **owner: str) -> list[dict[str, Any]]:
@@ -279,6 +298,7 @@ def _schedule(schedule: Schedule) -> dict[str, Any]:
             "opens_at": _clock(schedule.opens_at) if schedule.opens_at else None,
             "closes_at": _clock(schedule.closes_at) if schedule.closes_at else None,
             "description": schedule.description,
+            "attributes": _welsh_description(schedule, "schedule"),
         },
         required=("id",),
     )
@@ -290,13 +310,21 @@ def _schedule_order(schedule: Schedule) -> tuple[int, time, str]:
     return (first, schedule.opens_at or time.min, str(schedule.pk))
 
 
-def _attribute(service: Service, taxonomy: str, code: str, name: str, **extra: Any) -> dict:
+def _attribute(
+    owner: Service | Phone | Schedule,
+    taxonomy: str,
+    code: str,
+    name: str,
+    *,
+    entity: str = "service",
+    **extra: Any,
+) -> dict:
     term_id = _derived_id(taxonomy, code)
     return {
-        "id": _derived_id("attribute", service.pk, taxonomy, code),
-        "link_id": str(service.pk),
+        "id": _derived_id("attribute", owner.pk, taxonomy, code),
+        "link_id": str(owner.pk),
         "link_type": "need" if taxonomy == NEEDS_TAXONOMY else "translation",
-        "link_entity": "service",
+        "link_entity": entity,
         "taxonomy_term_id": term_id,
         "taxonomy_term": {
             "id": term_id,
@@ -521,9 +549,15 @@ class _Reader:
                         "number": item["number"].strip(),
                         "extension": "" if extension is None else str(int(extension)),
                         "description": item.get("description", "").strip(),
+                        "description_cy": _welsh_description_of(item),
                     },
                     here,
-                    {k: f"{here}.{k}" for k in ("number", "extension", "description")},
+                    {
+                        "number": f"{here}.number",
+                        "extension": f"{here}.extension",
+                        "description": f"{here}.description",
+                        "description_cy": f"{here}.attributes",
+                    },
                     source=self.source,
                 )
             )
@@ -673,10 +707,12 @@ class _Reader:
                 "opens_at": self.clock(item, "opens_at", here),
                 "closes_at": self.clock(item, "closes_at", here),
                 "description": item.get("description", "").strip() or note,
+                "description_cy": _welsh_description_of(item),
                 "valid_from": self.day(item, "valid_from", here),
                 "valid_to": self.day(item, "valid_to", here),
             }
             paths = {key: f"{here}.{key}" for key in values}
+            paths["description_cy"] = f"{here}.attributes"
             record.schedules.append(
                 Record(Schedule, uuid.UUID(item["id"]), values, here, paths, source=self.source)
             )
@@ -778,6 +814,15 @@ class _Reader:
             where = self.batch.locations.get(location)
             note = where.values["name"] if where else ""
             self.schedules(record, item.get("schedules", []), f"{here}.schedules", note=note)
+
+
+def _welsh_description_of(item: dict[str, Any]) -> str:
+    """The Welsh description a phone or schedule carries as a pont-welsh attribute, or ""."""
+    for attribute in item.get("attributes") or []:
+        term = attribute.get("taxonomy_term") or {}
+        if term.get("taxonomy") == WELSH_TAXONOMY and term.get("code") == "description":
+            return (attribute.get("value") or "").strip()
+    return ""
 
 
 def language_code_and_name(code: str, name: str) -> tuple[str, str]:

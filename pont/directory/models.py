@@ -271,12 +271,18 @@ class Phone(models.Model):
     number = models.CharField(_("number"), max_length=30)
     extension = models.CharField(_("extension"), max_length=10, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # HSDS has one language; Pont carries the Welsh as a pont-welsh attribute (hsds.py).
+    description_cy = models.CharField(_("Welsh description"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["number"]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def display_description(self) -> str:
+        return self.description_cy if (_welsh() and self.description_cy) else self.description
 
 
 class Schedule(models.Model):
@@ -301,6 +307,7 @@ class Schedule(models.Model):
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    description_cy = models.CharField(_("Welsh description"), max_length=300, blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
 
@@ -309,6 +316,10 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.byday} {self.opens_at}-{self.closes_at}"
+
+    @property
+    def display_description(self) -> str:
+        return self.description_cy if (_welsh() and self.description_cy) else self.description
 
 
 class ServiceArea(models.Model):

@@ -93,6 +93,9 @@ class HsdsPhoneOut(Schema):
     number: str
     extension: int | None = None
     description: str | None = None
+    attributes: list[HsdsAttributeOut] | None = Field(
+        None, description="Pont: its description in Welsh, as a pont-welsh attribute."
+    )
 
 
 class HsdsScheduleOut(Schema):
@@ -105,6 +108,9 @@ class HsdsScheduleOut(Schema):
     opens_at: str | None = None
     closes_at: str | None = None
     description: str | None = None
+    attributes: list[HsdsAttributeOut] | None = Field(
+        None, description="Pont: its description in Welsh, as a pont-welsh attribute."
+    )
 
 
 class HsdsServiceAreaOut(Schema):

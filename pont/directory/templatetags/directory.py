@@ -57,8 +57,9 @@ def opening_times(schedule: Schedule) -> str:
             % {"opens": _clock(schedule.opens_at), "closes": _clock(schedule.closes_at)}
         )
     text = ", ".join(parts)
-    if schedule.description:
-        text = f"{text} ({schedule.description})" if text else schedule.description
+    said = schedule.display_description
+    if said:
+        text = f"{text} ({said})" if text else said
     return text
 
 

@@ -84,3 +84,24 @@ def test_exporting_a_page_takes_a_fixed_number_of_queries(
 ):
     with django_assert_max_num_queries(12):
         selectors.hsds_export()
+
+
+def test_a_phones_and_an_opening_times_welsh_description_is_a_pont_attribute(demo_directory):
+    """HSDS has one language: the Welsh of a phone's or a schedule's description is carried
+    as the service's Welsh texts are, and the document stays valid."""
+    page = selectors.hsds_export()
+    phones = [p for s in page["contents"] for p in s.get("phones", [])]
+    schedules = [x for s in page["contents"] for x in s.get("schedules", [])]
+    advice = next(p for p in phones if p.get("description") == "Self-referral and advice")
+    (welsh,) = advice["attributes"]
+    assert (welsh["taxonomy_term"]["taxonomy"], welsh["taxonomy_term"]["code"]) == (
+        "pont-welsh",
+        "description",
+    )
+    assert (welsh["link_entity"], welsh["link_id"]) == ("phone", advice["id"])
+    assert welsh["value"] == "Hunanatgyfeirio a chyngor"
+    late = next(x for x in schedules if x.get("description") == "Late clinic")
+    assert late["attributes"][0]["value"] == "Clinig hwyr"
+    assert all("attributes" not in p for p in phones if not p.get("description"))
+    for service in page["contents"]:
+        assert hsds.schema_problems(service, "service") == [], service["name"]

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -275,3 +276,16 @@ def test_needs_are_checkboxes_so_that_several_can_be_ticked_and_stay_ticked(dire
     ticked = sorted(re.search(r'value="(\w+)"', b).group(1) for b in boxes if " checked" in b)
     assert ticked == ["alcohol", "drugs"]
     assert 'type="radio"' not in html
+
+
+def test_a_phones_and_an_opening_times_note_are_in_the_readers_language(demo_directory):
+    english = Client().get(PUBLIC).content.decode()
+    assert "(Self-referral and advice)" in english
+    assert "(Late clinic)" in english
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    welsh = client.get(PUBLIC).content.decode()
+    assert "(Hunanatgyfeirio a chyngor)" in welsh
+    assert "(Clinig hwyr)" in welsh
+    assert "Self-referral and advice" not in welsh
+    assert "Late clinic" not in welsh
