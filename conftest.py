@@ -76,6 +76,7 @@ def _reference_data_restored(django_db_blocker):  # noqa: ANN001
             ("pont.referrals.migrations.0002_reference_data", "load"),
             ("pont.referrals.migrations.0004_closure_reason_needs_treatment_start", "mark"),
             ("pont.drug_testing.migrations.0002_reference_data", "load"),
+            ("pont.drug_testing.migrations.0003_cocaine_in_welsh", "welsh_label"),
             ("pont.stop_search.migrations.0002_reference_data", "load"),
             ("pont.stop_search.migrations.0003_census_population", "load"),
             ("pont.stop_search.migrations.0004_audit_sample", "load"),

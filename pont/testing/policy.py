@@ -181,9 +181,10 @@ def collect_scenes() -> list[Scene]:
     return scenes
 
 
-def policy_scene(world: Any, rule: Rule) -> dict[str, Any]:
+def policy_scene(world: Any, rule: Rule | None = None) -> dict[str, Any]:
     """The objects that a rule's URL arguments refer to, and the partner API keys: the
-    common ones, and those of the modules' own scenes (SCENE) that the rule needs."""
+    common ones, and those of the modules' own scenes (SCENE) that the rule needs (every
+    module's, without a rule)."""
     from datetime import date
 
     from pont.accounts import services as accounts
@@ -242,7 +243,7 @@ def policy_scene(world: Any, rule: Rule) -> dict[str, Any]:
         "keys": {API_A: key_a, API_B: key_b},
     }
     for extra in collect_scenes():
-        if extra.provides & set(rule.kwargs.values()):
+        if rule is None or extra.provides & set(rule.kwargs.values()):
             scene.update(extra.build(world))
     return scene
 

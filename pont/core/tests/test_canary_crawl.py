@@ -38,9 +38,7 @@ from pont.testing.personas import (
     World,
     sign_in,
 )
-from pont.testing.policy import API_A, API_B, collect_rules, collect_scenes
-
-from .test_authorisation_policy import _scene
+from pont.testing.policy import API_A, API_B, collect_rules, policy_scene
 
 WATCHED = (PANEL, OPCC, INDEPENDENT, SYSADMIN, DPO, PROV_A, PROV_A_MGR, PROV_B, PROV_B_MGR)
 API_PERSONAS = {API_A: PROV_A, API_B: PROV_B}  # an API client sees what its provider sees
@@ -59,9 +57,7 @@ def _text(response: Any) -> str:
 
 @pytest.mark.django_db
 def test_no_persona_receives_a_person_it_may_not_see(world: World, capsys):
-    scene = _scene(world)
-    for extra in collect_scenes():
-        scene.update(extra.build(world))
+    scene = policy_scene(world)
     for person in Person.objects.all():
         Person.objects.filter(pk=person.pk).update(
             given_name=f"Qzcanary{person.pk}", family_name=f"Xvmarker{person.pk}"

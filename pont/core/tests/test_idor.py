@@ -19,9 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from pont.testing.personas import World, sign_in
-from pont.testing.policy import API_A, API_B, collect_rules, collect_scenes
-
-from .test_authorisation_policy import _scene
+from pont.testing.policy import API_A, API_B, collect_rules, policy_scene
 
 # What differs between any two answers: tokens, request ids, nonces.
 VOLATILE = re.compile(
@@ -44,9 +42,7 @@ def _body(response: Any, path: str) -> str:
 
 @pytest.mark.django_db
 def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, capsys):
-    scene = _scene(world)
-    for extra in collect_scenes():
-        scene.update(extra.build(world))
+    scene = policy_scene(world)
     compared, different = 0, []
     for rule in collect_rules():
         if not rule.kwargs or any(ref not in scene for ref in rule.kwargs.values()):
