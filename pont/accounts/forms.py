@@ -29,6 +29,16 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = _("Enter your username")
         self.fields["password"].error_messages["required"] = _("Enter your password")
 
+    def clean_username(self) -> str:
+        """No username is longer than the column holds: refused before it is tried (Django
+        sets the field's max_length after making it, so only the browser checked it, and a
+        failed attempt is recorded by django-axes in a column of 255: PostgreSQL refused a
+        longer one with a server error). Said as any wrong username is."""
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > (User._meta.get_field("username").max_length or 150):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return username
+
 
 class CodeForm(forms.Form):
     token = forms.CharField(

@@ -110,6 +110,17 @@ def test_wrong_username_and_wrong_password_give_the_same_message(officer):
     assert message in wrong.content.decode()
 
 
+def test_a_username_longer_than_any_is_refused_as_a_wrong_one_without_a_try(officer):
+    """Found by the form fuzzing on PostgreSQL: a 3,000-character username reached
+    django-axes's record of the failure (a column of 255) and was a server error."""
+    from axes.models import AccessAttempt
+
+    long = _password(Client(enforce_csrf_checks=True), "x" * 3000)
+    assert long.status_code == 400
+    assert "Enter a correct username and password" in long.content.decode()
+    assert not AccessAttempt.objects.filter(username__startswith="xxx").exists()
+
+
 def test_repeated_failures_lock_out_that_username_from_that_address(officer, settings):
     user, _device = officer
     limit = settings.AXES_FAILURE_LIMIT
