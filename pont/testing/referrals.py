@@ -9,9 +9,9 @@ from pont.directory.models import DirectoryOrganization, Service
 from pont.people import services as people
 from pont.people.models import Person
 from pont.referrals import services
-from pont.referrals.models import Referral
+from pont.referrals.models import Referral, WebhookEndpoint
 
-from .personas import CUSTODY, PROV_A, PROV_B, World
+from .personas import CUSTODY, PROV_A, PROV_A_MGR, PROV_B, World
 
 
 def provider_directory(world: World, which: str = "a") -> DirectoryOrganization:
@@ -135,3 +135,15 @@ def sent_earlier(referral: Referral, *, days: int = 2) -> Referral:
     )
     referral.refresh_from_db()
     return referral
+
+
+TEST_WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105 - a test endpoint's, never a real one
+
+
+def webhook_endpoint(
+    world: World, url: str, *, secret: str = TEST_WEBHOOK_SECRET
+) -> WebhookEndpoint:
+    """Provider A's webhook endpoint at `url`, registered by its manager."""
+    return WebhookEndpoint.objects.create(
+        organisation=world.provider_a, url=url, secret=secret, created_by=world.users[PROV_A_MGR]
+    )

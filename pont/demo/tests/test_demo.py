@@ -1,13 +1,10 @@
 """The demo data loads, is idempotent, and shows every state: referrals and a year of custody."""
 
-import pytest
 from django.utils import timezone
 
 from pont.audit.selectors import audit_chain_verify
 from pont.demo.data import PERSONAS, load_demo
-from pont.disposals import documents as disposal_documents
 from pont.disposals.models import ScrutinyReview, ScrutinySample
-from pont.drug_testing import documents
 from pont.drug_testing.models import (
     BreachCase,
     DrugTest,
@@ -25,18 +22,6 @@ from pont.stop_search.models import (
     Search,
     SearchReview,
 )
-
-FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
-
-
-@pytest.fixture
-def demo(db, settings, monkeypatch):
-    """The demo loaded once, with stand-in PDFs (rendering a year's notices takes a minute)."""
-    settings.PONT_DEMO_TOOLS = True
-    monkeypatch.setattr(documents, "notice_pdf", lambda data: FAKE_PDF)
-    monkeypatch.setattr(documents, "breach_pack_pdf", lambda data: FAKE_PDF)
-    monkeypatch.setattr(disposal_documents, "notice_pdf", lambda data: FAKE_PDF)
-    return load_demo()
 
 
 def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and_custody(demo):

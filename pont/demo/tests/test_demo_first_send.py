@@ -1,26 +1,10 @@
 """The demo's "contact details complete at first attempt to send" is an honest figure below
 100%: some referrals were refused by the completeness gate, then sent once completed."""
 
-import pytest
-
 from pont.accounts.models import User
-from pont.demo.data import DETAILS_ADDED_AFTER_REFUSAL, load_demo
-from pont.disposals import documents as disposal_documents
-from pont.drug_testing import documents
+from pont.demo.data import DETAILS_ADDED_AFTER_REFUSAL
 from pont.referrals import funnel
 from pont.referrals.models import Referral
-
-FAKE_PDF = b"%PDF-1.7\n% a stand-in: the notices themselves are tested in drug_testing\n%%EOF\n"
-
-
-@pytest.fixture
-def demo(db, settings, monkeypatch):
-    """The demo loaded once, with stand-in PDFs (rendering a year's notices takes a minute)."""
-    settings.PONT_DEMO_TOOLS = True
-    monkeypatch.setattr(documents, "notice_pdf", lambda data: FAKE_PDF)
-    monkeypatch.setattr(documents, "breach_pack_pdf", lambda data: FAKE_PDF)
-    monkeypatch.setattr(disposal_documents, "notice_pdf", lambda data: FAKE_PDF)
-    return load_demo()
 
 
 def _figure(username: str) -> tuple[float | None, str]:

@@ -19,7 +19,7 @@ from django.core.management.base import CommandError, OutputWrapper
 from pont.referrals import outbox
 from pont.referrals.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from pont.testing.personas import PROV_A_MGR
-from pont.testing.referrals import referral_in
+from pont.testing.referrals import referral_in, webhook_endpoint
 
 receiver = importlib.import_module("pont.demo.management.commands.demo-webhook-receiver")
 
@@ -83,15 +83,9 @@ def running_receiver():
     server.server_close()
 
 
-def _endpoint(world, url: str, secret: str) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.create(
-        organisation=world.provider_a, url=url, secret=secret, created_by=world.users[PROV_A_MGR]
-    )
-
-
 def test_a_delivery_from_the_outbox_is_printed_valid_and_answered_200(world, running_receiver):
     url, printed = running_receiver
-    _endpoint(world, url, SECRET)
+    webhook_endpoint(world, url, secret=SECRET)
     referral = referral_in(world, "requested")
     assert outbox.deliver_due()["delivered"] == 1
     event_id = OutboxMessage.objects.get().event_id
@@ -105,7 +99,7 @@ def test_a_delivery_signed_with_another_secret_is_printed_invalid_and_refused(
     world, running_receiver
 ):
     url, printed = running_receiver
-    _endpoint(world, url, "whsec_not_the_one_given_to_the_receiver")
+    webhook_endpoint(world, url, secret="whsec_not_the_one_given_to_the_receiver")
     referral_in(world, "requested")
     assert outbox.deliver_due()["failed"] == 1  # refused: Pont retries it
     line = printed.getvalue()

@@ -14,7 +14,7 @@ from pont.referrals import outbox
 from pont.referrals.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from pont.referrals.views import delivery_attempt_said
 from pont.testing.personas import PROV_A, PROV_A_MGR, PROV_B_MGR
-from pont.testing.referrals import referral_in
+from pont.testing.referrals import referral_in, webhook_endpoint
 
 
 @pytest.fixture
@@ -43,15 +43,6 @@ def answering():
         server.server_close()
 
 
-def _endpoint(world, url: str) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.create(
-        organisation=world.provider_a,
-        url=url,
-        secret="whsec_test_secret",
-        created_by=world.users[PROV_A_MGR],
-    )
-
-
 def _log(as_persona, endpoint: WebhookEndpoint) -> str:
     response = as_persona(PROV_A_MGR).get(f"/referrals/webhooks/{endpoint.pk}/deliveries")
     assert response.status_code == 200
@@ -59,7 +50,7 @@ def _log(as_persona, endpoint: WebhookEndpoint) -> str:
 
 
 def test_an_http_error_status_is_said_once(world, as_persona, answering):
-    endpoint = _endpoint(world, f"http://127.0.0.1:{answering(503)}/pont-events")
+    endpoint = webhook_endpoint(world, f"http://127.0.0.1:{answering(503)}/pont-events")
     referral_in(world, "requested")
     assert outbox.deliver_due()["failed"] == 1
     log = _log(as_persona, endpoint)
@@ -72,7 +63,7 @@ def test_a_tls_failure_is_said_in_plain_words_with_the_raw_error_as_detail(
     world, as_persona, answering
 ):
     # https:// to a server that speaks plain HTTP: the TLS handshake fails.
-    endpoint = _endpoint(world, f"https://127.0.0.1:{answering(200)}/pont-events")
+    endpoint = webhook_endpoint(world, f"https://127.0.0.1:{answering(200)}/pont-events")
     referral_in(world, "requested")
     assert outbox.deliver_due()["failed"] == 1
     raw = DeliveryAttempt.objects.get().error
@@ -86,7 +77,7 @@ def test_a_tls_failure_is_said_in_plain_words_with_the_raw_error_as_detail(
 
 
 def test_the_log_is_the_providers_managers_alone(world, as_persona):
-    endpoint = _endpoint(world, "https://partner.example.org/pont-events")
+    endpoint = webhook_endpoint(world, "https://partner.example.org/pont-events")
     url = f"/referrals/webhooks/{endpoint.pk}/deliveries"
     assert as_persona(PROV_A_MGR).get(url).status_code == 200
     assert as_persona(PROV_B_MGR).get(url).status_code == 404
@@ -148,7 +139,7 @@ def test_each_kind_of_failure_has_its_own_sentence(status_code, error, said, det
 
 
 def test_a_message_given_up_still_lists_every_attempt(world, as_persona):
-    endpoint = _endpoint(world, "https://partner.example.org/pont-events")
+    endpoint = webhook_endpoint(world, "https://partner.example.org/pont-events")
     referral_in(world, "requested")
     message = OutboxMessage.objects.get(endpoint=endpoint)
     for minutes, error in ((3, "ConnectError: [Errno 111] Connection refused"), (1, "HTTP 502")):

@@ -28,7 +28,7 @@ from pont.referrals import outbox, services
 from pont.referrals.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from pont.testing.http import post_form
 from pont.testing.personas import PROV_A, PROV_A_MGR, PROV_B_MGR
-from pont.testing.referrals import referral_in
+from pont.testing.referrals import TEST_WEBHOOK_SECRET, referral_in, webhook_endpoint
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -82,15 +82,6 @@ def receiver():
         r.close()
 
 
-def _endpoint(world, url: str) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.create(
-        organisation=world.provider_a,
-        url=url,
-        secret="whsec_test_secret",
-        created_by=world.users[PROV_A_MGR],
-    )
-
-
 def _verify(secret: str, headers: dict, body: bytes) -> bool:
     """What the provider guide tells receivers to do."""
     parts = dict(item.split("=", 1) for item in headers["Pont-Signature"].split(","))
@@ -102,7 +93,7 @@ def _verify(secret: str, headers: dict, body: bytes) -> bool:
 
 def test_an_event_is_delivered_signed_with_its_id(world, receiver):
     r = receiver()
-    endpoint = _endpoint(world, r.url)
+    endpoint = webhook_endpoint(world, r.url)
     referral = referral_in(world, "requested")
     counts = outbox.deliver_due()
     assert counts["delivered"] == 1
@@ -121,7 +112,7 @@ def test_an_event_is_delivered_signed_with_its_id(world, receiver):
 
 def test_a_tampered_body_fails_verification(world, receiver):
     r = receiver()
-    endpoint = _endpoint(world, r.url)
+    endpoint = webhook_endpoint(world, r.url)
     referral_in(world, "requested")
     outbox.deliver_due()
     request = r.requests[0]
@@ -133,7 +124,7 @@ def test_a_tampered_body_fails_verification(world, receiver):
 
 def test_failures_are_retried_with_growing_waits_until_delivered(world, receiver):
     r = receiver(statuses=[500, 503])
-    _endpoint(world, r.url)
+    webhook_endpoint(world, r.url)
     referral_in(world, "requested")
     assert outbox.deliver_due()["failed"] == 1
     message = OutboxMessage.objects.get()
@@ -158,7 +149,7 @@ def test_failures_are_retried_with_growing_waits_until_delivered(world, receiver
 
 
 def test_delivery_is_given_up_after_24_hours_of_failures(world):
-    _endpoint(world, "http://127.0.0.1:9/refused")  # nothing listens on the discard port
+    webhook_endpoint(world, "http://127.0.0.1:9/refused")  # nothing listens on the discard port
     referral_in(world, "requested")
     OutboxMessage.objects.update(
         created_at=timezone.now() - timedelta(hours=23, minutes=59, seconds=50)
@@ -173,7 +164,7 @@ def test_a_message_leased_by_a_worker_that_died_is_delivered_when_the_lease_runs
     world, receiver
 ):
     r = receiver()
-    _endpoint(world, r.url)
+    webhook_endpoint(world, r.url)
     referral_in(world, "requested")
     # A worker claimed it and died before recording anything.
     OutboxMessage.objects.update(leased_until=timezone.now() + outbox.LEASE)
@@ -186,7 +177,7 @@ def test_a_message_leased_by_a_worker_that_died_is_delivered_when_the_lease_runs
 
 def test_events_follow_the_referral_and_go_only_to_its_provider(world, receiver):
     a = receiver()
-    _endpoint(world, a.url)
+    webhook_endpoint(world, a.url)
     WebhookEndpoint.objects.create(
         organisation=world.provider_b,
         url="http://127.0.0.1:9/b",
@@ -211,7 +202,7 @@ def test_events_follow_the_referral_and_go_only_to_its_provider(world, receiver)
 
 def test_a_disabled_endpoint_receives_nothing(world, receiver):
     r = receiver()
-    endpoint = _endpoint(world, r.url)
+    endpoint = webhook_endpoint(world, r.url)
     endpoint.is_active = False
     endpoint.save()
     referral_in(world, "requested")
@@ -220,7 +211,7 @@ def test_a_disabled_endpoint_receives_nothing(world, receiver):
 
 def test_events_waiting_when_their_endpoint_is_disabled_are_given_up_not_retried(world, receiver):
     r = receiver()
-    endpoint = _endpoint(world, r.url)
+    endpoint = webhook_endpoint(world, r.url)
     referral_in(world, "requested")  # written to the outbox, not yet delivered
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
     assert outbox.deliver_due()["gave_up"] == 1
@@ -284,7 +275,7 @@ def test_delivery_survives_a_worker_killed_mid_request(audit_flushable, receiver
     AuditChainHead.objects.get_or_create(pk=1)
     world = build_world()
     r = receiver(hold_first=30)
-    _endpoint(world, r.url)
+    webhook_endpoint(world, r.url)
     referral_in(world, "requested")
     settings_dict = connection.settings_dict
     url = (
@@ -480,7 +471,7 @@ def test_delivery_refuses_a_name_that_resolves_off_the_public_internet(
     r = receiver()  # on 127.0.0.1: what the name would reach if it were not refused
     port = r.server.server_address[1]
     looked_up = _resolving(monkeypatch, NAME, *addresses)
-    endpoint = _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    endpoint = webhook_endpoint(world, f"http://{NAME}:{port}/pont-events")
     referral_in(world, "requested")
     assert outbox.deliver_due()["gave_up"] == 1
     assert r.requests == []  # nothing was sent
@@ -507,9 +498,9 @@ def test_delivery_to_an_internal_address_says_nothing_about_which_ports_answer(
     """Registered before the check, or by hand: an open port and a closed one look alike."""
     r = receiver()
     port = r.server.server_address[1]
-    _endpoint(world, f"https://127.0.0.1:{port}/pont-events")  # something listens
-    _endpoint(world, "https://127.0.0.1:9/pont-events")  # nothing listens
-    _endpoint(world, f"http://localhost:{port}/pont-events")
+    webhook_endpoint(world, f"https://127.0.0.1:{port}/pont-events")  # something listens
+    webhook_endpoint(world, "https://127.0.0.1:9/pont-events")  # nothing listens
+    webhook_endpoint(world, f"http://localhost:{port}/pont-events")
     referral_in(world, "requested")
     assert outbox.deliver_due()["gave_up"] == 3
     assert r.requests == []
@@ -518,7 +509,7 @@ def test_delivery_to_an_internal_address_says_nothing_about_which_ports_answer(
 
 def test_a_name_that_does_not_resolve_is_tried_again_later(world, public_only, monkeypatch):
     looked_up = _resolving(monkeypatch, NAME)
-    _endpoint(world, f"https://{NAME}/pont-events")
+    webhook_endpoint(world, f"https://{NAME}/pont-events")
     referral_in(world, "requested")
     assert outbox.deliver_due()["failed"] == 1
     message = OutboxMessage.objects.get()
@@ -541,7 +532,7 @@ def test_with_private_addresses_allowed_a_local_receiver_is_called_at_the_addres
         return connect_tcp(self, host, port, *args, **kwargs)
 
     monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_and_record)
-    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    webhook_endpoint(world, f"http://{NAME}:{port}/pont-events")
     referral_in(world, "requested")
     with override_settings(PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True):
         assert outbox.deliver_due()["delivered"] == 1
@@ -659,7 +650,7 @@ def test_through_the_networks_proxy_the_tunnel_goes_to_the_address_checked(
     port = r.server.server_address[1]
     looked_up = _resolving(monkeypatch, NAME, "127.0.0.1")
     p = proxy()
-    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    webhook_endpoint(world, f"http://{NAME}:{port}/pont-events")
     referral_in(world, "requested")
     with override_settings(
         PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True,
@@ -672,7 +663,7 @@ def test_through_the_networks_proxy_the_tunnel_goes_to_the_address_checked(
     assert p.targets == [f"127.0.0.1:{port}"]
     assert p.authorizations == ["Basic " + base64.b64encode(b"pont@force:s:cret").decode()]
     assert r.requests[0]["headers"]["Host"] == f"{NAME}:{port}"
-    assert _verify("whsec_test_secret", r.requests[0]["headers"], r.requests[0]["body"])
+    assert _verify(TEST_WEBHOOK_SECRET, r.requests[0]["headers"], r.requests[0]["body"])
 
 
 def test_through_the_proxy_an_address_off_the_public_internet_is_still_refused(
@@ -681,7 +672,7 @@ def test_through_the_proxy_an_address_off_the_public_internet_is_still_refused(
     r = receiver()
     _resolving(monkeypatch, NAME, "10.1.2.3")
     p = proxy()
-    _endpoint(world, f"https://{NAME}/pont-events")
+    webhook_endpoint(world, f"https://{NAME}/pont-events")
     referral_in(world, "requested")
     with override_settings(PONT_WEBHOOKS_PROXY=f"http://{p.address}"):
         assert outbox.deliver_due()["gave_up"] == 1
@@ -695,7 +686,7 @@ def test_a_tunnel_the_proxy_refuses_is_tried_again_later(world, receiver, proxy,
     port = r.server.server_address[1]
     _resolving(monkeypatch, NAME, "127.0.0.1")
     p = proxy(refuse=b"403 Forbidden")
-    _endpoint(world, f"http://{NAME}:{port}/pont-events")
+    webhook_endpoint(world, f"http://{NAME}:{port}/pont-events")
     referral_in(world, "requested")
     with override_settings(
         PONT_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=True, PONT_WEBHOOKS_PROXY=f"http://{p.address}"
@@ -740,7 +731,7 @@ def test_the_provider_guides_verify_function_checks_a_real_delivery(world, recei
     exec(code.split("```", 1)[0], namespace)  # noqa: S102 - our own documentation's code
     verify = namespace["verify"]
     r = receiver()
-    endpoint = _endpoint(world, r.url)
+    endpoint = webhook_endpoint(world, r.url)
     referral_in(world, "requested")
     outbox.deliver_due()
     request = r.requests[0]
