@@ -159,9 +159,10 @@ def sample_close(request: AuthenticatedRequest, sample_id: int) -> HttpResponse:
 
 
 @capability_required(*TAKES_PART)
-@require_GET
+@require_POST
 def sample_report(request: AuthenticatedRequest, sample_id: int) -> HttpResponse:
-    """The session report as a PDF, once the sample is closed (pseudonymised, like the pages)."""
+    """The session report as a PDF, once the sample is closed (pseudonymised, like the pages).
+    A disclosure, asked for with a button (a POST): recorded once for each time it is asked."""
     sample = _sample_or_404(request, sample_id)
     if not sample.is_closed:
         raise Http404

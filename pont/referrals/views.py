@@ -811,9 +811,11 @@ class _Echo:
 
 
 @capability_required(EXPORT_CASELOAD)
-@require_GET
+@require_POST
 def caseload_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
-    """The provider's caseload as CSV; each person in it is recorded as disclosed to the user."""
+    """The provider's caseload as CSV; each person in it is recorded as disclosed to the user.
+    A POST, from the list's button: a disclosure is recorded when someone asks for the file,
+    never because a browser or a link checker fetched an address twice."""
     organisations = provider_organisation_ids(request.user)
     referrals = list(
         selectors.referral_list_visible_to(actor=request.user)

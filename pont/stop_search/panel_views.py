@@ -304,9 +304,10 @@ def session_summary(request: AuthenticatedRequest, session_id: int) -> HttpRespo
 
 
 @capability_required(*ANY_PANEL_ROLE)
-@require_GET
+@require_POST
 def session_report(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
-    """The session's report as a PDF, once it is closed (pseudonymised, like the pages)."""
+    """The session's report as a PDF, once it is closed (pseudonymised, like the pages). A
+    disclosure, asked for with a button (a POST): recorded once for each time it is asked."""
     session = _session_or_404(request, session_id)
     if session.status != Status.CLOSED:
         raise Http404

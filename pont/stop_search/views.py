@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import (
@@ -230,10 +230,11 @@ def search_detail(request: AuthenticatedRequest, search_id: Any) -> HttpResponse
 
 
 @capability_required(RECORD_SEARCH, VIEW_SEARCHES)
-@require_GET
+@require_POST
 def search_copy(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
     """The person's copy of the record (PACE Code A 4.10), in Welsh and English, to print or
-    send: what was recorded at the time. Handing it over is a disclosure to the person."""
+    send: what was recorded at the time. Handing it over is a disclosure to the person, so
+    it is asked for with a button (a POST), and recorded once for each time it is asked."""
     with transaction.atomic():
         search = _search_or_404(request, search_id)
         data = record_copy.copy_data(search)

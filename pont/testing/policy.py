@@ -68,13 +68,21 @@ class Rule:
     """The expected answer of one URL to every persona and method.
 
     `kwargs` maps URL arguments to names of objects that the test scene
-    creates (see `pont/core/tests/test_authorisation_policy.py`).
+    creates (see `pont/core/tests/test_authorisation_policy.py`). A `download` is a file
+    that records a disclosure: it is asked for by POST (a button), and the tests that read
+    what each persona receives fetch it so.
     """
 
     name: str
     expect: Mapping[str, Mapping[str, Expectation]]
     kwargs: Mapping[str, str] = field(default_factory=dict)
     data: Callable[[Any], dict[str, Any]] | None = None
+    download: bool = False
+
+    @property
+    def read_by(self) -> str:
+        """The method that fetches what the address gives: GET, or POST for a download."""
+        return "POST" if self.download else "GET"
 
     def __post_init__(self) -> None:
         # PATCH is answered like PUT unless a rule says otherwise (only the API takes PATCH).

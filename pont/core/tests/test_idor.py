@@ -1,6 +1,6 @@
 """Another organisation's object is answered exactly like a missing one (T5, id swap).
 
-For every page and API answer of the policy table that names an object, and every
+For every page, download (a POST) and API answer of the policy table that names an object, and every
 persona the table says must get 404 for it (someone outside the object's
 organisation, or a provider it was not sent to), the answer for the real object
 is compared with the answer for an id that exists nowhere: the same status and
@@ -48,7 +48,7 @@ def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, cap
         if not rule.kwargs or any(ref not in scene for ref in rule.kwargs.values()):
             continue
         real = {arg: scene[ref].pk for arg, ref in rule.kwargs.items()}
-        for persona, expected in rule.expect.get("GET", {}).items():
+        for persona, expected in rule.expect.get(rule.read_by, {}).items():
             if expected != 404:
                 continue
             if persona in (API_A, API_B):
@@ -73,7 +73,7 @@ def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, cap
                     savepoint = transaction.savepoint()
                     path = reverse(rule.name, kwargs=kwargs)
                     try:
-                        response = make().get(path)
+                        response = make().generic(rule.read_by, path)
                     finally:
                         transaction.savepoint_rollback(savepoint)
                     answers.append((response.status_code, _body(response, path)))

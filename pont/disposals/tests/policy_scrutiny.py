@@ -76,8 +76,9 @@ SCRUTINY_RULES: list[Rule] = [
     ),
     Rule(
         "disposals:scrutiny_report",
-        staff_view(get=same_for(_TAKE_PART, 200), capable=_TAKE_PART),
+        staff_view(post=same_for(_TAKE_PART, 200), capable=_TAKE_PART),
         kwargs={"sample_id": "scrutiny_closed"},
+        download=True,
     ),
     # The panel member reviews (an empty review is refused); the commissioner's officer reads.
     Rule(

@@ -514,12 +514,12 @@ def test_the_report_is_made_only_of_a_closed_sample_and_its_giving_is_audited(wo
     month = months_ago(1)
     finished(world, 1, month)
     sample = scrutiny_sample_drawn(world, month)
-    assert as_persona(OPCC).get(f"{sample_page(sample)}/report.pdf").status_code == 404
+    assert post_form(as_persona(OPCC), f"{sample_page(sample)}/report.pdf").status_code == 404
     with pytest.raises(ValueError, match="closed sample"):
         scrutiny_report.report_data(sample)
     closed = _closed_sample(world, months_ago(2), count=1)
     before = last_sequence()
-    response = as_persona(PANEL).get(f"{sample_page(closed)}/report.pdf")
+    response = post_form(as_persona(PANEL), f"{sample_page(closed)}/report.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
@@ -620,7 +620,7 @@ def test_no_marker_reaches_the_panel_or_the_commissioners_office(world, as_perso
         for language in ("en", "cy"):
             client.cookies["pont_language"] = language
             seen.append(client.get(case_page(case)).content.decode())
-            report = client.get(f"{sample_page(sample)}/report.pdf")
+            report = post_form(client, f"{sample_page(sample)}/report.pdf")
             assert report.status_code == 200
             reader = PdfReader(BytesIO(report.content))
             seen.append(" ".join(page.extract_text() for page in reader.pages))

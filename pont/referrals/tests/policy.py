@@ -46,7 +46,11 @@ RULES = [
             capable=POLICE_OFFICERS,
         ),
     ),
-    Rule("referrals:export", staff_view(get=same_for(PROVIDERS, 200), capable=PROVIDERS)),
+    Rule(
+        "referrals:export",
+        staff_view(post=same_for(PROVIDERS, 200), capable=PROVIDERS),
+        download=True,
+    ),
     Rule("referrals:funnel", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
     Rule("referrals:funnel_csv", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
     Rule("referrals:webhook_list", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),

@@ -382,7 +382,7 @@ def test_a_late_referral_says_what_it_is_late_for_and_when_that_was_due(world, a
         page = as_persona(persona).get(f"/referrals/?queue={queue}").content.decode()
         assert f"Overdue: {accept_by}, {contact_by}" in page, (persona, queue)
         assert page.count("Overdue:") == 1  # the referral on time says nothing
-    export = as_persona(PROV_A).get("/referrals/caseload.csv")
+    export = post_form(as_persona(PROV_A), "/referrals/caseload.csv")
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     overdue = {row[0]: row[-1] for row in rows[1:]}
     assert overdue == {old.reference: "accepted first_contact_attempt", on_time.reference: ""}
@@ -424,7 +424,7 @@ def test_a_referral_page_says_which_time_limits_were_met_and_which_late(world, a
 def test_the_caseload_export_is_csv_and_each_person_in_it_is_logged_as_disclosed(world, as_persona):
     referral = referral_in(world, "accepted")
     referral_in(world, "requested", which="b", person=reachable_person(world, given_name="Other"))
-    response = as_persona(PROV_A).get("/referrals/caseload.csv")
+    response = post_form(as_persona(PROV_A), "/referrals/caseload.csv")
     assert response["Content-Type"].startswith("text/csv")
     content = b"".join(response.streaming_content)
     assert content.startswith("\ufeffreference,".encode())  # Excel reads it as UTF-8
@@ -449,7 +449,7 @@ def test_the_caseload_export_says_when_a_referral_was_rejected_or_cancelled(worl
     services.referral_cancel(
         actor=world.users[CUSTODY], referral_id=cancelled.pk, reason="Arranged elsewhere"
     )
-    export = as_persona(PROV_A).get("/referrals/caseload.csv")
+    export = post_form(as_persona(PROV_A), "/referrals/caseload.csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     by_reference = {row["reference"]: row for row in rows}
     for referral, column in ((rejected, "rejected"), (cancelled, "cancelled")):
@@ -459,8 +459,8 @@ def test_the_caseload_export_says_when_a_referral_was_rejected_or_cancelled(worl
             timespec="seconds"
         )
         assert by_reference[referral.reference]["closed"] == ""
-    assert as_persona(PROV_B).get("/referrals/caseload.csv").status_code == 200
-    other = b"".join(as_persona(PROV_B).get("/referrals/caseload.csv").streaming_content)
+    assert post_form(as_persona(PROV_B), "/referrals/caseload.csv").status_code == 200
+    other = b"".join(post_form(as_persona(PROV_B), "/referrals/caseload.csv").streaming_content)
     assert rejected.reference not in other.decode("utf-8-sig")
 
 
@@ -479,7 +479,7 @@ def test_a_draft_cancelled_before_it_was_sent_never_reaches_the_provider(world, 
         assert provider.get(url).status_code == 404
     assert provider.get(never_sent.person.get_absolute_url()).status_code == 404
     assert "Jac" not in provider.get("/referrals/?queue=all").content.decode()
-    export = b"".join(provider.get("/referrals/caseload.csv").streaming_content).decode()
+    export = b"".join(post_form(provider, "/referrals/caseload.csv").streaming_content).decode()
     assert "Jac" not in export
     api = Client()
     assert api.get("/api/v1/referrals/", headers=_key(world)).json()["items"] == []

@@ -85,11 +85,13 @@ RULES = [
         staff_view(get={**same_for(_OVERSEERS, 200), FRONTLINE: 404}, capable=_READERS),
         kwargs={"search_id": "stop_search"},
     ),
-    # The person's copy of the record: a PDF, for those who may see the search.
+    # The person's copy of the record: a PDF asked for with a button (a disclosure), for
+    # those who may see the search.
     Rule(
         "stop_search:copy",
-        staff_view(get={**same_for(_OVERSEERS, 200), FRONTLINE: 404}, capable=_READERS),
+        staff_view(post={**same_for(_OVERSEERS, 200), FRONTLINE: 404}, capable=_READERS),
         kwargs={"search_id": "stop_search"},
+        download=True,
     ),
     # An empty amendment (no version) or referral (no service, reason or consent) is refused.
     _inspectors_search("stop_search:amend", get=200, post=400),
@@ -236,8 +238,9 @@ RULES += [
     ),
     Rule(
         "stop_search:panel_report",
-        staff_view(get=same_for(_PANEL_ROLES, 200), capable=_PANEL_ROLES),
+        staff_view(post=same_for(_PANEL_ROLES, 200), capable=_PANEL_ROLES),
         kwargs={"session_id": "panel_closed"},
+        download=True,
     ),
     Rule(
         "stop_search:panel_case",

@@ -490,7 +490,7 @@ def test_the_report_counts_judgements_and_is_the_same_bytes_for_the_same_data(wo
 def test_the_report_is_made_only_of_a_closed_session(world, month, as_persona):
     searches(world, month, 1)
     session = opened_session(world, cases=1)
-    assert as_persona(OPCC).get(f"{session_page(session)}/report").status_code == 404
+    assert post_form(as_persona(OPCC), f"{session_page(session)}/report").status_code == 404
     with pytest.raises(ValueError, match="closed session"):
         panel_report.report_data(session)
 
@@ -607,7 +607,7 @@ def test_no_marker_reaches_the_panel_or_the_commissioners_office(world, month, a
         for language in ("en", "cy"):
             client.cookies["pont_language"] = language
             seen.append(client.get(case_page(case)).content.decode())
-            report = client.get(f"{session_page(session)}/report")
+            report = post_form(client, f"{session_page(session)}/report")
             assert report.status_code == 200
             assert report["Content-Type"] == "application/pdf"
             reader = PdfReader(BytesIO(report.content))

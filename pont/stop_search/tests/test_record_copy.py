@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from pont.audit.models import AuditEvent
 from pont.stop_search import record_copy
+from pont.testing.http import post_form
 from pont.testing.personas import FRONTLINE, INSPECTOR
 from pont.testing.referrals import reachable_person
 from pont.testing.stop_search import recorded_search, stop_search_reference
@@ -65,12 +66,12 @@ def test_a_named_person_is_named_and_the_same_record_gives_the_same_bytes(world)
 
 def test_the_copy_is_downloaded_by_who_may_see_the_search_and_audited(world, search, as_persona):
     path = f"/stop-search/{search.pk}/copy"
-    response = as_persona(FRONTLINE).get(path)  # the officer who made it
+    response = post_form(as_persona(FRONTLINE), path)  # the officer who made it
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     event = AuditEvent.objects.filter(operation="disclosure").latest("sequence")
     assert event.object_id == str(search.pk)
     assert event.recipient == "the person searched"
     other = recorded_search(world, actor_code=INSPECTOR)
-    assert as_persona(FRONTLINE).get(f"/stop-search/{other.pk}/copy").status_code == 404
-    assert as_persona("panel").get(path).status_code == 403
+    assert post_form(as_persona(FRONTLINE), f"/stop-search/{other.pk}/copy").status_code == 404
+    assert post_form(as_persona("panel"), path).status_code == 403
