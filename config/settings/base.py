@@ -60,6 +60,9 @@ MIDDLEWARE = [
     # cookies, no user, no pages) goes straight past; each is the middleware it names.
     "pont.core.web_middleware.WhiteNoiseMiddleware",
     "pont.core.middleware.RequestIdMiddleware",
+    # Every refusal of someone signed in or of an API key (401, 403, 404) is logged, with
+    # the request id and, where the view said, whether the record refused exists.
+    "pont.core.refusals.RefusalLogMiddleware",
     # A NUL character in a request: 400 before any view (PostgreSQL cannot store it).
     "pont.core.middleware.RefuseNulMiddleware",
     "pont.core.web_middleware.SessionMiddleware",
@@ -324,6 +327,7 @@ LOGGING = {
     "filters": {"request_id": {"()": "pont.core.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {
+            "class": "pont.core.logging.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
     },

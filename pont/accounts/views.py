@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django_otp import login as otp_login
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error, form_status
+from pont.core.refusals import not_found
 from pont.core.shown_once import keep_to_show_once, take_to_show
 
 from . import otp, selectors, services
@@ -30,7 +31,7 @@ from .api_scopes import known_scopes
 from .forms import ApiClientCreateForm, CodeForm, PasswordChangeForm, SignInForm, UserCreateForm
 from .http import AuthenticatedRequest
 from .middleware import AUTH_TIME_KEY, second_factor_not_required
-from .models import ApiClient
+from .models import ApiClient, User
 from .roles import MANAGE_ALL_API_CLIENTS, MANAGE_API_CLIENTS, MANAGE_USERS
 
 security_log = logging.getLogger("pont.security")
@@ -303,7 +304,7 @@ def user_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResp
 def _managed_user_or_404(request: AuthenticatedRequest, user_id: int):
     target = selectors.user_get_for_manager(user=request.user, user_id=user_id)
     if target is None:
-        raise Http404
+        raise not_found(request, User, user_id)
     return target
 
 
@@ -399,7 +400,7 @@ def api_client_list(request: AuthenticatedRequest) -> HttpResponse:
 def _api_client_or_404(request: AuthenticatedRequest, client_id: int) -> ApiClient:
     client = selectors.api_client_get_for_user(user=request.user, client_id=client_id)
     if client is None:
-        raise Http404
+        raise not_found(request, ApiClient, client_id)
     return client
 
 

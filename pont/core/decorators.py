@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
+from .refusals import lacking
+
 
 def capability_required(
     *capabilities: str,
@@ -22,6 +24,7 @@ def capability_required(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(request.user.has_perm(capability) for capability in capabilities):
+                lacking(request, " or ".join(capabilities))
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -23,6 +23,7 @@ from pont.accounts.roles import MANAGE_SERVICE_REFERRALS
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError
 from pont.core.forms import apply_application_error, form_status
+from pont.core.refusals import not_found
 
 from . import selectors, services
 from .forms import PublicServiceFilterForm, ServiceReferralSettingsForm, ServiceSearchForm
@@ -109,7 +110,7 @@ def referral_settings(request: AuthenticatedRequest) -> HttpResponse:
 def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
     service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
     if service is None:
-        raise Http404
+        raise not_found(request, Service, service_id)
     # Bound for any POST, even an empty one: it is answered with what is missing.
     form = ServiceReferralSettingsForm(
         request.POST if request.method == "POST" else None, initial=_settings_of(service)

@@ -24,6 +24,7 @@ from pont.accounts.roles import ARRANGE_SCRUTINY, SCRUTINISE_DISPOSALS
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
+from pont.core.refusals import not_found
 
 from . import scrutiny_report, scrutiny_selectors, scrutiny_services
 from .models import ScrutinyCase, ScrutinySample
@@ -35,14 +36,14 @@ TAKES_PART = (SCRUTINISE_DISPOSALS, ARRANGE_SCRUTINY)
 def _sample_or_404(request: AuthenticatedRequest, sample_id: Any) -> ScrutinySample:
     sample = scrutiny_selectors.sample_get_for_user(user=request.user, sample_id=sample_id)
     if sample is None:
-        raise Http404
+        raise not_found(request, ScrutinySample, sample_id)
     return sample
 
 
 def _case_or_404(request: AuthenticatedRequest, case_id: Any) -> ScrutinyCase:
     case = scrutiny_selectors.case_get_for_user(user=request.user, case_id=case_id)
     if case is None:
-        raise Http404
+        raise not_found(request, ScrutinyCase, case_id)
     return case
 
 

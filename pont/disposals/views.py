@@ -22,7 +22,9 @@ from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
 from pont.core.numbers import whole_number
+from pont.core.refusals import not_found
 from pont.directory.selectors import service_search
+from pont.people.models import Person
 from pont.people.selectors import person_get_for_user
 from pont.referrals.models import Referral
 
@@ -38,7 +40,7 @@ from .forms import (
     TaskDoneForm,
     VersionForm,
 )
-from .models import Disposal, DisposalCondition
+from .models import Disposal, DisposalCondition, DisposalTask
 from .recommendation import CHARGE, NOT_ELIGIBLE, Case, OffenceFacts, recommend
 
 PAGE_SIZE = 25
@@ -48,7 +50,7 @@ READERS = (DECIDE_DISPOSAL, AUTHORISE_DISPOSAL)
 def _disposal_or_404(request: AuthenticatedRequest, disposal_id: Any) -> Disposal:
     disposal = selectors.disposal_get_for_user(user=request.user, disposal_id=disposal_id)
     if disposal is None:
-        raise Http404
+        raise not_found(request, Disposal, disposal_id)
     return disposal
 
 
@@ -134,7 +136,7 @@ def task_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     if selectors.task_get_for_user(user=request.user, task_id=task_id) is None:
-        raise Http404
+        raise not_found(request, DisposalTask, task_id)
     form = TaskDoneForm(request.POST, auto_id=f"task-{task_id}-%s")
     if form.is_valid() and _attempt(
         form,
@@ -206,7 +208,7 @@ def disposal_create(request: AuthenticatedRequest) -> HttpResponse:
     person = None if number is None else person_get_for_user(user=request.user, person_id=number)
     if person is None:
         if raw:
-            raise Http404
+            raise not_found(request, Person, raw)
         return render(
             request, "disposals/choose_person.html", status=400 if request.method == "POST" else 200
         )

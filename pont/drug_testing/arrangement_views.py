@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pont.accounts.http import AuthenticatedRequest
+from pont.accounts.models import Organisation
 from pont.accounts.reference_services import day_shown
 from pont.accounts.roles import MANAGE_REFERENCE_DATA
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError
 from pont.core.forms import apply_application_error
+from pont.core.refusals import not_found
 
 from . import selectors, services
 from .arrangement_forms import CONDITIONS, SuiteArrangementForm
@@ -63,7 +65,7 @@ def arrangement_list(request: AuthenticatedRequest) -> HttpResponse:
 def arrangement_add(request: AuthenticatedRequest, suite_id: int) -> HttpResponse:
     suite = selectors.arrangement_suite_get_for_user(user=request.user, suite_id=suite_id)
     if suite is None:
-        raise Http404
+        raise not_found(request, Organisation, suite_id)
     latest = selectors.arrangement_latest(suite=suite)
     if request.method == "POST":
         form = SuiteArrangementForm(request.POST)

@@ -30,6 +30,7 @@ from pont.core.forms import (
     month_shown,
     next_month,
 )
+from pont.core.refusals import not_found
 from pont.people.services import people_shown
 from pont.referrals.funnel import aggregate_only
 
@@ -179,7 +180,7 @@ def _samples(request: AuthenticatedRequest) -> QuerySet[QaSample]:
 def _sample_or_404(request: AuthenticatedRequest, sample_id: int) -> QaSample:
     sample = _samples(request).filter(pk=sample_id).first()
     if sample is None:
-        raise Http404
+        raise not_found(request, QaSample, sample_id)
     return sample
 
 

@@ -19,6 +19,8 @@ from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error
 from pont.core.numbers import whole_number
+from pont.core.refusals import not_found
+from pont.people.models import Person
 from pont.people.selectors import person_get_for_user
 from pont.people.services import DuplicateSuspected, people_shown
 from pont.referrals.services import ContactDetailsIncomplete
@@ -36,7 +38,7 @@ from .forms import (
     TaskDoneForm,
     VaryForm,
 )
-from .models import BreachCase, DrugTest, Notice, RequiredAssessment
+from .models import BreachCase, DrugTest, Notice, OfficerTask, RequiredAssessment
 
 RECENT = 50
 
@@ -106,7 +108,7 @@ def test_create(request: AuthenticatedRequest) -> HttpResponse:
     """One screen: the person, the custody facts, the legal basis and the result."""
     person = _chosen_person(request, request.GET.get("person") or request.POST.get("person"))
     if (request.GET.get("person") or request.POST.get("person")) and person is None:
-        raise Http404
+        raise not_found(request, Person, request.GET.get("person") or request.POST.get("person"))
     form = _test_form(request, request.POST if request.method == "POST" else None)
     matches = None
     status = 200
@@ -191,7 +193,7 @@ def eligibility_check(request: AuthenticatedRequest) -> HttpResponse:
 def _test_or_404(request: AuthenticatedRequest, test_id: Any) -> DrugTest:
     test = selectors.drug_test_get_for_user(user=request.user, test_id=test_id)
     if test is None:
-        raise Http404
+        raise not_found(request, DrugTest, test_id)
     return test
 
 
@@ -376,7 +378,7 @@ def notice_pdf(request: AuthenticatedRequest, notice_id: int) -> HttpResponse:
     try:
         notice: Notice = services.notice_for(actor=request.user, notice_id=notice_id)
     except NotFoundError:
-        raise Http404 from None
+        raise not_found(request, Notice, notice_id) from None
     return _pdf(bytes(notice.pdf), f"{notice.kind}-{notice.assessment.reference}.pdf")
 
 
@@ -386,7 +388,7 @@ def notice_pdf(request: AuthenticatedRequest, notice_id: int) -> HttpResponse:
 def _provider_assessment(request: AuthenticatedRequest, assessment_id: Any) -> RequiredAssessment:
     assessment = selectors.assessment_for_provider(user=request.user, assessment_id=assessment_id)
     if assessment is None:
-        raise Http404
+        raise not_found(request, RequiredAssessment, assessment_id)
     return assessment
 
 
@@ -483,7 +485,7 @@ def breach_list(request: AuthenticatedRequest) -> HttpResponse:
 def _breach_or_404(request: AuthenticatedRequest, breach_id: Any) -> BreachCase:
     breach = selectors.breach_get_for_user(user=request.user, breach_id=breach_id)
     if breach is None:
-        raise Http404
+        raise not_found(request, BreachCase, breach_id)
     return breach
 
 
@@ -612,7 +614,7 @@ def task_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def task_done(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     if not selectors.tasks_for(user=request.user).filter(pk=task_id).exists():
-        raise Http404
+        raise not_found(request, OfficerTask, task_id)
     form = TaskDoneForm(request.POST, auto_id=f"task-{task_id}-%s")
     if not form.is_valid():
         return _task_page(request, failed=(task_id, form))

@@ -18,6 +18,7 @@ from pont.accounts.roles import ADD_PERSON, CHANGE_CONTACT_ROUTES, CHANGE_PERSON
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.forms import apply_application_error, form_status
+from pont.core.refusals import not_found
 
 from . import selectors, services
 from .access import (
@@ -53,7 +54,7 @@ def _person_to_change_or_refuse(
     if person is not None:
         return person
     if selectors.person_get_for_user(user=user, person_id=person_id) is None:
-        raise Http404
+        raise not_found(request, Person, person_id)
     raise PermissionDenied
 
 
@@ -196,7 +197,7 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
 def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = services.person_consult(actor=request.user, person_id=person_id)
     if person is None:
-        raise Http404
+        raise not_found(request, Person, person_id)
     routes = list(selectors.contact_routes_of(person=person))
     return render(
         request,

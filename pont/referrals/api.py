@@ -26,6 +26,7 @@ from pont.audit import services as audit
 from pont.core.api import IsoDateTime, body_sent, in_utc, refused_in_words
 from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.refusals import lacking, note_not_found
 
 from . import services
 from .actors import READ_SCOPE, WRITE_SCOPE, actor_label
@@ -134,6 +135,7 @@ WRITE_ERRORS: dict[int, Any] = {**ERRORS, 413: ErrorOut}
 def _client(request: HttpRequest, scope: str) -> ApiClient:
     client = request.auth  # type: ignore[attr-defined]
     if not isinstance(client, ApiClient) or not client.has_scope(scope):
+        lacking(request, f"the {scope} scope")
         raise ApplicationError(
             str(_("This API key does not have the %(scope)s scope.") % {"scope": scope}),
             {"scope": scope},
@@ -308,7 +310,9 @@ def list_referrals(
     return json_response(body)
 
 
-def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dict[str, Any]:
+def _shown(
+    request: HttpRequest, client: ApiClient, referral_id: Any, *, disclose: bool = True
+) -> dict[str, Any]:
     """One referral as the API shows it; 404 if the client may not see it.
 
     A read records the disclosure. The answer to a write does not: the write's
@@ -316,13 +320,16 @@ def _shown(client: ApiClient, referral_id: Any, *, disclose: bool = True) -> dic
     """
     rows = referral_api_rows(client=client, referral_id=referral_id)
     if not rows:
+        note_not_found(request, Referral, referral_id)
         raise NotFoundError(str(_("Referral not found.")))
     _disclosed(client, rows, record=disclose)
     return rows[0]
 
 
-def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -> HttpResponse:
-    row = _shown(client, referral_id, disclose=disclose)
+def _referral_response(
+    request: HttpRequest, client: ApiClient, referral_id: Any, *, disclose: bool
+) -> HttpResponse:
+    row = _shown(request, client, referral_id, disclose=disclose)
     response = json_response(row)
     response["ETag"] = etag(row["version"])
     return response
@@ -337,7 +344,7 @@ def _referral_response(client: ApiClient, referral_id: Any, *, disclose: bool) -
 )
 def get_referral(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     client = _client(request, READ_SCOPE)
-    return _referral_response(client, referral_id, disclose=body_sent(request))
+    return _referral_response(request, client, referral_id, disclose=body_sent(request))
 
 
 @router.patch(
@@ -394,11 +401,11 @@ def update_referral(
                         {"fields": {"status": [message], "closure_reason": [message]}},
                     )
     except ConflictError:
-        current = _shown(client, referral_id, disclose=False)
+        current = _shown(request, client, referral_id, disclose=False)
         raise ApplicationError(
             str(IF_MATCH_STALE), {"current_etag": etag(current["version"])}, status=412
         ) from None
-    return _referral_response(client, referral_id, disclose=False)
+    return _referral_response(request, client, referral_id, disclose=False)
 
 
 @router.post(
@@ -508,7 +515,7 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
                 closure_reason=payload.closure_reason,
                 note=payload.note,
             )
-        return 201, ReferralOut(**_shown(client, referral_id, disclose=False)).model_dump(
+        return 201, ReferralOut(**_shown(request, client, referral_id, disclose=False)).model_dump(
             mode="json"
         )
 

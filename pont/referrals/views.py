@@ -34,8 +34,10 @@ from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
 from pont.core.numbers import whole_number
+from pont.core.refusals import not_found
 from pont.core.shown_once import keep_to_show_once, take_to_show
 from pont.core.templatetags.govuk import field_anchor
+from pont.people.models import Person
 from pont.people.selectors import contact_routes_of, person_get_for_user
 
 from . import funnel as funnel_module
@@ -176,7 +178,7 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
         person_get_for_user(user=request.user, person_id=number) if number is not None else None
     )
     if person is None:
-        raise Http404
+        raise not_found(request, Person, person_id)
     # From a service's page ("Refer someone to this service"): that service chosen already,
     # if it takes referrals through Pont (the field's choices); otherwise none is.
     form = ReferralCreateForm(request.POST or None, initial={"service": request.GET.get("service")})
@@ -218,7 +220,7 @@ def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> Ht
         actor=request.user, referral_id=referral_id, side="referrer"
     )
     if referral is None:
-        raise Http404
+        raise not_found(request, Referral, referral_id)
     if referral.status != Status.DRAFT:
         messages.error(request, services.next_step_message(referral, "draft_changed"))
         return redirect(referral)
@@ -401,7 +403,7 @@ def referral_detail(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
     with transaction.atomic():
         referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
         if referral is None:
-            raise Http404
+            raise not_found(request, Referral, referral_id)
         audit.record(
             actor=request.user,
             operation=audit.Operation.CONSULTATION,
@@ -459,7 +461,7 @@ def _act(
             return redirect("referrals:detail", referral_id=referral_id)
     referral = selectors.referral_get_for_actor(actor=request.user, referral_id=referral_id)
     if referral is None:
-        raise Http404
+        raise not_found(request, Referral, referral_id)
     if stale:
         # The page is shown again as the referral now is, with what the user entered kept in
         # its form, to send again if it still applies; if its status no longer allows the
@@ -637,7 +639,7 @@ def _worked_by(request: AuthenticatedRequest, referral_id: Any) -> Referral:
         actor=request.user, referral_id=referral_id, side="provider"
     )
     if referral is None:
-        raise Http404
+        raise not_found(request, Referral, referral_id)
     return referral
 
 
@@ -1028,7 +1030,7 @@ def webhook_create(request: AuthenticatedRequest) -> HttpResponse:
 def _endpoint_or_404(request: AuthenticatedRequest, endpoint_id: int) -> WebhookEndpoint:
     endpoint = selectors.webhook_endpoints_for(actor=request.user).filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise Http404
+        raise not_found(request, WebhookEndpoint, endpoint_id)
     return endpoint
 
 

@@ -30,6 +30,7 @@ from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.core.forms import apply_application_error, first_day_of, month_shown
+from pont.core.refusals import not_found
 
 from . import audit_dashboard, selectors, services
 from .forms import AuditDashboardFilterForm, SampleDrawForm, SearchReviewForm
@@ -139,7 +140,7 @@ def sample_detail(request: AuthenticatedRequest, sample_id: int) -> HttpResponse
     """The sample's searches (nobody named), with where each of the two reviews stands."""
     sample = _samples(request).filter(pk=sample_id).first()
     if sample is None:
-        raise Http404
+        raise not_found(request, AuditSample, sample_id)
     objects = selectors.code_labels(ObjectOfSearch)
     outcomes = selectors.code_labels(SearchOutcome)
     rows = []
@@ -230,7 +231,7 @@ def sampled_review(request: AuthenticatedRequest, sampled_id: int) -> HttpRespon
     """A sampled search (nobody named) and the reviewer's own review of it."""
     sampled = selectors.sampled_search_get_for_user(user=request.user, sampled_id=sampled_id)
     if sampled is None:
-        raise Http404
+        raise not_found(request, SampledSearch, sampled_id)
     if request.method != "POST":
         return _review_page(request, sampled)
     form = SearchReviewForm(request.POST, themes=_theme_choices())

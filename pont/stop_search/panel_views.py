@@ -31,6 +31,7 @@ from pont.audit import services as audit
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
+from pont.core.refusals import not_found
 
 from . import panel_report, panel_selectors, panel_services, selectors
 from .forms import (
@@ -105,7 +106,7 @@ def session_list(request: AuthenticatedRequest) -> HttpResponse:
 def _session_or_404(request: AuthenticatedRequest, session_id: int) -> PanelSession:
     session = panel_selectors.session_get_for_user(user=request.user, session_id=session_id)
     if session is None:
-        raise Http404
+        raise not_found(request, PanelSession, session_id)
     return session
 
 
@@ -332,7 +333,7 @@ def session_report(request: AuthenticatedRequest, session_id: int) -> HttpRespon
 def _case_or_404(request: AuthenticatedRequest, case_id: int) -> PanelCase:
     case = panel_selectors.case_get_for_user(user=request.user, case_id=case_id)
     if case is None:
-        raise Http404
+        raise not_found(request, PanelCase, case_id)
     return case
 
 

@@ -27,6 +27,8 @@ from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.core.forms import apply_application_error
 from pont.core.numbers import whole_number
+from pont.core.refusals import not_found
+from pont.people.models import Person
 from pont.people.selectors import person_get_for_user, person_search
 from pont.people.services import people_shown
 from pont.referrals.models import Referral
@@ -47,7 +49,7 @@ PAGE_SIZE = 25
 def _search_or_404(request: AuthenticatedRequest, search_id: Any, write: bool = False) -> Search:
     search = selectors.search_get_for_user(user=request.user, search_id=search_id, write=write)
     if search is None:
-        raise Http404
+        raise not_found(request, Search, search_id)
     return search
 
 
@@ -134,7 +136,7 @@ def _chosen_person(request: AuthenticatedRequest) -> Any:
     number = whole_number(raw)
     person = None if number is None else person_get_for_user(user=request.user, person_id=number)
     if person is None:
-        raise Http404
+        raise not_found(request, Person, raw)
     return person
 
 

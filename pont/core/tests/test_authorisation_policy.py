@@ -3,7 +3,10 @@
 The table lives in each module's tests/policy.py. A URL pattern with no
 rule fails the build, so a new page cannot ship without its expectations.
 Every request is sent with CSRF enforced and a valid token, so what is
-measured is authorisation, not a missing token.
+measured is authorisation, not a missing token. Every refusal of someone known
+(403 or 404 to a signed-in persona or an API key, 401 to an API call without a
+valid key) writes exactly one line to the security log; no other answer writes one
+(ASVS 16.3.2, `pont.core.refusals`).
 """
 
 from typing import Any
@@ -68,8 +71,28 @@ def _check(expected: Any, response: Any) -> bool:
     return response.status_code == expected
 
 
+def _refusals_logged(caplog: Any) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "pont.security" and record.getMessage().startswith("refused ")
+    ]
+
+
+def _logged_as_refusal(rule: Rule, persona: str, url: str, status: int) -> bool:
+    """Whether the answer is a refusal of someone known: on the partner API, its keys (a
+    session cookie means nothing there; the API's root has no operation, so no key is
+    read there) and any call without a valid key; on a page, anyone signed in."""
+    if url.startswith("/api/") and not url.startswith("/api/v1/docs"):
+        known = persona in (API_A, API_B) and rule.name != "api:api-root"
+        return status == 401 or (status in (403, 404) and known)
+    return status in (403, 404) and persona != ANON
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
-def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world: World):
+def test_each_persona_gets_the_answer_the_policy_table_expects(
+    rule: Rule, world: World, caplog: Any
+):
     scene = policy_scene(world, rule)
     url = reverse(rule.name, kwargs={arg: scene[ref].pk for arg, ref in rule.kwargs.items()})
     data = rule.data(scene) if rule.data else {}
@@ -93,6 +116,7 @@ def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world
             client.cookies[settings.CSRF_COOKIE_NAME] = csrf
             if persona in cookies:
                 client.cookies[settings.SESSION_COOKIE_NAME] = cookies[persona]
+            caplog.clear()
             savepoint = transaction.savepoint()
             try:
                 response = client.generic(
@@ -105,6 +129,13 @@ def test_each_persona_gets_the_answer_the_policy_table_expects(rule: Rule, world
             finally:
                 transaction.savepoint_rollback(savepoint)
             cells += 1
+            logged = _refusals_logged(caplog)
+            status = response.status_code
+            should_log = _logged_as_refusal(rule, persona, url, status)
+            if len(logged) != int(should_log) or (
+                should_log and not logged[0].startswith(f"refused {status} {method} {url} ")
+            ):
+                mismatches.append(f"{method} {url} as {persona} ({status}): logged {logged}")
             expected = rule.expect[method][persona]
             if not _check(expected, response):
                 mismatches.append(

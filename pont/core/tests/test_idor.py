@@ -5,6 +5,9 @@ persona the table says must get 404 for it (someone outside the object's
 organisation, or a provider it was not sent to), the answer for the real object
 is compared with the answer for an id that exists nowhere: the same status and
 the same body, so that nobody can learn that a record exists by asking for it.
+The security log, which only the operators read, does tell the two apart: the
+refusal's line says the real object exists, outside what the asker may see, and
+the missing one does not exist (ASVS 16.3.2, `pont.core.refusals`).
 """
 
 import re
@@ -41,9 +44,16 @@ def _body(response: Any, path: str) -> str:
 
 
 @pytest.mark.django_db
-def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, capsys):
+def _refusal_logged(caplog: Any) -> str:
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused ")]
+    return lines[0] if len(lines) == 1 else f"{len(lines)} refusal lines"
+
+
+def test_a_forbidden_object_answers_exactly_like_a_missing_one(
+    world: World, capsys: Any, caplog: Any
+):
     scene = policy_scene(world)
-    compared, different = 0, []
+    compared, different, unclassified = 0, [], []
     for rule in collect_rules():
         if not rule.kwargs or any(ref not in scene for ref in rule.kwargs.values()):
             continue
@@ -69,7 +79,9 @@ def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, cap
             answers = []
             for arg in real:
                 swapped = {**real, arg: _missing(real[arg])}
+                logged = []
                 for kwargs in (real, swapped):
+                    caplog.clear()
                     savepoint = transaction.savepoint()
                     path = reverse(rule.name, kwargs=kwargs)
                     try:
@@ -77,12 +89,20 @@ def test_a_forbidden_object_answers_exactly_like_a_missing_one(world: World, cap
                     finally:
                         transaction.savepoint_rollback(savepoint)
                     answers.append((response.status_code, _body(response, path)))
+                    logged.append(_refusal_logged(caplog))
                 compared += 1
+                said = (f" {real[arg]} exists, outside", f" {swapped[arg]} does not exist")
+                if not all(words in line for words, line in zip(said, logged, strict=True)):
+                    unclassified.append(f"{rule.name} ({arg}) as {persona}: {logged}")
                 if answers[-2] != answers[-1]:
                     different.append(
                         f"{rule.name} ({arg}) as {persona}: {answers[-2][0]} vs {answers[-1][0]}"
                     )
     with capsys.disabled():
-        print(f"\nid swap: {compared} comparisons, {len(different)} different from missing")
+        print(
+            f"\nid swap: {compared} comparisons, {len(different)} different from missing, "
+            f"{len(unclassified)} refusals not told apart in the log"
+        )
     assert compared > 20
     assert different == []
+    assert unclassified == []
