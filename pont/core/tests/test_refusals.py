@@ -78,7 +78,7 @@ def test_a_line_break_or_escape_in_an_address_cannot_forge_a_log_line(as_persona
         if isinstance(handler.formatter, OneLineFormatter)
     }
     line = formatter.format(record)
-    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    assert not {"\n", "\r", "\x1b"} & set(line)
     assert "x\\x0d\\x0a2026-12-01 00:00:00,000 WARNING" in line
     assert "admin\\x1b[2J" in line
 
