@@ -42,13 +42,17 @@ def not_found(request: HttpRequest, model: type[models.Model], pk: Any) -> Http4
 def note_not_found(request: HttpRequest, model: type[models.Model], pk: Any) -> None:
     """Note, for the refusal's log line, whether the object a 404 is about exists. One query
     either way, so a refusal takes the time a missing record takes."""
-    try:
-        exists = model._default_manager.filter(pk=pk).exists()
-    except (ValueError, TypeError, OverflowError, ValidationError):
-        exists = False  # not an id of this model at all
     label = model._meta.label_lower
+    try:
+        key = model._meta.pk.to_python(pk)
+        exists = model._default_manager.filter(pk=key).exists()
+    except (ValueError, TypeError, OverflowError, ValidationError):
+        # Not an id of this model at all: what was sent (a query's value can be anything,
+        # a name among them) is not repeated in the log.
+        setattr(request, _NOTE, f"{label}: what was asked for is not an id")
+        return
     said = "exists, outside what the asker may see" if exists else "does not exist"
-    setattr(request, _NOTE, f"{label} {pk} {said}")
+    setattr(request, _NOTE, f"{label} {key} {said}")
 
 
 def lacking(request: HttpRequest, what: str) -> None:

@@ -92,3 +92,12 @@ def test_one_line_escapes_every_control_character_and_keeps_welsh():
     text = OneLineFormatter("%(message)s").format(record)
     assert text.startswith("a\\x0ab\n")  # the message one line, the traceback its own lines
     assert text.endswith("ValueError: boom")
+
+
+def test_a_value_that_is_not_an_id_is_not_repeated_in_the_log(as_persona, caplog):
+    """A person's id comes in the query (`?person=`): anything typed there, a name among
+    them, answers 404 and stays out of the log."""
+    assert as_persona(FRONTLINE).get("/referrals/new?person=Gethin%20Parry").status_code == 404
+    (line,) = _refusals(caplog)
+    assert line.endswith(": people.person: what was asked for is not an id")
+    assert "Gethin" not in caplog.text
