@@ -8,10 +8,16 @@ system administrator, the data protection officer and the providers (staff and
 API clients) is fetched, and every canary found in what they receive (HTML,
 JSON, CSV and the text of PDFs) must belong to a person that persona may see
 (`people.selectors.person_get_for_user`: for a provider, someone referred to
-it; for the others, nobody). The crawl prints the cells fetched and the leaks
-(which must be 0).
+it; for the others, nobody). The refusals those personas get (403, 404, 405) are
+fetched and read too: an error page must not name anyone either. The crawl prints
+the cells fetched and the leaks (which must be 0).
+
+Then the logs written meanwhile (INFO and above, the security log's refusals among
+them) are read for the same canaries, the session keys and the API keys (T23): none
+may be there.
 """
 
+import logging
 import re
 from io import BytesIO
 from typing import Any
@@ -56,7 +62,8 @@ def _text(response: Any) -> str:
 
 
 @pytest.mark.django_db
-def test_no_persona_receives_a_person_it_may_not_see(world: World, capsys):
+def test_no_persona_receives_a_person_it_may_not_see(world: World, capsys, caplog):
+    caplog.set_level(logging.INFO)
     scene = policy_scene(world)
     for person in Person.objects.all():
         Person.objects.filter(pk=person.pk).update(
@@ -64,14 +71,15 @@ def test_no_persona_receives_a_person_it_may_not_see(world: World, capsys):
         )
     people = Person.objects.count()
 
-    cells, leaks, seen_rightly = 0, [], 0
+    cells, refusals, leaks, seen_rightly = 0, 0, [], 0
     clients: dict[str, Client] = {p: sign_in(Client(), world.user(p)) for p in WATCHED}
     for rule in collect_rules():
         if any(ref not in scene for ref in rule.kwargs.values()):
             continue
         url = reverse(rule.name, kwargs={a: scene[r].pk for a, r in rule.kwargs.items()})
         for persona in (*WATCHED, *API_PERSONAS):
-            if rule.expect.get(rule.read_by, {}).get(persona) != 200:
+            expected = rule.expect.get(rule.read_by, {}).get(persona)
+            if expected is None:
                 continue
             if persona in API_PERSONAS:
                 client = Client(headers={"Authorization": f"Bearer {scene['keys'][persona]}"})
@@ -86,18 +94,31 @@ def test_no_persona_receives_a_person_it_may_not_see(world: World, capsys):
             finally:
                 transaction.savepoint_rollback(savepoint)
             cells += 1
+            refusals += expected != 200
             found = {int(a or b) for a, b in CANARY.findall(text)}
             for person_id in sorted(found):
                 if person_get_for_user(user=seer, person_id=person_id) is None:
                     leaks.append(f"{url} as {persona}: person {person_id}")
                 else:
                     seen_rightly += 1
+    secrets = [*scene["keys"].values()]
+    secrets += [c.cookies[settings.SESSION_COOKIE_NAME].value for c in clients.values()]
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records
+    )
+    in_logs = sorted({m[0] for m in CANARY.finditer(logged)})
+    in_logs += [f"a key or session ({secret[:6]}...)" for secret in secrets if secret in logged]
     with capsys.disabled():
         print(
-            f"\ncanary crawl: {people} people, {cells} cells fetched, {len(leaks)} leaks, "
-            f"{seen_rightly} canaries seen by those who may see them"
+            f"\ncanary crawl: {people} people, {cells} cells fetched ({refusals} refusals), "
+            f"{len(leaks)} leaks, {seen_rightly} canaries seen by those who may see them; "
+            f"{len(caplog.records)} log records, {len(in_logs)} sensitive values in them"
         )
     assert cells > 100
+    assert refusals > 100
+    # The logs were written (the refusals' lines among them), and hold none of it.
+    assert sum(m.startswith("refused ") for m in map(logging.LogRecord.getMessage, caplog.records))
+    assert in_logs == []
     # The crawl reads what it fetches: providers do see the people referred to them.
     assert seen_rightly > 0
     assert leaks == []
