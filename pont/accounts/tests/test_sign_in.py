@@ -327,3 +327,38 @@ def test_after_changing_a_temporary_password_another_site_is_not_the_next_page(o
         },
     )
     assert (changed.status_code, changed["Location"]) == (302, reverse("accounts:account"))
+
+
+def test_ten_sign_ins_racing_with_one_code_let_exactly_one_in(audit_flushable):
+    """T2: a code seen over a shoulder and sent at the same moment as the user's own (ten
+    times over) is spent once: django-otp locks the device row while it checks the code
+    (`verify_token`, SELECT ... FOR UPDATE in its transaction). PostgreSQL: real
+    concurrent transactions, one connection a thread."""
+    import threading
+
+    from django.db import connection
+
+    from pont.testing.personas import build_world
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the in-memory SQLite database cannot be shared by threads")
+    user = build_world().users[CUSTODY]
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    code = _code(device.key)
+    start = threading.Barrier(10)
+    results: list[bool] = []
+
+    def sign_in() -> None:
+        try:
+            mine = TOTPDevice.objects.get(pk=device.pk)  # each request loads its own
+            start.wait()
+            results.append(otp.verify_sign_in(user, mine, code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 9 + [True]
