@@ -93,6 +93,11 @@ def authorised(world: World, disposal: Disposal) -> Disposal:
 
 def issued(world: World, disposal: Disposal) -> Disposal:
     authorised(world, disposal)
+    return issue(world, disposal)
+
+
+def issue(world: World, disposal: Disposal) -> Disposal:
+    """Issue an authorised disposal (the officer, the person agreeing to its conditions)."""
     disposal.refresh_from_db()
     return services.disposal_issue(
         actor=world.users[FRONTLINE],

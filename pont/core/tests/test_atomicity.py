@@ -35,19 +35,23 @@ from django.utils import timezone
 from pont.people import services as people
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
-from pont.testing.disposals import authorised, conditional_caution
-from pont.testing.drug_testing import drug_test_values, positive_test, suite_arranged
+from pont.testing.disposals import authorised, conditional_caution, issue
+from pont.testing.drug_testing import (
+    drug_test_values,
+    imposed_assessment,
+    positive_test,
+    suite_arranged,
+)
 from pont.testing.http import api_key_headers
-from pont.testing.personas import CUSTODY, FRONTLINE, PROV_A, World
+from pont.testing.personas import CUSTODY, PROV_A, World
 from pont.testing.referrals import (
     draft_referral,
-    provider_service,
     reachable_person,
     referral_in,
     released_person,
     sent_earlier,
 )
-from pont.testing.stop_search import search_values, stop_search_reference
+from pont.testing.stop_search import recorded_search, stop_search_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -180,10 +184,12 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
         "appointment cancelled": lambda: referrals.appointment_cancel(
             actor=worker, referral_id=booked.pk, appointment_id=appointment.pk
         ),
-        "drug test with its Required Assessment and referral": lambda: _impose(world, test),
+        "drug test with its Required Assessment and referral": lambda: imposed_assessment(
+            world, test=test
+        ),
         "drug test recorded": lambda: _drug_test(world),
-        "conditional caution issued": lambda: _issue(world, caution),
-        "search recorded": lambda: _search(world, searched),
+        "conditional caution issued": lambda: issue(world, caution),
+        "search recorded": lambda: recorded_search(world, person=searched),
         "person created": lambda: people.person_create(
             actor=officer,
             given_name="Jac",
@@ -213,42 +219,11 @@ def _api_post(path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
     return response
 
 
-def _impose(world: World, test: Any) -> Any:
-    from pont.drug_testing import services
-
-    return services.required_assessment_impose(
-        actor=world.users[CUSTODY],
-        test_id=test.pk,
-        service_id=provider_service(world).pk,
-        appointment_at=(timezone.now() + timedelta(days=2)).replace(hour=10, minute=30),
-        place="DDAS, 4 Stepney Street, Llanelli SA15 3TR",
-    )
-
-
 def _drug_test(world: World) -> Any:
     from pont.drug_testing import services
 
     person = Referral.objects.order_by("pk").first().person  # anyone the force recorded
     return services.drug_test_record(**drug_test_values(world, person_id=person.pk))
-
-
-def _issue(world: World, caution: Any) -> Any:
-    from pont.disposals import services
-
-    caution.refresh_from_db()
-    return services.disposal_issue(
-        actor=world.users[FRONTLINE],
-        disposal_id=caution.pk,
-        agreement_confirmed=True,
-        expected_version=caution.version,
-    )
-
-
-def _search(world: World, person: Any) -> Any:
-    from pont.stop_search import services
-
-    values = search_values(world, person_id=person.pk, actor=world.users[FRONTLINE])
-    return services.search_record(**values)
 
 
 def test_a_write_failing_anywhere_in_an_operation_leaves_nothing_of_it(world: World, capsys):
