@@ -26,6 +26,7 @@ from pont.core.refusals import not_found
 from pont.directory.selectors import service_search
 from pont.people.models import Person
 from pont.people.selectors import person_get_for_user
+from pont.people.services import people_shown
 from pont.referrals.models import Referral
 
 from . import selectors, services
@@ -114,6 +115,7 @@ def _task_page(
     request: AuthenticatedRequest, failed: tuple[int, Any] | None = None
 ) -> HttpResponse:
     tasks = list(selectors.tasks_for(user=request.user))
+    people_shown(actor=request.user, people=[t.disposal.person for t in tasks], context="tasks")
     rows = [
         (
             task,
@@ -472,6 +474,8 @@ def disposal_issue_view(request: AuthenticatedRequest, disposal_id: Any) -> Http
                     ),
                 )
                 return _back(disposal.pk)
+    with transaction.atomic():  # the page names the person and the conditions
+        services.disposal_viewed(actor=request.user, disposal=disposal, shown_in="issue form")
     return render(
         request,
         "disposals/issue.html",

@@ -591,7 +591,9 @@ def _task_page(
     request: AuthenticatedRequest, failed: tuple[int, TaskDoneForm] | None = None
 ) -> HttpResponse:
     items = []
-    for task in selectors.tasks_for(user=request.user):
+    tasks = list(selectors.tasks_for(user=request.user))
+    people_shown(actor=request.user, people=[t.test.person for t in tasks], context="tasks")
+    for task in tasks:
         form = TaskDoneForm(auto_id=f"task-{task.pk}-%s")
         if failed and failed[0] == task.pk:
             form = failed[1]

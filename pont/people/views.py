@@ -224,6 +224,7 @@ def _versioned_change(
     save: Callable[[dict[str, Any]], None],
     template: str,
     saved: str,
+    shown_in: str,
 ) -> HttpResponse:
     """A form that changes the record at the version it was opened with: saved (then back to
     the record), or shown again with what went wrong (409 when the record changed meanwhile)."""
@@ -241,9 +242,16 @@ def _versioned_change(
         else:
             messages.success(request, saved)
             return redirect(person)
+    _shown_in_form(request, person, shown_in)
     return render(
         request, template, {"form": form, "person": person}, status=status or form_status(form)
     )
+
+
+def _shown_in_form(request: AuthenticatedRequest, person: Person, form: str) -> None:
+    """A form to change the record shows what it holds (the identity form all of it): a
+    consultation, recorded as the record's page records one."""
+    services.people_shown(actor=request.user, people=[person], context=form)
 
 
 @capability_required(VIEW_PERSON)
@@ -269,7 +277,13 @@ def person_edit(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
         )
 
     return _versioned_change(
-        request, form, person, save, "people/edit.html", _("The details have been saved.")
+        request,
+        form,
+        person,
+        save,
+        "people/edit.html",
+        _("The details have been saved."),
+        shown_in="identity form",
     )
 
 
@@ -295,6 +309,7 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
             data = request.GET
         choice = ContactRouteKindForm(data)
         choice.is_valid()
+        _shown_in_form(request, person, "contact details form")
         return render(
             request,
             "people/contact_route_kind.html",
@@ -318,6 +333,7 @@ def contact_route_add(request: AuthenticatedRequest, person_id: int) -> HttpResp
         else:
             messages.success(request, _("The contact details have been added."))
             return redirect(back or person.get_absolute_url())
+    _shown_in_form(request, person, "contact details form")
     return render(
         request,
         "people/contact_route_add.html",
@@ -371,4 +387,5 @@ def person_language_change(request: AuthenticatedRequest, person_id: int) -> Htt
         save,
         "people/language.html",
         _("The preferred language has been saved."),
+        shown_in="language form",
     )

@@ -370,6 +370,14 @@ def search_refer(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
                     ),
                 )
                 return redirect(referral)
+    with transaction.atomic():  # the form shows the person: a consultation, as the page is
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            subject=search.person_id,
+            obj=search,
+            detail={"shown_in": "referral form"},
+        )
     return render(
         request,
         "stop_search/refer.html",
