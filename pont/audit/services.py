@@ -128,6 +128,19 @@ def record(
     return event
 
 
+def record_shown_again(*, actor: Any, subject: Any, obj: Model, shown_in: str) -> None:
+    """Record that a page shows a record again (a form sent with errors brings back the
+    record's page): a consultation like the first showing, committed before it is shown."""
+    with transaction.atomic():
+        record(
+            actor=actor,
+            operation=Operation.CONSULTATION,
+            subject=subject,
+            obj=obj,
+            detail={"shown_in": shown_in},
+        )
+
+
 class PreparedEvents:
     """Events made ready to append (`prepare`) before their transaction: everything but the
     index, the time and the link to the chain, which only the locked chain head can give.

@@ -282,6 +282,9 @@ def _back_to_test(
             messages.success(request, done)
             return redirect("drug_testing:test_detail", test_id=test_id)
     test = _test_or_404(request, test_id)
+    audit.record_shown_again(
+        actor=request.user, subject=test.person_id, obj=test, shown_in=form_name
+    )
     return render(
         request,
         "drug_testing/detail.html",
@@ -434,6 +437,12 @@ def _provider_act(
         else:
             messages.success(request, done)
             return redirect("drug_testing:provider_assessment", assessment_id=assessment.pk)
+    audit.record_shown_again(
+        actor=request.user,
+        subject=assessment.test.person_id,
+        obj=assessment,
+        shown_in="follow_up_form",
+    )
     return _provider_page(request, assessment, status=400, follow_up_form=form)
 
 
@@ -535,6 +544,12 @@ def _breach_act(
         else:
             messages.success(request, done)
             return redirect("drug_testing:breach_detail", breach_id=breach.pk)
+    audit.record_shown_again(
+        actor=request.user,
+        subject=breach.assessment.test.person_id,
+        obj=breach,
+        shown_in=form_name,
+    )
     return _breach_page(request, breach, status=400, **{form_name: form})
 
 

@@ -470,6 +470,9 @@ def _act(
             form.add_error(None, services.next_step_message(referral, action))
         else:
             form.add_error(None, str(CHANGED_SINCE_OPENED))
+    audit.record_shown_again(
+        actor=request.user, subject=referral.person_id, obj=referral, shown_in=form_name
+    )
     return render(
         request,
         "referrals/detail.html",

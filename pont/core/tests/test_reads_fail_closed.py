@@ -108,6 +108,17 @@ def test_a_read_whose_record_fails_shows_nothing(world: World, capsys):
             named = [name for name in names if name in text]
             if failed.status_code < 500 or named:
                 shown.append(f"{rule.read_by} {url} as {persona}: {failed.status_code} {named}")
+        # A form sent with errors is shown again with what it is about: recorded too.
+        for persona, expected in rule.expect.get("POST", {}).items():
+            if expected != 400 or persona in (ANON, UNVERIFIED, API_A, API_B):
+                continue
+            client = _client(world, scene, persona, cookies)
+            again, recorded = _fetch(client, "POST", url, failing=False)
+            read += 1
+            text = again.content_read.decode("utf-8", "replace")
+            named = [name for name in names if name in text]
+            if named and not recorded:
+                unrecorded.append(f"POST {url} as {persona} (400): {named}")
     with capsys.disabled():
         print(
             f"\nreads fail closed: {read} answers read, {checked} that record checked with the "
