@@ -6,7 +6,10 @@ Every request is sent with CSRF enforced and a valid token, so what is
 measured is authorisation, not a missing token. Every refusal of someone known
 (403 or 404 to a signed-in persona or an API key, 401 to an API call without a
 valid key) writes exactly one line to the security log; no other answer writes one
-(ASVS 16.3.2, `pont.core.refusals`).
+(ASVS 16.3.2, `pont.core.refusals`). And every answer, refusals and redirects
+included, carries the headers every response must (T1): nothing cached, no
+sniffing, no framing, no referrer beyond the site, the permissions policy, a
+Content-Security-Policy (the API's allows nothing at all) and the request id.
 """
 
 from typing import Any
@@ -69,6 +72,27 @@ def _check(expected: Any, response: Any) -> bool:
     if expected == REDIRECT:
         return response.status_code == 302 and not location.startswith((login, otp))
     return response.status_code == expected
+
+
+def _headers_missing(response: Any, url: str) -> list[str]:
+    """The required headers the answer lacks or gets wrong (T1; ASVS 3.4, 14.3.2)."""
+    api = url.startswith("/api/") and not url.startswith("/api/v1/docs")
+    csp = response.get("Content-Security-Policy", "")
+    required = {
+        "Cache-Control": "no-store" in response.get("Cache-Control", ""),
+        "X-Content-Type-Options": response.get("X-Content-Type-Options") == "nosniff",
+        "X-Frame-Options": response.get("X-Frame-Options") == "DENY",
+        "Referrer-Policy": response.get("Referrer-Policy") == "same-origin",
+        "Permissions-Policy": "camera=()" in response.get("Permissions-Policy", ""),
+        "Content-Security-Policy": (
+            "default-src 'none'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "unsafe-inline" not in csp
+            and (api or "form-action 'self'" in csp)
+        ),
+        "X-Request-ID": len(response.get("X-Request-ID", "")) == 32,
+    }
+    return [name for name, present in required.items() if not present]
 
 
 def _refusals_logged(caplog: Any) -> list[str]:
@@ -136,6 +160,9 @@ def test_each_persona_gets_the_answer_the_policy_table_expects(
                 should_log and not logged[0].startswith(f"refused {status} {method} {url} ")
             ):
                 mismatches.append(f"{method} {url} as {persona} ({status}): logged {logged}")
+            missing = _headers_missing(response, url)
+            if missing:
+                mismatches.append(f"{method} {url} as {persona} ({status}): without {missing}")
             expected = rule.expect[method][persona]
             if not _check(expected, response):
                 mismatches.append(
