@@ -23,11 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import ApiClient
 from pont.core import rows
 from pont.core.api import api_status
-from pont.core.api_json import json_response
+from pont.core.api_json import dumps
 from pont.core.exceptions import ApplicationError
 from pont.core.numbers import whole_number
 
 from .models import IdempotencyRecord
+
+JSON = "application/json"
 
 KEY_LIFETIME = timedelta(hours=24)
 IF_MATCH_MISSING = _("This request needs an If-Match header with the referral's ETag.")
@@ -94,7 +96,7 @@ def idempotent(
                 raise ApplicationError(
                     str(KEY_IN_FLIGHT), {"header": "Idempotency-Key"}, status=409
                 )
-            replay = json_response(stored_body, status=stored_status)
+            replay = HttpResponse(stored_body, status=stored_status, content_type=JSON)
             replay["Idempotent-Replayed"] = "true"
             return replay
         try:
@@ -103,8 +105,9 @@ def idempotent(
         except ApplicationError as error:
             # A refused request is a result too: a retry gets the same refusal.
             status, body = api_status(error), error.as_payload()
-        _store(client, key, status, body)
-    return json_response(body, status=status)
+        text = dumps(body).decode()
+        _store(client, key, status, text)
+    return HttpResponse(text, status=status, content_type=JSON)
 
 
 # The three statements every API POST runs inside the writers' lock, written out
@@ -168,8 +171,8 @@ def _claim(client: ApiClient, key: str, fingerprint: str) -> tuple[str, Any, Any
     return stored["request_fingerprint"], stored["response_status"], stored["response_body"]
 
 
-def _store(client: ApiClient, key: str, status: int, body: dict[str, Any]) -> None:
-    """Keep the response the key's first request gave, for its retries."""
+def _store(client: ApiClient, key: str, status: int, body: str) -> None:
+    """Keep the response the key's first request gave (its body as sent), for its retries."""
     with connection.cursor() as cursor:
         cursor.execute(
             _statements(connection.vendor)[2],

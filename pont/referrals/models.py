@@ -430,7 +430,10 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # The first answer's body exactly as it was sent (JSON text), so that a retry gets the
+    # same bytes: PostgreSQL's jsonb would keep the same object with its keys reordered.
+    # Empty until the first request has its answer (the claim is written before it runs).
+    response_body = models.TextField(null=True, blank=True)  # noqa: DJ001 - none yet: not ""
     created_at = models.DateTimeField()
 
     class Meta:

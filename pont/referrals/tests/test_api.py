@@ -187,7 +187,7 @@ def test_a_retried_post_returns_the_first_response_and_creates_nothing(world):
     first = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
     second = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
     assert first.status_code == second.status_code == 201
-    assert first.json() == second.json()
+    assert first.content == second.content  # the same bytes, not only the same JSON
     assert second["Idempotent-Replayed"] == "true"
     assert ContactAttempt.objects.filter(referral=referral).count() == 1
     # A new key is a new attempt.
@@ -411,6 +411,58 @@ def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flu
     final = Referral.objects.get(pk=referral.pk)
     assert final.version == referral.version + 1
     assert final.status in ("accepted", "rejected")
+
+
+def test_ten_concurrent_duplicates_of_a_post_create_one_attempt_and_answer_alike(
+    audit_flushable,
+):
+    """T13: a partner's retry racing its own first try (ten times over), with one
+    Idempotency-Key: one contact attempt is made, and every answer is the first one's (the
+    duplicates wait on the key's unique index, then replay it). PostgreSQL: real
+    concurrent transactions, one connection a thread."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: SQLite's in-memory test database cannot be shared across threads"
+        )
+    from pont.audit.models import AuditChainHead
+    from pont.testing.personas import build_world
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    referral = sent_earlier(referral_in(world, "accepted"))
+    headers = _key(world)
+    attempt = {
+        "method": "phone",
+        "attempted_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "result": "no_answer",
+    }
+    start = threading.Barrier(10)
+    answers: list[tuple[int, str, str]] = []
+
+    def post() -> None:
+        try:
+            start.wait()
+            response = _post(_url(referral, "/contact-attempts"), attempt, headers, key="race-1")
+            answers.append(
+                (
+                    response.status_code,
+                    response.content.decode(),
+                    response.get("Idempotent-Replayed", ""),
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ContactAttempt.objects.filter(referral=referral).count() == 1
+    assert {status for status, _body, _replayed in answers} == {201}
+    assert len({body for _status, body, _replayed in answers}) == 1
+    assert sorted(replayed for _status, _body, replayed in answers) == [""] + ["true"] * 9
+    assert IdempotencyRecord.objects.filter(key="race-1").count() == 1
 
 
 def test_list_and_get_responses_conform_to_their_documented_schemas(world):
