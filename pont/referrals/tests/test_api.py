@@ -376,7 +376,7 @@ def test_idempotency_keys_expire_after_a_day(world):
 
 
 def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flushable):
-    """Two systems read version n and both PATCH: one wins, the other gets 412 (no lost update)."""
+    """Systems that read version n all PATCH: one wins, the others get 412 (no lost update)."""
     if connection.vendor != "postgresql":
         pytest.skip(
             "needs PostgreSQL: SQLite's in-memory test database cannot be shared across threads"
@@ -399,18 +399,20 @@ def test_concurrent_patches_with_the_same_etag_make_exactly_one_change(audit_flu
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=patch, args=({"status": "accepted"},)),
-        threading.Thread(target=patch, args=({"status": "rejected", "reason": "Full"},)),
-    ] * 1
+    # A burst (T12): twenty systems, half accepting and half rejecting, all from version n.
+    bodies = [{"status": "accepted"}, {"status": "rejected", "reason": "Full"}] * 10
+    threads = [threading.Thread(target=patch, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [200, 412]
+    assert sorted(results) == [200] + [412] * 19
     final = Referral.objects.get(pk=referral.pk)
     assert final.version == referral.version + 1
     assert final.status in ("accepted", "rejected")
+    # The one change made is the one change in the referral's history.
+    changes = ReferralEvent.objects.filter(referral=final, kind__in=["accepted", "rejected"])
+    assert [event.kind for event in changes] == [final.status]
 
 
 def test_ten_concurrent_duplicates_of_a_post_create_one_attempt_and_answer_alike(
