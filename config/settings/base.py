@@ -262,6 +262,8 @@ PONT_SCHEDULE = [
     ("pont.audit.tasks.audit_checkpoint_write", env_int("PONT_AUDIT_CHECKPOINT_SECONDS", 300)),
     # Retries of failed webhook deliveries (new events are delivered at once).
     ("pont.referrals.tasks.deliver_webhooks", env_int("PONT_WEBHOOK_RETRY_SECONDS", 15)),
+    # Retries of referral emails the mail server did not take (new ones are sent at once).
+    ("pont.referrals.tasks.send_emails", env_int("PONT_EMAIL_RETRY_SECONDS", 60)),
     # The partner API's idempotency keys, and the responses they keep, after their 24 hours.
     (
         "pont.referrals.tasks.purge_idempotency_keys",

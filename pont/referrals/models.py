@@ -405,6 +405,40 @@ class OutboxMessage(models.Model):
         return f"{self.event_type} to {self.endpoint} ({self.status})"
 
 
+class QueuedEmail(models.Model):
+    """An email about a referral (a link, never personal data), written in the transaction
+    that caused it and sent by the worker (`mail_outbox`).
+
+    A mail server that does not take it is tried again with growing waits for a day, so
+    that a provider's inbox hears of a new referral after an outage instead of never. Sent
+    at least once: a worker that dies between the server taking it and the row saying so
+    leaves it to be sent again when its lease runs out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        GAVE_UP = "gave_up", _("Given up")
+
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    leased_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.recipient} ({self.status})"
+
+
 class DeliveryAttempt(models.Model):
     """One HTTP attempt to deliver an outbox message: the delivery log providers can read."""
 

@@ -1,22 +1,18 @@
 """Emails about referrals: a link only, never personal data (the email may leave secure systems).
 
-Sent after the transaction commits, in English and Welsh together.
+In English and Welsh together. Queued with the change that causes them and sent by the
+worker, tried again through a mail outage (`mail_outbox`).
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from pont.accounts.models import User
 
+from . import mail_outbox
 from .models import Referral
-
-logger = logging.getLogger("pont.notifications")
 
 
 def _link(referral: Referral) -> str:
@@ -32,16 +28,8 @@ def _both_languages(message: str, **values: str) -> str:
 
 
 def _send(subject: str, body: str, recipient: str) -> None:
-    if not recipient:
-        return
-
-    def deliver() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
-        except Exception:  # a mail outage must not undo the referral; the portal still shows it
-            logger.exception("could not send referral email")
-
-    transaction.on_commit(deliver)
+    if recipient:
+        mail_outbox.queue(recipient, subject, body)
 
 
 def _tell(recipient: str, referral: Referral, subject: str, body: str) -> None:

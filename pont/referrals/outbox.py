@@ -42,7 +42,7 @@ from django.utils.translation import gettext_noop
 
 from pont.core import rows
 
-from .models import DeliveryAttempt, OutboxMessage, Referral, WebhookEndpoint
+from .models import DeliveryAttempt, OutboxMessage, QueuedEmail, Referral, WebhookEndpoint
 
 logger = logging.getLogger("pont.webhooks")
 
@@ -131,29 +131,35 @@ def _enqueue_delivery() -> None:
     deliver_webhooks.enqueue()
 
 
-def _backoff(attempts: int) -> timedelta:
-    return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LONGEST_WAIT)
-
-
-def _claim(message_id: int, now: Any) -> bool:
-    """Take a lease on one message; False if another worker holds it (works on both databases)."""
-    claimed = OutboxMessage.objects.filter(
+def claim(model: type[OutboxMessage | QueuedEmail], message_id: int, now: Any) -> bool:
+    """Take a lease on one waiting message (a webhook event, an email); False if another
+    worker holds it (works on both databases)."""
+    claimed = model.objects.filter(
         Q(leased_until__isnull=True) | Q(leased_until__lt=now),
         pk=message_id,
-        status=OutboxMessage.Status.PENDING,
+        status="pending",
     ).update(leased_until=now + LEASE)
     return claimed == 1
+
+
+def due(model: type[OutboxMessage | QueuedEmail], now: Any, limit: int) -> list[int]:
+    """The waiting messages whose time has come and that no worker holds, oldest first."""
+    return list(
+        model.objects.filter(status="pending", next_attempt_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try, after `attempts` failed ones."""
+    return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LONGEST_WAIT)
 
 
 def deliver_due(*, limit: int = 100, client: httpx.Client | None = None) -> dict[str, int]:
     """Deliver every due message once; return counts. Safe to run in several workers at once."""
     now = timezone.now()
-    due = list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
     counts = {"delivered": 0, "failed": 0, "gave_up": 0, "skipped": 0}
     own_client = client is None
     # A client given by the caller must use checked_transport() too, or nothing is checked.
@@ -161,8 +167,8 @@ def deliver_due(*, limit: int = 100, client: httpx.Client | None = None) -> dict
         timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=checked_transport()
     )
     try:
-        for message_id in due:
-            if not _claim(message_id, now):
+        for message_id in due(OutboxMessage, now, limit):
+            if not claim(OutboxMessage, message_id, now):
                 counts["skipped"] += 1
                 continue
             outcome = _deliver_one(message_id, http)
@@ -230,7 +236,7 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
                 last_error="",
             )
             return "delivered"
-        next_attempt = now + _backoff(attempts)
+        next_attempt = now + backoff(attempts)
         gave_up = permanent or next_attempt > message.created_at + GIVE_UP_AFTER
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxMessage.Status.GAVE_UP if gave_up else OutboxMessage.Status.PENDING,

@@ -12,6 +12,14 @@ def deliver_webhooks() -> dict[str, int]:
 
 
 @task()
+def send_emails() -> dict[str, int]:
+    """Send due referral emails (new ones at once; after a mail outage, on the schedule)."""
+    from .mail_outbox import send_due
+
+    return send_due()
+
+
+@task()
 def purge_idempotency_keys() -> dict[str, int]:
     """Forget the partner API's idempotency keys once their 24 hours are over: the responses
     they keep for retries hold the person's details, kept no longer than retries need."""
