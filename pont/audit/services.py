@@ -128,9 +128,10 @@ def record(
     return event
 
 
-def record_shown_again(*, actor: Any, subject: Any, obj: Model, shown_in: str) -> None:
-    """Record that a page shows a record again (a form sent with errors brings back the
-    record's page): a consultation like the first showing, committed before it is shown."""
+def record_shown_in(*, actor: Any, subject: Any, obj: Model, shown_in: str) -> None:
+    """Record that a page other than the record's own shows it (a form about it, or its page
+    shown again with a form's errors): a consultation like the page's, committed before it
+    is shown, `shown_in` saying where."""
     with transaction.atomic():
         record(
             actor=actor,

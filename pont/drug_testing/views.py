@@ -282,9 +282,7 @@ def _back_to_test(
             messages.success(request, done)
             return redirect("drug_testing:test_detail", test_id=test_id)
     test = _test_or_404(request, test_id)
-    audit.record_shown_again(
-        actor=request.user, subject=test.person_id, obj=test, shown_in=form_name
-    )
+    audit.record_shown_in(actor=request.user, subject=test.person_id, obj=test, shown_in=form_name)
     return render(
         request,
         "drug_testing/detail.html",
@@ -437,7 +435,7 @@ def _provider_act(
         else:
             messages.success(request, done)
             return redirect("drug_testing:provider_assessment", assessment_id=assessment.pk)
-    audit.record_shown_again(
+    audit.record_shown_in(
         actor=request.user,
         subject=assessment.test.person_id,
         obj=assessment,
@@ -544,7 +542,7 @@ def _breach_act(
         else:
             messages.success(request, done)
             return redirect("drug_testing:breach_detail", breach_id=breach.pk)
-    audit.record_shown_again(
+    audit.record_shown_in(
         actor=request.user,
         subject=breach.assessment.test.person_id,
         obj=breach,

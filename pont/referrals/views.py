@@ -225,12 +225,11 @@ def referral_draft_change(request: AuthenticatedRequest, referral_id: Any) -> Ht
         messages.error(request, services.next_step_message(referral, "draft_changed"))
         return redirect(referral)
     if request.method == "GET":  # the form shows what the referral says: a consultation
-        audit.record(
+        audit.record_shown_in(
             actor=request.user,
-            operation=audit.Operation.CONSULTATION,
             subject=referral.person_id,
             obj=referral,
-            detail={"shown_in": "draft change form"},
+            shown_in="draft change form",
         )
     initial = {
         "service": referral.service_id,
@@ -470,7 +469,7 @@ def _act(
             form.add_error(None, services.next_step_message(referral, action))
         else:
             form.add_error(None, str(CHANGED_SINCE_OPENED))
-    audit.record_shown_again(
+    audit.record_shown_in(
         actor=request.user, subject=referral.person_id, obj=referral, shown_in=form_name
     )
     return render(

@@ -370,14 +370,10 @@ def search_refer(request: AuthenticatedRequest, search_id: Any) -> HttpResponse:
                     ),
                 )
                 return redirect(referral)
-    with transaction.atomic():  # the form shows the person: a consultation, as the page is
-        audit.record(
-            actor=request.user,
-            operation=audit.Operation.CONSULTATION,
-            subject=search.person_id,
-            obj=search,
-            detail={"shown_in": "referral form"},
-        )
+    # The form shows the person: a consultation, as the search's page is.
+    audit.record_shown_in(
+        actor=request.user, subject=search.person_id, obj=search, shown_in="referral form"
+    )
     return render(
         request,
         "stop_search/refer.html",

@@ -334,31 +334,16 @@ def test_ten_sign_ins_racing_with_one_code_let_exactly_one_in(audit_flushable):
     times over) is spent once: django-otp locks the device row while it checks the code
     (`verify_token`, SELECT ... FOR UPDATE in its transaction). PostgreSQL: real
     concurrent transactions, one connection a thread."""
-    import threading
-
-    from django.db import connection
-
+    from pont.testing.concurrency import at_once, needs_postgresql
     from pont.testing.personas import build_world
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the in-memory SQLite database cannot be shared by threads")
+    needs_postgresql()
     user = build_world().users[CUSTODY]
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     code = _code(device.key)
-    start = threading.Barrier(10)
-    results: list[bool] = []
 
-    def sign_in() -> None:
-        try:
-            mine = TOTPDevice.objects.get(pk=device.pk)  # each request loads its own
-            start.wait()
-            results.append(otp.verify_sign_in(user, mine, code))
-        finally:
-            connection.close()
+    def sign_in() -> bool:
+        mine = TOTPDevice.objects.get(pk=device.pk)  # each request loads its own
+        return otp.verify_sign_in(user, mine, code)
 
-    threads = [threading.Thread(target=sign_in) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [False] * 9 + [True]
+    assert sorted(at_once(sign_in, 10)) == [False] * 9 + [True]

@@ -422,13 +422,11 @@ def test_ten_concurrent_duplicates_of_a_post_create_one_attempt_and_answer_alike
     Idempotency-Key: one contact attempt is made, and every answer is the first one's (the
     duplicates wait on the key's unique index, then replay it). PostgreSQL: real
     concurrent transactions, one connection a thread."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: SQLite's in-memory test database cannot be shared across threads"
-        )
     from pont.audit.models import AuditChainHead
+    from pont.testing.concurrency import at_once, needs_postgresql
     from pont.testing.personas import build_world
 
+    needs_postgresql()
     AuditChainHead.objects.get_or_create(pk=1)
     world = build_world()
     referral = sent_earlier(referral_in(world, "accepted"))
@@ -438,28 +436,16 @@ def test_ten_concurrent_duplicates_of_a_post_create_one_attempt_and_answer_alike
         "attempted_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "result": "no_answer",
     }
-    start = threading.Barrier(10)
-    answers: list[tuple[int, str, str]] = []
 
-    def post() -> None:
-        try:
-            start.wait()
-            response = _post(_url(referral, "/contact-attempts"), attempt, headers, key="race-1")
-            answers.append(
-                (
-                    response.status_code,
-                    response.content.decode(),
-                    response.get("Idempotent-Replayed", ""),
-                )
-            )
-        finally:
-            connection.close()
+    def post() -> tuple[int, str, str]:
+        response = _post(_url(referral, "/contact-attempts"), attempt, headers, key="race-1")
+        return (
+            response.status_code,
+            response.content.decode(),
+            response.get("Idempotent-Replayed", ""),
+        )
 
-    threads = [threading.Thread(target=post) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(post, 10)
     assert ContactAttempt.objects.filter(referral=referral).count() == 1
     assert {status for status, _body, _replayed in answers} == {201}
     assert len({body for _status, body, _replayed in answers}) == 1
