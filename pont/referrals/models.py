@@ -372,7 +372,27 @@ class WebhookEndpoint(TimeStampedModel):
         return self.url
 
 
-class OutboxMessage(models.Model):
+class LeasedMessage(models.Model):
+    """What the webhook outbox and the email queue share: a message written in the
+    transaction that caused it, tried by a worker holding a lease on it, again after each
+    failure (`outbox.claim`, `outbox.due`, `outbox.backoff`). Its `status` is "pending"
+    while it waits (each kind names its other states)."""
+
+    PENDING = "pending"
+
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+
+class OutboxMessage(LeasedMessage):
     """An event to deliver to a webhook endpoint, written in the transaction that caused it.
 
     The deliverer claims due messages with a lease; if a worker dies mid-delivery the
@@ -389,23 +409,17 @@ class OutboxMessage(models.Model):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="messages")
     event_type = models.CharField(max_length=40)
     payload = models.JSONField()
-    created_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    leased_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(LeasedMessage.Meta):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
 
     def __str__(self) -> str:
         return f"{self.event_type} to {self.endpoint} ({self.status})"
 
 
-class QueuedEmail(models.Model):
+class QueuedEmail(LeasedMessage):
     """An email about a referral (a link, never personal data), written in the transaction
     that caused it and sent by the worker (`mail_outbox`).
 
@@ -423,16 +437,10 @@ class QueuedEmail(models.Model):
     recipient = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
-    created_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    leased_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(LeasedMessage.Meta):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_due")]
 
     def __str__(self) -> str:

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_noop
 
 from pont.core import rows
 
-from .models import DeliveryAttempt, OutboxMessage, QueuedEmail, Referral, WebhookEndpoint
+from .models import DeliveryAttempt, LeasedMessage, OutboxMessage, Referral, WebhookEndpoint
 
 logger = logging.getLogger("pont.webhooks")
 
@@ -131,21 +131,21 @@ def _enqueue_delivery() -> None:
     deliver_webhooks.enqueue()
 
 
-def claim(model: type[OutboxMessage | QueuedEmail], message_id: int, now: Any) -> bool:
+def claim(model: type[LeasedMessage], message_id: int, now: Any) -> bool:
     """Take a lease on one waiting message (a webhook event, an email); False if another
     worker holds it (works on both databases)."""
-    claimed = model.objects.filter(
+    claimed = model._default_manager.filter(
         Q(leased_until__isnull=True) | Q(leased_until__lt=now),
         pk=message_id,
-        status="pending",
+        status=LeasedMessage.PENDING,
     ).update(leased_until=now + LEASE)
     return claimed == 1
 
 
-def due(model: type[OutboxMessage | QueuedEmail], now: Any, limit: int) -> list[int]:
+def due(model: type[LeasedMessage], now: Any, limit: int) -> list[int]:
     """The waiting messages whose time has come and that no worker holds, oldest first."""
     return list(
-        model.objects.filter(status="pending", next_attempt_at__lte=now)
+        model._default_manager.filter(status=LeasedMessage.PENDING, next_attempt_at__lte=now)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
