@@ -33,6 +33,11 @@ def _url(referral, tail=""):
     return f"/api/v1/referrals/{referral.pk}{tail}"
 
 
+def _phone_attempt(at):
+    """A contact attempt's body: a phone call at `at`, not answered."""
+    return {"method": "phone", "attempted_at": at.isoformat(), "result": "no_answer"}
+
+
 def _post(path, body, headers, key="k-1"):
     return Client().post(
         path,
@@ -179,11 +184,7 @@ def test_invalid_bodies_get_the_error_shape_naming_the_field(world):
 def test_a_retried_post_returns_the_first_response_and_creates_nothing(world):
     referral = sent_earlier(referral_in(world, "accepted"))
     headers = _key(world)
-    attempt = {
-        "method": "phone",
-        "attempted_at": (timezone.now() - timedelta(hours=1)).isoformat(),
-        "result": "no_answer",
-    }
+    attempt = _phone_attempt(timezone.now() - timedelta(hours=1))
     first = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
     second = _post(_url(referral, "/contact-attempts"), attempt, headers, key="retry-1")
     assert first.status_code == second.status_code == 201
@@ -355,7 +356,7 @@ def test_idempotency_keys_expire_after_a_day(world):
     )
     _post(
         _url(referral, "/contact-attempts"),
-        {"method": "phone", "attempted_at": timezone.now().isoformat(), "result": "no_answer"},
+        _phone_attempt(timezone.now()),
         headers,
         key="k-2",
     )
@@ -431,11 +432,7 @@ def test_ten_concurrent_duplicates_of_a_post_create_one_attempt_and_answer_alike
     world = build_world()
     referral = sent_earlier(referral_in(world, "accepted"))
     headers = _key(world)
-    attempt = {
-        "method": "phone",
-        "attempted_at": (timezone.now() - timedelta(hours=1)).isoformat(),
-        "result": "no_answer",
-    }
+    attempt = _phone_attempt(timezone.now() - timedelta(hours=1))
 
     def post() -> tuple[int, str, str]:
         response = _post(_url(referral, "/contact-attempts"), attempt, headers, key="race-1")
@@ -518,11 +515,7 @@ def test_lists_and_patches_running_together_never_deadlock(audit_flushable):
 
 def test_a_contact_attempt_before_the_referral_was_sent_is_refused_at_its_field(world):
     referral = referral_in(world, "accepted")
-    attempt = {
-        "method": "phone",
-        "attempted_at": (referral.requested_at - timedelta(days=3)).isoformat(),
-        "result": "no_answer",
-    }
+    attempt = _phone_attempt(referral.requested_at - timedelta(days=3))
     refused = _post(_url(referral, "/contact-attempts"), attempt, _key(world))
     assert refused.status_code == 422
     assert list(refused.json()["extra"]["fields"]) == ["attempted_at"]
@@ -702,11 +695,7 @@ def test_a_field_error_is_422_on_every_path_whichever_layer_refuses_it(world):
         "cursor": Client().get("/api/v1/referrals/", {"cursor": "!"}, headers=headers),
     }
     accepted = referral_in(world, "accepted", person=reachable_person(world, given_name="Bea"))
-    early = {
-        "method": "phone",
-        "attempted_at": (accepted.requested_at - timedelta(days=3)).isoformat(),
-        "result": "no_answer",
-    }
+    early = _phone_attempt(accepted.requested_at - timedelta(days=3))
     answers["service (POST)"] = _post(_url(accepted, "/contact-attempts"), early, headers, "e")
     answers["replayed"] = _post(_url(accepted, "/contact-attempts"), early, headers, "e")
     assert answers["replayed"]["Idempotent-Replayed"] == "true"
