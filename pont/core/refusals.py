@@ -72,11 +72,11 @@ def _asker(request: HttpRequest, status: int) -> str | None:
     return None
 
 
-def log_refusal(request: HttpRequest, status: int) -> bool:
-    """Write the refusal's line if someone known was refused; whether one was written."""
+def log_refusal(request: HttpRequest, status: int) -> None:
+    """Write the refusal's line if someone known was refused."""
     asker = _asker(request, status)
     if asker is None:
-        return False
+        return
     match = request.resolver_match
     note = getattr(request, _NOTE, "")
     security_log.warning(
@@ -88,7 +88,6 @@ def log_refusal(request: HttpRequest, status: int) -> bool:
         asker,
         f": {note}" if note else "",
     )
-    return True
 
 
 class RefusalLogMiddleware:

@@ -965,14 +965,10 @@ def task_complete(*, actor: User, task_id: int, note: str) -> DisposalTask:
 # Reading a disposal -----------------------------------------------------------------
 
 
-def disposal_viewed(*, actor: User, disposal: Disposal, shown_in: str = "") -> None:
-    """Record that the user consulted the disposal (its page, or a form that shows it)."""
+def disposal_viewed(*, actor: User, disposal: Disposal) -> None:
+    """Record that the user consulted the disposal (its page)."""
     audit.record(
-        actor=actor,
-        operation=Operation.CONSULTATION,
-        subject=disposal.person_id,
-        obj=disposal,
-        detail={"shown_in": shown_in} if shown_in else None,
+        actor=actor, operation=Operation.CONSULTATION, subject=disposal.person_id, obj=disposal
     )
 
 

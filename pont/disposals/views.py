@@ -474,8 +474,10 @@ def disposal_issue_view(request: AuthenticatedRequest, disposal_id: Any) -> Http
                     ),
                 )
                 return _back(disposal.pk)
-    with transaction.atomic():  # the page names the person and the conditions
-        services.disposal_viewed(actor=request.user, disposal=disposal, shown_in="issue form")
+    # The page names the person and the conditions: a consultation, as the disposal's page.
+    audit.record_shown_in(
+        actor=request.user, subject=disposal.person_id, obj=disposal, shown_in="issue form"
+    )
     return render(
         request,
         "disposals/issue.html",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import ApiClient
 from pont.core import rows
 from pont.core.api import api_status
-from pont.core.api_json import dumps
+from pont.core.api_json import json_response
 from pont.core.exceptions import ApplicationError
 from pont.core.numbers import whole_number
 
@@ -105,9 +105,9 @@ def idempotent(
         except ApplicationError as error:
             # A refused request is a result too: a retry gets the same refusal.
             status, body = api_status(error), error.as_payload()
-        text = dumps(body).decode()
-        _store(client, key, status, text)
-    return HttpResponse(text, status=status, content_type=JSON)
+        response = json_response(body, status=status)
+        _store(client, key, status, response.content.decode())
+    return response
 
 
 # The three statements every API POST runs inside the writers' lock, written out

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import QueuedEmail
-from .outbox import GIVE_UP_AFTER, backoff, claim, due
+from .outbox import after_failure, claim, due
 
 logger = logging.getLogger("pont.notifications")
 
@@ -70,8 +70,7 @@ def _send_one(email_id: int) -> str:
             status=QueuedEmail.Status.SENT, sent_at=now, last_error="", **changes
         )
         return "sent"
-    next_attempt = now + backoff(changes["attempts"])
-    gave_up = next_attempt > email.created_at + GIVE_UP_AFTER
+    next_attempt, gave_up = after_failure(email, changes["attempts"], now)
     QueuedEmail.objects.filter(pk=email.pk).update(
         status=QueuedEmail.Status.GAVE_UP if gave_up else QueuedEmail.Status.PENDING,
         next_attempt_at=next_attempt,

@@ -375,7 +375,7 @@ class WebhookEndpoint(TimeStampedModel):
 class LeasedMessage(models.Model):
     """What the webhook outbox and the email queue share: a message written in the
     transaction that caused it, tried by a worker holding a lease on it, again after each
-    failure (`outbox.claim`, `outbox.due`, `outbox.backoff`). Its `status` is "pending"
+    failure (`outbox.claim`, `outbox.due`, `outbox.after_failure`). Its `status` is "pending"
     while it waits (each kind names its other states)."""
 
     PENDING = "pending"

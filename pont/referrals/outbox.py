@@ -157,6 +157,13 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LONGEST_WAIT)
 
 
+def after_failure(message: LeasedMessage, attempts: int, now: Any) -> tuple[Any, bool]:
+    """When to try a message again after its `attempts`-th failure, and whether that is past
+    its day (given up)."""
+    next_attempt = now + backoff(attempts)
+    return next_attempt, next_attempt > message.created_at + GIVE_UP_AFTER
+
+
 def deliver_due(*, limit: int = 100, client: httpx.Client | None = None) -> dict[str, int]:
     """Deliver every due message once; return counts. Safe to run in several workers at once."""
     now = timezone.now()
@@ -236,8 +243,8 @@ def _deliver_one(message_id: int, http: httpx.Client) -> str:
                 last_error="",
             )
             return "delivered"
-        next_attempt = now + backoff(attempts)
-        gave_up = permanent or next_attempt > message.created_at + GIVE_UP_AFTER
+        next_attempt, past_its_day = after_failure(message, attempts, now)
+        gave_up = permanent or past_its_day
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxMessage.Status.GAVE_UP if gave_up else OutboxMessage.Status.PENDING,
             attempts=attempts,
