@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from pont.audit import services
 from pont.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from pont.audit.selectors import audit_chain_verify
-from pont.testing.database import run_together
+from pont.testing.concurrency import run_together
 
 THREADS = 8
 EVENTS_PER_THREAD = 25

@@ -14,7 +14,7 @@ from pont.audit import services
 from pont.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from pont.audit.selectors import audit_chain_verify
 from pont.audit.services import PreparedEvents, ReadNotRecordedError, _GroupCommit
-from pont.testing.database import run_together
+from pont.testing.concurrency import run_together
 
 Operation = AuditEvent.Operation
 
