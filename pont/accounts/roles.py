@@ -49,6 +49,8 @@ WORK_REFERRAL = "referrals.work_referral"
 VIEW_REFERRAL_FUNNEL = "referrals.view_referral_funnel"
 MANAGE_WEBHOOKS = "referrals.manage_webhooks"
 EXPORT_CASELOAD = "referrals.export_caseload"
+VIEW_EMAIL_LOG = "referrals.view_email_log"
+VIEW_ALL_EMAIL_LOG = "referrals.view_all_email_log"
 MANAGE_SERVICE_REFERRALS = "directory.manage_service_referrals"
 MANAGE_REFERENCE_DATA = "core.manage_reference_data"
 RECORD_DRUG_TEST = "drug_testing.record_drug_test"
@@ -113,7 +115,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.PROVIDER_WORKER: _PROVIDER,
     Role.PROVIDER_MANAGER: _PROVIDER
-    | {MANAGE_API_CLIENTS, MANAGE_WEBHOOKS, VIEW_REFERRAL_FUNNEL, MANAGE_SERVICE_REFERRALS},
+    | {
+        MANAGE_API_CLIENTS,
+        MANAGE_WEBHOOKS,
+        VIEW_EMAIL_LOG,
+        VIEW_REFERRAL_FUNNEL,
+        MANAGE_SERVICE_REFERRALS,
+    },
     # Residents on the Quality Assurance Panel see pseudonymised records only.
     # The out-of-court disposals scrutiny panel sees sampled disposals without names.
     Role.PANEL_MEMBER: frozenset({JUDGE_PANEL_CASES, SCRUTINISE_DISPOSALS}),
@@ -132,7 +140,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DATA_PROTECTION_OFFICER: frozenset({SEARCH_AUDIT_LOG, EXPORT_AUDIT_LOG}),
     # Runs the system; sees no personal data of data subjects.
     Role.SYSTEM_ADMINISTRATOR: frozenset(
-        {MANAGE_USERS, MANAGE_ALL_API_CLIENTS, MANAGE_REFERENCE_DATA}
+        {MANAGE_USERS, MANAGE_ALL_API_CLIENTS, MANAGE_REFERENCE_DATA, VIEW_ALL_EMAIL_LOG}
     ),
 }
 

@@ -22,7 +22,7 @@ from pont.directory.models import Service
 from pont.people import services as people
 from pont.people.models import Person
 from pont.referrals import services as referrals
-from pont.referrals.models import Appointment, Referral, ReferralEvent
+from pont.referrals.models import Appointment, QueuedEmail, Referral, ReferralEvent
 
 from .custody import load_custody_year
 from .disposals import load_disposals_year, load_scrutiny
@@ -500,6 +500,31 @@ def _backdate(referral_id: Any, sent: Any) -> None:
         ).update(attendance_recorded_at=step_times["attendance_recorded"])
 
 
+def _an_email_given_up() -> None:
+    """Demo only: one new referral's notice that a mail server refused for a day, so that the
+    email log shows what its managers would see (the rest are sent by `pont up`'s worker)."""
+    if QueuedEmail.objects.filter(status=QueuedEmail.Status.GAVE_UP).exists():
+        return
+    email = (
+        QueuedEmail.objects.filter(kind=QueuedEmail.Kind.ARRIVED, status=QueuedEmail.PENDING)
+        .order_by("pk")
+        .first()
+    )
+    if email is None:
+        return
+    queued = timezone.now() - timedelta(hours=25)
+    QueuedEmail.objects.filter(pk=email.pk).update(
+        status=QueuedEmail.Status.GAVE_UP,
+        created_at=queued,
+        attempts=30,
+        next_attempt_at=queued + timedelta(hours=24),
+        last_error=(
+            f"SMTPRecipientsRefused: {{'{email.recipient}': "
+            "(550, b'5.1.1 Recipient address rejected: mailbox unavailable')}"
+        ),
+    )
+
+
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Create whatever of the demo data is missing; return what was created."""
@@ -511,6 +536,7 @@ def load_demo() -> dict[str, int]:
     directory = load_directory_demo()
     tests_created = load_custody_year(users)
     referrals_created = _referrals(users)
+    _an_email_given_up()
     disposals = load_disposals_year(users)
     scrutiny_samples = load_scrutiny(users)
     searches_imported = load_policeuk_months()

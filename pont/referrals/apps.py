@@ -15,6 +15,8 @@ class ReferralsConfig(AppConfig):
         from pont.accounts.roles import (
             MAKE_REFERRAL,
             MANAGE_WEBHOOKS,
+            VIEW_ALL_EMAIL_LOG,
+            VIEW_EMAIL_LOG,
             VIEW_REFERRAL_FUNNEL,
             WORK_REFERRAL,
         )
@@ -110,6 +112,19 @@ class ReferralsConfig(AppConfig):
                     "Have referral events pushed to your own system, and see each delivery."
                 ),
                 match="referrals:webhook",
+            )
+        )
+        register_nav_item(
+            NavItem(
+                key="emails",
+                label=_("Emails"),
+                url=reverse_lazy("referrals:email_log"),
+                capability=(VIEW_EMAIL_LOG, VIEW_ALL_EMAIL_LOG),
+                order=87,
+                description=_(
+                    "The emails Pont sent about referrals, and any a mail server would not take."
+                ),
+                match="referrals:email_log",
             )
         )
         # Dated reference data the system administrator may change (reference data pages).

@@ -23,11 +23,19 @@ from .outbox import after_failure, claim, due
 logger = logging.getLogger("pont.notifications")
 
 
-def queue(recipient: str, subject: str, body: str) -> None:
-    """Keep the email with the change being made; send it once that change commits."""
+def queue(recipient: str, subject: str, body: str, *, kind: str, organisation_id: int) -> None:
+    """Keep the email with the change being made; send it once that change commits.
+
+    `organisation_id` is whose inbox or member of staff it goes to: its email log shows it."""
     now = timezone.now()
     QueuedEmail.objects.create(
-        recipient=recipient, subject=subject, body=body, created_at=now, next_attempt_at=now
+        kind=kind,
+        organisation_id=organisation_id,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        created_at=now,
+        next_attempt_at=now,
     )
     transaction.on_commit(_enqueue_sending)
 

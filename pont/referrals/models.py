@@ -207,6 +207,8 @@ class Referral(TimeStampedModel, VersionedModel):
             ("view_referral_funnel", _("See the referral funnel and time limits")),
             ("manage_webhooks", _("Manage webhook endpoints of one's own organisation")),
             ("export_caseload", _("Export one's own organisation's caseload")),
+            ("view_email_log", _("See the emails Pont sent one's own organisation")),
+            ("view_all_email_log", _("See every email Pont sent")),
         ]
         default_permissions = ()
         indexes = [
@@ -434,6 +436,19 @@ class QueuedEmail(LeasedMessage):
         SENT = "sent", _("Sent")
         GAVE_UP = "gave_up", _("Given up")
 
+    class Kind(models.TextChoices):
+        ARRIVED = "arrived", _("New referral, to the service's inbox")
+        REJECTED = "rejected", _("Referral not accepted, to the referrer")
+        DID_NOT_ATTEND = "did_not_attend", _("Missed appointment, to the referrer")
+        ASSIGNED = "assigned", _("Referral assigned, to the worker")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
+    # Whose inbox or member of staff it goes to (the provider, or the referring organisation):
+    # the email log shows an organisation's managers the emails sent to it. Empty on the emails
+    # queued before the log was built.
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recipient = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()

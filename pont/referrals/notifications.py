@@ -12,7 +12,9 @@ from django.utils.translation import gettext_noop
 from pont.accounts.models import User
 
 from . import mail_outbox
-from .models import Referral
+from .models import QueuedEmail, Referral
+
+Kind = QueuedEmail.Kind
 
 
 def _link(referral: Referral) -> str:
@@ -27,18 +29,21 @@ def _both_languages(message: str, **values: str) -> str:
     return "\n\n".join(parts)
 
 
-def _send(subject: str, body: str, recipient: str) -> None:
-    if recipient:
-        mail_outbox.queue(recipient, subject, body)
-
-
-def _tell(recipient: str, referral: Referral, subject: str, body: str) -> None:
+def _tell(kind: str, recipient: str, referral: Referral, subject: str, body: str) -> None:
     """Email `recipient` about the referral, in both languages: the subject names its reference,
-    the body ends with the link (`%(ref)s`, `%(link)s`)."""
-    _send(
+    the body ends with the link (`%(ref)s`, `%(link)s`). Queued for the provider's email log
+    or the referring organisation's, by who receives it."""
+    if not recipient:
+        return
+    receiver = referral.referring_organisation_id
+    if kind in (Kind.ARRIVED, Kind.ASSIGNED):  # to the provider's inbox or staff
+        receiver = referral.receiving_organisation_id
+    mail_outbox.queue(
+        recipient,
         _both_languages(subject, ref=referral.reference).replace("\n\n", " / "),
         _both_languages(body, link=_link(referral)),
-        recipient,
+        kind=kind,
+        organisation_id=receiver,
     )
 
 
@@ -46,6 +51,7 @@ def referral_arrived(referral: Referral) -> None:
     """Tell the service's referral inbox that a referral has arrived (a link, nothing else)."""
     service = referral.service
     _tell(
+        Kind.ARRIVED,
         service.referral_inbox_email or service.organization.email,
         referral,
         gettext_noop("New referral in Pont %(ref)s"),
@@ -57,6 +63,7 @@ def referral_arrived(referral: Referral) -> None:
 
 def referral_rejected(referral: Referral) -> None:
     _tell(
+        Kind.REJECTED,
         referral.referred_by.email,
         referral,
         gettext_noop("Referral %(ref)s was not accepted"),
@@ -68,6 +75,7 @@ def referral_rejected(referral: Referral) -> None:
 
 def did_not_attend(referral: Referral) -> None:
     _tell(
+        Kind.DID_NOT_ATTEND,
         referral.referred_by.email,
         referral,
         gettext_noop("Missed appointment on referral %(ref)s"),
@@ -81,6 +89,7 @@ def did_not_attend(referral: Referral) -> None:
 def referral_assigned(referral: Referral, worker: User) -> None:
     """Tell a worker that a colleague gave them a referral (a link, nothing else)."""
     _tell(
+        Kind.ASSIGNED,
         worker.email,
         referral,
         gettext_noop("Referral %(ref)s assigned to you"),

@@ -12,7 +12,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from pont.accounts.models import ApiClient, Organisation
+from pont.accounts.models import ApiClient, Organisation, User
+from pont.accounts.roles import VIEW_ALL_EMAIL_LOG, VIEW_EMAIL_LOG
+from pont.accounts.selectors import memberships_of
 from pont.core import rows as sql
 from pont.core.working_days import add_working_days
 from pont.directory.models import County, Service
@@ -23,6 +25,7 @@ from .models import (
     Appointment,
     ClosureReason,
     ContactAttempt,
+    QueuedEmail,
     Referral,
     ReferralEvent,
     ReferralSla,
@@ -467,6 +470,18 @@ def overdue_condition(today: date | None = None) -> Q:
 def webhook_endpoints_for(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
     """The webhook endpoints of the organisations whose referrals the actor works."""
     return WebhookEndpoint.objects.filter(organisation_id__in=provider_organisation_ids(actor))
+
+
+def emails_visible_to(*, user: User) -> QuerySet[QueuedEmail]:
+    """The emails Pont queued that the user may see: every one for the system's administrator,
+    those to their own organisations (a service's inbox, its staff) for a provider's manager."""
+    emails = QueuedEmail.objects.select_related("organisation")
+    if user.has_perm(VIEW_ALL_EMAIL_LOG):
+        return emails
+    if user.has_perm(VIEW_EMAIL_LOG):
+        own = [membership.organisation_id for membership in memberships_of(user=user)]
+        return emails.filter(organisation_id__in=own)
+    return emails.none()
 
 
 # The partner API's read of referrals, written out in SQL: every API call reads through it (a list,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("caseload.csv", views.caseload_export, name="export"),
     path("funnel", views.funnel_dashboard, name="funnel"),
     path("funnel.csv", views.funnel_csv, name="funnel_csv"),
+    path("emails", views.email_log, name="email_log"),
     path("webhooks", views.webhook_list, name="webhook_list"),
     path("webhooks/new", views.webhook_create, name="webhook_create"),
     path("webhooks/<int:endpoint_id>/added", views.webhook_created, name="webhook_created"),

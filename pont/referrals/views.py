@@ -22,7 +22,10 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import (
     EXPORT_CASELOAD,
     MAKE_REFERRAL,
+    MANAGE_SERVICE_REFERRALS,
     MANAGE_WEBHOOKS,
+    VIEW_ALL_EMAIL_LOG,
+    VIEW_EMAIL_LOG,
     VIEW_REFERRAL_FUNNEL,
     WORK_REFERRAL,
 )
@@ -58,7 +61,7 @@ from .forms import (
     TreatmentStartForm,
     WebhookCreateForm,
 )
-from .models import DeliveryAttempt, Referral, WebhookEndpoint
+from .models import DeliveryAttempt, QueuedEmail, Referral, WebhookEndpoint
 
 Status = Referral.Status
 PAGE_SIZE = 25
@@ -1123,4 +1126,47 @@ def webhook_deliveries(request: AuthenticatedRequest, endpoint_id: int) -> HttpR
             attempt.said, attempt.detail = delivery_attempt_said(attempt)  # type: ignore[attr-defined]
     return render(
         request, "referrals/webhook_deliveries.html", {"endpoint": endpoint, "page": page}
+    )
+
+
+# The emails Pont queued (mail_outbox): what a provider's manager, or the administrator, reads
+# to see whether the service's inbox hears of new referrals. Addresses of inboxes and staff,
+# and referrals' references: no person's data, so nothing to record.
+EMAIL_TABS: dict[str, tuple[Any, str | None]] = {
+    "all": (gettext_lazy("All"), None),
+    "gave_up": (gettext_lazy("Given up"), QueuedEmail.Status.GAVE_UP),
+    "pending": (gettext_lazy("Waiting"), QueuedEmail.Status.PENDING),
+    "sent": (gettext_lazy("Sent"), QueuedEmail.Status.SENT),
+}
+
+
+@capability_required(VIEW_EMAIL_LOG, VIEW_ALL_EMAIL_LOG)
+@require_GET
+def email_log(request: AuthenticatedRequest) -> HttpResponse:
+    tab = request.GET.get("status") or "all"
+    if tab not in EMAIL_TABS:  # an old or mistyped link: every email
+        tab = "all"
+    label, status = EMAIL_TABS[tab]
+    emails = selectors.emails_visible_to(user=request.user)
+    given_up = emails.filter(status=QueuedEmail.Status.GAVE_UP).count()
+    if status is not None:
+        emails = emails.filter(status=status)
+    page = Paginator(emails.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "referrals/email_log.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tab_label": label,
+            "tabs": [
+                {"code": code, "label": text, "current": code == tab}
+                for code, (text, _status) in EMAIL_TABS.items()
+            ],
+            "given_up": given_up,
+            "every_organisation": request.user.has_perm(VIEW_ALL_EMAIL_LOG),
+            "may_change_inboxes": request.user.has_perm(MANAGE_SERVICE_REFERRALS),
+        },
     )

@@ -136,11 +136,12 @@ def test_the_language_switch_will_not_redirect_to_another_site(db):
 @pytest.mark.parametrize(
     ("persona", "shown", "hidden"),
     [
-        (CUSTODY, ["People"], ["Audit log", "Users", "API clients"]),
-        (DPO, ["Audit log"], ["People", "Users"]),
-        (SYSADMIN, ["Users", "API clients"], ["People", "Audit log"]),
-        (PANEL, [], ["People", "Audit log", "Users", "API clients"]),
-        ("prov_a_mgr", ["People", "API clients"], ["Users", "Audit log"]),
+        (CUSTODY, ["People"], ["Audit log", "Users", "API clients", "Emails"]),
+        (DPO, ["Audit log"], ["People", "Users", "Emails"]),
+        (SYSADMIN, ["Users", "API clients", "Emails"], ["People", "Audit log"]),
+        (PANEL, [], ["People", "Audit log", "Users", "API clients", "Emails"]),
+        ("prov_a_mgr", ["People", "API clients", "Emails"], ["Users", "Audit log"]),
+        ("prov_a", ["People"], ["API clients", "Emails"]),
     ],
 )
 def test_navigation_shows_each_role_only_what_it_may_use(world, as_persona, persona, shown, hidden):

@@ -13,7 +13,7 @@ from pont.drug_testing.models import (
     QaSample,
     RequiredAssessment,
 )
-from pont.referrals.models import Referral
+from pont.referrals.models import QueuedEmail, Referral
 from pont.stop_search.models import (
     PanelCase,
     PanelJudgement,
@@ -36,7 +36,13 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     # Backdated as a whole: consent was recorded with the draft, before it was sent.
     for referral in voluntary.exclude(requested_at=None):
         assert referral.created_at <= referral.consent_recorded_at <= referral.requested_at
+    # The email log's warning: one new referral's notice given up after a day of refusals.
+    (given_up,) = QueuedEmail.objects.filter(status="gave_up")
+    assert given_up.kind == "arrived"
+    assert "550" in given_up.last_error
+    assert given_up.organisation.kind == "treatment_provider"
     again = load_demo()
+    assert QueuedEmail.objects.filter(status="gave_up").count() == 1
     assert again == {
         "organisations": 0,
         "users": 0,

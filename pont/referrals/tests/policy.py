@@ -10,6 +10,7 @@ from pont.testing.personas import (
     PROV_A_MGR,
     PROV_B,
     PROV_B_MGR,
+    SYSADMIN,
 )
 from pont.testing.policy import (
     API_A,
@@ -28,6 +29,7 @@ _A = frozenset({PROV_A, PROV_A_MGR})
 _B = frozenset({PROV_B, PROV_B_MGR})
 _FUNNEL = frozenset({INSPECTOR, OPSLEAD, PROV_A_MGR, PROV_B_MGR, OPCC})
 _MANAGERS = frozenset({PROV_A_MGR, PROV_B_MGR})
+_EMAIL_LOG = _MANAGERS | {SYSADMIN}
 
 
 def _provider_action(answer_for_a: object) -> dict:
@@ -53,6 +55,8 @@ RULES = [
     ),
     Rule("referrals:funnel", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
     Rule("referrals:funnel_csv", staff_view(get=same_for(_FUNNEL, 200), capable=_FUNNEL)),
+    # Each manager sees their own organisation's emails; the administrator every one.
+    Rule("referrals:email_log", staff_view(get=same_for(_EMAIL_LOG, 200), capable=_EMAIL_LOG)),
     Rule("referrals:webhook_list", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
     # An empty form comes back with its error.
     Rule(
