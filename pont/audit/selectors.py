@@ -83,11 +83,16 @@ def _events_in_order(head_holder: dict[str, tuple[int, str] | None]) -> Iterator
             return
 
 
-def audit_chain_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
-    """Verify the whole chain against its head row and every checkpoint, in constant memory."""
+def audit_chain_verify(
+    *, checkpoint_file: Path | None = None, external: bool = True
+) -> VerifyResult:
+    """Verify the whole chain against its head row and every checkpoint, in constant memory.
+
+    `external=False` leaves out the checkpoint file (a restored backup is checked against the
+    checkpoints it holds: the file, written since, is ahead of it by design)."""
     checkpoints = checkpoints_from_table()
     path = checkpoint_file
-    if path is None and settings.PONT_AUDIT_CHECKPOINT_FILE:
+    if path is None and external and settings.PONT_AUDIT_CHECKPOINT_FILE:
         path = Path(settings.PONT_AUDIT_CHECKPOINT_FILE)
     if path is not None:
         checkpoints += checkpoints_from_file(path)

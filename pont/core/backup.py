@@ -1,0 +1,311 @@
+"""Backups and the restore drill (T21): `pont backup FILE` and `pont restore-drill FILE`.
+
+A backup is one file (SQLite: a copy made by SQLite's online backup, consistent while the
+application writes; PostgreSQL: `pg_dump -Fc`) and beside it a manifest, `FILE.manifest.json`,
+written from the same moment of the database: when it was taken, which migrations it holds,
+and for every table its rows and a SHA-256 over them in primary-key order.
+
+The drill restores a backup where nothing else can see it (a temporary file; a scratch
+PostgreSQL database, dropped after), then checks that it holds exactly what the manifest
+says, that this code's migrations are the ones applied, and that the audit log's hash chain
+verifies against the checkpoints it holds. It reports the backup's age (the recovery point)
+and how long the restore took (the recovery time). The data never leaves the files the
+operator named and the scratch copy; nothing of it is printed.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.loader import MigrationLoader
+
+MANIFEST_SUFFIX = ".manifest.json"
+BATCH = 2000
+
+
+class BackupError(Exception):
+    """The backup or the drill could not be done; the message says why."""
+
+
+def manifest_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + MANIFEST_SUFFIX)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, memoryview | bytes):
+        return bytes(value).hex()
+    return value
+
+
+def _digest(cursor: Any, table: str, columns: list[str], order: list[str], quote: Any) -> dict:
+    # Names read from the database itself, quoted: nothing here comes from outside.
+    cursor.execute(
+        f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)} "  # noqa: S608
+        f"ORDER BY {', '.join(map(quote, order))}"
+    )
+    sha, rows = hashlib.sha256(), 0
+    while batch := cursor.fetchmany(BATCH):
+        for row in batch:
+            sha.update(repr(tuple(_value(v) for v in row)).encode())
+            sha.update(b"\n")
+        rows += len(batch)
+    return {"rows": rows, "sha256": sha.hexdigest()}
+
+
+def _sqlite_quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sqlite_contents(path: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """A SQLite file's migrations, and every table's rows and SHA-256 in primary-key order,
+    read with SQLite's own module (the values as stored, whatever reads them later)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        cursor = db.cursor()
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        digests = {}
+        for (table,) in cursor.fetchall():
+            layout = cursor.execute(f"PRAGMA table_info({_sqlite_quote(table)})").fetchall()
+            columns = [column[1] for column in layout]
+            key = [column[1] for column in sorted(layout, key=lambda c: c[5]) if column[5]]
+            digests[table] = _digest(cursor, table, columns, key or columns, _sqlite_quote)
+        migrations = cursor.execute("SELECT app, name FROM django_migrations").fetchall()
+    return sorted(f"{app}.{name}" for app, name in migrations), digests
+
+
+def postgresql_contents(db: BaseDatabaseWrapper) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The same, read through the connection (in the transaction it is in)."""
+    digests = {}
+    introspection = db.introspection
+    with db.cursor() as cursor:
+        for table in sorted(introspection.table_names(cursor)):
+            columns = [c.name for c in introspection.get_table_description(cursor, table)]
+            key = introspection.get_primary_key_column(cursor, table)
+            digests[table] = _digest(
+                cursor, table, columns, [key] if key else columns, db.ops.quote_name
+            )
+        cursor.execute("SELECT app, name FROM django_migrations")
+        migrations = sorted(f"{app}.{name}" for app, name in cursor.fetchall())
+    return migrations, digests
+
+
+def _manifest(contents: tuple[list[str], dict[str, Any]], taken_at: datetime) -> dict[str, Any]:
+    migrations, tables = contents
+    return {
+        "engine": connection.vendor,
+        "taken_at": taken_at.isoformat(timespec="seconds"),
+        "migrations": migrations,
+        "tables": tables,
+    }
+
+
+@contextmanager
+def _database(name: str) -> Iterator[BaseDatabaseWrapper]:
+    """Point this process's database connection at another database of the same server (or
+    another SQLite file) for a while, as Django's test runner does for its test database."""
+    connection.close()
+    original = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = name
+    try:
+        yield connection
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
+
+
+# Taking a backup
+
+
+def backup(destination: Path) -> dict[str, Any]:
+    """Write the backup and its manifest; return the manifest."""
+    destination = destination.resolve()
+    if destination.exists():
+        raise BackupError(f"{destination} exists already: a backup never overwrites a file.")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    taken_at = datetime.now(UTC)
+    if connection.vendor == "sqlite":
+        manifest = _backup_sqlite(destination, taken_at)
+    elif connection.vendor == "postgresql":
+        manifest = _backup_postgresql(destination, taken_at)
+    else:  # pragma: no cover - Pont runs on SQLite or PostgreSQL only
+        raise BackupError(f"No backup for {connection.vendor}.")
+    destination.chmod(0o600)  # everyone's data: readable by its owner alone
+    manifest["file"] = destination.name
+    manifest["file_sha256"] = _file_sha256(destination)
+    manifest_path(destination).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def _file_sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _backup_sqlite(destination: Path, taken_at: datetime) -> dict[str, Any]:
+    connection.ensure_connection()
+    target = sqlite3.connect(destination)
+    try:
+        connection.connection.backup(target)  # SQLite's online backup: one consistent copy
+    finally:
+        target.close()
+    # The manifest is read from the copy itself: the same moment by construction.
+    return _manifest(sqlite_contents(destination), taken_at)
+
+
+def _pg_environment(settings: dict[str, Any]) -> dict[str, str]:
+    environment = dict(os.environ)
+    for key, variable in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
+        if settings.get(key):
+            environment[variable] = str(settings[key])
+    if settings.get("PASSWORD"):
+        environment["PGPASSWORD"] = str(settings["PASSWORD"])
+    return environment
+
+
+def _run(command: list[str], environment: dict[str, str]) -> None:
+    if shutil.which(command[0]) is None:
+        raise BackupError(f"{command[0]} is not installed (PostgreSQL's client programs).")
+    done = subprocess.run(  # noqa: S603 - PostgreSQL's own programs, arguments built here
+        command, env=environment, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[:2000]}")
+
+
+def _backup_postgresql(destination: Path, taken_at: datetime) -> dict[str, Any]:
+    """pg_dump reads the snapshot the manifest is computed in: both see the same moment."""
+    settings = connection.settings_dict
+    if connection.in_atomic_block:
+        raise BackupError("A backup is taken outside any transaction.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        manifest = _manifest(postgresql_contents(connection), taken_at)
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={destination}",
+                f"--dbname={settings['NAME']}",
+            ],
+            _pg_environment(settings),
+        )
+    return manifest
+
+
+# The restore drill
+
+
+@dataclass
+class DrillResult:
+    backup_age_hours: float
+    restore_seconds: float
+    tables_checked: int = 0
+    tables_mismatched: list[str] = field(default_factory=list)
+    chain: str = ""
+    chain_ok: bool = False
+    migrations_missing: list[str] = field(default_factory=list)
+    migrations_unknown: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.chain_ok
+            and not self.tables_mismatched
+            and not self.migrations_missing
+            and not self.migrations_unknown
+        )
+
+
+def restore_drill(backup_file: Path) -> DrillResult:
+    """Restore the backup into a scratch database, check it, drop the scratch copy."""
+    backup_file = backup_file.resolve()
+    try:
+        manifest = json.loads(manifest_path(backup_file).read_text())
+    except (OSError, ValueError) as error:
+        raise BackupError(f"The manifest beside the backup cannot be read: {error}") from None
+    if manifest.get("engine") != connection.vendor:
+        raise BackupError(
+            f"The backup is of {manifest.get('engine')}; this Pont runs on {connection.vendor}."
+        )
+    if _file_sha256(backup_file) != manifest.get("file_sha256"):
+        raise BackupError("The backup file is not the one its manifest describes (SHA-256).")
+    taken_at = datetime.fromisoformat(manifest["taken_at"])
+    age = (datetime.now(UTC) - taken_at).total_seconds() / 3600
+    with tempfile.TemporaryDirectory(prefix="pont-drill-") as scratch_dir:
+        started = time.monotonic()
+        if connection.vendor == "sqlite":
+            restored = Path(scratch_dir) / "restored.sqlite3"
+            shutil.copyfile(backup_file, restored)
+            result = DrillResult(age, time.monotonic() - started)
+            with _database(str(restored)):
+                _check(sqlite_contents(restored), manifest, result)
+            return result
+        return _drill_postgresql(backup_file, manifest, age, started)
+
+
+def _drill_postgresql(
+    backup_file: Path, manifest: dict[str, Any], age: float, started: float
+) -> DrillResult:
+    import psycopg
+
+    settings = connection.settings_dict
+    scratch = f"pont_drill_{os.getpid()}_{int(time.time())}"
+    environment = _pg_environment(settings)
+    # The server, reached as this process reaches it, through its maintenance database.
+    server: dict[str, Any] = {**connection.get_connection_params(), "dbname": "postgres"}
+    with psycopg.connect(**server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{scratch}"')
+        try:
+            _run(
+                ["pg_restore", "--no-owner", "--no-privileges", f"--dbname={scratch}"]
+                + ["--exit-on-error", str(backup_file)],
+                environment,
+            )
+            result = DrillResult(age, time.monotonic() - started)
+            with _database(scratch) as db:
+                _check(postgresql_contents(db), manifest, result)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    return result
+
+
+def _check(
+    contents: tuple[list[str], dict[str, Any]], manifest: dict[str, Any], result: DrillResult
+) -> None:
+    """Compare the restored copy with the manifest; verify its audit chain (this process's
+    connection points at the copy)."""
+    from pont.audit.selectors import audit_chain_verify
+
+    migrations, digests = contents
+    applied = set(migrations)
+    on_disk = {f"{app}.{name}" for app, name in MigrationLoader(None).disk_migrations}
+    result.migrations_missing = sorted(on_disk - applied)
+    result.migrations_unknown = sorted(applied - on_disk)
+    expected = manifest["tables"]
+    result.tables_checked = len(expected)
+    result.tables_mismatched = sorted(
+        name for name in expected.keys() | digests.keys() if expected.get(name) != digests.get(name)
+    )
+    verified = audit_chain_verify(external=False)
+    result.chain, result.chain_ok = verified.describe(), verified.ok

@@ -1,0 +1,167 @@
+"""Backups and the restore drill (T21), on SQLite and PostgreSQL.
+
+`pont backup` is run in this process against the test database (with its data committed:
+pg_dump sees only what is committed); `pont restore-drill` in a process of its own, as an
+operator runs it, restoring into a scratch copy that it drops afterwards.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from pont.audit.models import AuditEvent
+from pont.core import backup as backup_module
+from pont.core.backup import manifest_path
+from pont.testing.personas import build_world
+from pont.testing.referrals import referral_in
+
+
+@pytest.fixture
+def backed_up(audit_flushable, tmp_path):
+    """A world with referrals in several states, committed, then backed up."""
+    from pont.audit.models import AuditChainHead
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    for state in ("requested", "rejected", "completed"):
+        referral_in(world, state)
+    path = tmp_path / "backups" / "pont.backup"
+    call_command("backup", str(path))
+    return path
+
+
+def _drill(path: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    return subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "manage.py", "restore-drill", str(path)],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _figure(output: str, name: str) -> str:
+    (line,) = [line for line in output.splitlines() if line.startswith(name)]
+    return line[len(name) :].strip()
+
+
+def test_a_backup_restores_into_a_scratch_copy_that_holds_exactly_what_was_backed_up(backed_up):
+    manifest = json.loads(manifest_path(backed_up).read_text())
+    assert manifest["engine"] == connection.vendor
+    assert backed_up.stat().st_mode & 0o777 == 0o600
+    assert manifest["tables"]["referrals_referral"]["rows"] == 3
+    assert manifest["tables"]["audit_auditevent"]["rows"] == AuditEvent.objects.count() > 0
+    assert "referrals.0008_email_log" in manifest["migrations"]
+
+    done = _drill(backed_up)
+
+    assert done.returncode == 0, done.stderr
+    assert _figure(done.stdout, "tables_mismatched") == "0"
+    assert int(_figure(done.stdout, "tables_checked")) == len(manifest["tables"])
+    assert _figure(done.stdout, "chain_ok").startswith("True (OK:")
+    assert "The restore drill passed." in done.stdout
+    # Nothing of the person's data is printed: figures only.
+    assert "Rhys" not in done.stdout + done.stderr
+    # The scratch copy is gone.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'pont_drill_%%'")
+            assert cursor.fetchone()[0] == 0
+
+
+def test_the_drill_names_each_table_that_is_not_what_the_manifest_says(backed_up):
+    manifest_file = manifest_path(backed_up)
+    manifest = json.loads(manifest_file.read_text())
+    manifest["tables"]["referrals_referral"]["sha256"] = "0" * 64
+    manifest["tables"]["people_person"]["rows"] += 1
+    manifest_file.write_text(json.dumps(manifest))
+
+    done = _drill(backed_up)
+
+    assert done.returncode != 0
+    assert _figure(done.stdout, "tables_mismatched") == "2 (people_person, referrals_referral)"
+    assert "FAILED" in done.stderr
+
+
+def test_a_backup_file_changed_after_it_was_taken_is_refused(backed_up):
+    with backed_up.open("ab") as handle:
+        handle.write(b"\0")
+
+    done = _drill(backed_up)
+
+    assert done.returncode != 0
+    assert "not the one its manifest describes" in done.stderr
+
+
+def test_a_backup_whose_audit_log_was_altered_fails_the_chain(backed_up):
+    if connection.vendor != "sqlite":
+        pytest.skip("the backup file is edited with SQLite; PostgreSQL's is a pg_dump archive")
+    with sqlite3.connect(backed_up) as copy:
+        for (name,) in copy.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall():
+            copy.execute(f"DROP TRIGGER {name}")
+        copy.execute("UPDATE audit_auditevent SET reason = 'rewritten' WHERE sequence = 2")
+    # The manifest made to agree, as someone covering their tracks would.
+    manifest_file = manifest_path(backed_up)
+    manifest = json.loads(manifest_file.read_text())
+    manifest["tables"] = backup_module.sqlite_contents(backed_up)[1]
+    manifest["file_sha256"] = backup_module._file_sha256(backed_up)
+    manifest_file.write_text(json.dumps(manifest))
+
+    done = _drill(backed_up)
+
+    assert done.returncode != 0
+    assert _figure(done.stdout, "tables_mismatched") == "0"
+    assert _figure(done.stdout, "chain_ok").startswith("False (BROKEN at index 2")
+
+
+def test_a_backup_never_overwrites_a_file(backed_up):
+    before = backed_up.read_bytes()
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("backup", str(backed_up))
+    assert backed_up.read_bytes() == before
+
+
+def test_a_write_committed_while_pg_dump_runs_is_in_neither_the_dump_nor_the_manifest(
+    audit_flushable, tmp_path, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's online backup is one copy; the manifest is read from it")
+    import psycopg
+
+    build_world()
+    real_run = backup_module._run
+    parameters = connection.get_connection_params()
+
+    def write_then_dump(command: list[str], environment: dict[str, str]) -> None:
+        with psycopg.connect(**parameters, autocommit=True) as other:
+            other.execute(
+                "INSERT INTO accounts_organisation "
+                "(name, name_cy, slug, kind, is_active, created_at, updated_at) "
+                "VALUES ('Late', '', 'late-org', 'partner', true, now(), now())"
+            )
+        real_run(command, environment)
+
+    monkeypatch.setattr(backup_module, "_run", write_then_dump)
+    path = tmp_path / "pont.dump"
+    call_command("backup", str(path))
+
+    from pont.accounts.models import Organisation
+
+    assert Organisation.objects.filter(slug="late-org").exists()  # it was written
+    manifest = json.loads(manifest_path(path).read_text())
+    assert manifest["tables"]["accounts_organisation"]["rows"] == Organisation.objects.count() - 1
+    done = _drill(path)
+    assert done.returncode == 0, done.stdout + done.stderr
