@@ -91,15 +91,12 @@ def audit_search(request: HttpRequest) -> HttpResponse:
                 object_type="audit.auditevent",
                 detail={"search": criteria.describe(), "page": page.number},
             )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "audit/search.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "export_form": AuditExportForm(),
             "may_export": request.user.has_perm(EXPORT_CAPABILITY),
         },
@@ -116,7 +113,7 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return render(
             request,
             "audit/search.html",
-            {"form": search, "export_form": export, "page": None, "may_export": True, "query": ""},
+            {"form": search, "export_form": export, "page": None, "may_export": True},
             status=400,
         )
     criteria = search.criteria()

@@ -33,12 +33,6 @@ from .opening import open_at
 PAGE_SIZE = 20
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @require_GET
 def service_search(request: AuthenticatedRequest) -> HttpResponse:
     """Find services by need, county, language and words; with no search, list them all."""
@@ -65,7 +59,6 @@ def service_search(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "searched": form.is_bound,
-            "query": _query_without_page(request),
         },
     )
 
@@ -93,7 +86,7 @@ def public_service_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "directory/public_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page},
     )
 
 
