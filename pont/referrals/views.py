@@ -3,7 +3,7 @@ the caseload export, the funnel dashboard, and the provider's webhooks."""
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -1132,6 +1132,7 @@ def webhook_deliveries(request: AuthenticatedRequest, endpoint_id: int) -> HttpR
 # The emails Pont queued (mail_outbox): what a provider's manager, or the administrator, reads
 # to see whether the service's inbox hears of new referrals. Addresses of inboxes and staff,
 # and referrals' references: no person's data, so nothing to record.
+EMAIL_WARNING_DAYS = timedelta(days=7)
 EMAIL_TABS: dict[str, tuple[Any, str | None]] = {
     "all": (gettext_lazy("All"), None),
     "gave_up": (gettext_lazy("Given up"), QueuedEmail.Status.GAVE_UP),
@@ -1148,7 +1149,10 @@ def email_log(request: AuthenticatedRequest) -> HttpResponse:
         tab = "all"
     label, status = EMAIL_TABS[tab]
     emails = selectors.emails_visible_to(user=request.user)
-    given_up = emails.filter(status=QueuedEmail.Status.GAVE_UP).count()
+    # Warned of for a week: long enough to be seen, not for ever once the address is put right.
+    given_up = emails.filter(
+        status=QueuedEmail.Status.GAVE_UP, created_at__gte=timezone.now() - EMAIL_WARNING_DAYS
+    ).count()
     if status is not None:
         emails = emails.filter(status=status)
     page = Paginator(emails.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(

@@ -3,6 +3,7 @@ new referral's notice to the service's inbox, an assignment to a worker) and whe
 was sent; the system administrator sees every one; nobody else sees any."""
 
 import html
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -102,7 +103,7 @@ def test_an_email_given_up_is_a_warning_with_what_the_mail_server_said(world, em
     )
 
     page = _page(as_persona, PROV_A_MGR)
-    assert "1 email could not be sent. Check the address it was sent to." in page
+    assert "In the last 7 days 1 email could not be sent. Check the address it was sent to." in page
     assert "Change where notices of new referrals go" in page  # the manager may change it
     assert "550 no such mailbox" in page
     assert "12 tries" in page
@@ -134,3 +135,13 @@ def test_the_log_reads_in_welsh(world, emails, as_persona):
     assert 'lang="cy"' in page
     assert "Emails Pont has sent your organisation" not in page
     assert "New referral, to the service's inbox" not in page
+
+
+def test_an_email_given_up_more_than_a_week_ago_is_no_longer_warned_of(world, emails, as_persona):
+    QueuedEmail.objects.filter(organisation=world.provider_a, kind="arrived").update(
+        status=QueuedEmail.Status.GAVE_UP, created_at=timezone.now() - timedelta(days=8)
+    )
+    assert "could not be sent" not in _page(as_persona, PROV_A_MGR)
+    # Still listed on their tab: the two notices to A's inbox.
+    given_up = _page(as_persona, PROV_A_MGR, "?status=gave_up")
+    assert given_up.count("New referral, to the service's inbox") == 2
