@@ -10,11 +10,14 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse_lazy
 
+        from pont.core.backup import register_restore_check
         from pont.core.navigation import NavItem, register_nav_item
 
         from . import maintenance
+        from .selectors import chain_verified_in_restored_copy
 
         maintenance.connect()
+        register_restore_check("chain", chain_verified_in_restored_copy)
         register_nav_item(
             NavItem(
                 key="audit",

@@ -105,6 +105,12 @@ def audit_chain_verify(
     )
 
 
+def chain_verified_in_restored_copy() -> tuple[bool, str]:
+    """The restore drill's check: the chain of a restored backup, against its own checkpoints."""
+    result = audit_chain_verify(external=False)
+    return result.ok, result.describe()
+
+
 @dataclass(frozen=True)
 class AuditSearch:
     person_id: int | None = None

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             f"tables_checked     {result.tables_checked}",
             f"tables_mismatched  {len(result.tables_mismatched)}"
             + (f" ({', '.join(result.tables_mismatched)})" if result.tables_mismatched else ""),
-            f"chain_ok           {result.chain_ok} ({result.chain})",
+            *(f"{name + '_ok':<19}{ok} ({found})" for name, (ok, found) in result.checks.items()),
             f"migrations         {len(result.migrations_missing)} of this code's not in the "
             f"backup, {len(result.migrations_unknown)} in the backup unknown to this code",
         ]
