@@ -34,6 +34,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
 MANIFEST_SUFFIX = ".manifest.json"
+# How the manifest's checksums are computed: a drill compares only like with like.
+MANIFEST_FORMAT = 1
 BATCH = 2000
 
 
@@ -108,6 +110,7 @@ def postgresql_contents(db: BaseDatabaseWrapper) -> tuple[list[str], dict[str, d
 def _manifest(contents: tuple[list[str], dict[str, Any]], taken_at: datetime) -> dict[str, Any]:
     migrations, tables = contents
     return {
+        "format": MANIFEST_FORMAT,
         "engine": connection.vendor,
         "taken_at": taken_at.isoformat(timespec="seconds"),
         "migrations": migrations,
@@ -253,6 +256,11 @@ def restore_drill(backup_file: Path) -> DrillResult:
         manifest = json.loads(manifest_path(backup_file).read_text())
     except (OSError, ValueError) as error:
         raise BackupError(f"The manifest beside the backup cannot be read: {error}") from None
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise BackupError(
+            f"The manifest is of format {manifest.get('format')}; this Pont checks format "
+            f"{MANIFEST_FORMAT}: drill the backup with the Pont version that took it."
+        )
     if manifest.get("engine") != connection.vendor:
         raise BackupError(
             f"The backup is of {manifest.get('engine')}; this Pont runs on {connection.vendor}."

@@ -127,6 +127,19 @@ def test_a_backup_whose_audit_log_was_altered_fails_the_chain(backed_up):
     assert _figure(done.stdout, "chain_ok").startswith("False (BROKEN at index 2")
 
 
+def test_a_manifest_of_another_format_is_refused(backed_up):
+    manifest_file = manifest_path(backed_up)
+    manifest = json.loads(manifest_file.read_text())
+    assert manifest["format"] == 1
+    manifest["format"] = 2
+    manifest_file.write_text(json.dumps(manifest))
+
+    done = _drill(backed_up)
+
+    assert done.returncode != 0
+    assert "The manifest is of format 2" in done.stderr
+
+
 def test_a_backup_never_overwrites_a_file(backed_up):
     before = backed_up.read_bytes()
     with pytest.raises(CommandError, match="exists already"):
