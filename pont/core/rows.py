@@ -105,13 +105,18 @@ class Instances:
         self._names = [field.attname for field in fields]
         self._select = Select([(field.attname, alias, field) for field in fields])
 
+    def all(self, query: str, params: Sequence[Any]) -> list[Any]:
+        """Every instance `query` finds (see `Select.rows`), in its order."""
+        names, build = self._names, self.model.from_db
+        return [
+            build(DEFAULT_DB_ALIAS, names, [values[n] for n in names])
+            for values in self._select.rows(query, params)
+        ]
+
     def get(self, query: str, params: Sequence[Any]) -> Any:
         """The one instance `query` finds (see `Select.rows`), or None."""
-        found = self._select.rows(query, params)
-        if not found:
-            return None
-        values = found[0]
-        return self.model.from_db(DEFAULT_DB_ALIAS, self._names, [values[n] for n in self._names])
+        found = self.all(query, params)
+        return found[0] if found else None
 
 
 class Insert(Generic[M]):

@@ -3,7 +3,7 @@ a referral's timeline event and contact attempt, against the ORM's `save()` of t
 instance (the same row, value for value and type for type, and the instance left as save()
 leaves it), and the quoted names hand-written SQL is made of (docs/adr/0004)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from pont.accounts import services as accounts
 from pont.core import rows
-from pont.referrals.models import ContactAttempt, Referral, ReferralEvent
+from pont.referrals.models import ContactAttempt, Referral, ReferralEvent, ReferralSla
+from pont.referrals.selectors import _SLA_ROWS, _sla_query, sla_limits, sla_limits_by_day
 from pont.testing.personas import PROV_A, SYSADMIN
 from pont.testing.referrals import reachable_person, referral_in
 
@@ -110,3 +111,43 @@ def test_quoted_names_are_the_databases_own_quoting_of_the_models_names(db):
         assert rows.quoted(Referral, "pk") == quote("id")
     with pytest.raises(ValueError, match="not a column"):
         rows.quoted(Referral, "contact_attempts")  # a reverse relation has no column
+
+
+def _fields(instance: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_instances_read_by_written_out_sql_are_the_orms_instances(db):
+    """`rows.Instances.all`: the time limits every API call reads, value for value and type
+    for type, in the query's order, each instance loaded (saved, from this database)."""
+    read = _SLA_ROWS.all(_sla_query(connection.vendor), ())
+    by_orm = list(ReferralSla.objects.order_by("code", "effective_from"))
+    assert len(read) >= 3  # the reference data: accepted, first contact, treatment start
+    assert [_fields(r) for r in read] == [_fields(r) for r in by_orm]
+    for instance, expected in zip(read, by_orm, strict=True):
+        for name, value in _fields(expected).items():
+            assert type(getattr(instance, name)) is type(value), name
+        assert not instance._state.adding
+        assert instance._state.db == "default"
+
+
+def test_limits_by_day_agree_with_the_limits_in_force_across_a_change(db):
+    """A limit replaced on a day: `sla_limits_by_day` (one read, for many referrals) gives the
+    same rows as `sla_limits` (one query per day) before, on and after the change."""
+    old = ReferralSla.objects.get(code="accepted", effective_to__isnull=True)
+    change = date(2026, 4, 1)
+    ReferralSla.objects.filter(pk=old.pk).update(effective_to=change - timedelta(days=1))
+    ReferralSla.objects.create(
+        code="accepted",
+        label_en=old.label_en,
+        label_cy=old.label_cy,
+        working_days=old.working_days + 2,
+        effective_from=change,
+        source="test",
+    )
+    by_day = sla_limits_by_day()
+    for day in (change - timedelta(days=1), change, change + timedelta(days=1)):
+        expected = {code: row.pk for code, row in sla_limits(day).items()}
+        assert {code: row.pk for code, row in by_day(day).items()} == expected, day
+    assert by_day(change)["accepted"].working_days == old.working_days + 2
+    assert by_day(change - timedelta(days=1))["accepted"].pk == old.pk
