@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .chain import HASHED_FIELDS, Checkpoint, VerifyResult, verify_chain
@@ -140,7 +141,11 @@ def audit_event_search(*, user: Any, criteria: AuditSearch) -> QuerySet[AuditEve
     if criteria.person_id is not None:
         events = events.filter(subject_person_id=criteria.person_id)
     if criteria.actor:
-        events = events.filter(actor_label__iexact=criteria.actor)
+        # Both sides lowered by the database, as the index audit_actor_sequence holds the label
+        # (iexact is written as LIKE on SQLite and UPPER() on PostgreSQL: neither uses it).
+        events = events.alias(actor_key=Lower("actor_label")).filter(
+            actor_key=Lower(Value(criteria.actor))
+        )
     if criteria.operation:
         events = events.filter(operation=criteria.operation)
     if criteria.date_from:
