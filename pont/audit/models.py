@@ -69,6 +69,7 @@ class AuditEvent(models.Model):
         db_index=False,
     )
     actor_label = models.CharField(_("actor"), max_length=200)
+    # No index either: nothing searches the log by organisation, and Pont deletes none.
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("organisation"),
@@ -76,6 +77,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     subject_person_id = models.BigIntegerField(_("person"), null=True, blank=True, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)

@@ -1,6 +1,6 @@
-"""Migrations 0003 and 0004 take indexes off the events: the chain written before each stays
-whole and the table stays append-only beneath the ORM (SQLite rebuilds the table, dropping
-its triggers, which the migrations put back)."""
+"""Migrations 0003, 0004 and 0006 take indexes off the events and 0005 swaps one: the chain
+written before each stays whole and the table stays append-only beneath the ORM (SQLite
+rebuilds the table for 0003, 0004 and 0006, dropping its triggers, which they put back)."""
 
 from collections.abc import Callable
 
@@ -14,10 +14,14 @@ from pont.audit.services import record
 from pont.testing.database import execute_raw, migrate, migrate_to_latest
 
 
-def _indexes() -> list[dict]:
+def _named_indexes() -> dict[str, dict]:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "audit_auditevent")
-    return [c for c in constraints.values() if c["index"] or c["unique"]]
+    return {name: c for name, c in constraints.items() if c["index"] or c["unique"]}
+
+
+def _indexes() -> list[dict]:
+    return list(_named_indexes().values())
 
 
 def _hash_is_unique() -> bool:
@@ -83,4 +87,46 @@ def test_0004_the_actor_loses_its_own_index_and_the_chain_stays_whole(audit_flus
         "0004_actor_index_served_by_actor_time",
         _actor_indexed_twice,
         _actor_indexed_once,
+    )
+
+
+def _actor_time_indexed() -> None:
+    assert _actor_indexes() == [["actor_id", "occurred_at"]]
+    assert "audit_actor_sequence" not in _named_indexes()
+
+
+def _actor_label_indexed() -> None:
+    # The search by username has its index; nothing is indexed by the actor's id.
+    assert _actor_indexes() == []
+    assert "audit_actor_sequence" in _named_indexes()
+
+
+def test_0005_the_actor_is_indexed_by_label_and_the_chain_stays_whole(audit_flushable):
+    _across(
+        "0004_actor_index_served_by_actor_time",
+        "0005_actor_searched_by_label",
+        _actor_time_indexed,
+        _actor_label_indexed,
+    )
+
+
+def _organisation_indexes() -> list[list[str]]:
+    return [c["columns"] for c in _indexes() if c["columns"][:1] == ["organisation_id"]]
+
+
+def _organisation_indexed() -> None:
+    assert _organisation_indexes() == [["organisation_id"]]
+
+
+def _organisation_not_indexed() -> None:
+    assert _organisation_indexes() == []
+    assert "audit_actor_sequence" in _named_indexes()  # the rebuilt table keeps the others
+
+
+def test_0006_the_organisation_loses_its_index_and_the_chain_stays_whole(audit_flushable):
+    _across(
+        "0005_actor_searched_by_label",
+        "0006_organisation_not_indexed",
+        _organisation_indexed,
+        _organisation_not_indexed,
     )
