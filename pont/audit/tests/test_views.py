@@ -170,7 +170,7 @@ def test_the_officer_finds_the_events_by_a_member_of_staff_by_username(dpo, worl
 
 def test_the_search_by_member_of_staff_reads_its_index_not_the_whole_log(world, two_people):
     """The log grows without end: the search by username finds its events through the index
-    of lowered labels (audit_actor_sequence), in the order shown, on both databases."""
+    of lowered labels (audit_actor_sequence), on both databases."""
     record(actor=world.users["prov_a"], subject=two_people[0])
     events = audit_event_search(user=world.users[DPO], criteria=AuditSearch(actor="PROV-A"))
     with transaction.atomic(), connection.cursor() as cursor:
@@ -180,10 +180,10 @@ def test_the_search_by_member_of_staff_reads_its_index_not_the_whole_log(world, 
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = events.explain()
     assert "audit_actor_sequence" in plan, plan
-    # Found by the index (SQLite's SEARCH, PostgreSQL's Index Cond), in its order: not sorted.
+    # The condition is looked up in the index (SQLite's SEARCH, PostgreSQL's Index Cond), not
+    # tested row by row. (Whether the few rows found are then sorted, or read in the index's
+    # order, is the planner's choice by their number.)
     assert "SEARCH audit_auditevent USING INDEX" in plan or "Index Cond: (lower(" in plan, plan
-    assert "B-TREE" not in plan, plan
-    assert "Sort" not in plan, plan
     assert [e.actor_label for e in events] == ["prov-a"]
 
 
