@@ -224,20 +224,39 @@ def _client_process(
     queue.put((latencies, errors, rounds, begun, time.monotonic()))
 
 
+def _cpu_seconds(pids: list[int], name: str | None = None) -> float:
+    """User + system CPU of these processes (those named `name`, if given), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended since it was listed
+        if name and not stat[stat.index("(") + 1 : stat.rindex(")")].startswith(name):
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _server_cpu_seconds(server_pid: int) -> float:
-    """User + system CPU of the server's processes (the arbiter and its workers), from /proc."""
+    """CPU of the server's processes (the arbiter and its workers)."""
     pids = [server_pid]
     children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
     if children.exists():
         pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
+    return _cpu_seconds(pids)
+
+
+def _database_cpu_seconds() -> float:
+    """On PostgreSQL, CPU of the machine's `postgres` processes (the server on loopback, its
+    backends and its background workers: all of them, so anything else the database does
+    during a slice counts too); on SQLite the database runs inside the server's workers."""
+    if not os.environ.get("DATABASE_URL"):
+        return 0.0
+    return _cpu_seconds(
+        [int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()], "postgres"
+    )
 
 
 def _checkpoint() -> None:
@@ -258,10 +277,12 @@ def _checkpoint() -> None:
 def _measure(
     base: str, scenario: str, seconds: float, seed: dict, server_pid: int, part: int
 ) -> dict:
-    """One slice of `seconds` of a scenario: its latencies, errors, turns, wall and server CPU."""
+    """One slice of `seconds` of a scenario: its latencies, errors, turns, wall and CPU (server,
+    database)."""
     _checkpoint()
     queue: multiprocessing.Queue = multiprocessing.Queue()
     cpu_before = _server_cpu_seconds(server_pid)
+    database_before = _database_cpu_seconds()
     workers = [
         multiprocessing.Process(
             target=_client_process, args=(base, scenario, seconds, seed, i, part, queue)
@@ -280,6 +301,7 @@ def _measure(
         # From the first client's start to the last one's end (CLOCK_MONOTONIC is system-wide).
         "wall": max(result[4] for result in results) - min(result[3] for result in results),
         "server_cpu": _server_cpu_seconds(server_pid) - cpu_before,
+        "database_cpu": _database_cpu_seconds() - database_before,
     }
 
 
@@ -288,6 +310,7 @@ def _summary(scenario: str, slices: list[dict]) -> dict:
     latencies = sorted(x for part in slices for x in part["latencies"])
     wall = sum(part["wall"] for part in slices)
     server_cpu = sum(part["server_cpu"] for part in slices)
+    database_cpu = sum(part["database_cpu"] for part in slices)
     return {
         "scenario": scenario,
         "requests": len(latencies),
@@ -298,6 +321,7 @@ def _summary(scenario: str, slices: list[dict]) -> dict:
         "errors": sum(part["errors"] for part in slices),
         "server_cpu_ms": server_cpu * 1000 / len(latencies) if latencies else 0,
         "server_cores": server_cpu / wall,
+        "database_cpu_ms": database_cpu * 1000 / len(latencies) if latencies else 0,
     }
 
 
@@ -353,11 +377,13 @@ def main() -> None:
     print(
         f"  {'scenario':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
         f"{'server CPU ms/req':>19}{'server cores':>14}"
+        + (f"{'database CPU ms/req':>21}" if vendor == "postgresql" else "")
     )
     for r in results:
         row = f"  {r['scenario']:<12}{r['requests']:>10}{r['rps']:>10.0f}"
         row += f"{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}"
-        print(f"{row}{r['server_cpu_ms']:>19.2f}{r['server_cores']:>14.2f}")
+        row += f"{r['server_cpu_ms']:>19.2f}{r['server_cores']:>14.2f}"
+        print(row + (f"{r['database_cpu_ms']:>21.2f}" if vendor == "postgresql" else ""))
     by = {r["scenario"]: r for r in results}
     if not {"bare-json", "bare-write", "referrals"} <= set(by):
         return
