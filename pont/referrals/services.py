@@ -60,6 +60,11 @@ SERVICE_NO_LONGER = _(
     "%(service)s no longer takes referrals through Pont, so this referral cannot be sent. "
     "Cancel it and refer them to another service."
 )
+# A draft made by hand can be changed to another service (referral_draft_change).
+SERVICE_NO_LONGER_CHANGE = _(
+    "%(service)s no longer takes referrals through Pont, so this referral cannot be sent. "
+    "Change the draft to another service, or cancel it."
+)
 CONSENT_NEEDED = _(
     "Confirm that the person has agreed to be referred and to their details being shared."
 )
@@ -477,8 +482,13 @@ def _still_receiving(referral: Referral) -> None:
         not service.can_receive_referrals
         or service.organization.pont_organisation_id != referral.receiving_organisation_id
     ):
+        message = (
+            SERVICE_NO_LONGER_CHANGE
+            if referral.source_kind == Referral.Source.VOLUNTARY
+            else SERVICE_NO_LONGER
+        )
         raise ApplicationError(
-            str(SERVICE_NO_LONGER % {"service": service.display_name}),
+            str(message % {"service": service.display_name}),
             {"service": str(service.pk)},
             status=409,
         )

@@ -377,10 +377,25 @@ def test_a_draft_is_not_sent_to_a_service_that_has_since_stopped_taking_referral
             services.referral_send(actor=officer, referral_id=referral.pk)
         assert refused.value.status == 409
         assert "no longer takes referrals through Pont" in refused.value.message
+        # Made by hand, so the officer can change its service (referral_draft_change).
+        assert "Change the draft to another service, or cancel it." in refused.value.message
         after = Referral.objects.get(pk=referral.pk)
         assert (after.status, after.first_send_attempt_at) == ("draft", None)
         type(service).objects.filter(pk=service.pk).update(status="active", accepts_referrals=True)
     assert services.referral_send(actor=officer, referral_id=referral.pk).status == "requested"
+
+
+def test_a_draft_made_by_its_source_is_cancelled_not_changed_when_its_service_stops(world):
+    """A source's draft (here Test on Arrest's) holds the service its source chose and is not
+    changed here (MADE_BY_ITS_SOURCE): the officer is told to cancel and refer elsewhere."""
+    referral = draft_referral(world, source_kind=Referral.Source.TEST_ON_ARREST)
+    service = provider_service(world)
+    type(service).objects.filter(pk=service.pk).update(accepts_referrals=False)
+    with pytest.raises(ApplicationError) as refused:
+        services.referral_send(actor=world.users[CUSTODY], referral_id=referral.pk)
+    assert refused.value.status == 409
+    assert "Cancel it and refer them to another service." in refused.value.message
+    assert "Change the draft" not in refused.value.message
 
 
 def test_consent_is_recorded_with_who_and_when(world):
