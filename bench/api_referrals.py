@@ -15,12 +15,13 @@ referrals...), so that the machine's speed, which moves by up to half between mi
 here, moves under every scenario alike; each one's figures are over all its slices. On
 SQLite the write-ahead log is emptied before each slice, so that no scenario's commits
 copy into the database the pages the one before it wrote.
-It prints requests/s, p50 and p99 for each, and the ratios. Every HTTP request counts
-once, as in the reference scenarios: the get before a PATCH is a request of its own (of
-the mix's requests, about 35% are lists, 39% gets, 13% PATCHes and 13% POSTs); the
-mix's turns a second are printed too (until 2026-11-29 the mix counted turns, a get
-and its PATCH as one). Target: the referral mix at least 50% of bare-write, p99 under
-150 ms, on SQLite and PostgreSQL.
+It prints requests/s, p50 and p99 for each, and the ratios, with the CPU the server
+spent per request (and, on PostgreSQL, the database's, from its processes in /proc).
+Every HTTP request counts once, as in the reference scenarios: the get before a PATCH is
+a request of its own (of the mix's requests, about 35% are lists, 39% gets, 13% PATCHes
+and 13% POSTs); the mix's turns a second are printed too (until 2026-11-29 the mix
+counted turns, a get and its PATCH as one). Target: the referral mix at least 50% of
+bare-write, p99 under 150 ms, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/api_referrals.py [--seconds 10] [--referrals 600]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pont_bench \
