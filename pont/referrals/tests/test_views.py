@@ -979,6 +979,25 @@ def test_an_officer_refers_someone_from_a_services_page(world, as_persona):
     )
 
 
+def test_a_draft_whose_service_has_stopped_taking_referrals_says_to_change_it(world, as_persona):
+    """Sending is refused (409) and the page says what to do, with the way to do it."""
+    referral = draft_referral(world)
+    service = provider_service(world)
+    type(service).objects.filter(pk=service.pk).update(accepts_referrals=False)
+    officer = as_persona(CUSTODY)
+    refused = post_form(officer, f"/referrals/{referral.pk}/send", {"version": referral.version})
+    assert refused.status_code == 409
+    page = html.unescape(refused.content.decode())
+    assert "Change the draft to another service, or cancel it." in page
+    assert f'href="/referrals/{referral.pk}/change"' in page
+    assert Referral.objects.get(pk=referral.pk).status == "draft"
+    # A provider's worker may not send referrals at all (the capability: 403).
+    other = post_form(
+        as_persona(PROV_A), f"/referrals/{referral.pk}/send", {"version": referral.version}
+    )
+    assert other.status_code == 403
+
+
 def test_a_draft_says_where_the_service_may_not_fit_the_person_but_may_still_be_sent(
     world, as_persona
 ):
