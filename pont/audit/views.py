@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from pont.core.decorators import capability_required
+from pont.core.exports import spreadsheet_text
 
 from . import services
 from .forms import AuditExportForm, AuditSearchForm
@@ -35,19 +36,11 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _csv_safe(value: Any) -> str:
-    """Neutralise spreadsheet formulas in exported cells (ASVS 1.2.10)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _rows(events: Any) -> Iterator[list[str]]:
     yield EXPORT_COLUMNS
     for event in events.iterator(chunk_size=2000):
         yield [
-            _csv_safe(v)
+            spreadsheet_text(v)
             for v in (
                 event.sequence,
                 event.occurred_at.isoformat(timespec="seconds"),

@@ -34,6 +34,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.exports import spreadsheet_text
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
 from pont.core.numbers import whole_number
@@ -808,8 +809,7 @@ def _csv_safe(value: Any) -> str:
     pages show it; a text that a spreadsheet would run as a formula, quoted."""
     if isinstance(value, datetime):
         value = timezone.localtime(value).isoformat(timespec="seconds")
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet_text(value)
 
 
 class _Echo:

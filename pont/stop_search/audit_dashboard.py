@@ -13,6 +13,7 @@ numbered by how many reviews they have (most first), never by name.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -320,3 +321,74 @@ def compute(
         themes=themes,
         officers_named=officers_named,
     )
+
+
+def _share(part: int, whole: int) -> str:
+    """A share in the CSV: 0 to 1 with two places, halves rounded up as `percent` rounds them
+    (5 of 8 is 0.63, as the page's 63%), empty when there is nothing to share."""
+    if whole == 0:
+        return ""
+    exact = Decimal(part) / Decimal(whole)
+    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def csv_rows(dashboard: AuditDashboard) -> list[tuple[str, str, str]]:
+    """The dashboard as (measure, value, label) rows: exactly the figures the page shows, the
+    measure in codes (the same in every language), the label in the reader's language.
+    Shares are 0 to 1; a kappa may be negative; a value with nothing to show is empty."""
+    rows: list[tuple[str, str, str]] = []
+    for row in [*dashboard.coverage, dashboard.total]:
+        measure, label = f"coverage:{row.code}", str(row.label)
+        rows += [
+            (f"{measure}:searches", str(row.searches), label),
+            (f"{measure}:sampled", str(row.sampled), label),
+            (f"{measure}:sampled:share", _share(row.sampled, row.searches), label),
+            (f"{measure}:always_included", str(row.always), label),
+            (f"{measure}:reviewed_local", str(row.local), label),
+            (f"{measure}:reviewed_local:share", _share(row.local, row.sampled), label),
+            (f"{measure}:reviewed_independent", str(row.independent), label),
+            (f"{measure}:reviewed_independent:share", _share(row.independent, row.sampled), label),
+        ]
+    for agreement in dashboard.agreements:
+        measure, label = f"agreement:{agreement.code}", str(agreement.label)
+        kappa = agreement.agreement.kappa_value
+        rows += [
+            (f"{measure}:reviewed_by_both", str(agreement.agreement.n), label),
+            (f"{measure}:same_answer", str(agreement.agreement.agreed), label),
+            (
+                f"{measure}:share",
+                _share(agreement.agreement.agreed, agreement.agreement.n),
+                label,
+            ),
+            (f"{measure}:kappa", "" if kappa is None else f"{kappa:.2f}", label),
+        ]
+        # The cross table's rows are the categories in their order (agreement.cross_table).
+        for (local, local_label), (_row_label, counts, _total) in zip(
+            agreement.categories, agreement.table, strict=True
+        ):
+            for (independent, independent_label), count in zip(
+                agreement.categories, counts, strict=True
+            ):
+                rows.append(
+                    (
+                        f"{measure}:local:{local}:independent:{independent}",
+                        str(count),
+                        f"{label}: {local_label} / {independent_label}",
+                    )
+                )
+    for section, ratings in (("area", dashboard.by_area), ("officer", dashboard.by_officer)):
+        for rating in ratings:
+            measure, label = f"ratings_by_{section}:{rating.code}", str(rating.label)
+            red_or_amber = _share(rating.red + rating.amber, rating.total)
+            rows += [
+                (f"{measure}:red", str(rating.red), label),
+                (f"{measure}:amber", str(rating.amber), label),
+                (f"{measure}:green", str(rating.green), label),
+                (f"{measure}:red_or_amber:share", red_or_amber, label),
+            ]
+    for theme in dashboard.themes:
+        measure, label = f"theme:{theme.code}", str(theme.label)
+        for (month, _month_label), count in zip(dashboard.months, theme.by_month, strict=True):
+            rows.append((f"{measure}:{month}", str(count), label))
+        rows.append((f"{measure}:all", str(theme.total), label))
+    return rows

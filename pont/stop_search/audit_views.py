@@ -7,6 +7,7 @@ record itself (where the person is named, and that is recorded); the independent
 inspector, outside the force, sees neither the person nor the officer.
 """
 
+import csv
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exports import spreadsheet_text
 from pont.core.forms import apply_application_error, first_day_of, month_shown
 from pont.core.refusals import not_found
 
@@ -361,26 +363,102 @@ def _charts(result: audit_dashboard.AuditDashboard) -> dict[str, str]:
     }
 
 
+def _dashboard(
+    request: AuthenticatedRequest,
+) -> tuple[AuditDashboardFilterForm, audit_dashboard.AuditDashboard | None]:
+    """The period's form and, when it is valid, the figures it selects."""
+    form = AuditDashboardFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
+    filters = audit_dashboard.Filters(
+        start=first_day_of(data["start"]) if data.get("start") else None,
+        end=first_day_of(data["end"]) if data.get("end") else None,
+    )
+    result = audit_dashboard.compute(
+        selectors.audit_dashboard_scope(user=request.user),
+        filters=filters,
+        officers_named=selectors.sees_officer_names(user=request.user),
+    )
+    return form, result
+
+
+def _dashboard_page(
+    request: AuthenticatedRequest,
+    form: AuditDashboardFilterForm,
+    result: audit_dashboard.AuditDashboard | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "stop_search/audit_dashboard.html",
+        {
+            "form": form,
+            "dashboard": result,
+            "charts": _charts(result) if result else {},
+            "query": request.GET.urlencode(),
+        },
+        status=200 if result is not None else 400,
+    )
+
+
 @capability_required(VIEW_SEARCH_AUDIT)
 @require_GET
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Coverage, agreement between the inspectors, ratings by area and officer, and themes."""
-    form = AuditDashboardFilterForm(request.GET or None)
-    result = None
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
-        filters = audit_dashboard.Filters(
-            start=first_day_of(data["start"]) if data.get("start") else None,
-            end=first_day_of(data["end"]) if data.get("end") else None,
+    form, result = _dashboard(request)
+    return _dashboard_page(request, form, result)
+
+
+@capability_required(VIEW_SEARCH_AUDIT)
+@require_GET
+def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """The page's figures as (measure, value, label) rows, after rows saying when they were
+    produced, for which months and whether officers are named. The file leaves Pont, with
+    officers' ratings in it (by name, for the force's own staff), so its export is recorded.
+    With a period that is not valid, the page itself (400), its errors named."""
+    form, result = _dashboard(request)
+    if result is None:
+        return _dashboard_page(request, form, result)
+    data = form.cleaned_data if form.is_bound else {}
+    start, end = data.get("start") or "", data.get("end") or ""
+    with transaction.atomic():
+        audit.record(
+            actor=request.user,
+            operation=audit.Operation.CONSULTATION,
+            object_type="stop_search.audit_dashboard",
+            detail={
+                "export": "csv",
+                "start": start,
+                "end": end,
+                "officers_named": result.officers_named,
+            },
         )
-        result = audit_dashboard.compute(
-            selectors.audit_dashboard_scope(user=request.user),
-            filters=filters,
-            officers_named=selectors.sees_officer_names(user=request.user),
-        )
-    return render(
-        request,
-        "stop_search/audit_dashboard.html",
-        {"form": form, "dashboard": result, "charts": _charts(result) if result else {}},
-        status=200 if result is not None else 400,
+    produced = timezone.now()
+    context = [
+        ("produced_at", timezone.localtime(produced).isoformat(timespec="seconds"), ""),
+        ("filter:start", start, month_shown(first_day_of(start)) if start else ""),
+        ("filter:end", end, month_shown(first_day_of(end)) if end else ""),
+        (
+            "officers_named",
+            "yes" if result.officers_named else "no",
+            ""
+            if result.officers_named
+            else _(
+                "Officers are not named: they are numbered by how many of their searches "
+                "were reviewed, most first."
+            ),
+        ),
+    ]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="pont-search-audit-{timezone.localdate(produced):%Y%m%d}.csv"'
     )
+    writer = csv.writer(response)
+    writer.writerow(["measure", "value", "label"])
+    # Labels name areas, officers and themes: none is run as a spreadsheet formula. Values
+    # are figures (a kappa may be negative) and are written as they are.
+    writer.writerows(
+        [measure, value, spreadsheet_text(label)]
+        for measure, value, label in [*context, *audit_dashboard.csv_rows(result)]
+    )
+    return response

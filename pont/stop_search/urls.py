@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/searches/<int:sampled_id>", audit_views.sampled_review, name="audit_review"),
     path("audit/feedback", audit_views.officer_feedback, name="audit_feedback"),
     path("audit/dashboard", audit_views.dashboard, name="audit_dashboard"),
+    path("audit/dashboard.csv", audit_views.dashboard_csv, name="audit_dashboard_csv"),
 ]
 
 # police.uk data for the force's analysts: upload (imported in the background) and download.

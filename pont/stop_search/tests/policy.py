@@ -132,6 +132,10 @@ RULES = [
         "stop_search:audit_dashboard",
         staff_view(get=same_for(_AUDIT_FIGURES, 200), capable=_AUDIT_FIGURES),
     ),
+    Rule(
+        "stop_search:audit_dashboard_csv",
+        staff_view(get=same_for(_AUDIT_FIGURES, 200), capable=_AUDIT_FIGURES),
+    ),
 ]
 
 

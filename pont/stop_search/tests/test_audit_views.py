@@ -2,6 +2,8 @@
 answer named, who may see what (the independent inspector never sees a name), the officer's own
 feedback, and the dashboard's figures, agreement and Cohen's kappa included."""
 
+import csv
+import io
 from fractions import Fraction
 
 import pytest
@@ -453,6 +455,80 @@ def test_the_commissioners_office_sees_the_figures_with_no_officer_named(
     assert "Frontline Tester" not in page
     assert "Officer 1" in _row(page, "by-officer-officer-1")
     assert ">0.64<" in _row(page, "agreement-rating")
+
+
+def _csv(response) -> dict[str, tuple[str, str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="pont-search-audit-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["measure", "value", "label"]
+    figures = {measure: (value, label) for measure, value, label in rows[1:]}
+    assert len(figures) == len(rows) - 1  # each measure once
+    return figures
+
+
+def test_the_dashboard_csv_holds_the_pages_figures_and_its_export_is_recorded(
+    world, reviewed_sample, as_persona
+):
+    month = f"{previous_month():%Y-%m}"
+    page = as_persona(OPSLEAD).get(DASHBOARD, {"start": month}).content.decode()
+    assert f'href="/stop-search/audit/dashboard.csv?start={month}"' in page
+    before = AuditEvent.objects.count()
+    figures = _csv(as_persona(OPSLEAD).get(f"{DASHBOARD}.csv", {"start": month}))
+    assert figures["filter:start"][0] == month
+    assert figures["officers_named"][0] == "yes"
+    # The same figures as the page's tables (test_the_dashboard_shows_...).
+    assert figures[f"coverage:{month}:searches"][0] == "16"
+    assert figures[f"coverage:{month}:sampled"][0] == "4"
+    assert figures[f"coverage:{month}:sampled:share"][0] == "0.25"
+    assert figures["coverage:all:reviewed_independent:share"][0] == "1.00"
+    assert figures["agreement:grounds:share"][0] == "0.75"
+    assert figures["agreement:grounds:kappa"][0] == "0.60"
+    assert figures["agreement:rating:kappa"][0] == "0.64"
+    # The cross table: green/amber once (the second pair), amber/green never.
+    assert figures["agreement:rating:local:green:independent:amber"][0] == "1"
+    assert figures["agreement:rating:local:amber:independent:green"][0] == "0"
+    area = f"ratings_by_area:{world.carmarthenshire.pk}"
+    assert [figures[f"{area}:{c}"][0] for c in ("red", "amber", "green")] == ["2", "3", "3"]
+    assert figures[f"{area}:red_or_amber:share"][0] == "0.63"  # 5 of 8, as the page's 63%
+    officer_rating = f"ratings_by_officer:{world.users[FRONTLINE].pk}:red"
+    assert figures[officer_rating][1] == "Frontline Tester"
+    assert figures[f"theme:grounds_quality:{month}"][0] == "5"
+    assert figures["theme:grounds_quality:all"][0] == "5"
+    # The file leaves Pont with named officers' ratings in it: its export is recorded.
+    (event,) = AuditEvent.objects.filter(sequence__gt=before)
+    assert (event.operation, event.object_type, event.actor_id) == (
+        "consultation",
+        "stop_search.audit_dashboard",
+        world.users[OPSLEAD].pk,
+    )
+    assert event.detail == {"export": "csv", "start": month, "end": "", "officers_named": True}
+
+
+def test_the_dashboard_csv_names_no_officer_to_the_commissioners_office_and_is_refused_to_others(
+    world, reviewed_sample, as_persona, client
+):
+    figures = _csv(as_persona(OPCC).get(f"{DASHBOARD}.csv"))
+    assert figures["officers_named"][0] == "no"
+    assert figures["ratings_by_officer:officer-1:red"][1] == "Officer 1"
+    assert not any("Frontline Tester" in label for _value, label in figures.values())
+    assert not any(str(world.users[FRONTLINE].pk) in m.split(":")[1:2] for m in figures)
+    # Without the capability: 403, and nothing recorded.
+    before = AuditEvent.objects.count()
+    assert as_persona(FRONTLINE).get(f"{DASHBOARD}.csv").status_code == 403
+    assert AuditEvent.objects.count() == before
+    # Another force's inspector: none of this force's samples are counted.
+    _gwent, newport = other_force()
+    sign_in(client, officer(world, "gwent", role=Role.INSPECTOR, organisation=newport))
+    other = _csv(client.get(f"{DASHBOARD}.csv"))
+    assert other["coverage:all:searches"][0] == "0"
+    # Nothing to share or to agree on: empty, as the page's "–".
+    assert other["coverage:all:sampled:share"][0] == ""
+    assert other["agreement:rating:kappa"][0] == ""
+    # A period that is not valid: the page, with the error named at its field (400).
+    refused = as_persona(INSPECTOR).get(f"{DASHBOARD}.csv", {"start": "March"})
+    assert refused.status_code == 400
+    assert "Enter the month like 2026-11" in refused.content.decode()
 
 
 def test_the_dashboard_counts_only_the_forces_own_samples_and_the_months_chosen(
