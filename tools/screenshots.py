@@ -164,7 +164,7 @@ def custody_officer(walk: Walk) -> None:
         page.wait_for_load_state()
         for name, value in values.items():
             page.fill(f"input[name={name}]", value)
-        page.select_option("select[name=use]", value=use)
+        page.check(f"input[name=use][value={use}]")
         if kind == "address":
             walk.check()
             walk.shot("custody-5-release-address")
