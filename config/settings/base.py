@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # Every refusal of someone signed in or of an API key (401, 403, 404) is logged, with
     # the request id and, where the view said, whether the record refused exists.
     "pont.core.refusals.RefusalLogMiddleware",
+    # A body over what its address takes: 413 before anything reads it (pont.core.uploads).
+    "pont.core.uploads.RequestSizeLimitMiddleware",
     # A NUL character in a request: 400 before any view (PostgreSQL cannot store it).
     "pont.core.middleware.RefuseNulMiddleware",
     "pont.core.web_middleware.SessionMiddleware",
@@ -354,5 +356,12 @@ LOGGING = {
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Files: a view that takes them says how large (pont.core.uploads.takes_files); a file over
+# its limit is dropped as it arrives, before Django's handlers keep it.
+FILE_UPLOAD_HANDLERS = [
+    "pont.core.uploads.FileSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 PONT_SHOW_DEMO_BANNER = env_bool("PONT_SHOW_DEMO_BANNER", False)

@@ -7,12 +7,13 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .api import not_found_body, too_large_body
-from .middleware import with_api_headers
+from .middleware import PERMISSIONS_POLICY, with_api_headers
 from .navigation import nav_items_for
 from .web_middleware import API_PREFIX, is_partner_api_request
 
@@ -102,6 +103,20 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         body = {"message": _("The request is not valid."), "extra": {}}
         return with_api_headers(JsonResponse(body, status=400))
     return _error(request, "errors/400.html", 400)
+
+
+def too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    """A body over what the address takes, refused unread (`pont.core.uploads`): 413, in the
+    API's error shape on the API (as Django's own refusal of a form too large is answered)."""
+    if request.path.startswith(API_PREFIX):
+        return with_api_headers(JsonResponse(too_large_body(), status=413))
+    page = render(request, "errors/413.html", {"limit": filesizeformat(limit)}, status=413)
+    # Answered before the headers' middleware runs: those that need no page's policy.
+    page["Cache-Control"] = "no-store, max-age=0"
+    page["Permissions-Policy"] = PERMISSIONS_POLICY
+    page["Cross-Origin-Resource-Policy"] = "same-origin"
+    page["X-Frame-Options"] = "DENY"
+    return page
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

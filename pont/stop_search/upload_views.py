@@ -25,6 +25,7 @@ from pont.accounts.models import Organisation
 from pont.accounts.roles import IMPORT_POLICEUK
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError
+from pont.core.uploads import files_too_large, takes_files
 
 from . import policeuk, policeuk_jobs, services
 from .policeuk_jobs import Status
@@ -91,7 +92,8 @@ class _ForceForm(forms.Form):
 
 
 class PoliceUkUploadForm(_ForceForm):
-    """One or more police.uk stop-and-search files (each a force-month)."""
+    """One or more police.uk stop-and-search files (each a force-month). `too_large`: the
+    names of files dropped as they arrived, over the limit (pont.core.uploads)."""
 
     csv_files = _MultipleFileField(
         label=gettext_lazy("Upload police.uk stop-and-search files"),
@@ -99,14 +101,24 @@ class PoliceUkUploadForm(_ForceForm):
         error_messages={"required": SELECT_FILES, "invalid": SELECT_FILES},
     )
 
+    def __init__(self, *args: Any, too_large: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large or []
+        if self.too_large:
+            # Dropped files are not in the form's files: none may be "missing" for that.
+            self.fields["csv_files"].required = False
+
     def clean_csv_files(self) -> list[Any]:
-        files: list[Any] = self.cleaned_data["csv_files"]
+        files: list[Any] = [f for f in self.cleaned_data["csv_files"] or [] if f]
         limit = _max_file_bytes()
-        problems = []
-        if len(files) > MAX_FILES:
+        problems = [
+            str(TOO_BIG) % {"name": _base_name(name), "limit": filesizeformat(limit)}
+            for name in self.too_large
+        ]
+        if len(files) + len(self.too_large) > MAX_FILES:
             problems.append(str(TOO_MANY) % {"limit": MAX_FILES})
         for upload in files:
-            name = re.split(r"[\\/]", upload.name or "")[-1]
+            name = _base_name(upload.name)
             if not name.lower().endswith(".csv"):
                 problems.append(str(NOT_CSV) % {"name": name})
             elif not upload.size:
@@ -116,6 +128,11 @@ class PoliceUkUploadForm(_ForceForm):
         if problems:
             raise forms.ValidationError(problems)
         return files
+
+
+def _base_name(name: str | None) -> str:
+    """A file's name as the reader knows it, without any folder a browser sent with it."""
+    return re.split(r"[\\/]", name or "")[-1]
 
 
 class PoliceUkExportForm(_ForceForm):
@@ -167,6 +184,7 @@ def _page(
     )
 
 
+@takes_files(max_files=MAX_FILES, max_file_bytes=_max_file_bytes)
 @capability_required(IMPORT_POLICEUK)
 @require_http_methods(["GET", "POST"])
 def policeuk_upload(request: AuthenticatedRequest) -> HttpResponse:
@@ -175,7 +193,9 @@ def policeuk_upload(request: AuthenticatedRequest) -> HttpResponse:
     export = PoliceUkExportForm(forces=forces)
     if request.method != "POST":
         return _page(request, upload=PoliceUkUploadForm(forces=forces), export=export)
-    upload = PoliceUkUploadForm(request.POST, request.FILES, forces=forces)
+    upload = PoliceUkUploadForm(
+        request.POST, request.FILES, forces=forces, too_large=files_too_large(request)
+    )
     if upload.is_valid():
         try:
             job_id = policeuk_jobs.policeuk_job_start(

@@ -241,6 +241,43 @@ def test_a_file_over_the_size_limit_is_refused(world, as_persona, settings):
     assert PublishedSearch.objects.count() == 0
 
 
+def test_a_file_over_the_limit_is_dropped_as_it_arrives_and_named(world, as_persona, settings):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE, the page takes up to its files' limit in all
+    (pont.core.uploads), and a file over the limit for one is dropped before Django keeps
+    more of it than a chunk: the page names it, whether or not it came alone."""
+    from django.core.files.uploadhandler import MemoryFileUploadHandler
+
+    settings.POLICEUK_UPLOAD_MAX_BYTES = 1000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    kept: dict[str, int] = {}
+    original = MemoryFileUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):  # noqa: ANN001, ANN202
+        kept[self.file_name] = kept.get(self.file_name, 0) + len(raw_data)
+        return original(self, raw_data, start)
+
+    big = SimpleUploadedFile("big.csv", b"x" * 5000, content_type="text/csv")
+    client = as_persona(ANALYST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MemoryFileUploadHandler, "receive_data_chunk", spy)
+        alone = upload(client, big)
+        big.seek(0)
+        beside = upload(client, big, SimpleUploadedFile("small.csv", b"a,b\n", "text/csv"))
+    assert "big.csv" not in kept  # not a byte of it kept
+    for response in (alone, beside):
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "“big.csv” is larger than 1000\xa0bytes" in page
+        assert str(upload_views.SELECT_FILES) not in page
+    assert PublishedSearch.objects.count() == 0
+    # Over what the page takes in all (24 files at the limit, and the form): refused unread.
+    settings.POLICEUK_UPLOAD_MAX_BYTES = 100
+    many = [SimpleUploadedFile(f"{n}.csv", b"x" * 50_000, "text/csv") for n in range(24)]
+    refused = upload(client, *many)
+    assert refused.status_code == 413
+    assert "What you sent is too large" in refused.content.decode()
+
+
 # The progress page -------------------------------------------------------------------
 
 
