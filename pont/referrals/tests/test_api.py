@@ -747,10 +747,11 @@ def test_a_body_over_the_upload_limit_is_413_in_the_api_error_shape(world, setti
     # The same limit refuses other organisations' keys alike, before anything is looked up.
     other = _post(_url(referral, "/contact-attempts"), {**body, "note": note}, _key(world, "b"))
     assert other.status_code == 413
-    # A page (not the API) keeps its HTML 400 page.
+    # A page (not the API) answers with its HTML page, 413 too (pont.core.uploads).
     page = Client().post("/accounts/sign-in", {"username": note})
-    assert page.status_code == 400
+    assert page.status_code == 413
     assert page["Content-Type"].startswith("text/html")
+    assert "What you sent is too large" in page.content.decode()
 
 
 @pytest.mark.parametrize(
