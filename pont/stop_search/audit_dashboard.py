@@ -13,7 +13,6 @@ numbered by how many reviews they have (most first), never by name.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -126,9 +125,14 @@ class AuditDashboard:
         self.by_code = {row.code: row for row in self.agreements}
 
 
+def _whole_percent(part: int, whole: int) -> int:
+    """The share as a whole percentage, halves rounded up (5 of 8 is 63), `whole` not 0."""
+    return (part * 200 + whole) // (2 * whole)
+
+
 def percent(part: int, whole: int) -> str:
     """The share as a whole percentage, halves rounded up (5 of 8 is 63%)."""
-    return NOT_AVAILABLE if whole == 0 else f"{(part * 200 + whole) // (2 * whole)}%"
+    return NOT_AVAILABLE if whole == 0 else f"{_whole_percent(part, whole)}%"
 
 
 def filtered(samples: QuerySet[AuditSample], filters: Filters) -> QuerySet[AuditSample]:
@@ -324,12 +328,9 @@ def compute(
 
 
 def _share(part: int, whole: int) -> str:
-    """A share in the CSV: 0 to 1 with two places, halves rounded up as `percent` rounds them
-    (5 of 8 is 0.63, as the page's 63%), empty when there is nothing to share."""
-    if whole == 0:
-        return ""
-    exact = Decimal(part) / Decimal(whole)
-    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """A share in the CSV: the page's percentage (`percent`) from 0 to 1 (5 of 8 is 0.63, as
+    the page's 63%), empty when there is nothing to share."""
+    return "" if whole == 0 else f"{_whole_percent(part, whole) / 100:.2f}"
 
 
 def csv_rows(dashboard: AuditDashboard) -> list[tuple[str, str, str]]:
