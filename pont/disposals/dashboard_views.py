@@ -1,6 +1,5 @@
 """The out-of-court disposals dashboard (figures only, no one named) and its CSV."""
 
-import csv
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET
 from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import VIEW_DISPOSAL_DASHBOARD
 from pont.core.decorators import capability_required
+from pont.core.exports import csv_attachment
 from pont.core.figures import section_chart
 from pont.core.forms import first_day_of, month_field, next_month
 from pont.referrals.funnel import aggregate_only
@@ -109,9 +109,6 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
     form, result = _dashboard(request)
     if result is None:
         return _dashboard_page(request, form, result)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pont-out-of-court-disposals.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["measure", "value"])
-    writer.writerows(dashboard_module.csv_rows(result))
-    return response
+    return csv_attachment(
+        "pont-out-of-court-disposals.csv", ["measure", "value"], dashboard_module.csv_rows(result)
+    )

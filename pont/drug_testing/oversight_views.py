@@ -1,7 +1,6 @@
 """Oversight of Test on Arrest: the custody dashboard (figures only, no one named) and the
 custody inspector's monthly quality-assurance sample of test records."""
 
-import csv
 import random
 from typing import Any
 
@@ -22,6 +21,7 @@ from pont.accounts.http import AuthenticatedRequest
 from pont.accounts.roles import REVIEW_DRUG_TESTS, VIEW_DRUG_TESTING_DASHBOARD
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
+from pont.core.exports import csv_attachment
 from pont.core.figures import section_chart
 from pont.core.forms import (
     apply_application_error,
@@ -138,12 +138,9 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
     form, result = _dashboard(request)
     if result is None:
         return _dashboard_page(request, form, result)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pont-custody-drug-testing.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["measure", "value"])
-    writer.writerows(dashboard_module.csv_rows(result))
-    return response
+    return csv_attachment(
+        "pont-custody-drug-testing.csv", ["measure", "value"], dashboard_module.csv_rows(result)
+    )
 
 
 # Quality assurance -------------------------------------------------------------------

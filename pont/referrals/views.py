@@ -34,7 +34,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
-from pont.core.exports import spreadsheet_text
+from pont.core.exports import csv_attachment, spreadsheet_text
 from pont.core.figures import SUPPRESSED
 from pont.core.forms import apply_application_error, form_status
 from pont.core.numbers import whole_number
@@ -986,19 +986,16 @@ def funnel_csv(request: AuthenticatedRequest) -> HttpResponse:
     if result is None:
         return _funnel_page(request, form, result)
     produced = timezone.now()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="pont-referral-funnel-{timezone.localdate(produced):%Y%m%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(["measure", "value", "label"])
     rows = [
         *funnel_module.csv_context(form, suppressed=result.suppressed, produced=produced),
         *funnel_module.csv_rows(result),
     ]
     # Names (of providers, counties, closure reasons) come from people: none runs as a formula.
-    writer.writerows([_csv_safe(cell) for cell in row] for row in rows)
-    return response
+    return csv_attachment(
+        f"pont-referral-funnel-{timezone.localdate(produced):%Y%m%d}.csv",
+        ["measure", "value", "label"],
+        ([_csv_safe(cell) for cell in row] for row in rows),
+    )
 
 
 @capability_required(MANAGE_WEBHOOKS)

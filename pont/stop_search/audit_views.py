@@ -7,7 +7,6 @@ record itself (where the person is named, and that is recorded); the independent
 inspector, outside the force, sees neither the person nor the officer.
 """
 
-import csv
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +29,7 @@ from pont.audit import services as audit
 from pont.core.charts import Bar, horizontal_bar_chart
 from pont.core.decorators import capability_required
 from pont.core.exceptions import ApplicationError, NotFoundError
-from pont.core.exports import spreadsheet_text
+from pont.core.exports import csv_attachment, spreadsheet_text
 from pont.core.forms import apply_application_error, first_day_of, month_shown
 from pont.core.refusals import not_found
 
@@ -449,16 +448,13 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
             ),
         ),
     ]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="pont-search-audit-{timezone.localdate(produced):%Y%m%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(["measure", "value", "label"])
     # Labels name areas, officers and themes: none is run as a spreadsheet formula. Values
     # are figures (a kappa may be negative) and are written as they are.
-    writer.writerows(
-        [measure, value, spreadsheet_text(label)]
-        for measure, value, label in [*context, *audit_dashboard.csv_rows(result)]
+    return csv_attachment(
+        f"pont-search-audit-{timezone.localdate(produced):%Y%m%d}.csv",
+        ["measure", "value", "label"],
+        (
+            [measure, value, spreadsheet_text(label)]
+            for measure, value, label in [*context, *audit_dashboard.csv_rows(result)]
+        ),
     )
-    return response
