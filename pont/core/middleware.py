@@ -28,15 +28,21 @@ PERMISSIONS_POLICY = (
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
-def with_api_headers(response: HttpResponse) -> HttpResponse:
-    """The headers SecurityHeadersMiddleware (and X-Frame-Options) give a partner API answer,
-    for one made before they run (Django's refusal of a request, answered by its handler)."""
+def with_page_headers(response: HttpResponse) -> HttpResponse:
+    """The headers SecurityHeadersMiddleware (and X-Frame-Options) give every answer, for one
+    made before they run (a request refused before the middleware that gives them)."""
     response.setdefault("Cache-Control", "no-store, max-age=0")
     response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
     response.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def with_api_headers(response: HttpResponse) -> HttpResponse:
+    """The same for a partner API answer, with the API's Content-Security-Policy (Django's
+    refusal of a request, answered by its handler)."""
+    response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+    return with_page_headers(response)
 
 
 class RequestIdMiddleware:

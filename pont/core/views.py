@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .api import not_found_body, too_large_body
-from .middleware import PERMISSIONS_POLICY, with_api_headers
+from .middleware import with_api_headers, with_page_headers
 from .navigation import nav_items_for
 from .web_middleware import API_PREFIX, is_partner_api_request
 
@@ -110,13 +110,10 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
     API's error shape on the API (as Django's own refusal of a form too large is answered)."""
     if request.path.startswith(API_PREFIX):
         return with_api_headers(JsonResponse(too_large_body(), status=413))
-    page = render(request, "errors/413.html", {"limit": filesizeformat(limit)}, status=413)
-    # Answered before the headers' middleware runs: those that need no page's policy.
-    page["Cache-Control"] = "no-store, max-age=0"
-    page["Permissions-Policy"] = PERMISSIONS_POLICY
-    page["Cross-Origin-Resource-Policy"] = "same-origin"
-    page["X-Frame-Options"] = "DENY"
-    return page
+    # Answered before the headers' middleware runs.
+    return with_page_headers(
+        render(request, "errors/413.html", {"limit": filesizeformat(limit)}, status=413)
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
