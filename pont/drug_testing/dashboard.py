@@ -236,7 +236,8 @@ def compute_dashboard(
         if row["sample_taken_at"] and row["assessment__referral__first_contact_attempt_at"]
     ]
     initial = Counter(row["assessment__initial_attendance"] for row in assessed)
-    initial_known = len(assessed) - initial[Attendance.PENDING]
+    # A cancelled appointment (the referral ended first) is not an outcome of attendance.
+    initial_known = len(assessed) - initial[Attendance.PENDING] - initial[Attendance.CANCELLED]
     initial_attended = initial[Attendance.ATTENDED] + initial[Attendance.FAILED_TO_REMAIN]
     decided = Counter(
         row["assessment__follow_up"]
@@ -249,7 +250,9 @@ def compute_dashboard(
         for row in assessed
         if row["assessment__follow_up"] == FollowUp.REQUIRED
     )
-    follow_up_known = decided[FollowUp.REQUIRED] - follow_up[Attendance.PENDING]
+    follow_up_known = (
+        decided[FollowUp.REQUIRED] - follow_up[Attendance.PENDING] - follow_up[Attendance.CANCELLED]
+    )
     follow_up_attended = follow_up[Attendance.ATTENDED] + follow_up[Attendance.FAILED_TO_REMAIN]
     known = Counter(row["assessment__referral__already_known_to_provider"] for row in assessed)
     known_recorded = known[True] + known[False]
@@ -393,6 +396,11 @@ def compute_dashboard(
                     initial_known,
                 ),
                 count.figure("pending", _("Outcome not yet recorded"), initial[Attendance.PENDING]),
+                count.figure(
+                    "cancelled",
+                    _("Appointment cancelled when the referral ended"),
+                    initial[Attendance.CANCELLED],
+                ),
             ],
             chart="count",
         ),

@@ -290,6 +290,12 @@ class OfficerTask(TimeStampedModel):
     class Kind(models.TextChoices):
         REFUSAL_OFFENCE = "refusal_offence", _("Consider the offence of refusing a test")
         BREACH_DECISION = "breach_decision", _("Decide what to do about a breach")
+        # The referral of a Required Assessment ended (closed, rejected or cancelled) with
+        # its appointment still to come, so the appointment was cancelled with it.
+        RA_APPOINTMENT_CANCELLED = (
+            "ra_cancelled",
+            _("Decide what follows a Required Assessment whose appointment was cancelled"),
+        )
 
     kind = models.CharField(_("task"), max_length=20, choices=Kind.choices)
     test = models.ForeignKey(DrugTest, on_delete=models.CASCADE, related_name="tasks")
@@ -324,6 +330,8 @@ class RequiredAssessment(TimeStampedModel, VersionedModel):
         ATTENDED = "attended", _("Attended and remained")
         FAILED_TO_ATTEND = "failed_to_attend", _("Failed to attend")
         FAILED_TO_REMAIN = "failed_to_remain", _("Attended but did not remain")
+        # Not an answer to "did they come?": the referral ended before the appointment.
+        CANCELLED = "cancelled", _("Appointment cancelled when the referral ended")
 
     class FollowUp(models.TextChoices):
         UNDECIDED = "", _("Not yet decided")

@@ -702,6 +702,10 @@ def required_assessment_vary(
     """Change the time or place of the initial assessment, with notice RA2."""
     require_capability(actor, RECORD_DRUG_TEST)
     assessment = _assessment_for_police(actor, assessment_id)
+    if assessment.initial_attendance == RequiredAssessment.Attendance.CANCELLED:
+        raise ApplicationError(
+            str(_("The appointment was cancelled when the referral ended.")), status=409
+        )
     if assessment.initial_attendance != RequiredAssessment.Attendance.PENDING:
         raise ApplicationError(
             str(_("Attendance has been recorded; the appointment can no longer change.")),
@@ -877,8 +881,14 @@ def on_referral_event(
     """The referral engine's hook: attendance at a Required Assessment appointment (RA3).
 
     Runs inside the engine's transaction. A failure to attend or to remain opens
-    a breach case for the police, with a task for the officer who imposed it.
+    a breach case for the police, with a task for the officer who imposed it. A
+    referral that ends with the assessment's appointment still to come cancels it
+    (the engine's `appointments_cancelled`): the assessment says so, and the officer
+    who imposed it gets a task, since nobody can now attend or fail to.
     """
+    if action in _ENDINGS:
+        _appointment_cancelled(referral, action, actor, detail)
+        return
     if action != "attendance_recorded":
         return
     assessment = RequiredAssessment.objects.select_for_update().filter(referral=referral).first()
@@ -918,6 +928,60 @@ def on_referral_event(
         detail={"stage": stage, "failure": breach.failure},
     )
     transaction.on_commit(lambda: _queue_pack(breach.pk))
+
+
+# The referral's steps that end it; each lists in `appointments_cancelled` the appointments
+# still to come that ending it cancelled (referrals.services._appointments_cancelled).
+_ENDINGS = frozenset({"closed", "rejected", "cancelled"})
+
+
+def _appointment_cancelled(
+    referral: Referral, action: str, actor: Actor, detail: dict[str, Any]
+) -> None:
+    cancelled = set(detail.get("appointments_cancelled", ()))
+    if not cancelled:
+        return
+    assessment = (
+        RequiredAssessment.objects.select_for_update()
+        .select_related("test")
+        .filter(referral=referral)
+        .first()
+    )
+    if assessment is None:
+        return
+    pending = RequiredAssessment.Attendance.PENDING
+    stages = [
+        (field, stage)
+        for field, appointment_id, stage in (
+            ("initial_attendance", assessment.initial_appointment_id, BreachCase.Stage.INITIAL),
+            (
+                "follow_up_attendance",
+                assessment.follow_up_appointment_id,
+                BreachCase.Stage.FOLLOW_UP,
+            ),
+        )
+        if appointment_id in cancelled and getattr(assessment, field) == pending
+    ]
+    if not stages:
+        return
+    update_if_version(
+        assessment,
+        expected_version=assessment.version,
+        fields={field: RequiredAssessment.Attendance.CANCELLED for field, _stage in stages},
+    )
+    if actor != assessment.imposed_by:  # the officer who ended it knows already
+        OfficerTask.objects.create(
+            kind=OfficerTask.Kind.RA_APPOINTMENT_CANCELLED,
+            test=assessment.test,
+            assigned_to=assessment.imposed_by,
+        )
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        subject=assessment.test.person_id,
+        obj=assessment,
+        detail={"appointment_cancelled": [stage for _field, stage in stages], "referral": action},
+    )
 
 
 def _queue_pack(breach_id: Any) -> None:

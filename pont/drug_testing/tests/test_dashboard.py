@@ -314,6 +314,7 @@ def test_what_followed_a_positive_test_is_counted_exactly(world, known):
         "remained": (2, 3, "67%"),
         "failed_to_attend": (1, 4, "25%"),
         "pending": (0, None, ""),
+        "cancelled": (0, None, ""),
     }
     assert _figures(result, "follow_up") == {
         "required": (1, 2, "50%"),
@@ -344,6 +345,30 @@ def test_what_followed_a_positive_test_is_counted_exactly(world, known):
         "yes": (2, 3, "67%"),
         "no": (1, 3, "33%"),
         "not_recorded": (1, None, ""),
+    }
+
+
+def test_an_assessment_cancelled_with_its_referral_is_counted_apart_from_the_outcomes(world):
+    suite_arranged(world)
+    came = imposed_assessment(
+        world, test=positive_test(world, person=released_person(world, given_name="Rhys"))
+    )
+    _accept(world, came, already_known=False)
+    _attend(world, came, "attended")
+    ended = imposed_assessment(
+        world, test=positive_test(world, person=released_person(world, given_name="Nia"))
+    )
+    referrals.referral_reject(
+        actor=world.users[PROV_A], referral_id=ended.referral_id, reason="Not our area"
+    )
+    result = _compute(world.users[INSPECTOR])
+    # The cancelled one is neither an outcome nor waiting for one: it is not in "out of".
+    assert _figures(result, "initial_assessment") == {
+        "attended": (1, 1, "100%"),
+        "remained": (1, 1, "100%"),
+        "failed_to_attend": (0, 1, "0%"),
+        "pending": (0, None, ""),
+        "cancelled": (1, None, ""),
     }
 
 

@@ -28,7 +28,7 @@ from pont.testing.drug_testing import (
     positive_test,
     suite_arranged,
 )
-from pont.testing.personas import CUSTODY, INSPECTOR, PANEL, PROV_A, PROV_B
+from pont.testing.personas import CUSTODY, FRONTLINE, INSPECTOR, PANEL, PROV_A, PROV_B
 from pont.testing.referrals import reachable_person, released_person
 
 
@@ -397,6 +397,113 @@ def test_no_follow_up_decision_before_attendance_or_by_the_police(world):
     assert early.value.status == 409
     with pytest.raises(NotFoundError):  # the officer is not the assessor
         services.follow_up_cease(actor=world.users[CUSTODY], assessment_id=assessment.pk)
+
+
+def test_a_referral_rejected_before_the_assessment_cancels_it_and_tells_the_imposing_officer(
+    world,
+):
+    assessment = imposed_assessment(world)
+    before = last_sequence()
+    referrals.referral_reject(
+        actor=world.users[PROV_A], referral_id=assessment.referral_id, reason="Not our area"
+    )
+    assessment.refresh_from_db()
+    assessment.initial_appointment.refresh_from_db()
+    assert assessment.initial_appointment.attendance == "cancelled"
+    assert assessment.initial_attendance == "cancelled"
+    assert assessment.follow_up_attendance == "pending"  # there is no follow-up
+    task = OfficerTask.objects.get()
+    assert (task.kind, task.assigned_to, task.test) == (
+        "ra_cancelled",
+        world.users[CUSTODY],
+        assessment.test,
+    )
+    assert not BreachCase.objects.exists()  # nobody failed to attend
+    # The referral's step and the assessment's change, in the same transaction.
+    assert events_since(before) == [
+        ("alteration", "referrals.referral"),
+        ("alteration", "drug_testing.requiredassessment"),
+    ]
+    change = AuditEvent.objects.get(
+        sequence__gt=before, object_type="drug_testing.requiredassessment"
+    )
+    assert change.detail == {"appointment_cancelled": ["initial"], "referral": "rejected"}
+    # Its time and place can no longer be varied: a stale form says why.
+    with pytest.raises(ApplicationError) as refused:
+        services.required_assessment_vary(
+            actor=world.users[CUSTODY],
+            assessment_id=assessment.pk,
+            appointment_at=timezone.now() + timedelta(days=3),
+            place="Hub",
+            expected_version=assessment.version,
+        )
+    assert refused.value.status == 409
+    assert "cancelled when the referral ended" in refused.value.message
+
+
+def test_closing_with_the_follow_up_still_to_come_cancels_it_and_tells_the_officer(world):
+    assessment = _attend(world, imposed_assessment(world), "attended")
+    assessment = services.follow_up_require(
+        actor=world.users[PROV_A],
+        assessment_id=assessment.pk,
+        appointment_at=timezone.now() + timedelta(days=7),
+        place="Hub",
+    )
+    referrals.referral_close(
+        actor=world.users[PROV_A],
+        referral_id=assessment.referral_id,
+        closure_reason="planned_referred_on",
+    )
+    assessment.refresh_from_db()
+    assert (assessment.initial_attendance, assessment.follow_up_attendance) == (
+        "attended",  # an answer given is kept
+        "cancelled",
+    )
+    assert OfficerTask.objects.get().kind == "ra_cancelled"
+    assert not BreachCase.objects.exists()
+
+
+def test_ending_a_referral_with_no_assessment_to_come_leaves_the_assessment_alone(world):
+    assessment = _attend(world, imposed_assessment(world), "attended")
+    services.follow_up_cease(actor=world.users[PROV_A], assessment_id=assessment.pk)
+    version = RequiredAssessment.objects.get(pk=assessment.pk).version
+    referrals.referral_close(
+        actor=world.users[PROV_A],
+        referral_id=assessment.referral_id,
+        closure_reason="planned_referred_on",
+    )
+    assessment.refresh_from_db()
+    assert (assessment.initial_attendance, assessment.follow_up_attendance) == (
+        "attended",
+        "pending",  # ceased (RA5): there is no follow-up appointment to cancel
+    )
+    assert assessment.version == version
+    assert not OfficerTask.objects.exists()
+
+
+def test_the_officer_who_imposed_it_cancelling_gets_no_task_a_colleague_cancelling_gives_one(
+    world,
+):
+    own = imposed_assessment(world)
+    referrals.referral_cancel(
+        actor=world.users[CUSTODY], referral_id=own.referral_id, reason="Charged and remanded"
+    )
+    own.refresh_from_db()
+    assert own.initial_attendance == "cancelled"
+    assert not OfficerTask.objects.exists()  # they know: they did it
+
+    colleagues = imposed_assessment(world, test=positive_test(world, custody_record_number="X/2"))
+    referrals.referral_cancel(
+        actor=world.users[FRONTLINE], referral_id=colleagues.referral_id, reason="Duplicate"
+    )
+    colleagues.refresh_from_db()
+    assert colleagues.initial_attendance == "cancelled"
+    task = OfficerTask.objects.get()
+    assert (task.kind, task.assigned_to, task.test_id) == (
+        "ra_cancelled",
+        world.users[CUSTODY],
+        colleagues.test_id,
+    )
 
 
 def test_a_breach_is_decided_with_a_reason_and_then_gets_its_court_result(world):

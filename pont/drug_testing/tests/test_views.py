@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from pont.audit.models import AuditEvent
 from pont.drug_testing import documents
-from pont.drug_testing.models import DrugTest, RequiredAssessment
+from pont.drug_testing.models import DrugTest, OfficerTask, RequiredAssessment
 from pont.people.models import Person
+from pont.referrals import services as referrals
 from pont.testing.drug_testing import (
     desk_form,
     imposed_assessment,
@@ -231,3 +232,37 @@ def test_why_the_law_allowed_the_test_is_shown_in_the_readers_language(world, as
     )
     older = welsh_reader.get(url).content.decode()
     assert '<span lang="en">Arrested for an offence and not yet charged.</span>' in older
+
+
+def test_the_officer_is_told_on_their_tasks_when_the_referral_ending_cancelled_the_assessment(
+    world, as_persona
+):
+    assessment = imposed_assessment(world)
+    officer = as_persona(CUSTODY)
+    before = officer.get(f"/custody/drug-tests/{assessment.test_id}").content.decode()
+    assert "Change the time or place (RA2)" in before
+    referrals.referral_reject(
+        actor=world.users[PROV_A], referral_id=assessment.referral_id, reason="Not our area"
+    )
+    task = OfficerTask.objects.get()
+    tasks = officer.get("/custody/drug-tests/tasks").content.decode()
+    assert "Decide what follows a Required Assessment whose appointment was cancelled" in tasks
+    assert f"/custody/drug-tests/{assessment.test_id}" in tasks
+    detail = officer.get(f"/custody/drug-tests/{assessment.test_id}").content.decode()
+    assert "Appointment cancelled when the referral ended" in detail
+    assert "Change the time or place (RA2)" not in detail
+    # Another officer of the force has no such task, and cannot mark it done: 404.
+    inspector = as_persona(INSPECTOR)
+    assert "You have no tasks." in inspector.get("/custody/drug-tests/tasks").content.decode()
+    refused = post_form(inspector, f"/custody/drug-tests/tasks/{task.pk}/done", {"note": "x"})
+    assert refused.status_code == 404
+    # A provider's worker has no custody tasks at all: 403.
+    assert as_persona(PROV_A).get("/custody/drug-tests/tasks").status_code == 403
+    done = post_form(
+        officer,
+        f"/custody/drug-tests/tasks/{task.pk}/done",
+        {"note": "New RA not needed: remanded"},
+    )
+    assert done.status_code == 302
+    task.refresh_from_db()
+    assert task.done_note == "New RA not needed: remanded"
