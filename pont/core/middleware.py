@@ -193,14 +193,20 @@ class RefuseNulMiddleware:
         field = self._field_with_nul(request)
         if field is None:
             return self.get_response(request)
+        # Answered before the headers' middleware runs, so given its headers here.
         if request.path.startswith(API_PREFIX):
-            return JsonResponse(
-                {"message": str(NUL_REFUSED), "extra": {"fields": {field: [str(NUL_REFUSED)]}}},
-                status=422,  # as the API answers any input that is not valid
+            return with_api_headers(
+                JsonResponse(
+                    {
+                        "message": str(NUL_REFUSED),
+                        "extra": {"fields": {field: [str(NUL_REFUSED)]}},
+                    },
+                    status=422,  # as the API answers any input that is not valid
+                )
             )
         from .views import bad_request
 
-        return bad_request(request)
+        return with_page_headers(bad_request(request))
 
     @staticmethod
     def _field_with_nul(request: HttpRequest) -> str | None:

@@ -260,11 +260,17 @@ def test_a_nul_character_is_refused_as_bad_input_not_a_server_error(world, as_pe
 
     api = Client().get("/api/v1/hsds/services", {"language": "\x00"})
     assert api.status_code == 422
+    # Refused before the headers' middleware runs, yet with every header it gives.
+    assert api["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert (api["Cache-Control"], api["X-Frame-Options"]) == ("no-store, max-age=0", "DENY")
     assert api.json()["extra"]["fields"] == {
         "language": ["The request contains a NUL character, which Pont cannot store."]
     }
     page = as_persona(FRONTLINE).get(reverse("disposals:list"), {"show": "all\x00"})
     assert page.status_code == 400
+    assert (page["Cache-Control"], page["X-Frame-Options"]) == ("no-store, max-age=0", "DENY")
+    assert page["Permissions-Policy"].startswith("accelerometer=()")
+    assert page["Cross-Origin-Resource-Policy"] == "same-origin"
     form = post_form(as_persona(FRONTLINE), reverse("disposals:create"), {"person": "1\x00"})
     assert form.status_code == 400
     body = Client().post(
