@@ -377,6 +377,10 @@ class DisposalTask(TimeStampedModel):
         CONDITION_FAILED = "failed", _("A condition has failed: decide on the breach")
         DID_NOT_ATTEND = "dna", _("The person did not attend the service's appointment")
         REFERRAL_REJECTED = "rejected", _("The service rejected the referral")
+        ATTENDANCE_CORRECTED = (
+            "corrected",
+            _("The service corrected the attendance a condition's outcome rested on"),
+        )
 
     kind = models.CharField(_("task"), max_length=10, choices=Kind.choices)
     disposal = models.ForeignKey(Disposal, on_delete=models.CASCADE, related_name="tasks")

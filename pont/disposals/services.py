@@ -652,16 +652,24 @@ def on_referral_event(
     if condition is None:
         return
     disposal = Disposal.objects.select_for_update().get(pk=condition.disposal_id)
+    settled = condition.status != DisposalCondition.Status.PENDING
+    if action == "attendance_corrected" and (
+        settled or disposal.status not in Disposal.OPEN_STATUSES
+    ):
+        # The condition (or the disposal) was settled on the answer now corrected: the officer
+        # reviews it; Pont does not reopen either.
+        _task(disposal, DisposalTask.Kind.ATTENDANCE_CORRECTED, condition)
+        return
     if disposal.status not in Disposal.OPEN_STATUSES:
         return
     if action == "rejected":
         _task(disposal, DisposalTask.Kind.REFERRAL_REJECTED, condition)
         return
-    if condition.status != DisposalCondition.Status.PENDING:
+    if settled:
         return
     completes_on = condition.condition_type.completes_on
     attendance = detail.get("attendance", "")
-    if action == "attendance_recorded":
+    if action in ("attendance_recorded", "attendance_corrected"):
         if attendance == Appointment.Attendance.ATTENDED and (
             completes_on == ConditionType.CompletesOn.ATTENDED
         ):

@@ -296,6 +296,12 @@ class OfficerTask(TimeStampedModel):
             "ra_cancelled",
             _("Decide what follows a Required Assessment whose appointment was cancelled"),
         )
+        # The provider corrected the answer to "did they come?" after a breach was opened on
+        # it, or from a failure to "attended and remained".
+        RA_ATTENDANCE_CORRECTED = (
+            "ra_corrected",
+            _("Review a Required Assessment whose attendance the provider corrected"),
+        )
 
     kind = models.CharField(_("task"), max_length=20, choices=Kind.choices)
     test = models.ForeignKey(DrugTest, on_delete=models.CASCADE, related_name="tasks")

@@ -889,9 +889,14 @@ def on_referral_event(
     if action in _ENDINGS:
         _appointment_cancelled(referral, action, actor, detail)
         return
-    if action != "attendance_recorded":
+    if action not in ("attendance_recorded", "attendance_corrected"):
         return
-    assessment = RequiredAssessment.objects.select_for_update().filter(referral=referral).first()
+    assessment = (
+        RequiredAssessment.objects.select_for_update()
+        .select_related("test")
+        .filter(referral=referral)
+        .first()
+    )
     if assessment is None:
         return
     outcome = ATTENDANCE_OUTCOMES.get(detail.get("attendance", ""))
@@ -905,8 +910,43 @@ def on_referral_event(
     else:
         return
     update_if_version(assessment, expected_version=assessment.version, fields={field: outcome})
-    if outcome == RequiredAssessment.Attendance.ATTENDED:
+    opened = BreachCase.objects.filter(assessment=assessment, stage=stage).exists()
+    if action == "attendance_corrected" and (
+        opened or outcome == RequiredAssessment.Attendance.ATTENDED
+    ):
+        # A breach already opened on the first answer, or a first answer the follow-up may
+        # have rested on: the officer reviews it (Pont neither undoes a breach nor a
+        # decision); the breach case and its evidence pack stay as they were made.
+        _attendance_corrected(assessment, stage, actor, detail)
         return
+    if outcome == RequiredAssessment.Attendance.ATTENDED or opened:
+        return
+    _breach_open(assessment, stage, outcome, actor)
+
+
+def _attendance_corrected(
+    assessment: RequiredAssessment, stage: str, actor: Actor, detail: dict[str, Any]
+) -> None:
+    OfficerTask.objects.create(
+        kind=OfficerTask.Kind.RA_ATTENDANCE_CORRECTED,
+        test=assessment.test,
+        assigned_to=assessment.imposed_by,
+    )
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        subject=assessment.test.person_id,
+        obj=assessment,
+        detail={
+            "attendance_corrected": stage,
+            "attendance": detail.get("attendance"),
+            "was": detail.get("was"),
+        },
+    )
+
+
+def _breach_open(assessment: RequiredAssessment, stage: str, outcome: str, actor: Actor) -> None:
+    """Open the breach case of a failure to attend or remain, with the officer's task."""
     breach = BreachCase.objects.create(
         assessment=assessment,
         stage=stage,

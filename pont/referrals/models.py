@@ -440,6 +440,10 @@ class QueuedEmail(LeasedMessage):
         ARRIVED = "arrived", _("New referral, to the service's inbox")
         REJECTED = "rejected", _("Referral not accepted, to the referrer")
         DID_NOT_ATTEND = "did_not_attend", _("Missed appointment, to the referrer")
+        ATTENDANCE_CORRECTED = (
+            "attendance_corrected",
+            _("A missed appointment corrected, to the referrer"),
+        )
         ASSIGNED = "assigned", _("Referral assigned, to the worker")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)

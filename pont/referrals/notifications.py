@@ -86,6 +86,20 @@ def did_not_attend(referral: Referral) -> None:
     )
 
 
+def attendance_corrected(referral: Referral) -> None:
+    """Tell the referrer that an appointment recorded as missed was not missed after all."""
+    _tell(
+        Kind.ATTENDANCE_CORRECTED,
+        referral.referred_by.email,
+        referral,
+        gettext_noop("Attendance corrected on referral %(ref)s"),
+        gettext_noop(
+            "The service has corrected its record of an appointment on a referral you made: "
+            "it is no longer recorded as missed. Sign in to Pont to see it: %(link)s"
+        ),
+    )
+
+
 def referral_assigned(referral: Referral, worker: User) -> None:
     """Tell a worker that a colleague gave them a referral (a link, nothing else)."""
     _tell(

@@ -189,6 +189,12 @@ def _event_says(
             appointment.described,
             _choice_label(Appointment.Attendance, detail.get("attendance")),
         )
+    if event.kind == "attendance_corrected":
+        return gettext("%(appointment)s: %(now)s, not %(was)s") % {
+            "appointment": appointment.described,
+            "now": _choice_label(Appointment.Attendance, detail.get("attendance")),
+            "was": _choice_label(Appointment.Attendance, detail.get("was")).lower(),
+        }
     if event.kind in ("appointment_booked", "appointment_set", "appointment_cancelled"):
         return appointment.described
     return ""

@@ -26,6 +26,7 @@ from pont.core.exceptions import (
     ApplicationError,
     ConflictError,
     NotFoundError,
+    refuse_fields,
     require_capability,
 )
 from pont.directory.models import Service
@@ -117,6 +118,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # Attending moves an accepted referral on, as contact would (a statutory appointment is
     # fixed by the officer, so the person may come before any contact attempt).
     "attendance_recorded": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.IN_PROGRESS),
+    # The provider corrects a wrong answer while the referral is open (the timeline keeps both).
+    "attendance_corrected": (frozenset({Status.IN_PROGRESS}), None),
     # The provider cancels one appointment it booked (to rearrange it: cancel, then book).
     "appointment_cancelled": (frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), None),
     "treatment_started": (frozenset({Status.IN_PROGRESS}), None),
@@ -214,8 +217,12 @@ def _apply(
     obj: Any = None,
     recipient: str = "",
     event_type: str = "referral.updated",
+    timeline_detail: dict[str, Any] | None = None,
 ) -> Referral:
-    """Check, change, record: the one path every transition takes."""
+    """Check, change, record: the one path every transition takes.
+
+    `timeline_detail` is kept on the referral's timeline only, not in the audit log (free
+    text, such as why an answer was corrected, which the append-only log could not forget)."""
     _not_stale(referral, expected_version)
     target = _check(referral, action)
     if target is not None and "status" not in fields:
@@ -229,7 +236,7 @@ def _apply(
             kind=action,
             at=now,
             actor_label=actor_label(actor),
-            detail=detail or {},
+            detail={**(detail or {}), **(timeline_detail or {})},
         )
     )
     audit.record(
@@ -882,6 +889,70 @@ def attendance_record(
     )
     if attendance == Appointment.Attendance.DID_NOT_ATTEND:
         notifications.did_not_attend(referral)
+    return appointment
+
+
+_ATTENDED = (Appointment.Attendance.ATTENDED, Appointment.Attendance.LEFT_EARLY)
+
+
+@transaction.atomic
+def attendance_correct(
+    *, actor: Actor, referral_id: Any, appointment_id: int, attendance: str, reason: str
+) -> Appointment:
+    """The provider corrects the answer recorded for an appointment (recorded on the wrong
+    appointment, or the wrong button), with a reason, while the referral is open.
+
+    The timeline keeps the first answer and the correction; the referral's "first attended"
+    milestone follows the answers as corrected; the referrer is emailed (a link only) when
+    the answer becomes, or stops being, "did not attend"; and the source hears of it
+    (`attendance_corrected`), so that a Required Assessment or a disposal's condition
+    follows it (docs/referrals.md)."""
+    referral = _locked(actor, referral_id, "provider")
+    appointment = referral.appointments.select_for_update().filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFoundError(str(_("Appointment not found.")))
+    _check(referral, "attendance_corrected")
+    if appointment.attendance == Appointment.Attendance.CANCELLED:
+        raise ApplicationError(str(_("This appointment was cancelled.")), status=409)
+    if appointment.attendance == Appointment.Attendance.PENDING:
+        raise ApplicationError(
+            str(_("Nothing has been recorded for this appointment yet: record what happened.")),
+            status=409,
+        )
+    errors: dict[str, list[str]] = {}
+    if attendance not in (*_ATTENDED, Appointment.Attendance.DID_NOT_ATTEND):
+        errors["attendance"] = [str(_("Select whether they came."))]
+    elif attendance == appointment.attendance:
+        errors["attendance"] = [
+            str(_("That is the answer recorded already: select the answer that is right."))
+        ]
+    if not reason.strip():
+        errors["reason"] = [str(REASON_NEEDED)]
+    if errors:
+        refuse_fields(errors, _("Check the correction."))
+    was = appointment.attendance
+    update_if_version(
+        appointment, expected_version=appointment.version, fields={"attendance": attendance}
+    )
+    attended = referral.appointments.filter(attendance__in=_ATTENDED).order_by("starts_at")
+    first = attended.values_list("starts_at", flat=True).first()
+    fields: dict[str, Any] = {}
+    if first != referral.first_attended_at:
+        fields["first_attended_at"] = first
+    _apply(
+        referral,
+        actor=actor,
+        action="attendance_corrected",
+        fields=fields,
+        expected_version=None,
+        obj=appointment,
+        detail={"appointment": appointment.pk, "attendance": attendance, "was": was},
+        timeline_detail={"reason": reason.strip()},
+    )
+    if attendance == Appointment.Attendance.DID_NOT_ATTEND:
+        notifications.did_not_attend(referral)
+    elif was == Appointment.Attendance.DID_NOT_ATTEND:
+        notifications.attendance_corrected(referral)
     return appointment
 
 

@@ -312,6 +312,42 @@ def test_not_attending_raises_a_task_and_does_not_fail_the_condition(world):
     assert task.assigned_to == world.users[FRONTLINE]
 
 
+def _correct(world, disposal, attendance):
+    referral = condition_referral(disposal)
+    appointment = referral.appointments.get()
+    referrals.attendance_correct(
+        actor=world.users[PROV_A],
+        referral_id=referral.pk,
+        appointment_id=appointment.pk,
+        attendance=attendance,
+        reason="Recorded on the wrong client",
+    )
+    disposal.refresh_from_db()
+
+
+def test_a_missed_appointment_corrected_to_attended_completes_the_condition(world):
+    disposal = issued_conditional_caution(world)
+    attended(world, disposal, attendance="did_not_attend")
+    _correct(world, disposal, "attended")
+    assert disposal.conditions.get().status == DisposalCondition.Status.COMPLETE
+    assert disposal.status == Disposal.Status.COMPLETED
+    # The task the first answer raised stays for the officer to close.
+    assert list(DisposalTask.objects.values_list("kind", flat=True)) == ["dna"]
+
+
+def test_an_attendance_corrected_after_it_completed_the_disposal_goes_to_the_officer(world):
+    disposal = issued_conditional_caution(world)
+    attended(world, disposal)
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.COMPLETED
+    _correct(world, disposal, "did_not_attend")
+    # Pont does not reopen a completed disposal: the officer in charge reviews it.
+    assert disposal.status == Disposal.Status.COMPLETED
+    assert disposal.conditions.get().status == DisposalCondition.Status.COMPLETE
+    task = DisposalTask.objects.get(disposal=disposal)
+    assert (task.kind, task.assigned_to) == ("corrected", world.users[FRONTLINE])
+
+
 def test_a_failed_referral_breaches_and_the_scheme_decides_the_consequence(world):
     disposal = issued_conditional_caution(world)
     referral = condition_referral(disposal)

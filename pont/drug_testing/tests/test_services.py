@@ -506,6 +506,56 @@ def test_the_officer_who_imposed_it_cancelling_gets_no_task_a_colleague_cancelli
     )
 
 
+def _correct(world, assessment, attendance, appointment=None):
+    referrals.attendance_correct(
+        actor=world.users[PROV_A],
+        referral_id=assessment.referral_id,
+        appointment_id=(appointment or assessment.initial_appointment).pk,
+        attendance=attendance,
+        reason="Recorded on the wrong client",
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+def test_a_missed_assessment_corrected_to_attended_keeps_the_breach_for_the_officer_to_review(
+    world,
+):
+    assessment = _attend(world, imposed_assessment(world), "did_not_attend")
+    breach = BreachCase.objects.get()
+    before = last_sequence()
+    assessment = _correct(world, assessment, "attended")
+    assert assessment.initial_attendance == "attended"
+    # Pont does not undo a breach case (its pack, perhaps its decision): the officer reviews it.
+    assert BreachCase.objects.get() == breach
+    assert sorted(OfficerTask.objects.values_list("kind", flat=True)) == [
+        "breach_decision",
+        "ra_corrected",
+    ]
+    assert OfficerTask.objects.get(kind="ra_corrected").assigned_to == world.users[CUSTODY]
+    assert events_since(before) == [
+        ("alteration", "referrals.appointment"),
+        ("alteration", "drug_testing.requiredassessment"),
+    ]
+    # With the attendance now right, the assessor may decide the follow-up.
+    assessment = services.follow_up_cease(actor=world.users[PROV_A], assessment_id=assessment.pk)
+    assert assessment.follow_up == "ceased"
+
+
+def test_an_attendance_corrected_to_missed_opens_the_breach_as_a_first_answer_would(world):
+    assessment = _attend(world, imposed_assessment(world), "attended")
+    assessment = _correct(world, assessment, "left_early")
+    assert assessment.initial_attendance == "failed_to_remain"
+    breach = BreachCase.objects.get()
+    assert (breach.stage, breach.failure) == ("initial", "failed_to_remain")
+    assert list(OfficerTask.objects.values_list("kind", flat=True)) == ["breach_decision"]
+    # A second correction, on the breach now open, goes to the officer to review.
+    assessment = _correct(world, assessment, "did_not_attend")
+    assert assessment.initial_attendance == "failed_to_attend"
+    assert BreachCase.objects.get().failure == "failed_to_remain"  # as opened; reviewed
+    assert OfficerTask.objects.filter(kind="ra_corrected").count() == 1
+
+
 def test_a_breach_is_decided_with_a_reason_and_then_gets_its_court_result(world):
     _attend(world, imposed_assessment(world), "did_not_attend")
     breach = BreachCase.objects.get()

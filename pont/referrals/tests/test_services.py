@@ -912,3 +912,180 @@ def test_the_same_referral_form_sent_twice_makes_one_draft(world):
     # Once sent, the same form again starts a new draft (a new referral, later).
     services.referral_send(actor=world.users[CUSTODY], referral_id=first.pk)
     assert draft_referral(world, person=person).pk != first.pk
+
+
+# Correcting a recorded attendance ------------------------------------------------------
+
+
+def test_a_wrong_answer_is_corrected_with_a_reason_and_the_timeline_keeps_both(
+    world, django_capture_on_commit_callbacks
+):
+    world.users[CUSTODY].email = "officer@example.test"
+    world.users[CUSTODY].save()
+    WebhookEndpoint.objects.create(
+        organisation=world.provider_a,
+        url="http://127.0.0.1:9/pont",
+        secret="s3cret",
+        created_by=world.users[PROV_A],
+    )
+    referral = sent_earlier(referral_in(world, "accepted"))
+    worker = world.users[PROV_A]
+    met = _book(world, referral, timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):  # its email sent, not left queued
+        services.attendance_record(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=met.pk,
+            attendance="did_not_attend",
+        )
+    assert Referral.objects.get(pk=referral.pk).first_attended_at is None
+    before = AuditEvent.objects.order_by("-sequence").first().sequence
+    outbox = OutboxMessage.objects.count()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_correct(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=met.pk,
+            attendance="attended",
+            reason=" Recorded against the wrong appointment ",
+        )
+    met.refresh_from_db()
+    assert met.attendance == "attended"
+    after = Referral.objects.get(pk=referral.pk)
+    assert after.first_attended_at == met.starts_at  # the milestone follows the correction
+    assert after.status == Status.IN_PROGRESS
+    assert list(
+        ReferralEvent.objects.filter(referral=referral, kind__startswith="attendance")
+        .order_by("at")
+        .values_list("kind", "detail")
+    ) == [
+        ("attendance_recorded", {"appointment": met.pk, "attendance": "did_not_attend"}),
+        (
+            "attendance_corrected",
+            {
+                "appointment": met.pk,
+                "attendance": "attended",
+                "was": "did_not_attend",
+                "reason": "Recorded against the wrong appointment",
+            },
+        ),
+    ]
+    # One audit event, on the appointment; the free-text reason stays out of the chain.
+    event = AuditEvent.objects.get(sequence__gt=before)
+    assert (event.operation, event.object_type, event.object_id) == (
+        Operation.ALTERATION,
+        "referrals.appointment",
+        str(met.pk),
+    )
+    assert event.detail == {
+        "referral": str(referral.pk),
+        "action": "attendance_corrected",
+        "appointment": met.pk,
+        "attendance": "attended",
+        "was": "did_not_attend",
+    }
+    # referral.updated, for the provider's webhooks
+    assert OutboxMessage.objects.count() == outbox + 1
+    assert OutboxMessage.objects.latest("pk").event_type == "referral.updated"
+    # The referrer, told of the missed appointment, is told it was not missed: a link only.
+    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
+    assert "Attendance corrected" in email.subject
+    assert f"/referrals/{referral.pk}" in email.body
+    assert referral.person.given_name not in email.body
+
+
+def test_a_correction_to_did_not_attend_clears_the_milestone_and_tells_the_referrer(
+    world, django_capture_on_commit_callbacks
+):
+    world.users[CUSTODY].email = "officer@example.test"
+    world.users[CUSTODY].save()
+    referral = sent_earlier(referral_in(world, "accepted"))
+    worker = world.users[PROV_A]
+    met = _book(world, referral, timezone.now() - timedelta(hours=2))
+    services.attendance_record(
+        actor=worker, referral_id=referral.pk, appointment_id=met.pk, attendance="attended"
+    )
+    assert Referral.objects.get(pk=referral.pk).first_attended_at == met.starts_at
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_correct(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=met.pk,
+            attendance="did_not_attend",
+            reason="Another client of the same name came",
+        )
+    assert Referral.objects.get(pk=referral.pk).first_attended_at is None
+    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
+    assert "Missed appointment" in email.subject
+    # Left early still counts as having come: the milestone comes back, and no email.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_correct(
+            actor=worker,
+            referral_id=referral.pk,
+            appointment_id=met.pk,
+            attendance="left_early",
+            reason="Came, left after ten minutes",
+        )
+    assert Referral.objects.get(pk=referral.pk).first_attended_at == met.starts_at
+    # No longer recorded as missed: the referrer is told so.
+    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
+    assert "Attendance corrected" in email.subject
+
+
+def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_nothing(world):
+    referral = sent_earlier(referral_in(world, "accepted"))
+    worker = world.users[PROV_A]
+    met = _book(world, referral, timezone.now() - timedelta(hours=3))
+    waiting = _book(world, referral, timezone.now() - timedelta(hours=2))
+    dropped = _book(world, referral, timezone.now() - timedelta(hours=1))
+    services.attendance_record(
+        actor=worker, referral_id=referral.pk, appointment_id=met.pk, attendance="attended"
+    )
+    services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=dropped.pk)
+    version = Referral.objects.get(pk=referral.pk).version
+    events = ReferralEvent.objects.filter(referral=referral).count()
+
+    def correct(appointment, attendance="did_not_attend", reason="Wrong button", actor=worker):
+        return services.attendance_correct(
+            actor=actor,
+            referral_id=referral.pk,
+            appointment_id=appointment.pk,
+            attendance=attendance,
+            reason=reason,
+        )
+
+    with pytest.raises(ApplicationError) as same:
+        correct(met, attendance="attended", reason=" ")
+    assert set(same.value.extra["fields"]) == {"attendance", "reason"}
+    assert "answer recorded already" in same.value.extra["fields"]["attendance"][0]
+    with pytest.raises(ApplicationError) as not_an_answer:
+        correct(met, attendance="cancelled")
+    assert list(not_an_answer.value.extra["fields"]) == ["attendance"]
+    for appointment, message in (
+        (waiting, "Nothing has been recorded"),
+        (dropped, "was cancelled"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            correct(appointment)
+        assert refused.value.status == 409
+        assert message in refused.value.message
+    # The other provider, and the police, cannot reach it: as if it did not exist.
+    for outsider in (world.users[PROV_B], world.users[CUSTODY]):
+        with pytest.raises(NotFoundError):
+            correct(met, actor=outsider)
+    met.refresh_from_db()
+    assert met.attendance == "attended"
+    assert Referral.objects.get(pk=referral.pk).version == version
+    assert ReferralEvent.objects.filter(referral=referral).count() == events
+    # Once the referral has ended, its answers are as they were closed on.
+    services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=waiting.pk)
+    services.referral_close(
+        actor=worker, referral_id=referral.pk, closure_reason="planned_referred_on"
+    )
+    with pytest.raises(ApplicationError) as closed:
+        correct(met)
+    assert closed.value.status == 409
+    assert closed.value.extra["status"] == "completed"
