@@ -191,6 +191,7 @@ PATCH_FIELDS: dict[str, set[str]] = {
 }
 OUTCOME_FIELDS: dict[str, set[str]] = {
     "attendance": {"appointment_id", "attendance"},
+    "attendance_corrected": {"appointment_id", "attendance", "reason"},
     "appointment_cancelled": {"appointment_id"},
     "treatment_started": {"started_at"},
     "closed": {"closure_reason", "note"},
@@ -476,8 +477,8 @@ def book_appointment(
 @router.post(
     "/{uuid:referral_id}/outcomes",
     response={201: ReferralOut, **WRITE_ERRORS},
-    summary="Record an outcome: attendance, an appointment cancelled, treatment started, or "
-    "closure (needs Idempotency-Key)",
+    summary="Record an outcome: attendance (or its correction), an appointment cancelled, "
+    "treatment started, or closure (needs Idempotency-Key)",
     openapi_extra=IDEMPOTENCY_KEY,
 )
 def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) -> HttpResponse:
@@ -485,17 +486,26 @@ def record_outcome(request: HttpRequest, referral_id: UUID, payload: OutcomeIn) 
     _only_what_applies(payload, "type", OUTCOME_FIELDS)
 
     def run() -> tuple[int, dict[str, Any]]:
-        if payload.type == "attendance":
+        if payload.type in ("attendance", "attendance_corrected"):
             if payload.appointment_id is None or payload.attendance is None:
                 _required(
                     *(n for n in ("appointment_id", "attendance") if getattr(payload, n) is None)
                 )
-            services.attendance_record(
-                actor=client,
-                referral_id=referral_id,
-                appointment_id=payload.appointment_id,
-                attendance=payload.attendance,
-            )
+            if payload.type == "attendance":
+                services.attendance_record(
+                    actor=client,
+                    referral_id=referral_id,
+                    appointment_id=payload.appointment_id,
+                    attendance=payload.attendance,
+                )
+            else:
+                services.attendance_correct(
+                    actor=client,
+                    referral_id=referral_id,
+                    appointment_id=payload.appointment_id,
+                    attendance=payload.attendance,
+                    reason=payload.reason,
+                )
         elif payload.type == "appointment_cancelled":
             if payload.appointment_id is None:
                 _required("appointment_id")

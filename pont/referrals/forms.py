@@ -306,6 +306,44 @@ class CancelAppointmentForm(_OwnIds, forms.Form):
         field.choices = [(a.pk, a.described) for a in appointments]
 
 
+class CorrectAttendanceForm(_OwnIds, forms.Form):
+    """Correct the answer recorded for an appointment (those with an answer), with a reason."""
+
+    id_prefix = "correct_attendance"
+    appointment = forms.TypedChoiceField(
+        label=_("Which appointment?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the appointment whose answer is wrong"),
+            "invalid_choice": _("Choose the appointment whose answer is wrong"),
+        },
+    )
+    attendance = forms.ChoiceField(
+        label=_("What really happened?"),
+        choices=AttendanceForm.base_fields["attendance"].choices,  # type: ignore[attr-defined]
+        widget=forms.RadioSelect,
+        error_messages=choice_messages(_("Select whether they came")),
+    )
+    reason = forms.CharField(
+        label=_("Why is the answer being corrected?"),
+        help_text=_(
+            "The referrer and, for a Required Assessment or an out-of-court disposal, the "
+            "officer see it on the timeline."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Give a reason")},
+    )
+
+    def __init__(self, *args: Any, appointments: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["appointment"])
+        field.choices = [
+            (a.pk, f"{a.described}: {a.get_attendance_display()}") for a in appointments
+        ]
+
+
 class TreatmentStartForm(_OwnIds, forms.Form):
     id_prefix = "treatment"
     day = DateInputField(

@@ -202,16 +202,29 @@ class AppointmentIn(InSchema):
 
 
 class OutcomeIn(InSchema):
-    """An outcome: attendance at an appointment, an appointment cancelled, treatment started,
-    or closure."""
+    """An outcome: attendance at an appointment (or a correction of it), an appointment
+    cancelled, treatment started, or closure."""
 
-    type: Literal["attendance", "appointment_cancelled", "treatment_started", "closed"]
+    type: Literal[
+        "attendance", "attendance_corrected", "appointment_cancelled", "treatment_started", "closed"
+    ]
     appointment_id: int | None = Field(
         None,
-        description="For attendance and appointment_cancelled (to rearrange an appointment, "
-        "cancel it and book the new time; one the referrer set is theirs to change: 409).",
+        description="For attendance, attendance_corrected and appointment_cancelled (to "
+        "rearrange an appointment, cancel it and book the new time; one the referrer set is "
+        "theirs to change: 409).",
     )
-    attendance: Literal["attended", "did_not_attend", "left_early"] | None = None
+    attendance: Literal["attended", "did_not_attend", "left_early"] | None = Field(
+        None,
+        description="For attendance; for attendance_corrected, what really happened at an "
+        "appointment whose answer was recorded wrongly (while the referral is in progress).",
+    )
+    reason: str = Field(
+        "",
+        max_length=NOTE_MAX,
+        description="For attendance_corrected: why the answer is corrected (shown on the "
+        "referral's timeline; at most 2,000 characters).",
+    )
     started_at: UtcDateTime | None = Field(None, description=f"For treatment_started. {DATE_TIME}")
     closure_reason: str = Field(
         "", max_length=CODE_MAX, description="For closed: a WNDSM closure reason code."
@@ -224,6 +237,12 @@ class OutcomeIn(InSchema):
         json_schema_extra={
             "examples": [
                 {"type": "attendance", "appointment_id": 12, "attendance": "did_not_attend"},
+                {
+                    "type": "attendance_corrected",
+                    "appointment_id": 12,
+                    "attendance": "attended",
+                    "reason": "Recorded against the wrong appointment",
+                },
                 {"type": "appointment_cancelled", "appointment_id": 13},
                 {"type": "treatment_started", "started_at": "2026-12-01T14:30:00Z"},
                 {"type": "closed", "closure_reason": "planned_complete", "note": "Finished"},

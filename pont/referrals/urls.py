@@ -34,6 +34,11 @@ urlpatterns = [
         name="appointment_cancel",
     ),
     path("<uuid:referral_id>/attendance", views.attendance_record, name="attendance"),
+    path(
+        "<uuid:referral_id>/attendance/correct",
+        views.attendance_correct,
+        name="attendance_correct",
+    ),
     path("<uuid:referral_id>/treatment-start", views.treatment_start, name="treatment_start"),
     path("<uuid:referral_id>/close", views.referral_close, name="close"),
 ]

@@ -54,6 +54,7 @@ from .forms import (
     AssignForm,
     AttendanceForm,
     CancelAppointmentForm,
+    CorrectAttendanceForm,
     CloseForm,
     ContactAttemptForm,
     FunnelFilterForm,
@@ -62,7 +63,7 @@ from .forms import (
     TreatmentStartForm,
     WebhookCreateForm,
 )
-from .models import DeliveryAttempt, QueuedEmail, Referral, WebhookEndpoint
+from .models import Appointment, DeliveryAttempt, QueuedEmail, Referral, WebhookEndpoint
 
 Status = Referral.Status
 PAGE_SIZE = 25
@@ -314,6 +315,7 @@ _PROVIDER_ACTIONS = frozenset(
         "contact_attempt_logged",
         "appointment_booked",
         "attendance_recorded",
+        "attendance_corrected",
         "treatment_started",
         "closed",
     }
@@ -377,6 +379,9 @@ def _detail_context(
         "cancel_appointment_form": CancelAppointmentForm(appointments=pending.cancellable(referral))
         if is_provider and "appointment_cancelled" in allowed
         else None,
+        "correct_attendance_form": CorrectAttendanceForm(appointments=_answered(referral))
+        if is_provider and "attendance_corrected" in allowed
+        else None,
     }
     context.update(forms)
     # One attendance form for each appointment waiting for its answer, each with its own ids;
@@ -392,6 +397,16 @@ def _detail_context(
         for appointment in started
     ]
     return context
+
+
+def _answered(referral: Referral) -> list[Appointment]:
+    """The referral's appointments with an answer to "did they come?" (those a provider may
+    correct: services.attendance_correct)."""
+    return [
+        a
+        for a in referral.appointments.all()
+        if a.attendance not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
+    ]
 
 
 def _attendance_ids(appointment_id: Any) -> str:
@@ -738,6 +753,27 @@ def attendance_record(request: AuthenticatedRequest, referral_id: Any) -> HttpRe
             attendance=f.cleaned_data["attendance"],
         ),
         done=_("Attendance has been recorded."),
+    )
+
+
+@capability_required(WORK_REFERRAL)
+@require_POST
+def attendance_correct(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    referral = _worked_by(request, referral_id)
+    return _act(
+        request,
+        referral_id,
+        form_name="correct_attendance_form",
+        action="attendance_corrected",
+        form=CorrectAttendanceForm(request.POST, appointments=_answered(referral)),
+        run=lambda f: services.attendance_correct(
+            actor=request.user,
+            referral_id=referral_id,
+            appointment_id=f.cleaned_data["appointment"],
+            attendance=f.cleaned_data["attendance"],
+            reason=f.cleaned_data["reason"],
+        ),
+        done=_("The attendance has been corrected."),
     )
 
 

@@ -125,6 +125,11 @@ RULES = [
     # No appointment chosen: the form comes back with its error.
     Rule("referrals:appointment_cancel", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:attendance", _provider_action(400), kwargs={"referral_id": "referral"}),
+    Rule(
+        "referrals:attendance_correct",
+        _provider_action(400),
+        kwargs={"referral_id": "referral"},
+    ),
     Rule("referrals:treatment_start", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:close", _provider_action(400), kwargs={"referral_id": "referral"}),
 ]

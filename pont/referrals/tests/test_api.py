@@ -274,6 +274,41 @@ def test_outcomes_record_attendance_treatment_and_closure(world):
     assert missing.status_code == 422
 
 
+def test_a_partner_corrects_a_recorded_attendance_with_a_reason(world):
+    referral = referral_in(world, "accepted")
+    headers = _key(world)
+    appointment = _post(
+        _url(referral, "/appointments"),
+        {"starts_at": timezone.now().isoformat(), "place": "Hub"},
+        headers,
+        key="b1",
+    ).json()["id"]
+    answer = {"type": "attendance", "appointment_id": appointment, "attendance": "did_not_attend"}
+    assert _post(_url(referral, "/outcomes"), answer, headers, key="o1").status_code == 201
+    correction = {
+        "type": "attendance_corrected",
+        "appointment_id": appointment,
+        "attendance": "attended",
+        "reason": "Recorded against the wrong appointment",
+    }
+    no_reason = _post(_url(referral, "/outcomes"), {**correction, "reason": ""}, headers, key="o2")
+    assert no_reason.status_code == 422
+    assert list(no_reason.json()["extra"]["fields"]) == ["reason"]
+    # A reason belongs to a correction only: with a first answer it is named and refused.
+    stray = _post(_url(referral, "/outcomes"), {**answer, "reason": "x"}, headers, key="o3")
+    assert stray.status_code == 422
+    assert list(stray.json()["extra"]["fields"]) == ["reason"]
+    corrected = _post(_url(referral, "/outcomes"), correction, headers, key="o4")
+    assert corrected.status_code == 201
+    assert [a["attendance"] for a in corrected.json()["appointments"]] == ["attended"]
+    again = _post(_url(referral, "/outcomes"), correction, headers, key="o4")  # a retry
+    assert again.json() == corrected.json()
+    assert ReferralEvent.objects.filter(referral=referral, kind="attendance_corrected").count() == 1
+    # The other provider's system: as if the referral did not exist.
+    other = _post(_url(referral, "/outcomes"), correction, _key(world, "b"), key="o5")
+    assert other.status_code == 404
+
+
 def test_closing_with_an_appointment_waiting_for_its_attendance_is_a_conflict(world):
     referral = sent_earlier(referral_in(world, "in-progress"))
     headers = _key(world)

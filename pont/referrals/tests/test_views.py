@@ -1173,3 +1173,66 @@ def test_a_stale_tabs_action_the_status_no_longer_allows_says_what_to_do_instead
     other = {"reject-reason": "x", "version": opened}
     refused_b = post_form(as_persona(PROV_B), f"/referrals/{referral.pk}/reject", other)
     assert refused_b.status_code == 404
+
+
+def test_the_provider_corrects_a_recorded_attendance_from_the_page(world, as_persona):
+    from pont.referrals import services
+
+    referral = sent_earlier(referral_in(world, "in-progress"), days=10)
+    worker = world.users[PROV_A]
+    appointment = services.appointment_book(
+        actor=worker,
+        referral_id=referral.pk,
+        starts_at=timezone.now() - timedelta(days=2),
+        place="Llanelli hub",
+    )
+    provider = as_persona(PROV_A)
+    url = f"/referrals/{referral.pk}/attendance/correct"
+    # Nothing answered yet: nothing to correct, so no form.
+    assert (
+        "Correct a recorded attendance"
+        not in provider.get(url[: -len("/attendance/correct")]).content.decode()
+    )
+    services.attendance_record(
+        actor=worker,
+        referral_id=referral.pk,
+        appointment_id=appointment.pk,
+        attendance="did_not_attend",
+    )
+    page = provider.get(f"/referrals/{referral.pk}").content.decode()
+    assert "Correct a recorded attendance" in page
+    assert f"{appointment.described}: Did not attend" in page
+    # The police follow the referral but do not correct the provider's record.
+    officer_page = as_persona(CUSTODY).get(f"/referrals/{referral.pk}").content.decode()
+    assert "Correct a recorded attendance" not in officer_page
+
+    refused = post_form(provider, url, {})
+    assert refused.status_code == 400
+    ids, labels, links = _ids_and_targets(refused.content.decode())
+    assert set(links) == {  # radios: the first of each
+        "correct_attendance_appointment_0",
+        "correct_attendance_attendance_0",
+        "correct_attendance_reason",
+    }
+    assert set(links) <= set(ids)
+    assert len(ids) == len(set(ids))
+    same = post_form(
+        provider,
+        url,
+        {"appointment": appointment.pk, "attendance": "did_not_attend", "reason": "Wrong"},
+    )
+    assert same.status_code == 400
+    assert "That is the answer recorded already" in same.content.decode()
+
+    done = post_form(
+        provider,
+        url,
+        {"appointment": appointment.pk, "attendance": "attended", "reason": "Wrong button"},
+    )
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.attendance == "attended"
+    timeline = as_persona(CUSTODY).get(f"/referrals/{referral.pk}").content.decode()
+    assert "Attendance corrected" in timeline
+    assert "Why: Wrong button" in timeline
+    assert f"{appointment.described}: Attended, not did not attend" in timeline
