@@ -218,6 +218,29 @@ def provider_worker(walk: Walk) -> None:
         walk.shot("provider-2-referral")
         walk.go(f"/custody/drug-tests/provider/assessments/{pending.pk}")
         walk.shot("provider-3-assessment")
+    _correcting_attendance(walk)
+
+
+def _correcting_attendance(walk: Walk) -> None:
+    """The form that corrects a recorded attendance, opened and sent empty (its errors)."""
+    from pont.referrals.models import Appointment, Referral
+
+    answered = (
+        Appointment.objects.filter(
+            referral__status=Referral.Status.IN_PROGRESS,
+            referral__service__organization__pont_organisation__slug="ddas",
+            attendance__in=["attended", "did_not_attend", "left_early"],
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+    if answered is None:
+        return
+    walk.go(f"/referrals/{answered.referral_id}")
+    walk.page.click("summary:has-text('Correct a recorded attendance')")
+    walk.page.click("form[action$='/attendance/correct'] button[type=submit]")
+    walk.page.wait_for_load_state()
+    walk.check()
 
 
 def inspector(walk: Walk) -> None:
