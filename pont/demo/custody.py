@@ -208,10 +208,18 @@ class Year:
     # One case ---------------------------------------------------------------------
 
     def case(
-        self, slug: str, moment: datetime, *, imposed: bool = False, missed: bool = False
+        self,
+        slug: str,
+        moment: datetime,
+        *,
+        imposed: bool = False,
+        missed: bool = False,
+        rejected: bool = False,
     ) -> None:
         """One arrest and what follows; `imposed` makes it a positive test with an RA imposed,
-        `missed` (with `imposed`) one whose person misses it, the breach not yet decided."""
+        `missed` (with `imposed`) one whose person misses it, the breach not yet decided,
+        `rejected` (with `imposed`) one whose referral the service rejects before the
+        assessment, which cancels its appointment."""
         rng = self.rng
         suite = self.cast.suites[slug]
         young = rng.random() < 0.03 and not imposed
@@ -286,7 +294,7 @@ class Year:
             appointment = _working_moment(day, rng.choice([10, 11, 14, 15]))
             self.at(
                 moment + timedelta(minutes=40),
-                lambda: self.impose(test, slug, appointment, vary=imposed),
+                lambda: self.impose(test, slug, appointment, vary=imposed, rejected=rejected),
             )
 
     def refusal_done(self, test: DrugTest) -> None:
@@ -307,7 +315,13 @@ class Year:
         )
 
     def impose(
-        self, test: DrugTest, slug: str, appointment: datetime, *, vary: bool = False
+        self,
+        test: DrugTest,
+        slug: str,
+        appointment: datetime,
+        *,
+        vary: bool = False,
+        rejected: bool = False,
     ) -> None:
         """Impose the initial assessment (RA1); now and then it is moved (RA2) soon after."""
         _count, provider, place = SUITES[slug]
@@ -325,6 +339,18 @@ class Year:
             self.release_address(test.person)
             assessment = drug_testing.required_assessment_impose(**arguments)
         worker = self.cast.workers[provider]
+        if rejected:
+            # The service finds the person lives outside its area: rejecting the referral
+            # cancels the appointment, and the officer who imposed it gets a task.
+            self.at(
+                timezone.now() + timedelta(minutes=20),
+                lambda: referrals.referral_reject(
+                    actor=worker,
+                    referral_id=assessment.referral_id,
+                    reason="Lives outside our area: please refer to the service where they live.",
+                ),
+            )
+            return
         rng = self.rng
         self.at(
             timezone.now() + timedelta(hours=rng.randint(1, 20)),
@@ -604,6 +630,15 @@ def load_custody_year(users: dict[str, User], *, months: int = 12) -> int:
     year.at(
         fortnight_ago,
         functools.partial(year.case, "custody-brecon", fortnight_ago, imposed=True, missed=True),
+    )
+    # Two hours ago: an assessment whose referral the service rejected before it took place
+    # (its appointment cancelled with it, the officer given a task), whatever the dice.
+    two_hours_ago = now - timedelta(hours=2)
+    year.at(
+        two_hours_ago,
+        functools.partial(
+            year.case, "custody-llanelli", two_hours_ago, imposed=True, rejected=True
+        ),
     )
     year.play()
     return year.tests

@@ -268,6 +268,8 @@ REFERRAL_PEOPLE = [
     # cancelling cancels it too).
     ("Nia", "Hughes", date(1994, 11, 3), "029 2018 0512", "withdrawn", 2, "ddas"),
 ]
+# The in-progress referral whose attendance was recorded wrongly, then corrected.
+CORRECTED = "Elin"
 # Referrals the officer first tried to send before recording how to reach the person: the
 # completeness gate refused them, the officer added the phone number, and they were sent.
 # They make the funnel's "contact details complete at first attempt to send" an honest figure
@@ -413,12 +415,22 @@ def _work_referral(referral: Referral, state: str, sent: Any, worker: User, give
         )
         return
     if appointment.starts_at <= timezone.now():
+        # Elin's worker first recorded the wrong answer, then corrected it: the timeline
+        # shows both, with the reason.
         referrals.attendance_record(
             actor=worker,
             referral_id=referral.pk,
             appointment_id=appointment.pk,
-            attendance="attended",
+            attendance="did_not_attend" if given == CORRECTED else "attended",
         )
+        if given == CORRECTED:
+            referrals.attendance_correct(
+                actor=worker,
+                referral_id=referral.pk,
+                appointment_id=appointment.pk,
+                attendance="attended",
+                reason="Recorded against another client's appointment by mistake.",
+            )
     if state == "completed":
         referrals.treatment_start(
             actor=worker, referral_id=referral.pk, started_at=sent + timedelta(days=9)
@@ -436,6 +448,7 @@ _STEP_OFFSETS = {
     "rejected": timedelta(hours=4),
     "appointment_booked": timedelta(days=2),
     "attendance_recorded": timedelta(days=5, hours=2),
+    "attendance_corrected": timedelta(days=5, hours=5),
     "treatment_started": timedelta(days=9),
     "closed": timedelta(days=9, hours=1),
     "cancelled": timedelta(days=2, hours=3),

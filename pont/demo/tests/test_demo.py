@@ -9,6 +9,7 @@ from pont.drug_testing.models import (
     BreachCase,
     DrugTest,
     Notice,
+    OfficerTask,
     QaReview,
     QaSample,
     RequiredAssessment,
@@ -33,6 +34,19 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     withdrawn = voluntary.get(person__given_name="Nia")
     assert withdrawn.status == Referral.Status.CANCELLED
     assert list(withdrawn.appointments.values_list("attendance", flat=True)) == ["cancelled"]
+    # One attendance recorded wrongly, then corrected: both answers on the timeline, in order.
+    corrected = voluntary.get(person__given_name="Elin")
+    assert list(corrected.appointments.values_list("attendance", flat=True)) == ["attended"]
+    steps = list(
+        corrected.events.filter(kind__startswith="attendance")
+        .order_by("at")
+        .values_list("kind", "detail__attendance")
+    )
+    assert steps == [
+        ("attendance_recorded", "did_not_attend"),
+        ("attendance_corrected", "attended"),
+    ]
+    assert corrected.first_attended_at is not None
     # Backdated as a whole: consent was recorded with the draft, before it was sent.
     for referral in voluntary.exclude(requested_at=None):
         assert referral.created_at <= referral.consent_recorded_at <= referral.requested_at
@@ -102,6 +116,10 @@ def test_the_demo_loads_once_with_every_persona_and_every_state_of_referrals_and
     assert tests.exclude(confirmation="").exists()  # disputed results
     attendance = set(RequiredAssessment.objects.values_list("initial_attendance", flat=True))
     assert attendance == set(RequiredAssessment.Attendance.values)
+    # The assessment whose referral the service rejected: the officer has a task for it.
+    cancelled = RequiredAssessment.objects.get(initial_attendance="cancelled")
+    assert cancelled.referral.status == Referral.Status.REJECTED
+    assert OfficerTask.objects.filter(kind="ra_cancelled", test=cancelled.test).exists()
     assert set(Notice.objects.values_list("kind", flat=True)) == set(Notice.Kind.values)
     assert set(BreachCase.objects.values_list("decision", flat=True)) == set(
         BreachCase.Decision.values
