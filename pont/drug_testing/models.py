@@ -296,8 +296,8 @@ class OfficerTask(TimeStampedModel):
             "ra_cancelled",
             _("Decide what follows a Required Assessment whose appointment was cancelled"),
         )
-        # The provider corrected the answer to "did they come?" after a breach was opened on
-        # it, or from a failure to "attended and remained".
+        # The provider corrected the answer to "did they come?" after a breach case was opened
+        # on the first answer.
         RA_ATTENDANCE_CORRECTED = (
             "ra_corrected",
             _("Review a Required Assessment whose attendance the provider corrected"),

@@ -911,17 +911,15 @@ def on_referral_event(
         return
     update_if_version(assessment, expected_version=assessment.version, fields={field: outcome})
     opened = BreachCase.objects.filter(assessment=assessment, stage=stage).exists()
-    if action == "attendance_corrected" and (
-        opened or outcome == RequiredAssessment.Attendance.ATTENDED
-    ):
-        # A breach already opened on the first answer, or a first answer the follow-up may
-        # have rested on: the officer reviews it (Pont neither undoes a breach nor a
-        # decision); the breach case and its evidence pack stay as they were made.
+    if action == "attendance_corrected" and opened:
+        # A breach opened on the first answer (every failure opens one): the officer reviews
+        # it with the correction; Pont neither closes a breach nor undoes a decision, and the
+        # breach case and its evidence pack stay as they were made.
         _attendance_corrected(assessment, stage, actor, detail)
         return
     if outcome == RequiredAssessment.Attendance.ATTENDED or opened:
         return
-    _breach_open(assessment, stage, outcome, actor)
+    _breach_open(assessment, stage, outcome, actor)  # a first failure, or one corrected to
 
 
 def _attendance_corrected(
