@@ -3,7 +3,7 @@
 The id swap (`test_idor.py`) changes the ids in URLs. Here the id travels in
 what the user sends: the person a test, a search, a referral or a disposal is
 for; the custody suite or policing area it happened in; the appointment whose
-attendance is recorded; the force whose searches a panel reviews or whose
+attendance is recorded or corrected; the force whose searches a panel reviews or whose
 police.uk file is exported; the organisation an API key is made for; the
 service a referral goes to. For each, an object of another organisation (or
 one not offered, like a withdrawn service) is sent, and then an id that exists
@@ -42,7 +42,7 @@ from pont.drug_testing.models import DrugTest
 from pont.people import services as people
 from pont.people.models import Person
 from pont.referrals import services as referrals
-from pont.referrals.models import Appointment, Referral
+from pont.referrals.models import Appointment, Referral, ReferralEvent
 from pont.stop_search.models import PanelSession, Search
 from pont.testing.disposals import conditional_caution, decision_form, drug_service
 from pont.testing.drug_testing import desk_form, suite_arranged
@@ -223,6 +223,46 @@ def _attendance(client: Client, f: Foreign, value: Any) -> Any:
     )
 
 
+def _own_answered(f: Foreign) -> None:
+    """Provider A's own appointment answered first, so that its answer may be corrected."""
+    if Appointment.objects.filter(pk=f.own_appointment.pk, attendance="pending").exists():
+        referrals.attendance_record(
+            actor=f.world.users[PROV_A],
+            referral_id=f.referral.pk,
+            appointment_id=f.own_appointment.pk,
+            attendance="did_not_attend",
+        )
+
+
+def _correction(client: Client, f: Foreign, value: Any) -> Any:
+    _own_answered(f)
+    return post_form(
+        client,
+        reverse("referrals:attendance_correct", kwargs={"referral_id": f.referral.pk}),
+        {"appointment": value, "attendance": "attended", "reason": "Wrong button"},
+    )
+
+
+def _api_correction(client: Client, f: Foreign, value: Any) -> Any:
+    _own_answered(f)
+    body = {
+        "type": "attendance_corrected",
+        "appointment_id": value,
+        "attendance": "attended",
+        "reason": "Wrong button",
+    }
+    return client.post(
+        f"/api/v1/referrals/{f.referral.pk}/outcomes",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {f.api_key}", "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+def _corrected() -> int:
+    return ReferralEvent.objects.filter(kind="attendance_corrected").count()
+
+
 def _disclosed() -> int:
     return AuditEvent.objects.filter(operation=AuditEvent.Operation.DISCLOSURE).count()
 
@@ -397,6 +437,33 @@ CASES = [
         lambda f: f.own_appointment.pk,
         _api_outcome,
         _attended,
+    ),
+    Case(
+        "attendance corrected: another provider's appointment",
+        PROV_A,
+        "appointment",
+        lambda f: f.appointment_b.pk,
+        lambda f: f.own_appointment.pk,
+        _correction,
+        _corrected,
+    ),
+    Case(
+        "attendance corrected: an appointment of another referral",
+        PROV_A,
+        "appointment",
+        lambda f: f.appointment_a.pk,
+        lambda f: f.own_appointment.pk,
+        _correction,
+        _corrected,
+    ),
+    Case(
+        "partner API correction: another provider's appointment",
+        "api",
+        "",
+        lambda f: f.appointment_b.pk,
+        lambda f: f.own_appointment.pk,
+        _api_correction,
+        _corrected,
     ),
     Case(
         "police.uk export: another force",
