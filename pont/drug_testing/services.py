@@ -891,24 +891,20 @@ def on_referral_event(
         return
     if action not in ("attendance_recorded", "attendance_corrected"):
         return
-    assessment = (
-        RequiredAssessment.objects.select_for_update()
-        .select_related("test")
-        .filter(referral=referral)
-        .first()
-    )
+    assessment = _assessment_locked(referral)
     if assessment is None:
         return
     outcome = ATTENDANCE_OUTCOMES.get(detail.get("attendance", ""))
     if outcome is None:
         return
-    appointment_id = detail.get("appointment")
-    if appointment_id == assessment.initial_appointment_id:
-        field, stage = "initial_attendance", BreachCase.Stage.INITIAL
-    elif appointment_id == assessment.follow_up_appointment_id:
-        field, stage = "follow_up_attendance", BreachCase.Stage.FOLLOW_UP
-    else:
+    found = [
+        (field, stage)
+        for field, appointment_id, stage in _stages(assessment)
+        if appointment_id == detail.get("appointment")
+    ]
+    if not found:  # an appointment the provider booked, not the assessment's
         return
+    [(field, stage)] = found
     update_if_version(assessment, expected_version=assessment.version, fields={field: outcome})
     opened = BreachCase.objects.filter(assessment=assessment, stage=stage).exists()
     if action == "attendance_corrected" and opened:
@@ -922,14 +918,34 @@ def on_referral_event(
     _breach_open(assessment, stage, outcome, actor)  # a first failure, or one corrected to
 
 
+def _assessment_locked(referral: Referral) -> RequiredAssessment | None:
+    """The Required Assessment the referral delivers, locked, or None (any other referral)."""
+    return (
+        RequiredAssessment.objects.select_for_update()
+        .select_related("test")
+        .filter(referral=referral)
+        .first()
+    )
+
+
+def _stages(assessment: RequiredAssessment) -> list[tuple[str, int | None, str]]:
+    """Each stage's attendance field, appointment and breach stage (s.12 initial, s.14
+    follow-up)."""
+    return [
+        ("initial_attendance", assessment.initial_appointment_id, BreachCase.Stage.INITIAL),
+        ("follow_up_attendance", assessment.follow_up_appointment_id, BreachCase.Stage.FOLLOW_UP),
+    ]
+
+
+def _task_for_imposer(assessment: RequiredAssessment, kind: str) -> None:
+    """A task for the officer who imposed the assessment."""
+    OfficerTask.objects.create(kind=kind, test=assessment.test, assigned_to=assessment.imposed_by)
+
+
 def _attendance_corrected(
     assessment: RequiredAssessment, stage: str, actor: Actor, detail: dict[str, Any]
 ) -> None:
-    OfficerTask.objects.create(
-        kind=OfficerTask.Kind.RA_ATTENDANCE_CORRECTED,
-        test=assessment.test,
-        assigned_to=assessment.imposed_by,
-    )
+    _task_for_imposer(assessment, OfficerTask.Kind.RA_ATTENDANCE_CORRECTED)
     audit.record(
         actor=actor,
         operation=Operation.ALTERATION,
@@ -953,11 +969,7 @@ def _breach_open(assessment: RequiredAssessment, stage: str, outcome: str, actor
         else BreachCase.Failure.FAILED_TO_REMAIN,
         opened_at=timezone.now(),
     )
-    OfficerTask.objects.create(
-        kind=OfficerTask.Kind.BREACH_DECISION,
-        test=assessment.test,
-        assigned_to=assessment.imposed_by,
-    )
+    _task_for_imposer(assessment, OfficerTask.Kind.BREACH_DECISION)
     audit.record(
         actor=actor,
         operation=Operation.COLLECTION,
@@ -979,25 +991,13 @@ def _appointment_cancelled(
     cancelled = set(detail.get("appointments_cancelled", ()))
     if not cancelled:
         return
-    assessment = (
-        RequiredAssessment.objects.select_for_update()
-        .select_related("test")
-        .filter(referral=referral)
-        .first()
-    )
+    assessment = _assessment_locked(referral)
     if assessment is None:
         return
     pending = RequiredAssessment.Attendance.PENDING
     stages = [
         (field, stage)
-        for field, appointment_id, stage in (
-            ("initial_attendance", assessment.initial_appointment_id, BreachCase.Stage.INITIAL),
-            (
-                "follow_up_attendance",
-                assessment.follow_up_appointment_id,
-                BreachCase.Stage.FOLLOW_UP,
-            ),
-        )
+        for field, appointment_id, stage in _stages(assessment)
         if appointment_id in cancelled and getattr(assessment, field) == pending
     ]
     if not stages:
@@ -1008,11 +1008,7 @@ def _appointment_cancelled(
         fields={field: RequiredAssessment.Attendance.CANCELLED for field, _stage in stages},
     )
     if actor != assessment.imposed_by:  # the officer who ended it knows already
-        OfficerTask.objects.create(
-            kind=OfficerTask.Kind.RA_APPOINTMENT_CANCELLED,
-            test=assessment.test,
-            assigned_to=assessment.imposed_by,
-        )
+        _task_for_imposer(assessment, OfficerTask.Kind.RA_APPOINTMENT_CANCELLED)
     audit.record(
         actor=actor,
         operation=Operation.ALTERATION,
