@@ -19,6 +19,7 @@ from pont.directory.models import Service
 
 from .models import Appointment, ClosureReason, ContactAttempt, Referral
 from .services import (
+    ANSWERS,
     BASIS_NEEDED,
     CONSENT_NEEDED,
     POWER_NEEDED,
@@ -275,11 +276,7 @@ class AttendanceForm(_OwnIds, forms.Form):
     )
     attendance = forms.ChoiceField(
         label=_("Did they come?"),
-        choices=[
-            c
-            for c in Appointment.Attendance.choices
-            if c[0] not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
-        ],
+        choices=[c for c in Appointment.Attendance.choices if c[0] in ANSWERS],
         widget=forms.RadioSelect,
         error_messages=choice_messages(_("Select whether they came")),
     )

@@ -844,6 +844,15 @@ def statutory_appointment_set(
     return appointment
 
 
+# The answers to "did they come?" (pending and cancelled are not), and those that count as
+# having come (the "first attended" milestone).
+ANSWERS = frozenset(Appointment.Attendance.values) - {
+    Appointment.Attendance.PENDING,
+    Appointment.Attendance.CANCELLED,
+}
+_ATTENDED = (Appointment.Attendance.ATTENDED, Appointment.Attendance.LEFT_EARLY)
+
+
 @transaction.atomic
 def attendance_record(
     *, actor: Actor, referral_id: Any, appointment_id: int, attendance: str
@@ -852,11 +861,7 @@ def attendance_record(
     appointment = referral.appointments.select_for_update().filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFoundError(str(_("Appointment not found.")))
-    recordable = set(Appointment.Attendance.values) - {
-        Appointment.Attendance.PENDING,
-        Appointment.Attendance.CANCELLED,
-    }
-    if attendance not in recordable:
+    if attendance not in ANSWERS:
         message = str(_("Select whether they came."))
         raise ApplicationError(message, {"fields": {"attendance": [message]}})
     _check(referral, "attendance_recorded")
@@ -874,9 +879,7 @@ def attendance_record(
         fields={"attendance": attendance, "attendance_recorded_at": now},
     )
     fields: dict[str, Any] = {}
-    if attendance in (Appointment.Attendance.ATTENDED, Appointment.Attendance.LEFT_EARLY) and (
-        referral.first_attended_at is None
-    ):
+    if attendance in _ATTENDED and (referral.first_attended_at is None):
         fields["first_attended_at"] = appointment.starts_at
     _apply(
         referral,
@@ -890,9 +893,6 @@ def attendance_record(
     if attendance == Appointment.Attendance.DID_NOT_ATTEND:
         notifications.did_not_attend(referral)
     return appointment
-
-
-_ATTENDED = (Appointment.Attendance.ATTENDED, Appointment.Attendance.LEFT_EARLY)
 
 
 @transaction.atomic
@@ -920,7 +920,7 @@ def attendance_correct(
             status=409,
         )
     errors: dict[str, list[str]] = {}
-    if attendance not in (*_ATTENDED, Appointment.Attendance.DID_NOT_ATTEND):
+    if attendance not in ANSWERS:
         errors["attendance"] = [str(_("Select whether they came."))]
     elif attendance == appointment.attendance:
         errors["attendance"] = [

@@ -402,11 +402,7 @@ def _detail_context(
 def _answered(referral: Referral) -> list[Appointment]:
     """The referral's appointments with an answer to "did they come?" (those a provider may
     correct: services.attendance_correct)."""
-    return [
-        a
-        for a in referral.appointments.all()
-        if a.attendance not in (Appointment.Attendance.PENDING, Appointment.Attendance.CANCELLED)
-    ]
+    return [a for a in referral.appointments.all() if a.attendance in services.ANSWERS]
 
 
 def _attendance_ids(appointment_id: Any) -> str:
