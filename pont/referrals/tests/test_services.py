@@ -916,40 +916,58 @@ def test_the_same_referral_form_sent_twice_makes_one_draft(world):
 
 # Correcting a recorded attendance ------------------------------------------------------
 
+OFFICER_EMAIL = "officer@example.test"
+
+
+def _answered(world, attendance):
+    """An accepted referral whose appointment two hours ago is answered `attendance`; the
+    referring officer has an email address."""
+    world.users[CUSTODY].email = OFFICER_EMAIL
+    world.users[CUSTODY].save()
+    referral = sent_earlier(referral_in(world, "accepted"))
+    met = _book(world, referral, timezone.now() - timedelta(hours=2))
+    services.attendance_record(
+        actor=world.users[PROV_A],
+        referral_id=referral.pk,
+        appointment_id=met.pk,
+        attendance=attendance,
+    )
+    return referral, met
+
+
+def _correct(world, referral, appointment, attendance, reason="Wrong button", actor=None):
+    return services.attendance_correct(
+        actor=actor or world.users[PROV_A],
+        referral_id=referral.pk,
+        appointment_id=appointment.pk,
+        attendance=attendance,
+        reason=reason,
+    )
+
+
+def _to_the_referrer():
+    """The one email sent to the referring officer."""
+    [email] = [m for m in mail.outbox if m.to == [OFFICER_EMAIL]]
+    return email
+
 
 def test_a_wrong_answer_is_corrected_with_a_reason_and_the_timeline_keeps_both(
     world, django_capture_on_commit_callbacks
 ):
-    world.users[CUSTODY].email = "officer@example.test"
-    world.users[CUSTODY].save()
     WebhookEndpoint.objects.create(
         organisation=world.provider_a,
         url="http://127.0.0.1:9/pont",
         secret="s3cret",
         created_by=world.users[PROV_A],
     )
-    referral = sent_earlier(referral_in(world, "accepted"))
-    worker = world.users[PROV_A]
-    met = _book(world, referral, timezone.now() - timedelta(hours=2))
     with django_capture_on_commit_callbacks(execute=True):  # its email sent, not left queued
-        services.attendance_record(
-            actor=worker,
-            referral_id=referral.pk,
-            appointment_id=met.pk,
-            attendance="did_not_attend",
-        )
+        referral, met = _answered(world, "did_not_attend")
     assert Referral.objects.get(pk=referral.pk).first_attended_at is None
     before = AuditEvent.objects.order_by("-sequence").first().sequence
     outbox = OutboxMessage.objects.count()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.attendance_correct(
-            actor=worker,
-            referral_id=referral.pk,
-            appointment_id=met.pk,
-            attendance="attended",
-            reason=" Recorded against the wrong appointment ",
-        )
+        _correct(world, referral, met, "attended", " Recorded against the wrong appointment ")
     met.refresh_from_db()
     assert met.attendance == "attended"
     after = Referral.objects.get(pk=referral.pk)
@@ -989,7 +1007,7 @@ def test_a_wrong_answer_is_corrected_with_a_reason_and_the_timeline_keeps_both(
     assert OutboxMessage.objects.count() == outbox + 1
     assert OutboxMessage.objects.latest("pk").event_type == "referral.updated"
     # The referrer, told of the missed appointment, is told it was not missed: a link only.
-    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
+    email = _to_the_referrer()
     assert "Attendance corrected" in email.subject
     assert f"/referrals/{referral.pk}" in email.body
     assert referral.person.given_name not in email.body
@@ -998,41 +1016,20 @@ def test_a_wrong_answer_is_corrected_with_a_reason_and_the_timeline_keeps_both(
 def test_a_correction_to_did_not_attend_clears_the_milestone_and_tells_the_referrer(
     world, django_capture_on_commit_callbacks
 ):
-    world.users[CUSTODY].email = "officer@example.test"
-    world.users[CUSTODY].save()
-    referral = sent_earlier(referral_in(world, "accepted"))
-    worker = world.users[PROV_A]
-    met = _book(world, referral, timezone.now() - timedelta(hours=2))
-    services.attendance_record(
-        actor=worker, referral_id=referral.pk, appointment_id=met.pk, attendance="attended"
-    )
+    referral, met = _answered(world, "attended")
     assert Referral.objects.get(pk=referral.pk).first_attended_at == met.starts_at
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.attendance_correct(
-            actor=worker,
-            referral_id=referral.pk,
-            appointment_id=met.pk,
-            attendance="did_not_attend",
-            reason="Another client of the same name came",
-        )
+        _correct(world, referral, met, "did_not_attend", "Another client of the same name came")
     assert Referral.objects.get(pk=referral.pk).first_attended_at is None
-    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
-    assert "Missed appointment" in email.subject
+    assert "Missed appointment" in _to_the_referrer().subject
     # Left early still counts as having come: the milestone comes back, and no email.
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.attendance_correct(
-            actor=worker,
-            referral_id=referral.pk,
-            appointment_id=met.pk,
-            attendance="left_early",
-            reason="Came, left after ten minutes",
-        )
+        _correct(world, referral, met, "left_early", "Came, left after ten minutes")
     assert Referral.objects.get(pk=referral.pk).first_attended_at == met.starts_at
     # No longer recorded as missed: the referrer is told so.
-    [email] = [m for m in mail.outbox if m.to == ["officer@example.test"]]
-    assert "Attendance corrected" in email.subject
+    assert "Attendance corrected" in _to_the_referrer().subject
 
 
 def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_nothing(world):
@@ -1047,35 +1044,25 @@ def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_noth
     services.appointment_cancel(actor=worker, referral_id=referral.pk, appointment_id=dropped.pk)
     version = Referral.objects.get(pk=referral.pk).version
     events = ReferralEvent.objects.filter(referral=referral).count()
-
-    def correct(appointment, attendance="did_not_attend", reason="Wrong button", actor=worker):
-        return services.attendance_correct(
-            actor=actor,
-            referral_id=referral.pk,
-            appointment_id=appointment.pk,
-            attendance=attendance,
-            reason=reason,
-        )
-
     with pytest.raises(ApplicationError) as same:
-        correct(met, attendance="attended", reason=" ")
+        _correct(world, referral, met, "attended", " ")
     assert set(same.value.extra["fields"]) == {"attendance", "reason"}
     assert "answer recorded already" in same.value.extra["fields"]["attendance"][0]
     with pytest.raises(ApplicationError) as not_an_answer:
-        correct(met, attendance="cancelled")
+        _correct(world, referral, met, "cancelled")
     assert list(not_an_answer.value.extra["fields"]) == ["attendance"]
     for appointment, message in (
         (waiting, "Nothing has been recorded"),
         (dropped, "was cancelled"),
     ):
         with pytest.raises(ApplicationError) as refused:
-            correct(appointment)
+            _correct(world, referral, appointment, "did_not_attend")
         assert refused.value.status == 409
         assert message in refused.value.message
     # The other provider, and the police, cannot reach it: as if it did not exist.
     for outsider in (world.users[PROV_B], world.users[CUSTODY]):
         with pytest.raises(NotFoundError):
-            correct(met, actor=outsider)
+            _correct(world, referral, met, "did_not_attend", actor=outsider)
     met.refresh_from_db()
     assert met.attendance == "attended"
     assert Referral.objects.get(pk=referral.pk).version == version
@@ -1086,6 +1073,6 @@ def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_noth
         actor=worker, referral_id=referral.pk, closure_reason="planned_referred_on"
     )
     with pytest.raises(ApplicationError) as closed:
-        correct(met)
+        _correct(world, referral, met, "did_not_attend")
     assert closed.value.status == 409
     assert closed.value.extra["status"] == "completed"
