@@ -9,8 +9,9 @@ provider worker and the inspector, stop and search as the officer, the
 inspector, the panel member and the commissioner's office, out-of-court disposals as the
 officer, the inspector and the panel member, and the public
 pages, and saves PNGs in docs/img/. With --axe it
-runs axe-core on every page it visits and exits non-zero on any serious or
-critical violation. It drives Debian's Chromium (apt install chromium).
+runs axe-core on every page it visits, lays each out 320 CSS pixels wide, and exits
+non-zero on any serious or critical violation or any page that then scrolls sideways
+(WCAG 1.4.10). It drives Debian's Chromium (apt install chromium).
 """
 
 import argparse
@@ -76,7 +77,10 @@ class Walk:
         self.check()
 
     def check(self) -> None:
-        """Run axe-core on the page as it is now; remember serious and critical violations."""
+        """Run axe-core on the page as it is now, and lay it out 320 pixels wide (WCAG 1.4.10).
+
+        Remember serious and critical violations, and a page that scrolls sideways.
+        """
         if not self.axe:
             return
         self.page.add_script_tag(path=self.axe)
@@ -84,6 +88,11 @@ class Walk:
             "axe.run(document, {runOnly: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']})"
         )
         self.checked += 1
+        from pont.testing.browser import REFLOW_WIDTH, reflow_problem
+
+        problem = reflow_problem(self.page)
+        if problem:
+            self.failures.append(f"{self.page.url}: reflow at {REFLOW_WIDTH}px: {problem}")
         for violation in result["violations"]:
             if violation["impact"] in {"serious", "critical"}:
                 targets = [node["target"] for node in violation["nodes"]][:3]

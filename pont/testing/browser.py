@@ -4,8 +4,11 @@
 persona through the real sign-in pages (password, then the authenticator code,
 computed from the persona's device), does what that person does, and checks
 what they see. Every page a journey visits is checked with axe-core (from npm,
-`node_modules/axe-core`): a serious or critical violation fails the journey. A
-failing journey leaves a screenshot in `var/journeys/`.
+`node_modules/axe-core`): a serious or critical violation fails the journey. It is
+also laid out 320 CSS pixels wide (a 1280-pixel screen zoomed to 400%): a page that
+then scrolls sideways fails the journey (WCAG 1.4.10, reflow; a wide table scrolls
+in its own region instead, `.pont-table-scroll`). A failing journey leaves a
+screenshot in `var/journeys/`.
 
 Without Chromium (`apt install chromium`) the journeys are skipped, loudly;
 CI sets PONT_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
@@ -34,6 +37,44 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "var" / "journeys"
 AXE_RULES = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']"
+
+# WCAG 1.4.10: content reflows at 320 CSS pixels wide without scrolling sideways. The
+# script names up to three of the elements that stick out past the right edge and are
+# not inside a region that scrolls on its own (the page's own box aside).
+REFLOW_WIDTH = 320
+REFLOW_JS = """() => {
+  const root = document.documentElement, width = root.clientWidth;
+  if (root.scrollWidth <= width + 1) return null;
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p && p !== document.body && p !== root; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  // An element's right edge, or that of the text or boxes that overflow it.
+  const right = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width === 0 ? 0 : Math.max(box.right, box.left + el.scrollWidth);
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (right(el) <= width + 1 || scrolls(el)) continue;
+    if ([...el.children].some((c) => right(c) > width + 1)) continue;
+    out.push(`${el.tagName.toLowerCase()} "${(el.textContent || '').trim().slice(0, 40)}"`);
+    if (out.length === 3) break;
+  }
+  return `${root.scrollWidth}px wide: ${out.join(', ')}`;
+}"""
+
+
+def reflow_problem(page: Any) -> str | None:
+    """Lay the page out 320 pixels wide; say what makes it scroll sideways, if anything."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 256})
+    try:
+        return page.evaluate(REFLOW_JS)
+    finally:
+        page.set_viewport_size(size)
 
 
 def browser_missing() -> str:
@@ -68,9 +109,12 @@ class Journey:
         self.check()
 
     def check(self) -> None:
-        """axe-core on the page as it is now: remember serious and critical violations."""
+        """axe-core on the page as it is now, and its reflow: remember what fails."""
         self.page.wait_for_load_state()
         self.seen.append(self.page.url)
+        problem = reflow_problem(self.page)
+        if problem:
+            self.violations.append(f"{self.page.url}: reflow at {REFLOW_WIDTH}px: {problem}")
         self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate(f"axe.run(document, {{runOnly: {AXE_RULES}}})")
         for violation in result["violations"]:
@@ -235,4 +279,4 @@ def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterato
             browser.close()
             live_server._live_server_modified_settings.disable()
     if walk.violations:
-        pytest.fail("axe-core, serious or critical:\n" + "\n".join(walk.violations))
+        pytest.fail("axe-core (serious or critical) or reflow:\n" + "\n".join(walk.violations))

@@ -1,0 +1,57 @@
+"""The journeys' reflow check (WCAG 1.4.10) finds a page that scrolls sideways, and only that.
+
+Each journey lays every page it visits out 320 pixels wide (`browser.reflow_problem`);
+these pages, written here, show that the check can fail, and that a table in its own
+scrolling region (`.pont-table-scroll`) does not fail it.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pont.testing.browser import CHROMIUM, FLAGS, reflow_problem, require_browser
+
+pytestmark = pytest.mark.browser
+
+WIDE_TABLE = "<table><tr>" + "<td>Haverfordwest&nbsp;custody&nbsp;suite</td>" * 6 + "</tr></table>"
+REGION = '<div style="overflow-x: auto; position: relative" tabindex="0">{}</div>'
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser.new_page(viewport={"width": 1100, "height": 900})
+        browser.close()
+
+
+def shown(page: Any, body: str) -> str | None:
+    page.set_content(f"<!doctype html><html><body><main>{body}</main></body></html>")
+    return reflow_problem(page)
+
+
+def test_a_wide_table_on_the_page_itself_is_found_and_named(page) -> None:
+    problem = shown(page, f"<h1>Tests</h1>{WIDE_TABLE}")
+    assert problem is not None
+    assert 'td "Haverfordwest' in problem
+    assert page.viewport_size == {"width": 1100, "height": 900}  # put back as it was
+
+
+def test_a_long_unbroken_word_is_found(page) -> None:
+    problem = shown(page, "<p>breach_max_imprisonment_months_" + "x" * 80 + "</p>")
+    assert problem is not None
+    assert 'p "breach_max' in problem
+
+
+def test_a_visually_hidden_label_outside_a_containing_block_is_found(page) -> None:
+    hidden = '<span style="position: absolute; width: 1px; left: 500px">Actions</span>'
+    assert shown(page, f"<p>Conditions</p>{hidden}") is not None
+
+
+def test_a_wide_table_in_a_region_of_its_own_and_a_page_that_reflows_pass(page) -> None:
+    assert shown(page, REGION.format(WIDE_TABLE)) is None
+    assert shown(page, "<h1>Referral</h1><p>" + "Short words wrap. " * 40 + "</p>") is None
