@@ -5,9 +5,10 @@ persona through the real sign-in pages (password, then the authenticator code,
 computed from the persona's device), does what that person does, and checks
 what they see. Every page a journey visits is checked with axe-core (from npm,
 `node_modules/axe-core`): a serious or critical violation fails the journey. It is
-also laid out 320 CSS pixels wide (a 1280-pixel screen zoomed to 400%): a page that
-then scrolls sideways fails the journey (WCAG 1.4.10, reflow; a wide table scrolls
-in its own region instead, `.pont-table-scroll`). A failing journey leaves a
+also laid out 320 CSS pixels wide (a 1280-pixel screen zoomed to 400%), plain and
+with its text spaced out: a page that then scrolls sideways fails the journey (WCAG
+1.4.10 reflow, 1.4.12 text spacing; a wide table scrolls in its own region instead,
+`.pont-table-scroll`). A failing journey leaves a
 screenshot in `var/journeys/`.
 
 Without Chromium (`apt install chromium`) the journeys are skipped, loudly;
@@ -38,13 +39,15 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "var" / "journeys"
 AXE_RULES = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']"
 
-# WCAG 1.4.10: content reflows at 320 CSS pixels wide without scrolling sideways. The
-# script names up to three of the elements that stick out past the right edge and are
-# not inside a region that scrolls on its own (the page's own box aside).
+# WCAG 1.4.10: content reflows at 320 CSS pixels wide without scrolling sideways, and
+# 1.4.12: it still does with the text spaced out (lines 1.5, letters 0.12em, words
+# 0.16em, paragraphs 2em apart). The script lays the page out, then again with that
+# spacing (a style element, so the page must be opened with the CSP bypassed, as the
+# journeys' is), and names up to three of the elements that stick out past the right
+# edge and are not inside a region that scrolls on its own (the page's own box aside).
 REFLOW_WIDTH = 320
 REFLOW_JS = """() => {
   const root = document.documentElement, width = root.clientWidth;
-  if (root.scrollWidth <= width + 1) return null;
   const scrolls = (el) => {
     for (let p = el.parentElement; p && p !== document.body && p !== root; p = p.parentElement) {
       if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
@@ -56,19 +59,40 @@ REFLOW_JS = """() => {
     const box = el.getBoundingClientRect();
     return box.width === 0 ? 0 : Math.max(box.right, box.left + el.scrollWidth);
   };
-  const out = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    if (right(el) <= width + 1 || scrolls(el)) continue;
-    if ([...el.children].some((c) => right(c) > width + 1)) continue;
-    out.push(`${el.tagName.toLowerCase()} "${(el.textContent || '').trim().slice(0, 40)}"`);
-    if (out.length === 3) break;
+  const sticking_out = () => {
+    if (root.scrollWidth <= width + 1) return null;
+    const out = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      if (right(el) <= width + 1 || scrolls(el)) continue;
+      if ([...el.children].some((c) => right(c) > width + 1)) continue;
+      out.push(`${el.tagName.toLowerCase()} "${(el.textContent || '').trim().slice(0, 40)}"`);
+      if (out.length === 3) break;
+    }
+    return `${root.scrollWidth}px wide: ${out.join(', ')}`;
+  };
+  const plain = sticking_out();
+  if (plain) return plain;
+  const spacing = document.createElement('style');
+  spacing.textContent = '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; '
+    + 'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
+  document.head.appendChild(spacing);
+  try {
+    if (getComputedStyle(document.body).letterSpacing === 'normal') {
+      throw new Error('the text spacing style was refused: open the page with bypass_csp');
+    }
+    const spaced = sticking_out();
+    return spaced && `with the text spaced out (WCAG 1.4.12), ${spaced}`;
+  } finally {
+    spacing.remove();
   }
-  return `${root.scrollWidth}px wide: ${out.join(', ')}`;
 }"""
 
 
 def reflow_problem(page: Any) -> str | None:
-    """Lay the page out 320 pixels wide; say what makes it scroll sideways, if anything."""
+    """Lay the page out 320 pixels wide, plain and with the text spaced out.
+
+    Say what makes it scroll sideways, if anything.
+    """
     size = page.viewport_size
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 256})
     try:

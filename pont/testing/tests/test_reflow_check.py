@@ -19,14 +19,20 @@ REGION = '<div style="overflow-x: auto; position: relative" tabindex="0">{}</div
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser.new_page(viewport={"width": 1100, "height": 900})
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser) -> Any:
+    # The journeys' pages bypass the CSP, so that axe and the text spacing can be added.
+    return browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
 
 
 def shown(page: Any, body: str) -> str | None:
@@ -55,3 +61,24 @@ def test_a_visually_hidden_label_outside_a_containing_block_is_found(page) -> No
 def test_a_wide_table_in_a_region_of_its_own_and_a_page_that_reflows_pass(page) -> None:
     assert shown(page, REGION.format(WIDE_TABLE)) is None
     assert shown(page, "<h1>Referral</h1><p>" + "Short words wrap. " * 40 + "</p>") is None
+
+
+def test_a_line_that_fits_only_with_the_letters_close_is_found_with_the_text_spaced(page) -> None:
+    # One word that fits in its room as written, and not with 0.12em between its letters
+    # (checked by the first assertion: the plain layout passes).
+    word = "<p style='font: 16px monospace'>" + "x" * 30 + "</p>"
+    problem = shown(page, f"<div style='margin: 0 15px'>{word}</div>")
+    assert problem is not None
+    assert problem.startswith("with the text spaced out (WCAG 1.4.12), ")
+    assert shown(page, "<p style='font: 16px monospace'>" + "x" * 20 + "</p>") is None
+
+
+def test_a_page_whose_policy_refuses_the_spacing_style_is_an_error_not_a_pass(browser) -> None:
+    from playwright.sync_api import Error
+
+    page = browser.new_page()  # the CSP obeyed
+    policy = "<meta http-equiv='Content-Security-Policy' content=\"style-src 'none'\">"
+    page.set_content(f"<!doctype html><html><head>{policy}</head><body><p>Hi</p></body></html>")
+    with pytest.raises(Error, match="bypass_csp"):
+        reflow_problem(page)
+    page.close()
