@@ -88,6 +88,23 @@ REFLOW_JS = """() => {
 }"""
 
 
+# WCAG 2.4.7: the element that has the keyboard's focus shows it. GOV.UK's focus styles
+# draw an outline, a box shadow or a yellow background; an element with none of them, or
+# an outline of no colour and no shadow, is named (its tag and text).
+FOCUS_UNSEEN_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const clear = (colour) => colour === 'transparent' || /rgba\\(.*, 0\\)$/.test(colour);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0
+    && !clear(s.outlineColor);
+  const shadow = s.boxShadow !== 'none';
+  const background = s.backgroundColor === 'rgb(255, 221, 0)';
+  if (outline || shadow || background) return null;
+  return `${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim().slice(0, 40)}"`;
+}"""
+
+
 def reflow_problem(page: Any) -> str | None:
     """Lay the page out 320 pixels wide, plain and with the text spaced out.
 
@@ -157,9 +174,15 @@ class Journey:
         return " ".join(self.page.inner_text("main").split())
 
     def tab_to(self, selector: str, most: int = 80) -> None:
-        """Press Tab until the element `selector` has the focus (keyboard only)."""
+        """Press Tab until the element `selector` has the focus (keyboard only).
+
+        Every element the focus stops on on the way must show it (WCAG 2.4.7).
+        """
         for _press in range(most):
             self.page.keyboard.press("Tab")
+            unseen = self.page.evaluate(FOCUS_UNSEEN_JS)
+            if unseen:
+                self.violations.append(f"{self.page.url}: focus not visible on {unseen}")
             if self.page.evaluate(
                 "s => document.activeElement && document.activeElement.matches(s)", selector
             ):

@@ -1,8 +1,10 @@
-"""The journeys' reflow check (WCAG 1.4.10) finds a page that scrolls sideways, and only that.
+"""The journeys' own checks of a page find what they look for, and only that.
 
-Each journey lays every page it visits out 320 pixels wide (`browser.reflow_problem`);
-these pages, written here, show that the check can fail, and that a table in its own
-scrolling region (`.pont-table-scroll`) does not fail it.
+Each journey lays every page it visits out 320 pixels wide (`browser.reflow_problem`,
+WCAG 1.4.10 and 1.4.12), and checks that the keyboard's focus shows wherever it stops
+(`browser.FOCUS_UNSEEN_JS`, WCAG 2.4.7). These pages, written here, show that each check
+can fail, and that what Pont does (a table in its own scrolling region,
+`.pont-table-scroll`; GOV.UK's focus styles) passes it.
 """
 
 from collections.abc import Iterator
@@ -10,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from pont.testing.browser import CHROMIUM, FLAGS, reflow_problem, require_browser
+from pont.testing.browser import (
+    CHROMIUM,
+    FLAGS,
+    FOCUS_UNSEEN_JS,
+    reflow_problem,
+    require_browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -82,3 +90,23 @@ def test_a_page_whose_policy_refuses_the_spacing_style_is_an_error_not_a_pass(br
     with pytest.raises(Error, match="bypass_csp"):
         reflow_problem(page)
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("focus_style", "unseen"),
+    [
+        ("outline: none", 'a "Referral R-1"'),
+        ("outline: 3px solid transparent", 'a "Referral R-1"'),
+        ("outline: 3px solid transparent; box-shadow: 0 0 0 4px #fd0, 0 0 0 8px #0b0c0c", None),
+        ("outline: 3px solid #fd0", None),
+        ("outline: none; background-color: #fd0", None),
+    ],
+)
+def test_a_focus_that_does_not_show_is_found(page, focus_style, unseen) -> None:
+    page.set_content(
+        f"<!doctype html><html><head><style>a:focus {{ {focus_style} }}</style></head>"
+        "<body><a href='#r'>Referral R-1</a></body></html>"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.tagName") == "A"
+    assert page.evaluate(FOCUS_UNSEEN_JS) == unseen
