@@ -204,7 +204,7 @@ def test_adding_a_phone_number_from_the_page(world, as_persona, rhys):
     )
     assert good.status_code == 302
     page = client.get(rhys.get_absolute_url()).content.decode()
-    assert "07812 345678" in page
+    assert '<a class="govuk-link" href="tel:+447812345678">07812 345678</a>' in page
     assert "Preferred" in page
 
 

@@ -102,7 +102,8 @@ def test_a_provider_works_the_referral_through_the_portal(world, as_persona):
     queue = worker.get("/referrals/").content.decode()
     assert "Dylan Parry" in queue
     page = worker.get(referral.get_absolute_url()).content.decode()
-    assert "07812 345678" in page
+    # On a phone, the worker calls the number the referral sent with one tap.
+    assert '<a class="govuk-link" href="tel:+447812345678">07812 345678</a>' in page
     assert "Accept referral" in page
     assert (
         post_form(
