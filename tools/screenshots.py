@@ -9,9 +9,10 @@ provider worker and the inspector, stop and search as the officer, the
 inspector, the panel member and the commissioner's office, out-of-court disposals as the
 officer, the inspector and the panel member, and the public
 pages, and saves PNGs in docs/img/. With --axe it
-runs axe-core on every page it visits, lays each out 320 CSS pixels wide, and exits
-non-zero on any serious or critical violation or any page that then scrolls sideways
-(WCAG 1.4.10). It drives Debian's Chromium (apt install chromium).
+runs axe-core on every page it visits, lays each out 320 CSS pixels wide (plain and with
+the text spaced out), and exits non-zero on any serious or critical violation or any page
+that then scrolls sideways (WCAG 1.4.10, 1.4.12). It drives Debian's Chromium (apt install
+chromium).
 """
 
 import argparse
@@ -77,7 +78,7 @@ class Walk:
         self.check()
 
     def check(self) -> None:
-        """Run axe-core on the page as it is now, and lay it out 320 pixels wide (WCAG 1.4.10).
+        """Run axe-core on the page as it is now, and lay it out 320 pixels wide (1.4.10, 1.4.12).
 
         Remember serious and critical violations, and a page that scrolls sideways.
         """
