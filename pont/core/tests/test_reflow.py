@@ -27,7 +27,7 @@ OPENER = re.compile(
 def page_templates() -> list[Path]:
     return sorted(
         path
-        for path in ROOT.glob("*/**/templates/**/*.html")
+        for path in ROOT.glob("**/templates/**/*.html")
         if "pdf" not in path.relative_to(ROOT).parts
     )
 
