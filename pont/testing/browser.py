@@ -18,6 +18,7 @@ CI sets PONT_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -133,6 +134,26 @@ def require_browser() -> None:
         if os.environ.get("PONT_REQUIRE_BROWSER"):
             pytest.fail(missing)
         pytest.skip(missing)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Chromium for a test that writes its own pages (no live server): skipped without it.
+
+    Playwright's sync API runs an event loop in the test's thread, so Django's guard
+    against database calls from async code stands down, as it does for the journeys:
+    the fixtures every test runs (conftest.py) may still read the database.
+    """
+    require_browser()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass

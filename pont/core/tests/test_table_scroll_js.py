@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pont.testing.browser import CHROMIUM, FLAGS, require_browser
+from pont.testing.browser import chromium
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,8 @@ REGION = (
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:
         yield browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
-        browser.close()
 
 
 def regions(page: Any) -> dict[str, list[str | None]]:

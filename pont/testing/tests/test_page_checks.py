@@ -12,13 +12,7 @@ from typing import Any
 
 import pytest
 
-from pont.testing.browser import (
-    CHROMIUM,
-    FLAGS,
-    FOCUS_UNSEEN_JS,
-    reflow_problem,
-    require_browser,
-)
+from pont.testing.browser import FOCUS_UNSEEN_JS, chromium, reflow_problem
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +22,8 @@ REGION = '<div style="overflow-x: auto; position: relative" tabindex="0">{}</div
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
