@@ -23,7 +23,6 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -84,22 +83,10 @@ class Walk:
         """
         if not self.axe:
             return
-        self.page.add_script_tag(path=self.axe)
-        result: dict[str, Any] = self.page.evaluate(
-            "axe.run(document, {runOnly: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']})"
-        )
-        self.checked += 1
-        from pont.testing.browser import REFLOW_WIDTH, reflow_problem
+        from pont.testing.browser import page_problems
 
-        problem = reflow_problem(self.page)
-        if problem:
-            self.failures.append(f"{self.page.url}: reflow at {REFLOW_WIDTH}px: {problem}")
-        for violation in result["violations"]:
-            if violation["impact"] in {"serious", "critical"}:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                self.failures.append(
-                    f"{self.page.url}: {violation['id']} ({violation['impact']}) {targets}"
-                )
+        self.checked += 1
+        self.failures += page_problems(self.page, Path(self.axe))
 
     def shot(self, name: str, *, full: bool = True) -> None:
         OUT.mkdir(parents=True, exist_ok=True)

@@ -136,13 +136,29 @@ def require_browser() -> None:
         pytest.skip(missing)
 
 
+def page_problems(page: Any, axe: Path = AXE) -> list[str]:
+    """What fails on the page as it is now: its reflow at 320 pixels (plain and with the
+    text spaced out), and axe-core's serious and critical violations. One line each."""
+    problems = []
+    reflow = reflow_problem(page)
+    if reflow:
+        problems.append(f"{page.url}: reflow at {REFLOW_WIDTH}px: {reflow}")
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate(f"axe.run(document, {{runOnly: {AXE_RULES}}})")
+    for violation in result["violations"]:
+        if violation["impact"] in {"serious", "critical"}:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{page.url}: {violation['id']} ({violation['impact']}) {targets}")
+    return problems
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """Chromium for a test that writes its own pages (no live server): skipped without it.
+    """Chromium for a test (a journey, or one that writes its own pages): skipped without it.
 
     Playwright's sync API runs an event loop in the test's thread, so Django's guard
-    against database calls from async code stands down, as it does for the journeys:
-    the fixtures every test runs (conftest.py) may still read the database.
+    against database calls from async code stands down: the fixtures every test runs
+    (conftest.py) may still read the database.
     """
     require_browser()
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -174,17 +190,7 @@ class Journey:
         """axe-core on the page as it is now, and its reflow: remember what fails."""
         self.page.wait_for_load_state()
         self.seen.append(self.page.url)
-        problem = reflow_problem(self.page)
-        if problem:
-            self.violations.append(f"{self.page.url}: reflow at {REFLOW_WIDTH}px: {problem}")
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate(f"axe.run(document, {{runOnly: {AXE_RULES}}})")
-        for violation in result["violations"]:
-            if violation["impact"] in {"serious", "critical"}:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                self.violations.append(
-                    f"{self.page.url}: {violation['id']} ({violation['impact']}) {targets}"
-                )
+        self.violations += page_problems(self.page)
 
     def click(self, selector: str) -> None:
         """Click and check the page it leads to."""
@@ -323,14 +329,9 @@ def journey_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any
 @pytest.fixture
 def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterator[Journey]:
     """A fresh browser page against the live server; a screenshot if the journey fails."""
-    require_browser()
     live_server = journey_server
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright runs an event loop here
-    from playwright.sync_api import sync_playwright
-
-    live_server._live_server_modified_settings.enable()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:  # skipped here, before the server's settings, without it
+        live_server._live_server_modified_settings.enable()
         page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
         page.set_default_timeout(15_000)
         walk = Journey(page=page, base=live_server.url, name=request.node.name)
@@ -344,7 +345,6 @@ def journey(request: Any, audit_flushable: None, journey_server: Any) -> Iterato
             if failed or walk.violations:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SHOTS / f"{walk.name}.png"), full_page=True)
-            browser.close()
             live_server._live_server_modified_settings.disable()
     if walk.violations:
         pytest.fail("axe-core (serious or critical) or reflow:\n" + "\n".join(walk.violations))
