@@ -10,7 +10,6 @@ refusal (400, 409, 413, 422), a redirect or the page with its errors, never 500.
 """
 
 import re
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +20,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from pont.testing.personas import ANON, UNVERIFIED, World, sign_in
-from pont.testing.policy import API_CLIENTS, LOGIN, OTP, Rule, collect_rules, policy_scene
-
-RULES = collect_rules()
-REFUSED = (LOGIN, OTP, 401, 403, 404, 405)
+from pont.testing.forms import RULES, allowed, form_fields
+from pont.testing.personas import ANON, World, sign_in
+from pont.testing.policy import Rule, policy_scene
 
 # One value at a time in every field. Each has broken a form somewhere: a digit Python's
 # isdigit() takes and int() does not; a number past what the database stores; a sign; not a
@@ -44,65 +41,7 @@ HOSTILE = [
 ]
 
 
-class _FieldNames(HTMLParser):
-    """The names of the fields of a page's forms (not the CSRF token, which is set here)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("input", "select", "textarea", "button"):
-            name = dict(attrs).get("name")
-            if name and name != "csrfmiddlewaretoken":
-                self.names.add(name)
-
-
-def _field_names(html: bytes) -> set[str]:
-    parser = _FieldNames()
-    parser.feed(html.decode("utf-8", "replace"))
-    return parser.names
-
-
-def _allowed(rule: Rule, method: str) -> list[str]:
-    """The personas the table lets use the URL by this method: signed in, or anyone (a
-    public page, the sign-in form), never a partner's API key (the API is fuzzed apart)."""
-    return [
-        persona
-        for persona, expected in rule.expect.get(method, {}).items()
-        if persona not in API_CLIENTS and persona != UNVERIFIED and expected not in REFUSED
-    ]
-
-
-def _opens(rule: Rule, persona: str) -> bool:
-    return persona in _allowed(rule, "GET") and rule.expect["GET"][persona] == 200
-
-
-def _hosts(rule: Rule, persona: str) -> list[list[Rule]]:
-    """The pages that may carry the rule's forms, as the persona may open them, nearest
-    first. A page's are its own (with, for an address that names objects, the pages that
-    name the same ones). An action's (an address that only takes a POST) are on the pages
-    that name the same objects (a referral's page carries accept, reject, close...), else
-    on those that name some of them (a disposal's page carries the removal of one of its
-    conditions), else on those that name none (a list of tasks, the language form)."""
-    mine = dict(rule.kwargs)
-    same, some, none = [], [], []
-    for other in RULES:
-        theirs = dict(other.kwargs)
-        if not _opens(other, persona) or not theirs.items() <= mine.items():
-            continue
-        if theirs == mine:
-            same.append(other)
-        elif theirs:
-            some.append(other)
-        else:
-            none.append(other)
-    if _opens(rule, persona):  # a page: its forms are its own
-        return [[rule]] if not mine else [same]
-    return [same, some, none]
-
-
-FUZZED = [rule for rule in RULES if _allowed(rule, "POST") or _allowed(rule, "GET")]
+FUZZED = [rule for rule in RULES if allowed(rule, "POST") or allowed(rule, "GET")]
 
 
 def _client(cookie: str, csrf: str) -> Client:
@@ -125,27 +64,19 @@ def test_every_field_of_every_form_refuses_hostile_values_in_words(rule: Rule, w
     sent = 0
     # One persona signed in (the forms are the same for everyone allowed to use them), and
     # anyone not signed in where they may use it too (the sign-in form, public pages).
-    allowed = list(dict.fromkeys(_allowed(rule, "POST") + _allowed(rule, "GET")))
-    personas = [p for p in allowed if p != ANON][:1] + [p for p in allowed if p == ANON]
+    users = list(dict.fromkeys(allowed(rule, "POST") + allowed(rule, "GET")))
+    personas = [p for p in users if p != ANON][:1] + [p for p in users if p == ANON]
     for persona in personas:
         cookie = (
             ""
             if persona == ANON
             else sign_in(Client(), world.user(persona)).cookies[settings.SESSION_COOKIE_NAME].value
         )
-        names: set[str] = set()
-        for hosts in _hosts(rule, persona):
-            for host in hosts:
-                address = reverse(host.name, kwargs={arg: kwargs[arg] for arg in host.kwargs})
-                page = _client(cookie, csrf).get(address)
-                if page.get("Content-Type", "").startswith("text/html"):
-                    names |= _field_names(page.content)
-            if names - {"language", "next"}:  # a form of its own, not only the language's
-                break
+        names = form_fields(rule, persona, kwargs, _client(cookie, csrf).get)
         if not names:
             continue
         for method in ("POST", "GET"):
-            if persona not in _allowed(rule, method):
+            if persona not in allowed(rule, method):
                 continue
             for value in HOSTILE:
                 fields = {name: value for name in sorted(names)}
@@ -172,7 +103,7 @@ def test_every_field_of_every_form_refuses_hostile_values_in_words(rule: Rule, w
     assert not server_errors, "\n".join(server_errors)
     # An address that takes a POST has its form on some page (every page carries at least
     # the language's): nothing sent means its fields were not found, not that all is well.
-    if any(p in _allowed(rule, "POST") for p in personas):
+    if any(p in allowed(rule, "POST") for p in personas):
         assert sent, f"{rule.name}: no form field found to send"
 
 
