@@ -296,6 +296,10 @@ PONT_AUDIT_CHECKPOINT_FILE = env_str(
 )
 PONT_AUDIT_CHECKPOINT_KEY = env_str("PONT_AUDIT_CHECKPOINT_KEY", "") or SECRET_KEY
 
+# The age public keys (age1..., comma-separated) that `pont backup` encrypts every backup
+# to, unless --encrypt-to names others; none: backups are written unencrypted.
+PONT_BACKUP_RECIPIENTS = env_list("PONT_BACKUP_RECIPIENTS", [])
+
 # API keys shown once; the prefix names Pont so secret scanners can find leaks.
 PONT_API_KEY_PREFIX = "pont"
 

@@ -5,6 +5,12 @@ application writes; PostgreSQL: `pg_dump -Fc`) and beside it a manifest, `FILE.m
 written from the same moment of the database: when it was taken, which migrations it holds,
 and for every table its rows and a SHA-256 over them in primary-key order.
 
+A backup may be encrypted to one or more age public keys (`--encrypt-to`, or
+PONT_BACKUP_RECIPIENTS): the file is then an age file (age-encryption.org/v1, X25519) that
+only the matching secret keys open, so that it can be kept away from the server without
+its data; the secret key need never be on the server. The manifest, which holds no one's
+data, stays readable beside it, with the SHA-256 of both the encrypted and the plain file.
+
 The drill restores a backup where nothing else can see it (a temporary file; a scratch
 PostgreSQL database, dropped after), then checks that it holds exactly what the manifest
 says, that this code's migrations are the ones applied, and that the audit log's hash chain
@@ -34,6 +40,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
 MANIFEST_SUFFIX = ".manifest.json"
+AGE_SECRET_KEY = "AGE-SECRET-KEY-"  # noqa: S105 - the prefix of age's secret keys, no key
 # How the manifest's checksums are computed: a drill compares only like with like.
 MANIFEST_FORMAT = 1
 BATCH = 2000
@@ -45,6 +52,71 @@ class BackupError(Exception):
 
 def manifest_path(backup: Path) -> Path:
     return backup.with_name(backup.name + MANIFEST_SUFFIX)
+
+
+def recipients(keys: list[str]) -> list[Any]:
+    """The age public keys a backup is encrypted to, each checked (an error names it)."""
+    import pyrage
+
+    parsed = []
+    for key in keys:
+        try:
+            parsed.append(pyrage.x25519.Recipient.from_str(key.strip()))
+        except pyrage.RecipientError as error:
+            raise BackupError(
+                f"{key.strip()!r} is not an age public key (age1...): {error}."
+            ) from None
+    return parsed
+
+
+def identities(paths: list[Path]) -> list[Any]:
+    """The age secret keys in the named files (the format of `age-keygen` and
+    `pont backup-keygen`). A file others may read is refused, as ssh refuses a key."""
+    import pyrage
+
+    found = []
+    for path in paths:
+        try:
+            mode = path.stat().st_mode & 0o777
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BackupError(f"The secret key file {path} cannot be read: {error}") from None
+        if mode & 0o077:
+            raise BackupError(
+                f"The secret key file {path} may be read by others (mode {mode:o}): chmod 600 it."
+            )
+        keys = [line.strip() for line in lines if line.strip().startswith(AGE_SECRET_KEY)]
+        if not keys:
+            raise BackupError(f"{path} holds no age secret key (a line {AGE_SECRET_KEY}1...).")
+        for key in keys:
+            try:
+                found.append(pyrage.x25519.Identity.from_str(key))
+            except pyrage.IdentityError as error:
+                raise BackupError(
+                    f"{path} holds a secret key that is not valid: {error}."
+                ) from None
+    return found
+
+
+def new_identity(path: Path) -> str:
+    """Write a new age secret key to a new file readable by its owner alone; return its
+    public key, the one to encrypt backups to."""
+    import pyrage
+
+    identity = pyrage.x25519.Identity.generate()
+    public = str(identity.to_public())
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise BackupError(f"{path} exists already: a key is never overwritten.") from None
+    except OSError as error:
+        raise BackupError(f"{path} cannot be written: {error}") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(
+            f"# created: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+            f"# public key: {public}\n{identity}\n"
+        )
+    return public
 
 
 def _value(value: Any) -> Any:
@@ -135,23 +207,43 @@ def _database(name: str) -> Iterator[BaseDatabaseWrapper]:
 # Taking a backup
 
 
-def backup(destination: Path) -> dict[str, Any]:
-    """Write the backup and its manifest; return the manifest."""
+def backup(destination: Path, encrypt_to: list[str] | None = None) -> dict[str, Any]:
+    """Write the backup and its manifest; return the manifest. With `encrypt_to` (age
+    public keys), the backup is encrypted to them: the plain copy exists only in a private
+    temporary directory beside the destination while it is encrypted."""
+    keys = [key.strip() for key in encrypt_to or [] if key.strip()]
+    to = recipients(keys)  # checked before anything is written
     destination = destination.resolve()
     if destination.exists():
         raise BackupError(f"{destination} exists already: a backup never overwrites a file.")
     destination.parent.mkdir(parents=True, exist_ok=True)
     taken_at = datetime.now(UTC)
+    if not to:
+        manifest = _take(destination, taken_at)
+    else:
+        import pyrage
+
+        with tempfile.TemporaryDirectory(prefix=".pont-backup-", dir=destination.parent) as d:
+            plain = Path(d) / "plain"
+            manifest = _take(plain, taken_at)
+            manifest["plain_sha256"] = _file_sha256(plain)
+            pyrage.encrypt_file(str(plain), str(destination), to)
+        manifest["encrypted_to"] = keys
+    destination.chmod(0o600)  # everyone's data: readable by its owner alone
+    manifest["file"] = destination.name
+    manifest["file_sha256"] = _file_sha256(destination)
+    manifest_path(destination).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def _take(destination: Path, taken_at: datetime) -> dict[str, Any]:
     if connection.vendor == "sqlite":
         manifest = _backup_sqlite(destination, taken_at)
     elif connection.vendor == "postgresql":
         manifest = _backup_postgresql(destination, taken_at)
     else:  # pragma: no cover - Pont runs on SQLite or PostgreSQL only
         raise BackupError(f"No backup for {connection.vendor}.")
-    destination.chmod(0o600)  # everyone's data: readable by its owner alone
-    manifest["file"] = destination.name
-    manifest["file_sha256"] = _file_sha256(destination)
-    manifest_path(destination).write_text(json.dumps(manifest, indent=1) + "\n")
+    destination.chmod(0o600)
     return manifest
 
 
@@ -233,6 +325,7 @@ def register_restore_check(name: str, check: Callable[[], tuple[bool, str]]) -> 
 class DrillResult:
     backup_age_hours: float
     restore_seconds: float
+    encrypted_to: list[str] = field(default_factory=list)
     tables_checked: int = 0
     tables_mismatched: list[str] = field(default_factory=list)
     checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
@@ -249,9 +342,9 @@ class DrillResult:
         )
 
 
-def restore_drill(backup_file: Path) -> DrillResult:
-    """Restore the backup into a scratch database, check it, drop the scratch copy."""
-    backup_file = backup_file.resolve()
+def read_manifest(backup_file: Path) -> dict[str, Any]:
+    """The manifest beside a backup, once it is known to be of this Pont's format and to
+    describe the file as it is now (its SHA-256)."""
     try:
         manifest = json.loads(manifest_path(backup_file).read_text())
     except (OSError, ValueError) as error:
@@ -261,24 +354,73 @@ def restore_drill(backup_file: Path) -> DrillResult:
             f"The manifest is of format {manifest.get('format')}; this Pont checks format "
             f"{MANIFEST_FORMAT}: drill the backup with the Pont version that took it."
         )
+    try:
+        stored = _file_sha256(backup_file)
+    except OSError as error:
+        raise BackupError(f"The backup file cannot be read: {error}") from None
+    if stored != manifest.get("file_sha256"):
+        raise BackupError("The backup file is not the one its manifest describes (SHA-256).")
+    return manifest
+
+
+def restore_drill(backup_file: Path, identity_files: list[Path] | None = None) -> DrillResult:
+    """Restore the backup into a scratch database, check it, drop the scratch copy. An
+    encrypted backup is opened with the age secret keys in `identity_files`."""
+    backup_file = backup_file.resolve()
+    manifest = read_manifest(backup_file)
     if manifest.get("engine") != connection.vendor:
         raise BackupError(
             f"The backup is of {manifest.get('engine')}; this Pont runs on {connection.vendor}."
         )
-    if _file_sha256(backup_file) != manifest.get("file_sha256"):
-        raise BackupError("The backup file is not the one its manifest describes (SHA-256).")
+    encrypted_to = manifest.get("encrypted_to") or []
+    if encrypted_to and not identity_files:
+        raise BackupError(
+            f"The backup is encrypted (to {', '.join(encrypted_to)}): give the file of its "
+            "secret key with --identity."
+        )
     taken_at = datetime.fromisoformat(manifest["taken_at"])
     age = (datetime.now(UTC) - taken_at).total_seconds() / 3600
     with tempfile.TemporaryDirectory(prefix="pont-drill-") as scratch_dir:
         started = time.monotonic()
+        source = backup_file
+        if encrypted_to:
+            source = Path(scratch_dir) / "decrypted"
+            decrypt(backup_file, source, identity_files or [], manifest)
         if connection.vendor == "sqlite":
             restored = Path(scratch_dir) / "restored.sqlite3"
-            shutil.copyfile(backup_file, restored)
-            result = DrillResult(age, time.monotonic() - started)
+            shutil.copyfile(source, restored)
+            result = DrillResult(age, time.monotonic() - started, encrypted_to)
             with _database(str(restored)):
                 _check(sqlite_contents(restored), manifest, result)
             return result
-        return _drill_postgresql(backup_file, manifest, age, started)
+        return _drill_postgresql(source, manifest, age, started)
+
+
+def decrypt(
+    backup_file: Path, destination: Path, identity_files: list[Path], manifest: dict[str, Any]
+) -> None:
+    """Decrypt an encrypted backup to `destination` (a new file, readable by its owner
+    alone) and check that it is the plain file the manifest describes."""
+    import pyrage
+
+    keys = identities(identity_files)
+    if destination.exists():
+        raise BackupError(f"{destination} exists already: a backup never overwrites a file.")
+    try:
+        pyrage.decrypt_file(str(backup_file), str(destination), keys)
+    except pyrage.DecryptError as error:
+        destination.unlink(missing_ok=True)
+        raise BackupError(
+            f"The backup cannot be decrypted with the secret keys given ({error}); it was "
+            f"encrypted to {', '.join(manifest.get('encrypted_to') or [])}."
+        ) from None
+    except OSError as error:
+        destination.unlink(missing_ok=True)
+        raise BackupError(f"The backup cannot be decrypted: {error}.") from None
+    destination.chmod(0o600)
+    if _file_sha256(destination) != manifest.get("plain_sha256"):
+        destination.unlink()
+        raise BackupError("The decrypted backup is not the one its manifest describes (SHA-256).")
 
 
 def _drill_postgresql(
@@ -299,7 +441,9 @@ def _drill_postgresql(
                 + ["--exit-on-error", str(backup_file)],
                 environment,
             )
-            result = DrillResult(age, time.monotonic() - started)
+            result = DrillResult(
+                age, time.monotonic() - started, manifest.get("encrypted_to") or []
+            )
             with _database(scratch) as db:
                 _check(postgresql_contents(db), manifest, result)
         finally:

@@ -54,13 +54,18 @@ def _header(meta: Any, name: str) -> str | None:
     return (meta.get_all(name) or [None])[0]
 
 
+# Packages whose metadata names no licence, with the licence of the LICENSE file they ship
+# (read by hand; the pin in requirements/prod.lock is the version read).
+LICENCE_FILES_READ = {"pyrage": "MIT"}
+
+
 def _python_licence(name: str) -> list[dict[str, Any]]:
     """The licence the installed package declares (an SPDX expression where it gives one)."""
     try:
         meta = metadata.metadata(name)
     except metadata.PackageNotFoundError:
         return []
-    expression = _header(meta, "License-Expression")
+    expression = _header(meta, "License-Expression") or LICENCE_FILES_READ.get(name.lower(), "")
     if expression:
         return [{"expression": expression}]
     named = [
@@ -162,6 +167,8 @@ _SECRET_SHAPES = {
     "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "Pont API key": re.compile(r"\bpont_[0-9a-f]{12}_[A-Za-z0-9_-]{40,}"),
     "Pont webhook secret": re.compile(r"\bwhsec_[A-Za-z0-9_-]{40,}"),
+    # age's secret keys (a backup's, `pont backup-keygen`): Bech32, upper case.
+    "age secret key": re.compile(r"\bAGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\b"),
 }
 ALLOW = "pragma: allowlist secret"
 

@@ -5,11 +5,13 @@ pg_dump sees only what is committed); `pont restore-drill` in a process of its o
 operator runs it, restoring into a scratch copy that it drops afterwards.
 """
 
+import io
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from pont.audit.models import AuditEvent
 from pont.core import backup as backup_module
 from pont.core.backup import manifest_path
 from pont.testing.personas import build_world
-from pont.testing.referrals import referral_in
+from pont.testing.referrals import reachable_person, referral_in
 
 
 @pytest.fixture
@@ -38,10 +40,10 @@ def backed_up(audit_flushable, tmp_path):
     return path
 
 
-def _drill(path: Path) -> subprocess.CompletedProcess[str]:
+def _drill(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "manage.py", "restore-drill", str(path)],
+        [sys.executable, "manage.py", "restore-drill", str(path), *options],
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,
@@ -178,3 +180,122 @@ def test_a_write_committed_while_pg_dump_runs_is_in_neither_the_dump_nor_the_man
     assert manifest["tables"]["accounts_organisation"]["rows"] == Organisation.objects.count() - 1
     done = _drill(path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Encrypted backups (age, X25519)
+
+
+def _keygen(path: Path) -> str:
+    out = io.StringIO()
+    call_command("backup-keygen", str(path), stdout=out)
+    return out.getvalue().strip()
+
+
+@pytest.fixture
+def encrypted(audit_flushable, tmp_path):
+    """A world with referrals, backed up encrypted to a key made by `pont backup-keygen`."""
+    from pont.audit.models import AuditChainHead
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    referral_in(world, "requested", person=reachable_person(world, given_name="Angharad"))
+    key = tmp_path / "keys" / "backup.key"
+    key.parent.mkdir()
+    public = _keygen(key)
+    path = tmp_path / "backups" / "pont.backup.age"
+    call_command("backup", str(path), "--encrypt-to", public)
+    return path, key, public
+
+
+def test_an_encrypted_backup_holds_nothing_readable_and_its_key_restores_it(encrypted, tmp_path):
+    path, key, public = encrypted
+    assert public.startswith("age1")
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert "AGE-SECRET-KEY-1" in key.read_text()
+    content = path.read_bytes()
+    assert content.startswith(b"age-encryption.org/v1")
+    assert b"Angharad" not in content
+    assert b"SQLite format 3" not in content
+    assert b"PGDMP" not in content
+    assert path.stat().st_mode & 0o777 == 0o600
+    # The plain copy was made in a private directory beside the backup, and is gone.
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        path.name,
+        path.name + ".manifest.json",
+    ]
+    manifest = json.loads(manifest_path(path).read_text())
+    assert manifest["encrypted_to"] == [public]
+    assert manifest["plain_sha256"] != manifest["file_sha256"]
+
+    done = _drill(path, "--identity", str(key))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _figure(done.stdout, "encrypted") == f"yes (to {public})"
+    assert _figure(done.stdout, "tables_mismatched") == "0"
+    assert _figure(done.stdout, "chain_ok").startswith("True (OK:")
+    assert "Angharad" not in done.stdout + done.stderr
+    assert not list(Path(tempfile.gettempdir()).glob("pont-drill-*/decrypted"))
+
+
+def test_an_encrypted_backup_is_not_drilled_without_its_key_or_with_another(encrypted, tmp_path):
+    path, _key, public = encrypted
+
+    without = _drill(path)
+    assert without.returncode != 0
+    assert f"The backup is encrypted (to {public})" in without.stderr
+
+    other = tmp_path / "other.key"
+    _keygen(other)
+    wrong = _drill(path, "--identity", str(other))
+    assert wrong.returncode != 0
+    assert "cannot be decrypted with the secret keys given" in wrong.stderr
+
+
+def test_a_key_file_others_may_read_is_refused(encrypted):
+    path, key, _public = encrypted
+    key.chmod(0o644)
+    done = _drill(path, "--identity", str(key))
+    assert done.returncode != 0
+    assert "may be read by others (mode 644): chmod 600 it" in done.stderr
+
+
+def test_backup_decrypt_gives_the_plain_backup_its_manifest_describes(encrypted, tmp_path):
+    path, key, _public = encrypted
+    out = tmp_path / "plain.backup"
+    call_command("backup-decrypt", str(path), str(out), "--identity", str(key))
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert (
+        backup_module._file_sha256(out)
+        == json.loads(manifest_path(path).read_text())["plain_sha256"]
+    )
+    magic = b"SQLite format 3" if connection.vendor == "sqlite" else b"PGDMP"
+    assert out.read_bytes().startswith(magic)
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("backup-decrypt", str(path), str(out), "--identity", str(key))
+
+
+def test_bad_keys_are_refused_before_anything_is_written(tmp_path, settings):
+    path = tmp_path / "pont.backup"
+    with pytest.raises(CommandError, match="'age1nope' is not an age public key"):
+        call_command("backup", str(path), "--encrypt-to", "age1nope")
+    settings.PONT_BACKUP_RECIPIENTS = ["AGE-SECRET-KEY-1PLAINLYNOT"]
+    with pytest.raises(CommandError, match="is not an age public key"):
+        call_command("backup", str(path))
+    assert not path.exists()
+    assert not manifest_path(path).exists()
+    key = tmp_path / "k.key"
+    _keygen(key)
+    with pytest.raises(CommandError, match="exists already: a key is never overwritten"):
+        _keygen(key)
+
+
+def test_pont_backup_recipients_encrypts_every_backup_by_default(
+    audit_flushable, tmp_path, settings
+):
+    build_world()
+    public = _keygen(tmp_path / "k.key")
+    settings.PONT_BACKUP_RECIPIENTS = [public]
+    path = tmp_path / "pont.backup"
+    call_command("backup", str(path))
+    assert path.read_bytes().startswith(b"age-encryption.org/v1")
+    assert json.loads(manifest_path(path).read_text())["encrypted_to"] == [public]

@@ -8,6 +8,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import pyrage
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -77,6 +78,7 @@ def _planted(tmp_path: Path) -> Path:
         "slack = 'xoxb-" + secrets.token_hex(8) + "'",
         f"key = 'pont_{secrets.token_hex(6)}_{token}'",
         f"hook = 'whsec_{token}'",
+        f"backups = '{pyrage.x25519.Identity.generate()}'",
         f"shown = 'whsec_{token}'  # {ALLOW}",
         "nothing = 'whsec_' + 'short'",
     ]
@@ -96,6 +98,7 @@ def test_each_kind_of_secret_is_found_and_reported_without_itself(tmp_path):
         (4, "Slack token"),
         (5, "Pont API key"),
         (6, "Pont webhook secret"),
+        (7, "age secret key"),
     ]
     text = path.read_text()
     for finding in findings:

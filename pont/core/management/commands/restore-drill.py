@@ -16,15 +16,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The backup file.")
+        parser.add_argument(
+            "--identity",
+            action="append",
+            type=Path,
+            metavar="KEY_FILE",
+            help="A file holding the age secret key of an encrypted backup (made by "
+            "`pont backup-keygen` or age-keygen); may be repeated.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = restore_drill(options["file"])
+            result = restore_drill(options["file"], options["identity"])
         except BackupError as error:
             raise CommandError(str(error)) from None
         lines = [
             f"backup_age_h       {result.backup_age_hours:.2f}",
             f"restore_seconds    {result.restore_seconds:.1f}",
+            "encrypted          "
+            + (f"yes (to {', '.join(result.encrypted_to)})" if result.encrypted_to else "no"),
             f"tables_checked     {result.tables_checked}",
             f"tables_mismatched  {len(result.tables_mismatched)}"
             + (f" ({', '.join(result.tables_mismatched)})" if result.tables_mismatched else ""),
