@@ -287,6 +287,8 @@ PONT_SCHEDULE = [
         "pont.disposals.tasks.draw_scrutiny_samples",
         env_int("PONT_SCRUTINY_SAMPLE_SECONDS", 3600),
     ),
+    # A backup when the newest in PONT_BACKUP_DIR is PONT_BACKUP_EVERY_HOURS old.
+    ("pont.core.tasks.scheduled_backup", env_int("PONT_BACKUP_CHECK_SECONDS", 3600)),
 ]
 
 # Audit chain checkpoints: kept in their own table and, when a path is set,
@@ -299,6 +301,12 @@ PONT_AUDIT_CHECKPOINT_KEY = env_str("PONT_AUDIT_CHECKPOINT_KEY", "") or SECRET_K
 # The age public keys (age1..., comma-separated) that `pont backup` encrypts every backup
 # to, unless --encrypt-to names others; none: backups are written unencrypted.
 PONT_BACKUP_RECIPIENTS = env_list("PONT_BACKUP_RECIPIENTS", [])
+# The scheduled backup (pont.core.tasks.scheduled_backup, checked hourly): into this
+# directory (none: no scheduled backup), when the newest is this many hours old, keeping
+# this many. See docs/operations.md.
+PONT_BACKUP_DIR = env_str("PONT_BACKUP_DIR", "")
+PONT_BACKUP_EVERY_HOURS = env_int("PONT_BACKUP_EVERY_HOURS", 24)
+PONT_BACKUP_KEEP = env_int("PONT_BACKUP_KEEP", 14)
 
 # API keys shown once; the prefix names Pont so secret scanners can find leaks.
 PONT_API_KEY_PREFIX = "pont"

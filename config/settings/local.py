@@ -5,7 +5,7 @@ factor) so that what a newcomer tries is what users get; only the demo
 conveniences are on: `pont demo-otp` and the code hint on the sign-in page.
 """
 
-from config.env import env_bool
+from config.env import env_bool, env_str
 
 from .base import *
 
@@ -31,3 +31,5 @@ CACHES = {
     }
 }
 MEDIA_ROOT = VAR_DIR / "uploads"
+# The demo backs itself up daily into var/backups (unencrypted: demo data only).
+PONT_BACKUP_DIR = env_str("PONT_BACKUP_DIR", str(VAR_DIR / "backups"))

@@ -20,9 +20,12 @@ took (the recovery time). The data never leaves the files the operator named and
 scratch copy; nothing of it is printed.
 """
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -44,6 +47,11 @@ AGE_SECRET_KEY = "AGE-SECRET-KEY-"  # noqa: S105 - the prefix of age's secret ke
 # How the manifest's checksums are computed: a drill compares only like with like.
 MANIFEST_FORMAT = 1
 BATCH = 2000
+
+
+logger = logging.getLogger("pont.backup")
+# The backups the scheduled job takes and rotates: pont-20261202T020000Z.backup[.age].
+SCHEDULED_NAME = re.compile(r"^pont-(\d{8}T\d{6}Z)\.backup(\.age)?$")
 
 
 class BackupError(Exception):
@@ -260,6 +268,10 @@ def _backup_sqlite(destination: Path, taken_at: datetime) -> dict[str, Any]:
     target = sqlite3.connect(destination)
     try:
         connection.connection.backup(target)  # SQLite's online backup: one consistent copy
+        # One file, not a write-ahead log's three: opened later (the manifest below, the
+        # drill, a restore) it leaves no -wal and -shm files beside it. Pont's connections
+        # put a restored database back in WAL mode.
+        target.execute("PRAGMA journal_mode=DELETE")
     finally:
         target.close()
     # The manifest is read from the copy itself: the same moment by construction.
@@ -307,6 +319,71 @@ def _backup_postgresql(destination: Path, taken_at: datetime) -> dict[str, Any]:
             _pg_environment(settings),
         )
     return manifest
+
+
+# The scheduled backup
+
+
+@dataclass
+class Scheduled:
+    """What one run of the scheduled backup did."""
+
+    taken: Path | None
+    newest_age_hours: float | None  # before this run; None when there was none
+    removed: list[Path] = field(default_factory=list)
+
+
+def _scheduled_backups(directory: Path) -> list[tuple[datetime, Path]]:
+    """The scheduled backups in the directory that have their manifest, oldest first."""
+    found = []
+    for path in directory.iterdir():
+        match = SCHEDULED_NAME.match(path.name)
+        if match and manifest_path(path).exists():
+            taken = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            found.append((taken, path))
+    return sorted(found)
+
+
+def scheduled_backup(
+    directory: Path,
+    *,
+    every_hours: float,
+    keep: int,
+    encrypt_to: list[str] | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> Scheduled:
+    """Take a backup into `directory` if the newest is `every_hours` old (less half an hour,
+    so that an hourly check keeps a daily time) or there is none, then keep the `keep`
+    newest and delete the rest with their manifests. Nothing is deleted unless the new
+    backup was written. Runs one at a time (a lock file in the directory)."""
+    if keep < 1:
+        raise BackupError(f"PONT_BACKUP_KEEP is {keep}: at least one backup must be kept.")
+    now = now or datetime.now(UTC)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with (directory / ".pont-backup.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        backups = _scheduled_backups(directory)
+        age = (now - backups[-1][0]).total_seconds() / 3600 if backups else None
+        if not force and age is not None and age < every_hours - 0.5:
+            return Scheduled(None, age)
+        keys = [key for key in encrypt_to or [] if key.strip()]
+        name = f"pont-{now:%Y%m%dT%H%M%SZ}.backup" + (".age" if keys else "")
+        path = directory / name
+        backup(path, encrypt_to=keys)
+        backups.append((now, path))
+        removed = [old for _taken, old in backups[:-keep]]
+        for old in removed:
+            old.unlink()
+            manifest_path(old).unlink(missing_ok=True)
+    logger.info(
+        "backup taken: %s (%s); %d older removed, %d kept",
+        name,
+        "encrypted" if keys else "unencrypted",
+        len(removed),
+        min(len(backups), keep),
+    )
+    return Scheduled(path, age, removed)
 
 
 # The restore drill

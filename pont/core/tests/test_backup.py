@@ -8,11 +8,15 @@ operator runs it, restoring into a scratch copy that it drops afterwards.
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -299,3 +303,119 @@ def test_pont_backup_recipients_encrypts_every_backup_by_default(
     call_command("backup", str(path))
     assert path.read_bytes().startswith(b"age-encryption.org/v1")
     assert json.loads(manifest_path(path).read_text())["encrypted_to"] == [public]
+
+
+# The scheduled backup (pont.core.tasks.scheduled_backup)
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_the_scheduled_backup_is_taken_when_due_and_keeps_the_newest(audit_flushable, tmp_path):
+    build_world()
+    directory = tmp_path / "backups"
+    start = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+    def run(after: timedelta, **options: Any) -> backup_module.Scheduled:
+        return backup_module.scheduled_backup(
+            directory, every_hours=24, keep=2, now=start + after, **options
+        )
+
+    first = run(timedelta(0))
+    assert first.taken == directory / "pont-20261201T020000Z.backup"
+    assert first.newest_age_hours is None
+    assert directory.stat().st_mode & 0o777 == 0o700
+    (directory / "notes.txt").write_text("not a backup")  # never touched
+    assert run(timedelta(hours=1)).taken is None  # the newest is an hour old
+    assert run(timedelta(hours=23)).taken is None
+    second = run(timedelta(hours=23, minutes=40))  # due: an hourly check keeps the time
+    assert second.taken is not None
+    assert second.removed == []
+    third = run(timedelta(hours=48))
+    assert third.removed == [first.taken]
+    assert _names(directory) == [
+        ".pont-backup.lock",
+        "notes.txt",
+        "pont-20261202T014000Z.backup",
+        "pont-20261202T014000Z.backup.manifest.json",
+        "pont-20261203T020000Z.backup",
+        "pont-20261203T020000Z.backup.manifest.json",
+    ]
+    forced = run(timedelta(hours=48, minutes=5), force=True)
+    assert forced.taken is not None
+    assert second.taken in forced.removed
+    # What it keeps is a backup like any other: the drill passes.
+    done = _drill(forced.taken)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_scheduled_backup_that_fails_removes_nothing(audit_flushable, tmp_path, monkeypatch):
+    build_world()
+    directory = tmp_path / "backups"
+    start = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    kept = backup_module.scheduled_backup(directory, every_hours=24, keep=1, now=start).taken
+    before = _names(directory)
+
+    def full_disc(path: Path, encrypt_to: list[str] | None = None) -> dict[str, Any]:
+        raise backup_module.BackupError("No space left on device")
+
+    monkeypatch.setattr(backup_module, "backup", full_disc)
+    with pytest.raises(backup_module.BackupError, match="No space"):
+        backup_module.scheduled_backup(
+            directory, every_hours=24, keep=1, now=start + timedelta(days=1)
+        )
+    assert _names(directory) == before
+    assert kept is not None
+    assert kept.exists()
+    with pytest.raises(backup_module.BackupError, match="at least one backup must be kept"):
+        backup_module.scheduled_backup(directory, every_hours=24, keep=0, force=True)
+
+
+def test_the_scheduled_job_backs_up_into_pont_backup_dir_encrypted(
+    audit_flushable, tmp_path, settings
+):
+    from pont.core.tasks import scheduled_backup
+
+    build_world()
+    settings.PONT_BACKUP_DIR = ""
+    assert scheduled_backup.call() is None  # not set: no scheduled backup
+    settings.PONT_BACKUP_DIR = str(tmp_path / "backups")
+    settings.PONT_BACKUP_RECIPIENTS = [_keygen(tmp_path / "k.key")]
+    name = scheduled_backup.call()
+    assert name is not None
+    assert re.fullmatch(r"pont-\d{8}T\d{6}Z\.backup\.age", name)
+    assert (tmp_path / "backups" / name).read_bytes().startswith(b"age-encryption.org/v1")
+    assert scheduled_backup.call() is None  # not due again for a day
+    assert "pont.core.tasks.scheduled_backup" in dict(settings.PONT_SCHEDULE)
+
+
+def test_a_backup_of_a_database_in_wal_mode_is_one_file(tmp_path):
+    """Pont's own database is in WAL mode (the test database, in memory, cannot be): the
+    backup of one, taken as an operator takes it, is a single file all the same."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    live = tmp_path / "live.sqlite3"
+    with closing(sqlite3.connect(live)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE django_migrations (id integer primary key, app, name)")
+        db.execute("INSERT INTO django_migrations (app, name) VALUES ('core', '0001_initial')")
+        db.commit()
+    assert live.read_bytes()[18:20] == b"\x02\x02"  # WAL
+    path = tmp_path / "backups" / "pont.backup"
+    done = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "manage.py", "backup", str(path)],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "PONT_SQLITE_PATH": str(live),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert path.read_bytes()[18:20] == b"\x01\x01"  # rollback journal, not WAL
+    assert _names(path.parent) == [path.name, manifest_path(path).name]  # no -wal, no -shm
