@@ -3,11 +3,16 @@
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from pont.core.forms import choice_messages
+from pont.core.validators import format_uk_phone, normalise_uk_phone
+
 from . import selectors
-from .models import County
+from .models import County, Service
+from .services import PhoneEntry
 
 
 def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
@@ -120,3 +125,198 @@ class ServiceReferralSettingsForm(forms.Form):
     )
     # When the service had last changed as shown (optimistic concurrency).
     seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+
+def _text(label: Any, *, max_length: int | None = None, rows: int = 0, **kwargs: Any) -> Any:
+    """A text answer, optional unless `required=True`: one line, or a box of `rows` lines."""
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    return forms.CharField(
+        label=label,
+        required=kwargs.pop("required", False),
+        max_length=max_length,
+        widget=widget,
+        **kwargs,
+    )
+
+
+def _age(label: Any, message: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=120,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "govuk-input--width-3", "spellcheck": "false"}
+        ),
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+PHONE_SLOTS = 3  # blank rows for phone numbers (more when the service already has more)
+
+
+class ServiceDetailsForm(forms.Form):
+    """A provider manager's account of their own service, as officers and the public see it
+    in the directory. The phone rows (phone_1, phone_1_description, ...) are added per form:
+    one more than the service has, and at least PHONE_SLOTS."""
+
+    name = _text(
+        _("Name"),
+        required=True,
+        max_length=200,
+        error_messages={"required": _("Enter the service's name")},
+    )
+    name_cy = _text(_("Name in Welsh (optional)"), max_length=200)
+    status = forms.ChoiceField(
+        label=_("Is the service open?"),
+        choices=[
+            (Service.Status.ACTIVE, _("Open")),
+            (Service.Status.TEMPORARILY_CLOSED, _("Temporarily closed")),
+            (Service.Status.INACTIVE, _("Not taking anyone at present")),
+            (Service.Status.DEFUNCT, _("Closed for good")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages=choice_messages(_("Select whether the service is open")),
+        help_text=_("Officers can refer through Pont only to a service that is open."),
+    )
+    description = _text(
+        _("What the service does"),
+        rows=4,
+        max_length=4000,
+        help_text=_("In plain words, for officers and for the people they refer."),
+    )
+    description_cy = _text(_("What the service does, in Welsh (optional)"), rows=4, max_length=4000)
+    needs = forms.MultipleChoiceField(
+        label=_("What it helps with"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Select what the service helps with from the list")},
+    )
+    eligibility_description = _text(_("Who it is for"), rows=3, max_length=4000)
+    eligibility_description_cy = _text(
+        _("Who it is for, in Welsh (optional)"), rows=3, max_length=4000
+    )
+    minimum_age = _age(
+        _("Youngest age taken (optional)"),
+        _("Enter the youngest age as a whole number of years from 0 to 120"),
+    )
+    maximum_age = _age(
+        _("Oldest age taken (optional)"),
+        _("Enter the oldest age as a whole number of years from 0 to 120"),
+    )
+    counties = forms.MultipleChoiceField(
+        label=_("Counties it covers"),
+        required=False,
+        choices=County.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Select the counties from the list")},
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages it is offered in"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Select the languages from the list")},
+    )
+    application_process = _text(
+        _("How to refer or get help"),
+        rows=3,
+        max_length=4000,
+        help_text=_("The public list shows this too: write it for the people who need help."),
+    )
+    application_process_cy = _text(
+        _("How to refer or get help, in Welsh (optional)"), rows=3, max_length=4000
+    )
+    email = forms.EmailField(
+        label=_("Email address (optional)"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Enter the email address like help@example.org")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    url = forms.URLField(
+        label=_("Website (optional)"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        error_messages={"invalid": _("Enter the website's address like https://example.org")},
+        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+    )
+    # When the service had last changed as shown (optimistic concurrency).
+    seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, phone_slots: int = PHONE_SLOTS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "needs", [(n.code, n.label) for n in selectors.need_choices()])
+        held = set(self.initial.get("languages") or [])
+        codes = sorted(
+            {"cy", "en", *selectors.languages_offered(), *held},
+            key=lambda c: (c != "cy", c != "en", c),
+        )
+        _set_choices(self, "languages", [(code, _language_label(code)) for code in codes])
+        self.phone_slots = max(phone_slots, PHONE_SLOTS)
+        for slot in range(1, self.phone_slots + 1):
+            self.fields[f"phone_{slot}"] = forms.CharField(
+                label=_("Phone number %(slot)s") % {"slot": slot},
+                required=False,
+                max_length=30,
+                widget=forms.TextInput(
+                    attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}
+                ),
+            )
+            self.fields[f"phone_{slot}_description"] = _text(
+                _("What phone number %(slot)s is for (optional)") % {"slot": slot},
+                max_length=200,
+                help_text=_("For example, Referrals, or Out of hours"),
+            )
+            self.fields[f"phone_{slot}_description_cy"] = _text(
+                _("What phone number %(slot)s is for, in Welsh (optional)") % {"slot": slot},
+                max_length=200,
+            )
+
+    def phone_rows(self) -> list[dict[str, Any]]:
+        """The phone fields by row, for the template."""
+        return [
+            {
+                "slot": slot,
+                "number": self[f"phone_{slot}"],
+                "description": self[f"phone_{slot}_description"],
+                "description_cy": self[f"phone_{slot}_description_cy"],
+            }
+            for slot in range(1, self.phone_slots + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        youngest, oldest = data.get("minimum_age"), data.get("maximum_age")
+        if youngest is not None and oldest is not None and oldest < youngest:
+            self.add_error(
+                "maximum_age", _("The oldest age must be the same as the youngest or older")
+            )
+        phones = []
+        for slot in range(1, self.phone_slots + 1):
+            number = data.get(f"phone_{slot}", "")
+            described = data.get(f"phone_{slot}_description") or data.get(
+                f"phone_{slot}_description_cy"
+            )
+            if not number:
+                if described:
+                    self.add_error(
+                        f"phone_{slot}",
+                        _("Enter phone number %(slot)s, or take out what it is for")
+                        % {"slot": slot},
+                    )
+                continue
+            try:
+                e164 = normalise_uk_phone(number)
+            except ValidationError as error:
+                self.add_error(f"phone_{slot}", error)
+                continue
+            phones.append(
+                PhoneEntry(
+                    format_uk_phone(e164),
+                    data.get(f"phone_{slot}_description", ""),
+                    data.get(f"phone_{slot}_description_cy", ""),
+                )
+            )
+        data["phones"] = phones
+        return data

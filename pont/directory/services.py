@@ -54,6 +54,10 @@ LINK_NEEDS_PROVIDER = _(
 LINK_TAKEN = _(
     "%(organisation)s is already linked to %(other)s in the directory: unlink that first."
 )
+SERVICE_DETAILS_CHANGED = _(
+    "Someone else changed this service while you were editing it. Check its details as "
+    "they are now and make your change again."
+)
 SERVICE_CHANGED = _(
     "Someone else changed this service's referral settings while you were editing. "
     "Check them and make your change again."
@@ -292,6 +296,137 @@ def service_referrals_update(
     service.save(update_fields=[*changed, "updated_at"])
     audit.record(
         actor=actor, operation=Operation.ALTERATION, obj=service, detail={"fields": changed}
+    )
+    return service
+
+
+@dataclass
+class PhoneEntry:
+    """A phone number of a service as its manager gives it (the number already checked)."""
+
+    number: str
+    description: str = ""
+    description_cy: str = ""
+
+
+# The service's own fields a provider manager keeps up to date (service_details_update).
+DETAIL_FIELDS = (
+    "name",
+    "name_cy",
+    "status",
+    "description",
+    "description_cy",
+    "eligibility_description",
+    "eligibility_description_cy",
+    "minimum_age",
+    "maximum_age",
+    "application_process",
+    "application_process_cy",
+    "url",
+    "email",
+)
+
+
+def _set_children(
+    service: Service,
+    needs: Iterable[str],
+    counties: Iterable[str],
+    languages: Iterable[str],
+    phones: Iterable[PhoneEntry],
+) -> list[str]:
+    """Make the service's needs, counties, languages and phones those given; name the ones
+    that changed. A phone kept with the same number keeps its row (and its extension)."""
+    changed = []
+    wanted_needs = _current_needs(needs)
+    if {n.pk for n in wanted_needs} != set(service.needs.values_list("pk", flat=True)):
+        service.needs.set(wanted_needs)
+        changed.append("needs")
+    counties = list(dict.fromkeys(counties))
+    if set(counties) != set(service.service_areas.values_list("county", flat=True)):
+        service.service_areas.exclude(county__in=counties).delete()
+        held = set(service.service_areas.values_list("county", flat=True))
+        for county in counties:
+            if county not in held:
+                area = ServiceArea(service=service, county=county)
+                _clean(area, exclude=["service"])
+                area.save()
+        changed.append("service_areas")
+    languages = list(dict.fromkeys(languages))
+    if set(languages) != set(service.languages.values_list("code", flat=True)):
+        service.languages.exclude(code__in=languages).delete()
+        held = set(service.languages.values_list("code", flat=True))
+        for code in languages:
+            if code not in held:
+                language = ServiceLanguage(service=service, code=code, name=_language_name(code))
+                _clean(language, exclude=["service"])
+                language.save()
+        changed.append("languages")
+    held_phones = {p.number: p for p in service.phones.all()}
+    wanted = {p.number: p for p in phones}  # a number given twice is kept once
+    as_held = {(p.number, p.description, p.description_cy) for p in held_phones.values()}
+    as_wanted = {(p.number, p.description, p.description_cy) for p in wanted.values()}
+    if as_held != as_wanted:
+        service.phones.exclude(number__in=list(wanted)).delete()
+        for number, entry in wanted.items():
+            phone = held_phones.get(number) or Phone(service=service, number=number)
+            phone.description = entry.description
+            phone.description_cy = entry.description_cy
+            _clean(phone, exclude=["service", "location", "organization"])
+            phone.save()
+        changed.append("phones")
+    return changed
+
+
+@transaction.atomic
+def service_details_update(
+    *,
+    actor: User,
+    service_id: uuid.UUID,
+    details: Mapping[str, Any],
+    needs: Iterable[str],
+    counties: Iterable[str],
+    languages: Iterable[str],
+    phones: Iterable[PhoneEntry],
+    seen_updated_at: datetime | None = None,
+) -> Service:
+    """A provider manager's account of their service: its names, status, descriptions, who
+    it is for, how to refer, its website, email address, needs, counties, languages and
+    phone numbers (`details` holds DETAIL_FIELDS, all of them).
+
+    Saving also says the details were checked: the service's `assured_date` becomes today
+    and `assurer_email` the manager's address (HSDS's assurance), even when nothing else
+    changed; `last_modified` moves so that partners reading HSDS see it. One audit event
+    (alteration) names the fields that changed. `seen_updated_at` as for
+    service_referrals_update: a change made meanwhile raises ConflictError, nothing saved.
+    """
+    service = (
+        Service.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=service_id)
+        .first()
+    )
+    if service is None:
+        raise NotFoundError(str(SERVICE_NOT_FOUND))
+    if seen_updated_at is not None and service.updated_at != seen_updated_at:
+        raise ConflictError(str(SERVICE_DETAILS_CHANGED))
+    values = {name: details[name] for name in DETAIL_FIELDS}
+    for name, value in values.items():
+        if isinstance(value, str):
+            values[name] = value.strip()
+    changed = [name for name, value in values.items() if getattr(service, name) != value]
+    for name in changed:
+        setattr(service, name, values[name])
+    service.assured_date = timezone.localdate()
+    service.assurer_email = actor.email
+    service.last_modified = now_to_the_millisecond()
+    _clean(service)
+    service.save()
+    changed += _set_children(service, needs, counties, languages, phones)
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        obj=service,
+        detail={"fields": changed, "checked": True},
     )
     return service
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("public", views.public_service_list, name="public_list"),
     path("<uuid:service_id>", views.service_detail, name="service"),
     path("referral-settings", views.referral_settings, name="settings"),
+    path("<uuid:service_id>/details", views.service_details, name="details_service"),
     path(
         "<uuid:service_id>/referral-settings",
         views.service_referral_settings,

@@ -4,7 +4,8 @@ and a provider manager's referral settings for their own services.
 Directory entries are not personal data, so any signed-in member of staff
 may search (no capability), searches are GET requests that can be
 bookmarked, and reading is not audited. Changing whether a service takes
-referrals is (it decides where referrals go).
+referrals is (it decides where referrals go), and so is a provider manager's change to
+their own service's details.
 """
 
 import uuid
@@ -26,7 +27,12 @@ from pont.core.forms import apply_application_error, form_status
 from pont.core.refusals import not_found
 
 from . import selectors, services
-from .forms import PublicServiceFilterForm, ServiceReferralSettingsForm, ServiceSearchForm
+from .forms import (
+    PublicServiceFilterForm,
+    ServiceDetailsForm,
+    ServiceReferralSettingsForm,
+    ServiceSearchForm,
+)
 from .models import Service
 from .opening import open_at
 
@@ -68,7 +74,11 @@ def service_detail(request: AuthenticatedRequest, service_id: uuid.UUID) -> Http
     service = selectors.service_get(service_id=service_id)
     if service is None:
         raise Http404
-    return render(request, "directory/detail.html", {"service": service})
+    may_change = (
+        request.user.has_perm(MANAGE_SERVICE_REFERRALS)
+        and selectors.service_get_for_manager(user=request.user, service_id=service.pk) is not None
+    )
+    return render(request, "directory/detail.html", {"service": service, "may_change": may_change})
 
 
 @login_not_required
@@ -145,3 +155,69 @@ def _settings_of(service: Service) -> dict[str, Any]:
         "referral_inbox_email": service.referral_inbox_email,
         "seen": service.updated_at.isoformat(),
     }
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def service_details(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+    """A provider manager keeps their own service's directory entry up to date; saving says
+    the details were checked today."""
+    service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
+    if service is None:
+        raise not_found(request, Service, service_id)
+    slots = service.phones.count() + 1
+    form = ServiceDetailsForm(
+        request.POST if request.method == "POST" else None,
+        initial=_details_of(service),
+        phone_slots=slots,
+    )
+    status = None  # the form's own (200, or 400 with errors) unless a conflict says 409
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.service_details_update(
+                actor=request.user,
+                service_id=service.pk,
+                details={name: data[name] for name in services.DETAIL_FIELDS},
+                needs=data["needs"],
+                counties=data["counties"],
+                languages=data["languages"],
+                phones=data["phones"],
+                seen_updated_at=data["seen"],
+            )
+        except ConflictError as error:
+            service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
+            if service is None:
+                raise not_found(request, Service, service_id) from None
+            form = ServiceDetailsForm(_details_of(service), phone_slots=service.phones.count() + 1)
+            form.is_valid()
+            form.add_error(None, error.message)
+            status = 409
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The service's details have been saved."))
+            return redirect("directory:settings")
+    return render(
+        request,
+        "directory/service_details.html",
+        {"form": form, "service": service},
+        status=status or form_status(form),
+    )
+
+
+def _details_of(service: Service) -> dict[str, Any]:
+    """The details form's answers as the service holds them (initial, or bound again)."""
+    answers: dict[str, Any] = {
+        name: "" if getattr(service, name) is None else getattr(service, name)
+        for name in services.DETAIL_FIELDS
+    }
+    answers["needs"] = list(service.needs.values_list("code", flat=True))
+    answers["counties"] = list(service.service_areas.values_list("county", flat=True))
+    answers["languages"] = list(service.languages.values_list("code", flat=True))
+    for slot, phone in enumerate(service.phones.order_by("number"), start=1):
+        answers[f"phone_{slot}"] = phone.number
+        answers[f"phone_{slot}_description"] = phone.description
+        answers[f"phone_{slot}_description_cy"] = phone.description_cy
+    answers["seen"] = service.updated_at.isoformat()
+    return answers

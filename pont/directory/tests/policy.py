@@ -2,9 +2,9 @@
 
 Any signed-in member of staff may search the directory and open a service;
 the public list and the HSDS 3.0 read API are open to everyone, with or
-without a session or an API key. Whether a service takes referrals is changed
-by its own provider's managers only: another provider's service does not exist
-for them.
+without a session or an API key. Whether a service takes referrals, and its
+details, are changed by its own provider's managers only: another provider's
+service does not exist for them.
 """
 
 from typing import Any
@@ -40,6 +40,15 @@ RULES = [
     Rule("api:get_hsds_service", _public_api(), kwargs={"id": "service"}),
     Rule("directory:settings", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
     # Sent empty: provider A's manager is shown the form's errors (400).
+    Rule(
+        "directory:details_service",
+        staff_view(
+            get={PROV_A_MGR: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: 400, PROV_B_MGR: 404},
+            capable=_MANAGERS,
+        ),
+        kwargs={"service_id": "provider_a_service"},
+    ),
     Rule(
         "directory:settings_service",
         staff_view(
