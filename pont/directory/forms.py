@@ -256,7 +256,7 @@ class ServiceDetailsForm(forms.Form):
         self.phone_slots = max(phone_slots, PHONE_SLOTS)
         for slot in range(1, self.phone_slots + 1):
             self.fields[f"phone_{slot}"] = forms.CharField(
-                label=_("Phone number %(slot)s") % {"slot": slot},
+                label=_("Number"),  # in a fieldset whose legend is "Phone number 1"
                 required=False,
                 max_length=30,
                 widget=forms.TextInput(
@@ -309,7 +309,11 @@ class ServiceDetailsForm(forms.Form):
             try:
                 e164 = normalise_uk_phone(number)
             except ValidationError as error:
-                self.add_error(f"phone_{slot}", error)
+                self.add_error(
+                    f"phone_{slot}",
+                    _("Phone number %(slot)s: %(problem)s")
+                    % {"slot": slot, "problem": " ".join(error.messages)},
+                )
                 continue
             phones.append(
                 PhoneEntry(

@@ -237,7 +237,7 @@ def test_the_hsds_export_carries_the_managers_account_and_is_valid(own_service, 
             "maximum_age",
             "The oldest age must be the same as the youngest or older",
         ),
-        ({"phone_2": "12345"}, "phone_2", "Enter a UK phone number"),
+        ({"phone_2": "12345"}, "phone_2", "Phone number 2: Enter a UK phone number"),
         ({"phone_2": "+33 1 42 68 53 00"}, "phone_2", "Numbers outside the UK cannot be used"),
         (
             {"phone_3_description": "Out of hours"},
