@@ -1,5 +1,8 @@
-"""Search forms, sent by GET: the directory holds no personal data, so searches bookmark."""
+"""The directory's forms: searches, sent by GET (the directory holds no personal data, so
+searches bookmark), and a provider manager's forms for their own services."""
 
+import re
+from datetime import time
 from typing import Any, cast
 
 from django import forms
@@ -11,8 +14,8 @@ from pont.core.forms import choice_messages
 from pont.core.validators import format_uk_phone, normalise_uk_phone
 
 from . import selectors
-from .models import County, Service
-from .services import PhoneEntry
+from .models import County, Schedule, Service
+from .services import OpeningEntry, PhoneEntry
 
 
 def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
@@ -323,4 +326,121 @@ class ServiceDetailsForm(forms.Form):
                 )
             )
         data["phones"] = phones
+        return data
+
+
+OPENING_ROWS = 3  # blank lines of opening times (more when the service already has more)
+CLOCK = re.compile(r"\A([01]?[0-9]|2[0-3])[:.]?([0-5][0-9])\Z")
+
+
+def _clock(value: str) -> time | None:
+    """A time of day typed like 09:00, 9:00, 9.00 or 0900 (24-hour clock), or None."""
+    match = CLOCK.match(value.strip())
+    return time(int(match.group(1)), int(match.group(2))) if match else None
+
+
+class ServiceOpeningForm(forms.Form):
+    """A service's weekly opening times, a line each: the days, the times, and a note in each
+    language (a line with a note only is opening times in words). Lines are added per form:
+    `rows` of them, at least OPENING_ROWS."""
+
+    seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, rows: int = OPENING_ROWS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = max(rows, OPENING_ROWS)
+        days = [(code, label) for code, label in Schedule.Day.choices]
+        for row in range(1, self.rows + 1):
+            self.fields[f"row_{row}_days"] = forms.MultipleChoiceField(
+                label=_("Days"),
+                required=False,
+                choices=days,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"invalid_choice": _("Select the days from the list")},
+            )
+            for name, label in (
+                ("opens", _("Opens at")),
+                ("closes", _("Closes at")),
+            ):
+                self.fields[f"row_{row}_{name}"] = forms.CharField(
+                    label=label,
+                    required=False,
+                    max_length=5,
+                    help_text=_("24-hour clock, like 09:00 or 17:30"),
+                    widget=forms.TextInput(
+                        attrs={"class": "govuk-input--width-5", "spellcheck": "false"}
+                    ),
+                )
+            self.fields[f"row_{row}_description"] = _text(
+                _("Note (optional)"),
+                max_length=300,
+                help_text=_("For example, Late clinic, or Closed on bank holidays"),
+            )
+            self.fields[f"row_{row}_description_cy"] = _text(
+                _("Note in Welsh (optional)"), max_length=300
+            )
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The fields by line, for the template."""
+        return [
+            {
+                "row": row,
+                "days": self[f"row_{row}_days"],
+                "opens": self[f"row_{row}_opens"],
+                "closes": self[f"row_{row}_closes"],
+                "description": self[f"row_{row}_description"],
+                "description_cy": self[f"row_{row}_description_cy"],
+            }
+            for row in range(1, self.rows + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        entries = []
+        for row in range(1, self.rows + 1):
+            days = data.get(f"row_{row}_days") or []
+            typed = {name: data.get(f"row_{row}_{name}", "") for name in ("opens", "closes")}
+            notes = (
+                data.get(f"row_{row}_description", ""),
+                data.get(f"row_{row}_description_cy", ""),
+            )
+            times: dict[str, time | None] = {}
+            for name, text in typed.items():
+                times[name] = _clock(text) if text else None
+                if text and times[name] is None:
+                    self.add_error(
+                        f"row_{row}_{name}",
+                        _("Line %(row)s: enter the time like 09:00 or 17:30 (24-hour clock)")
+                        % {"row": row},
+                    )
+            if f"row_{row}_days" in self.errors or any(
+                f"row_{row}_{name}" in self.errors for name in typed
+            ):
+                continue
+            if not days and not any(typed.values()) and not any(notes):
+                continue  # an empty line
+            if typed["opens"] or typed["closes"] or days:
+                if not days:
+                    self.add_error(
+                        f"row_{row}_days",
+                        _("Line %(row)s: select the days these times are for") % {"row": row},
+                    )
+                    continue
+                missing = [name for name, text in typed.items() if not text]
+                for name in missing:
+                    self.add_error(
+                        f"row_{row}_{name}",
+                        (
+                            _("Line %(row)s: enter the time it opens")
+                            if name == "opens"
+                            else _("Line %(row)s: enter the time it closes")
+                        )
+                        % {"row": row},
+                    )
+                if missing:
+                    continue
+            entries.append(
+                OpeningEntry(list(days), times["opens"], times["closes"], notes[0], notes[1])
+            )
+        data["entries"] = entries
         return data

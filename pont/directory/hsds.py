@@ -304,7 +304,7 @@ def _schedule(schedule: Schedule) -> dict[str, Any]:
     )
 
 
-def _schedule_order(schedule: Schedule) -> tuple[int, time, str]:
+def schedule_order(schedule: Schedule) -> tuple[int, time, str]:
     days = [d.strip()[-2:] for d in schedule.byday.split(",") if d.strip()]
     first = min((Schedule.Day.values.index(d) for d in days if d in Schedule.Day.values), default=7)
     return (first, schedule.opens_at or time.min, str(schedule.pk))
@@ -379,7 +379,7 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
             "last_modified": _stamp(service.last_modified),
             "phones": _phones(service.phones.all(), service_id=sid),
             "schedules": [
-                _schedule(s) for s in sorted(service.schedules.all(), key=_schedule_order)
+                _schedule(s) for s in sorted(service.schedules.all(), key=schedule_order)
             ],
             "service_areas": [
                 {"id": str(area.pk), "service_id": sid, "name": COUNTY_NAMES[area.county]}

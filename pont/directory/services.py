@@ -7,9 +7,10 @@ organisation, and whether a service takes referrals, decide where referrals
 """
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.conf.locale import LANG_INFO
@@ -427,6 +428,92 @@ def service_details_update(
         operation=Operation.ALTERATION,
         obj=service,
         detail={"fields": changed, "checked": True},
+    )
+    return service
+
+
+@dataclass
+class OpeningEntry:
+    """One line of a service's opening times as its manager gives it: the days (MO..SU) and
+    the times (closing at or before opening: past midnight), or only words."""
+
+    days: list[str]
+    opens_at: time | None = None
+    closes_at: time | None = None
+    description: str = ""
+    description_cy: str = ""
+
+    def key(self) -> tuple[str, time | None, time | None, str, str]:
+        return (
+            ",".join(self.days),
+            self.opens_at,
+            self.closes_at,
+            self.description.strip(),
+            self.description_cy.strip(),
+        )
+
+
+def schedule_editable(schedule: Schedule) -> bool:
+    """Whether the opening times page can show this schedule as it is: weekly, without
+    dates of its own, and its days plain day codes (or none: words only). Others (monthly,
+    "the first Monday", from or until a date) came from an import and are kept as they are."""
+    days = [d.strip() for d in schedule.byday.split(",") if d.strip()]
+    return (
+        schedule.freq == "WEEKLY"
+        and schedule.valid_from is None
+        and schedule.valid_to is None
+        and all(day in Schedule.Day.values for day in days)
+    )
+
+
+def opening_entry(schedule: Schedule) -> OpeningEntry:
+    days = [d.strip() for d in schedule.byday.split(",") if d.strip()]
+    return OpeningEntry(
+        days=[d for d in Schedule.Day.values if d in days],
+        opens_at=schedule.opens_at,
+        closes_at=schedule.closes_at,
+        description=schedule.description,
+        description_cy=schedule.description_cy,
+    )
+
+
+@transaction.atomic
+def service_opening_update(
+    *,
+    actor: User,
+    service_id: uuid.UUID,
+    entries: Iterable[OpeningEntry],
+    seen_updated_at: datetime | None = None,
+) -> Service:
+    """Make a service's weekly opening times those its manager gives (`entries`, in order).
+    Schedules the page cannot show (schedule_editable) are kept. If anything changed, the
+    service's `last_modified` moves and one audit event (alteration) names the schedules;
+    a change made meanwhile raises ConflictError, nothing saved."""
+    service = Service.objects.select_for_update().filter(pk=service_id).first()
+    if service is None:
+        raise NotFoundError(str(SERVICE_NOT_FOUND))
+    if seen_updated_at is not None and service.updated_at != seen_updated_at:
+        raise ConflictError(str(SERVICE_DETAILS_CHANGED))
+    held = [s for s in service.schedules.all() if schedule_editable(s)]
+    wanted = list(entries)
+    if Counter(opening_entry(s).key() for s in held) == Counter(e.key() for e in wanted):
+        return service  # the same times: nothing to change or record
+    Schedule.objects.filter(pk__in=[s.pk for s in held]).delete()
+    for entry in wanted:
+        schedule = Schedule(
+            service=service,
+            byday=",".join(d for d in Schedule.Day.values if d in entry.days),
+            opens_at=entry.opens_at,
+            closes_at=entry.closes_at,
+            description=entry.description.strip(),
+            description_cy=entry.description_cy.strip(),
+        )
+        _clean(schedule, exclude=["service"])
+        schedule.save()
+    service.last_modified = now_to_the_millisecond()
+    service.save(update_fields=["last_modified", "updated_at"])
+    audit.record(
+        actor=actor, operation=Operation.ALTERATION, obj=service, detail={"fields": ["schedules"]}
     )
     return service
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,9 +31,11 @@ from . import selectors, services
 from .forms import (
     PublicServiceFilterForm,
     ServiceDetailsForm,
+    ServiceOpeningForm,
     ServiceReferralSettingsForm,
     ServiceSearchForm,
 )
+from .hsds import schedule_order
 from .models import Service
 from .opening import open_at
 
@@ -201,7 +204,11 @@ def service_details(request: AuthenticatedRequest, service_id: uuid.UUID) -> Htt
     return render(
         request,
         "directory/service_details.html",
-        {"form": form, "service": service},
+        {
+            "form": form,
+            "service": service,
+            "opening_url": reverse("directory:opening_service", args=[service.pk]),
+        },
         status=status or form_status(form),
     )
 
@@ -221,3 +228,61 @@ def _details_of(service: Service) -> dict[str, Any]:
         answers[f"phone_{slot}_description_cy"] = phone.description_cy
     answers["seen"] = service.updated_at.isoformat()
     return answers
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def service_opening_times(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+    """A provider manager's account of when their own service is open, a line each."""
+    service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
+    if service is None:
+        raise not_found(request, Service, service_id)
+    answers, kept = _opening_of(service)
+    form = ServiceOpeningForm(
+        request.POST if request.method == "POST" else None,
+        initial=answers,
+        rows=answers["rows"] + 1,
+    )
+    status = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_opening_update(
+                actor=request.user,
+                service_id=service.pk,
+                entries=form.cleaned_data["entries"],
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ConflictError as error:
+            service.refresh_from_db()
+            answers, kept = _opening_of(service)
+            form = ServiceOpeningForm(answers, rows=answers["rows"] + 1)
+            form.is_valid()
+            form.add_error(None, error.message)
+            status = 409
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(request, _("The service's opening times have been saved."))
+            return redirect("directory:settings")
+    return render(
+        request,
+        "directory/service_opening_times.html",
+        {"form": form, "service": service, "kept": kept},
+        status=status or form_status(form),
+    )
+
+
+def _opening_of(service: Service) -> tuple[dict[str, Any], list[Any]]:
+    """The opening times form's answers as the service holds them, with the number of lines
+    held ("rows"); and the schedules the page cannot show, which are kept."""
+    schedules = sorted(service.schedules.all(), key=schedule_order)
+    shown = [s for s in schedules if services.schedule_editable(s)]
+    answers: dict[str, Any] = {"seen": service.updated_at.isoformat(), "rows": len(shown)}
+    for row, schedule in enumerate(shown, start=1):
+        entry = services.opening_entry(schedule)
+        answers[f"row_{row}_days"] = entry.days
+        answers[f"row_{row}_opens"] = f"{entry.opens_at:%H:%M}" if entry.opens_at else ""
+        answers[f"row_{row}_closes"] = f"{entry.closes_at:%H:%M}" if entry.closes_at else ""
+        answers[f"row_{row}_description"] = entry.description
+        answers[f"row_{row}_description_cy"] = entry.description_cy
+    return answers, [s for s in schedules if not services.schedule_editable(s)]

@@ -39,7 +39,18 @@ RULES = [
     Rule("api:list_hsds_services", _public_api()),
     Rule("api:get_hsds_service", _public_api(), kwargs={"id": "service"}),
     Rule("directory:settings", staff_view(get=same_for(_MANAGERS, 200), capable=_MANAGERS)),
-    # Sent empty: provider A's manager is shown the form's errors (400).
+    # Sent empty: the service's opening times are taken out (no line is a valid answer).
+    Rule(
+        "directory:opening_service",
+        staff_view(
+            get={PROV_A_MGR: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: 302, PROV_B_MGR: 404},
+            capable=_MANAGERS,
+        ),
+        kwargs={"service_id": "provider_a_service"},
+    ),
+    # Sent empty, the details and the referral settings: provider A's manager is shown the
+    # form's errors (400).
     Rule(
         "directory:details_service",
         staff_view(
