@@ -255,6 +255,26 @@ def service_create(
     return service
 
 
+def _service_to_change(
+    service_id: uuid.UUID, seen_updated_at: datetime | None, changed: Any
+) -> Service:
+    """The service, locked for the rest of the transaction. `seen_updated_at` is when it had
+    last changed as the caller saw it (a form posts it back): if it has changed since,
+    ConflictError says `changed`, so that one manager does not silently undo another's
+    change."""
+    service = (
+        Service.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=service_id)
+        .first()
+    )
+    if service is None:
+        raise NotFoundError(str(SERVICE_NOT_FOUND))
+    if seen_updated_at is not None and service.updated_at != seen_updated_at:
+        raise ConflictError(str(changed))
+    return service
+
+
 @transaction.atomic
 def service_referrals_update(
     *,
@@ -270,16 +290,7 @@ def service_referrals_update(
     posts it back): if it has changed since, nothing is saved and ConflictError is raised,
     so that one manager does not silently undo another's change.
     """
-    service = (
-        Service.objects.select_for_update()
-        .select_related("organization")
-        .filter(pk=service_id)
-        .first()
-    )
-    if service is None:
-        raise NotFoundError(str(SERVICE_NOT_FOUND))
-    if seen_updated_at is not None and service.updated_at != seen_updated_at:
-        raise ConflictError(str(SERVICE_CHANGED))
+    service = _service_to_change(service_id, seen_updated_at, SERVICE_CHANGED)
     if accepts_referrals and service.organization.pont_organisation_id is None:
         raise ApplicationError(
             str(REFERRALS_NEED_PONT), {"fields": {"accepts_referrals": [str(REFERRALS_NEED_PONT)]}}
@@ -328,6 +339,25 @@ DETAIL_FIELDS = (
 )
 
 
+def _set_coded(
+    held: Any, key: str, wanted: Iterable[str], model: type[Model], **values: Any
+) -> bool:
+    """Make a service's rows of one code each (its counties, its languages) those `wanted`;
+    a new row gets `values` (a callable one is given the code). Say if anything changed."""
+    codes = list(dict.fromkeys(wanted))
+    if set(codes) == set(held.values_list(key, flat=True)):
+        return False
+    held.exclude(**{f"{key}__in": codes}).delete()
+    kept = set(held.values_list(key, flat=True))
+    for code in codes:
+        if code not in kept:
+            extra = {name: v(code) if callable(v) else v for name, v in values.items()}
+            row = model(**{key: code}, **extra)
+            _clean(row, exclude=["service"])
+            row.save()
+    return True
+
+
 def _set_children(
     service: Service,
     needs: Iterable[str],
@@ -342,25 +372,11 @@ def _set_children(
     if {n.pk for n in wanted_needs} != set(service.needs.values_list("pk", flat=True)):
         service.needs.set(wanted_needs)
         changed.append("needs")
-    counties = list(dict.fromkeys(counties))
-    if set(counties) != set(service.service_areas.values_list("county", flat=True)):
-        service.service_areas.exclude(county__in=counties).delete()
-        held = set(service.service_areas.values_list("county", flat=True))
-        for county in counties:
-            if county not in held:
-                area = ServiceArea(service=service, county=county)
-                _clean(area, exclude=["service"])
-                area.save()
+    if _set_coded(service.service_areas, "county", counties, ServiceArea, service=service):
         changed.append("service_areas")
-    languages = list(dict.fromkeys(languages))
-    if set(languages) != set(service.languages.values_list("code", flat=True)):
-        service.languages.exclude(code__in=languages).delete()
-        held = set(service.languages.values_list("code", flat=True))
-        for code in languages:
-            if code not in held:
-                language = ServiceLanguage(service=service, code=code, name=_language_name(code))
-                _clean(language, exclude=["service"])
-                language.save()
+    if _set_coded(
+        service.languages, "code", languages, ServiceLanguage, service=service, name=_language_name
+    ):
         changed.append("languages")
     held_phones = {p.number: p for p in service.phones.all()}
     wanted = {p.number: p for p in phones}  # a number given twice is kept once
@@ -400,16 +416,7 @@ def service_details_update(
     (alteration) names the fields that changed. `seen_updated_at` as for
     service_referrals_update: a change made meanwhile raises ConflictError, nothing saved.
     """
-    service = (
-        Service.objects.select_for_update()
-        .select_related("organization")
-        .filter(pk=service_id)
-        .first()
-    )
-    if service is None:
-        raise NotFoundError(str(SERVICE_NOT_FOUND))
-    if seen_updated_at is not None and service.updated_at != seen_updated_at:
-        raise ConflictError(str(SERVICE_DETAILS_CHANGED))
+    service = _service_to_change(service_id, seen_updated_at, SERVICE_DETAILS_CHANGED)
     values = {name: details[name] for name in DETAIL_FIELDS}
     for name, value in values.items():
         if isinstance(value, str):
@@ -489,11 +496,7 @@ def service_opening_update(
     Schedules the page cannot show (schedule_editable) are kept. If anything changed, the
     service's `last_modified` moves and one audit event (alteration) names the schedules;
     a change made meanwhile raises ConflictError, nothing saved."""
-    service = Service.objects.select_for_update().filter(pk=service_id).first()
-    if service is None:
-        raise NotFoundError(str(SERVICE_NOT_FOUND))
-    if seen_updated_at is not None and service.updated_at != seen_updated_at:
-        raise ConflictError(str(SERVICE_DETAILS_CHANGED))
+    service = _service_to_change(service_id, seen_updated_at, SERVICE_DETAILS_CHANGED)
     held = [s for s in service.schedules.all() if schedule_editable(s)]
     wanted = list(entries)
     if Counter(opening_entry(s).key() for s in held) == Counter(e.key() for e in wanted):

@@ -11,13 +11,14 @@ their own service's details.
 import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pont.accounts.http import AuthenticatedRequest
@@ -36,7 +37,7 @@ from .forms import (
     ServiceSearchForm,
 )
 from .hsds import schedule_order
-from .models import Service
+from .models import Schedule, Service
 from .opening import open_at
 
 PAGE_SIZE = 20
@@ -111,178 +112,186 @@ def referral_settings(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "directory/referral_settings.html", {"services": managed})
 
 
-@capability_required(MANAGE_SERVICE_REFERRALS)
-@require_http_methods(["GET", "POST"])
-def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+class _ManagerPage:
+    """One of a provider manager's forms about their own service (referral settings,
+    details, opening times): how it is answered, built and saved. The form posts back when
+    the service last changed (`seen`), so a change made meanwhile is not overwritten."""
+
+    template: str
+    saved: Any  # the message once saved
+
+    def answers(self, service: Service) -> dict[str, Any]:
+        """The form's answers as the service holds them."""
+        raise NotImplementedError
+
+    def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
+        raise NotImplementedError
+
+    def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def context(self, service: Service) -> dict[str, Any]:
+        return {}
+
+
+def _manager_page(
+    request: AuthenticatedRequest, service_id: uuid.UUID, page: _ManagerPage
+) -> HttpResponse:
     service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
     if service is None:
         raise not_found(request, Service, service_id)
     # Bound for any POST, even an empty one: it is answered with what is missing.
-    form = ServiceReferralSettingsForm(
-        request.POST if request.method == "POST" else None, initial=_settings_of(service)
-    )
+    initial = page.answers(service)
+    form = page.form(service, request.POST if request.method == "POST" else None, initial)
     status = None  # the form's own (200, or 400 with errors) unless a conflict says 409
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.service_referrals_update(
-                actor=request.user,
-                service_id=service.pk,
-                accepts_referrals=data["accepts_referrals"],
-                referral_inbox_email=data["referral_inbox_email"],
-                seen_updated_at=data["seen"],
-            )
+            page.save(request, service, form.cleaned_data)
         except ConflictError as error:
-            # Shown again as they are now, to be checked and changed again.
+            # Shown again as the service is now, to be checked and changed again.
             service.refresh_from_db()
-            form = ServiceReferralSettingsForm(_settings_of(service))
+            current = page.answers(service)
+            form = page.form(service, current, current)
             form.is_valid()
             form.add_error(None, error.message)
             status = 409
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            messages.success(request, _("The referral settings have been saved."))
+            messages.success(request, page.saved)
             return redirect("directory:settings")
     return render(
         request,
-        "directory/service_referral_settings.html",
-        {"form": form, "service": service},
+        page.template,
+        {"form": form, "service": service, **page.context(service)},
         status=status or form_status(form),
     )
 
 
-def _settings_of(service: Service) -> dict[str, Any]:
-    return {
-        "accepts_referrals": "yes" if service.accepts_referrals else "no",
-        "referral_inbox_email": service.referral_inbox_email,
-        "seen": service.updated_at.isoformat(),
-    }
+def _seen(service: Service) -> str:
+    return service.updated_at.isoformat()
+
+
+class _ReferralSettings(_ManagerPage):
+    template = "directory/service_referral_settings.html"
+    saved = gettext_lazy("The referral settings have been saved.")
+
+    def answers(self, service: Service) -> dict[str, Any]:
+        return {
+            "accepts_referrals": "yes" if service.accepts_referrals else "no",
+            "referral_inbox_email": service.referral_inbox_email,
+            "seen": _seen(service),
+        }
+
+    def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
+        return ServiceReferralSettingsForm(data, initial=initial)
+
+    def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
+        services.service_referrals_update(
+            actor=request.user,
+            service_id=service.pk,
+            accepts_referrals=data["accepts_referrals"],
+            referral_inbox_email=data["referral_inbox_email"],
+            seen_updated_at=data["seen"],
+        )
+
+
+class _Details(_ManagerPage):
+    """Saving says the details were checked today."""
+
+    template = "directory/service_details.html"
+    saved = gettext_lazy("The service's details have been saved.")
+
+    def answers(self, service: Service) -> dict[str, Any]:
+        answers: dict[str, Any] = {
+            name: "" if getattr(service, name) is None else getattr(service, name)
+            for name in services.DETAIL_FIELDS
+        }
+        answers["needs"] = list(service.needs.values_list("code", flat=True))
+        answers["counties"] = list(service.service_areas.values_list("county", flat=True))
+        answers["languages"] = list(service.languages.values_list("code", flat=True))
+        for slot, phone in enumerate(service.phones.order_by("number"), start=1):
+            answers[f"phone_{slot}"] = phone.number
+            answers[f"phone_{slot}_description"] = phone.description
+            answers[f"phone_{slot}_description_cy"] = phone.description_cy
+        answers["seen"] = _seen(service)
+        return answers
+
+    def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
+        slots = service.phones.count() + 1  # one more than it has, to add a number
+        return ServiceDetailsForm(data, initial=initial, phone_slots=slots)
+
+    def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
+        services.service_details_update(
+            actor=request.user,
+            service_id=service.pk,
+            details={name: data[name] for name in services.DETAIL_FIELDS},
+            needs=data["needs"],
+            counties=data["counties"],
+            languages=data["languages"],
+            phones=data["phones"],
+            seen_updated_at=data["seen"],
+        )
+
+    def context(self, service: Service) -> dict[str, Any]:
+        return {"opening_url": reverse("directory:opening_service", args=[service.pk])}
+
+
+class _OpeningTimes(_ManagerPage):
+    """A line for each set of days; schedules the page cannot show are listed and kept."""
+
+    template = "directory/service_opening_times.html"
+    saved = gettext_lazy("The service's opening times have been saved.")
+
+    @staticmethod
+    def _schedules(service: Service) -> list[Schedule]:
+        return sorted(service.schedules.all(), key=schedule_order)
+
+    def answers(self, service: Service) -> dict[str, Any]:
+        shown = [s for s in self._schedules(service) if services.schedule_editable(s)]
+        answers: dict[str, Any] = {"seen": _seen(service)}
+        for row, schedule in enumerate(shown, start=1):
+            entry = services.opening_entry(schedule)
+            answers[f"row_{row}_days"] = entry.days
+            answers[f"row_{row}_opens"] = f"{entry.opens_at:%H:%M}" if entry.opens_at else ""
+            answers[f"row_{row}_closes"] = f"{entry.closes_at:%H:%M}" if entry.closes_at else ""
+            answers[f"row_{row}_description"] = entry.description
+            answers[f"row_{row}_description_cy"] = entry.description_cy
+        return answers
+
+    def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
+        rows = sum(1 for s in self._schedules(service) if services.schedule_editable(s)) + 1
+        return ServiceOpeningForm(data, initial=initial, rows=rows)
+
+    def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
+        services.service_opening_update(
+            actor=request.user,
+            service_id=service.pk,
+            entries=data["entries"],
+            seen_updated_at=data["seen"],
+        )
+
+    def context(self, service: Service) -> dict[str, Any]:
+        kept = [s for s in self._schedules(service) if not services.schedule_editable(s)]
+        return {"kept": kept}
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+    """Whether the service takes referrals through Pont, and the inbox told of new ones."""
+    return _manager_page(request, service_id, _ReferralSettings())
 
 
 @capability_required(MANAGE_SERVICE_REFERRALS)
 @require_http_methods(["GET", "POST"])
 def service_details(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
-    """A provider manager keeps their own service's directory entry up to date; saving says
-    the details were checked today."""
-    service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
-    if service is None:
-        raise not_found(request, Service, service_id)
-    slots = service.phones.count() + 1
-    form = ServiceDetailsForm(
-        request.POST if request.method == "POST" else None,
-        initial=_details_of(service),
-        phone_slots=slots,
-    )
-    status = None  # the form's own (200, or 400 with errors) unless a conflict says 409
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.service_details_update(
-                actor=request.user,
-                service_id=service.pk,
-                details={name: data[name] for name in services.DETAIL_FIELDS},
-                needs=data["needs"],
-                counties=data["counties"],
-                languages=data["languages"],
-                phones=data["phones"],
-                seen_updated_at=data["seen"],
-            )
-        except ConflictError as error:
-            service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
-            if service is None:
-                raise not_found(request, Service, service_id) from None
-            form = ServiceDetailsForm(_details_of(service), phone_slots=service.phones.count() + 1)
-            form.is_valid()
-            form.add_error(None, error.message)
-            status = 409
-        except ApplicationError as error:
-            apply_application_error(form, error)
-        else:
-            messages.success(request, _("The service's details have been saved."))
-            return redirect("directory:settings")
-    return render(
-        request,
-        "directory/service_details.html",
-        {
-            "form": form,
-            "service": service,
-            "opening_url": reverse("directory:opening_service", args=[service.pk]),
-        },
-        status=status or form_status(form),
-    )
-
-
-def _details_of(service: Service) -> dict[str, Any]:
-    """The details form's answers as the service holds them (initial, or bound again)."""
-    answers: dict[str, Any] = {
-        name: "" if getattr(service, name) is None else getattr(service, name)
-        for name in services.DETAIL_FIELDS
-    }
-    answers["needs"] = list(service.needs.values_list("code", flat=True))
-    answers["counties"] = list(service.service_areas.values_list("county", flat=True))
-    answers["languages"] = list(service.languages.values_list("code", flat=True))
-    for slot, phone in enumerate(service.phones.order_by("number"), start=1):
-        answers[f"phone_{slot}"] = phone.number
-        answers[f"phone_{slot}_description"] = phone.description
-        answers[f"phone_{slot}_description_cy"] = phone.description_cy
-    answers["seen"] = service.updated_at.isoformat()
-    return answers
+    """A provider manager keeps their own service's directory entry up to date."""
+    return _manager_page(request, service_id, _Details())
 
 
 @capability_required(MANAGE_SERVICE_REFERRALS)
 @require_http_methods(["GET", "POST"])
 def service_opening_times(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
-    """A provider manager's account of when their own service is open, a line each."""
-    service = selectors.service_get_for_manager(user=request.user, service_id=service_id)
-    if service is None:
-        raise not_found(request, Service, service_id)
-    answers, kept = _opening_of(service)
-    form = ServiceOpeningForm(
-        request.POST if request.method == "POST" else None,
-        initial=answers,
-        rows=answers["rows"] + 1,
-    )
-    status = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_opening_update(
-                actor=request.user,
-                service_id=service.pk,
-                entries=form.cleaned_data["entries"],
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ConflictError as error:
-            service.refresh_from_db()
-            answers, kept = _opening_of(service)
-            form = ServiceOpeningForm(answers, rows=answers["rows"] + 1)
-            form.is_valid()
-            form.add_error(None, error.message)
-            status = 409
-        except ApplicationError as error:
-            apply_application_error(form, error)
-        else:
-            messages.success(request, _("The service's opening times have been saved."))
-            return redirect("directory:settings")
-    return render(
-        request,
-        "directory/service_opening_times.html",
-        {"form": form, "service": service, "kept": kept},
-        status=status or form_status(form),
-    )
-
-
-def _opening_of(service: Service) -> tuple[dict[str, Any], list[Any]]:
-    """The opening times form's answers as the service holds them, with the number of lines
-    held ("rows"); and the schedules the page cannot show, which are kept."""
-    schedules = sorted(service.schedules.all(), key=schedule_order)
-    shown = [s for s in schedules if services.schedule_editable(s)]
-    answers: dict[str, Any] = {"seen": service.updated_at.isoformat(), "rows": len(shown)}
-    for row, schedule in enumerate(shown, start=1):
-        entry = services.opening_entry(schedule)
-        answers[f"row_{row}_days"] = entry.days
-        answers[f"row_{row}_opens"] = f"{entry.opens_at:%H:%M}" if entry.opens_at else ""
-        answers[f"row_{row}_closes"] = f"{entry.closes_at:%H:%M}" if entry.closes_at else ""
-        answers[f"row_{row}_description"] = entry.description
-        answers[f"row_{row}_description_cy"] = entry.description_cy
-    return answers, [s for s in schedules if not services.schedule_editable(s)]
+    """A provider manager's account of when their own service is open."""
+    return _manager_page(request, service_id, _OpeningTimes())
