@@ -51,6 +51,8 @@ MANAGE_WEBHOOKS = "referrals.manage_webhooks"
 EXPORT_CASELOAD = "referrals.export_caseload"
 VIEW_EMAIL_LOG = "referrals.view_email_log"
 VIEW_ALL_EMAIL_LOG = "referrals.view_all_email_log"
+# A provider manager's own services: whether they take referrals, and where notices go; their
+# details and opening times in the directory (docs/directory.md).
 MANAGE_SERVICE_REFERRALS = "directory.manage_service_referrals"
 MANAGE_REFERENCE_DATA = "core.manage_reference_data"
 RECORD_DRUG_TEST = "drug_testing.record_drug_test"
