@@ -29,6 +29,10 @@ def now_to_the_millisecond() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+# Details checked longer ago than this are flagged to officers and to the service's managers.
+CHECKED_WITHIN_DAYS = 365
+
+
 class County(models.TextChoices):
     """The counties of Dyfed-Powys (the force area), and the rest of Wales as one area."""
 
@@ -177,6 +181,14 @@ class Service(TimeStampedModel):
         if _welsh() and self.application_process_cy:
             return self.application_process_cy
         return self.application_process
+
+    @property
+    def checked_long_ago(self) -> bool:
+        """Whether the details were last checked (HSDS assured_date) more than a year ago."""
+        return (
+            self.assured_date is not None
+            and (timezone.localdate() - self.assured_date).days > CHECKED_WITHIN_DAYS
+        )
 
     @property
     def can_receive_referrals(self) -> bool:

@@ -11,7 +11,7 @@ from pont.audit.models import AuditEvent
 from pont.directory import hsds, services
 from pont.directory.models import DirectoryOrganization, NeedCategory, Phone, Service
 from pont.testing.http import post_form
-from pont.testing.personas import PROV_A, PROV_A_MGR, PROV_B_MGR
+from pont.testing.personas import CUSTODY, PROV_A, PROV_A_MGR, PROV_B_MGR
 
 SETTINGS = reverse("directory:settings")
 
@@ -309,3 +309,27 @@ def test_a_change_made_meanwhile_is_not_overwritten_and_the_form_shows_it(own_se
     assert again.status_code == 302
     own_service.refresh_from_db()
     assert own_service.description == "Mine"
+
+
+# Details checked long ago
+
+
+def test_details_checked_over_a_year_ago_are_flagged_to_officers_and_managers(
+    own_service, as_persona
+):
+    page = reverse("directory:service", kwargs={"service_id": own_service.pk})
+    warning = "has not checked these details for over a year"
+    Service.objects.filter(pk=own_service.pk).update(
+        assured_date=timezone.localdate() - timedelta(days=365)
+    )
+    assert warning not in as_persona(CUSTODY).get(page).content.decode()
+    assert "Over a year ago" not in as_persona(PROV_A_MGR).get(SETTINGS).content.decode()
+    Service.objects.filter(pk=own_service.pk).update(
+        assured_date=timezone.localdate() - timedelta(days=366)
+    )
+    assert warning in as_persona(CUSTODY).get(page).content.decode()
+    assert "Over a year ago" in as_persona(PROV_A_MGR).get(SETTINGS).content.decode()
+    # Checked again by saving: the flag goes.
+    own_service.refresh_from_db()
+    post_form(as_persona(PROV_A_MGR), details_of(own_service), answer(own_service))
+    assert warning not in as_persona(CUSTODY).get(page).content.decode()
