@@ -450,9 +450,14 @@ class OpeningEntry:
     description: str = ""
     description_cy: str = ""
 
+    @property
+    def byday(self) -> str:
+        """The days as HSDS writes them, Monday first."""
+        return ",".join(d for d in Schedule.Day.values if d in self.days)
+
     def key(self) -> tuple[str, time | None, time | None, str, str]:
         return (
-            ",".join(self.days),
+            self.byday,
             self.opens_at,
             self.closes_at,
             self.description.strip(),
@@ -505,7 +510,7 @@ def service_opening_update(
     for entry in wanted:
         schedule = Schedule(
             service=service,
-            byday=",".join(d for d in Schedule.Day.values if d in entry.days),
+            byday=entry.byday,
             opens_at=entry.opens_at,
             closes_at=entry.closes_at,
             description=entry.description.strip(),

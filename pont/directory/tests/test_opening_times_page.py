@@ -138,7 +138,8 @@ def test_the_same_times_sent_back_change_nothing_and_record_nothing(own_service,
         lines(
             own_service,
             {"days": ["TH"], "opens": "17:00", "closes": "19:00", "description": "Late"},
-            {"days": WEEKDAYS, "opens": "09:00", "closes": "17:00"},
+            # In another order, and the times typed otherwise: the same times.
+            {"days": WEEKDAYS[::-1], "opens": "9.00", "closes": "1700"},
         ),
     )
     assert response.status_code == 302
