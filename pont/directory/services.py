@@ -411,7 +411,9 @@ def service_details_update(
     phone numbers (`details` holds DETAIL_FIELDS, all of them).
 
     Saving also says the details were checked: the service's `assured_date` becomes today
-    and `assurer_email` the manager's address (HSDS's assurance), even when nothing else
+    and `assurer_email` the organisation's address (HSDS's assurance: the HSDS API is
+    public, so a member of staff's own address is not put there; the audit event names
+    them), even when nothing else
     changed; `last_modified` moves so that partners reading HSDS see it. One audit event
     (alteration) names the fields that changed. `seen_updated_at` as for
     service_referrals_update: a change made meanwhile raises ConflictError, nothing saved.
@@ -425,7 +427,7 @@ def service_details_update(
     for name in changed:
         setattr(service, name, values[name])
     service.assured_date = timezone.localdate()
-    service.assurer_email = actor.email
+    service.assurer_email = service.organization.email
     service.last_modified = now_to_the_millisecond()
     _clean(service)
     service.save()
