@@ -172,6 +172,70 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+# Pages that are not served by a running app (a test client's answers) are opened at this
+# origin, with Pont's static files as the app serves them (ServedPages).
+ORIGIN = "http://pont.test"
+# Whether Pont's own stylesheet loaded (a page laid out as bare HTML would prove nothing).
+STYLED_JS = """() => [...document.styleSheets].some(
+  (sheet) => (sheet.href || '').includes('/pont/css/') && sheet.cssRules.length > 100)"""
+FRAGMENT_PAGE = """<!doctype html><html lang="{lang}"><head><title>Part of a page</title>
+<link rel="stylesheet" href="{css}"></head><body class="govuk-template__body">
+<div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
+{part}</main></div></body></html>"""
+
+
+class ServedPages:
+    """What a page in Chromium is served: answers added at addresses of their own, and
+    Pont's static files as the running app serves them."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+
+    def add(self, html: bytes, language: str = "en") -> str:
+        """The address the answer is served at, a new one each time. A part of a page
+        (htmx's answer) is put in Pont's main column."""
+        if b"<html" not in html:
+            from django.templatetags.static import static
+
+            css = static("pont/css/pont.css")
+            html = FRAGMENT_PAGE.format(css=css, lang=language, part=html.decode()).encode()
+        address = f"/answer/{len(self.pages)}"
+        self.pages[address] = html
+        return f"{ORIGIN}{address}"
+
+    def serve(self, route: Any) -> None:
+        import mimetypes
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+        from django.contrib.staticfiles import finders
+
+        path = urlsplit(route.request.url).path
+        if path in self.pages:
+            route.fulfill(body=self.pages[path], content_type="text/html; charset=utf-8")
+            return
+        found = path.startswith(settings.STATIC_URL) and finders.find(
+            path.removeprefix(settings.STATIC_URL)
+        )
+        if not found:
+            route.fulfill(status=404, body=b"")
+            return
+        kind = "text/javascript" if path.endswith(".mjs") else mimetypes.guess_type(path)[0]
+        with open(found, "rb") as file:
+            route.fulfill(body=file.read(), content_type=kind or "application/octet-stream")
+
+
+@contextmanager
+def serving_chromium() -> Iterator[tuple[Any, ServedPages]]:
+    """A Chromium page that opens what is added to the ServedPages (with the CSP passed by,
+    as in the journeys, so that axe and the text spacing can be added)."""
+    served = ServedPages()
+    with chromium() as launched:
+        page = launched.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+        page.route(f"{ORIGIN}/**", served.serve)
+        yield page, served
+
+
 @dataclass
 class Journey:
     """One persona's pass through the app: the page, the pages seen, axe's findings."""

@@ -11,20 +11,22 @@ pixels, plain or with the text spaced out. The answer to the empty form in Engli
 checked by axe-core (serious and critical violations, the rules the journeys use).
 """
 
-import mimetypes
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 
-from pont.testing.browser import chromium, page_problems, reflow_problem
+from pont.testing.browser import (
+    STYLED_JS,
+    ServedPages,
+    page_problems,
+    reflow_problem,
+    serving_chromium,
+)
 from pont.testing.forms import RULES, allowed, form_fields
 from pont.testing.personas import ANON, World, sign_in
 from pont.testing.policy import Rule, policy_scene
@@ -32,56 +34,13 @@ from pont.testing.policy import Rule, policy_scene
 pytestmark = pytest.mark.browser
 
 POSTED = [rule for rule in RULES if allowed(rule, "POST")]
-ORIGIN = "http://pont.test"
-# Sixty characters with no break: a pasted address, a reference, a run of keys.
 LONG = "https://example.org/" + "Llanfairpwllgwyngyll" * 2
-
-STYLED_JS = """() => [...document.styleSheets].some(
-  (sheet) => (sheet.href || '').includes('/pont/css/') && sheet.cssRules.length > 100)"""
-
-FRAGMENT_PAGE = """<!doctype html><html lang="{lang}"><head><title>Part of a page</title>
-<link rel="stylesheet" href="{css}"></head><body class="govuk-template__body">
-<div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
-{part}</main></div></body></html>"""
-
-
-class Answers:
-    """What the page in Chromium is served: the answer under test at its own address, and
-    Pont's static files as the running app serves them."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes] = {}
-
-    def add(self, html: bytes) -> str:
-        """The address the answer is served at: a new one each time."""
-        address = f"/answer/{len(self.pages)}"
-        self.pages[address] = html
-        return f"{ORIGIN}{address}"
-
-    def serve(self, route: Any) -> None:
-        path = urlsplit(route.request.url).path
-        if path in self.pages:
-            route.fulfill(body=self.pages[path], content_type="text/html; charset=utf-8")
-            return
-        found = path.startswith(settings.STATIC_URL) and finders.find(
-            path.removeprefix(settings.STATIC_URL)
-        )
-        if not found:
-            route.fulfill(status=404, body=b"")
-            return
-        kind = "text/javascript" if path.endswith(".mjs") else mimetypes.guess_type(path)[0]
-        with open(found, "rb") as file:
-            route.fulfill(body=file.read(), content_type=kind or "application/octet-stream")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Any, Answers]]:
-    answers = Answers()
-    with chromium() as launched:
-        # As in the journeys: the CSP is passed by so that axe and the text spacing can be added.
-        page = launched.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
-        page.route(f"{ORIGIN}/**", answers.serve)
-        yield page, answers
+def browser() -> Iterator[tuple[Any, ServedPages]]:
+    with serving_chromium() as served:
+        yield served
 
 
 def _persona(rule: Rule) -> str:
@@ -92,7 +51,7 @@ def _persona(rule: Rule) -> str:
 
 @pytest.mark.parametrize("rule", POSTED, ids=lambda rule: rule.name)
 def test_a_form_sent_with_mistakes_answers_with_a_page_that_reflows(
-    rule: Rule, world: World, browser: tuple[Any, Answers]
+    rule: Rule, world: World, browser: tuple[Any, ServedPages]
 ) -> None:
     page, answers = browser
     scene = policy_scene(world, rule)
@@ -120,12 +79,9 @@ def test_a_form_sent_with_mistakes_answers_with_a_page_that_reflows(
         if not response.get("Content-Type", "").startswith("text/html"):
             continue  # a download (an export) has no page to lay out
         html = response.content
-        if b"<html" not in html:  # a part of a page (htmx): laid out in Pont's main column
-            css = static("pont/css/pont.css")
-            html = FRAGMENT_PAGE.format(css=css, lang=language, part=html.decode()).encode()
-        elif language == "cy":
+        if language == "cy" and b"<html" in html:
             assert b'<html lang="cy"' in html, f"{url} with {sent}: not answered in Welsh"
-        page.goto(answers.add(html))
+        page.goto(answers.add(html, language))
         shown += 1
         # Laid out with Pont's own stylesheet, not as bare HTML.
         assert page.evaluate(STYLED_JS), f"{url} with {sent}: Pont's stylesheet did not load"
