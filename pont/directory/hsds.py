@@ -168,7 +168,7 @@ def schema_problems(
 # ---------------------------------------------------------------- export
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, as HSDS asks for last_modified."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -376,7 +376,7 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
             "maximum_age": service.maximum_age,
             "assured_date": service.assured_date.isoformat() if service.assured_date else None,
             "assurer_email": service.assurer_email,
-            "last_modified": _stamp(service.last_modified),
+            "last_modified": stamp(service.last_modified),
             "phones": _phones(service.phones.all(), service_id=sid),
             "schedules": [
                 _schedule(s) for s in sorted(service.schedules.all(), key=schedule_order)
@@ -667,6 +667,7 @@ class _Reader:
         paths = {key: f"{path}.{key}" for key in (*text_keys, "minimum_age", "maximum_age")}
         paths["name_cy"] = f"{path}.alternate_name"
         paths["assured_date"] = f"{path}.assured_date"
+        paths["last_modified"] = f"{path}.last_modified"
         for field_name, _term in WELSH_TEXTS.values():
             values[field_name] = ""
         record = ServiceRecord(

@@ -672,12 +672,36 @@ def _as_document(source: str, content: Any) -> tuple[Any, Problem | None]:
     return content, None
 
 
+NEWER_IN_PONT = _(
+    "Pont's copy of this service changed on %(held)s, after this document's last_modified "
+    "(%(document)s): the file is older than what it would replace. Export the service from "
+    "Pont and merge, or import with --replace-newer to overwrite it."
+)
+
+
+def _newer_in_pont(batch: hsds.Batch) -> list[Problem]:
+    """The services of the batch that changed in Pont after their document says they did."""
+    stamped = {pk: r for pk, r in batch.services.items() if r.last_modified is not None}
+    held = Service.objects.filter(pk__in=list(stamped)).values_list("pk", "last_modified")
+    problems = []
+    for pk, last_modified in held:
+        record = stamped[pk]
+        if record.last_modified is not None and last_modified > record.last_modified:
+            reason = str(NEWER_IN_PONT) % {
+                "held": hsds.stamp(last_modified),
+                "document": hsds.stamp(record.last_modified),
+            }
+            problems.append(Problem(record.source, record.path_of("last_modified"), reason))
+    return problems
+
+
 @transaction.atomic
 def hsds_import(
     *,
     actor: Actor,
     documents: Iterable[tuple[str, Any]],
     progress: Progress | None = None,
+    replace_newer: bool = False,
 ) -> ImportSummary:
     """Import HSDS 3.0 documents (services, organisations with services, list pages).
 
@@ -689,6 +713,10 @@ def hsds_import(
     needs and places become exactly those of the document. Nothing absent
     from the files is deleted, and Pont's own settings (the link to a Pont
     organisation, whether a service takes referrals) are never imported.
+
+    A service whose document says when it last changed (`last_modified`), and whose copy
+    in Pont changed later (its managers keep it up to date in Pont), is a problem: the
+    file is older than what it would replace. `replace_newer` imports it all the same.
     """
     items = list(documents)
     parsed: list[tuple[str, Any]] = []
@@ -706,6 +734,8 @@ def hsds_import(
     problems += batch.problems
     if not problems:
         problems = _check_batch(batch)
+    if not problems and not replace_newer:
+        problems = _newer_in_pont(batch)
     if problems:
         raise HsdsImportError(problems)
 

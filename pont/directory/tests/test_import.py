@@ -345,3 +345,55 @@ def test_nan_and_infinity_are_not_json_and_are_refused(db):
         services.hsds_import(actor=None, documents=[("nan.json", raw.encode())])
     assert [p.path for p in refused.value.problems] == ["$"]
     assert "NaN is not a JSON value" in refused.value.problems[0].reason
+
+
+# A file older than what it would replace
+
+
+def test_a_file_older_than_a_change_made_in_pont_is_refused_unless_told_to_replace_it(world):
+    import_samples("service.json")  # last_modified 2026-09-01T10:30:45.123Z
+    hub = Service.objects.get(pk=HUB)
+    manager = world.users["prov_a_mgr"]
+    services.service_details_update(
+        actor=manager,
+        service_id=hub.pk,
+        details={**{name: getattr(hub, name) for name in services.DETAIL_FIELDS}, "name": "Mine"},
+        needs=hub.needs.values_list("code", flat=True),
+        counties=hub.service_areas.values_list("county", flat=True),
+        languages=hub.languages.values_list("code", flat=True),
+        phones=[services.PhoneEntry(p.number, p.description) for p in hub.phones.all()],
+    )
+    before = _counts()
+    events = AuditEvent.objects.count()
+    with pytest.raises(services.HsdsImportError) as refused:
+        import_samples("service.json")
+    (problem,) = refused.value.problems
+    assert (problem.source, problem.path) == ("service.json", "$.last_modified")
+    assert "after this document's last_modified (2026-09-01T10:30:45.123Z)" in problem.reason
+    assert "--replace-newer" in problem.reason
+    assert Service.objects.get(pk=HUB).name == "Mine"
+    assert _counts() == before
+    assert AuditEvent.objects.count() == events
+    # The command says so and imports nothing; told to replace it, it does.
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported: 1 problem"):
+        call_command("import-hsds", str(DATA / "service.json"), stdout=StringIO(), stderr=err)
+    assert "service.json: $.last_modified: Pont's copy of this service changed" in err.getvalue()
+    assert Service.objects.get(pk=HUB).name == "Mine"
+    out = StringIO()
+    call_command("import-hsds", str(DATA / "service.json"), "--replace-newer", stdout=out)
+    assert "services 0 created, 1 updated" in out.getvalue()
+    hub.refresh_from_db()
+    assert hub.name == "Llanelli recovery hub"
+    assert hub.last_modified == datetime(2026, 9, 1, 10, 30, 45, 123000, tzinfo=UTC)
+
+
+def test_a_file_that_does_not_say_when_it_changed_is_imported_over_a_change_in_pont(world):
+    """Without last_modified nothing tells which is newer: the file is imported (see
+    docs/directory.md)."""
+    import_samples("service.json")
+    Service.objects.filter(pk=HUB).update(name="Mine", last_modified=datetime.now(UTC))
+    document = json.loads((DATA / "service.json").read_text())
+    del document["last_modified"]
+    services.hsds_import(actor=None, documents=[("undated.json", document)])
+    assert Service.objects.get(pk=HUB).name == "Llanelli recovery hub"

@@ -3,7 +3,8 @@
 Each file holds a service, an organization with its services, or a list page,
 as the HSDS 3.0 API returns them. The run is all or nothing: if any file has
 a problem, every problem is listed (file, JSON path, reason) and nothing is
-imported. Importing the same files again changes nothing.
+imported. Importing the same files again changes nothing. A service changed in Pont
+after its file's last_modified is a problem, unless --replace-newer is given.
 """
 
 from pathlib import Path
@@ -22,6 +23,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="HSDS 3.0 JSON files")
+        parser.add_argument(
+            "--replace-newer",
+            action="store_true",
+            help=(
+                "import a service even where Pont's copy changed after the file's "
+                "last_modified (its managers' changes in Pont are then overwritten)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         names: list[str] = options["files"]
@@ -37,6 +46,7 @@ class Command(BaseCommand):
                 actor=None,
                 documents=documents,
                 progress=self._progress if show_progress else None,
+                replace_newer=options["replace_newer"],
             )
         except services.HsdsImportError as refused:
             if show_progress:
