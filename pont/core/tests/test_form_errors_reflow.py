@@ -11,7 +11,6 @@ pixels, plain or with the text spaced out. The answer to the empty form in Engli
 checked by axe-core (serious and critical violations, the rules the journeys use).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from pont.testing.browser import (
     ServedPages,
     page_problems,
     reflow_problem,
-    serving_chromium,
 )
 from pont.testing.forms import RULES, allowed, form_fields
 from pont.testing.personas import ANON, World, sign_in
@@ -37,12 +35,6 @@ POSTED = [rule for rule in RULES if allowed(rule, "POST")]
 LONG = "https://example.org/" + "Llanfairpwllgwyngyll" * 2
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Any, ServedPages]]:
-    with serving_chromium() as served:
-        yield served
-
-
 def _persona(rule: Rule) -> str:
     """A signed-in persona allowed to post, else anyone (the sign-in form)."""
     users = allowed(rule, "POST")
@@ -51,9 +43,9 @@ def _persona(rule: Rule) -> str:
 
 @pytest.mark.parametrize("rule", POSTED, ids=lambda rule: rule.name)
 def test_a_form_sent_with_mistakes_answers_with_a_page_that_reflows(
-    rule: Rule, world: World, browser: tuple[Any, ServedPages]
+    rule: Rule, world: World, served_chromium: tuple[Any, ServedPages]
 ) -> None:
-    page, answers = browser
+    page, answers = served_chromium
     scene = policy_scene(world, rule)
     kwargs = {arg: scene[ref].pk for arg, ref in rule.kwargs.items()}
     url = reverse(rule.name, kwargs=kwargs)

@@ -14,7 +14,6 @@ A page's layout does not depend on the database, so this runs on SQLite only (`m
 runs the suite on both).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,7 +27,6 @@ from pont.testing.browser import (
     ServedPages,
     page_problems,
     reflow_problem,
-    serving_chromium,
 )
 from pont.testing.forms import RULES, allowed, opens
 from pont.testing.personas import ANON, World, sign_in
@@ -39,19 +37,13 @@ pytestmark = pytest.mark.browser
 OPENED = [rule for rule in RULES if any(opens(rule, p) for p in allowed(rule, "GET"))]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Any, ServedPages]]:
-    with serving_chromium() as served:
-        yield served
-
-
 @pytest.mark.parametrize("rule", OPENED, ids=lambda rule: rule.name)
 def test_every_page_lays_out_at_320_pixels_and_passes_axe(
-    rule: Rule, world: World, browser: tuple[Any, ServedPages]
+    rule: Rule, world: World, served_chromium: tuple[Any, ServedPages]
 ) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("a page's layout does not depend on the database: laid out on SQLite")
-    page, served = browser
+    page, served = served_chromium
     scene = policy_scene(world, rule)
     url = reverse(rule.name, kwargs={arg: scene[ref].pk for arg, ref in rule.kwargs.items()})
     persona = next(p for p in allowed(rule, "GET") if opens(rule, p))
