@@ -149,10 +149,13 @@ LOCATIONS: dict[str, tuple[str, str, str, str, str, str, float, float]] = {
     ),
 }
 
-# Each service: its text in English and Welsh, who it is for, where, when, and how to refer.
+# Each service: its text in English and Welsh, who it is for, where, when, and how to refer;
+# and when its details were last checked (one over a year ago, which officers are warned of;
+# two never).
 SERVICES: list[dict[str, Any]] = [
     {
         "key": "ddas-adult",
+        "checked": "2026-10-14",
         "organization": "ddas",
         "name": "Adult drug and alcohol service",
         "name_cy": "Gwasanaeth cyffuriau ac alcohol i oedolion",
@@ -189,6 +192,7 @@ SERVICES: list[dict[str, Any]] = [
     },
     {
         "key": "ddas-arrest",
+        "checked": "2025-07-01",
         "organization": "ddas",
         "name": "Arrest referral and Required Assessment",
         "name_cy": "Atgyfeirio ar ôl arestio ac Asesiad Gofynnol",
@@ -225,6 +229,7 @@ SERVICES: list[dict[str, Any]] = [
     },
     {
         "key": "kaleidoscope-powys",
+        "checked": "2026-09-21",
         "organization": "kaleidoscope",
         "name": "Powys drug and alcohol service",
         "name_cy": "Gwasanaeth cyffuriau ac alcohol Powys",
@@ -256,6 +261,7 @@ SERVICES: list[dict[str, Any]] = [
     },
     {
         "key": "cdat",
+        "checked": "2026-11-02",
         "organization": "cdat",
         "name": "Community drug and alcohol team",
         "name_cy": "Tîm cyffuriau ac alcohol cymunedol",
@@ -321,6 +327,7 @@ SERVICES: list[dict[str, Any]] = [
     },
     {
         "key": "ceredigion-housing",
+        "checked": "2026-08-05",
         "organization": "ceredigion",
         "name": "Housing options and homelessness advice",
         "name_cy": "Opsiynau tai a chyngor ar ddigartrefedd",
@@ -526,6 +533,8 @@ def service_document(entry: dict[str, Any]) -> dict[str, Any]:
     }
     if "maximum_age" in entry:
         document["maximum_age"] = entry["maximum_age"]
+    if "checked" in entry:  # when the provider last confirmed the details (HSDS assurance)
+        document["assured_date"] = entry["checked"]
     for phone in document["phones"]:
         if not phone["description"]:
             del phone["description"]
