@@ -1,6 +1,7 @@
 """A provider manager keeps their own service's directory entry up to date: the form, what
 it saves (and that saving says the details were checked), the refusals, and the audit."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -337,3 +338,46 @@ def test_details_checked_over_a_year_ago_are_flagged_to_officers_and_managers(
     own_service.refresh_from_db()
     post_form(as_persona(PROV_A_MGR), details_of(own_service), answer(own_service))
     assert warning not in as_persona(CUSTODY).get(page).content.decode()
+
+
+def test_managers_saving_the_same_form_at_once_make_one_change(audit_flushable):
+    """Ten managers send the form as they all saw it (PostgreSQL: real concurrent
+    transactions): one change is saved and recorded, the others are told of it (409's
+    ConflictError), so no one's change silently undoes another's."""
+    from pont.audit.models import AuditChainHead
+    from pont.core.exceptions import ConflictError
+    from pont.testing.concurrency import at_once, needs_postgresql
+    from pont.testing.personas import build_world
+
+    needs_postgresql()
+    AuditChainHead.objects.get_or_create(pk=1)
+    world = build_world()
+    organization = DirectoryOrganization.objects.create(
+        name="Provider A (directory)", pont_organisation=world.provider_a
+    )
+    service = services.service_create(actor=None, organization=organization, name="Before")
+    seen = service.updated_at
+
+    def save() -> str:
+        name = f"Name {threading.get_ident()}"
+        try:
+            services.service_details_update(
+                actor=world.users[PROV_A_MGR],
+                service_id=service.pk,
+                details={**{f: getattr(service, f) for f in services.DETAIL_FIELDS}, "name": name},
+                needs=[],
+                counties=[],
+                languages=[],
+                phones=[],
+                seen_updated_at=seen,
+            )
+        except ConflictError:
+            return "conflict"
+        return name
+
+    results = at_once(save, 10)
+    saved = [r for r in results if r != "conflict"]
+    assert len(saved) == 1
+    assert results.count("conflict") == 9
+    assert Service.objects.get(pk=service.pk).name == saved[0]
+    assert AuditEvent.objects.filter(object_id=str(service.pk), operation="alteration").count() == 1
