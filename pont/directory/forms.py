@@ -142,6 +142,17 @@ def _text(label: Any, *, max_length: int | None = None, rows: int = 0, **kwargs:
     )
 
 
+def _checkboxes(label: Any, message: Any, choices: Any = ()) -> forms.MultipleChoiceField:
+    """Checkboxes, none required; `message` if a value not among them is sent."""
+    return forms.MultipleChoiceField(
+        label=label,
+        required=False,
+        choices=choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": message},
+    )
+
+
 def _age(label: Any, message: Any) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
@@ -189,11 +200,8 @@ class ServiceDetailsForm(forms.Form):
         help_text=_("In plain words, for officers and for the people they refer."),
     )
     description_cy = _text(_("What the service does, in Welsh (optional)"), rows=4, max_length=4000)
-    needs = forms.MultipleChoiceField(
-        label=_("What it helps with"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Select what the service helps with from the list")},
+    needs = _checkboxes(
+        _("What it helps with"), _("Select what the service helps with from the list")
     )
     eligibility_description = _text(_("Who it is for"), rows=3, max_length=4000)
     eligibility_description_cy = _text(
@@ -207,18 +215,11 @@ class ServiceDetailsForm(forms.Form):
         _("Oldest age taken (optional)"),
         _("Enter the oldest age as a whole number of years from 0 to 120"),
     )
-    counties = forms.MultipleChoiceField(
-        label=_("Counties it covers"),
-        required=False,
-        choices=County.choices,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Select the counties from the list")},
+    counties = _checkboxes(
+        _("Counties it covers"), _("Select the counties from the list"), County.choices
     )
-    languages = forms.MultipleChoiceField(
-        label=_("Languages it is offered in"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Select the languages from the list")},
+    languages = _checkboxes(
+        _("Languages it is offered in"), _("Select the languages from the list")
     )
     application_process = _text(
         _("How to refer or get help"),
@@ -351,12 +352,8 @@ class ServiceOpeningForm(forms.Form):
         self.rows = max(rows, OPENING_ROWS)
         days = [(code, label) for code, label in Schedule.Day.choices]
         for row in range(1, self.rows + 1):
-            self.fields[f"row_{row}_days"] = forms.MultipleChoiceField(
-                label=_("Days"),
-                required=False,
-                choices=days,
-                widget=forms.CheckboxSelectMultiple,
-                error_messages={"invalid_choice": _("Select the days from the list")},
+            self.fields[f"row_{row}_days"] = _checkboxes(
+                _("Days"), _("Select the days from the list"), days
             )
             for name, label in (
                 ("opens", _("Opens at")),

@@ -330,6 +330,11 @@ class Schedule(models.Model):
         return f"{self.byday} {self.opens_at}-{self.closes_at}"
 
     @property
+    def day_tokens(self) -> list[str]:
+        """The days as written, one each: "MO", or with an ordinal ("1MO", first Monday)."""
+        return [token.strip() for token in self.byday.split(",") if token.strip()]
+
+    @property
     def display_description(self) -> str:
         return self.description_cy if (_welsh() and self.description_cy) else self.description
 

@@ -19,7 +19,7 @@ _DAYS = list(Schedule.Day.values)  # MO..SU, Monday first, as date.weekday()
 
 
 def _readable(schedule: Schedule) -> bool:
-    days = [t.strip() for t in schedule.byday.split(",") if t.strip()]
+    days = schedule.day_tokens
     return (
         schedule.freq == "WEEKLY"
         and bool(days)

@@ -471,19 +471,18 @@ def schedule_editable(schedule: Schedule) -> bool:
     """Whether the opening times page can show this schedule as it is: weekly, without
     dates of its own, and its days plain day codes (or none: words only). Others (monthly,
     "the first Monday", from or until a date) came from an import and are kept as they are."""
-    days = [d.strip() for d in schedule.byday.split(",") if d.strip()]
     return (
         schedule.freq == "WEEKLY"
         and schedule.valid_from is None
         and schedule.valid_to is None
-        and all(day in Schedule.Day.values for day in days)
+        and all(day in Schedule.Day.values for day in schedule.day_tokens)
     )
 
 
 def opening_entry(schedule: Schedule) -> OpeningEntry:
-    days = [d.strip() for d in schedule.byday.split(",") if d.strip()]
+    tokens = schedule.day_tokens
     return OpeningEntry(
-        days=[d for d in Schedule.Day.values if d in days],
+        days=[d for d in Schedule.Day.values if d in tokens],
         opens_at=schedule.opens_at,
         closes_at=schedule.closes_at,
         description=schedule.description,

@@ -78,9 +78,9 @@ def service_detail(request: AuthenticatedRequest, service_id: uuid.UUID) -> Http
     service = selectors.service_get(service_id=service_id)
     if service is None:
         raise Http404
+    # None without the capability (no query) or for another organisation's service.
     may_change = (
-        request.user.has_perm(MANAGE_SERVICE_REFERRALS)
-        and selectors.service_get_for_manager(user=request.user, service_id=service.pk) is not None
+        selectors.service_get_for_manager(user=request.user, service_id=service.pk) is not None
     )
     return render(request, "directory/detail.html", {"service": service, "may_change": may_change})
 
@@ -172,6 +172,15 @@ def _seen(service: Service) -> str:
     return service.updated_at.isoformat()
 
 
+def _rows_in(answers: dict[str, Any], name: str) -> int:
+    """How many numbered rows the answers hold (`name` of the first one's field, with {} for
+    its number): the rows are numbered from 1 without a gap."""
+    count = 0
+    while name.format(count + 1) in answers:
+        count += 1
+    return count
+
+
 class _ReferralSettings(_ManagerPage):
     template = "directory/service_referral_settings.html"
     saved = gettext_lazy("The referral settings have been saved.")
@@ -218,7 +227,8 @@ class _Details(_ManagerPage):
         return answers
 
     def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
-        slots = service.phones.count() + 1  # one more than it has, to add a number
+        # A row for each number the answers hold, and one more to add a number.
+        slots = _rows_in(initial, "phone_{}") + 1
         return ServiceDetailsForm(data, initial=initial, phone_slots=slots)
 
     def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
@@ -260,7 +270,8 @@ class _OpeningTimes(_ManagerPage):
         return answers
 
     def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
-        rows = sum(1 for s in self._schedules(service) if services.schedule_editable(s)) + 1
+        # A line for each the answers hold, and one more to add a line.
+        rows = _rows_in(initial, "row_{}_days") + 1
         return ServiceOpeningForm(data, initial=initial, rows=rows)
 
     def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:

@@ -26,8 +26,7 @@ def _day_name(token: str) -> str:
     return f"{name} ({prefix})" if prefix else name
 
 
-def _days(byday: str) -> str:
-    tokens = [t.strip() for t in byday.split(",") if t.strip()]
+def _days(tokens: list[str]) -> str:
     plain = [t for t in tokens if t in _DAYS]
     if len(plain) == len(tokens) and len(plain) > 2:
         indexes = sorted(_DAYS.index(t) for t in plain)
@@ -46,7 +45,7 @@ def _days(byday: str) -> str:
 def opening_times(schedule: Schedule) -> str:
     """Say when a schedule is open: "Monday to Friday, 09:00 to 17:00 (Late clinic)"."""
     parts = []
-    days = _days(schedule.byday)
+    days = _days(schedule.day_tokens)
     if schedule.freq == "MONTHLY" and days:
         days = _("Monthly: %(days)s") % {"days": days}
     if days:

@@ -1,10 +1,11 @@
 """A provider manager keeps their own service's opening times: a line for each set of days,
 what is saved, what is kept from an import, the refusals and the audit."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from pont.audit.models import AuditEvent
 from pont.directory import hsds, services
@@ -122,10 +123,6 @@ def test_a_manager_sets_the_times_and_one_event_records_it(own_service, world, a
 
 
 def _local(day, clock):
-    from datetime import datetime
-
-    from django.utils import timezone
-
     return timezone.make_aware(datetime.combine(day, clock))
 
 
