@@ -7,15 +7,15 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import choice_messages
-from pont.core.validators import format_uk_phone, normalise_uk_phone
+from pont.core.validators import format_uk_phone, normalise_postcode, normalise_uk_phone
 
 from . import selectors
 from .models import County, Schedule, Service
-from .services import OpeningEntry, PhoneEntry
+from .services import PLACE_FIELDS, OpeningEntry, PhoneEntry, PlaceEntry
 
 
 def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
@@ -132,7 +132,9 @@ class ServiceReferralSettingsForm(forms.Form):
 
 def _text(label: Any, *, max_length: int | None = None, rows: int = 0, **kwargs: Any) -> Any:
     """A text answer, optional unless `required=True`: one line, or a box of `rows` lines."""
-    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    widget = kwargs.pop("widget", None) or (
+        forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    )
     return forms.CharField(
         label=label,
         required=kwargs.pop("required", False),
@@ -440,4 +442,115 @@ class ServiceOpeningForm(forms.Form):
                 OpeningEntry(list(days), times["opens"], times["closes"], notes[0], notes[1])
             )
         data["entries"] = entries
+        return data
+
+
+PLACE_REQUIRED = {
+    "address_1": _("Place %(row)s: enter the first line of the address"),
+    "city": _("Place %(row)s: enter the town or city"),
+    "postal_code": _("Place %(row)s: enter the postcode"),
+}
+
+
+class ServicePlacesForm(forms.Form):
+    """The buildings a service is delivered at, one a row: a row for each place it is
+    delivered at now (its id posted back, and a box to say it no longer is), and `rows`
+    in all, the last one blank to add a place. `also` names, by place id, the other services
+    delivered there."""
+
+    seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, rows: int = 1, also: dict[str, list[str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = max(rows, 1)
+        self.also = also or {}
+        for row in range(1, self.rows + 1):
+            self.fields[f"place_{row}_id"] = forms.UUIDField(
+                required=False, widget=forms.HiddenInput
+            )
+            self.fields[f"place_{row}_remove"] = forms.BooleanField(
+                label=_("The service is no longer delivered here"), required=False
+            )
+            self.fields[f"place_{row}_name"] = _text(
+                _("Name of the place (optional)"),
+                max_length=200,
+                help_text=_("For example, Llanelli hub"),
+            )
+            self.fields[f"place_{row}_name_cy"] = _text(
+                _("Name of the place in Welsh (optional)"), max_length=200
+            )
+            self.fields[f"place_{row}_address_1"] = _text(_("Address line 1"), max_length=200)
+            self.fields[f"place_{row}_address_2"] = _text(
+                _("Address line 2 (optional)"), max_length=200
+            )
+            self.fields[f"place_{row}_city"] = _text(
+                _("Town or city"),
+                max_length=100,
+                widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
+            )
+            self.fields[f"place_{row}_state_province"] = _text(
+                _("County (optional)"),
+                max_length=100,
+                widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
+            )
+            self.fields[f"place_{row}_postal_code"] = _text(
+                _("Postcode"),
+                max_length=10,
+                widget=forms.TextInput(
+                    attrs={"class": "govuk-input--width-10", "spellcheck": "false"}
+                ),
+            )
+
+    def places(self) -> list[dict[str, Any]]:
+        """The fields by row, for the template: a place held (with its name as held, and the
+        other services delivered there) or the blank row to add one."""
+        rows = []
+        for row in range(1, self.rows + 1):
+            held = self.initial.get(f"place_{row}_id")
+            field = {name: self[f"place_{row}_{name}"] for name in ("id", "remove", *PLACE_FIELDS)}
+            rows.append(
+                {
+                    "row": row,
+                    "held": held,
+                    "title": (get_language() == "cy" and self.initial.get(f"place_{row}_name_cy"))
+                    or self.initial.get(f"place_{row}_name")
+                    or self.initial.get(f"place_{row}_address_1"),
+                    "also": self.also.get(str(held), []) if held else [],
+                    **field,
+                }
+            )
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        entries, removed = [], []
+        for row in range(1, self.rows + 1):
+            prefix = f"place_{row}_"
+            if any(name.startswith(prefix) for name in self.errors):
+                continue
+            location_id = data.get(f"{prefix}id")
+            if location_id is not None and data.get(f"{prefix}remove"):
+                removed.append(location_id)  # taken off the service: its address not read
+                continue
+            values = {name: data.get(prefix + name, "") for name in PLACE_FIELDS}
+            if location_id is None and not any(values.values()):
+                continue  # the blank row
+            missing = [name for name in PLACE_REQUIRED if not values[name]]
+            for name in missing:
+                self.add_error(prefix + name, PLACE_REQUIRED[name] % {"row": row})
+            if missing:
+                continue
+            try:
+                values["postal_code"] = normalise_postcode(values["postal_code"])
+            except ValidationError as error:
+                self.add_error(
+                    f"{prefix}postal_code",
+                    _("Place %(row)s: %(problem)s")
+                    % {"row": row, "problem": " ".join(error.messages)},
+                )
+                continue
+            entries.append(PlaceEntry(location_id, **values))
+        data["places"], data["removed"] = entries, removed
         return data

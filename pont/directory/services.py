@@ -59,6 +59,7 @@ SERVICE_DETAILS_CHANGED = _(
     "Someone else changed this service while you were editing it. Check its details as "
     "they are now and make your change again."
 )
+PLACE_BOTH = _("A place cannot be both changed and taken off the service.")
 SERVICE_CHANGED = _(
     "Someone else changed this service's referral settings while you were editing. "
     "Check them and make your change again."
@@ -523,6 +524,146 @@ def service_opening_update(
     service.save(update_fields=["last_modified", "updated_at"])
     audit.record(
         actor=actor, operation=Operation.ALTERATION, obj=service, detail={"fields": ["schedules"]}
+    )
+    return service
+
+
+@dataclass
+class PlaceEntry:
+    """A place where a service is delivered, as its manager gives it (the postcode already
+    checked): one of the places it is delivered at now (`location_id`), or a new one."""
+
+    location_id: uuid.UUID | None
+    name: str = ""
+    name_cy: str = ""
+    address_1: str = ""
+    address_2: str = ""
+    city: str = ""
+    state_province: str = ""
+    postal_code: str = ""
+
+
+# The fields of a place a provider manager keeps up to date (service_places_update).
+PLACE_FIELDS = (
+    "name",
+    "name_cy",
+    "address_1",
+    "address_2",
+    "city",
+    "state_province",
+    "postal_code",
+)
+# A change to these moves the place: its map point, which Pont cannot work out again, is dropped.
+PLACE_ADDRESS = ("address_1", "city", "postal_code")
+
+
+def place_editable(location: Location) -> bool:
+    """Whether the places page can show this place: a building with an address. Postal and
+    virtual places came from an import and are kept as they are."""
+    return location.location_type == Location.LocationType.PHYSICAL
+
+
+def _place_changes(location: Location, entry: PlaceEntry) -> list[str]:
+    """Set the place's fields to the entry's; name those that changed."""
+    changed = []
+    for name in PLACE_FIELDS:
+        value = getattr(entry, name).strip()
+        if getattr(location, name) != value:
+            setattr(location, name, value)
+            changed.append(name)
+    if any(name in PLACE_ADDRESS for name in changed):
+        location.latitude = location.longitude = None
+    return changed
+
+
+@transaction.atomic
+def service_places_update(
+    *,
+    actor: User,
+    service_id: uuid.UUID,
+    places: Iterable[PlaceEntry],
+    removed: Iterable[uuid.UUID] = (),
+    seen_updated_at: datetime | None = None,
+) -> Service:
+    """Change the buildings a service is delivered at as its manager says: `places` are
+    the ones it is delivered at, as they are now (an entry with a `location_id`) or new;
+    `removed` the ones it no longer is. A place in neither is left as it is.
+
+    A place is its organisation's (HSDS's location) and may be where other services of the
+    organisation are delivered too: a change to it is a change for them, so their
+    `last_modified` moves as well, and the organisation is locked first, so that managers
+    changing places of two of its services take turns. A removed place is taken off the
+    service, and deleted when no service is delivered there any more. Postal and virtual
+    places are kept (place_editable). One audit event (alteration) on the service names the
+    places added, changed and taken off, and the other services changed with them. A
+    change made meanwhile, or a place that is not one of the service's, raises
+    ConflictError, nothing saved.
+    """
+    organization_id = (
+        Service.objects.filter(pk=service_id).values_list("organization_id", flat=True).first()
+    )
+    if organization_id is None:
+        raise NotFoundError(str(SERVICE_NOT_FOUND))
+    list(DirectoryOrganization.objects.select_for_update().filter(pk=organization_id))
+    service = _service_to_change(service_id, seen_updated_at, SERVICE_DETAILS_CHANGED)
+    held = {
+        sal.location_id: sal.location
+        for sal in service.service_at_locations.select_related("location")
+        if place_editable(sal.location)
+    }
+    wanted = list(places)
+    given = [entry.location_id for entry in wanted if entry.location_id is not None]
+    removed = list(dict.fromkeys(removed))
+    if not set(given) | set(removed) <= set(held) or len(set(given)) != len(given):
+        raise ConflictError(str(SERVICE_DETAILS_CHANGED))  # not the places it was shown
+    if set(given) & set(removed):
+        raise ApplicationError(str(PLACE_BOTH))
+    changed: dict[str, list[str]] = {}
+    added = []
+    for entry in wanted:
+        location = (
+            held[entry.location_id]
+            if entry.location_id is not None
+            else Location(organization=service.organization)
+        )
+        fields = _place_changes(location, entry)
+        if entry.location_id is not None and not fields:
+            continue
+        _clean(location)
+        location.save()
+        if entry.location_id is None:
+            ServiceAtLocation.objects.create(service=service, location=location)
+            added.append(str(location.pk))
+        else:
+            changed[str(location.pk)] = fields
+    ServiceAtLocation.objects.filter(service=service, location_id__in=removed).delete()
+    Location.objects.filter(pk__in=removed, service_at_locations__isnull=True).delete()
+    if not (changed or added or removed):
+        return service  # the same places: nothing to change or record
+    moment = now_to_the_millisecond()
+    service.last_modified = moment
+    service.save(update_fields=["last_modified", "updated_at"])
+    others = sorted(
+        str(pk)
+        for pk in Service.objects.filter(service_at_locations__location_id__in=list(changed))
+        .exclude(pk=service.pk)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    Service.objects.filter(pk__in=others).update(last_modified=moment, updated_at=timezone.now())
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        obj=service,
+        detail={
+            "fields": ["locations"],
+            "locations": {
+                "added": added,
+                "changed": changed,
+                "removed": [str(pk) for pk in removed],
+            },
+            "services_also_changed": others,
+        },
     )
     return service
 

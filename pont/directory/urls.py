@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:service_id>", views.service_detail, name="service"),
     path("referral-settings", views.referral_settings, name="settings"),
     path("<uuid:service_id>/details", views.service_details, name="details_service"),
+    path("<uuid:service_id>/places", views.service_places, name="places_service"),
     path("<uuid:service_id>/opening-times", views.service_opening_times, name="opening_service"),
     path(
         "<uuid:service_id>/referral-settings",

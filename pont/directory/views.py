@@ -33,11 +33,12 @@ from .forms import (
     PublicServiceFilterForm,
     ServiceDetailsForm,
     ServiceOpeningForm,
+    ServicePlacesForm,
     ServiceReferralSettingsForm,
     ServiceSearchForm,
 )
 from .hsds import schedule_order
-from .models import Schedule, Service
+from .models import Location, Schedule, Service, ServiceAtLocation
 from .opening import open_at
 
 PAGE_SIZE = 20
@@ -287,6 +288,53 @@ class _OpeningTimes(_ManagerPage):
         return {"kept": kept}
 
 
+class _Places(_ManagerPage):
+    """A row for each building the service is delivered at, and one to add another; postal
+    and virtual places are listed and kept."""
+
+    template = "directory/service_places.html"
+    saved = gettext_lazy("The places the service is delivered at have been saved.")
+
+    @staticmethod
+    def _places(service: Service) -> list[Location]:
+        places = [sal.location for sal in service.service_at_locations.select_related("location")]
+        return sorted(places, key=lambda p: (p.name, p.address_1, str(p.pk)))
+
+    def answers(self, service: Service) -> dict[str, Any]:
+        shown = [p for p in self._places(service) if services.place_editable(p)]
+        answers: dict[str, Any] = {"seen": _seen(service)}
+        for row, place in enumerate(shown, start=1):
+            answers[f"place_{row}_id"] = str(place.pk)
+            for name in services.PLACE_FIELDS:
+                answers[f"place_{row}_{name}"] = getattr(place, name)
+        return answers
+
+    def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
+        also: dict[str, list[str]] = {}  # the other services delivered at each place
+        for other in (
+            ServiceAtLocation.objects.filter(location__service_at_locations__service=service)
+            .exclude(service=service)
+            .select_related("service")
+            .order_by("service__name")
+        ):
+            also.setdefault(str(other.location_id), []).append(other.service.display_name)
+        # A row for each place the answers hold, and one more to add a place.
+        rows = _rows_in(initial, "place_{}_id") + 1
+        return ServicePlacesForm(data, initial=initial, rows=rows, also=also)
+
+    def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
+        services.service_places_update(
+            actor=request.user,
+            service_id=service.pk,
+            places=data["places"],
+            removed=data["removed"],
+            seen_updated_at=data["seen"],
+        )
+
+    def context(self, service: Service) -> dict[str, Any]:
+        return {"kept": [p for p in self._places(service) if not services.place_editable(p)]}
+
+
 @capability_required(MANAGE_SERVICE_REFERRALS)
 @require_http_methods(["GET", "POST"])
 def service_referral_settings(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
@@ -306,3 +354,10 @@ def service_details(request: AuthenticatedRequest, service_id: uuid.UUID) -> Htt
 def service_opening_times(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
     """A provider manager's account of when their own service is open."""
     return _manager_page(request, service_id, _OpeningTimes())
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def service_places(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
+    """A provider manager's account of where their own service is delivered."""
+    return _manager_page(request, service_id, _Places())

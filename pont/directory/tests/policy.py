@@ -49,6 +49,16 @@ RULES = [
         ),
         kwargs={"service_id": "provider_a_service"},
     ),
+    # Sent empty: no place is named, so every place is left as it is.
+    Rule(
+        "directory:places_service",
+        staff_view(
+            get={PROV_A_MGR: 200, PROV_B_MGR: 404},
+            post={PROV_A_MGR: 302, PROV_B_MGR: 404},
+            capable=_MANAGERS,
+        ),
+        kwargs={"service_id": "provider_a_service"},
+    ),
     # Sent empty, the details and the referral settings: provider A's manager is shown the
     # form's errors (400).
     Rule(
