@@ -14,7 +14,7 @@ from pont.core.forms import choice_messages
 from pont.core.validators import format_uk_phone, normalise_postcode, normalise_uk_phone
 
 from . import selectors
-from .models import County, Schedule, Service
+from .models import County, DirectoryOrganization, Schedule, Service
 from .services import PLACE_FIELDS, OpeningEntry, PhoneEntry, PlaceEntry
 
 
@@ -329,6 +329,32 @@ class ServiceDetailsForm(forms.Form):
                 )
             )
         data["phones"] = phones
+        return data
+
+
+class ServiceAddForm(ServiceDetailsForm):
+    """A new service, described as on its details page. A manager of more than one
+    directory organisation says which runs it (`organizations`: those they manage); with
+    one, it is that one."""
+
+    def __init__(
+        self, *args: Any, organizations: list[DirectoryOrganization], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organizations = {str(o.pk): o for o in organizations}
+        if len(organizations) > 1:
+            self.fields["organization"] = forms.ChoiceField(
+                label=_("Which organisation runs it?"),
+                choices=[(str(o.pk), o.display_name) for o in organizations],
+                widget=forms.RadioSelect,
+                error_messages=choice_messages(_("Select the organisation that runs the service")),
+            )
+            self.order_fields(["organization"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if len(self.organizations) == 1:
+            data["organization"] = next(iter(self.organizations))
         return data
 
 

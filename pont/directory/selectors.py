@@ -19,7 +19,13 @@ from pont.accounts.roles import MANAGE_SERVICE_REFERRALS
 from pont.accounts.selectors import memberships_of
 
 from . import hsds
-from .models import NeedCategory, Service, ServiceAtLocation, ServiceLanguage
+from .models import (
+    DirectoryOrganization,
+    NeedCategory,
+    Service,
+    ServiceAtLocation,
+    ServiceLanguage,
+)
 
 # Officers see what they could refer to now or soon; the public sees what is open.
 OFFICER_STATUSES = (Service.Status.ACTIVE, Service.Status.TEMPORARILY_CLOSED)
@@ -168,6 +174,15 @@ def hsds_export() -> dict[str, Any]:
 def languages_offered() -> set[str]:
     """The codes of the languages any service is offered in (Welsh always among them)."""
     return {"cy", *ServiceLanguage.objects.values_list("code", flat=True).distinct()}
+
+
+def directory_organizations_managed_by(*, user: User) -> QuerySet[DirectoryOrganization]:
+    """The directory organisations whose services this user keeps: those linked to the Pont
+    organisations they manage (none without the capability)."""
+    if not user.has_perm(MANAGE_SERVICE_REFERRALS):
+        return DirectoryOrganization.objects.none()
+    own = list(memberships_of(user=user).values_list("organisation_id", flat=True))
+    return DirectoryOrganization.objects.filter(pont_organisation_id__in=own).order_by("name")
 
 
 def services_managed_by(*, user: User) -> QuerySet[Service]:

@@ -442,6 +442,47 @@ def service_details_update(
     return service
 
 
+@transaction.atomic
+def service_add(
+    *,
+    actor: User,
+    organization_id: uuid.UUID,
+    details: Mapping[str, Any],
+    needs: Iterable[str],
+    counties: Iterable[str],
+    languages: Iterable[str],
+    phones: Iterable[PhoneEntry],
+) -> Service:
+    """A new service of a directory organisation, added by one of its provider managers (the
+    caller has checked that they manage it): `details` and the rest as for
+    service_details_update. Saving says the details were checked today. The service does
+    not take referrals through Pont until its referral settings say so, and it is delivered
+    nowhere until its places are given. One audit event (collection), its fields named."""
+    organization = DirectoryOrganization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFoundError(str(ORGANIZATION_NOT_FOUND))
+    service = Service(
+        organization=organization,
+        assured_date=timezone.localdate(),
+        assurer_email=organization.email,
+        **{
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in ((name, details[name]) for name in DETAIL_FIELDS)
+        },
+    )
+    _clean(service)
+    service.save()
+    fields = [name for name in DETAIL_FIELDS if getattr(service, name) not in ("", None)]
+    fields += _set_children(service, needs, counties, languages, phones)
+    audit.record(
+        actor=actor,
+        operation=Operation.COLLECTION,
+        obj=service,
+        detail={"fields": fields, "checked": True},
+    )
+    return service
+
+
 @dataclass
 class OpeningEntry:
     """One line of a service's opening times as its manager gives it: the days (MO..SU) and

@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,6 +32,7 @@ from pont.core.refusals import not_found
 from . import selectors, services
 from .forms import (
     PublicServiceFilterForm,
+    ServiceAddForm,
     ServiceDetailsForm,
     ServiceOpeningForm,
     ServicePlacesForm,
@@ -245,7 +247,10 @@ class _Details(_ManagerPage):
         )
 
     def context(self, service: Service) -> dict[str, Any]:
-        return {"opening_url": reverse("directory:opening_service", args=[service.pk])}
+        return {
+            "opening_url": reverse("directory:opening_service", args=[service.pk]),
+            "places_url": reverse("directory:places_service", args=[service.pk]),
+        }
 
 
 class _OpeningTimes(_ManagerPage):
@@ -361,3 +366,44 @@ def service_opening_times(request: AuthenticatedRequest, service_id: uuid.UUID) 
 def service_places(request: AuthenticatedRequest, service_id: uuid.UUID) -> HttpResponse:
     """A provider manager's account of where their own service is delivered."""
     return _manager_page(request, service_id, _Places())
+
+
+@capability_required(MANAGE_SERVICE_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def add_service(request: AuthenticatedRequest) -> HttpResponse:
+    """A provider manager adds a new service of their organisation to the directory."""
+    organizations = list(selectors.directory_organizations_managed_by(user=request.user))
+    form = ServiceAddForm(
+        request.POST if request.method == "POST" else None, organizations=organizations
+    )
+    if request.method == "POST" and organizations and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service = services.service_add(
+                actor=request.user,
+                organization_id=data["organization"],
+                details={name: data[name] for name in services.DETAIL_FIELDS},
+                needs=data["needs"],
+                counties=data["counties"],
+                languages=data["languages"],
+                phones=data["phones"],
+            )
+        except ApplicationError as error:
+            apply_application_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s has been added to the directory. Give the places it is delivered "
+                    "at and its opening times, and say whether it takes referrals through Pont."
+                )
+                % {"name": service.display_name},
+            )
+            return redirect("directory:settings")
+    return render(
+        request,
+        "directory/service_add.html",
+        {"form": form, "organizations": organizations},
+        # With no directory organisation to add to, the page says why; a POST is refused.
+        status=form_status(form) if organizations else 400 if request.method == "POST" else 200,
+    )

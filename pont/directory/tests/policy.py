@@ -49,6 +49,16 @@ RULES = [
         ),
         kwargs={"service_id": "provider_a_service"},
     ),
+    # Sent empty: provider A's manager is shown the form's errors; provider B's organisation
+    # has no directory entry, so its manager is told why nothing can be added (both 400).
+    Rule(
+        "directory:add_service",
+        staff_view(
+            get=same_for(_MANAGERS, 200),
+            post=same_for(_MANAGERS, 400),
+            capable=_MANAGERS,
+        ),
+    ),
     # Sent empty: no place is named, so every place is left as it is.
     Rule(
         "directory:places_service",
