@@ -340,6 +340,14 @@ DETAIL_FIELDS = (
 )
 
 
+def _detail_values(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The DETAIL_FIELDS of `details`, text trimmed."""
+    return {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in ((name, details[name]) for name in DETAIL_FIELDS)
+    }
+
+
 def _set_coded(
     held: Any, key: str, wanted: Iterable[str], model: type[Model], **values: Any
 ) -> bool:
@@ -420,10 +428,7 @@ def service_details_update(
     service_referrals_update: a change made meanwhile raises ConflictError, nothing saved.
     """
     service = _service_to_change(service_id, seen_updated_at, SERVICE_DETAILS_CHANGED)
-    values = {name: details[name] for name in DETAIL_FIELDS}
-    for name, value in values.items():
-        if isinstance(value, str):
-            values[name] = value.strip()
+    values = _detail_values(details)
     changed = [name for name, value in values.items() if getattr(service, name) != value]
     for name in changed:
         setattr(service, name, values[name])
@@ -465,10 +470,7 @@ def service_add(
         organization=organization,
         assured_date=timezone.localdate(),
         assurer_email=organization.email,
-        **{
-            name: value.strip() if isinstance(value, str) else value
-            for name, value in ((name, details[name]) for name in DETAIL_FIELDS)
-        },
+        **_detail_values(details),
     )
     _clean(service)
     service.save()

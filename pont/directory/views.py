@@ -1,11 +1,12 @@
 """The services directory: the officers' search and service page, the public bilingual list,
-and a provider manager's referral settings for their own services.
+and a provider manager's pages for their own services (adding one; its details, opening
+times, places and referral settings).
 
 Directory entries are not personal data, so any signed-in member of staff
 may search (no capability), searches are GET requests that can be
 bookmarked, and reading is not audited. Changing whether a service takes
-referrals is (it decides where referrals go), and so is a provider manager's change to
-their own service's details.
+referrals is (it decides where referrals go), and so is every change a provider manager
+makes to their own services.
 """
 
 import uuid

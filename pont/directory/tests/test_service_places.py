@@ -12,7 +12,7 @@ from pont.audit.models import AuditEvent
 from pont.directory import hsds, services
 from pont.directory.models import DirectoryOrganization, Location, Service, ServiceAtLocation
 from pont.testing.http import post_form
-from pont.testing.personas import PROV_A, PROV_A_MGR
+from pont.testing.personas import CUSTODY, PROV_A, PROV_A_MGR
 
 LLANELLI = {
     "name": "Llanelli hub",
@@ -383,3 +383,13 @@ def test_the_page_is_in_welsh_with_the_places_welsh_name(own_service, as_persona
     assert '<h1 class="govuk-heading-l">Ble mae\'r gwasanaeth yn cael ei ddarparu</h1>' in html
     assert "Lle 1: Hwb Llanelli" in html
     assert "Lle 2: Newtown" in html  # no Welsh name: the English one
+
+
+def test_officers_find_the_service_by_its_new_address(own_service, as_persona):
+    answer = form_for(own_service, {"postal_code": "SA15 1AL", "city": "Llanelli Town"})
+    assert post_form(as_persona(PROV_A_MGR), places_of(own_service), answer).status_code == 302
+    officer = as_persona(CUSTODY)
+    found = officer.get(reverse("directory:search"), {"q": "Llanelli Town"}).content.decode()
+    assert "Provider A drug service" in found
+    old = officer.get(reverse("directory:search"), {"q": "SA15 3TR"}).content.decode()
+    assert "Provider A drug service" not in old
