@@ -302,3 +302,33 @@ def test_a_provider_manager_lets_a_service_take_referrals(journey, world):
     assert "The referral settings have been saved." in journey.text()
     assert "referrals@provider-a.example" in journey.text()
     assert Service.objects.get(pk=service.pk).can_receive_referrals
+
+
+def test_a_provider_manager_adds_a_service_and_says_where_it_is_delivered(journey, world):
+    from pont.directory.models import Service
+    from pont.testing.personas import PROV_A_MGR
+    from pont.testing.referrals import provider_directory
+
+    provider_directory(world)
+    page = journey.page
+    journey.sign_in(world.users[PROV_A_MGR])
+    journey.click("a:has-text('Your services')")
+    journey.click("a:has-text('Add a service')")
+    page.get_by_label("Name", exact=True).fill("Carmarthen young people's service")
+    page.get_by_label("Open", exact=True).check()
+    page.get_by_label("Young people").check()
+    journey.click("button:has-text('Add the service')")
+    assert "has been added to the directory" in journey.text()
+    service = Service.objects.get(name="Carmarthen young people's service")
+    journey.click(f"a[href='{reverse('directory:places_service', args=[service.pk])}']")
+    page.get_by_label("Address line 1").fill("12 King Street")
+    page.get_by_label("Town or city").fill("Carmarthen")
+    page.get_by_label("Postcode").fill("SA31 1KC")  # no postcode ends in K or C
+    journey.click("button:has-text('Save places')")
+    assert "Place 1: Enter a real postcode" in journey.text()
+    journey.click(".govuk-error-summary a")  # the summary's link moves to the field
+    page.get_by_label("Postcode").fill("sa31 1bs")
+    journey.click("button:has-text('Save places')")
+    assert "The places the service is delivered at have been saved." in journey.text()
+    journey.go(reverse("directory:service", args=[service.pk]))
+    assert "12 King Street Carmarthen SA31 1BS" in journey.text()
