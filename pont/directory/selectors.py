@@ -176,23 +176,27 @@ def languages_offered() -> set[str]:
     return {"cy", *ServiceLanguage.objects.values_list("code", flat=True).distinct()}
 
 
+def _organisations_managed(user: User) -> list[int]:
+    """The Pont organisations whose directory entries this user keeps: those they are a
+    member of, if they hold the capability; none without it."""
+    if not user.has_perm(MANAGE_SERVICE_REFERRALS):
+        return []
+    return list(memberships_of(user=user).values_list("organisation_id", flat=True))
+
+
 def directory_organizations_managed_by(*, user: User) -> QuerySet[DirectoryOrganization]:
     """The directory organisations whose services this user keeps: those linked to the Pont
-    organisations they manage (none without the capability)."""
-    if not user.has_perm(MANAGE_SERVICE_REFERRALS):
-        return DirectoryOrganization.objects.none()
-    own = list(memberships_of(user=user).values_list("organisation_id", flat=True))
-    return DirectoryOrganization.objects.filter(pont_organisation_id__in=own).order_by("name")
+    organisations they manage."""
+    return DirectoryOrganization.objects.filter(
+        pont_organisation_id__in=_organisations_managed(user)
+    ).order_by("name")
 
 
 def services_managed_by(*, user: User) -> QuerySet[Service]:
     """The services whose referral settings this user may change: those of the directory
     organisations linked to the Pont organisations they manage."""
-    if not user.has_perm(MANAGE_SERVICE_REFERRALS):
-        return Service.objects.none()
-    own = list(memberships_of(user=user).values_list("organisation_id", flat=True))
     return Service.objects.select_related("organization").filter(
-        organization__pont_organisation_id__in=own
+        organization__pont_organisation_id__in=_organisations_managed(user)
     )
 
 

@@ -6,6 +6,7 @@ organisation, and whether a service takes referrals, decide where referrals
 (which are personal data) are sent.
 """
 
+import dataclasses
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -587,15 +588,7 @@ class PlaceEntry:
 
 
 # The fields of a place a provider manager keeps up to date (service_places_update).
-PLACE_FIELDS = (
-    "name",
-    "name_cy",
-    "address_1",
-    "address_2",
-    "city",
-    "state_province",
-    "postal_code",
-)
+PLACE_FIELDS = tuple(f.name for f in dataclasses.fields(PlaceEntry) if f.name != "location_id")
 # A change to these moves the place: its map point, which Pont cannot work out again, is dropped.
 PLACE_ADDRESS = ("address_1", "city", "postal_code")
 
