@@ -53,6 +53,9 @@ class NoticeData:
     consequence: str  # none, prosecution, financial_penalty
     offences: tuple[Bilingual, ...]
     conditions: tuple[ConditionLine, ...]
+    # A notice given with more time after a breach replaces the one the person holds: when
+    # that was given. Its conditions are those still to do, with their deadlines now.
+    replaces: datetime | None = None
 
 
 def _check(data: NoticeData) -> None:
@@ -62,6 +65,8 @@ def _check(data: NoticeData) -> None:
         raise ValueError(f"Unknown consequence {data.consequence!r}.")
     if not data.offences:
         raise ValueError("A notice names the offence.")
+    if data.replaces is not None and not data.replaces < data.issued_at:
+        raise ValueError("A notice replaces one given before it.")
 
 
 def _section(data: NoticeData, language: str) -> str:

@@ -221,7 +221,14 @@ class BreachForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    new_deadline = DateInputField(label=_("New deadline (if you give more time)"), required=False)
+    new_deadline = DateInputField(
+        label=_("New deadline (if you give more time)"),
+        required=False,
+        help_text=_(
+            "For every condition not done. The person is given a new notice with this deadline, "
+            "replacing the one they have."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, decisions: list[tuple[Any, Any]], **kwargs: Any) -> None:

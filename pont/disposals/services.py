@@ -12,7 +12,8 @@ audit event, all in one transaction.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -493,9 +494,33 @@ def _referral_reason(disposal: Disposal, condition: DisposalCondition) -> str:
     return "\n".join(line for line in (english, welsh, condition.details.strip()) if line)
 
 
-def _notice_data(disposal: Disposal, issued_at: Any, issued_by: str) -> documents.NoticeData:
+def _condition_line(condition: DisposalCondition, deadline: date) -> documents.ConditionLine:
+    kind: ConditionType = condition.condition_type
+    return documents.ConditionLine(
+        what=documents.Bilingual(kind.label_en, kind.label_cy),
+        details=condition.details,
+        deadline=deadline,
+        hours=condition.hours,
+        amount_pence=condition.amount_pence,
+        service=condition.service.name if condition.service else "",
+    )
+
+
+def _notice_data(
+    disposal: Disposal,
+    issued_at: Any,
+    issued_by: str,
+    conditions: Sequence[documents.ConditionLine] | None = None,
+    replaces: Any = None,
+) -> documents.NoticeData:
+    """The notice's data; by default every condition as it stands (the notice at issue)."""
     scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
     person = disposal.person
+    if conditions is None:
+        conditions = [
+            _condition_line(c, c.deadline)
+            for c in disposal.conditions.select_related("condition_type", "service")
+        ]
     return documents.NoticeData(
         reference=disposal.reference,
         issued_at=issued_at,
@@ -508,17 +533,8 @@ def _notice_data(disposal: Disposal, issued_at: Any, issued_by: str) -> document
             documents.Bilingual(o.offence.label_en, o.offence.label_cy)
             for o in disposal.offences.select_related("offence")
         ),
-        conditions=tuple(
-            documents.ConditionLine(
-                what=documents.Bilingual(c.condition_type.label_en, c.condition_type.label_cy),
-                details=c.details,
-                deadline=c.deadline,
-                hours=c.hours,
-                amount_pence=c.amount_pence,
-                service=c.service.name if c.service else "",
-            )
-            for c in disposal.conditions.select_related("condition_type", "service")
-        ),
+        conditions=tuple(conditions),
+        replaces=replaces,
     )
 
 
@@ -824,7 +840,51 @@ def breach_decisions_for(disposal: Disposal) -> list[tuple[str, StrOrPromise]]:
     return [(value, label) for value, label in Disposal.BreachDecision.choices if value in allowed]
 
 
-@transaction.atomic
+def _conditions_state(disposal: Disposal) -> tuple[Any, ...]:
+    """What a notice given with more time is made from: the disposal's and its conditions'
+    versions (every change to either moves one)."""
+    return (
+        disposal.version,
+        tuple(disposal.conditions.order_by("pk").values_list("pk", "version")),
+    )
+
+
+@dataclass(frozen=True)
+class _MoreTimeNotice:
+    made_from: tuple[Any, ...]
+    issued_at: datetime
+    pdf: bytes
+
+
+def _more_time_notice(
+    actor: User, disposal_id: Any, new_deadline: date | None
+) -> _MoreTimeNotice | None:
+    """The notice the person is given with more time: the conditions still to do, the failed
+    ones with their new deadline, replacing the notice they hold. Made before the decision's
+    transaction, as at issue, so that no lock is held while it renders; None where the
+    decision will be refused anyway (the transaction says why)."""
+    if new_deadline is None or new_deadline <= timezone.localdate():
+        return None
+    disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
+    if disposal is None or disposal.status != Status.BREACHED:
+        return None
+    made_from = _conditions_state(disposal)
+    held = disposal.notices.order_by("-issued_at", "-pk").values_list("issued_at", flat=True)
+    lines = [
+        _condition_line(
+            c, new_deadline if c.status == DisposalCondition.Status.FAILED else c.deadline
+        )
+        for c in disposal.conditions.select_related("condition_type", "service").exclude(
+            status=DisposalCondition.Status.COMPLETE
+        )
+    ]
+    now = timezone.now()
+    data = _notice_data(
+        disposal, now, actor.get_full_name() or actor.username, lines, replaces=held.first()
+    )
+    return _MoreTimeNotice(made_from, now, documents.notice_pdf(data))
+
+
 def breach_decide(
     *,
     actor: User,
@@ -834,7 +894,33 @@ def breach_decide(
     expected_version: int,
     new_deadline: date | None = None,
 ) -> Disposal:
-    """Decide what follows a breach: the scheme's consequence, no further action, or more time."""
+    """Decide what follows a breach: the scheme's consequence, no further action, or more
+    time, which gives the person a new notice with the new deadline."""
+    notice = None
+    if decision == Disposal.BreachDecision.EXTEND:
+        notice = _more_time_notice(actor, disposal_id, new_deadline)
+    with transaction.atomic():
+        return _breach_decide(
+            actor=actor,
+            disposal_id=disposal_id,
+            decision=decision,
+            reason=reason,
+            expected_version=expected_version,
+            new_deadline=new_deadline,
+            notice=notice,
+        )
+
+
+def _breach_decide(
+    *,
+    actor: User,
+    disposal_id: Any,
+    decision: str,
+    reason: str,
+    expected_version: int,
+    new_deadline: date | None,
+    notice: _MoreTimeNotice | None,
+) -> Disposal:
     disposal = _locked(actor, disposal_id)
     _require_officer(actor, disposal)
     _require_state(disposal, Status.BREACHED)
@@ -866,8 +952,14 @@ def breach_decide(
                 )
             ]
     refuse_fields(errors, _("Check the decision."))
+    if expected_version != disposal.version:
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
     now = timezone.now()
+    detail: dict[str, Any] = {"decision": decision}
     if decision == Disposal.BreachDecision.EXTEND:
+        if notice is None or notice.made_from != _conditions_state(disposal):
+            # The disposal changed while its notice was made: the officer looks again.
+            raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
         for condition in failed:
             update_if_version(
                 condition,
@@ -879,7 +971,9 @@ def breach_decide(
                     "overdue_at": None,
                 },
             )
+        DisposalNotice.objects.create(disposal=disposal, issued_at=notice.issued_at, pdf=notice.pdf)
         fields: dict[str, Any] = {"status": Status.ISSUED, "breached_at": None}
+        detail["new_deadline"] = str(new_deadline)
     else:
         fields = {
             "status": Status.CLOSED,
@@ -899,7 +993,7 @@ def breach_decide(
         kind="breach_decided",
         fields=fields,
         expected_version=expected_version,
-        decision=decision,
+        **detail,
     )
     if decision == Disposal.BreachDecision.EXTEND:
         _settle(disposal, actor)
@@ -980,10 +1074,14 @@ def disposal_viewed(*, actor: User, disposal: Disposal) -> None:
     )
 
 
-def notice_get(*, actor: User, disposal_id: Any) -> DisposalNotice:
-    """The notice as given to the person, recorded as a consultation of their record."""
+def notice_get(*, actor: User, disposal_id: Any, notice_id: int | None = None) -> DisposalNotice:
+    """A notice as given to the person (by default the latest, the one that counts now),
+    recorded as a consultation of their record."""
     disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
-    notice = disposal.notices.order_by("-issued_at").first() if disposal else None
+    notices = disposal.notices.order_by("-issued_at", "-pk") if disposal else None
+    if notices is not None and notice_id is not None:
+        notices = notices.filter(pk=notice_id)
+    notice = notices.first() if notices is not None else None
     if disposal is None or notice is None:
         raise NotFoundError(str(_("Notice not found.")))
     with transaction.atomic():

@@ -31,6 +31,11 @@ urlpatterns = [
     path("<uuid:disposal_id>/issue", views.disposal_issue_view, name="issue"),
     path("<uuid:disposal_id>/breach", views.breach_decision, name="breach"),
     path("<uuid:disposal_id>/notice.pdf", views.notice_download, name="notice"),
+    path(
+        "<uuid:disposal_id>/notices/<int:notice_id>.pdf",
+        views.notice_download,
+        name="notice_kept",
+    ),
     *scrutiny_urls.urlpatterns,
     *dashboard_urls.urlpatterns,
 ]

@@ -304,7 +304,7 @@ def disposal_detail(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
             if may_authorise
             else None,
             "version_form": VersionForm(initial={"version": disposal.version}),
-            "has_notice": disposal.notices.exists(),
+            "notices": list(disposal.notices.defer("pdf")),
             "Status": Disposal.Status,
             "is_open": disposal.status in Disposal.OPEN_STATUSES,
             "referral_closed_unheard": (Referral.Status.REJECTED, Referral.Status.CANCELLED),
@@ -588,7 +588,16 @@ def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
                 expected_version=form.cleaned_data["version"],
             ),
         ):
-            messages.success(request, _("The breach decision is recorded."))
+            if form.cleaned_data["decision"] == Disposal.BreachDecision.EXTEND:
+                messages.success(
+                    request,
+                    _(
+                        "More time is given. Give the person the new notice, under the "
+                        "conditions: it has the new deadline."
+                    ),
+                )
+            else:
+                messages.success(request, _("The breach decision is recorded."))
             return _back(disposal.pk)
     return render(
         request,
@@ -604,14 +613,20 @@ def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
 
 @capability_required(*READERS)
 @require_GET
-def notice_download(request: AuthenticatedRequest, disposal_id: Any) -> HttpResponse:
+def notice_download(
+    request: AuthenticatedRequest, disposal_id: Any, notice_id: int | None = None
+) -> HttpResponse:
+    """The notice that counts now, or (with its id) any notice the person was given."""
     try:
-        notice = services.notice_get(actor=request.user, disposal_id=disposal_id)
+        notice = services.notice_get(
+            actor=request.user, disposal_id=disposal_id, notice_id=notice_id
+        )
     except ApplicationError:
         raise Http404 from None
+    name = notice.disposal.reference.lower() + "-notice"
+    if notice_id is not None:
+        name += f"-{notice_id}"
     response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="{notice.disposal.reference.lower()}-notice.pdf"'
-    )
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

@@ -32,10 +32,19 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from pont.disposals import services as disposals
 from pont.people import services as people
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
-from pont.testing.disposals import authorised, conditional_caution, issue
+from pont.testing.disposals import (
+    add_condition,
+    authorised,
+    conditional_caution,
+    failed_condition,
+    issue,
+    issued,
+    recorded_disposal,
+)
 from pont.testing.drug_testing import (
     drug_test_values,
     imposed_assessment,
@@ -43,7 +52,7 @@ from pont.testing.drug_testing import (
     suite_arranged,
 )
 from pont.testing.http import api_key_headers
-from pont.testing.personas import CUSTODY, PROV_A, World
+from pont.testing.personas import CUSTODY, FRONTLINE, PROV_A, World
 from pont.testing.referrals import (
     draft_referral,
     reachable_person,
@@ -138,6 +147,9 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
     assert Client().get("/api/v1/referrals/", headers=key).status_code == 200
     unreachable = reachable_person(world, given_name="Iolo", phone="")
     caution = authorised(world, conditional_caution(world))
+    resolution = recorded_disposal(world, person_id=reachable_person(world, given_name="Lis").pk)
+    add_condition(world, resolution, "apology")
+    breached = failed_condition(world, issued(world, resolution), "apology")
     suite_arranged(world)
     test = positive_test(world)
     stop_search_reference()
@@ -189,6 +201,14 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
         ),
         "drug test recorded": lambda: _drug_test(world),
         "conditional caution issued": lambda: issue(world, caution),
+        "more time after a breach, with its new notice": lambda: disposals.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=breached.pk,
+            decision="extend",
+            reason="Was in hospital",
+            new_deadline=timezone.localdate() + timedelta(days=14),
+            expected_version=breached.version,
+        ),
         "search recorded": lambda: recorded_search(world, person=searched),
         "person created": lambda: people.person_create(
             actor=officer,

@@ -55,6 +55,7 @@ def _build(world: Any) -> dict[str, Any]:
         "authorised_disposal": ready,
         "issued_disposal": running,
         "issued_condition": running.conditions.get(),
+        "issued_notice": running.notices.get(),
         "rejected_disposal": rejected,
         "rejected_condition": rejected.conditions.get(),
         "breached_disposal": breached,
@@ -70,6 +71,7 @@ _SCENE = Scene(
             "authorised_disposal",
             "issued_disposal",
             "issued_condition",
+            "issued_notice",
             "rejected_disposal",
             "rejected_condition",
             "breached_disposal",
@@ -129,6 +131,11 @@ RULES = [
         "disposals:notice",
         staff_view(get=same_for(_READERS, 200), capable=_READERS),
         kwargs={"disposal_id": "issued_disposal"},
+    ),
+    Rule(
+        "disposals:notice_kept",
+        staff_view(get=same_for(_READERS, 200), capable=_READERS),
+        kwargs={"disposal_id": "issued_disposal", "notice_id": "issued_notice"},
     ),
     # The other officer of the force reads the disposal but may not act on it (403); an empty
     # form is refused (400); a one-button step without its version goes back with a message.

@@ -17,10 +17,12 @@ from pont.testing.disposals import (
     add_condition,
     attended,
     authorised,
+    breach_decided,
     condition_referral,
     conditional_caution,
     decision_values,
     drug_service,
+    failed_condition,
     issued,
     issued_conditional_caution,
     recorded_disposal,
@@ -590,3 +592,131 @@ def test_each_step_writes_its_audit_event(world):
     ]
     issued_disposal.refresh_from_db()
     assert issued_disposal.status == Disposal.Status.COMPLETED
+
+
+def test_more_time_gives_the_person_a_new_notice_that_replaces_theirs(world, monkeypatch):
+    """The failed condition's new deadline, the pending one's own, the one done left out; the
+    notice kept beside the first, which is not changed."""
+    made: list[documents.NoticeData] = []
+
+    def keep(data: documents.NoticeData) -> bytes:
+        made.append(data)
+        return f"%PDF-1.7 notice {len(made)}".encode()
+
+    monkeypatch.setattr(documents, "notice_pdf", keep)
+    disposal = recorded_disposal(world)
+    apology = add_condition(world, disposal, "apology")
+    repair = add_condition(world, disposal, "repair")
+    compensation = add_condition(world, disposal, "compensation", amount_pence=2000)
+    issued(world, disposal)
+    first = DisposalNotice.objects.get(disposal=disposal)
+    officer = world.users[FRONTLINE]
+    services.condition_record(
+        actor=officer,
+        condition_id=compensation.pk,
+        outcome="complete",
+        note="Paid",
+        expected_version=compensation.version,
+    )
+    apology.refresh_from_db()
+    services.condition_record(
+        actor=officer,
+        condition_id=apology.pk,
+        outcome="failed",
+        note="No letter",
+        expected_version=apology.version,
+    )
+    disposal.refresh_from_db()
+    new_deadline = timezone.localdate() + timedelta(days=10)
+    before = last_sequence()
+    services.breach_decide(
+        actor=officer,
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="Was in hospital",
+        new_deadline=new_deadline,
+        expected_version=disposal.version,
+    )
+    notices = list(DisposalNotice.objects.filter(disposal=disposal).order_by("issued_at", "pk"))
+    assert [n.pk for n in notices[:1]] == [first.pk]
+    assert bytes(notices[0].pdf) == b"%PDF-1.7 notice 1"
+    assert bytes(notices[1].pdf) == b"%PDF-1.7 notice 2"
+    revised = made[1]
+    assert revised.replaces == first.issued_at
+    assert revised.issued_at == notices[1].issued_at
+    repair.refresh_from_db()
+    assert [(c.what.en, c.deadline) for c in revised.conditions] == [
+        (apology.condition_type.label_en, new_deadline),
+        (repair.condition_type.label_en, repair.deadline),
+    ]
+    assert repair.deadline != new_deadline
+    assert events_since(before) == [("alteration", "disposals.disposal")]
+    decided = AuditEvent.objects.filter(sequence__gt=before).get()
+    assert decided.detail["new_deadline"] == new_deadline.isoformat()
+    # The notice that counts now is the new one.
+    assert services.notice_get(actor=officer, disposal_id=disposal.pk).pk == notices[1].pk
+    assert (
+        services.notice_get(actor=officer, disposal_id=disposal.pk, notice_id=first.pk).pk
+        == first.pk
+    )
+
+
+def test_more_time_is_refused_when_the_disposal_changes_while_its_notice_is_made(
+    world, monkeypatch
+):
+    """The notice is made outside the decision's transaction: a condition changed meanwhile
+    (here its version moved) makes the decision stale, and nothing is written."""
+    from django.db.models import F
+
+    disposal = recorded_disposal(world)
+    apology = add_condition(world, disposal, "apology")
+    repair = add_condition(world, disposal, "repair")
+    issued(world, disposal)
+    disposal = failed_condition(world, disposal, "apology")
+    real = documents.notice_pdf
+
+    def changed_meanwhile(data: documents.NoticeData) -> bytes:
+        DisposalCondition.objects.filter(pk=repair.pk).update(version=F("version") + 1)
+        return real(data)
+
+    monkeypatch.setattr(documents, "notice_pdf", changed_meanwhile)
+    before = last_sequence()
+    with pytest.raises(ConflictError):
+        services.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            decision="extend",
+            reason="Was in hospital",
+            new_deadline=timezone.localdate() + timedelta(days=10),
+            expected_version=disposal.version,
+        )
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+    disposal.refresh_from_db()
+    apology.refresh_from_db()
+    assert disposal.status == Disposal.Status.BREACHED
+    assert apology.status == DisposalCondition.Status.FAILED
+    assert events_since(before) == []
+
+
+def test_no_new_notice_for_a_decision_that_ends_the_disposal_or_is_refused(world, monkeypatch):
+    made: list[documents.NoticeData] = []
+    monkeypatch.setattr(documents, "notice_pdf", lambda data: made.append(data) or b"%PDF-1.7")
+    disposal = recorded_disposal(world)
+    add_condition(world, disposal, "apology")
+    issued(world, disposal)
+    disposal = failed_condition(world, disposal, "apology")
+    assert len(made) == 1
+    for deadline in (None, timezone.localdate()):
+        with pytest.raises(ApplicationError) as refused:
+            services.breach_decide(
+                actor=world.users[FRONTLINE],
+                disposal_id=disposal.pk,
+                decision="extend",
+                reason="Was in hospital",
+                new_deadline=deadline,
+                expected_version=disposal.version,
+            )
+        assert "new_deadline" in refused.value.extra["fields"]
+    breach_decided(world, disposal, "no_further_action")
+    assert len(made) == 1
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1

@@ -3,15 +3,19 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from pont.audit.models import AuditEvent
-from pont.disposals.models import Disposal, DisposalCondition
+from pont.disposals.models import Disposal, DisposalCondition, DisposalNotice
 from pont.referrals.models import Referral
 from pont.testing.disposals import (
+    add_condition,
     conditional_caution,
     decision_form,
     drug_service,
+    issued,
     issued_conditional_caution,
     recorded_disposal,
 )
@@ -168,6 +172,64 @@ def test_the_officer_records_a_failed_condition_and_decides_the_breach(world, as
     assert (
         condition.__class__.objects.get(pk=condition.pk).status == DisposalCondition.Status.FAILED
     )
+
+
+def test_more_time_gives_a_new_notice_and_the_page_keeps_both(world, as_persona, signed_in):
+    """The officer gives more time through the breach form; the page lists the notice given at
+    issue (replaced) and the new one (the one that counts now), each downloadable, and only
+    for this disposal and this force."""
+    from django.test import Client
+
+    disposal = recorded_disposal(world)
+    condition = add_condition(world, disposal, "apology")
+    issued(world, disposal)
+    client = as_persona(FRONTLINE)
+    post_form(
+        client,
+        page(disposal, "condition_outcome", condition_id=condition.pk),
+        {"outcome": "failed", "note": "No letter by the deadline", "version": condition.version},
+    )
+    disposal.refresh_from_db()
+    form = client.get(page(disposal, "breach")).content.decode()
+    assert "The person is given a new notice with this deadline" in form
+    new_deadline = timezone.localdate() + timedelta(days=14)
+    decided = post_form(
+        client,
+        page(disposal, "breach"),
+        {
+            "decision": "extend",
+            "reason": "Was in hospital",
+            "new_deadline_0": new_deadline.day,
+            "new_deadline_1": new_deadline.month,
+            "new_deadline_2": new_deadline.year,
+            "version": disposal.version,
+        },
+    )
+    assert decided.status_code == 302
+    shown = client.get(decided["Location"]).content.decode()
+    assert "More time is given. Give the person the new notice" in shown
+    first, revised = DisposalNotice.objects.filter(disposal=disposal).order_by("issued_at")
+    for notice, label in ((first, "At issue,"), (revised, "With more time,")):
+        link = page(disposal, "notice_kept", notice_id=notice.pk)
+        assert f'href="{link}">{label}' in shown
+        pdf = client.get(link)
+        assert pdf.status_code == 200
+        assert bytes(pdf.content) == bytes(notice.pdf)
+    assert "the one that counts now" in shown
+    assert bytes(client.get(page(disposal, "notice")).content) == bytes(revised.pdf)
+    welsh = as_persona(CUSTODY)
+    welsh.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    assert "Gyda mwy o amser" in welsh.get(page(disposal)).content.decode()
+    # Another disposal's notice by this one's address, another force, other roles: refused.
+    other = issued_conditional_caution(world)
+    elsewhere = page(disposal, "notice_kept", notice_id=other.notices.get().pk)
+    assert client.get(elsewhere).status_code == 404
+    force, area = other_force()
+    outsider = signed_in(Client(), officer(world, "gwent", organisation=area))
+    kept = page(disposal, "notice_kept", notice_id=first.pk)
+    assert outsider.get(kept).status_code == 404
+    for persona in (PROV_A, PANEL, OPCC):
+        assert as_persona(persona).get(kept).status_code == 403
 
 
 def test_tasks_page_lists_and_closes_the_officers_tasks(world, as_persona):
