@@ -971,6 +971,13 @@ def _breach_decide(
                     "overdue_at": None,
                 },
             )
+            if condition.referral_id is not None:
+                # The service delivering it reads the new deadline in the referral's reason.
+                referrals.referral_reason_change(
+                    actor=actor,
+                    referral_id=condition.referral_id,
+                    reason=_referral_reason(disposal, condition),
+                )
         DisposalNotice.objects.create(disposal=disposal, issued_at=notice.issued_at, pdf=notice.pdf)
         fields: dict[str, Any] = {"status": Status.ISSUED, "breached_at": None}
         detail["new_deadline"] = str(new_deadline)

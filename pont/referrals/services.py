@@ -86,6 +86,8 @@ REQUIRED_ASSESSMENT_BY_HAND = _(
 POWERS_BY_HAND = tuple(power for power in STATUTORY_POWERS if power != REQUIRED_ASSESSMENT_POWER)
 BASIS_NEEDED = _("Select consent or a statutory power")
 REASON_NEEDED = _("Give a reason.")
+REASON_MAX = 4000  # as the referral form allows
+REASON_TOO_LONG = _("The reason must be %(max)s characters or fewer")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
 IN_FUTURE = _("The time cannot be in the future.")
 MADE_BY_ITS_SOURCE = _(
@@ -131,6 +133,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}),
         None,
     ),
+    # The referrer's source changes what it asks of a referral already sent (a disposal's
+    # condition given more time: its new deadline); the timeline keeps what it said before.
+    "reason_changed": (frozenset({Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS}), None),
 }
 
 
@@ -588,6 +593,34 @@ def referral_cancel(
         expected_version=expected_version,
         event_type="referral.cancelled" if was_sent else "",
         detail=_appointments_cancelled(pending_appointments(referral).to_come),
+    )
+
+
+@transaction.atomic
+def referral_reason_change(
+    *, actor: User, referral_id: Any, reason: str, expected_version: int | None = None
+) -> Referral:
+    """Tell the service what has changed in what the referral asks, once it has been sent (a
+    draft is changed as a draft): the reason it reads is replaced, and its partner systems are
+    told (`referral.updated`). The reason before is kept on the timeline only, not in the
+    audit log, as free text is elsewhere. The same reason again changes nothing."""
+    referral = _locked(actor, referral_id, "referrer")
+    reason = reason.strip()
+    if not reason:
+        _refuse_at("reason", REASON_NEEDED)
+    if len(reason) > REASON_MAX:
+        _refuse_at("reason", REASON_TOO_LONG % {"max": REASON_MAX})
+    _not_stale(referral, expected_version)
+    _check(referral, "reason_changed")
+    if reason == referral.reason:
+        return referral
+    return _apply(
+        referral,
+        actor=actor,
+        action="reason_changed",
+        fields={"reason": reason},
+        expected_version=expected_version,
+        timeline_detail={"before": referral.reason},
     )
 
 

@@ -37,13 +37,11 @@ from pont.people import services as people
 from pont.referrals import services as referrals
 from pont.referrals.models import Referral
 from pont.testing.disposals import (
-    add_condition,
     authorised,
     conditional_caution,
     failed_condition,
     issue,
     issued,
-    recorded_disposal,
 )
 from pont.testing.drug_testing import (
     drug_test_values,
@@ -147,9 +145,12 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
     assert Client().get("/api/v1/referrals/", headers=key).status_code == 200
     unreachable = reachable_person(world, given_name="Iolo", phone="")
     caution = authorised(world, conditional_caution(world))
-    resolution = recorded_disposal(world, person_id=reachable_person(world, given_name="Lis").pk)
-    add_condition(world, resolution, "apology")
-    breached = failed_condition(world, issued(world, resolution), "apology")
+    # Its condition delivered by a service, whose referral is told the new deadline.
+    breached = failed_condition(
+        world,
+        issued(world, conditional_caution(world, person=reachable_person(world, given_name="Lis"))),
+        "drug_assessment",
+    )
     suite_arranged(world)
     test = positive_test(world)
     stop_search_reference()
@@ -206,7 +207,7 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
             disposal_id=breached.pk,
             decision="extend",
             reason="Was in hospital",
-            new_deadline=timezone.localdate() + timedelta(days=14),
+            new_deadline=timezone.localdate() + timedelta(days=30),  # not its first deadline
             expected_version=breached.version,
         ),
         "search recorded": lambda: recorded_search(world, person=searched),

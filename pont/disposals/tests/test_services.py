@@ -720,3 +720,28 @@ def test_no_new_notice_for_a_decision_that_ends_the_disposal_or_is_refused(world
     breach_decided(world, disposal, "no_further_action")
     assert len(made) == 1
     assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+
+
+def test_more_time_tells_the_service_delivering_the_condition_its_new_deadline(world):
+    disposal = issued_conditional_caution(world)
+    referral = condition_referral(disposal)
+    referrals.referral_accept(actor=world.users[PROV_A], referral_id=referral.pk)
+    first = Referral.objects.get(pk=referral.pk).reason
+    disposal = failed_condition(world, disposal, "drug_assessment")
+    new_deadline = timezone.localdate() + timedelta(days=21)
+    services.breach_decide(
+        actor=world.users[INSPECTOR],  # a supervisor may decide for the officer in charge
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="Missed it through illness; agreed a new date",
+        new_deadline=new_deadline,
+        expected_version=disposal.version,
+    )
+    after = Referral.objects.get(pk=referral.pk)
+    assert f"by {new_deadline:%d/%m/%Y}." in after.reason
+    assert f"erbyn {new_deadline:%d/%m/%Y}." in after.reason
+    assert after.reason != first
+    assert after.status == Referral.Status.ACCEPTED
+    changed = after.events.get(kind="reason_changed")
+    assert changed.detail == {"before": first}
+    assert changed.actor_label == world.users[INSPECTOR].username

@@ -26,6 +26,8 @@ from pont.testing.referrals import (
     referral_in,
     sent_earlier,
 )
+from pont.testing.stop_search import officer as officer_of
+from pont.testing.stop_search import other_force
 
 Status = Referral.Status
 Operation = AuditEvent.Operation
@@ -53,6 +55,7 @@ ALLOWED_FROM = {
     "appointment": {"accepted", "in-progress"},
     "treatment": {"in-progress"},
     "close": {"accepted", "in-progress"},
+    "reason": {"requested", "accepted", "in-progress"},
 }
 
 
@@ -92,6 +95,10 @@ def _do(world, action, referral):
         )
     if action == "treatment":
         return services.treatment_start(actor=worker, referral_id=referral.pk, started_at=now)
+    if action == "reason":
+        return services.referral_reason_change(
+            actor=officer, referral_id=referral.pk, reason="Now due by 17/12/2026"
+        )
     return services.referral_close(  # a planned closure that needs no treatment start
         actor=worker, referral_id=referral.pk, closure_reason="planned_referred_on"
     )
@@ -101,7 +108,7 @@ def _do(world, action, referral):
 @pytest.mark.parametrize("action", sorted(ALLOWED_FROM))
 def test_each_action_is_allowed_only_from_the_right_states(world, action, state):
     referral = referral_in(world, state)
-    if referral.requested_at is None and action not in ("cancel", "change"):
+    if referral.requested_at is None and action not in ("cancel", "change", "reason"):
         # Providers never see a referral that was not sent (a draft, or a draft cancelled):
         # for them it does not exist.
         with pytest.raises(NotFoundError):
@@ -120,7 +127,7 @@ def test_each_action_is_allowed_only_from_the_right_states(world, action, state)
         assert (after.status, after.version) == (before.status, before.version)
 
 
-@pytest.mark.parametrize("action", sorted(set(ALLOWED_FROM) - {"cancel", "change"}))
+@pytest.mark.parametrize("action", sorted(set(ALLOWED_FROM) - {"cancel", "change", "reason"}))
 def test_a_referral_cancelled_after_it_was_sent_refuses_every_provider_action(world, action):
     """Sent, then cancelled: the provider sees it, and is told it is cancelled (409)."""
     referral = referral_in(world, "requested")
@@ -1076,3 +1083,62 @@ def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_noth
         _correct(world, referral, met, "did_not_attend")
     assert closed.value.status == 409
     assert closed.value.extra["status"] == "completed"
+
+
+def test_the_referrer_changes_what_a_sent_referral_asks_and_the_timeline_keeps_what_it_said(
+    world,
+):
+    """The reason the service reads is replaced; its partner systems are told; the reason
+    before is on the timeline only (free text stays out of the audit chain); the same reason
+    again changes nothing; bad input names the field; nobody else may do it."""
+    WebhookEndpoint.objects.create(
+        organisation=world.provider_a,
+        url="http://127.0.0.1:9/pont",
+        secret="s3cret",
+        created_by=world.users[PROV_A],
+    )
+    referral = referral_in(world, "accepted")
+    said = referral.reason
+    officer = world.users[CUSTODY]
+    before = AuditEvent.objects.order_by("-sequence").first().sequence
+    outbox = OutboxMessage.objects.count()
+    services.referral_reason_change(
+        actor=officer, referral_id=referral.pk, reason="  Now due by 17/12/2026.  "
+    )
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.reason, after.version, after.status) == (
+        "Now due by 17/12/2026.",
+        referral.version + 1,
+        Status.ACCEPTED,
+    )
+    event = ReferralEvent.objects.filter(referral=referral).latest("at")
+    assert (event.kind, event.detail) == ("reason_changed", {"before": said})
+    audit = AuditEvent.objects.get(sequence__gt=before)
+    assert (audit.operation, audit.object_id, audit.detail) == (
+        Operation.ALTERATION,
+        str(referral.pk),
+        {"referral": str(referral.pk), "action": "reason_changed"},
+    )
+    assert OutboxMessage.objects.count() == outbox + 1
+    assert OutboxMessage.objects.latest("pk").event_type == "referral.updated"
+    services.referral_reason_change(
+        actor=officer, referral_id=referral.pk, reason="Now due by 17/12/2026."
+    )
+    assert Referral.objects.get(pk=referral.pk).version == after.version
+    for reason in ("   ", "x" * (services.REASON_MAX + 1)):
+        with pytest.raises(ApplicationError) as refused:
+            services.referral_reason_change(actor=officer, referral_id=referral.pk, reason=reason)
+        assert list(refused.value.extra["fields"]) == ["reason"]
+    with pytest.raises(ConflictError):
+        services.referral_reason_change(
+            actor=officer, referral_id=referral.pk, reason="Other", expected_version=1
+        )
+    # The provider does not change what it was asked; another force does not see it.
+    for outsider in (world.users[PROV_A], world.users[PROV_B]):
+        with pytest.raises(NotFoundError):
+            services.referral_reason_change(actor=outsider, referral_id=referral.pk, reason="x")
+    _force, area = other_force()
+    stranger = officer_of(world, "gwent", organisation=area)
+    with pytest.raises(NotFoundError):
+        services.referral_reason_change(actor=stranger, referral_id=referral.pk, reason="x")
+    assert Referral.objects.get(pk=referral.pk).version == after.version

@@ -1237,3 +1237,26 @@ def test_the_provider_corrects_a_recorded_attendance_from_the_page(world, as_per
     assert "Attendance corrected" in timeline
     assert "Why: Wrong button" in timeline
     assert f"{appointment.described}: Attended, not did not attend" in timeline
+
+
+def test_the_provider_reads_the_changed_reason_and_what_it_said_before(world, as_persona):
+    from django.conf import settings
+
+    from pont.referrals import services
+
+    referral = referral_in(world, "accepted")
+    said = referral.reason
+    services.referral_reason_change(
+        actor=world.users[CUSTODY], referral_id=referral.pk, reason="Now due by 17/12/2026."
+    )
+    page = html.unescape(as_persona(PROV_A).get(referral.get_absolute_url()).content.decode())
+    assert "Now due by 17/12/2026." in page
+    assert "Reason changed by the referrer" in page
+    assert f"It said before:<br>{said}" in page
+    welsh = as_persona(PROV_A)
+    welsh.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    assert (
+        "Newidiwyd y rheswm gan yr atgyfeiriwr"
+        in welsh.get(referral.get_absolute_url()).content.decode()
+    )
+    assert as_persona(PROV_B).get(referral.get_absolute_url()).status_code == 404
