@@ -332,3 +332,40 @@ def test_a_provider_manager_adds_a_service_and_says_where_it_is_delivered(journe
     assert "The places the service is delivered at have been saved." in journey.text()
     journey.go(reverse("directory:service", args=[service.pk]))
     assert "12 King Street Carmarthen SA31 1BS" in journey.text()
+
+
+def test_an_officer_gives_more_time_and_the_service_reads_the_new_deadline(journey, world):
+    """The breach decided through its form (the error summary first), the new notice listed
+    beside the first, and the provider's timeline showing the changed reason."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pont.testing.disposals import condition_referral, failed_condition, issued
+
+    disposal = failed_condition(world, issued(world, conditional_caution(world)), "drug_assessment")
+    referral = condition_referral(disposal)
+    page = journey.page
+    journey.sign_in(world.users[FRONTLINE])
+    journey.go(reverse("disposals:detail", args=[disposal.pk]))
+    journey.click("a:has-text('Decide on the breach')")
+    page.get_by_label("Give more time").check()
+    page.get_by_label("Reason").fill("In hospital on the day; agreed a new date")
+    journey.click("button:has-text('Record the decision')")  # without the new deadline
+    assert "Give a new deadline after today." in journey.text()
+    new_deadline = timezone.localdate() + timedelta(days=30)
+    fill_day(page, "new_deadline", new_deadline)
+    journey.click("button:has-text('Record the decision')")
+    text = journey.text()
+    assert "More time is given. Give the person the new notice" in text
+    assert "At issue," in text
+    assert "With more time," in text
+    assert "the one that counts now" in text
+    assert Disposal.objects.get(pk=disposal.pk).status == Disposal.Status.ISSUED
+
+    journey.sign_in(world.users[PROV_A])
+    journey.go(referral.get_absolute_url())
+    text = journey.text()
+    assert f"by {new_deadline:%d/%m/%Y}." in text
+    assert "Reason changed by the referrer" in text
+    assert "It said before:" in text
