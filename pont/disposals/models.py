@@ -22,10 +22,12 @@ from their effective dates.
 
 import hashlib
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from pont.core.models import (
@@ -444,7 +446,18 @@ class DisposalEvent(models.Model):
 
     @property
     def label(self) -> str:
-        return str(EVENT_LABELS.get(self.kind, self.kind))
+        """What happened, for the disposal's history; a breach decision says which."""
+        label = str(EVENT_LABELS.get(self.kind, self.kind))
+        decision = self.detail.get("decision") if self.kind == "breach_decided" else None
+        if decision not in Disposal.BreachDecision.values:
+            return label
+        if decision == Disposal.BreachDecision.EXTEND and self.detail.get("new_deadline"):
+            deadline = date.fromisoformat(self.detail["new_deadline"])
+            return str(
+                _("Breach decided: more time, to %(deadline)s")
+                % {"deadline": formats.date_format(deadline, "j M Y")}
+            )
+        return f"{label}: {Disposal.BreachDecision(decision).label}"
 
 
 class DisposalNotice(models.Model):

@@ -216,6 +216,8 @@ def test_more_time_gives_a_new_notice_and_the_page_keeps_both(world, as_persona,
         assert pdf.status_code == 200
         assert bytes(pdf.content) == bytes(notice.pdf)
     assert "the one that counts now" in shown
+    assert f"Breach decided: more time, to {new_deadline:%-d %b %Y}" in shown
+    assert "Before more time was given: No letter by the deadline" in shown
     assert bytes(client.get(page(disposal, "notice")).content) == bytes(revised.pdf)
     welsh = as_persona(CUSTODY)
     welsh.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
