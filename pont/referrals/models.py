@@ -445,6 +445,7 @@ class QueuedEmail(LeasedMessage):
             _("A missed appointment corrected, to the referrer"),
         )
         ASSIGNED = "assigned", _("Referral assigned, to the worker")
+        REASON_CHANGED = "reason_changed", _("What a referral asks changed, to the service")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
     # Whose inbox or member of staff it goes to (the provider, or the referring organisation):

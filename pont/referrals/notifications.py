@@ -36,7 +36,7 @@ def _tell(kind: str, recipient: str, referral: Referral, subject: str, body: str
     if not recipient:
         return
     receiver = referral.referring_organisation_id
-    if kind in (Kind.ARRIVED, Kind.ASSIGNED):  # to the provider's inbox or staff
+    if kind in (Kind.ARRIVED, Kind.ASSIGNED, Kind.REASON_CHANGED):  # the provider's inbox or staff
         receiver = referral.receiving_organisation_id
     mail_outbox.queue(
         recipient,
@@ -109,5 +109,24 @@ def referral_assigned(referral: Referral, worker: User) -> None:
         gettext_noop("Referral %(ref)s assigned to you"),
         gettext_noop(
             "A colleague has assigned a referral to you. Sign in to Pont to see it: %(link)s"
+        ),
+    )
+
+
+def reason_changed(referral: Referral) -> None:
+    """Tell the worker the referral is assigned to (else the service's referral inbox) that the
+    referrer changed what it asks, a new deadline say (a link, nothing else)."""
+    worker = referral.assigned_worker
+    service = referral.service
+    _tell(
+        Kind.REASON_CHANGED,
+        worker.email
+        if worker is not None and worker.email
+        else service.referral_inbox_email or service.organization.email,
+        referral,
+        gettext_noop("Referral %(ref)s changed by the referrer"),
+        gettext_noop(
+            "The referrer has changed what a referral to your service asks. Sign in to Pont "
+            "to see it: %(link)s"
         ),
     )

@@ -602,7 +602,8 @@ def referral_reason_change(
 ) -> Referral:
     """Tell the service what has changed in what the referral asks, once it has been sent (a
     draft is changed as a draft): the reason it reads is replaced, and its partner systems are
-    told (`referral.updated`). The reason before is kept on the timeline only, not in the
+    told (`referral.updated`), and so is the worker it is assigned to, or else its referral
+    inbox (an email with a link). The reason before is kept on the timeline only, not in the
     audit log, as free text is elsewhere. The same reason again changes nothing."""
     referral = _locked(actor, referral_id, "referrer")
     reason = reason.strip()
@@ -614,7 +615,7 @@ def referral_reason_change(
     _check(referral, "reason_changed")
     if reason == referral.reason:
         return referral
-    return _apply(
+    _apply(
         referral,
         actor=actor,
         action="reason_changed",
@@ -622,6 +623,8 @@ def referral_reason_change(
         expected_version=expected_version,
         timeline_detail={"before": referral.reason},
     )
+    notifications.reason_changed(referral)
+    return referral
 
 
 @transaction.atomic

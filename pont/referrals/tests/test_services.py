@@ -1086,7 +1086,7 @@ def test_a_correction_is_refused_naming_the_field_or_the_reason_and_changes_noth
 
 
 def test_the_referrer_changes_what_a_sent_referral_asks_and_the_timeline_keeps_what_it_said(
-    world,
+    world, django_capture_on_commit_callbacks
 ):
     """The reason the service reads is replaced; its partner systems are told; the reason
     before is on the timeline only (free text stays out of the audit chain); the same reason
@@ -1102,9 +1102,17 @@ def test_the_referrer_changes_what_a_sent_referral_asks_and_the_timeline_keeps_w
     officer = world.users[CUSTODY]
     before = AuditEvent.objects.order_by("-sequence").first().sequence
     outbox = OutboxMessage.objects.count()
-    services.referral_reason_change(
-        actor=officer, referral_id=referral.pk, reason="  Now due by 17/12/2026.  "
-    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # its email sent, not left queued
+        services.referral_reason_change(
+            actor=officer, referral_id=referral.pk, reason="  Now due by 17/12/2026.  "
+        )
+    # The worker it is assigned to (accepting assigned it) is told: a link, nothing else.
+    [email] = [m for m in mail.outbox if "changed by the referrer" in m.subject]
+    assert email.to == [referral.assigned_worker.email]
+    assert f"/referrals/{referral.pk}" in email.body
+    assert referral.person.given_name not in email.body
+    assert "17/12/2026" not in email.body
     after = Referral.objects.get(pk=referral.pk)
     assert (after.reason, after.version, after.status) == (
         "Now due by 17/12/2026.",
@@ -1142,3 +1150,20 @@ def test_the_referrer_changes_what_a_sent_referral_asks_and_the_timeline_keeps_w
     with pytest.raises(NotFoundError):
         services.referral_reason_change(actor=stranger, referral_id=referral.pk, reason="x")
     assert Referral.objects.get(pk=referral.pk).version == after.version
+
+
+def test_a_changed_reason_of_a_referral_nobody_has_yet_goes_to_the_services_inbox(
+    world, django_capture_on_commit_callbacks
+):
+    referral = referral_in(world, "requested")
+    assert referral.assigned_worker is None
+    inbox = referral.service.referral_inbox_email or referral.service.organization.email
+    assert inbox
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_reason_change(
+            actor=world.users[CUSTODY], referral_id=referral.pk, reason="Now due by 17/12/2026."
+        )
+    [email] = [m for m in mail.outbox if "changed by the referrer" in m.subject]
+    assert email.to == [inbox]
+    assert "Newidiodd yr atgyfeiriwr" in email.subject
