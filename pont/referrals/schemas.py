@@ -88,7 +88,11 @@ class ReferralOut(Schema):
     version: int = Field(description='Send it back as If-Match: "<version>" when you PATCH.')
     source_kind: str
     urgency: Literal["routine", "urgent"]
-    reason: str
+    reason: str = Field(
+        description="What the referrer asks of the service. The referrer may change it after "
+        "sending (a disposal's condition given more time: its new deadline); the change is "
+        "sent as referral.updated, and the portal's timeline keeps what it said before."
+    )
     legal_basis: Literal["statutory", "consent"]
     statutory_basis: str
     person: PersonOut
