@@ -511,7 +511,7 @@ def _notice_data(
     issued_at: Any,
     issued_by: str,
     conditions: Sequence[documents.ConditionLine] | None = None,
-    replaces: Any = None,
+    replaces: datetime | None = None,
 ) -> documents.NoticeData:
     """The notice's data; by default every condition as it stands (the notice at issue)."""
     scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
