@@ -226,7 +226,7 @@ class BreachForm(forms.Form):
         required=False,
         help_text=_(
             "For every condition not done. The person is given a new notice with this deadline, "
-            "replacing the one they have."
+            "replacing the one they have, and a service delivering one of them is told."
         ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
