@@ -977,6 +977,7 @@ def _breach_decide(
                     actor=actor,
                     referral_id=condition.referral_id,
                     reason=_referral_reason(disposal, condition),
+                    by_source=True,
                 )
         DisposalNotice.objects.create(disposal=disposal, issued_at=notice.issued_at, pdf=notice.pdf)
         fields: dict[str, Any] = {"status": Status.ISSUED, "breached_at": None}

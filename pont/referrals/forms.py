@@ -163,6 +163,21 @@ class ReasonForm(forms.Form):
     )
 
 
+class ChangeReasonForm(forms.Form):
+    """What a referral made by hand asks of the service, changed after it was sent."""
+
+    reason = forms.CharField(
+        label=_("What you ask of the service now"),
+        widget=forms.Textarea,
+        max_length=4000,
+        help_text=_(
+            "The service is told that it changed and sees what it said before. The person may "
+            "see this."
+        ),
+        error_messages={"required": _("Say what you ask of the service")},
+    )
+
+
 class AssignForm(_OwnIds, forms.Form):
     """Give the referral to a colleague (or to nobody): the people who work referrals at the
     receiving organisation."""

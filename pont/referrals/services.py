@@ -598,14 +598,25 @@ def referral_cancel(
 
 @transaction.atomic
 def referral_reason_change(
-    *, actor: User, referral_id: Any, reason: str, expected_version: int | None = None
+    *,
+    actor: User,
+    referral_id: Any,
+    reason: str,
+    expected_version: int | None = None,
+    by_source: bool = False,
 ) -> Referral:
     """Tell the service what has changed in what the referral asks, once it has been sent (a
     draft is changed as a draft): the reason it reads is replaced, and its partner systems are
     told (`referral.updated`), and so is the worker it is assigned to, or else its referral
     inbox (an email with a link). The reason before is kept on the timeline only, not in the
-    audit log, as free text is elsewhere. The same reason again changes nothing."""
+    audit log, as free text is elsewhere. The same reason again changes nothing.
+
+    An officer changes a referral they made by hand; one made from another record (a
+    Required Assessment, a disposal's condition) is changed by that record's own service
+    (`by_source`), never by hand."""
     referral = _locked(actor, referral_id, "referrer")
+    if referral.source_kind != Referral.Source.VOLUNTARY and not by_source:
+        raise ApplicationError(str(MADE_BY_ITS_SOURCE), status=409)
     reason = reason.strip()
     if not reason:
         _refuse_at("reason", REASON_NEEDED)

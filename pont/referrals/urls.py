@@ -22,6 +22,7 @@ urlpatterns = [
     path("<uuid:referral_id>/change", views.referral_draft_change, name="change"),
     path("<uuid:referral_id>/send", views.referral_send, name="send"),
     path("<uuid:referral_id>/cancel", views.referral_cancel, name="cancel"),
+    path("<uuid:referral_id>/reason", views.referral_reason, name="reason"),
     path("<uuid:referral_id>/accept", views.referral_accept, name="accept"),
     path("<uuid:referral_id>/reject", views.referral_reject, name="reject"),
     path("<uuid:referral_id>/assign-to-me", views.referral_assign_to_me, name="assign_to_me"),

@@ -54,6 +54,7 @@ from .forms import (
     AssignForm,
     AttendanceForm,
     CancelAppointmentForm,
+    ChangeReasonForm,
     CloseForm,
     ContactAttemptForm,
     CorrectAttendanceForm,
@@ -366,6 +367,11 @@ def _detail_context(
         else None,
         "reject_form": ReasonForm(prefix="reject"),
         "cancel_form": ReasonForm(prefix="cancel"),
+        "reason_form": ChangeReasonForm(prefix="change", initial={"reason": referral.reason})
+        if is_referrer
+        and "reason_changed" in allowed
+        and referral.source_kind == Referral.Source.VOLUNTARY
+        else None,
         "contact_form": ContactAttemptForm(initial={"day": timezone.localdate()}),
         "appointment_form": AppointmentForm(),
         "attendance_form": AttendanceForm(),
@@ -549,6 +555,26 @@ def referral_cancel(request: AuthenticatedRequest, referral_id: Any) -> HttpResp
             expected_version=_version(request),
         ),
         done=_("The referral has been cancelled."),
+    )
+
+
+@capability_required(MAKE_REFERRAL)
+@require_POST
+def referral_reason(request: AuthenticatedRequest, referral_id: Any) -> HttpResponse:
+    """The referrer changes what a referral they made by hand asks, once it has been sent."""
+    return _act(
+        request,
+        referral_id,
+        form_name="reason_form",
+        action="reason_changed",
+        form=ChangeReasonForm(request.POST, prefix="change"),
+        run=lambda f: services.referral_reason_change(
+            actor=request.user,
+            referral_id=referral_id,
+            reason=f.cleaned_data["reason"],
+            expected_version=_version(request),
+        ),
+        done=_("The referral has been changed. The service is told."),
     )
 
 

@@ -115,6 +115,11 @@ RULES = [
         staff_view(post=same_for(POLICE_OFFICERS, 400), capable=POLICE_OFFICERS),
         kwargs={"referral_id": "referral"},
     ),
+    Rule(
+        "referrals:reason",
+        staff_view(post=same_for(POLICE_OFFICERS, 400), capable=POLICE_OFFICERS),
+        kwargs={"referral_id": "referral"},
+    ),
     Rule("referrals:accept", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),
     Rule("referrals:reject", _provider_action(400), kwargs={"referral_id": "referral"}),
     Rule("referrals:assign_to_me", _provider_action(REDIRECT), kwargs={"referral_id": "referral"}),

@@ -1167,3 +1167,19 @@ def test_a_changed_reason_of_a_referral_nobody_has_yet_goes_to_the_services_inbo
     [email] = [m for m in mail.outbox if "changed by the referrer" in m.subject]
     assert email.to == [inbox]
     assert "Newidiodd yr atgyfeiriwr" in email.subject
+
+
+def test_a_referral_made_from_another_record_is_changed_only_by_that_record(world):
+    """A disposal's condition (or a Required Assessment) holds what its referral asks: an
+    officer changing it by hand is refused, and nothing changes."""
+    from pont.testing.disposals import condition_referral, issued_conditional_caution
+
+    referral = condition_referral(issued_conditional_caution(world))
+    with pytest.raises(ApplicationError) as refused:
+        services.referral_reason_change(
+            actor=world.users[CUSTODY], referral_id=referral.pk, reason="Something else"
+        )
+    assert refused.value.status == 409
+    assert "change it there" in refused.value.message
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.reason, after.version) == (referral.reason, referral.version)

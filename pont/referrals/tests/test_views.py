@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from pont.audit.models import AuditEvent
@@ -1260,3 +1261,44 @@ def test_the_provider_reads_the_changed_reason_and_what_it_said_before(world, as
         in welsh.get(referral.get_absolute_url()).content.decode()
     )
     assert as_persona(PROV_B).get(referral.get_absolute_url()).status_code == 404
+
+
+def test_the_officer_changes_what_a_referral_made_by_hand_asks_from_its_page(world, as_persona):
+    from pont.testing.disposals import condition_referral, issued_conditional_caution
+
+    referral = referral_in(world, "accepted")
+    officer = as_persona(CUSTODY)
+    page = officer.get(referral.get_absolute_url()).content.decode()
+    assert "Change what you ask of the service" in page
+    address = reverse("referrals:reason", args=[referral.pk])
+    empty = post_form(officer, address, {"change-reason": " ", "version": referral.version})
+    assert empty.status_code == 400
+    assert "Say what you ask of the service" in empty.content.decode()
+    changed = post_form(
+        officer,
+        address,
+        {"change-reason": "Drinking too; calls after 2pm", "version": referral.version},
+    )
+    assert changed.status_code == 302
+    assert (
+        "The referral has been changed. The service is told."
+        in officer.get(changed["Location"]).content.decode()
+    )
+    assert Referral.objects.get(pk=referral.pk).reason == "Drinking too; calls after 2pm"
+    # Sent again from the page as it was (the old version): someone changed it since.
+    stale = post_form(officer, address, {"change-reason": "Other", "version": referral.version})
+    assert stale.status_code == 409
+    # The provider may not, and does not see the form.
+    provider = as_persona(PROV_A)
+    assert "Change what you ask" not in provider.get(referral.get_absolute_url()).content.decode()
+    assert post_form(provider, address, {"change-reason": "x"}).status_code == 403
+    # A referral made from a disposal's condition: no form, and a POST is refused.
+    made = condition_referral(issued_conditional_caution(world))
+    assert "Change what you ask" not in officer.get(made.get_absolute_url()).content.decode()
+    refused = post_form(
+        officer,
+        reverse("referrals:reason", args=[made.pk]),
+        {"change-reason": "Something else", "version": made.version},
+    )
+    assert refused.status_code == 409
+    assert "change it there" in refused.content.decode()
