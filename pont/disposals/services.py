@@ -840,13 +840,10 @@ def breach_decisions_for(disposal: Disposal) -> list[tuple[str, StrOrPromise]]:
     return [(value, label) for value, label in Disposal.BreachDecision.choices if value in allowed]
 
 
-def _conditions_state(disposal: Disposal) -> tuple[Any, ...]:
-    """What a notice given with more time is made from: the disposal's and its conditions'
-    versions (every change to either moves one)."""
-    return (
-        disposal.version,
-        tuple(disposal.conditions.order_by("pk").values_list("pk", "version")),
-    )
+def _conditions_state(version: int, conditions: Iterable[tuple[int, int]]) -> tuple[Any, ...]:
+    """What a notice given with more time is made from: the disposal's version and its
+    conditions' (id, version) pairs (every change to either moves one)."""
+    return (version, tuple(sorted(conditions)))
 
 
 @dataclass(frozen=True)
@@ -868,15 +865,15 @@ def _more_time_notice(
     disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
     if disposal is None or disposal.status != Status.BREACHED:
         return None
-    made_from = _conditions_state(disposal)
+    conditions = list(disposal.conditions.select_related("condition_type", "service"))
+    made_from = _conditions_state(disposal.version, ((c.pk, c.version) for c in conditions))
     held = disposal.notices.order_by("-issued_at", "-pk").values_list("issued_at", flat=True)
     lines = [
         _condition_line(
             c, new_deadline if c.status == DisposalCondition.Status.FAILED else c.deadline
         )
-        for c in disposal.conditions.select_related("condition_type", "service").exclude(
-            status=DisposalCondition.Status.COMPLETE
-        )
+        for c in conditions
+        if c.status != DisposalCondition.Status.COMPLETE
     ]
     now = timezone.now()
     data = _notice_data(
@@ -952,12 +949,11 @@ def _breach_decide(
                 )
             ]
     refuse_fields(errors, _("Check the decision."))
-    if expected_version != disposal.version:
-        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
     now = timezone.now()
     detail: dict[str, Any] = {"decision": decision}
     if decision == Disposal.BreachDecision.EXTEND:
-        if notice is None or notice.made_from != _conditions_state(disposal):
+        versions = disposal.conditions.values_list("pk", "version")
+        if notice is None or notice.made_from != _conditions_state(disposal.version, versions):
             # The disposal changed while its notice was made: the officer looks again.
             raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
         for condition in failed:

@@ -25,6 +25,7 @@ from .services import (
     POWER_NEEDED,
     POWER_NOT_LISTED,
     POWERS_BY_HAND,
+    REASON_MAX,
 )
 
 
@@ -66,7 +67,7 @@ class ReferralCreateForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you referring them?"),
         widget=forms.Textarea,
-        max_length=4000,
+        max_length=REASON_MAX,
         help_text=_("What the service needs to know to help. The person may see this."),
         error_messages={"required": _("Give the reason for the referral")},
     )
@@ -169,7 +170,7 @@ class ChangeReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("What you ask of the service now"),
         widget=forms.Textarea,
-        max_length=4000,
+        max_length=REASON_MAX,
         help_text=_(
             "The service is told that it changed and sees what it said before. The person may "
             "see this."

@@ -86,7 +86,7 @@ REQUIRED_ASSESSMENT_BY_HAND = _(
 POWERS_BY_HAND = tuple(power for power in STATUTORY_POWERS if power != REQUIRED_ASSESSMENT_POWER)
 BASIS_NEEDED = _("Select consent or a statutory power")
 REASON_NEEDED = _("Give a reason.")
-REASON_MAX = 4000  # as the referral form allows
+REASON_MAX = 4000  # the longest reason a referral takes (its forms allow no more)
 REASON_TOO_LONG = _("The reason must be %(max)s characters or fewer")
 NO_ORGANISATION = _("Your account is not a member of any organisation.")
 IN_FUTURE = _("The time cannot be in the future.")
@@ -171,6 +171,14 @@ _ANSWERED_ALREADY = _("It has been accepted or rejected already.")
 _ACCEPT_FIRST = _("Accept the referral first.")
 _SEND_FIRST = _("Send the referral first.")
 _CONTACT_FIRST = _("Record a contact attempt, an appointment or the person's attendance first.")
+
+
+def _made_by_hand(referral: Referral) -> None:
+    """Refuse a referrer's change by hand to a referral made by its source (a Required
+    Assessment, a disposal's condition), which holds what it asks, the service and the power:
+    changed there, never here."""
+    if referral.source_kind != Referral.Source.VOLUNTARY:
+        raise ApplicationError(str(MADE_BY_ITS_SOURCE), status=409)
 
 
 def _next_step(referral: Referral, action: str) -> str:
@@ -412,10 +420,7 @@ def referral_draft_change(
     referral = _locked(actor, referral_id, "referrer")
     _not_stale(referral, expected_version)
     _check(referral, "draft_changed")
-    if referral.source_kind != Referral.Source.VOLUNTARY:
-        # Made by its source (a Required Assessment, a disposal's condition), which holds the
-        # service and the power too: changed there, never here.
-        raise ApplicationError(str(MADE_BY_ITS_SOURCE), status=409)
+    _made_by_hand(referral)
     service = _checked_details(
         service_id=service_id,
         reason=reason,
@@ -615,8 +620,8 @@ def referral_reason_change(
     Required Assessment, a disposal's condition) is changed by that record's own service
     (`by_source`), never by hand."""
     referral = _locked(actor, referral_id, "referrer")
-    if referral.source_kind != Referral.Source.VOLUNTARY and not by_source:
-        raise ApplicationError(str(MADE_BY_ITS_SOURCE), status=409)
+    if not by_source:
+        _made_by_hand(referral)
     reason = reason.strip()
     if not reason:
         _refuse_at("reason", REASON_NEEDED)

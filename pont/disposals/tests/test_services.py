@@ -618,15 +618,7 @@ def test_more_time_gives_the_person_a_new_notice_that_replaces_theirs(world, mon
         note="Paid",
         expected_version=compensation.version,
     )
-    apology.refresh_from_db()
-    services.condition_record(
-        actor=officer,
-        condition_id=apology.pk,
-        outcome="failed",
-        note="No letter",
-        expected_version=apology.version,
-    )
-    disposal.refresh_from_db()
+    disposal = failed_condition(world, disposal, "apology")
     new_deadline = timezone.localdate() + timedelta(days=10)
     before = last_sequence()
     services.breach_decide(
