@@ -501,6 +501,7 @@ class Pathfinder:
         self.plans: dict[Any, Plan] = {}  # disposal id -> its plan
         self.fates: dict[int, str] = {}  # condition id -> how it goes
         self.providers: dict[int, str] = {}  # condition id -> its provider, when not the county's
+        self.closed_breaches = itertools.count()  # breaches over a referral the service closed
         self.created = 0
         self.clock: datetime | None = None  # the moment of the step being played
 
@@ -733,13 +734,13 @@ class Pathfinder:
             return
         plan = self.plans[disposal_id]
         failed = list(disposal.conditions.filter(status=DisposalCondition.Status.FAILED))
-        closed = Referral.objects.filter(
-            pk__in=[c.referral_id for c in failed if c.referral_id],
-            status__in=Referral.CLOSED_STATUSES,
-        ).exists()
+        closed = disposals.conditions_to_send_again(disposal)
         allowed = {value for value, _label in disposals.breach_decisions_for(disposal)}
         wants_time = any(self.fates.get(c.pk, "").endswith("extended") for c in failed)
-        if wants_time and not closed:
+        # Every third breach over a referral the service closed is given more time, the
+        # condition sent to the same service again (the person had a good reason).
+        again = bool(closed) and next(self.closed_breaches) % 3 == 2
+        if (wants_time and not closed) or again:
             decision = Decision.EXTEND
         elif Decision.PROSECUTE in allowed and self.rng.random() < 0.6:
             decision = Decision.PROSECUTE
@@ -763,13 +764,19 @@ class Pathfinder:
             reason=reason,
             expected_version=disposal.version,
             new_deadline=add_working_days(today, 10) if decision == Decision.EXTEND else None,
+            send_to={c.pk: c.service_id for c in closed} if decision == Decision.EXTEND else None,
         )
         if decision != Decision.EXTEND:
             self.follow(disposal_id)
             return
-        for condition in DisposalCondition.objects.filter(pk__in=[c.pk for c in failed]):
+        sent = {c.pk for c in closed}
+        for condition in DisposalCondition.objects.select_related("condition_type").filter(
+            pk__in=[c.pk for c in failed]
+        ):
             self.fates[condition.pk] = "done"
-            if condition.referral_id is not None:
+            if condition.pk in sent:
+                self.provider_story(condition, plan)  # a new referral, from its start
+            elif condition.referral_id is not None:
                 worker = self.worker(condition.pk)
                 moment = _working_after(self.now(), self.rng.uniform(2, 20), self.rng)
                 starts = _at(add_working_days(today, self.rng.randint(3, 5)), 11)

@@ -21,6 +21,8 @@ SECTION_TEMPLATE = "disposals/pdf/_notice_section.html"
 ENGLISH_SECTION_ID = "notice-en"
 TITLE = _("Out-of-court disposal: your notice")
 CONSEQUENCES = {"none", "prosecution", "financial_penalty"}
+# Why a notice is given (DisposalNotice.Occasion): the first, at issue, or one replacing it.
+OCCASIONS = {"issue", "more_time", "new_service"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class NoticeData:
     consequence: str  # none, prosecution, financial_penalty
     offences: tuple[Bilingual, ...]
     conditions: tuple[ConditionLine, ...]
-    # A notice given with more time after a breach replaces the one the person holds: when
-    # that was given. Its conditions are those still to do, with their deadlines now.
+    # A later notice (given with more time after a breach, or when a condition is sent to
+    # another service) replaces the one the person holds: when that was given, and why the
+    # new one is given (OCCASIONS). Its conditions are those still to do, as they are now.
     replaces: datetime | None = None
+    occasion: str = "issue"
 
 
 def _check(data: NoticeData) -> None:
@@ -65,6 +69,10 @@ def _check(data: NoticeData) -> None:
         raise ValueError(f"Unknown consequence {data.consequence!r}.")
     if not data.offences:
         raise ValueError("A notice names the offence.")
+    if data.occasion not in OCCASIONS:
+        raise ValueError(f"Unknown occasion {data.occasion!r}.")
+    if (data.replaces is None) != (data.occasion == "issue"):
+        raise ValueError("A notice replaces another exactly when it is not the first.")
     if data.replaces is not None and not data.replaces < data.issued_at:
         raise ValueError("A notice replaces one given before it.")
 

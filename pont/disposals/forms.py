@@ -1,6 +1,7 @@
 """Forms of out-of-court disposals. They parse what was typed; the services decide what is
 allowed and name every wrong field at once, so most fields here are optional."""
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -231,9 +232,48 @@ class BreachForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, decisions: list[tuple[Any, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        decisions: list[tuple[Any, Any]],
+        to_send_again: Sequence[DisposalCondition] = (),
+        services: Sequence[tuple[Any, Any]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """`to_send_again`: the failed conditions whose referral is closed, each given a
+        choice of service (`service_<id>`) to send it to with more time."""
         super().__init__(*args, **kwargs)
         _set_choices(self, "decision", decisions)
+        self.to_send_again = list(to_send_again)
+        for condition in self.to_send_again:
+            name = f"service_{condition.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=_("With more time, send %(condition)s to")
+                % {"condition": condition.condition_type.label},
+                required=False,
+                help_text=_(
+                    "Its referral to %(service)s was %(status)s. With more time it goes, as a "
+                    "new referral, to the service you choose: the same one or another."
+                )
+                % {
+                    "service": condition.service.display_name if condition.service else "",
+                    "status": condition.referral.get_status_display().lower()
+                    if condition.referral
+                    else "",
+                },
+            )
+            _set_choices(self, name, [("", _("Select a service")), *services])
+
+    def service_fields(self) -> list[forms.BoundField]:
+        return [self[f"service_{c.pk}"] for c in self.to_send_again]
+
+    def send_to(self) -> dict[int, str]:
+        """The service chosen for each condition to send again (condition id -> service id)."""
+        return {
+            c.pk: self.cleaned_data[f"service_{c.pk}"]
+            for c in self.to_send_again
+            if self.cleaned_data.get(f"service_{c.pk}")
+        }
 
 
 class TaskDoneForm(forms.Form):

@@ -463,7 +463,17 @@ class DisposalEvent(models.Model):
 class DisposalNotice(models.Model):
     """The notice given to the person, kept exactly as produced (a PDF and its hash)."""
 
+    class Occasion(models.TextChoices):
+        """Why the person was given it: a later notice replaces the one before."""
+
+        ISSUE = "issue", _("At issue")
+        MORE_TIME = "more_time", _("With more time")
+        NEW_SERVICE = "new_service", _("A condition sent to another service")
+
     disposal = models.ForeignKey(Disposal, on_delete=models.PROTECT, related_name="notices")
+    occasion = models.CharField(
+        _("occasion"), max_length=12, choices=Occasion.choices, default=Occasion.ISSUE
+    )
     issued_at = models.DateTimeField(_("issued at"))
     pdf = models.BinaryField(_("the notice as produced"))
     sha256 = models.CharField(max_length=64)

@@ -11,7 +11,8 @@ an optimistic version check, appends to the disposal's timeline and writes its
 audit event, all in one transaction.
 """
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -63,6 +64,7 @@ NOT_FOUND = _("Disposal not found.")
 NOT_OFFICER = _("Only the officer in charge of this disposal can do that.")
 WRONG_STATE = _("That cannot be done now: the disposal is %(status)s.")
 REASON_NEEDED = _("Give a reason.")
+NOT_SENT_AGAIN = _("Only a condition whose referral was rejected or cancelled can be sent again.")
 CONTACT_INCOMPLETE = _(
     "The person's contact details must be complete before a service can be sent the referral "
     "for a condition."
@@ -494,15 +496,19 @@ def _referral_reason(disposal: Disposal, condition: DisposalCondition) -> str:
     return "\n".join(line for line in (english, welsh, condition.details.strip()) if line)
 
 
-def _condition_line(condition: DisposalCondition, deadline: date) -> documents.ConditionLine:
+def _condition_line(
+    condition: DisposalCondition, deadline: date, service: Service | None = None
+) -> documents.ConditionLine:
+    """A condition as the notice gives it; `service` where the notice sends it elsewhere."""
     kind: ConditionType = condition.condition_type
+    service = service or condition.service
     return documents.ConditionLine(
         what=documents.Bilingual(kind.label_en, kind.label_cy),
         details=condition.details,
         deadline=deadline,
         hours=condition.hours,
         amount_pence=condition.amount_pence,
-        service=condition.service.name if condition.service else "",
+        service=service.name if service else "",
     )
 
 
@@ -512,6 +518,7 @@ def _notice_data(
     issued_by: str,
     conditions: Sequence[documents.ConditionLine] | None = None,
     replaces: datetime | None = None,
+    occasion: str = DisposalNotice.Occasion.ISSUE,
 ) -> documents.NoticeData:
     """The notice's data; by default every condition as it stands (the notice at issue)."""
     scheme: DisposalScheme = disposal.scheme  # type: ignore[assignment]
@@ -535,6 +542,7 @@ def _notice_data(
         ),
         conditions=tuple(conditions),
         replaces=replaces,
+        occasion=occasion,
     )
 
 
@@ -778,48 +786,75 @@ def _send_referral(actor: User, disposal: Disposal, condition: DisposalCondition
     return referral
 
 
-@transaction.atomic
-def condition_refer_again(
-    *, actor: User, condition_id: int, service_id: Any, expected_version: int
-) -> DisposalCondition:
-    """Send a condition whose referral the service rejected (or the referrer cancelled) to
-    another service: a new referral, the old one kept in the engine's history."""
-    condition, disposal = _condition_locked(actor, condition_id)
-    _require_officer(actor, disposal)
-    _require_state(disposal, *Disposal.OPEN_STATUSES)
-    if expected_version != condition.version:
-        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
-    current = (
-        Referral.objects.filter(pk=condition.referral_id).first() if condition.referral_id else None
+def _service_for(condition: DisposalCondition, service_id: Any) -> Service:
+    """The service a condition is sent to, one that delivers it (the field's error otherwise)."""
+    service = _services_by_id([service_id]).get(str(service_id))
+    errors = _check_condition_service(condition.condition_type, service)
+    refuse_fields(errors, _("Check the service."))
+    return service  # type: ignore[return-value]  # checked: a service when no errors
+
+
+def _referral_closed(condition: DisposalCondition) -> bool:
+    """Whether the condition's referral has been closed: rejected or cancelled before the
+    service took it on, or closed by the service."""
+    return (
+        condition.referral_id is not None
+        and Referral.objects.filter(
+            pk=condition.referral_id, status__in=Referral.CLOSED_STATUSES
+        ).exists()
     )
-    if (
-        condition.status != DisposalCondition.Status.PENDING
-        or current is None
-        or current.status not in (Referral.Status.REJECTED, Referral.Status.CANCELLED)
-    ):
-        raise ApplicationError(
-            str(_("Only a condition whose referral was rejected or cancelled can be sent again.")),
-            status=409,
-        )
-    service = Service.objects.filter(pk=service_id).first() if service_id else None
-    refuse_fields(
-        _check_condition_service(condition.condition_type, service), _("Check the service.")
-    )
+
+
+def _sent_elsewhere(
+    actor: User, disposal: Disposal, condition: DisposalCondition, service: Service
+) -> Referral:
+    """Send the condition to `service` as a new referral (the one before kept in the engine's
+    history); the officer's task about the closed referral is done."""
     update_if_version(condition, expected_version=condition.version, fields={"service": service})
     referral = _send_referral(actor, disposal, condition)
     DisposalTask.objects.filter(
         condition=condition, kind=DisposalTask.Kind.REFERRAL_REJECTED, done_at__isnull=True
     ).update(done_at=timezone.now(), done_note="Sent to another service")
-    _change(
-        disposal,
-        actor=actor,
-        kind="condition_referred_again",
-        fields={},
-        expected_version=None,
-        condition=condition.pk,
-        referral=str(referral.pk),
-    )
-    return condition
+    return referral
+
+
+def condition_refer_again(
+    *, actor: User, condition_id: int, service_id: Any, expected_version: int
+) -> DisposalCondition:
+    """Send a condition whose referral the service rejected (or the referrer cancelled) to
+    another service: a new referral, the old one kept in the engine's history, and a new
+    notice for the person naming the service (made before the transaction, as at issue)."""
+    notice = _refer_again_notice(actor, condition_id, service_id)
+    with transaction.atomic():
+        condition, disposal = _condition_locked(actor, condition_id)
+        _require_officer(actor, disposal)
+        _require_state(disposal, *Disposal.OPEN_STATUSES)
+        if expected_version != condition.version:
+            raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+        current = (
+            Referral.objects.filter(pk=condition.referral_id).first()
+            if condition.referral_id
+            else None
+        )
+        if (
+            condition.status != DisposalCondition.Status.PENDING
+            or current is None
+            or current.status not in (Referral.Status.REJECTED, Referral.Status.CANCELLED)
+        ):
+            raise ApplicationError(str(NOT_SENT_AGAIN), status=409)
+        service = _service_for(condition, service_id)
+        _keep_notice(disposal, notice, expected_version)
+        referral = _sent_elsewhere(actor, disposal, condition, service)
+        _change(
+            disposal,
+            actor=actor,
+            kind="condition_referred_again",
+            fields={},
+            expected_version=None,
+            condition=condition.pk,
+            referral=str(referral.pk),
+        )
+        return condition
 
 
 def _allowed_decisions(scheme: DisposalScheme) -> set[str]:
@@ -847,39 +882,127 @@ def _conditions_state(version: int, conditions: Iterable[tuple[int, int]]) -> tu
 
 
 @dataclass(frozen=True)
-class _MoreTimeNotice:
+class _NewNotice:
+    """A notice replacing the one the person holds, made before its step's transaction (so
+    that no lock is held while it renders): why it is given, what it was made from, when."""
+
+    occasion: str
     made_from: tuple[Any, ...]
     issued_at: datetime
     pdf: bytes
 
 
-def _more_time_notice(
-    actor: User, disposal_id: Any, new_deadline: date | None
-) -> _MoreTimeNotice | None:
-    """The notice the person is given with more time: the conditions still to do, the failed
-    ones with their new deadline, replacing the notice they hold. Made before the decision's
-    transaction, as at issue, so that no lock is held while it renders; None where the
-    decision will be refused anyway (the transaction says why)."""
-    if new_deadline is None or new_deadline <= timezone.localdate():
-        return None
-    disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
-    if disposal is None or disposal.status != Status.BREACHED:
-        return None
+def _new_notice(
+    actor: User,
+    disposal: Disposal,
+    occasion: str,
+    *,
+    new_deadline: date | None = None,
+    sent_to: Mapping[int, Service] | None = None,
+) -> _NewNotice:
+    """The conditions still to do, as they will be: the failed ones with `new_deadline` (more
+    time), those in `sent_to` with their new service; saying which notice it replaces."""
+    sent_to = sent_to or {}
     conditions = list(disposal.conditions.select_related("condition_type", "service"))
     made_from = _conditions_state(disposal.version, ((c.pk, c.version) for c in conditions))
     held = disposal.notices.order_by("-issued_at", "-pk").values_list("issued_at", flat=True)
     lines = [
         _condition_line(
-            c, new_deadline if c.status == DisposalCondition.Status.FAILED else c.deadline
+            c,
+            new_deadline
+            if new_deadline and c.status == DisposalCondition.Status.FAILED
+            else c.deadline,
+            sent_to.get(c.pk),
         )
         for c in conditions
         if c.status != DisposalCondition.Status.COMPLETE
     ]
     now = timezone.now()
     data = _notice_data(
-        disposal, now, actor.get_full_name() or actor.username, lines, replaces=held.first()
+        disposal,
+        now,
+        actor.get_full_name() or actor.username,
+        lines,
+        replaces=held.first(),
+        occasion=occasion,
     )
-    return _MoreTimeNotice(made_from, now, documents.notice_pdf(data))
+    return _NewNotice(occasion, made_from, now, documents.notice_pdf(data))
+
+
+def _keep_notice(disposal: Disposal, notice: _NewNotice | None, expected_version: int) -> None:
+    """Keep a notice made before the transaction if the disposal and its conditions are still
+    as it was made from; otherwise the step is stale (the officer looks again), and nothing
+    is written. Called before the step changes anything."""
+    versions = disposal.conditions.values_list("pk", "version")
+    if notice is None or notice.made_from != _conditions_state(disposal.version, versions):
+        raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+    DisposalNotice.objects.create(
+        disposal=disposal, occasion=notice.occasion, issued_at=notice.issued_at, pdf=notice.pdf
+    )
+
+
+def _services_by_id(ids: Iterable[Any]) -> dict[str, Service]:
+    """The services with these ids, by the id as given (text); one that is not an id, or no
+    service's, is left out."""
+    wanted: dict[str, uuid.UUID] = {}
+    for given in ids:
+        try:
+            wanted[str(given)] = uuid.UUID(str(given))
+        except ValueError:
+            continue
+    found = {s.pk: s for s in Service.objects.filter(pk__in=wanted.values())} if wanted else {}
+    return {given: found[pk] for given, pk in wanted.items() if pk in found}
+
+
+def _refer_again_notice(actor: User, condition_id: int, service_id: Any) -> _NewNotice | None:
+    """The notice naming the service a condition is sent to; None where the step will be
+    refused anyway (its transaction says why)."""
+    disposal_id = (
+        DisposalCondition.objects.filter(pk=condition_id).values_list("disposal_id", flat=True)
+    ).first()
+    service = _services_by_id([service_id]).get(str(service_id))
+    if disposal_id is None or service is None:
+        return None
+    disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
+    if disposal is None or disposal.status not in Disposal.OPEN_STATUSES:
+        return None
+    return _new_notice(
+        actor, disposal, DisposalNotice.Occasion.NEW_SERVICE, sent_to={condition_id: service}
+    )
+
+
+def _more_time_notice(
+    actor: User, disposal_id: Any, new_deadline: date | None, send_to: Mapping[int, Any]
+) -> _NewNotice | None:
+    """The notice the person is given with more time: the failed conditions with their new
+    deadline (and the service chosen, where theirs closed its referral). None where the
+    decision will be refused anyway (the transaction says why)."""
+    if new_deadline is None or new_deadline <= timezone.localdate():
+        return None
+    disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
+    if disposal is None or disposal.status != Status.BREACHED:
+        return None
+    found = _services_by_id(send_to.values())
+    sent_to = {pk: found[str(sid)] for pk, sid in send_to.items() if str(sid) in found}
+    return _new_notice(
+        actor,
+        disposal,
+        DisposalNotice.Occasion.MORE_TIME,
+        new_deadline=new_deadline,
+        sent_to=sent_to,
+    )
+
+
+def conditions_to_send_again(disposal: Disposal) -> list[DisposalCondition]:
+    """The failed conditions whose referral is closed: more time for them needs a service to
+    send them to (the same one or another), as a new referral."""
+    return [
+        c
+        for c in disposal.conditions.filter(status=DisposalCondition.Status.FAILED)
+        .select_related("condition_type", "service", "referral")
+        .order_by("pk")
+        if _referral_closed(c)
+    ]
 
 
 def breach_decide(
@@ -890,12 +1013,16 @@ def breach_decide(
     reason: str,
     expected_version: int,
     new_deadline: date | None = None,
+    send_to: Mapping[int, Any] | None = None,
 ) -> Disposal:
     """Decide what follows a breach: the scheme's consequence, no further action, or more
-    time, which gives the person a new notice with the new deadline."""
+    time, which gives the person a new notice with the new deadline. With more time, a failed
+    condition whose referral is closed goes to the service `send_to` names for it (condition
+    id -> service id) as a new referral."""
+    send_to = dict(send_to or {})
     notice = None
     if decision == Disposal.BreachDecision.EXTEND:
-        notice = _more_time_notice(actor, disposal_id, new_deadline)
+        notice = _more_time_notice(actor, disposal_id, new_deadline, send_to)
     with transaction.atomic():
         return _breach_decide(
             actor=actor,
@@ -904,6 +1031,7 @@ def breach_decide(
             reason=reason,
             expected_version=expected_version,
             new_deadline=new_deadline,
+            send_to=send_to,
             notice=notice,
         )
 
@@ -916,7 +1044,8 @@ def _breach_decide(
     reason: str,
     expected_version: int,
     new_deadline: date | None,
-    notice: _MoreTimeNotice | None,
+    send_to: Mapping[int, Any],
+    notice: _NewNotice | None,
 ) -> Disposal:
     disposal = _locked(actor, disposal_id)
     _require_officer(actor, disposal)
@@ -927,35 +1056,28 @@ def _breach_decide(
         errors["decision"] = [str(_("Select a decision this disposal allows."))]
     if not reason.strip():
         errors["reason"] = [str(REASON_NEEDED)]
-    failed = list(disposal.conditions.filter(status=DisposalCondition.Status.FAILED))
+    failed = list(
+        disposal.conditions.filter(status=DisposalCondition.Status.FAILED).select_related(
+            "condition_type"
+        )
+    )
+    sent_to: dict[int, Service] = {}
     if decision == Disposal.BreachDecision.EXTEND:
         if new_deadline is None or new_deadline <= timezone.localdate():
             errors["new_deadline"] = [str(_("Give a new deadline after today."))]
-        closed = [
-            c
-            for c in failed
-            if c.referral_id is not None
-            and Referral.objects.filter(
-                pk=c.referral_id, status__in=Referral.CLOSED_STATUSES
-            ).exists()
-        ]
-        if closed:
-            errors["decision"] = [
-                str(
-                    _(
-                        "The service has closed its referral: there is nothing to give more "
-                        "time for. Decide on the breach instead."
-                    )
-                )
-            ]
+        found = _services_by_id(send_to.values())
+        for condition in filter(_referral_closed, failed):
+            service = found.get(str(send_to.get(condition.pk)))
+            problems = _check_condition_service(condition.condition_type, service)
+            if problems:
+                errors[f"service_{condition.pk}"] = problems["service"]
+            else:
+                sent_to[condition.pk] = service  # type: ignore[assignment]  # checked
     refuse_fields(errors, _("Check the decision."))
     now = timezone.now()
     detail: dict[str, Any] = {"decision": decision}
     if decision == Disposal.BreachDecision.EXTEND:
-        versions = disposal.conditions.values_list("pk", "version")
-        if notice is None or notice.made_from != _conditions_state(disposal.version, versions):
-            # The disposal changed while its notice was made: the officer looks again.
-            raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
+        _keep_notice(disposal, notice, expected_version)
         for condition in failed:
             update_if_version(
                 condition,
@@ -967,7 +1089,9 @@ def _breach_decide(
                     "overdue_at": None,
                 },
             )
-            if condition.referral_id is not None:
+            if condition.pk in sent_to:
+                _sent_elsewhere(actor, disposal, condition, sent_to[condition.pk])
+            elif condition.referral_id is not None:
                 # The service delivering it reads the new deadline in the referral's reason.
                 referrals.referral_reason_change(
                     actor=actor,
@@ -975,9 +1099,10 @@ def _breach_decide(
                     reason=_referral_reason(disposal, condition),
                     by_source=True,
                 )
-        DisposalNotice.objects.create(disposal=disposal, issued_at=notice.issued_at, pdf=notice.pdf)
         fields: dict[str, Any] = {"status": Status.ISSUED, "breached_at": None}
         detail["new_deadline"] = str(new_deadline)
+        if sent_to:
+            detail["sent_to"] = {str(pk): str(s.pk) for pk, s in sorted(sent_to.items())}
     else:
         fields = {
             "status": Status.CLOSED,

@@ -552,7 +552,13 @@ def condition_refer(
                 expected_version=form.cleaned_data["version"],
             ),
         ):
-            messages.success(request, _("The condition is sent to the service you chose."))
+            messages.success(
+                request,
+                _(
+                    "The condition is sent to the service you chose. Give the person the new "
+                    "notice, under the conditions: it names the service."
+                ),
+            )
             return _back(disposal.pk)
     return render(
         request,
@@ -569,10 +575,13 @@ def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
     if disposal.status != Disposal.Status.BREACHED:
         messages.error(request, _("There is no breach to decide on."))
         return _back(disposal.pk)
+    to_send_again = services.conditions_to_send_again(disposal)
     form = BreachForm(
         request.POST if request.method == "POST" else None,
         initial={"version": disposal.version},
         decisions=services.breach_decisions_for(disposal),
+        to_send_again=to_send_again,
+        services=_service_choices(request) if to_send_again else [],
     )
     status = 200
     if request.method == "POST":
@@ -585,6 +594,7 @@ def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
                 decision=form.cleaned_data["decision"] or "",
                 reason=form.cleaned_data["reason"] or "",
                 new_deadline=form.cleaned_data["new_deadline"],
+                send_to=form.send_to(),
                 expected_version=form.cleaned_data["version"],
             ),
         ):

@@ -39,9 +39,11 @@ from pont.referrals.models import Referral
 from pont.testing.disposals import (
     authorised,
     conditional_caution,
+    drug_service,
     failed_condition,
     issue,
     issued,
+    reject_condition_referral,
 )
 from pont.testing.drug_testing import (
     drug_test_values,
@@ -151,6 +153,19 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
         issued(world, conditional_caution(world, person=reachable_person(world, given_name="Lis"))),
         "drug_assessment",
     )
+    # Its service rejected the referral: sent to another, with the notice that names it; and,
+    # the deadline passed, given more time with the service chosen again.
+    rejected = issued(
+        world, conditional_caution(world, person=reachable_person(world, given_name="Mai"))
+    )
+    reject_condition_referral(world, rejected)
+    sent_again = rejected.conditions.get()
+    lapsed = issued(
+        world, conditional_caution(world, person=reachable_person(world, given_name="Non"))
+    )
+    reject_condition_referral(world, lapsed)
+    lapsed = failed_condition(world, lapsed, "drug_assessment")
+    other = drug_service(world, "b")
     suite_arranged(world)
     test = positive_test(world)
     stop_search_reference()
@@ -209,6 +224,23 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
             reason="Was in hospital",
             new_deadline=timezone.localdate() + timedelta(days=30),  # not its first deadline
             expected_version=breached.version,
+        ),
+        "a rejected condition sent to another service, with its new notice": lambda: (
+            disposals.condition_refer_again(
+                actor=world.users[FRONTLINE],
+                condition_id=sent_again.pk,
+                service_id=other.pk,
+                expected_version=sent_again.version,
+            )
+        ),
+        "more time, a rejected condition sent again": lambda: disposals.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=lapsed.pk,
+            decision="extend",
+            reason="The first service was full",
+            new_deadline=timezone.localdate() + timedelta(days=30),
+            send_to={lapsed.conditions.get().pk: str(other.pk)},
+            expected_version=lapsed.version,
         ),
         "search recorded": lambda: recorded_search(world, person=searched),
         "person created": lambda: people.person_create(

@@ -55,6 +55,21 @@ def test_the_year_is_made_once_dated_over_the_year_in_every_county(demo):
     assert len({d.victim_views for d in disposals}) >= 3
     assert disposals.values("person").distinct().count() < created  # some come back
     assert DisposalEvent.objects.filter(kind="breach_decided").exists()
+    # Later notices: with more time, and for a condition sent to another service; and more
+    # time over a referral the service had closed sends the condition to it again.
+    occasions = set(DisposalNotice.objects.values_list("occasion", flat=True))
+    assert occasions == {"issue", "more_time", "new_service"}
+    sent_again = [
+        e for e in DisposalEvent.objects.filter(kind="breach_decided") if e.detail.get("sent_to")
+    ]
+    assert sent_again
+    for event in sent_again:
+        for condition_id in event.detail["sent_to"]:
+            referrals_of = Referral.objects.filter(
+                source_kind="disposal", source_id=str(event.disposal_id)
+            )
+            condition = DisposalCondition.objects.get(pk=condition_id)
+            assert referrals_of.filter(service=condition.service).count() >= 2
     referral_states = set(
         Referral.objects.filter(source_kind="disposal").values_list("status", flat=True)
     )

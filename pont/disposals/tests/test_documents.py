@@ -96,19 +96,38 @@ def test_a_notice_without_its_facts_is_refused():
     with pytest.raises(ValueError, match="offence"):
         notice_pdf(notice(offences=()))
     with pytest.raises(ValueError, match="replaces one given before"):
-        notice_pdf(notice(replaces=ISSUED))
+        notice_pdf(notice(replaces=ISSUED, occasion="more_time"))
+    with pytest.raises(ValueError, match="occasion"):
+        notice_pdf(notice(occasion="whim"))
+    # A later notice says which it replaces; the first replaces none.
+    with pytest.raises(ValueError, match="not the first"):
+        notice_pdf(notice(occasion="new_service"))
+    with pytest.raises(ValueError, match="not the first"):
+        notice_pdf(notice(replaces=datetime(2026, 11, 2, tzinfo=UTC)))
 
 
 def test_a_notice_with_more_time_says_it_replaces_the_one_held_in_both_languages():
     given = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    text = " ".join(text_of(notice_pdf(notice(replaces=given))).split())
+    text = " ".join(text_of(notice_pdf(notice(replaces=given, occasion="more_time"))).split())
     welsh = text[: text.index("Conditional Caution")]
     english = text[text.index("Conditional Caution") :]
     assert "This notice replaces the one given to you on 2 November 2026." in english
-    assert "the deadlines below are the ones that count now" in english
+    assert "the deadlines and services below are the ones that count now" in english
     assert "Conditions you have already done are not listed." in english
     assert "Mae'r hysbysiad hwn yn cymryd lle'r un a roddwyd i chi ar 2 Tachwedd 2026." in welsh
     assert "Nid yw'r amodau rydych eisoes wedi'u gwneud wedi'u rhestru." in welsh
     first = " ".join(text_of(notice_pdf(notice())).split())
     assert "replaces" not in first
     assert "not listed" not in first
+
+
+def test_a_notice_for_a_condition_sent_elsewhere_says_which_services_will_call():
+    given = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    text = " ".join(text_of(notice_pdf(notice(replaces=given, occasion="new_service"))).split())
+    welsh = text[: text.index("Conditional Caution")]
+    english = text[text.index("Conditional Caution") :]
+    assert "This notice replaces the one given to you on 2 November 2026." in english
+    assert "A condition has been sent to another service" in english
+    assert "more time" not in english
+    assert "Mae'r hysbysiad hwn yn cymryd lle'r un a roddwyd i chi ar 2 Tachwedd 2026." in welsh
+    assert "Mae amod wedi'i anfon at wasanaeth arall" in welsh

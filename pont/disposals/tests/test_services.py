@@ -375,7 +375,8 @@ def test_a_failed_referral_breaches_and_the_scheme_decides_the_consequence(world
             new_deadline=timezone.localdate() + timedelta(days=14),
             expected_version=disposal.version,
         )
-    assert "decision" in refused.value.extra["fields"]  # the referral is closed
+    # The service closed its referral: more time needs a service to send the condition to.
+    assert list(refused.value.extra["fields"]) == [f"service_{disposal.conditions.get().pk}"]
     services.breach_decide(
         actor=world.users[FRONTLINE],
         disposal_id=disposal.pk,
@@ -737,3 +738,200 @@ def test_more_time_tells_the_service_delivering_the_condition_its_new_deadline(w
     changed = after.events.get(kind="reason_changed")
     assert changed.detail == {"before": first}
     assert changed.actor_label == world.users[INSPECTOR].username
+
+
+def capture_notices(monkeypatch) -> list[documents.NoticeData]:
+    made: list[documents.NoticeData] = []
+
+    def keep(data: documents.NoticeData) -> bytes:
+        made.append(data)
+        return f"%PDF-1.7 notice {len(made)}".encode()
+
+    monkeypatch.setattr(documents, "notice_pdf", keep)
+    return made
+
+
+def test_more_time_sends_a_condition_whose_referral_was_closed_to_the_service_chosen(
+    world, monkeypatch
+):
+    """The service closed its referral (the person missed the assessment): with more time
+    the officer sends the condition again, here to the same service, as a new referral with
+    the new deadline, and the new notice names it."""
+    made = capture_notices(monkeypatch)
+    disposal = issued_conditional_caution(world)
+    first = condition_referral(disposal)
+    worker = world.users[PROV_A]
+    referrals.referral_accept(actor=worker, referral_id=first.pk)
+    referrals.referral_close(
+        actor=worker, referral_id=first.pk, closure_reason="dna_before_assessment"
+    )
+    disposal.refresh_from_db()
+    condition = disposal.conditions.get()
+    service = drug_service(world)
+    new_deadline = timezone.localdate() + timedelta(days=14)
+    before = last_sequence()
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="Was in hospital on the day",
+        new_deadline=new_deadline,
+        send_to={condition.pk: str(service.pk)},
+        expected_version=disposal.version,
+    )
+    condition.refresh_from_db()
+    assert condition.status == DisposalCondition.Status.PENDING
+    assert condition.deadline == new_deadline
+    again = condition.referral
+    assert again.pk != first.pk
+    assert again.status == Referral.Status.REQUESTED
+    assert again.service_id == service.pk
+    assert f"by {new_deadline:%d/%m/%Y}." in again.reason
+    assert Referral.objects.get(pk=first.pk).status == Referral.Status.FAILED  # kept as it was
+    notice = made[-1]
+    assert notice.occasion == "more_time"
+    assert [(c.deadline, c.service) for c in notice.conditions] == [(new_deadline, service.name)]
+    kept = DisposalNotice.objects.filter(disposal=disposal).order_by("issued_at", "pk")
+    assert [n.occasion for n in kept] == ["issue", "more_time"]
+    decided = AuditEvent.objects.get(
+        sequence__gt=before, operation="alteration", object_type="disposals.disposal"
+    )
+    assert decided.detail["sent_to"] == {str(condition.pk): str(service.pk)}
+    # The engine's own events for the new referral: created and sent to the provider.
+    assert ("disclosure", "referrals.referral") in events_since(before)
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.ISSUED
+
+
+def test_more_time_after_a_rejection_sends_the_condition_to_another_service(world, monkeypatch):
+    from pont.testing.disposals import reject_condition_referral
+
+    made = capture_notices(monkeypatch)
+    disposal = issued_conditional_caution(world)
+    rejected = reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get()
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed",
+        note="No service took it on by the deadline",
+        expected_version=condition.version,
+    )
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.BREACHED
+    assert services.conditions_to_send_again(disposal) == [condition]
+    other = drug_service(world, "b")
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="The first service could not take it",
+        new_deadline=timezone.localdate() + timedelta(days=20),
+        send_to={condition.pk: str(other.pk)},
+        expected_version=disposal.version,
+    )
+    condition.refresh_from_db()
+    assert condition.service_id == other.pk
+    assert condition.referral_id != rejected.pk
+    assert condition.referral.receiving_organisation == world.provider_b
+    assert made[-1].conditions[0].service == other.name
+    # The officer's task about the rejection is done: the condition is with a service again.
+    assert not DisposalTask.objects.filter(disposal=disposal, done_at=None).exists()
+
+
+def test_more_time_refuses_a_service_that_does_not_deliver_the_condition(world, monkeypatch):
+    """Nothing is written: the field names the condition's service choice."""
+    made = capture_notices(monkeypatch)
+    disposal = issued_conditional_caution(world)
+    referral = condition_referral(disposal)
+    referrals.referral_reject(actor=world.users[PROV_A], referral_id=referral.pk, reason="Full")
+    condition = disposal.conditions.get()
+    disposal = failed_condition(world, disposal, "drug_assessment")
+    from pont.testing.referrals import provider_service
+
+    not_drugs = provider_service(world, "b")
+    not_drugs.needs.clear()
+    field = f"service_{condition.pk}"
+    before = last_sequence()
+    for send_to in ({}, {condition.pk: "not an id"}, {condition.pk: str(not_drugs.pk)}):
+        with pytest.raises(ApplicationError) as refused:
+            services.breach_decide(
+                actor=world.users[FRONTLINE],
+                disposal_id=disposal.pk,
+                decision="extend",
+                reason="One more chance",
+                new_deadline=timezone.localdate() + timedelta(days=14),
+                send_to=send_to,
+                expected_version=disposal.version,
+            )
+        assert list(refused.value.extra["fields"]) == [field], send_to
+    assert events_since(before) == []
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+    condition.refresh_from_db()
+    assert (condition.status, condition.referral_id) == ("failed", referral.pk)
+    assert len(made) == 1 + 3  # the notices made for the refused decisions were not kept
+
+
+def test_a_condition_sent_to_another_service_gives_the_person_a_new_notice(world, monkeypatch):
+    from pont.testing.disposals import reject_condition_referral
+
+    made = capture_notices(monkeypatch)
+    disposal = recorded_disposal(
+        world,
+        scheme_code="conditional_caution",
+        offences=[("actual_bodily_harm", "Punched a man")],
+        victim_views=Disposal.VictimViews.SUPPORTS,
+    )
+    add_condition(world, disposal, "drug_assessment", service_id=drug_service(world).pk)
+    apology = add_condition(world, disposal, "apology")
+    issued(world, disposal)
+    reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get(condition_type__code="drug_assessment")
+    other = drug_service(world, "b")
+    services.condition_refer_again(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        service_id=other.pk,
+        expected_version=condition.version,
+    )
+    kept = list(DisposalNotice.objects.filter(disposal=disposal).order_by("issued_at", "pk"))
+    assert [n.occasion for n in kept] == ["issue", "new_service"]
+    notice = made[-1]
+    assert (notice.occasion, notice.replaces) == ("new_service", kept[0].issued_at)
+    assert [(c.what.en, c.service, c.deadline) for c in notice.conditions] == [
+        (condition.condition_type.label_en, other.name, condition.deadline),
+        (apology.condition_type.label_en, "", apology.deadline),
+    ]
+    assert services.notice_get(actor=world.users[FRONTLINE], disposal_id=disposal.pk).pk == (
+        kept[1].pk
+    )
+
+
+def test_sending_to_another_service_is_refused_when_the_disposal_changes_meanwhile(
+    world, monkeypatch
+):
+    from django.db.models import F
+
+    from pont.testing.disposals import reject_condition_referral
+
+    disposal = issued_conditional_caution(world)
+    first = reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get()
+
+    def changed_meanwhile(data: documents.NoticeData) -> bytes:
+        Disposal.objects.filter(pk=disposal.pk).update(version=F("version") + 1)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(documents, "notice_pdf", changed_meanwhile)
+    before = last_sequence()
+    with pytest.raises(ConflictError):
+        services.condition_refer_again(
+            actor=world.users[FRONTLINE],
+            condition_id=condition.pk,
+            service_id=drug_service(world, "b").pk,
+            expected_version=condition.version,
+        )
+    assert events_since(before) == []
+    condition.refresh_from_db()
+    assert condition.referral_id == first.pk
+    assert DisposalNotice.objects.filter(disposal=disposal).count() == 1

@@ -234,6 +234,78 @@ def test_more_time_gives_a_new_notice_and_the_page_keeps_both(world, as_persona,
         assert as_persona(persona).get(kept).status_code == 403
 
 
+def test_more_time_through_the_breach_form_sends_a_rejected_condition_elsewhere(world, as_persona):
+    """The service rejected the condition's referral and the deadline passed: the breach form
+    asks where to send it with more time, refuses without an answer (naming the field), and
+    sends it as a new referral to the service chosen."""
+    from pont.testing.disposals import reject_condition_referral
+
+    disposal = issued_conditional_caution(world)
+    reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get()
+    client = as_persona(FRONTLINE)
+    post_form(
+        client,
+        page(disposal, "condition_outcome", condition_id=condition.pk),
+        {"outcome": "failed", "note": "No service by the deadline", "version": condition.version},
+    )
+    disposal.refresh_from_db()
+    field = f"service_{condition.pk}"
+    form = client.get(page(disposal, "breach")).content.decode()
+    assert f'name="{field}"' in form
+    assert "With more time it goes, as a new referral, to the service you choose" in form
+    new_deadline = timezone.localdate() + timedelta(days=14)
+    answers = {
+        "decision": "extend",
+        "reason": "The first service was full",
+        "new_deadline_0": new_deadline.day,
+        "new_deadline_1": new_deadline.month,
+        "new_deadline_2": new_deadline.year,
+        "version": disposal.version,
+    }
+    refused = post_form(client, page(disposal, "breach"), answers)
+    assert refused.status_code == 400
+    shown = refused.content.decode()
+    assert f'href="#id_{field}"' in shown  # the error summary links to the field
+    assert "Select a service that takes referrals through Pont." in shown
+    other = drug_service(world, "b")
+    decided = post_form(client, page(disposal, "breach"), {**answers, field: str(other.pk)})
+    assert decided.status_code == 302
+    condition.refresh_from_db()
+    assert (condition.status, condition.service_id) == ("pending", other.pk)
+    assert condition.referral.receiving_organisation == world.provider_b
+    assert condition.referral.status == Referral.Status.REQUESTED
+    # Provider B sees the new referral; provider A still sees only the one it rejected.
+    assert as_persona(PROV_B).get(condition.referral.get_absolute_url()).status_code == 200
+    assert as_persona(PROV_A).get(condition.referral.get_absolute_url()).status_code == 404
+
+
+def test_a_condition_sent_to_another_service_lists_its_new_notice(world, as_persona):
+    from pont.testing.disposals import reject_condition_referral
+
+    disposal = issued_conditional_caution(world)
+    reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get()
+    client = as_persona(FRONTLINE)
+    address = page(disposal, "condition_refer", condition_id=condition.pk)
+    assert "Send the condition to another service" in client.get(address).content.decode()
+    sent = post_form(
+        client, address, {"service": str(drug_service(world, "b").pk), "version": condition.version}
+    )
+    assert sent.status_code == 302
+    shown = client.get(sent["Location"]).content.decode()
+    assert "Give the person the new notice, under the conditions: it names the service." in shown
+    first, revised = DisposalNotice.objects.filter(disposal=disposal).order_by("issued_at")
+    assert revised.occasion == DisposalNotice.Occasion.NEW_SERVICE
+    link = page(disposal, "notice_kept", notice_id=revised.pk)
+    assert f'href="{link}">A condition sent to another service,' in shown
+    assert bytes(client.get(page(disposal, "notice")).content) == bytes(revised.pdf)
+    # A colleague who is not the officer in charge, and a provider: refused.
+    again = {"service": str(drug_service(world).pk), "version": condition.version + 1}
+    assert post_form(as_persona(CUSTODY), address, again).status_code == 403
+    assert post_form(as_persona(PROV_B), address, again).status_code == 403
+
+
 def test_tasks_page_lists_and_closes_the_officers_tasks(world, as_persona):
     disposal = issued_conditional_caution(world)
     from pont.disposals.services import overdue_conditions_flag
