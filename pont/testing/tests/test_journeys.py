@@ -369,3 +369,48 @@ def test_an_officer_gives_more_time_and_the_service_reads_the_new_deadline(journ
     assert f"by {new_deadline:%d/%m/%Y}." in text
     assert "Reason changed by the referrer" in text
     assert "It said before:" in text
+
+
+def test_an_officer_gives_more_time_and_sends_a_rejected_condition_elsewhere(journey, world):
+    """The service rejected the condition's referral and the deadline passed: the breach form
+    asks where to send it (its error summary first when unanswered), and the other provider
+    reads the new referral with the new deadline."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pont.disposals import services
+    from pont.testing.disposals import drug_service, issued, reject_condition_referral
+    from pont.testing.personas import PROV_B
+
+    disposal = issued(world, conditional_caution(world))
+    reject_condition_referral(world, disposal)
+    condition = disposal.conditions.get()
+    services.condition_record(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        outcome="failed",
+        note="No service took it on by the deadline",
+        expected_version=condition.version,
+    )
+    other = drug_service(world, "b")
+    page = journey.page
+    journey.sign_in(world.users[FRONTLINE])
+    journey.go(reverse("disposals:detail", args=[disposal.pk]))
+    journey.click("a:has-text('Decide on the breach')")
+    page.get_by_label("Give more time").check()
+    page.get_by_label("Reason").fill("The first service was full")
+    new_deadline = timezone.localdate() + timedelta(days=30)
+    fill_day(page, "new_deadline", new_deadline)
+    journey.click("button:has-text('Record the decision')")  # without the service
+    summary = page.locator(".govuk-error-summary")
+    assert "Select a service that takes referrals through Pont." in summary.inner_text()
+    page.locator(f"#id_service_{condition.pk}").select_option(str(other.pk))
+    journey.click("button:has-text('Record the decision')")
+    assert "More time is given. Give the person the new notice" in journey.text()
+    condition.refresh_from_db()
+    assert condition.service_id == other.pk
+
+    journey.sign_in(world.users[PROV_B])
+    journey.go(condition.referral.get_absolute_url())
+    assert f"by {new_deadline:%d/%m/%Y}." in journey.text()
