@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from pont.core.models import (
     ReferenceData,
@@ -453,10 +454,17 @@ class DisposalEvent(models.Model):
             return label
         if decision == Disposal.BreachDecision.EXTEND and self.detail.get("new_deadline"):
             deadline = date.fromisoformat(self.detail["new_deadline"])
-            return str(
-                _("Breach decided: more time, to %(deadline)s")
-                % {"deadline": formats.date_format(deadline, "j M Y")}
-            )
+            shown = formats.date_format(deadline, "j M Y")
+            sent = len(self.detail.get("sent_to") or {})
+            if sent:
+                return ngettext(
+                    "Breach decided: more time, to %(deadline)s; %(count)d condition sent "
+                    "to a service again",
+                    "Breach decided: more time, to %(deadline)s; %(count)d conditions sent "
+                    "to a service again",
+                    sent,
+                ) % {"deadline": shown, "count": sent}
+            return str(_("Breach decided: more time, to %(deadline)s") % {"deadline": shown})
         return f"{label}: {Disposal.BreachDecision(decision).label}"
 
 

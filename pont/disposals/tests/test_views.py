@@ -275,6 +275,11 @@ def test_more_time_through_the_breach_form_sends_a_rejected_condition_elsewhere(
     assert (condition.status, condition.service_id) == ("pending", other.pk)
     assert condition.referral.receiving_organisation == world.provider_b
     assert condition.referral.status == Referral.Status.REQUESTED
+    shown = client.get(decided["Location"]).content.decode()
+    assert (
+        f"Breach decided: more time, to {new_deadline:%-d %b %Y}; 1 condition sent to a "
+        "service again" in shown
+    )
     # Provider B sees the new referral; provider A still sees only the one it rejected.
     assert as_persona(PROV_B).get(condition.referral.get_absolute_url()).status_code == 200
     assert as_persona(PROV_A).get(condition.referral.get_absolute_url()).status_code == 404
