@@ -875,10 +875,15 @@ def breach_decisions_for(disposal: Disposal) -> list[tuple[str, StrOrPromise]]:
     return [(value, label) for value, label in Disposal.BreachDecision.choices if value in allowed]
 
 
-def _conditions_state(version: int, conditions: Iterable[tuple[int, int]]) -> tuple[Any, ...]:
-    """What a notice given with more time is made from: the disposal's version and its
-    conditions' (id, version) pairs (every change to either moves one)."""
-    return (version, tuple(sorted(conditions)))
+def _notice_state(disposal: Disposal) -> tuple[Any, ...]:
+    """What a later notice is made from: the disposal's version and, for each condition, its
+    version and whether its referral is closed (a change to any of these moves one)."""
+    rows = disposal.conditions.values_list("pk", "version", "referral__status")
+    closed = set(Referral.CLOSED_STATUSES)
+    return (
+        disposal.version,
+        tuple(sorted((pk, version, status in closed) for pk, version, status in rows)),
+    )
 
 
 @dataclass(frozen=True)
@@ -903,8 +908,8 @@ def _new_notice(
     """The conditions still to do, as they will be: the failed ones with `new_deadline` (more
     time), those in `sent_to` with their new service; saying which notice it replaces."""
     sent_to = sent_to or {}
+    made_from = _notice_state(disposal)
     conditions = list(disposal.conditions.select_related("condition_type", "service"))
-    made_from = _conditions_state(disposal.version, ((c.pk, c.version) for c in conditions))
     held = disposal.notices.order_by("-issued_at", "-pk").values_list("issued_at", flat=True)
     lines = [
         _condition_line(
@@ -933,8 +938,7 @@ def _keep_notice(disposal: Disposal, notice: _NewNotice | None, expected_version
     """Keep a notice made before the transaction if the disposal and its conditions are still
     as it was made from; otherwise the step is stale (the officer looks again), and nothing
     is written. Called before the step changes anything."""
-    versions = disposal.conditions.values_list("pk", "version")
-    if notice is None or notice.made_from != _conditions_state(disposal.version, versions):
+    if notice is None or notice.made_from != _notice_state(disposal):
         raise ConflictError(str(STALE_VERSION), {"expected_version": expected_version})
     DisposalNotice.objects.create(
         disposal=disposal, occasion=notice.occasion, issued_at=notice.issued_at, pdf=notice.pdf
@@ -982,8 +986,13 @@ def _more_time_notice(
     disposal = selectors.disposal_get_for_user(user=actor, disposal_id=disposal_id)
     if disposal is None or disposal.status != Status.BREACHED:
         return None
+    # A service chosen only for a condition that needs one (as the decision reads it).
     found = _services_by_id(send_to.values())
-    sent_to = {pk: found[str(sid)] for pk, sid in send_to.items() if str(sid) in found}
+    sent_to = {
+        c.pk: found[str(send_to[c.pk])]
+        for c in conditions_to_send_again(disposal)
+        if str(send_to.get(c.pk)) in found
+    }
     return _new_notice(
         actor,
         disposal,

@@ -935,3 +935,56 @@ def test_sending_to_another_service_is_refused_when_the_disposal_changes_meanwhi
     condition.refresh_from_db()
     assert condition.referral_id == first.pk
     assert DisposalNotice.objects.filter(disposal=disposal).count() == 1
+
+
+def test_more_time_sends_again_only_a_condition_whose_referral_is_closed(world, monkeypatch):
+    """A service named for a condition whose referral is still open changes nothing: the
+    notice and the referral keep its service, which reads the new deadline."""
+    made = capture_notices(monkeypatch)
+    disposal = issued_conditional_caution(world)
+    referral = condition_referral(disposal)
+    referrals.referral_accept(actor=world.users[PROV_A], referral_id=referral.pk)
+    disposal = failed_condition(world, disposal, "drug_assessment")
+    condition = disposal.conditions.get()
+    services.breach_decide(
+        actor=world.users[FRONTLINE],
+        disposal_id=disposal.pk,
+        decision="extend",
+        reason="Missed it through illness",
+        new_deadline=timezone.localdate() + timedelta(days=14),
+        send_to={condition.pk: str(drug_service(world, "b").pk)},
+        expected_version=disposal.version,
+    )
+    condition.refresh_from_db()
+    assert (condition.referral_id, condition.service_id) == (referral.pk, referral.service_id)
+    assert made[-1].conditions[0].service == drug_service(world).name
+
+
+def test_more_time_is_refused_when_a_referral_closes_while_its_notice_is_made(world, monkeypatch):
+    """The notice was made with the referral open (its service kept); the service closed it
+    meanwhile, so the decision would need a service the notice does not name: stale."""
+    disposal = issued_conditional_caution(world)
+    referral = condition_referral(disposal)
+    referrals.referral_accept(actor=world.users[PROV_A], referral_id=referral.pk)
+    disposal = failed_condition(world, disposal, "drug_assessment")
+    condition = disposal.conditions.get()
+
+    def closed_meanwhile(data: documents.NoticeData) -> bytes:
+        Referral.objects.filter(pk=referral.pk).update(status=Referral.Status.FAILED)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(documents, "notice_pdf", closed_meanwhile)
+    before = last_sequence()
+    with pytest.raises(ConflictError):
+        services.breach_decide(
+            actor=world.users[FRONTLINE],
+            disposal_id=disposal.pk,
+            decision="extend",
+            reason="Missed it through illness",
+            new_deadline=timezone.localdate() + timedelta(days=14),
+            send_to={condition.pk: str(drug_service(world, "b").pk)},
+            expected_version=disposal.version,
+        )
+    assert events_since(before) == []
+    condition.refresh_from_db()
+    assert (condition.status, condition.referral_id) == ("failed", referral.pk)
