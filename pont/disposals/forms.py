@@ -1,7 +1,7 @@
 """Forms of out-of-court disposals. They parse what was typed; the services decide what is
 allowed and name every wrong field at once, so most fields here are optional."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -237,11 +237,11 @@ class BreachForm(forms.Form):
         *args: Any,
         decisions: list[tuple[Any, Any]],
         to_send_again: Sequence[DisposalCondition] = (),
-        services: Sequence[tuple[Any, Any]] = (),
+        services: Mapping[int, Sequence[tuple[Any, Any]]] | None = None,
         **kwargs: Any,
     ) -> None:
         """`to_send_again`: the failed conditions whose referral is closed, each given a
-        choice of service (`service_<id>`) to send it to with more time."""
+        choice of service (`service_<id>`, from `services[id]`) to send it to with more time."""
         super().__init__(*args, **kwargs)
         _set_choices(self, "decision", decisions)
         self.to_send_again = list(to_send_again)
@@ -262,7 +262,8 @@ class BreachForm(forms.Form):
                     else "",
                 },
             )
-            _set_choices(self, name, [("", _("Select a service")), *services])
+            offered = (services or {}).get(condition.pk, ())
+            _set_choices(self, name, [("", _("Select a service")), *offered])
 
     def service_fields(self) -> list[forms.BoundField]:
         return [self[f"service_{c.pk}"] for c in self.to_send_again]

@@ -312,8 +312,11 @@ def disposal_detail(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
     )
 
 
-def _service_choices(request: AuthenticatedRequest) -> list[tuple[Any, Any]]:
-    return [(str(s.pk), s.display_name) for s in service_search() if s.can_receive_referrals]
+def _service_choices(request: AuthenticatedRequest, need: str = "") -> list[tuple[Any, Any]]:
+    """The services that take referrals through Pont; with `need`, those that offer it (the
+    condition's, when it is known: the service checks it again)."""
+    found = service_search(needs=[need] if need else [])
+    return [(str(s.pk), s.display_name) for s in found if s.can_receive_referrals]
 
 
 @capability_required(DECIDE_DISPOSAL)
@@ -538,7 +541,7 @@ def condition_refer(
     form = ReferAgainForm(
         request.POST if request.method == "POST" else None,
         initial={"version": condition.version},
-        services=_service_choices(request),
+        services=_service_choices(request, condition.condition_type.need),
     )
     status = 200
     if request.method == "POST":
@@ -581,7 +584,7 @@ def breach_decision(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
         initial={"version": disposal.version},
         decisions=services.breach_decisions_for(disposal),
         to_send_again=to_send_again,
-        services=_service_choices(request) if to_send_again else [],
+        services={c.pk: _service_choices(request, c.condition_type.need) for c in to_send_again},
     )
     status = 200
     if request.method == "POST":

@@ -293,7 +293,14 @@ def test_a_condition_sent_to_another_service_lists_its_new_notice(world, as_pers
     condition = disposal.conditions.get()
     client = as_persona(FRONTLINE)
     address = page(disposal, "condition_refer", condition_id=condition.pk)
-    assert "Send the condition to another service" in client.get(address).content.decode()
+    from pont.testing.referrals import provider_service
+
+    other = provider_service(world, "b")  # it does not help with drugs yet
+    form = client.get(address).content.decode()
+    assert "Send the condition to another service" in form
+    assert f'value="{other.pk}"' not in form  # only services offering what the condition needs
+    assert f'value="{drug_service(world).pk}"' in form
+    assert f'value="{drug_service(world, "b").pk}"' in client.get(address).content.decode()
     sent = post_form(
         client, address, {"service": str(drug_service(world, "b").pk), "version": condition.version}
     )
