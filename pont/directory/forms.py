@@ -2,6 +2,7 @@
 searches bookmark), and a provider manager's forms for their own services."""
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import time
 from typing import Any, cast
 
@@ -171,6 +172,85 @@ def _age(label: Any, message: Any) -> forms.IntegerField:
 PHONE_SLOTS = 3  # blank rows for phone numbers (more when the service already has more)
 
 
+def _add_phone_fields(form: forms.Form, prefix: str, slot: int, label: Any) -> None:
+    """A phone number's fields, `<prefix><slot>` and what it is for in English and Welsh."""
+    name = f"{prefix}{slot}"
+    form.fields[name] = forms.CharField(
+        label=label,
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}
+        ),
+    )
+    form.fields[f"{name}_description"] = _text(
+        _("What phone number %(slot)s is for (optional)") % {"slot": slot},
+        max_length=200,
+        help_text=_("For example, Referrals, or Out of hours"),
+    )
+    form.fields[f"{name}_description_cy"] = _text(
+        _("What phone number %(slot)s is for, in Welsh (optional)") % {"slot": slot},
+        max_length=200,
+    )
+
+
+def _phone_rows(form: forms.Form, prefix: str, slots: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "slot": slot,
+            "number": form[f"{prefix}{slot}"],
+            "description": form[f"{prefix}{slot}_description"],
+            "description_cy": form[f"{prefix}{slot}_description_cy"],
+        }
+        for slot in range(1, slots + 1)
+    ]
+
+
+def _phones_in(
+    form: forms.Form,
+    data: dict[str, Any],
+    prefix: str,
+    slots: int,
+    where: Callable[[Any], Any] = lambda message: message,
+) -> list[PhoneEntry]:
+    """The phone numbers typed in `slots` rows of fields made by _add_phone_fields, each
+    checked; a wrong one goes on its field (its message passed through `where`, which may
+    say which place it is of) and is left out."""
+    phones = []
+    for slot in range(1, slots + 1):
+        name = f"{prefix}{slot}"
+        number = data.get(name, "")
+        if not number:
+            if data.get(f"{name}_description") or data.get(f"{name}_description_cy"):
+                form.add_error(
+                    name,
+                    where(
+                        _("Enter phone number %(slot)s, or take out what it is for")
+                        % {"slot": slot}
+                    ),
+                )
+            continue
+        try:
+            e164 = normalise_uk_phone(number)
+        except ValidationError as error:
+            form.add_error(
+                name,
+                where(
+                    _("Phone number %(slot)s: %(problem)s")
+                    % {"slot": slot, "problem": " ".join(error.messages)}
+                ),
+            )
+            continue
+        phones.append(
+            PhoneEntry(
+                format_uk_phone(e164),
+                data.get(f"{name}_description", ""),
+                data.get(f"{name}_description_cy", ""),
+            )
+        )
+    return phones
+
+
 class ServiceDetailsForm(forms.Form):
     """A provider manager's account of their own service, as officers and the public see it
     in the directory. The phone rows (phone_1, phone_1_description, ...) are added per form:
@@ -261,35 +341,12 @@ class ServiceDetailsForm(forms.Form):
         _set_choices(self, "languages", [(code, _language_label(code)) for code in codes])
         self.phone_slots = max(phone_slots, PHONE_SLOTS)
         for slot in range(1, self.phone_slots + 1):
-            self.fields[f"phone_{slot}"] = forms.CharField(
-                label=_("Number"),  # in a fieldset whose legend is "Phone number 1"
-                required=False,
-                max_length=30,
-                widget=forms.TextInput(
-                    attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}
-                ),
-            )
-            self.fields[f"phone_{slot}_description"] = _text(
-                _("What phone number %(slot)s is for (optional)") % {"slot": slot},
-                max_length=200,
-                help_text=_("For example, Referrals, or Out of hours"),
-            )
-            self.fields[f"phone_{slot}_description_cy"] = _text(
-                _("What phone number %(slot)s is for, in Welsh (optional)") % {"slot": slot},
-                max_length=200,
-            )
+            # In a fieldset whose legend is "Phone number 1".
+            _add_phone_fields(self, "phone_", slot, _("Number"))
 
     def phone_rows(self) -> list[dict[str, Any]]:
         """The phone fields by row, for the template."""
-        return [
-            {
-                "slot": slot,
-                "number": self[f"phone_{slot}"],
-                "description": self[f"phone_{slot}_description"],
-                "description_cy": self[f"phone_{slot}_description_cy"],
-            }
-            for slot in range(1, self.phone_slots + 1)
-        ]
+        return _phone_rows(self, "phone_", self.phone_slots)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -298,37 +355,7 @@ class ServiceDetailsForm(forms.Form):
             self.add_error(
                 "maximum_age", _("The oldest age must be the same as the youngest or older")
             )
-        phones = []
-        for slot in range(1, self.phone_slots + 1):
-            number = data.get(f"phone_{slot}", "")
-            described = data.get(f"phone_{slot}_description") or data.get(
-                f"phone_{slot}_description_cy"
-            )
-            if not number:
-                if described:
-                    self.add_error(
-                        f"phone_{slot}",
-                        _("Enter phone number %(slot)s, or take out what it is for")
-                        % {"slot": slot},
-                    )
-                continue
-            try:
-                e164 = normalise_uk_phone(number)
-            except ValidationError as error:
-                self.add_error(
-                    f"phone_{slot}",
-                    _("Phone number %(slot)s: %(problem)s")
-                    % {"slot": slot, "problem": " ".join(error.messages)},
-                )
-                continue
-            phones.append(
-                PhoneEntry(
-                    format_uk_phone(e164),
-                    data.get(f"phone_{slot}_description", ""),
-                    data.get(f"phone_{slot}_description_cy", ""),
-                )
-            )
-        data["phones"] = phones
+        data["phones"] = _phones_in(self, data, "phone_", self.phone_slots)
         return data
 
 
@@ -471,6 +498,15 @@ class ServiceOpeningForm(forms.Form):
         return data
 
 
+def _of_place(row: int) -> Callable[[Any], Any]:
+    """A message about a place's field, saying which place (the error summary lists them all)."""
+
+    def where(problem: Any) -> Any:
+        return _("Place %(row)s: %(problem)s") % {"row": row, "problem": problem}
+
+    return where
+
+
 PLACE_REQUIRED = {
     "address_1": _("Place %(row)s: enter the first line of the address"),
     "city": _("Place %(row)s: enter the town or city"),
@@ -482,16 +518,25 @@ class ServicePlacesForm(forms.Form):
     """The buildings a service is delivered at, one a row: a row for each place it is
     delivered at now (its id posted back, and a box to say it no longer is), and `rows`
     in all, the last one blank to add a place. `also` names, by place id, the other services
-    delivered there."""
+    delivered there. Each place has its phone numbers, `phones[row]` rows of them (one by
+    default: the numbers it has and a blank one to add another)."""
 
     seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, rows: int = 1, also: dict[str, list[str]] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        rows: int = 1,
+        also: dict[str, list[str]] | None = None,
+        phones: Mapping[int, int] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.rows = max(rows, 1)
         self.also = also or {}
+        self.phone_slots = {
+            row: max((phones or {}).get(row, 1), 1) for row in range(1, self.rows + 1)
+        }
         for row in range(1, self.rows + 1):
             self.fields[f"place_{row}_id"] = forms.UUIDField(
                 required=False, widget=forms.HiddenInput
@@ -528,6 +573,13 @@ class ServicePlacesForm(forms.Form):
                     attrs={"class": "govuk-input--width-10", "spellcheck": "false"}
                 ),
             )
+            for slot in range(1, self.phone_slots[row] + 1):
+                _add_phone_fields(
+                    self,
+                    f"place_{row}_phone_",
+                    slot,
+                    _("Phone number %(slot)s (optional)") % {"slot": slot},
+                )
 
     def places(self) -> list[dict[str, Any]]:
         """The fields by row, for the template: a place held (with its name as held, and the
@@ -544,6 +596,7 @@ class ServicePlacesForm(forms.Form):
                     or self.initial.get(f"place_{row}_name")
                     or self.initial.get(f"place_{row}_address_1"),
                     "also": self.also.get(str(held), []) if held else [],
+                    "phones": _phone_rows(self, f"place_{row}_phone_", self.phone_slots[row]),
                     **field,
                 }
             )
@@ -561,22 +614,26 @@ class ServicePlacesForm(forms.Form):
                 removed.append(location_id)  # taken off the service: its address not read
                 continue
             values = {name: data.get(prefix + name, "") for name in PLACE_FIELDS}
-            if location_id is None and not any(values.values()):
+            typed = [v for k, v in data.items() if k.startswith(f"{prefix}phone_") and v]
+            if location_id is None and not any(values.values()) and not typed:
                 continue  # the blank row
+            phones = _phones_in(
+                self,
+                data,
+                f"{prefix}phone_",
+                self.phone_slots[row],
+                where=_of_place(row),
+            )
             missing = [name for name in PLACE_REQUIRED if not values[name]]
             for name in missing:
                 self.add_error(prefix + name, PLACE_REQUIRED[name] % {"row": row})
-            if missing:
+            if missing or any(name.startswith(f"{prefix}phone_") for name in self.errors):
                 continue
             try:
                 values["postal_code"] = normalise_postcode(values["postal_code"])
             except ValidationError as error:
-                self.add_error(
-                    f"{prefix}postal_code",
-                    _("Place %(row)s: %(problem)s")
-                    % {"row": row, "problem": " ".join(error.messages)},
-                )
+                self.add_error(f"{prefix}postal_code", _of_place(row)(" ".join(error.messages)))
                 continue
-            entries.append(PlaceEntry(location_id, **values))
+            entries.append(PlaceEntry(location_id, **values, phones=tuple(phones)))
         data["places"], data["removed"] = entries, removed
         return data

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from pont.accounts.models import Organisation, User
 from pont.audit import services as audit
 from pont.core.exceptions import ApplicationError, ConflictError, NotFoundError
+from pont.core.validators import normalise_uk_phone
 
 from . import hsds
 from .hsds import Problem, Record
@@ -376,7 +377,7 @@ def _set_children(
     phones: Iterable[PhoneEntry],
 ) -> list[str]:
     """Make the service's needs, counties, languages and phones those given; name the ones
-    that changed. A phone kept with the same number keeps its row (and its extension)."""
+    that changed."""
     changed = []
     wanted_needs = _current_needs(needs)
     if {n.pk for n in wanted_needs} != set(service.needs.values_list("pk", flat=True)):
@@ -388,20 +389,39 @@ def _set_children(
         service.languages, "code", languages, ServiceLanguage, service=service, name=_language_name
     ):
         changed.append("languages")
-    held_phones = {p.number: p for p in service.phones.all()}
-    wanted = {p.number: p for p in phones}  # a number given twice is kept once
-    as_held = {(p.number, p.description, p.description_cy) for p in held_phones.values()}
-    as_wanted = {(p.number, p.description, p.description_cy) for p in wanted.values()}
-    if as_held != as_wanted:
-        service.phones.exclude(number__in=list(wanted)).delete()
-        for number, entry in wanted.items():
-            phone = held_phones.get(number) or Phone(service=service, number=number)
-            phone.description = entry.description
-            phone.description_cy = entry.description_cy
-            _clean(phone, exclude=["service", "location", "organization"])
-            phone.save()
+    if _set_phones(service.phones, phones, service=service):
         changed.append("phones")
     return changed
+
+
+def _set_phones(held: Any, phones: Iterable[PhoneEntry], **owner: Any) -> bool:
+    """Make the phones of a service or a place (`held`, its related manager; `owner`, what
+    a new phone belongs to) those given; say if anything changed. A phone kept on the same
+    line keeps its row and its extension, however its number was written (an import's
+    "01267123456" is the form's "01267 123456"); a line given twice is kept once."""
+    held_phones = {_line(p.number): p for p in held.all()}
+    wanted = {_line(p.number): p for p in phones}
+    as_held = {(p.number, p.description, p.description_cy) for p in held_phones.values()}
+    as_wanted = {(p.number, p.description, p.description_cy) for p in wanted.values()}
+    if as_held == as_wanted:
+        return False
+    held.exclude(pk__in=[p.pk for line, p in held_phones.items() if line in wanted]).delete()
+    for line, entry in wanted.items():
+        phone = held_phones.get(line) or Phone(**owner)
+        phone.number = entry.number
+        phone.description = entry.description
+        phone.description_cy = entry.description_cy
+        _clean(phone, exclude=["service", "location", "organization"])
+        phone.save()
+    return True
+
+
+def _line(number: str) -> str:
+    """The line a number rings (E.164), or the number as written when it does not parse."""
+    try:
+        return normalise_uk_phone(number)
+    except ValidationError:
+        return number
 
 
 @transaction.atomic
@@ -585,10 +605,14 @@ class PlaceEntry:
     city: str = ""
     state_province: str = ""
     postal_code: str = ""
+    # Its phone numbers, as they are to be (checked); None leaves them as they are.
+    phones: tuple[PhoneEntry, ...] | None = None
 
 
 # The fields of a place a provider manager keeps up to date (service_places_update).
-PLACE_FIELDS = tuple(f.name for f in dataclasses.fields(PlaceEntry) if f.name != "location_id")
+PLACE_FIELDS = tuple(
+    f.name for f in dataclasses.fields(PlaceEntry) if f.name not in ("location_id", "phones")
+)
 # A change to these moves the place: its map point, which Pont cannot work out again, is dropped.
 PLACE_ADDRESS = ("address_1", "city", "postal_code")
 
@@ -622,8 +646,9 @@ def service_places_update(
     seen_updated_at: datetime | None = None,
 ) -> Service:
     """Change the buildings a service is delivered at as its manager says: `places` are
-    the ones it is delivered at, as they are now (an entry with a `location_id`) or new;
-    `removed` the ones it no longer is. A place in neither is left as it is.
+    the ones it is delivered at, as they are now (an entry with a `location_id`) or new,
+    each with its phone numbers (a number kept keeps its extension); `removed` the ones it
+    no longer is. A place in neither is left as it is.
 
     A place is its organisation's (HSDS's location) and may be where other services of the
     organisation are delivered too: a change to it is a change for them, so their
@@ -663,10 +688,15 @@ def service_places_update(
             else Location(organization=service.organization)
         )
         fields = _place_changes(location, entry)
+        if fields or entry.location_id is None:
+            _clean(location)
+            location.save()
+        if entry.phones is not None and _set_phones(
+            location.phones, entry.phones, location=location
+        ):
+            fields.append("phones")
         if entry.location_id is not None and not fields:
             continue
-        _clean(location)
-        location.save()
         if entry.location_id is None:
             ServiceAtLocation.objects.create(service=service, location=location)
             added.append(str(location.pk))

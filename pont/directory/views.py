@@ -313,6 +313,10 @@ class _Places(_ManagerPage):
             answers[f"place_{row}_id"] = str(place.pk)
             for name in services.PLACE_FIELDS:
                 answers[f"place_{row}_{name}"] = getattr(place, name)
+            for slot, phone in enumerate(place.phones.all(), start=1):
+                answers[f"place_{row}_phone_{slot}"] = phone.number
+                answers[f"place_{row}_phone_{slot}_description"] = phone.description
+                answers[f"place_{row}_phone_{slot}_description_cy"] = phone.description_cy
         return answers
 
     def form(self, service: Service, data: Any, initial: dict[str, Any]) -> forms.Form:
@@ -324,9 +328,11 @@ class _Places(_ManagerPage):
             .order_by("service__name")
         ):
             also.setdefault(str(other.location_id), []).append(other.service.display_name)
-        # A row for each place the answers hold, and one more to add a place.
+        # A row for each place the answers hold, and one more to add a place; for each, a
+        # row for each of its phone numbers, and one more to add a number.
         rows = _rows_in(initial, "place_{}_id") + 1
-        return ServicePlacesForm(data, initial=initial, rows=rows, also=also)
+        phones = {row: _rows_in(initial, f"place_{row}_phone_{{}}") + 1 for row in range(1, rows)}
+        return ServicePlacesForm(data, initial=initial, rows=rows, also=also, phones=phones)
 
     def save(self, request: AuthenticatedRequest, service: Service, data: dict[str, Any]) -> None:
         services.service_places_update(

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from pont.audit.models import AuditEvent
 from pont.directory import hsds, services
-from pont.directory.models import DirectoryOrganization, Location, Service, ServiceAtLocation
+from pont.directory.models import (
+    DirectoryOrganization,
+    Location,
+    Phone,
+    Service,
+    ServiceAtLocation,
+)
 from pont.testing.http import post_form
 from pont.testing.personas import CUSTODY, PROV_A, PROV_A_MGR
 
@@ -91,6 +97,10 @@ def form_for(service, *rows: dict) -> dict:
         form[f"place_{number}_id"] = str(location.pk)
         for name in services.PLACE_FIELDS:
             form[f"place_{number}_{name}"] = getattr(location, name)
+        for slot, phone in enumerate(location.phones.all(), start=1):
+            form[f"place_{number}_phone_{slot}"] = phone.number
+            form[f"place_{number}_phone_{slot}_description"] = phone.description
+            form[f"place_{number}_phone_{slot}_description_cy"] = phone.description_cy
         if changes:
             form.update({f"place_{number}_{k}": v for k, v in changes.pop(0).items()})
     for number, row in enumerate(changes, start=len(held) + 1):
@@ -393,3 +403,114 @@ def test_officers_find_the_service_by_its_new_address(own_service, as_persona):
     assert "Provider A drug service" in found
     old = officer.get(reverse("directory:search"), {"q": "SA15 3TR"}).content.decode()
     assert "Provider A drug service" not in old
+
+
+def test_a_manager_gives_a_place_its_phone_numbers_and_the_directory_shows_them(
+    own_service, sharing_service, as_persona
+):
+    """The hub's reception and its out-of-hours line, typed on the places page: kept on the
+    place (the other service delivered there changes too), recorded, shown to officers and
+    the public under the place, and exported in HSDS as the location's phones."""
+    hub = place(own_service, "Llanelli hub")
+    others_modified = sharing_service.last_modified
+    before = AuditEvent.objects.count()
+    html = as_persona(PROV_A_MGR).get(places_of(own_service)).content.decode()
+    assert "Phone numbers at this place" in html
+    assert 'name="place_1_phone_1"' in html
+    assert 'name="place_1_phone_2"' not in html  # one blank line for a place with none
+    answer = form_for(
+        own_service,
+        {
+            "phone_1": "01554 123456",
+            "phone_1_description": "Reception",
+            "phone_1_description_cy": "Derbynfa",
+        },
+    )
+    response = post_form(as_persona(PROV_A_MGR), places_of(own_service), answer)
+    assert response.status_code == 302
+    (phone,) = hub.phones.all()
+    assert (phone.number, phone.description, phone.description_cy) == (
+        "01554 123456",
+        "Reception",
+        "Derbynfa",
+    )
+    (event,) = events_after(before)
+    assert event.detail["locations"]["changed"] == {str(hub.pk): ["phones"]}
+    assert event.detail["services_also_changed"] == [str(sharing_service.pk)]
+    sharing_service.refresh_from_db()
+    assert sharing_service.last_modified > others_modified
+    # A second line appears for another number.
+    html = as_persona(PROV_A_MGR).get(places_of(own_service)).content.decode()
+    assert 'name="place_1_phone_1" type="tel"' in html
+    assert 'value="01554 123456"' in html
+    assert 'name="place_1_phone_2"' in html
+    # Officers and the public see it under the place, to ring from the page.
+    detail = reverse("directory:service", kwargs={"service_id": own_service.pk})
+    shown = as_persona(CUSTODY).get(detail).content.decode()
+    ring = '<a class="govuk-link" href="tel:01554123456">01554 123456</a> (Reception)'
+    assert ring in shown
+    from django.test import Client
+
+    assert ring in Client().get(reverse("directory:public_list")).content.decode()
+    exported = hsds.service_to_hsds(own_service)
+    assert hsds.schema_problems(exported, "service") == []
+    phones = [
+        p["number"]
+        for sal in exported["service_at_locations"]
+        for p in sal["location"].get("phones", [])
+    ]
+    assert phones == ["01554 123456"]
+
+
+def test_a_place_phone_kept_on_the_same_line_keeps_its_extension(own_service, as_persona):
+    """An import wrote the number its own way, with an extension the page does not show: a
+    new description keeps the row and the extension; a number cleared is taken off."""
+    hub = place(own_service, "Llanelli hub")
+    kept = Phone.objects.create(location=hub, number="01554123456", extension="21")
+    gone = Phone.objects.create(location=hub, number="01554 654321", description="Old line")
+    answer = form_for(
+        own_service,
+        {
+            "phone_1": "01554123456",
+            "phone_1_description": "Reception",
+            "phone_2": "",
+            "phone_2_description": "",
+        },
+    )
+    response = post_form(as_persona(PROV_A_MGR), places_of(own_service), answer)
+    assert response.status_code == 302
+    (phone,) = hub.phones.all()
+    assert phone.pk == kept.pk
+    assert (phone.number, phone.extension, phone.description) == ("01554 123456", "21", "Reception")
+    assert not Phone.objects.filter(pk=gone.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"phone_1": "12345"}, "Place 1: Phone number 1: "),
+        ({"phone_1_description": "Reception"}, "Place 1: Enter phone number 1, or take out"),
+    ],
+)
+def test_a_wrong_phone_number_of_a_place_is_refused_naming_it(
+    own_service, as_persona, row, message
+):
+    before = AuditEvent.objects.count()
+    response = post_form(as_persona(PROV_A_MGR), places_of(own_service), form_for(own_service, row))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_place_1_phone_1-error"' in html
+    assert 'href="#id_place_1_phone_1"' in html  # the error summary links to it
+    assert message in html
+    assert not Phone.objects.filter(
+        location__in=own_service.service_at_locations.values("location")
+    ).exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_new_place_with_only_a_phone_number_needs_its_address(own_service, as_persona):
+    answer = form_for(own_service, {}, {}, {"phone_1": "01554 123456"})
+    response = post_form(as_persona(PROV_A_MGR), places_of(own_service), answer)
+    assert response.status_code == 400
+    assert "Place 3: enter the first line of the address" in response.content.decode()
+    assert not Phone.objects.exists()
