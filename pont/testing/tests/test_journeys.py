@@ -328,10 +328,14 @@ def test_a_provider_manager_adds_a_service_and_says_where_it_is_delivered(journe
     assert "Place 1: Enter a real postcode" in journey.text()
     journey.click(".govuk-error-summary a")  # the summary's link moves to the field
     page.get_by_label("Postcode").fill("sa31 1bs")
+    page.get_by_label("Phone number 1 (optional)").fill("01267 234567")
+    page.get_by_label("What phone number 1 is for (optional)").fill("Drop-in desk")
     journey.click("button:has-text('Save places')")
     assert "The places the service is delivered at have been saved." in journey.text()
     journey.go(reverse("directory:service", args=[service.pk]))
-    assert "12 King Street Carmarthen SA31 1BS" in journey.text()
+    text = journey.text()
+    assert "12 King Street Carmarthen SA31 1BS" in text
+    assert "01267 234567 (Drop-in desk)" in text
 
 
 def test_an_officer_gives_more_time_and_the_service_reads_the_new_deadline(journey, world):
