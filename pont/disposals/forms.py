@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pont.core.forms import DateInputField, radio_field, yes_no_field
 from pont.core.numbers import whole_number
+from pont.referrals.models import Referral
 
 from .models import Disposal, DisposalCondition
 
@@ -217,6 +218,22 @@ class ConditionOutcomeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+CLOSED_HINT = _(
+    "With more time it goes, as a new referral, to the service you choose: the same one or another."
+)
+
+
+def _closed_by(condition: DisposalCondition) -> Any:
+    """Who closed a condition's referral, in words."""
+    service = condition.service.display_name if condition.service else ""
+    status = condition.referral.status if condition.referral else ""
+    if status == Referral.Status.REJECTED:
+        return _("%(service)s rejected its referral.") % {"service": service}
+    if status == Referral.Status.CANCELLED:
+        return _("Its referral to %(service)s was cancelled.") % {"service": service}
+    return _("%(service)s closed its referral.") % {"service": service}
+
+
 class BreachForm(forms.Form):
     decision = radio_field(_("Your decision"), [])
     reason = forms.CharField(
@@ -248,19 +265,10 @@ class BreachForm(forms.Form):
         for condition in self.to_send_again:
             name = f"service_{condition.pk}"
             self.fields[name] = forms.ChoiceField(
-                label=_("With more time, send %(condition)s to")
+                label=_("Which service should do ‘%(condition)s’ with more time?")
                 % {"condition": condition.condition_type.label},
                 required=False,
-                help_text=_(
-                    "Its referral to %(service)s was %(status)s. With more time it goes, as a "
-                    "new referral, to the service you choose: the same one or another."
-                )
-                % {
-                    "service": condition.service.display_name if condition.service else "",
-                    "status": condition.referral.get_status_display().lower()
-                    if condition.referral
-                    else "",
-                },
+                help_text=f"{_closed_by(condition)} {CLOSED_HINT}",
             )
             offered = (services or {}).get(condition.pk, ())
             _set_choices(self, name, [("", _("Select a service")), *offered])

@@ -1078,6 +1078,15 @@ def _breach_decide(
         for condition in filter(_referral_closed, failed):
             service = found.get(str(send_to.get(condition.pk)))
             problems = _check_condition_service(condition.condition_type, service)
+            if service is None:
+                problems = {
+                    "service": [
+                        str(
+                            _("Select which service should do ‘%(condition)s’")
+                            % {"condition": condition.condition_type.label}
+                        )
+                    ]
+                }
             if problems:
                 errors[f"service_{condition.pk}"] = problems["service"]
             else:

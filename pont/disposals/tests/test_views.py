@@ -267,7 +267,10 @@ def test_more_time_through_the_breach_form_sends_a_rejected_condition_elsewhere(
     assert refused.status_code == 400
     shown = refused.content.decode()
     assert f'href="#id_{field}"' in shown  # the error summary links to the field
-    assert "Select a service that takes referrals through Pont." in shown
+    kind = condition.condition_type.label
+    assert f"Select which service should do ‘{kind}’" in shown
+    assert f"Which service should do ‘{kind}’ with more time?" in shown
+    assert "Drug and alcohol service A rejected its referral." in shown
     other = drug_service(world, "b")
     decided = post_form(client, page(disposal, "breach"), {**answers, field: str(other.pk)})
     assert decided.status_code == 302

@@ -408,7 +408,8 @@ def test_an_officer_gives_more_time_and_sends_a_rejected_condition_elsewhere(jou
     fill_day(page, "new_deadline", new_deadline)
     journey.click("button:has-text('Record the decision')")  # without the service
     summary = page.locator(".govuk-error-summary")
-    assert "Select a service that takes referrals through Pont." in summary.inner_text()
+    kind = condition.condition_type.label
+    assert f"Select which service should do ‘{kind}’" in summary.inner_text()
     page.locator(f"#id_service_{condition.pk}").select_option(str(other.pk))
     journey.click("button:has-text('Record the decision')")
     assert "More time is given. Give the person the new notice" in journey.text()
