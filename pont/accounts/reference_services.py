@@ -1,4 +1,5 @@
-"""Changing dated reference data: a new version of a code, or the end of one.
+"""Changing dated reference data: a new version of a code, the end of one, or the withdrawal
+of a version not yet in force.
 
 Laws and guidance change, so codes and the numbers the law sets live in
 versioned rows (core.models.ReferenceData). A change never rewrites a row's
@@ -12,16 +13,20 @@ and core imports nothing above it (pont/core/tests/test_layering.py).
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import ForeignObjectRel, ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from pont.audit import services as audit
+from pont.audit.selectors import last_event_about
 from pont.core.exceptions import ApplicationError, NotFoundError
 from pont.core.models import ReferenceData
 from pont.core.reference import ReferenceTable, reference_table_for
@@ -55,6 +60,12 @@ END_BEFORE_START = _("The end date must be on or after %(date)s, the day this ve
 ALREADY_ENDS = _("This version already ends on %(date)s")
 LATER_VERSION_EXISTS = _("A later version of %(code)s starts on %(date)s: end that version instead")
 NOT_EDITABLE = _("This field cannot be set here")
+ALREADY_IN_FORCE = _(
+    "Only a version not yet in force can be withdrawn: this one came into force on %(date)s. "
+    "End it, or add a new version, instead"
+)
+WITHDRAW_LATER_FIRST = _("A later version of %(code)s starts on %(date)s: withdraw that one first")
+ALREADY_NAMED = _("Records already name this version, so it cannot be withdrawn: end it instead")
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -278,3 +289,126 @@ def reference_row_end(
         },
     )
     return row
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdrawing a version does: the version taken away, and the one before it (if
+    any) with the end it will have again."""
+
+    row: ReferenceData
+    previous: ReferenceData | None
+    previous_end: date | None
+
+
+def reference_withdrawal(model: type[ReferenceData], row: ReferenceData) -> Withdrawal:
+    """What withdrawing `row` would do, or the refusal (409) if it cannot be withdrawn: a
+    version already in force (its first day has come), or one with a later version.
+
+    The version before it was ended the day before it started when it was added; that end
+    is put back as it was then (recorded in the audit event of that change: a version
+    loaded by a migration with its successor has no such event, and its end is taken off).
+    """
+    if row.effective_from <= timezone.localdate():
+        raise ApplicationError(
+            str(ALREADY_IN_FORCE) % {"date": day_shown(row.effective_from)}, status=409
+        )
+    later = (
+        model.objects.filter(code=row.code, effective_from__gt=row.effective_from)
+        .order_by("effective_from")
+        .first()
+    )
+    if later is not None:
+        raise ApplicationError(
+            str(WITHDRAW_LATER_FIRST) % {"code": row.code, "date": day_shown(later.effective_from)},
+            status=409,
+        )
+    previous = (
+        model.objects.filter(code=row.code, effective_from__lt=row.effective_from)
+        .order_by("-effective_from")
+        .first()
+    )
+    day_before = row.effective_from - timedelta(days=1)
+    if previous is None or previous.effective_to != day_before:
+        # No version before it, or one that ended before it anyway: nothing to put back.
+        return Withdrawal(row, previous, previous.effective_to if previous else None)
+    ended = last_event_about(
+        model._meta.label_lower,
+        str(previous.pk),
+        superseded=True,
+        effective_to=day_before.isoformat(),
+    )
+    was = ended.detail.get("previous_effective_to") if ended is not None else None
+    return Withdrawal(row, previous, date.fromisoformat(was) if was else None)
+
+
+@transaction.atomic
+def reference_row_withdraw(*, actor: User, model: type[ReferenceData], pk: int) -> Withdrawal:
+    """Withdraw a version not yet in force (a change scheduled by mistake, or no longer
+    wanted): it is deleted, and the version before it ends as it did before the withdrawn
+    one was added (reference_withdrawal). Two audit events: the erasure of the version, with
+    what it said, and the alteration of the one before it, with its old and new ends."""
+    _require(actor)
+    table = _table(model)
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFoundError(str(ROW_NOT_FOUND))
+    list(model.objects.select_for_update().filter(code=row.code))  # the code's versions
+    withdrawal = reference_withdrawal(model, row)
+    if _named_by_records(row):
+        raise ApplicationError(str(ALREADY_NAMED), status=409)
+    audit.record(
+        actor=actor,
+        operation=Operation.ERASURE,
+        obj=row,
+        detail={
+            "table": table.label,
+            "code": row.code,
+            "effective_from": row.effective_from.isoformat(),
+            "withdrawn": {
+                "label_en": row.label_en,
+                "label_cy": row.label_cy,
+                "source": row.source,
+                **{f.name: _as_json(getattr(row, f.name)) for f in table.extra_fields},
+            },
+        },
+    )
+    try:
+        with transaction.atomic():
+            row.delete()
+    except (ProtectedError, RestrictedError, IntegrityError):
+        raise ApplicationError(str(ALREADY_NAMED), status=409) from None
+    previous = withdrawal.previous
+    if previous is not None and previous.effective_to != withdrawal.previous_end:
+        ended = previous.effective_to
+        previous.effective_to = withdrawal.previous_end
+        previous.save(update_fields=["effective_to"])
+        audit.record(
+            actor=actor,
+            operation=Operation.ALTERATION,
+            obj=previous,
+            detail={
+                "table": table.label,
+                "code": previous.code,
+                "effective_to": _as_json(previous.effective_to),
+                "previous_effective_to": _as_json(ended),
+                "withdrawn": withdrawal.row.effective_from.isoformat(),
+            },
+        )
+    return withdrawal
+
+
+def _named_by_records(row: ReferenceData) -> bool:
+    """Whether any record names this row (a reverse foreign key or many-to-many link), which
+    deleting it would break or, for a link that cascades, silently take away). Hidden links
+    (`related_name="+"`, a many-to-many's own table) are asked through the other model."""
+    return any(
+        relation.related_model._default_manager.filter(**{relation.field.name: row}).exists()
+        for relation in row._meta.get_fields(include_hidden=True)
+        if isinstance(relation, ForeignObjectRel) and relation.related_model is not None
+    )
+
+
+def _as_json(value: Any) -> Any:
+    """A value as the audit event's detail keeps it (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, date) else value

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:table>", views.table_detail, name="table"),
     path("<str:table>/add", views.row_add, name="add"),
     path("<str:table>/<int:row_id>/end", views.row_end, name="end"),
+    path("<str:table>/<int:row_id>/withdraw", views.row_withdraw, name="withdraw"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pont.core.decorators import capability_required
-from pont.core.exceptions import ApplicationError
+from pont.core.exceptions import ApplicationError, raise_refusal
 from pont.core.forms import apply_application_error
 from pont.core.models import ReferenceData
 from pont.core.reference import (
@@ -223,3 +223,42 @@ def row_end(request: AuthenticatedRequest, table: str, row_id: int) -> HttpRespo
                 + f"#code-{row.code}"
             )
     return _table_page(request, reference_table, failed=form, failed_pk=row_id)
+
+
+@capability_required(MANAGE_REFERENCE_DATA)
+@require_http_methods(["GET", "POST"])
+def row_withdraw(request: AuthenticatedRequest, table: str, row_id: int) -> HttpResponse:
+    """Withdraw a version not yet in force: the page says what it does, and asks."""
+    reference_table = _table_or_404(table)
+    row = reference_table.model.objects.filter(pk=row_id).first()
+    if row is None:
+        raise Http404
+    back = reverse("reference:table", kwargs={"table": reference_table.label}) + f"#code-{row.code}"
+    refusal, withdrawal = "", None
+    try:
+        if request.method == "POST":
+            services.reference_row_withdraw(
+                actor=request.user, model=reference_table.model, pk=row_id
+            )
+            messages.success(
+                request,
+                _("The version of %(code)s from %(date)s is withdrawn.")
+                % {"code": row.code, "date": services.day_shown(row.effective_from)},
+            )
+            return redirect(back)
+        withdrawal = services.reference_withdrawal(reference_table.model, row)
+    except ApplicationError as error:
+        raise_refusal(error)
+        refusal = error.message
+    return render(
+        request,
+        "accounts/reference/withdraw.html",
+        {
+            "table": reference_table,
+            "row": row,
+            "withdrawal": withdrawal,
+            "refusal": refusal,
+            "back": back,
+        },
+        status=409 if refusal else 200,
+    )

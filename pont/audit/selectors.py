@@ -153,3 +153,17 @@ def audit_event_search(*, user: Any, criteria: AuditSearch) -> QuerySet[AuditEve
     if criteria.date_to:
         events = events.filter(occurred_at__lt=_start_of(criteria.date_to + timedelta(days=1)))
     return events
+
+
+def last_event_about(object_type: str, object_id: str, **detail: Any) -> AuditEvent | None:
+    """The latest event about one record whose detail holds these values (a service that
+    undoes its own change reads what the change replaced, as it recorded it)."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=object_type,
+            object_id=object_id,
+            **{f"detail__{name}": value for name, value in detail.items()},
+        )
+        .order_by("-sequence")
+        .first()
+    )

@@ -42,10 +42,22 @@ def _reference_scene(world: Any) -> dict[str, Any]:
         source="Policy test",
         sort_order=999,
     )
+    later = reference_row_add(
+        actor=world.users[SYSADMIN],
+        model=table.model,
+        code="policy_reason",
+        label_en="Policy reason, revised",
+        label_cy="Rheswm polisi, diwygiedig",
+        effective_from=timezone.localdate() + timedelta(days=10),
+        source="Policy test",
+        sort_order=999,
+    )
     # URL arguments are read as scene[name].pk: a table is named by its label.
     return {
         "reference_table": SimpleNamespace(pk=table.label),
         "reference_row": row,
+        # A version not yet in force, to withdraw.
+        "reference_later_row": later,
         # A custody suite (an accounts Organisation), for pages kept per suite such as
         # the suites' testing arrangements (pont/drug_testing/tests/policy.py).
         "custody_suite": world.llanelli,
@@ -53,7 +65,9 @@ def _reference_scene(world: Any) -> dict[str, Any]:
 
 
 SCENE = Scene(
-    provides=frozenset({"reference_table", "reference_row", "custody_suite"}),
+    provides=frozenset(
+        {"reference_table", "reference_row", "reference_later_row", "custody_suite"}
+    ),
     build=_reference_scene,
 )
 
@@ -67,7 +81,7 @@ def _new_version(scene: dict[str, Any]) -> dict[str, Any]:
         "code": "policy_reason",
         "label_en": "Policy reason, revised",
         "label_cy": "Rheswm polisi, diwygiedig",
-        **_date_parts("effective_from", timezone.localdate() + timedelta(days=7)),
+        **_date_parts("effective_from", timezone.localdate() + timedelta(days=20)),
         "source": "Policy test",
         "sort_order": "999",
         "planned": "on",
@@ -75,7 +89,7 @@ def _new_version(scene: dict[str, Any]) -> dict[str, Any]:
 
 
 def _end(scene: dict[str, Any]) -> dict[str, Any]:
-    row = scene["reference_row"]
+    row = scene["reference_later_row"]  # the latest version: only it can be ended
     return _date_parts(f"end-{row.pk}-effective_to", timezone.localdate() + timedelta(days=30))
 
 
@@ -186,7 +200,12 @@ RULES = [
     Rule(
         "reference:end",
         staff_view(post={SYSADMIN: REDIRECT}, capable=_SYSADMIN),
-        kwargs={"table": "reference_table", "row_id": "reference_row"},
+        kwargs={"table": "reference_table", "row_id": "reference_later_row"},
         data=_end,
+    ),
+    Rule(
+        "reference:withdraw",
+        staff_view(get={SYSADMIN: 200}, post={SYSADMIN: REDIRECT}, capable=_SYSADMIN),
+        kwargs={"table": "reference_table", "row_id": "reference_later_row"},
     ),
 ]

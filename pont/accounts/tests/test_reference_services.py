@@ -21,6 +21,7 @@ from pont.accounts.reference_services import (
     START_TOO_EARLY,
     reference_row_add,
     reference_row_end,
+    reference_row_withdraw,
 )
 from pont.audit.models import AuditEvent
 from pont.core.exceptions import ApplicationError
@@ -364,9 +365,14 @@ def test_only_the_system_administrator_may_change_reference_data(world, persona)
         reference_row_end(actor=user, model=NeedCategory, pk=row.pk, effective_to=JUL)
     assert excinfo.value.status == 403
 
+    later = _add(world.users[SYSADMIN], effective_from=_future(4))
+    with pytest.raises(ApplicationError) as excinfo:
+        reference_row_withdraw(actor=user, model=NeedCategory, pk=later.pk)
+    assert excinfo.value.status == 403
+
     row.refresh_from_db()
-    assert row.effective_to is None
-    assert NeedCategory.objects.filter(code="naloxone").count() == 1
+    assert row.effective_to == _future(3)
+    assert NeedCategory.objects.filter(code="naloxone").count() == 2
 
 
 def test_adding_a_version_writes_the_alteration_of_the_old_and_the_collection_of_the_new(admin):
@@ -414,3 +420,96 @@ def test_ending_a_code_writes_an_alteration(admin):
         "effective_to": "2024-07-01",
         "previous_effective_to": None,
     }
+
+
+# Withdrawing a version not yet in force
+
+
+def _future(days: int) -> date:
+    from django.utils import timezone
+
+    return timezone.localdate() + timedelta(days=days)
+
+
+def test_withdrawing_a_version_not_yet_in_force_puts_the_one_before_back_as_it_was(admin):
+    """The version before had a scheduled end; the one added ended it sooner; withdrawing the
+    later puts that end back, and the audit keeps what the withdrawn version said."""
+    current = _add(admin, effective_from=JAN)
+    reference_row_end(actor=admin, model=NeedCategory, pk=current.pk, effective_to=_future(60))
+    later = _add(admin, effective_from=_future(10), label_en="Naloxone, revised")
+    current.refresh_from_db()
+    assert current.effective_to == _future(9)
+    before = AuditEvent.objects.count()
+    withdrawal = reference_row_withdraw(actor=admin, model=NeedCategory, pk=later.pk)
+    assert withdrawal.previous == current
+    assert not NeedCategory.objects.filter(pk=later.pk).exists()
+    current.refresh_from_db()
+    assert current.effective_to == _future(60)
+    erased, altered = _events()[before:]
+    assert (erased.operation, erased.object_id) == ("erasure", str(later.pk))
+    assert erased.detail["withdrawn"]["label_en"] == "Naloxone, revised"
+    assert erased.detail["effective_from"] == _future(10).isoformat()
+    assert (altered.operation, altered.object_id) == ("alteration", str(current.pk))
+    assert altered.detail["effective_to"] == _future(60).isoformat()
+    assert altered.detail["previous_effective_to"] == _future(9).isoformat()
+
+
+def test_withdrawing_a_version_that_ended_an_open_one_leaves_it_open(admin):
+    current = _add(admin, effective_from=JAN)
+    later = _add(admin, effective_from=_future(1))
+    reference_row_withdraw(actor=admin, model=NeedCategory, pk=later.pk)
+    current.refresh_from_db()
+    assert current.effective_to is None
+    _assert_no_overlaps(NeedCategory, "naloxone")
+
+
+def test_a_new_codes_only_version_is_withdrawn_whole(admin):
+    new = _add(admin, code="fentanyl_testing", effective_from=_future(5))
+    withdrawal = reference_row_withdraw(actor=admin, model=NeedCategory, pk=new.pk)
+    assert withdrawal.previous is None
+    assert not NeedCategory.objects.filter(code="fentanyl_testing").exists()
+
+
+def test_a_version_in_force_or_followed_by_another_cannot_be_withdrawn(admin):
+    from django.utils import timezone
+
+    today = _add(admin, effective_from=timezone.localdate())
+    soon = _add(admin, effective_from=_future(5))
+    _add(admin, effective_from=_future(9))
+    before = AuditEvent.objects.count()
+    for row, words in ((today, "came into force on"), (soon, "withdraw that one first")):
+        with pytest.raises(ApplicationError) as refused:
+            reference_row_withdraw(actor=admin, model=NeedCategory, pk=row.pk)
+        assert refused.value.status == 409
+        assert words in refused.value.message
+    assert NeedCategory.objects.filter(code="naloxone").count() == 3
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_version_records_already_name_is_not_withdrawn(admin, world):
+    """A future closure reason a referral has been closed with (a record dated ahead): the
+    version stays, and nothing is written."""
+    from pont.testing.referrals import referral_in
+
+    reason = _add(admin, model=ClosureReason, code="moved_away", effective_from=_future(3))
+    referral = referral_in(world, "accepted")
+    type(referral).objects.filter(pk=referral.pk).update(closure_reason=reason)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        reference_row_withdraw(actor=admin, model=ClosureReason, pk=reason.pk)
+    assert refused.value.status == 409
+    assert "Records already name this version" in refused.value.message
+    assert ClosureReason.objects.filter(pk=reason.pk).exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_need_a_service_offers_is_not_withdrawn_from_under_it(admin, world):
+    """A many-to-many link would be deleted with the row without a word: refused instead."""
+    from pont.testing.referrals import provider_service
+
+    need = _add(admin, code="chemsex", effective_from=_future(2))
+    provider_service(world).needs.add(need)
+    with pytest.raises(ApplicationError) as refused:
+        reference_row_withdraw(actor=admin, model=NeedCategory, pk=need.pk)
+    assert refused.value.status == 409
+    assert provider_service(world).needs.filter(pk=need.pk).exists()

@@ -386,3 +386,58 @@ def test_a_choice_is_shown_by_its_label_in_the_readers_language(world, as_person
     welsh = as_persona(SYSADMIN)
     welsh.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
     assert "Two-tier framework (NPCC" not in _text(welsh.get(_table("disposals.disposalscheme")))
+
+
+def _withdraw_url(row):
+    return reverse("reference:withdraw", kwargs={"table": row._meta.label_lower, "row_id": row.pk})
+
+
+def test_a_version_not_yet_in_force_is_withdrawn_from_its_page(world, as_persona):
+    """The table offers it; the page says what happens to the version before; the button
+    withdraws it and comes back to the code."""
+    current = _need(world)
+    soon = timezone.localdate() + timedelta(days=14)
+    later = _need(world, effective_from=soon, label_en="Naloxone, revised")
+    client = as_persona(SYSADMIN)
+    assert _withdraw_url(later) in client.get(NEEDS).content.decode()
+    page = client.get(_withdraw_url(later))
+    assert page.status_code == 200
+    text = _text(page)
+    assert f"Withdraw the version of naloxone from {soon:%-d %B %Y}" in text
+    assert "Naloxone, revised" in text
+    assert "The version from 1 January 2024 stays in force instead, with no end date" in text
+    response = post_form(client, _withdraw_url(later), {})
+    assert response.status_code == 302
+    assert response["Location"] == NEEDS + "#code-naloxone"
+    assert f"The version of naloxone from {soon:%-d %B %Y} is withdrawn." in _text(
+        client.get(response["Location"])
+    )
+    assert not NeedCategory.objects.filter(pk=later.pk).exists()
+    current.refresh_from_db()
+    assert current.effective_to is None
+    assert _withdraw_url(current) not in client.get(NEEDS).content.decode()  # in force
+
+
+def test_a_version_in_force_is_not_withdrawn_and_the_page_says_why(world, as_persona):
+    row = _need(world)
+    client = as_persona(SYSADMIN)
+    page = client.get(_withdraw_url(row))
+    assert page.status_code == 409
+    assert "This version cannot be withdrawn" in _text(page)
+    assert "came into force on 1 January 2024" in _text(page)
+    assert 'type="submit"' not in page.content.decode().split("<main", 1)[1]
+    refused = post_form(client, _withdraw_url(row), {})
+    assert refused.status_code == 409
+    assert NeedCategory.objects.filter(pk=row.pk).exists()
+
+
+def test_withdrawing_is_for_the_system_administrator_only(world, as_persona):
+    later = _need(world, effective_from=timezone.localdate() + timedelta(days=3))
+    for persona in (CUSTODY, DPO, PROV_A_MGR):
+        assert as_persona(persona).get(_withdraw_url(later)).status_code == 403
+        assert post_form(as_persona(persona), _withdraw_url(later), {}).status_code == 403
+    assert NeedCategory.objects.filter(pk=later.pk).exists()
+    missing = reverse(
+        "reference:withdraw", kwargs={"table": "directory.needcategory", "row_id": 999_999}
+    )
+    assert as_persona(SYSADMIN).get(missing).status_code == 404
