@@ -398,13 +398,14 @@ def _set_phones(held: Any, phones: Iterable[PhoneEntry], **owner: Any) -> bool:
     """Make the phones of a service or a place (`held`, its related manager; `owner`, what
     a new phone belongs to) those given; say if anything changed. A phone kept on the same
     line keeps its row and its extension, however its number was written (an import's
-    "01267123456" is the form's "01267 123456"); a line given twice is kept once."""
+    "01267123456" is the form's "01267 123456": the same lines with the same descriptions
+    change nothing); a line given twice is kept once."""
     held_phones = {_line(p.number): p for p in held.all()}
     wanted = {_line(p.number): p for p in phones}
-    as_held = {(p.number, p.description, p.description_cy) for p in held_phones.values()}
-    as_wanted = {(p.number, p.description, p.description_cy) for p in wanted.values()}
+    as_held = {(line, p.description, p.description_cy) for line, p in held_phones.items()}
+    as_wanted = {(line, p.description, p.description_cy) for line, p in wanted.items()}
     if as_held == as_wanted:
-        return False
+        return False  # the same lines, however written: nothing to change or record
     held.exclude(pk__in=[p.pk for line, p in held_phones.items() if line in wanted]).delete()
     for line, entry in wanted.items():
         phone = held_phones.get(line) or Phone(**owner)

@@ -483,6 +483,15 @@ def test_a_place_phone_kept_on_the_same_line_keeps_its_extension(own_service, as
     assert phone.pk == kept.pk
     assert (phone.number, phone.extension, phone.description) == ("01554 123456", "21", "Reception")
     assert not Phone.objects.filter(pk=gone.pk).exists()
+    # Sent back as shown, in the import's own writing: nothing changes, nothing is recorded.
+    Phone.objects.filter(pk=kept.pk).update(number="01554123456")
+    own_service.refresh_from_db()
+    before = AuditEvent.objects.count()
+    answer = form_for(own_service)
+    assert answer["place_1_phone_1"] == "01554123456"
+    assert post_form(as_persona(PROV_A_MGR), places_of(own_service), answer).status_code == 302
+    assert AuditEvent.objects.count() == before
+    assert Phone.objects.get(pk=kept.pk).number == "01554123456"
 
 
 @pytest.mark.parametrize(
