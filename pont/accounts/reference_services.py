@@ -399,9 +399,9 @@ def reference_row_withdraw(*, actor: User, model: type[ReferenceData], pk: int) 
 
 
 def _named_by_records(row: ReferenceData) -> bool:
-    """Whether any record names this row (a reverse foreign key or many-to-many link), which
-    deleting it would break or, for a link that cascades, silently take away). Hidden links
-    (`related_name="+"`, a many-to-many's own table) are asked through the other model."""
+    """Whether any record names this row, by a foreign key or a many-to-many link: deleting
+    the row would break them or, for a link that cascades, silently take them away. Hidden
+    links (`related_name="+"`, a many-to-many's own table) are asked through the other model."""
     return any(
         relation.related_model._default_manager.filter(**{relation.field.name: row}).exists()
         for relation in row._meta.get_fields(include_hidden=True)
