@@ -161,12 +161,29 @@ class ConditionForm(forms.Form):
 
 
 class ReferAgainForm(forms.Form):
+    """The service to send a condition to; with `moving` (its referral is still open), why
+    it moves, which the service whose referral is cancelled reads."""
+
     service = forms.ChoiceField(label=_("Service"), required=False)
+    reason = forms.CharField(
+        label=_("Why the condition moves"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The service it is with now is told its referral is cancelled, with this reason. "
+            "For example, the person has moved to Powys."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, services: list[tuple[Any, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, services: list[tuple[Any, Any]], moving: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "service", [("", _("Select a service")), *services])
+        if not moving:
+            del self.fields["reason"]
 
 
 class VersionForm(forms.Form):

@@ -64,7 +64,10 @@ NOT_FOUND = _("Disposal not found.")
 NOT_OFFICER = _("Only the officer in charge of this disposal can do that.")
 WRONG_STATE = _("That cannot be done now: the disposal is %(status)s.")
 REASON_NEEDED = _("Give a reason.")
-NOT_SENT_AGAIN = _("Only a condition whose referral was rejected or cancelled can be sent again.")
+NOT_SENT_AGAIN = _("Only a condition still to do, with a referral, can be sent to another service.")
+MOVE_REASON_NEEDED = _(
+    "Say why the condition moves: the service is told its referral is cancelled, with your reason."
+)
 CONTACT_INCOMPLETE = _(
     "The person's contact details must be complete before a service can be sent the referral "
     "for a condition."
@@ -786,14 +789,6 @@ def _send_referral(actor: User, disposal: Disposal, condition: DisposalCondition
     return referral
 
 
-def _service_for(condition: DisposalCondition, service_id: Any) -> Service:
-    """The service a condition is sent to, one that delivers it (the field's error otherwise)."""
-    service = _services_by_id([service_id]).get(str(service_id))
-    errors = _check_condition_service(condition.condition_type, service)
-    refuse_fields(errors, _("Check the service."))
-    return service  # type: ignore[return-value]  # checked: a service when no errors
-
-
 def _referral_closed(condition: DisposalCondition) -> bool:
     """Whether the condition's referral has been closed: rejected or cancelled before the
     service took it on, or closed by the service."""
@@ -819,11 +814,13 @@ def _sent_elsewhere(
 
 
 def condition_refer_again(
-    *, actor: User, condition_id: int, service_id: Any, expected_version: int
+    *, actor: User, condition_id: int, service_id: Any, expected_version: int, reason: str = ""
 ) -> DisposalCondition:
-    """Send a condition whose referral the service rejected (or the referrer cancelled) to
-    another service: a new referral, the old one kept in the engine's history, and a new
-    notice for the person naming the service (made before the transaction, as at issue)."""
+    """Send a condition still to do to another service: a new referral, the old one kept in
+    the engine's history, and a new notice for the person naming the service (made before
+    the transaction, as at issue). A referral the service rejected (or the referrer
+    cancelled) is simply replaced; one still open (the person has moved, say) is cancelled
+    first, in the same transaction, with the officer's `reason`, which the service reads."""
     notice = _refer_again_notice(actor, condition_id, service_id)
     with transaction.atomic():
         condition, disposal = _condition_locked(actor, condition_id)
@@ -836,15 +833,23 @@ def condition_refer_again(
             if condition.referral_id
             else None
         )
+        moving = current is not None and current.status in Referral.OPEN_STATUSES
         if (
             condition.status != DisposalCondition.Status.PENDING
             or current is None
-            or current.status not in (Referral.Status.REJECTED, Referral.Status.CANCELLED)
+            or current.status
+            not in (Referral.Status.REJECTED, Referral.Status.CANCELLED, *Referral.OPEN_STATUSES)
         ):
             raise ApplicationError(str(NOT_SENT_AGAIN), status=409)
-        service = _service_for(condition, service_id)
+        service = _services_by_id([service_id]).get(str(service_id))
+        errors = _check_condition_service(condition.condition_type, service)
+        if moving and not reason.strip():
+            errors["reason"] = [str(MOVE_REASON_NEEDED)]
+        refuse_fields(errors, _("Check the service."))
         _keep_notice(disposal, notice, expected_version)
-        referral = _sent_elsewhere(actor, disposal, condition, service)
+        if moving:
+            referrals.referral_cancel(actor=actor, referral_id=current.pk, reason=reason)
+        referral = _sent_elsewhere(actor, disposal, condition, service)  # type: ignore[arg-type]
         _change(
             disposal,
             actor=actor,

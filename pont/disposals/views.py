@@ -307,7 +307,13 @@ def disposal_detail(request: AuthenticatedRequest, disposal_id: Any) -> HttpResp
             "notices": list(disposal.notices.defer("pdf")),
             "Status": Disposal.Status,
             "is_open": disposal.status in Disposal.OPEN_STATUSES,
-            "referral_closed_unheard": (Referral.Status.REJECTED, Referral.Status.CANCELLED),
+            # A condition still to do can go to another service unless its service has
+            # closed its referral (done, or not: that is the breach's to decide).
+            "referral_movable": (
+                Referral.Status.REJECTED,
+                Referral.Status.CANCELLED,
+                *Referral.OPEN_STATUSES,
+            ),
         },
     )
 
@@ -538,10 +544,12 @@ def condition_refer(
     """Send a condition the service rejected to another service."""
     disposal = _actable_or_403(request, disposal_id)
     condition = _condition_or_404(disposal, condition_id)
+    moving = condition.referral is not None and condition.referral.is_open
     form = ReferAgainForm(
         request.POST if request.method == "POST" else None,
         initial={"version": condition.version},
         services=_service_choices(request, condition.condition_type.need),
+        moving=moving,
     )
     status = 200
     if request.method == "POST":
@@ -553,6 +561,7 @@ def condition_refer(
                 condition_id=condition.pk,
                 service_id=form.cleaned_data["service"] or None,
                 expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason") or "",
             ),
         ):
             messages.success(

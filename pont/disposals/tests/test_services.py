@@ -505,13 +505,56 @@ def test_a_rejected_referral_raises_a_task_and_goes_to_another_service(world):
     assert condition.referral.receiving_organisation == world.provider_b
     task.refresh_from_db()
     assert task.done_at is not None
-    # Only a rejected or cancelled referral can be sent again.
+
+
+def test_an_open_referral_moves_to_another_service_with_the_officers_reason(world, monkeypatch):
+    """The person has moved: the referral the service accepted is cancelled with the
+    officer's reason (which it reads), the condition goes to the other service, and the
+    person gets a new notice naming it; without a reason nothing is written."""
+    made = capture_notices(monkeypatch)
+    disposal = issued_conditional_caution(world)
+    first = condition_referral(disposal)
+    referrals.referral_accept(actor=world.users[PROV_A], referral_id=first.pk)
+    condition = disposal.conditions.get()
+    other = drug_service(world, "b")
+    before = last_sequence()
+    with pytest.raises(ApplicationError) as refused:
+        services.condition_refer_again(
+            actor=world.users[FRONTLINE],
+            condition_id=condition.pk,
+            service_id=other.pk,
+            expected_version=condition.version,
+        )
+    assert list(refused.value.extra["fields"]) == ["reason"]
+    assert events_since(before) == []
+    assert Referral.objects.get(pk=first.pk).status == Referral.Status.ACCEPTED
+    services.condition_refer_again(
+        actor=world.users[FRONTLINE],
+        condition_id=condition.pk,
+        service_id=other.pk,
+        expected_version=condition.version,
+        reason="Has moved to Newtown",
+    )
+    cancelled = Referral.objects.get(pk=first.pk)
+    assert (cancelled.status, cancelled.cancellation_reason) == (
+        Referral.Status.CANCELLED,
+        "Has moved to Newtown",
+    )
+    condition.refresh_from_db()
+    assert condition.referral.receiving_organisation == world.provider_b
+    assert condition.referral.status == Referral.Status.REQUESTED
+    assert made[-1].occasion == "new_service"
+    assert made[-1].conditions[0].service == other.name
+    # A condition done is not sent anywhere.
+    DisposalCondition.objects.filter(pk=condition.pk).update(status="complete")
+    condition.refresh_from_db()
     with pytest.raises(ApplicationError) as refused:
         services.condition_refer_again(
             actor=world.users[FRONTLINE],
             condition_id=condition.pk,
             service_id=drug_service(world).pk,
             expected_version=condition.version,
+            reason="Changed my mind",
         )
     assert refused.value.status == 409
 

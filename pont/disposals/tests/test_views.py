@@ -321,6 +321,33 @@ def test_a_condition_sent_to_another_service_lists_its_new_notice(world, as_pers
     assert post_form(as_persona(PROV_B), address, again).status_code == 403
 
 
+def test_an_open_referral_is_moved_to_another_service_from_the_disposal(world, as_persona):
+    from pont.referrals import services as referrals
+
+    disposal = issued_conditional_caution(world)
+    condition = disposal.conditions.get()
+    referrals.referral_accept(actor=world.users[PROV_A], referral_id=condition.referral_id)
+    client = as_persona(FRONTLINE)
+    address = page(disposal, "condition_refer", condition_id=condition.pk)
+    assert f'href="{address}"' in client.get(page(disposal)).content.decode()
+    form = client.get(address).content.decode()
+    assert "is still open. Sending the condition to another service cancels it" in form
+    assert 'name="reason"' in form
+    answer = {"service": str(drug_service(world, "b").pk), "version": condition.version}
+    refused = post_form(client, address, answer)
+    assert refused.status_code == 400
+    assert 'href="#id_reason"' in refused.content.decode()
+    moved = post_form(client, address, {**answer, "reason": "Has moved to Newtown"})
+    assert moved.status_code == 302
+    condition.refresh_from_db()
+    assert condition.referral.receiving_organisation == world.provider_b
+    # Provider A reads why its referral was cancelled.
+    first = Referral.objects.filter(source_id=str(disposal.pk), status="cancelled").get()
+    assert (
+        "Has moved to Newtown" in as_persona(PROV_A).get(first.get_absolute_url()).content.decode()
+    )
+
+
 def test_tasks_page_lists_and_closes_the_officers_tasks(world, as_persona):
     disposal = issued_conditional_caution(world)
     from pont.disposals.services import overdue_conditions_flag
