@@ -166,6 +166,10 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
     reject_condition_referral(world, lapsed)
     lapsed = failed_condition(world, lapsed, "drug_assessment")
     other = drug_service(world, "b")
+    # Its referral still open: cancelled with the officer's reason, the condition moved.
+    moving = issued(
+        world, conditional_caution(world, person=reachable_person(world, given_name="Osian"))
+    ).conditions.get()
     suite_arranged(world)
     test = positive_test(world)
     stop_search_reference()
@@ -231,6 +235,15 @@ def _operations(world: World) -> dict[str, Callable[[], Any]]:
                 condition_id=sent_again.pk,
                 service_id=other.pk,
                 expected_version=sent_again.version,
+            )
+        ),
+        "an open referral's condition moved to another service": lambda: (
+            disposals.condition_refer_again(
+                actor=world.users[FRONTLINE],
+                condition_id=moving.pk,
+                service_id=other.pk,
+                expected_version=moving.version,
+                reason="Has moved to Newtown",
             )
         ),
         "more time, a rejected condition sent again": lambda: disposals.breach_decide(
