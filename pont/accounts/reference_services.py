@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import ForeignObjectRel, ProtectedError, RestrictedError
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -202,21 +202,7 @@ def reference_row_add(
         if version.effective_to is None or version.effective_to >= effective_from
     ]
     for version in superseded:
-        previous_end = version.effective_to
-        version.effective_to = day_before
-        version.save(update_fields=["effective_to"])
-        audit.record(
-            actor=actor,
-            operation=Operation.ALTERATION,
-            obj=version,
-            detail={
-                "table": table.label,
-                "code": code,
-                "effective_to": day_before.isoformat(),
-                "previous_effective_to": previous_end.isoformat() if previous_end else None,
-                "superseded": True,
-            },
-        )
+        _end_version(actor, table, version, day_before, superseded=True)
     try:
         with transaction.atomic():
             row.save()
@@ -273,21 +259,7 @@ def reference_row_end(
     if row.effective_to is not None and row.effective_to <= effective_to:
         refuse(str(ALREADY_ENDS) % {"date": day_shown(row.effective_to)})
 
-    previous_end = row.effective_to
-    row.effective_to = effective_to
-    _full_clean(row, CHECK_THE_END_DATE)
-    row.save(update_fields=["effective_to"])
-    audit.record(
-        actor=actor,
-        operation=Operation.ALTERATION,
-        obj=row,
-        detail={
-            "table": table.label,
-            "code": row.code,
-            "effective_to": effective_to.isoformat(),
-            "previous_effective_to": previous_end.isoformat() if previous_end else None,
-        },
-    )
+    _end_version(actor, table, row, effective_to, check=CHECK_THE_END_DATE)
     return row
 
 
@@ -373,29 +345,48 @@ def reference_row_withdraw(*, actor: User, model: type[ReferenceData], pk: int) 
             },
         },
     )
-    try:
-        with transaction.atomic():
-            row.delete()
-    except (ProtectedError, RestrictedError, IntegrityError):
-        raise ApplicationError(str(ALREADY_NAMED), status=409) from None
+    row.delete()  # nothing names it (checked above), so nothing is protected or cascades
     previous = withdrawal.previous
     if previous is not None and previous.effective_to != withdrawal.previous_end:
-        ended = previous.effective_to
-        previous.effective_to = withdrawal.previous_end
-        previous.save(update_fields=["effective_to"])
-        audit.record(
-            actor=actor,
-            operation=Operation.ALTERATION,
-            obj=previous,
-            detail={
-                "table": table.label,
-                "code": previous.code,
-                "effective_to": _as_json(previous.effective_to),
-                "previous_effective_to": _as_json(ended),
-                "withdrawn": withdrawal.row.effective_from.isoformat(),
-            },
+        _end_version(
+            actor,
+            table,
+            previous,
+            withdrawal.previous_end,
+            withdrawn=withdrawal.row.effective_from.isoformat(),
         )
     return withdrawal
+
+
+def _end_version(
+    actor: User,
+    table: ReferenceTable,
+    row: ReferenceData,
+    end: date | None,
+    *,
+    check: Any = None,
+    **detail: Any,
+) -> None:
+    """Set a version's last day (None: no end), and record the alteration with the end it
+    had; `detail` says why (superseded, withdrawn). With `check`, the model's own rules are
+    checked first (refused with that message, nothing saved)."""
+    previous_end = row.effective_to
+    row.effective_to = end
+    if check is not None:
+        _full_clean(row, check)
+    row.save(update_fields=["effective_to"])
+    audit.record(
+        actor=actor,
+        operation=Operation.ALTERATION,
+        obj=row,
+        detail={
+            "table": table.label,
+            "code": row.code,
+            "effective_to": _as_json(end),
+            "previous_effective_to": _as_json(previous_end),
+            **detail,
+        },
+    )
 
 
 def _named_by_records(row: ReferenceData) -> bool:

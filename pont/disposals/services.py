@@ -789,17 +789,6 @@ def _send_referral(actor: User, disposal: Disposal, condition: DisposalCondition
     return referral
 
 
-def _referral_closed(condition: DisposalCondition) -> bool:
-    """Whether the condition's referral has been closed: rejected or cancelled before the
-    service took it on, or closed by the service."""
-    return (
-        condition.referral_id is not None
-        and Referral.objects.filter(
-            pk=condition.referral_id, status__in=Referral.CLOSED_STATUSES
-        ).exists()
-    )
-
-
 def _sent_elsewhere(
     actor: User, disposal: Disposal, condition: DisposalCondition, service: Service
 ) -> Referral:
@@ -1010,13 +999,13 @@ def _more_time_notice(
 def conditions_to_send_again(disposal: Disposal) -> list[DisposalCondition]:
     """The failed conditions whose referral is closed: more time for them needs a service to
     send them to (the same one or another), as a new referral."""
-    return [
-        c
-        for c in disposal.conditions.filter(status=DisposalCondition.Status.FAILED)
+    return list(
+        disposal.conditions.filter(
+            status=DisposalCondition.Status.FAILED, referral__status__in=Referral.CLOSED_STATUSES
+        )
         .select_related("condition_type", "service", "referral")
         .order_by("pk")
-        if _referral_closed(c)
-    ]
+    )
 
 
 def breach_decide(
@@ -1070,17 +1059,13 @@ def _breach_decide(
         errors["decision"] = [str(_("Select a decision this disposal allows."))]
     if not reason.strip():
         errors["reason"] = [str(REASON_NEEDED)]
-    failed = list(
-        disposal.conditions.filter(status=DisposalCondition.Status.FAILED).select_related(
-            "condition_type"
-        )
-    )
+    failed = list(disposal.conditions.filter(status=DisposalCondition.Status.FAILED))
     sent_to: dict[int, Service] = {}
     if decision == Disposal.BreachDecision.EXTEND:
         if new_deadline is None or new_deadline <= timezone.localdate():
             errors["new_deadline"] = [str(_("Give a new deadline after today."))]
         found = _services_by_id(send_to.values())
-        for condition in filter(_referral_closed, failed):
+        for condition in conditions_to_send_again(disposal):
             service = found.get(str(send_to.get(condition.pk)))
             problems = _check_condition_service(condition.condition_type, service)
             if service is None:
